@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/**
+ * Service configuration, read from the environment once per container on first use (not at
+ * import, so a cold start pays only for what the invocation touches).
+ */
+const environmentSchema = z.object({
+  MONGODB_URI: z.string().min(1).optional(),
+  MONGODB_MASTER_DB: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/).default("org_master"),
+  MONGODB_TENANT_DB: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/).default("org_tenants"),
+  /** bcrypt work factor: every step doubles the time of a hash and of a login. */
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  /** The `iss` of every token and the base of the OIDC discovery document. */
+  JWT_ISSUER: z.url().default("http://127.0.0.1:3000"),
+  JWT_AUDIENCE: z.string().min(1).default("org-service"),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Current signing key: an RSA private key as PKCS#8 PEM or as a JWK (JSON). */
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
+  JWT_PREVIOUS_KEY: z.string().min(1).optional(),
+  /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+});
+
+export interface Config {
+  readonly mongodbUri: string | undefined;
+  readonly masterDbName: string;
+  readonly tenantDbName: string;
+  readonly bcryptCost: number;
+  readonly jwt: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly ttlSeconds: number;
+    readonly privateKey: string | undefined;
+    readonly previousKey: string | undefined;
+    readonly mayGenerateKey: boolean;
+  };
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    // Name the variables, never echo their values: some are secrets.
+    const names = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];
+    throw new ConfigurationError(`Invalid configuration: ${names.join(", ")}`);
+  }
+  const e = parsed.data;
+  return {
+    mongodbUri: e.MONGODB_URI,
+    masterDbName: e.MONGODB_MASTER_DB,
+    tenantDbName: e.MONGODB_TENANT_DB,
+    bcryptCost: e.BCRYPT_COST,
+    jwt: {
+      issuer: e.JWT_ISSUER.replace(/\/+$/, ""),
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      privateKey: e.JWT_PRIVATE_KEY,
+      previousKey: e.JWT_PREVIOUS_KEY,
+      mayGenerateKey: e.AWS_LAMBDA_FUNCTION_NAME === undefined,
+    },
+  };
+}
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Forget the cached configuration, so the next call reads the environment again (local server, tests). */
+export function resetConfig(): void {
+  cached = undefined;
+}

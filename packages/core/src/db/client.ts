@@ -1,0 +1,98 @@
+import { MongoClient, type Collection, type Db } from "mongodb";
+import { config, ConfigurationError } from "../config";
+import type { AdminDocument, OrganizationDocument } from "./documents";
+
+/**
+ * One MongoClient per container, created on first use and reused by every later invocation: a
+ * Lambda container handles one request at a time, so a small pool is enough, and a short
+ * server-selection timeout turns an unreachable database into a quick 503 instead of a Lambda
+ * timeout.
+ */
+const CLIENT_OPTIONS = {
+  maxPoolSize: 4,
+  minPoolSize: 0,
+  serverSelectionTimeoutMS: 5_000,
+  connectTimeoutMS: 5_000,
+  socketTimeoutMS: 20_000,
+  // Frozen containers keep sockets that the server may have dropped; recycle idle ones.
+  maxIdleTimeMS: 60_000,
+  appName: "org-service",
+} as const;
+
+export interface Database {
+  readonly client: MongoClient;
+  readonly master: Db;
+  readonly tenants: Db;
+  readonly organizations: Collection<OrganizationDocument>;
+  readonly admins: Collection<AdminDocument>;
+}
+
+let connecting: Promise<Database> | undefined;
+
+export function database(): Promise<Database> {
+  connecting ??= connect().catch((error: unknown) => {
+    // A failed attempt must not be cached: the next invocation tries again.
+    connecting = undefined;
+    throw error;
+  });
+  return connecting;
+}
+
+async function connect(): Promise<Database> {
+  const { mongodbUri, masterDbName, tenantDbName } = config();
+  if (!mongodbUri) throw new ConfigurationError("MONGODB_URI is not set");
+  const client = new MongoClient(mongodbUri, CLIENT_OPTIONS);
+  try {
+    await client.connect();
+    const master = client.db(masterDbName);
+    const db: Database = {
+      client,
+      master,
+      tenants: client.db(tenantDbName),
+      organizations: master.collection<OrganizationDocument>("organizations"),
+      admins: master.collection<AdminDocument>("admins"),
+    };
+    await ensureIndexes(db);
+    return db;
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Once per container, as part of connecting. The unique indexes are what decide races between
+ * concurrent creates and renames, so no request may run before they exist.
+ */
+async function ensureIndexes(db: Database): Promise<void> {
+  await Promise.all([
+    db.organizations.createIndexes([
+      { key: { slug: 1 }, name: "slug_unique", unique: true },
+      { key: { admin_id: 1 }, name: "admin_id" },
+    ]),
+    db.admins.createIndexes([
+      { key: { email: 1 }, name: "email_unique", unique: true },
+      { key: { organization_id: 1 }, name: "organization_id" },
+    ]),
+  ]);
+}
+
+/** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */
+export async function closeDatabase(): Promise<void> {
+  const pending = connecting;
+  connecting = undefined;
+  if (!pending) return;
+  const db = await pending.catch(() => undefined);
+  await db?.client.close();
+}
+
+/** Whether the database answers right now; for health checks. */
+export async function pingDatabase(): Promise<boolean> {
+  try {
+    const db = await database();
+    await db.master.command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}

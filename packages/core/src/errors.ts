@@ -1,0 +1,47 @@
+/**
+ * Domain failures. Each kind maps to one HTTP status in the functions package; core itself knows
+ * nothing of HTTP. Messages are written for the API client: they never carry internals.
+ */
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `organization_name`; empty for the whole input. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: "validation" | "not-found" | "conflict" | "invalid-credentials" | "forbidden";
+}
+
+export class ValidationError extends DomainError {
+  readonly kind = "validation";
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super(issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; "));
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = "not-found";
+}
+
+export class ConflictError extends DomainError {
+  readonly kind = "conflict";
+  constructor(
+    message: string,
+    /** The field whose value is taken, so the client can point at it. */
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Wrong email or password: deliberately one error for both, so a caller cannot probe for accounts. */
+export class InvalidCredentialsError extends DomainError {
+  readonly kind = "invalid-credentials";
+  constructor() {
+    super("The email or password is incorrect.");
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly kind = "forbidden";
+}

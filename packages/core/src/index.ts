@@ -1,0 +1,22 @@
+export { config, parseConfig, resetConfig, ConfigurationError, type Config } from "./config";
+export { database, closeDatabase, pingDatabase, type Database } from "./db/client";
+export {
+  DomainError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  InvalidCredentialsError,
+  ForbiddenError,
+  type FieldIssue,
+} from "./errors";
+export { slugify, collectionNameFor, SLUG_MAX_LENGTH } from "./slug";
+export { organizationNameSchema, emailSchema, passwordSchema, parseInput, validationErrorFrom } from "./validation";
+export { issueAccessToken, verifyAccessToken, type AccessTokenClaims } from "./auth/tokens";
+export { signingKeys, resetSigningKeys, SIGNING_ALGORITHM } from "./auth/keys";
+export { openIdConfiguration, jsonWebKeySet, JWKS_PATH } from "./auth/discovery";
+export type { Organization, OrganizationWithAdmin, Actor } from "./organizations/model";
+export { createOrganization, type CreateOrganizationInput } from "./organizations/create";
+export { getOrganization } from "./organizations/get";
+export { updateOrganization, type UpdateOrganizationInput } from "./organizations/update";
+export { deleteOrganization } from "./organizations/delete";
+export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";

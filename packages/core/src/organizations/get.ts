@@ -1,0 +1,19 @@
+import { database } from "../db/client";
+import { organizationNameSchema, parseInput } from "../validation";
+import { adminEmailOf, findOrganizationDocument, toOrganization, type Actor, type Organization, type OrganizationWithAdmin } from "./model";
+
+/**
+ * Public lookup by name. The admin's email is private: it is added only when the caller is that
+ * organization's admin (`viewer` comes from a verified token).
+ */
+export async function getOrganization(
+  name: string,
+  viewer?: Actor,
+): Promise<Organization | OrganizationWithAdmin> {
+  const organizationName = parseInput(organizationNameSchema, name);
+  const db = await database();
+  const document = await findOrganizationDocument(db, organizationName);
+  const organization = toOrganization(document);
+  if (viewer?.organizationId !== organization.id) return organization;
+  return { ...organization, adminEmail: await adminEmailOf(db, document.admin_id) };
+}
