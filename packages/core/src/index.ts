@@ -1,5 +1,6 @@
 export { config, parseConfig, resetConfig, ConfigurationError, type Config } from "./config";
 export { database, closeDatabase, pingDatabase, type Database } from "./db/client";
+export { isDatabaseUnavailableError } from "./db/mongo-errors";
 export {
   DomainError,
   ValidationError,

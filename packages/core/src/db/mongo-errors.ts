@@ -1,4 +1,6 @@
-/** Server error codes the domain reacts to; the same on MongoDB and FerretDB. */
+import { MongoNetworkError, MongoServerSelectionError } from "mongodb";
+
+/** Server error codes the domain reacts to. */
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
 const DUPLICATE_KEY = 11000;
@@ -7,6 +9,19 @@ function hasCode(error: unknown, code: number): boolean {
   return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
 
-export const isDuplicateKeyError = (error: unknown): boolean => hasCode(error, DUPLICATE_KEY);
+/**
+ * A unique index refused the write. FerretDB v1 (SQLite) answers 11000 for inserts but, for an
+ * update that collides, an InternalError (code 1) carrying SQLite's "UNIQUE constraint failed":
+ * both mean the same to us.
+ */
+export function isDuplicateKeyError(error: unknown): boolean {
+  if (hasCode(error, DUPLICATE_KEY)) return true;
+  return hasCode(error, 1) && error instanceof Error && error.message.includes("UNIQUE constraint failed");
+}
 export const isNamespaceExistsError = (error: unknown): boolean => hasCode(error, NAMESPACE_EXISTS);
 export const isNamespaceNotFoundError = (error: unknown): boolean => hasCode(error, NAMESPACE_NOT_FOUND);
+
+/** The database could not be reached (or stopped answering): worth a retry, not a bug. */
+export function isDatabaseUnavailableError(error: unknown): boolean {
+  return error instanceof MongoServerSelectionError || error instanceof MongoNetworkError;
+}

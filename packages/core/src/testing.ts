@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import { closeDatabase, database } from "./db/client";
+import { resetConfig } from "./config";
+import { resetSigningKeys } from "./auth/keys";
+
+/**
+ * For tests: point the service at fresh, uniquely named master and tenant databases on a real
+ * server, so test files running in parallel never see each other's data, and drop them after.
+ */
+export function useIsolatedDatabases(uri: string, options: { bcryptCost?: number } = {}) {
+  const suffix = randomBytes(4).toString("hex");
+  process.env.MONGODB_URI = uri;
+  process.env.MONGODB_MASTER_DB = `test_${suffix}_master`;
+  process.env.MONGODB_TENANT_DB = `test_${suffix}_tenants`;
+  // The lowest cost bcrypt allows: tests check behaviour, the benchmark measures the real cost.
+  process.env.BCRYPT_COST = String(options.bcryptCost ?? 4);
+  resetConfig();
+  resetSigningKeys();
+
+  return {
+    async drop(): Promise<void> {
+      const db = await database();
+      await Promise.all([db.master.dropDatabase(), db.tenants.dropDatabase()]);
+      await closeDatabase();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { emailSchema, parseInput, passwordSchema, ValidationError } from "../src";
+
+describe("password rules (bytes of UTF-8, bcrypt's 72-byte limit)", () => {
+  it.each([
+    ["7 ASCII bytes", "a".repeat(7), false],
+    ["8 ASCII bytes", "a".repeat(8), true],
+    ["72 ASCII bytes", "a".repeat(72), true],
+    ["73 ASCII bytes", "a".repeat(73), false],
+    ["24 euro signs = 72 bytes", "€".repeat(24), true],
+    ["25 euro signs = 75 bytes, only 25 characters", "€".repeat(25), false],
+    ["3 euro signs = 9 bytes, only 3 characters", "€€€", true],
+    ["2 emoji = 8 bytes", "😀😀", true],
+  ])("%s → accepted: %s", (_label, password, expected) => {
+    expect(passwordSchema.safeParse(password).success).toBe(expected);
+  });
+
+  it("says what is wrong", () => {
+    expect(() => parseInput(passwordSchema, "a".repeat(73))).toThrow(/at most 72 bytes/);
+  });
+});
+
+describe("email rules", () => {
+  it("stores addresses lower-cased and trimmed", () => {
+    expect(emailSchema.parse("  Admin@Example.COM ")).toBe("admin@example.com");
+  });
+
+  it.each(["not-an-email", "a@", "@b.com", "a b@c.com", ""])("refuses %j", (email) => {
+    expect(emailSchema.safeParse(email).success).toBe(false);
+  });
+
+  it("reports the failing field by path", () => {
+    try {
+      parseInput(passwordSchema.array(), ["short"]);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.path).toBe("0");
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import {
+  ConfigurationError,
+  ConflictError,
+  DomainError,
+  isDatabaseUnavailableError,
+  ValidationError,
+  type FieldIssue,
+} from "@org-service/core";
+
+/**
+ * RFC 9457 problem details: every error this API returns has this shape and the media type
+ * `application/problem+json`.
+ */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors?: readonly FieldIssue[];
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+const TYPE_BASE = "urn:org-service:problem:";
+
+/** An HTTP-level failure raised by the plumbing itself (not the domain). */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export interface ProblemResponse {
+  readonly problem: ProblemDetails;
+  readonly headers: Record<string, string>;
+  /** Only unexpected failures are logged with their stack; client mistakes are not errors. */
+  readonly unexpected: boolean;
+}
+
+const problem = (status: number, code: string, title: string, detail: string, errors?: readonly FieldIssue[]): ProblemDetails => ({
+  type: `${TYPE_BASE}${code}`,
+  title,
+  status,
+  detail,
+  ...(errors && errors.length > 0 && { errors }),
+});
+
+const domainProblems = {
+  validation: [422, "validation-failed", "Unprocessable Content"],
+  "not-found": [404, "not-found", "Not Found"],
+  conflict: [409, "conflict", "Conflict"],
+  "invalid-credentials": [401, "invalid-credentials", "Unauthorized"],
+  forbidden: [403, "forbidden", "Forbidden"],
+} as const;
+
+/** Map anything a handler may throw to the problem the client sees. Internals never pass through. */
+export function toProblemResponse(error: unknown): ProblemResponse {
+  if (error instanceof DomainError) {
+    const [status, code, title] = domainProblems[error.kind];
+    const errors =
+      error instanceof ValidationError
+        ? error.issues
+        : error instanceof ConflictError
+          ? [{ path: error.field, message: "is already taken" }]
+          : undefined;
+    return { problem: problem(status, code, title, error.message, errors), headers: {}, unexpected: false };
+  }
+  if (error instanceof HttpProblem) {
+    return { problem: problem(error.status, error.code, error.title, error.message), headers: error.headers, unexpected: false };
+  }
+  const fromBodyParser = bodyParserProblem(error);
+  if (fromBodyParser) return { problem: fromBodyParser, headers: {}, unexpected: false };
+  if (isDatabaseUnavailableError(error)) {
+    return {
+      problem: problem(503, "unavailable", "Service Unavailable", "The database is not reachable right now; try again shortly."),
+      headers: { "retry-after": "5" },
+      unexpected: true,
+    };
+  }
+  const detail = error instanceof ConfigurationError ? "The service is misconfigured." : "An unexpected error occurred.";
+  return { problem: problem(500, "internal", "Internal Server Error", detail), headers: {}, unexpected: true };
+}
+
+/** @middy/http-json-body-parser answers 415 both for a wrong media type and for broken JSON; tell them apart. */
+function bodyParserProblem(error: unknown): ProblemDetails | undefined {
+  if (typeof error !== "object" || error === null || !("cause" in error)) return undefined;
+  const cause = error.cause as { package?: string } | undefined;
+  if (cause?.package !== "@middy/http-json-body-parser") return undefined;
+  const message = error instanceof Error ? error.message : "";
+  if (/malformed JSON/i.test(message)) {
+    return problem(400, "malformed-json", "Bad Request", "The request body is not valid JSON.");
+  }
+  return problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the request body as application/json.");
+}

@@ -1,0 +1,39 @@
+import { closeDatabase, config, resetConfig } from "@org-service/core";
+import { startEmbeddedDatabase } from "@org-service/embedded-db";
+import { startLocalServer } from "./server";
+
+/**
+ * `pnpm start`: the whole service on one machine, no AWS account needed. Uses MONGODB_URI when
+ * set, otherwise starts an embedded database that lives exactly as long as this process.
+ */
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "127.0.0.1";
+
+const db = await startEmbeddedDatabase({ log: (line) => console.log(line) });
+process.env.MONGODB_URI = db.uri;
+// Tokens must name this server as their issuer, or its own authorizer would refuse them.
+process.env.JWT_ISSUER ??= `http://${host}:${port}`;
+resetConfig();
+
+let server: Awaited<ReturnType<typeof startLocalServer>>;
+try {
+  const { issuer, audience } = config().jwt;
+  server = await startLocalServer({ host, port, authorizer: { issuer, audience } });
+} catch (error) {
+  await db.stop();
+  throw error;
+}
+console.log(`org-service listening on ${server.url} (database: ${db.kind}; Ctrl-C stops)`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping`);
+  await server.close().catch(() => undefined);
+  await closeDatabase().catch(() => undefined);
+  await db.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

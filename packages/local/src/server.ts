@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
+import type { HttpResult } from "@org-service/functions/http/handler";
+import { findRoute, loadHandler } from "./handlers";
+import { jwtAuthorizer, type JwtAuthorizerSettings } from "./jwt-authorizer";
+import { lambdaContext } from "./lambda-context";
+
+/**
+ * Serves every route of the route table over HTTP by doing what API Gateway does: match the
+ * route, run the JWT authorizer on protected ones, build the payload v2 event, invoke the very
+ * handler Lambda runs, and write its result back.
+ */
+export interface LocalServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Issuer and audience the authorizer demands; must equal what the handlers sign with. */
+  readonly authorizer: JwtAuthorizerSettings;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** API Gateway's own limit on a request payload. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const authorize = jwtAuthorizer(options.authorizer);
+  const server = createServer((request, response) => {
+    handle(request, response, authorize).catch((error: unknown) => {
+      console.error(error);
+      if (!response.headersSent) writeGatewayMessage(response, 500, "Internal Server Error");
+      else response.destroy();
+    });
+  });
+  // Keep-alive sockets would otherwise hold `close()` open until they time out.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, authorize: ReturnType<typeof jwtAuthorizer>) {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const route = findRoute(request.method ?? "GET", url.pathname);
+  if (!route) return writeGatewayMessage(response, 404, "Not Found");
+
+  const body = await readBody(request);
+  if (body === undefined) return writeGatewayMessage(response, 413, "Request Entity Too Large");
+
+  let claims: Record<string, unknown> | undefined;
+  if (route.auth === "jwt") {
+    claims = await authorize(request.headers.authorization);
+    if (!claims) return writeGatewayMessage(response, 401, "Unauthorized");
+  }
+
+  const requestId = randomUUID();
+  const event = buildHttpApiEvent({
+    method: route.method,
+    path: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: request.headers,
+    body,
+    routeKey: `${route.method} ${route.path}`,
+    sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+    requestId,
+    ...(claims && { claims }),
+  });
+  const handler = await loadHandler(route);
+  writeResult(response, await handler(event, lambdaContext(route.handler, requestId)));
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+function writeResult(response: ServerResponse, result: HttpResult): void {
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  if (result.cookies?.length) headers["set-cookie"] = result.cookies;
+  const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
+  response.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+/** API Gateway's own answers (no route, authorizer refusal) are `{"message": …}`, not problems. */
+function writeGatewayMessage(response: ServerResponse, status: number, message: string): void {
+  response
+    .writeHead(status, {
+      "content-type": "application/json",
+      ...(status === 401 && { "www-authenticate": "Bearer" }),
+    })
+    .end(JSON.stringify({ message }));
+}
