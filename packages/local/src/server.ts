@@ -5,7 +5,7 @@ import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event
 import type { HttpResult } from "@org-service/functions/http/handler";
 import { findRoute, loadHandler } from "./handlers";
 import { jwtAuthorizer, type JwtAuthorizerSettings } from "./jwt-authorizer";
-import { lambdaContext } from "./lambda-context";
+import { lambdaContext } from "@org-service/functions/http/lambda-context";
 
 /**
  * Serves every route of the route table over HTTP by doing what API Gateway does: match the

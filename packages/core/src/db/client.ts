@@ -19,6 +19,13 @@ const CLIENT_OPTIONS = {
   appName: "org-service",
 } as const;
 
+/** Options written in the connection string win: the operator tuned them on purpose. */
+function defaultsNotIn(uri: string): Partial<typeof CLIENT_OPTIONS> {
+  const query = uri.split("?")[1] ?? "";
+  const given = new Set([...new URLSearchParams(query).keys()].map((key) => key.toLowerCase()));
+  return Object.fromEntries(Object.entries(CLIENT_OPTIONS).filter(([key]) => !given.has(key.toLowerCase())));
+}
+
 export interface Database {
   readonly client: MongoClient;
   readonly master: Db;
@@ -41,7 +48,7 @@ export function database(): Promise<Database> {
 async function connect(): Promise<Database> {
   const { mongodbUri, masterDbName, tenantDbName } = config();
   if (!mongodbUri) throw new ConfigurationError("MONGODB_URI is not set");
-  const client = new MongoClient(mongodbUri, CLIENT_OPTIONS);
+  const client = new MongoClient(mongodbUri, defaultsNotIn(mongodbUri));
   try {
     await client.connect();
     const master = client.db(masterDbName);
@@ -63,18 +70,19 @@ async function connect(): Promise<Database> {
 /**
  * Once per container, as part of connecting. The unique indexes are what decide races between
  * concurrent creates and renames, so no request may run before they exist.
+ *
+ * One index per command: FerretDB v1 drops the connection when a single createIndexes names two
+ * or more indexes that already exist, which is every container after the first.
  */
+const INDEXES = [
+  ["organizations", { key: { slug: 1 }, name: "slug_unique", unique: true }],
+  ["organizations", { key: { admin_id: 1 }, name: "admin_id" }],
+  ["admins", { key: { email: 1 }, name: "email_unique", unique: true }],
+  ["admins", { key: { organization_id: 1 }, name: "organization_id" }],
+] as const;
+
 async function ensureIndexes(db: Database): Promise<void> {
-  await Promise.all([
-    db.organizations.createIndexes([
-      { key: { slug: 1 }, name: "slug_unique", unique: true },
-      { key: { admin_id: 1 }, name: "admin_id" },
-    ]),
-    db.admins.createIndexes([
-      { key: { email: 1 }, name: "email_unique", unique: true },
-      { key: { organization_id: 1 }, name: "organization_id" },
-    ]),
-  ]);
+  await Promise.all(INDEXES.map(([collection, { key, ...options }]) => db[collection].createIndex(key, options)));
 }
 
 /** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */

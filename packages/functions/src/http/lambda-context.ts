@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 
-/** A Lambda invocation context with the fields handlers and middlewares read. */
+/** A Lambda invocation context with the fields handlers and middlewares read: for the local server and tests. */
 export function lambdaContext(functionName: string, requestId: string, timeoutMs = 10_000): Context {
   const deadline = Date.now() + timeoutMs;
   return {
