@@ -1,4 +1,4 @@
-import { closeDatabase, config, resetConfig } from "@org-service/core";
+import { closeDatabase, resetConfig } from "@org-service/core";
 import { startEmbeddedDatabase } from "@org-service/embedded-db";
 import { startLocalServer } from "./server";
 
@@ -11,14 +11,11 @@ const host = process.env.HOST ?? "127.0.0.1";
 
 const db = await startEmbeddedDatabase({ log: (line) => console.log(line) });
 process.env.MONGODB_URI = db.uri;
-// Tokens must name this server as their issuer, or its own authorizer would refuse them.
-process.env.JWT_ISSUER ??= `http://${host}:${port}`;
 resetConfig();
 
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 try {
-  const { issuer, audience } = config().jwt;
-  server = await startLocalServer({ host, port, authorizer: { issuer, audience } });
+  server = await startLocalServer({ host, port });
 } catch (error) {
   await db.stop();
   throw error;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { config, resetConfig } from "@org-service/core";
 import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
 import type { HttpResult } from "@org-service/functions/http/handler";
 import { findRoute, loadHandler } from "./handlers";
-import { jwtAuthorizer, type JwtAuthorizerSettings } from "./jwt-authorizer";
+import { jwtAuthorizer } from "./jwt-authorizer";
 import { lambdaContext } from "@org-service/functions/http/lambda-context";
 
 /**
@@ -14,9 +15,8 @@ import { lambdaContext } from "@org-service/functions/http/lambda-context";
  */
 export interface LocalServerOptions {
   readonly host?: string;
+  /** 0 picks a free port. */
   readonly port?: number;
-  /** Issuer and audience the authorizer demands; must equal what the handlers sign with. */
-  readonly authorizer: JwtAuthorizerSettings;
 }
 
 export interface LocalServer {
@@ -28,9 +28,11 @@ export interface LocalServer {
 /** API Gateway's own limit on a request payload. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const authorize = jwtAuthorizer(options.authorizer);
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  let authorize: ReturnType<typeof jwtAuthorizer> | undefined;
   const server = createServer((request, response) => {
+    // Built on first use, from the very issuer and audience the handlers sign with.
+    authorize ??= jwtAuthorizer(config().jwt);
     handle(request, response, authorize).catch((error: unknown) => {
       console.error(error);
       if (!response.headersSent) writeGatewayMessage(response, 500, "Internal Server Error");
@@ -44,8 +46,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.listen(options.port ?? 3000, options.host ?? "127.0.0.1", () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  // This server is the token issuer, as the API's own URL is when deployed (unless configured).
+  process.env.JWT_ISSUER ??= url;
+  resetConfig();
   return {
-    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
+    url,
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,0 +1,159 @@
+import { closeDatabase } from "@org-service/core";
+import { useIsolatedDatabases } from "@org-service/core/testing";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startLocalServer, type LocalServer } from "../src/server";
+
+/**
+ * The local server end to end over real HTTP: requests in, API Gateway behaviour (routing, the
+ * JWT authorizer), the handlers, the database, responses out.
+ */
+const databases = useIsolatedDatabases(inject("mongodbUri"));
+let server: LocalServer;
+let signingKey: CryptoKey;
+const KID = "local-test-key";
+
+beforeAll(async () => {
+  // A known signing key, so tests can also forge tokens the authorizer must refuse.
+  const pair = await generateKeyPair("RS256", { extractable: true });
+  signingKey = pair.privateKey;
+  process.env.JWT_PRIVATE_KEY = JSON.stringify({ ...(await exportJWK(pair.privateKey)), kid: KID });
+  delete process.env.JWT_ISSUER;
+  server = await startLocalServer({ port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await databases.drop();
+  await closeDatabase();
+});
+
+async function call(method: string, path: string, options: { json?: unknown; token?: string; body?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.json !== undefined) headers["content-type"] = "application/json";
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+  });
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get("content-type"), headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
+}
+
+const query = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
+
+describe("the whole life of an organization over HTTP", () => {
+  it("create → get → login → rename → old name 404, new 200 → delete → login 401", async () => {
+    const created = await call("POST", "/org/create", {
+      json: { organization_name: "Wayne Enterprises", email: "bruce@wayne.example", password: "i-am-the-night" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ organization_name: "Wayne Enterprises", collection_name: "org_wayne_enterprises", admin_email: "bruce@wayne.example" });
+
+    const found = await call("GET", `/org/get${query("wayne enterprises")}`);
+    expect(found.status).toBe(200);
+    expect(found.json.organization_id).toBe(created.json.organization_id);
+
+    const session = await call("POST", "/admin/login", { json: { email: "Bruce@Wayne.example", password: "i-am-the-night" } });
+    expect(session.status).toBe(200);
+    const token = session.json.access_token as string;
+
+    const asAdmin = await call("GET", `/org/get${query("Wayne Enterprises")}`, { token });
+    expect(asAdmin.json.admin_email).toBe("bruce@wayne.example");
+
+    const renamed = await call("PUT", "/org/update", { token, json: { organization_name: "Wayne Enterprises", new_organization_name: "Wayne Foundation" } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ organization_name: "Wayne Foundation", collection_name: "org_wayne_foundation", admin_email: "bruce@wayne.example" });
+
+    expect((await call("GET", `/org/get${query("Wayne Enterprises")}`)).status).toBe(404);
+    expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(200);
+
+    const deleted = await call("DELETE", "/org/delete", { token, json: { organization_name: "Wayne Foundation" } });
+    expect(deleted.status).toBe(200);
+    expect(deleted.json).toEqual({ deleted: true, organization_name: "Wayne Foundation" });
+
+    const afterDelete = await call("POST", "/admin/login", { json: { email: "bruce@wayne.example", password: "i-am-the-night" } });
+    expect(afterDelete.status).toBe(401);
+    expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(404);
+  });
+});
+
+describe("error answers over HTTP", () => {
+  let token: string;
+  let otherToken: string;
+  beforeAll(async () => {
+    for (const [name, email] of [["Stark Industries", "tony@stark.example"], ["Oscorp", "norman@oscorp.example"]] as const) {
+      expect((await call("POST", "/org/create", { json: { organization_name: name, email, password: "password-123" } })).status).toBe(201);
+    }
+    token = (await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "password-123" } })).json.access_token;
+    otherToken = (await call("POST", "/admin/login", { json: { email: "norman@oscorp.example", password: "password-123" } })).json.access_token;
+  });
+
+  const expectProblem = (result: Awaited<ReturnType<typeof call>>, status: number) => {
+    expect(result.status).toBe(status);
+    expect(result.contentType).toBe("application/problem+json");
+    expect(result.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+  };
+
+  it("400 malformed JSON", async () => {
+    expectProblem(await call("POST", "/org/create", { body: "{not json", headers: { "content-type": "application/json" } }), 400);
+  });
+  it("415 a body that is not JSON", async () => {
+    expectProblem(await call("POST", "/org/create", { body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415);
+  });
+  it("422 schema violations and unknown fields, with paths", async () => {
+    const result = await call("POST", "/org/create", { json: { organization_name: "Ok Name", email: "ok@example.com", password: "password-123", admin: true } });
+    expectProblem(result, 422);
+    expect(result.json.errors).toEqual([{ path: "admin", message: "is not a known field" }]);
+  });
+  it("401 from the authorizer without a token, with a bad one, and for a forged signature", async () => {
+    for (const bad of [undefined, "garbage", `${token.slice(0, -4)}AAAA`]) {
+      const result = await call("PUT", "/org/update", { token: bad, json: { organization_name: "Stark Industries", email: "x@y.example" } });
+      expect(result.status).toBe(401);
+      // API Gateway's own refusal, before any function runs.
+      expect(result.json).toEqual({ message: "Unauthorized" });
+    }
+  });
+  it("401 from the authorizer for a wrong issuer, audience, kid or an expired token", async () => {
+    const payload = { org: "x" };
+    const base = () => new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: KID }).setSubject("a").setIssuedAt();
+    const issuer = server.url;
+    const tokens = [
+      await base().setIssuer("https://elsewhere.example").setAudience("org-service").setExpirationTime("5m").sign(signingKey),
+      await base().setIssuer(issuer).setAudience("another-app").setExpirationTime("5m").sign(signingKey),
+      await base().setIssuer(issuer).setAudience("org-service").setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(signingKey),
+      await new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: "unknown" }).setIssuer(issuer).setAudience("org-service").setExpirationTime("5m").sign(signingKey),
+    ];
+    for (const forged of tokens) {
+      expect((await call("DELETE", "/org/delete", { token: forged, json: { organization_name: "Stark Industries" } })).status).toBe(401);
+    }
+    // Control: the same construction with every claim right gets through the authorizer.
+    const good = await base().setIssuer(issuer).setAudience("org-service").setExpirationTime("5m").sign(signingKey);
+    expect((await call("DELETE", "/org/delete", { token: good, json: { organization_name: "Nobody At All" } })).status).toBe(404);
+  });
+  it("401 for a wrong password, from the function as a problem", async () => {
+    expectProblem(await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "wrong-password" } }), 401);
+  });
+  it("403 for another organization", async () => {
+    expectProblem(await call("PUT", "/org/update", { token: otherToken, json: { organization_name: "Stark Industries", new_organization_name: "Osborn" } }), 403);
+  });
+  it("404 for an unknown organization, and for an unknown route", async () => {
+    expectProblem(await call("GET", `/org/get${query("Nonexistent")}`), 404);
+    const noRoute = await call("GET", "/nope");
+    expect(noRoute.status).toBe(404);
+    expect(noRoute.json).toEqual({ message: "Not Found" });
+  });
+  it("409 for a taken name and a taken email", async () => {
+    expectProblem(await call("PUT", "/org/update", { token, json: { organization_name: "Stark Industries", new_organization_name: "OSCORP" } }), 409);
+    expectProblem(await call("PUT", "/org/update", { token, json: { organization_name: "Stark Industries", email: "NORMAN@oscorp.example" } }), 409);
+    expect((await call("GET", `/org/get${query("Stark Industries")}`, { token })).json).toMatchObject({ admin_email: "tony@stark.example" });
+  });
+  it("health, discovery and keys answer", async () => {
+    expect((await call("GET", "/health")).json).toEqual({ status: "ok" });
+    const discovery = await call("GET", "/.well-known/openid-configuration");
+    expect(discovery.json).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
+    const keys = await call("GET", "/.well-known/jwks.json");
+    expect(keys.json.keys[0]).toMatchObject({ kid: KID, kty: "RSA", alg: "RS256" });
+    expect(keys.json.keys[0]).not.toHaveProperty("d");
+  });
+});
