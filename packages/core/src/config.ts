@@ -18,6 +18,12 @@ const environmentSchema = z.object({
   JWT_PRIVATE_KEY: z.string().min(1).optional(),
   /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
   JWT_PREVIOUS_KEY: z.string().min(1).optional(),
+  /**
+   * How old an unfinished operation must be before the reconciler (or the next change of that
+   * organization) repairs it: comfortably longer than any request may run, so a live request is
+   * never repaired under its feet.
+   */
+  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
   /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
@@ -27,6 +33,7 @@ export interface Config {
   readonly masterDbName: string;
   readonly tenantDbName: string;
   readonly bcryptCost: number;
+  readonly reconcileGraceSeconds: number;
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -54,6 +61,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     masterDbName: e.MONGODB_MASTER_DB,
     tenantDbName: e.MONGODB_TENANT_DB,
     bcryptCost: e.BCRYPT_COST,
+    reconcileGraceSeconds: e.RECONCILE_GRACE_SECONDS,
     jwt: {
       issuer: e.JWT_ISSUER.replace(/\/+$/, ""),
       audience: e.JWT_AUDIENCE,

@@ -20,4 +20,6 @@ export { createOrganization, type CreateOrganizationInput } from "./organization
 export { getOrganization } from "./organizations/get";
 export { updateOrganization, type UpdateOrganizationInput } from "./organizations/update";
 export { deleteOrganization } from "./organizations/delete";
+export { reconcile, type ReconcileReport } from "./organizations/reconcile";
+export { checkpoint, injectFault, clearFaults, InjectedFault, type Fault } from "./checkpoints";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";

@@ -1,6 +1,6 @@
 import { closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../src/server";
 

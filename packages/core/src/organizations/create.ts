@@ -1,12 +1,14 @@
 import { ObjectId } from "mongodb";
 import { z } from "zod";
+import { checkpoint } from "../checkpoints";
 import { database } from "../db/client";
-import { isDuplicateKeyError, isNamespaceExistsError } from "../db/mongo-errors";
-import { ConflictError } from "../errors";
+import type { OrganizationDocument } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { toOrganization, type OrganizationWithAdmin } from "./model";
+import { clearPending, createTenantCollection, emailTaken, nameTaken, rollBackCreate } from "./steps";
 
 export const createOrganizationInputSchema = z.object({
   organizationName: organizationNameSchema,
@@ -19,9 +21,12 @@ export type CreateOrganizationInput = z.input<typeof createOrganizationInputSche
 /**
  * Create the organization record, its admin and its tenant collection.
  *
- * No transactions: each step is one atomic single-document write, ordered so the unique indexes
- * decide races (record first: slug; then admin: email) and every failure undoes the steps before
- * it. The password is hashed before anything is written, so the slow part holds nothing.
+ * 1. the record, marked `pending: create` (the unique slug index decides a race for the name);
+ * 2. the admin (the unique email index decides a race for the email);
+ * 3. the tenant collection, created explicitly;
+ * 4. the marker removed: only now does the organization exist for readers.
+ * A failing step undoes the ones before it; a crash leaves the marker, and the reconciler undoes
+ * the rest. The password is hashed before anything is written, so the slow part holds nothing.
  */
 export async function createOrganization(input: CreateOrganizationInput): Promise<OrganizationWithAdmin> {
   const { organizationName, email, password } = parseInput(createOrganizationInputSchema, input);
@@ -30,7 +35,7 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
 
   const slug = slugify(organizationName);
   const now = new Date();
-  const organization = {
+  const organization: OrganizationDocument = {
     _id: new ObjectId(),
     admin_id: new ObjectId(),
     name: organizationName,
@@ -38,6 +43,7 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
     collection_name: collectionNameFor(slug),
     created_at: now,
     updated_at: now,
+    pending: { op: "create", started_at: now },
   };
 
   try {
@@ -46,36 +52,33 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
     if (isDuplicateKeyError(error)) throw nameTaken(organizationName);
     throw error;
   }
+  await checkpoint("create", 1);
 
+  let collectionCreated = false;
   try {
-    await db.admins.insertOne({
-      _id: organization.admin_id,
-      email,
-      password_hash: passwordHash,
-      organization_id: organization._id,
-      created_at: now,
-      updated_at: now,
-    });
+    try {
+      await db.admins.insertOne({
+        _id: organization.admin_id,
+        email,
+        password_hash: passwordHash,
+        organization_id: organization._id,
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw emailTaken();
+      throw error;
+    }
+    await checkpoint("create", 2);
+    await createTenantCollection(db, organization);
+    collectionCreated = true;
+    await checkpoint("create", 3);
+    await clearPending(db, organization);
   } catch (error) {
-    await db.organizations.deleteOne({ _id: organization._id });
-    if (isDuplicateKeyError(error)) throw new ConflictError("An administrator with this email already exists.", "email");
+    await rollBackCreate(db, organization, collectionCreated ? "dropped" : "kept");
     throw error;
   }
 
-  try {
-    // Created explicitly, so the tenant exists (and is listed) before its first document.
-    await db.tenants.createCollection(organization.collection_name);
-  } catch (error) {
-    await db.admins.deleteOne({ _id: organization.admin_id });
-    await db.organizations.deleteOne({ _id: organization._id });
-    // The collection still exists while a rename away from this name finishes: never reuse it.
-    if (isNamespaceExistsError(error)) throw nameTaken(organizationName);
-    throw error;
-  }
-
-  return { ...toOrganization(organization), adminEmail: email };
-}
-
-export function nameTaken(name: string): ConflictError {
-  return new ConflictError(`An organization named "${name}" (or spelled alike) already exists.`, "organization_name");
+  const { pending: _, ...created } = organization;
+  return { ...toOrganization(created), adminEmail: email };
 }

@@ -5,6 +5,7 @@ import { InvalidCredentialsError } from "../errors";
 import { verifyPassword } from "../passwords";
 import { parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
+import { VISIBLE } from "./steps";
 
 /** Loose on purpose: a login never tells which rule a credential breaks, only that it is wrong. */
 export const loginInputSchema = z.object({
@@ -42,8 +43,8 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   const matches = await verifyPassword(password, comparable ? admin?.password_hash : undefined);
   if (!admin || !matches) throw new InvalidCredentialsError();
 
-  const organization = await db.organizations.findOne({ _id: admin.organization_id }, { projection: organizationProjection });
-  // An admin whose organization is mid-deletion can no longer log in.
+  const organization = await db.organizations.findOne({ _id: admin.organization_id, ...VISIBLE }, { projection: organizationProjection });
+  // An admin whose organization is half-created or mid-deletion cannot log in.
   if (!organization) throw new InvalidCredentialsError();
 
   const adminId = admin._id.toHexString();

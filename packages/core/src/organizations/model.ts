@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { NotFoundError } from "../errors";
 import { slugify } from "../slug";
+import { VISIBLE } from "./steps";
 
 /** An organization as the rest of the service sees it. */
 export interface Organization {
@@ -27,6 +28,7 @@ export interface Actor {
 
 export const organizationProjection = {
   _id: 1,
+  pending: 1,
   admin_id: 1,
   name: 1,
   slug: 1,
@@ -49,7 +51,7 @@ export function toOrganization(document: OrganizationDocument): Organization {
 
 /** Look an organization up by name; any spelling with the same slug finds it. */
 export async function findOrganizationDocument(db: Database, name: string): Promise<OrganizationDocument> {
-  const document = await db.organizations.findOne({ slug: slugify(name) }, { projection: organizationProjection });
+  const document = await db.organizations.findOne({ slug: slugify(name), ...VISIBLE }, { projection: organizationProjection });
   if (!document) throw new NotFoundError(`No organization is named "${name}".`);
   return document;
 }

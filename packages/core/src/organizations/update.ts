@@ -1,14 +1,15 @@
 import { z } from "zod";
-import { database, type Database } from "../db/client";
-import type { AdminDocument, OrganizationDocument } from "../db/documents";
-import { isDuplicateKeyError, isNamespaceExistsError } from "../db/mongo-errors";
+import { checkpoint } from "../checkpoints";
+import { database } from "../db/client";
+import type { OrganizationDocument, PendingUpdate } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError } from "../errors";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { findOwnOrganization } from "./authorize";
-import { nameTaken } from "./create";
 import { toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
+import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 export const updateOrganizationInputSchema = z
   .object({
@@ -25,100 +26,69 @@ export const updateOrganizationInputSchema = z
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSchema>;
 
 /**
- * Rename an organization and/or change its admin's credentials.
+ * Rename an organization and/or change its admin's credentials, all or nothing:
  *
- * Credentials first (the unique email index may refuse them), then the rename: record first, so
- * the unique slug index decides a race for the new name, then the tenant collection (a metadata
- * operation: O(1), documents kept). A failing step undoes the ones before it, so a 409 changes
- * nothing.
+ * 1. the record takes its new name, marked `pending: update` with what it was before (the unique
+ *    slug index decides a race for the new name, and no other change may start meanwhile);
+ * 2. the admin's new credentials (the unique email index may refuse them);
+ * 3. the tenant collection renamed (a metadata operation: O(1), every document kept);
+ * 4. the marker removed.
+ * A failing step puts everything back; a crash leaves the marker for the reconciler.
  */
 export async function updateOrganization(actor: Actor, input: UpdateOrganizationInput): Promise<OrganizationWithAdmin> {
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
-  const organization = await findOwnOrganization(db, actor, organizationName);
-  const admin = await db.admins.findOne({ _id: organization.admin_id });
+  const current = await findOwnOrganization(db, actor, organizationName);
+  const admin = await db.admins.findOne({ _id: current.admin_id });
   if (!admin) throw new NotFoundError("The organization has no administrator.");
 
   const now = new Date();
-  const restoreCredentials = await changeCredentials(db, admin, { email, passwordHash }, now);
-  try {
-    const renamed = await rename(db, organization, newOrganizationName ?? organization.name, now);
-    return { ...toOrganization(renamed), adminEmail: email ?? admin.email };
-  } catch (error) {
-    await restoreCredentials();
-    throw error;
-  }
-}
-
-type Undo = () => Promise<void>;
-
-async function changeCredentials(
-  db: Database,
-  admin: AdminDocument,
-  changes: { email: string | undefined; passwordHash: string | undefined },
-  now: Date,
-): Promise<Undo> {
-  const set = {
-    ...(changes.email !== undefined && { email: changes.email }),
-    ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
-  };
-  if (Object.keys(set).length === 0) return async () => undefined;
-  try {
-    await db.admins.updateOne({ _id: admin._id }, { $set: { ...set, updated_at: now } });
-  } catch (error) {
-    if (isDuplicateKeyError(error)) throw new ConflictError("An administrator with this email already exists.", "email");
-    throw error;
-  }
-  return async () => {
-    await db.admins.updateOne(
-      { _id: admin._id },
-      { $set: { email: admin.email, password_hash: admin.password_hash, updated_at: admin.updated_at } },
-    );
-  };
-}
-
-/** Rename record and collection; with the same slug only the display name changes. */
-async function rename(db: Database, organization: OrganizationDocument, newName: string, now: Date): Promise<OrganizationDocument> {
+  const newName = newOrganizationName ?? current.name;
   const slug = slugify(newName);
-  const renamed: OrganizationDocument = {
-    ...organization,
-    name: newName,
-    slug,
-    collection_name: collectionNameFor(slug),
-    updated_at: now,
+  const target = {
+    ...(email !== undefined && { email }),
+    ...(passwordHash !== undefined && { password_hash: passwordHash }),
   };
-  const { name, collection_name, updated_at } = renamed;
+  const pending: PendingUpdate = {
+    op: "update",
+    started_at: now,
+    previous: { name: current.name, slug: current.slug, collection_name: current.collection_name, updated_at: current.updated_at },
+    ...(Object.keys(target).length > 0 && {
+      credentials: { target, previous: { email: admin.email, password_hash: admin.password_hash, updated_at: admin.updated_at } },
+    }),
+  };
+  const updated: OrganizationDocument = { ...current, name: newName, slug, collection_name: collectionNameFor(slug), pending };
+
   try {
-    // Matching the old slug too: a concurrent rename of the same organization makes this a no-op.
+    const { name, collection_name } = updated;
+    // Matching the old slug and no marker: a concurrent change of the same organization wins, this one gets a 409.
     const result = await db.organizations.updateOne(
-      { _id: organization._id, slug: organization.slug },
-      { $set: { name, slug, collection_name, updated_at } },
+      { _id: current._id, slug: current.slug, pending: { $exists: false } },
+      { $set: { name, slug, collection_name, pending } },
     );
-    if (result.matchedCount === 0) throw new ConflictError("The organization was changed concurrently; try again.", "organization_name");
+    if (result.matchedCount === 0) throw changedConcurrently();
   } catch (error) {
     if (isDuplicateKeyError(error)) throw nameTaken(newName);
     throw error;
   }
-  if (collection_name === organization.collection_name) return renamed;
+  await checkpoint("update", 1);
 
   try {
-    await db.tenants.renameCollection(organization.collection_name, collection_name);
+    await applyCredentials(db, updated, pending, now);
+    await checkpoint("update", 2);
+    await moveTenantCollection(db, updated, pending);
+    await checkpoint("update", 3);
+    await clearPending(db, updated, { updated_at: now });
   } catch (error) {
-    await db.organizations.updateOne(
-      { _id: organization._id, slug },
-      {
-        $set: {
-          name: organization.name,
-          slug: organization.slug,
-          collection_name: organization.collection_name,
-          updated_at: organization.updated_at,
-        },
-      },
-    );
-    // A collection of that name still exists while another organization's rename away from it finishes.
-    if (isNamespaceExistsError(error)) throw nameTaken(newName);
+    await rollBackUpdate(db, updated, pending);
     throw error;
   }
-  return renamed;
+
+  const { pending: _, ...done } = updated;
+  return { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
+}
+
+function changedConcurrently(): ConflictError {
+  return new ConflictError("The organization is being changed by another request; try again.", "organization_name");
 }

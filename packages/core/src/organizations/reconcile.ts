@@ -1,0 +1,89 @@
+import { config } from "../config";
+import { database, type Database } from "../db/client";
+import type { OrganizationDocument } from "../db/documents";
+import { ConflictError } from "../errors";
+import { applyCredentials, clearPending, finishDelete, moveTenantCollection, rollBackCreate, rollBackUpdate } from "./steps";
+
+/**
+ * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
+ * is older than the grace period (so no live request is still working on them):
+ *
+ * - create → undone (the client never got a 201): collection, admin and record go;
+ * - update → finished (credentials set, collection renamed, marker removed), or undone as a whole
+ *   when finishing is impossible because the email or name has been taken meanwhile;
+ * - delete → finished: collection, admin, record.
+ *
+ * Then admins whose organization record is gone are deleted. Every step is idempotent and
+ * conditional on the state it expects, so runs may overlap with each other and with traffic.
+ */
+export interface ReconcileReport {
+  readonly createsUndone: number;
+  readonly updatesFinished: number;
+  readonly updatesUndone: number;
+  readonly deletesFinished: number;
+  readonly orphanAdminsDeleted: number;
+}
+
+type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
+
+export async function reconcile(options: { graceSeconds?: number } = {}): Promise<ReconcileReport> {
+  const db = await database();
+  const cutoff = new Date(Date.now() - 1000 * (options.graceSeconds ?? config().reconcileGraceSeconds));
+  const counts: Record<Outcome, number> = { "create-undone": 0, "update-finished": 0, "update-undone": 0, "delete-finished": 0 };
+
+  // Updates first: a rename in flight may still hold a collection name that a create or delete would otherwise touch.
+  for (const op of ["update", "delete", "create"] as const) {
+    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lt: cutoff } });
+    for await (const organization of stale) counts[await reconcileOrganization(db, organization)]++;
+  }
+
+  return {
+    createsUndone: counts["create-undone"],
+    updatesFinished: counts["update-finished"],
+    updatesUndone: counts["update-undone"],
+    deletesFinished: counts["delete-finished"],
+    orphanAdminsDeleted: await deleteOrphanAdmins(db, cutoff),
+  };
+}
+
+/** Repair one organization whose operation was interrupted. */
+export async function reconcileOrganization(db: Database, organization: OrganizationDocument): Promise<Outcome> {
+  const { pending } = organization;
+  switch (pending?.op) {
+    case "create":
+      await rollBackCreate(db, organization);
+      return "create-undone";
+    case "delete":
+      await finishDelete(db, organization);
+      return "delete-finished";
+    case "update":
+      try {
+        await applyCredentials(db, organization, pending, new Date());
+        await moveTenantCollection(db, organization, pending);
+        await clearPending(db, organization, { updated_at: pending.started_at });
+        return "update-finished";
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        await rollBackUpdate(db, organization, pending);
+        return "update-undone";
+      }
+    default:
+      throw new Error("reconcileOrganization called on an organization without a pending operation");
+  }
+}
+
+/** Admins are created after their record and deleted before it, so one without a record is left from a crash. */
+async function deleteOrphanAdmins(db: Database, cutoff: Date): Promise<number> {
+  let deleted = 0;
+  const candidates = db.admins.find({ created_at: { $lt: cutoff } }, { projection: { organization_id: 1 } });
+  for await (const admin of candidates) {
+    const owner = await db.organizations.countDocuments({ _id: admin.organization_id }, { limit: 1 });
+    if (owner === 0) deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
+  }
+  return deleted;
+}
+
+export function isStale(organization: OrganizationDocument): boolean {
+  const started = organization.pending?.started_at;
+  return started !== undefined && started.getTime() < Date.now() - 1000 * config().reconcileGraceSeconds;
+}

@@ -1,0 +1,131 @@
+import type { Database } from "../db/client";
+import type { OrganizationDocument, PendingUpdate } from "../db/documents";
+import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
+import { ConflictError } from "../errors";
+
+/**
+ * The idempotent steps multi-step operations are made of. The online operations run them in
+ * order; the reconciler runs the same ones to finish or undo an operation a crash interrupted, so
+ * both paths share one definition of each step. Every step may run twice.
+ */
+
+/** Records visible to readers: half-created and half-deleted organizations do not exist. */
+export const VISIBLE = { "pending.op": { $nin: ["create", "delete"] } } as const;
+
+export function nameTaken(name: string): ConflictError {
+  return new ConflictError(`An organization named "${name}" (or spelled alike) already exists.`, "organization_name");
+}
+
+export function emailTaken(): ConflictError {
+  return new ConflictError("An administrator with this email already exists.", "email");
+}
+
+async function collectionExists(db: Database, name: string): Promise<boolean> {
+  return (await db.tenants.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+}
+
+/** Rename a tenant collection; a repeat after it already moved is a no-op. */
+export async function moveCollection(db: Database, from: string, to: string): Promise<void> {
+  if (from === to) return;
+  try {
+    await db.tenants.renameCollection(from, to);
+  } catch (error) {
+    if (isNamespaceNotFoundError(error) && (await collectionExists(db, to))) return;
+    throw error;
+  }
+}
+
+/**
+ * Drop a tenant collection unless another record claims it. During a rename the collection keeps
+ * its old name for a moment after the record has moved on, and that old name is then free: a
+ * collection of that name still belongs to the renaming record, never to a newcomer.
+ */
+export async function dropCollectionOf(db: Database, organization: OrganizationDocument): Promise<void> {
+  const name = organization.collection_name;
+  const claimedElsewhere = await db.organizations.countDocuments(
+    { _id: { $ne: organization._id }, $or: [{ collection_name: name }, { "pending.previous.collection_name": name }] },
+    { limit: 1 },
+  );
+  if (claimedElsewhere > 0) return;
+  try {
+    await db.tenants.dropCollection(name);
+  } catch (error) {
+    if (!isNamespaceNotFoundError(error)) throw error;
+  }
+}
+
+/** Create a tenant collection; a collection of that name that still exists means the name is not free yet. */
+export async function createTenantCollection(db: Database, organization: OrganizationDocument): Promise<void> {
+  try {
+    await db.tenants.createCollection(organization.collection_name);
+  } catch (error) {
+    if (isNamespaceExistsError(error)) throw nameTaken(organization.name);
+    throw error;
+  }
+}
+
+/** Marker off: the operation is complete. Matches the marker's start so a later operation's marker is never touched. */
+export async function clearPending(db: Database, organization: OrganizationDocument, set: Partial<OrganizationDocument> = {}): Promise<void> {
+  await db.organizations.updateOne(
+    { _id: organization._id, "pending.started_at": organization.pending?.started_at },
+    { $unset: { pending: "" }, ...(Object.keys(set).length > 0 && { $set: set }) },
+  );
+}
+
+// --- create ----------------------------------------------------------------------------------
+
+/**
+ * Undo a create: collection, admin, record. A client never got a 201 for it. `collection: "kept"`
+ * when the create failed before making the collection: one of that name is then not its own.
+ */
+export async function rollBackCreate(
+  db: Database,
+  organization: OrganizationDocument,
+  collection: "dropped" | "kept" = "dropped",
+): Promise<void> {
+  if (collection === "dropped") await dropCollectionOf(db, organization);
+  await db.admins.deleteOne({ _id: organization.admin_id, organization_id: organization._id });
+  await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
+}
+
+// --- update ----------------------------------------------------------------------------------
+
+export async function applyCredentials(db: Database, organization: OrganizationDocument, pending: PendingUpdate, now: Date): Promise<void> {
+  if (!pending.credentials) return;
+  try {
+    await db.admins.updateOne({ _id: organization.admin_id }, { $set: { ...pending.credentials.target, updated_at: now } });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw emailTaken();
+    throw error;
+  }
+}
+
+export async function moveTenantCollection(db: Database, organization: OrganizationDocument, pending: PendingUpdate): Promise<void> {
+  try {
+    await moveCollection(db, pending.previous.collection_name, organization.collection_name);
+  } catch (error) {
+    if (isNamespaceExistsError(error)) throw nameTaken(organization.name);
+    throw error;
+  }
+}
+
+/** Put everything back as it was before the update: admin, collection, record. */
+export async function rollBackUpdate(db: Database, organization: OrganizationDocument, pending: PendingUpdate): Promise<void> {
+  if (pending.credentials) {
+    await db.admins.updateOne({ _id: organization.admin_id }, { $set: pending.credentials.previous });
+  }
+  await moveCollection(db, organization.collection_name, pending.previous.collection_name);
+  const { name, slug, collection_name, updated_at } = pending.previous;
+  await clearPending(db, organization, { name, slug, collection_name, updated_at });
+}
+
+// --- delete ----------------------------------------------------------------------------------
+
+/** Finish a delete: collection, admin, then the record, which names what is left until the end. */
+export async function finishDelete(db: Database, organization: OrganizationDocument, afterStep?: (step: number) => Promise<void>): Promise<void> {
+  await dropCollectionOf(db, organization);
+  await afterStep?.(2);
+  await db.admins.deleteOne({ _id: organization.admin_id });
+  await afterStep?.(3);
+  await db.organizations.deleteOne({ _id: organization._id });
+}
