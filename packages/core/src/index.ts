@@ -21,5 +21,6 @@ export { getOrganization } from "./organizations/get";
 export { updateOrganization, type UpdateOrganizationInput } from "./organizations/update";
 export { deleteOrganization } from "./organizations/delete";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
+export { checkInvariants } from "./organizations/invariants";
 export { checkpoint, injectFault, clearFaults, InjectedFault, type Fault } from "./checkpoints";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";

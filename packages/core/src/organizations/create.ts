@@ -52,10 +52,9 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
     if (isDuplicateKeyError(error)) throw nameTaken(organizationName);
     throw error;
   }
-  await checkpoint("create", 1);
-
   let collectionCreated = false;
   try {
+    await checkpoint("create", 1);
     try {
       await db.admins.insertOne({
         _id: organization.admin_id,

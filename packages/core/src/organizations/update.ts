@@ -72,9 +72,8 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
     if (isDuplicateKeyError(error)) throw nameTaken(newName);
     throw error;
   }
-  await checkpoint("update", 1);
-
   try {
+    await checkpoint("update", 1);
     await applyCredentials(db, updated, pending, now);
     await checkpoint("update", 2);
     await moveTenantCollection(db, updated, pending);
