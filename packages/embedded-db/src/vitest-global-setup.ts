@@ -1,0 +1,26 @@
+import type { TestProject } from "vitest/node";
+import { startEmbeddedDatabase } from "./index";
+
+/**
+ * Vitest globalSetup: one database per vitest project (each project runs its own globalSetup),
+ * shared by all test files of that project. Tests read the URI with `inject("mongodbUri")` and
+ * should isolate themselves, e.g. with a database name per test file.
+ *
+ * Usage in a package's vitest.config.ts:
+ *   test: { globalSetup: ["@org-service/embedded-db/vitest-global-setup"] }
+ */
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Connection string of the project's database (see @org-service/embedded-db). */
+    mongodbUri: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const label = project.name ? `[embedded-db:${project.name}]` : "[embedded-db]";
+  const db = await startEmbeddedDatabase({ log: (line) => console.log(`${label} ${line}`) });
+  console.log(`${label} tests use ${db.description}`);
+  project.provide("mongodbUri", db.uri);
+  return () => db.stop();
+}

@@ -1,0 +1,35 @@
+import { MongoClient } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { startEmbeddedDatabase } from "../src/index";
+import { quiet, waitUntilGone } from "./helpers";
+
+// Environment-dependent by nature: with a cached/downloadable mongod we get "mongod", otherwise
+// (e.g. no internet) the fall-through to FerretDB must be quick. Both outcomes must be usable.
+describe("default order (EMBEDDED_DB unset)", () => {
+  it("yields a working database, falling through to FerretDB quickly when mongod is unavailable", async () => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.MONGODB_URI;
+    delete env.EMBEDDED_DB;
+    const lines: string[] = [];
+    const started = Date.now();
+    const db = await startEmbeddedDatabase({ env, log: (line) => lines.push(line) });
+    const elapsed = Date.now() - started;
+    try {
+      expect(["mongod", "ferretdb"]).toContain(db.kind);
+      if (db.kind === "ferretdb") {
+        expect(lines.join("\n")).toMatch(/mongod unavailable \(.+\); using FerretDB/);
+        // Generous bound for loaded CI machines; offline it is well under a second.
+        expect(elapsed).toBeLessThan(20_000);
+      }
+      const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 5_000 });
+      try {
+        expect(await client.db("admin").command({ ping: 1 })).toMatchObject({ ok: 1 });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await db.stop();
+    }
+    if (db.pid !== undefined) expect(await waitUntilGone(db.pid)).toBe(true);
+  });
+});
