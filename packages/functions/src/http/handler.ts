@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { loadDeployedSecrets } from "../deployment/secrets";
 import { PROBLEM_CONTENT_TYPE, toProblemResponse } from "./problem";
 
 /**
@@ -35,7 +36,8 @@ export function httpHandler(
   const stack = middy<HttpEvent, HttpResult>()
     .use(problemMediaType())
     .use(httpErrorHandler({ logger: false }))
-    .use(problemTranslation());
+    .use(problemTranslation())
+    .use(deployedSecrets());
   if (options.body === "json") stack.use(jsonBodyParser());
   if (options.body === "optional-json") stack.use(whenBodyPresent(jsonBodyParser()));
   return stack.handler(handle);
@@ -43,6 +45,11 @@ export function httpHandler(
 
 /** The parser's types insist the body stays a string; after it runs, it is the parsed JSON. */
 const jsonBodyParser = () => httpJsonBodyParser() as unknown as MiddlewareObj<HttpEvent, HttpResult>;
+
+/** Before anything reads the configuration: a deployed function's secrets come from SSM, once per container. */
+function deployedSecrets(): MiddlewareObj<HttpEvent, HttpResult> {
+  return { before: () => loadDeployedSecrets() };
+}
 
 function whenBodyPresent(parser: MiddlewareObj<HttpEvent, HttpResult>): MiddlewareObj<HttpEvent, HttpResult> {
   return {

@@ -1,0 +1,123 @@
+/**
+ * The HTTP API: one API Gateway route and one Lambda function per entry of the route table.
+ *
+ * The service issues its own tokens and API Gateway's native JWT authorizer verifies them on the
+ * `jwt` routes. API Gateway fetches `<issuer>/.well-known/openid-configuration`, follows its
+ * `jwks_uri`, and accepts a token only if its `iss` and `aud` match the authorizer's. So the issuer
+ * is the API's own public URL, and the login function must sign with exactly the issuer and
+ * audience the authorizer holds: both are computed once, below, and handed to both.
+ */
+import { Lazy } from "aws-cdk-lib";
+import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
+import { Api, type StackContext } from "sst/constructs";
+import { DEFAULT_THROTTLE, functionDefaults, routeDeployments } from "./functions";
+import { createSecrets } from "./secrets";
+import { databaseEnvironmentFor, logRetentionFor } from "./stage";
+
+/** Name of the API's JWT authorizer, as routes refer to it. */
+export const JWT_AUTHORIZER = "jwt";
+
+/**
+ * The `aud` every token carries and the only audience the authorizer accepts: one per app and stage,
+ * so a token issued by one stage is refused by every other, even in the same account.
+ */
+export const audienceFor = (app: { readonly name: string; readonly stage: string }): string => `${app.name}-${app.stage}`;
+
+/**
+ * Optional custom domain (`API_DOMAIN=api.example.com`, with a Route 53 hosted zone for it in the
+ * account, `API_HOSTED_ZONE` if it is not the domain's parent). It then becomes the issuer.
+ */
+export function customDomainFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const domainName = env.API_DOMAIN?.trim();
+  if (!domainName) return undefined;
+  const hostedZone = env.API_HOSTED_ZONE?.trim();
+  return { domainName, ...(hostedZone ? { hostedZone } : {}) };
+}
+
+export function ApiStack({ stack, app }: StackContext) {
+  const secrets = createSecrets(stack);
+  const audience = audienceFor(app);
+  const defaults = functionDefaults(logRetentionFor(app.stage));
+
+  // The issuer is the API's URL, which exists only once the API does, but the authorizer and the
+  // functions are created with it. A lazy token breaks the cycle: it is resolved at synthesis,
+  // after construction, to CloudFormation that references the API (`https://<api id>.execute-api.
+  // <region>.amazonaws.com`) or to the custom domain.
+  const endpoint: { api?: Pick<Api, "url" | "customDomainUrl"> } = {};
+  const issuer = Lazy.string({
+    produce: () => {
+      if (!endpoint.api) throw new Error("The JWT issuer was resolved before the API was created");
+      return endpoint.api.customDomainUrl ?? endpoint.api.url;
+    },
+  });
+
+  const customDomain = customDomainFromEnv();
+  const api = new Api(stack, "Api", {
+    ...(customDomain ? { customDomain } : {}),
+    authorizers: {
+      [JWT_AUTHORIZER]: {
+        type: "jwt",
+        identitySource: ["$request.header.Authorization"],
+        jwt: { issuer, audience: [audience] },
+      },
+    },
+    defaults: {
+      function: {
+        ...defaults,
+        environment: {
+          ...defaults.environment,
+          ...databaseEnvironmentFor(app.stage),
+          JWT_ISSUER: issuer,
+          JWT_AUDIENCE: audience,
+        },
+      },
+      throttle: { rate: DEFAULT_THROTTLE.rate, burst: DEFAULT_THROTTLE.burst },
+    },
+    routes: Object.fromEntries(
+      routeDeployments.map((deployment) => [
+        deployment.key,
+        {
+          authorizer: deployment.authorizer === "jwt" ? JWT_AUTHORIZER : "none",
+          function: {
+            handler: deployment.handler,
+            memorySize: deployment.memorySize,
+            timeout: deployment.timeout,
+            bind: deployment.secrets.map((name) => secrets[name]),
+          },
+        },
+      ]),
+    ),
+  });
+
+  endpoint.api = api;
+  limitRoutes(api);
+
+  stack.addOutputs({
+    ApiEndpoint: api.customDomainUrl ?? api.url,
+    JwtIssuer: issuer,
+    JwtAudience: audience,
+  });
+  return { api, issuer, audience };
+}
+
+/**
+ * Route-level throttling on the default stage, for the routes that need a tighter limit than the
+ * stage-wide default (`defaults.throttle`). A route's settings replace the default ones entirely,
+ * so both limits are always set. The stage must be created after the routes it names, or
+ * CloudFormation rejects it.
+ */
+function limitRoutes(api: Pick<Api, "cdk" | "node">): void {
+  const stage = api.cdk.httpApi.defaultStage;
+  if (!stage) throw new Error("The HTTP API has no default stage");
+  const cfnStage = stage.node.defaultChild as CfnStage;
+  const limited = routeDeployments.filter((deployment) => deployment.throttle !== DEFAULT_THROTTLE);
+  cfnStage.routeSettings = Object.fromEntries(
+    limited.map(({ key, throttle }) => [
+      key,
+      { ThrottlingBurstLimit: throttle.burst, ThrottlingRateLimit: throttle.rate },
+    ]),
+  );
+  for (const child of api.node.findAll()) {
+    if (child instanceof HttpRoute) stage.node.addDependency(child);
+  }
+}

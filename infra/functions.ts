@@ -1,0 +1,129 @@
+/**
+ * Per-route function settings, derived from the route table. Pure (no constructs): the API stack
+ * builds from it and the infrastructure tests assert against it, so neither repeats a value.
+ */
+import type { FunctionProps, NodeJSProps } from "sst/constructs";
+import { routeKey, routes, type Route } from "@org-service/functions/routes";
+import { secretsFor, type SecretName } from "@org-service/functions/deployment/secret-names";
+
+type HandlerName = (typeof routes)[number]["handler"];
+
+/** Where the handler modules live, relative to the project root (where `sst` runs). */
+export const FUNCTIONS_SOURCE_DIR = "packages/functions/src";
+
+/**
+ * The MongoDB driver `require`s these optional packages inside try/catch for features this service
+ * does not use (Kerberos/AWS/GCP auth, compression, SOCKS, client-side encryption). They are not
+ * installed, so esbuild must leave them out of the bundle or it fails to resolve them.
+ */
+export const MONGODB_OPTIONAL_MODULES = [
+  "kerberos",
+  "@mongodb-js/zstd",
+  "@aws-sdk/credential-providers",
+  "gcp-metadata",
+  "snappy",
+  "socks",
+  "aws4",
+  "mongodb-client-encryption",
+] as const;
+
+/**
+ * How every handler is bundled (SST adds entry point, `bundle`, `platform: node`, the ESM
+ * `require`/`__dirname` banner and the output paths). The bundling test builds every handler
+ * with this very object.
+ */
+export const nodejsBundling = {
+  format: "esm",
+  minify: true,
+  // Kept next to the bundle; NODE_OPTIONS=--enable-source-maps (below) maps stack traces to TS.
+  sourcemap: true,
+  // `loadDeployedSecrets` imports SST's SSM client dynamically: splitting puts it in its own
+  // chunk, which only functions with secrets bound ever load.
+  splitting: true,
+  esbuild: {
+    target: "node22",
+    external: [...MONGODB_OPTIONAL_MODULES],
+    legalComments: "none",
+  },
+} satisfies NodeJSProps;
+
+/**
+ * Memory buys CPU on Lambda (1,769 MB = one vCPU). bcryptjs is single-threaded JavaScript, and at
+ * cost 12 a hash or a comparison takes roughly 0.2-0.3 s of a full vCPU — about twice that at
+ * 1,024 MB — so the handlers that hash or verify a password get one whole vCPU (more would not be
+ * used). Everything else is I/O-bound (one MongoDB round trip, or an RS256 signature) and gets
+ * 512 MB, enough for the driver and a fast cold start.
+ */
+export const PASSWORD_HASHING_MEMORY_MB = 1769;
+export const DEFAULT_MEMORY_MB = 512;
+const PASSWORD_HASHING_HANDLERS: readonly HandlerName[] = ["create-organization", "login", "update-organization"];
+
+/**
+ * A cold start opens a TLS connection to Atlas (SRV lookup, handshake, auth: 1-3 s) before the
+ * first query; a warm request takes tens of milliseconds. 10 s leaves room for that plus a bcrypt
+ * hash, well under API Gateway's 30 s integration limit, and stops a stuck connection early.
+ */
+export const TIMEOUT_SECONDS = 10;
+
+export interface Throttle {
+  /** Requests per second, steady state, for the route across all callers. */
+  readonly rate: number;
+  /** Requests allowed at once above the rate. */
+  readonly burst: number;
+}
+
+/** Every route's limit unless listed below: API Gateway answers 429 above it. */
+export const DEFAULT_THROTTLE: Throttle = { rate: 100, burst: 200 };
+
+/**
+ * Tighter limits where a request is expensive or attractive to abuse: login is the
+ * password-guessing target and costs a bcrypt comparison each time, sign-up costs a hash and
+ * creates a tenant.
+ */
+export const THROTTLE_OVERRIDES: Partial<Record<HandlerName, Throttle>> = {
+  login: { rate: 5, burst: 10 },
+  "create-organization": { rate: 2, burst: 5 },
+};
+
+export interface RouteDeployment {
+  readonly route: Route;
+  /** API Gateway route key, e.g. `POST /admin/login`. */
+  readonly key: string;
+  /** SST handler: `<file without extension>.<export>`, relative to the project root. */
+  readonly handler: string;
+  /** `jwt`: behind the API's JWT authorizer; `none`: public. */
+  readonly authorizer: "jwt" | "none";
+  /** The secrets bound to the route's function, and no others. */
+  readonly secrets: readonly SecretName[];
+  readonly memorySize: number;
+  readonly timeout: number;
+  readonly throttle: Throttle;
+}
+
+export function routeDeployment(route: Route): RouteDeployment {
+  const handler = route.handler as HandlerName;
+  return {
+    route,
+    key: routeKey(route),
+    handler: `${FUNCTIONS_SOURCE_DIR}/${route.handler}.handler`,
+    authorizer: route.auth === "jwt" ? "jwt" : "none",
+    secrets: secretsFor(route.needs),
+    memorySize: PASSWORD_HASHING_HANDLERS.includes(handler) ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
+    timeout: TIMEOUT_SECONDS,
+    throttle: THROTTLE_OVERRIDES[handler] ?? DEFAULT_THROTTLE,
+  };
+}
+
+export const routeDeployments: readonly RouteDeployment[] = routes.map(routeDeployment);
+
+/** Settings every function shares (the per-route ones above are added on top). */
+export function functionDefaults(logRetention: FunctionProps["logRetention"]): FunctionProps {
+  return {
+    runtime: "nodejs22.x",
+    // Graviton: ~20% cheaper per GB-second than x86 and as fast for this workload.
+    architecture: "arm_64",
+    nodejs: nodejsBundling,
+    logRetention,
+    environment: { NODE_OPTIONS: "--enable-source-maps" },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Builds every handler exactly as `sst deploy` does — SST's own esbuild, with the bundling options
+ * of `infra/functions.ts` — so a handler that does not bundle fails `pnpm test`, not a deploy.
+ * Then loads each bundle in a plain Node process, as Lambda would.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { routeDeployments, type RouteDeployment } from "../functions";
+import { functionOf } from "./template";
+import { ROOT, synthesize, type Synthesized } from "./synth";
+
+const run = promisify(execFile);
+let synthesized: Synthesized;
+
+beforeAll(async () => {
+  synthesized = await synthesize("bundle-test", { active: true });
+}, 300_000);
+
+/** The directory SST built a route's function into. */
+function artifactDir(deployment: RouteDeployment): string {
+  const fn = synthesized.stack.node
+    .findAll()
+    .find((c) => "props" in c && (c as { props?: { handler?: string } }).props?.handler === deployment.handler);
+  if (!fn) throw new Error(`No function for ${deployment.key}`);
+  return path.join(ROOT, ".sst", "artifacts", fn.node.addr);
+}
+
+function entryFile(deployment: RouteDeployment): string {
+  return path.join(artifactDir(deployment), `${deployment.handler.replace(/\.handler$/, "")}.mjs`);
+}
+
+describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, deployment) => {
+  it("is deployed as a bundled Node.js 22 ESM function on arm64", () => {
+    const fn = functionOf(synthesized.template, deployment.key);
+    expect(fn.Properties.Runtime).toBe("nodejs22.x");
+    expect(fn.Properties.Architectures).toEqual(["arm64"]);
+    expect(fn.Properties.Handler).toBe(`${deployment.handler.replace(/\.handler$/, "")}.handler`);
+    expect(fn.Properties.Code.S3Key).toBeDefined();
+    expect(existsSync(entryFile(deployment))).toBe(true);
+  });
+
+  it("loads in a plain Node.js process, without the optional MongoDB modules", async () => {
+    const script = `const m = await import(${JSON.stringify(entryFile(deployment))}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+    await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+  });
+});
+
+describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, deployment) => {
+  it("calls loadDeployedSecrets, whose SSM client is split into a chunk loaded only when secrets are bound", () => {
+    const entry = entryFile(deployment);
+    const dir = path.dirname(entry);
+    expect(readFileSync(entry, "utf8")).not.toContain("AmazonSSM");
+    const chunks = readdirSync(dir).filter((f) => f.endsWith(".mjs") && path.join(dir, f) !== entry);
+    expect(chunks.some((f) => readFileSync(path.join(dir, f), "utf8").includes("AmazonSSM"))).toBe(true);
+  });
+});
+
+it("serves the discovery document from the bundle, with the deployed issuer", async () => {
+  const deployment = routeDeployments.find((d) => d.route.handler === "openid-configuration");
+  if (!deployment) throw new Error("no openid-configuration route");
+  const script = [
+    `const { handler } = await import(${JSON.stringify(entryFile(deployment))});`,
+    `const event = { version: "2.0", routeKey: "GET /.well-known/openid-configuration", rawPath: "/.well-known/openid-configuration", rawQueryString: "", headers: {}, requestContext: { http: { method: "GET", path: "/.well-known/openid-configuration" } }, isBase64Encoded: false };`,
+    `const result = await handler(event, {});`,
+    `process.stdout.write(JSON.stringify(result));`,
+  ].join("\n");
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH, JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com" },
+  });
+  const result = JSON.parse(stdout) as { statusCode: number; body: string };
+  expect(result.statusCode).toBe(200);
+  expect(JSON.parse(result.body)).toMatchObject({
+    issuer: "https://abc123.execute-api.eu-west-1.amazonaws.com",
+    jwks_uri: "https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/jwks.json",
+  });
+});

@@ -1,0 +1,18 @@
+import type { SSTConfig } from "sst";
+import { ApiStack } from "./infra/api";
+import { applyRemovalPolicy } from "./infra/stage";
+
+export default {
+  config(input) {
+    return {
+      name: "org-service",
+      // `--region` wins; then the usual AWS variables; then us-east-1.
+      region: input.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    };
+  },
+  stacks(app) {
+    // Every resource retains on the production stage(s) and is destroyed with any other stage.
+    applyRemovalPolicy(app);
+    app.stack(ApiStack, { id: "api" });
+  },
+} satisfies SSTConfig;
