@@ -119,7 +119,7 @@ describe("the reconciler", () => {
     await expect(createOrganization({ ...input, email: `other${n}@example.com` })).rejects.toMatchObject({ field: "organization_name" });
 
     expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 1 });
-    expect(await reconcile({ graceSeconds: 0 })).toEqual({ createsUndone: 0, updatesFinished: 0, updatesUndone: 0, deletesFinished: 0, orphanAdminsDeleted: 0 });
+    expect(await reconcile({ graceSeconds: 0 })).toEqual({ createsUndone: 0, updatesFinished: 0, updatesUndone: 0, deletesFinished: 0, orphanAdminsDeleted: 0, staleLocksRemoved: 0 });
     expect(await checkInvariants()).toEqual([]);
   });
 

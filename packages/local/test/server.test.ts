@@ -3,6 +3,7 @@ import { useIsolatedDatabases } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../src/server";
+import { byName, httpClient } from "./support/http";
 
 /**
  * The local server end to end over real HTTP: requests in, API Gateway behaviour (routing, the
@@ -27,20 +28,9 @@ afterAll(async () => {
   await closeDatabase();
 });
 
-async function call(method: string, path: string, options: { json?: unknown; token?: string; body?: string; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.json !== undefined) headers["content-type"] = "application/json";
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers,
-    body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
-  });
-  const text = await response.text();
-  return { status: response.status, contentType: response.headers.get("content-type"), headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
-}
+const call = httpClient(() => server.url);
 
-const query = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
+const query = byName;
 
 describe("the whole life of an organization over HTTP", () => {
   it("create → get → login → rename → old name 404, new 200 → delete → login 401", async () => {

@@ -1,6 +1,6 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
 import { config, ConfigurationError } from "../config";
-import type { AdminDocument, OrganizationDocument } from "./documents";
+import type { AdminDocument, LockDocument, OrganizationDocument } from "./documents";
 
 /**
  * One MongoClient per container, created on first use and reused by every later invocation: a
@@ -32,6 +32,7 @@ export interface Database {
   readonly tenants: Db;
   readonly organizations: Collection<OrganizationDocument>;
   readonly admins: Collection<AdminDocument>;
+  readonly locks: Collection<LockDocument>;
 }
 
 let connecting: Promise<Database> | undefined;
@@ -58,6 +59,7 @@ async function connect(): Promise<Database> {
       tenants: client.db(tenantDbName),
       organizations: master.collection<OrganizationDocument>("organizations"),
       admins: master.collection<AdminDocument>("admins"),
+      locks: master.collection<LockDocument>("organization_locks"),
     };
     await ensureIndexes(db);
     return db;

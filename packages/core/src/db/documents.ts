@@ -51,3 +51,14 @@ export interface AdminDocument {
   created_at: Date;
   updated_at: Date;
 }
+
+/**
+ * Master database: at most one per organization (`_id` is the organization's id), held while a
+ * change of that organization runs. The unique `_id` is the mutual exclusion: FerretDB evaluates
+ * an update's filter and its write separately, so a conditional update is no compare-and-set
+ * there, while a unique key is enforced by the storage engine on MongoDB and FerretDB alike.
+ */
+export interface LockDocument {
+  _id: ObjectId;
+  acquired_at: Date;
+}

@@ -1,26 +1,44 @@
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { ConflictError, ForbiddenError } from "../errors";
-import { findOrganizationDocument, type Actor } from "./model";
-import { isStale, reconcileOrganization } from "./reconcile";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
+import { withOrganizationLock } from "./lock";
+import { findOrganizationDocument, organizationProjection, type Actor } from "./model";
+import { reconcileOrganization } from "./reconcile";
 
 /**
- * Load the organization an admin wants to change and make sure it is theirs. Unknown comes before
- * forbidden (404, then 403): names are public anyway, so this reveals nothing. An interrupted
- * change older than the grace period is repaired on the spot instead of blocking the admin until
- * the next reconciler run.
+ * Run a change of an organization on behalf of its admin: look it up by name, check it is
+ * theirs (unknown before forbidden: 404, then 403 — names are public, so this reveals nothing),
+ * then, holding its lock, re-read it and hand the fresh record to `change`.
+ *
+ * A marker found while holding the lock was left by a request that died (a live one would still
+ * hold the lock): it is repaired on the spot instead of blocking the admin until the reconciler.
  */
-export async function findOwnOrganization(db: Database, actor: Actor, name: string): Promise<OrganizationDocument> {
-  let document = await findOrganizationDocument(db, name);
-  if (document._id.toHexString() !== actor.organizationId || document.admin_id.toHexString() !== actor.adminId) {
+export async function changeOwnOrganization<T>(
+  db: Database,
+  actor: Actor,
+  name: string,
+  change: (organization: OrganizationDocument) => Promise<T>,
+): Promise<T> {
+  const found = await findOrganizationDocument(db, name);
+  if (found._id.toHexString() !== actor.organizationId || found.admin_id.toHexString() !== actor.adminId) {
     throw new ForbiddenError("The token does not belong to this organization's administrator.");
   }
-  if (document.pending && isStale(document)) {
-    await reconcileOrganization(db, document);
-    document = await findOrganizationDocument(db, name);
+  return withOrganizationLock(db, found._id, async () => {
+    let current = await reload(db, found);
+    if (current.pending) {
+      await reconcileOrganization(db, current);
+      current = await reload(db, found);
+    }
+    return change(current);
+  });
+}
+
+/** The record as it is now; a concurrent rename or delete since the lookup makes this request stale. */
+async function reload(db: Database, found: OrganizationDocument): Promise<OrganizationDocument> {
+  const current = await db.organizations.findOne({ _id: found._id }, { projection: organizationProjection });
+  if (!current || current.pending?.op === "delete") throw new NotFoundError(`No organization is named "${found.name}".`);
+  if (current.slug !== found.slug && !current.pending) {
+    throw new ConflictError("The organization was renamed by another request meanwhile; look it up again.", "organization_name");
   }
-  if (document.pending) {
-    throw new ConflictError("Another change to this organization is in progress; try again in a moment.", "organization_name");
-  }
-  return document;
+  return current;
 }

@@ -29,5 +29,6 @@ export async function checkInvariants(): Promise<string[]> {
   for await (const admin of db.admins.find({}, { projection: { organization_id: 1, email: 1 } })) {
     if ((await db.organizations.countDocuments({ _id: admin.organization_id })) === 0) problems.push(`admin ${admin.email} has no organization`);
   }
+  for await (const lock of db.locks.find()) problems.push(`organization ${lock._id.toHexString()} is still locked`);
   return problems;
 }

@@ -1,7 +1,9 @@
+import type { ObjectId } from "mongodb";
 import { config } from "../config";
 import { database, type Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
+import { withOrganizationLock } from "./lock";
 import { applyCredentials, clearPending, finishDelete, moveTenantCollection, rollBackCreate, rollBackUpdate } from "./steps";
 
 /**
@@ -22,19 +24,27 @@ export interface ReconcileReport {
   readonly updatesUndone: number;
   readonly deletesFinished: number;
   readonly orphanAdminsDeleted: number;
+  readonly staleLocksRemoved: number;
 }
 
 type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
 
 export async function reconcile(options: { graceSeconds?: number } = {}): Promise<ReconcileReport> {
   const db = await database();
-  const cutoff = new Date(Date.now() - 1000 * (options.graceSeconds ?? config().reconcileGraceSeconds));
+  const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;
+  const cutoff = new Date(Date.now() - 1000 * graceSeconds);
   const counts: Record<Outcome, number> = { "create-undone": 0, "update-finished": 0, "update-undone": 0, "delete-finished": 0 };
 
   // Updates first: a rename in flight may still hold a collection name that a create or delete would otherwise touch.
   for (const op of ["update", "delete", "create"] as const) {
-    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lt: cutoff } });
-    for await (const organization of stale) counts[await reconcileOrganization(db, organization)]++;
+    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lt: cutoff } }, { projection: { _id: 1 } });
+    for await (const { _id } of stale) {
+      const outcome = await repairUnderLock(db, _id, graceSeconds).catch((error: unknown) => {
+        if (error instanceof ConflictError) return undefined; // a live request holds it: next run
+        throw error;
+      });
+      if (outcome) counts[outcome]++;
+    }
   }
 
   return {
@@ -43,10 +53,25 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     updatesUndone: counts["update-undone"],
     deletesFinished: counts["delete-finished"],
     orphanAdminsDeleted: await deleteOrphanAdmins(db, cutoff),
+    // Left by requests that died before or after their marker; the next change would take them over anyway.
+    staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lt: cutoff } })).deletedCount,
   };
 }
 
-/** Repair one organization whose operation was interrupted. */
+/** Take the organization's lock (a dead request's lock is stale and taken over), re-read, repair. */
+async function repairUnderLock(db: Database, organizationId: ObjectId, graceSeconds: number): Promise<Outcome | undefined> {
+  return withOrganizationLock(
+    db,
+    organizationId,
+    async () => {
+      const organization = await db.organizations.findOne({ _id: organizationId });
+      return organization?.pending ? reconcileOrganization(db, organization) : undefined;
+    },
+    graceSeconds,
+  );
+}
+
+/** Repair one organization whose operation was interrupted; the caller holds its lock. */
 export async function reconcileOrganization(db: Database, organization: OrganizationDocument): Promise<Outcome> {
   const { pending } = organization;
   switch (pending?.op) {
@@ -81,9 +106,4 @@ async function deleteOrphanAdmins(db: Database, cutoff: Date): Promise<number> {
     if (owner === 0) deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
   }
   return deleted;
-}
-
-export function isStale(organization: OrganizationDocument): boolean {
-  const started = organization.pending?.started_at;
-  return started !== undefined && started.getTime() < Date.now() - 1000 * config().reconcileGraceSeconds;
 }

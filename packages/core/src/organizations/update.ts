@@ -3,11 +3,11 @@ import { checkpoint } from "../checkpoints";
 import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { ConflictError, NotFoundError } from "../errors";
+import { NotFoundError } from "../errors";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { findOwnOrganization } from "./authorize";
+import { changeOwnOrganization } from "./authorize";
 import { toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
@@ -39,55 +39,48 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
-  const current = await findOwnOrganization(db, actor, organizationName);
-  const admin = await db.admins.findOne({ _id: current.admin_id });
-  if (!admin) throw new NotFoundError("The organization has no administrator.");
+  return changeOwnOrganization(db, actor, organizationName, async (current) => {
+    const admin = await db.admins.findOne({ _id: current.admin_id });
+    if (!admin) throw new NotFoundError("The organization has no administrator.");
 
-  const now = new Date();
-  const newName = newOrganizationName ?? current.name;
-  const slug = slugify(newName);
-  const target = {
-    ...(email !== undefined && { email }),
-    ...(passwordHash !== undefined && { password_hash: passwordHash }),
-  };
-  const pending: PendingUpdate = {
-    op: "update",
-    started_at: now,
-    previous: { name: current.name, slug: current.slug, collection_name: current.collection_name, updated_at: current.updated_at },
-    ...(Object.keys(target).length > 0 && {
-      credentials: { target, previous: { email: admin.email, password_hash: admin.password_hash, updated_at: admin.updated_at } },
-    }),
-  };
-  const updated: OrganizationDocument = { ...current, name: newName, slug, collection_name: collectionNameFor(slug), pending };
+    const now = new Date();
+    const newName = newOrganizationName ?? current.name;
+    const slug = slugify(newName);
+    const target = {
+      ...(email !== undefined && { email }),
+      ...(passwordHash !== undefined && { password_hash: passwordHash }),
+    };
+    const pending: PendingUpdate = {
+      op: "update",
+      started_at: now,
+      previous: { name: current.name, slug: current.slug, collection_name: current.collection_name, updated_at: current.updated_at },
+      ...(Object.keys(target).length > 0 && {
+        credentials: { target, previous: { email: admin.email, password_hash: admin.password_hash, updated_at: admin.updated_at } },
+      }),
+    };
+    const updated: OrganizationDocument = { ...current, name: newName, slug, collection_name: collectionNameFor(slug), pending };
 
-  try {
-    const { name, collection_name } = updated;
-    // Matching the old slug and no marker: a concurrent change of the same organization wins, this one gets a 409.
-    const result = await db.organizations.updateOne(
-      { _id: current._id, slug: current.slug, pending: { $exists: false } },
-      { $set: { name, slug, collection_name, pending } },
-    );
-    if (result.matchedCount === 0) throw changedConcurrently();
-  } catch (error) {
-    if (isDuplicateKeyError(error)) throw nameTaken(newName);
-    throw error;
-  }
-  try {
-    await checkpoint("update", 1);
-    await applyCredentials(db, updated, pending, now);
-    await checkpoint("update", 2);
-    await moveTenantCollection(db, updated, pending);
-    await checkpoint("update", 3);
-    await clearPending(db, updated, { updated_at: now });
-  } catch (error) {
-    await rollBackUpdate(db, updated, pending);
-    throw error;
-  }
+    try {
+      const { name, collection_name } = updated;
+      await db.organizations.updateOne({ _id: current._id }, { $set: { name, slug, collection_name, pending } });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw nameTaken(newName);
+      throw error;
+    }
 
-  const { pending: _, ...done } = updated;
-  return { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
-}
+    try {
+      await checkpoint("update", 1);
+      await applyCredentials(db, updated, pending, now);
+      await checkpoint("update", 2);
+      await moveTenantCollection(db, updated, pending);
+      await checkpoint("update", 3);
+      await clearPending(db, updated, { updated_at: now });
+    } catch (error) {
+      await rollBackUpdate(db, updated, pending);
+      throw error;
+    }
 
-function changedConcurrently(): ConflictError {
-  return new ConflictError("The organization is being changed by another request; try again.", "organization_name");
+    const { pending: _, ...done } = updated;
+    return { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
+  });
 }
