@@ -11,6 +11,7 @@ import { Lazy } from "aws-cdk-lib";
 import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { Api, type StackContext } from "sst/constructs";
 import { DEFAULT_THROTTLE, functionDefaults, routeDeployments } from "./functions";
+import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
 import { databaseEnvironmentFor, logRetentionFor } from "./stage";
 
@@ -91,13 +92,14 @@ export function ApiStack({ stack, app }: StackContext) {
 
   endpoint.api = api;
   limitRoutes(api);
+  const reconciler = addReconciler(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
 
   stack.addOutputs({
     ApiEndpoint: api.customDomainUrl ?? api.url,
     JwtIssuer: issuer,
     JwtAudience: audience,
   });
-  return { api, issuer, audience };
+  return { api, issuer, audience, reconciler };
 }
 
 /**

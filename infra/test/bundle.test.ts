@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
+import { RECONCILER_HANDLER } from "../reconciler";
 import { functionOf } from "./template";
 import { ROOT, synthesize, type Synthesized } from "./synth";
 
@@ -19,17 +20,17 @@ beforeAll(async () => {
   synthesized = await synthesize("bundle-test", { active: true });
 }, 300_000);
 
-/** The directory SST built a route's function into. */
-function artifactDir(deployment: RouteDeployment): string {
+/** The directory SST built a function into, found by its handler. */
+function artifactDir(handler: string): string {
   const fn = synthesized.stack.node
     .findAll()
-    .find((c) => "props" in c && (c as { props?: { handler?: string } }).props?.handler === deployment.handler);
-  if (!fn) throw new Error(`No function for ${deployment.key}`);
+    .find((c) => "props" in c && (c as { props?: { handler?: string } }).props?.handler === handler);
+  if (!fn) throw new Error(`No function for ${handler}`);
   return path.join(ROOT, ".sst", "artifacts", fn.node.addr);
 }
 
-function entryFile(deployment: RouteDeployment): string {
-  return path.join(artifactDir(deployment), `${deployment.handler.replace(/\.handler$/, "")}.mjs`);
+function entryFile({ handler }: Pick<RouteDeployment, "handler">): string {
+  return path.join(artifactDir(handler), `${handler.replace(/\.handler$/, "")}.mjs`);
 }
 
 describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, deployment) => {
@@ -76,4 +77,10 @@ it("serves the discovery document from the bundle, with the deployed issuer", as
     issuer: "https://abc123.execute-api.eu-west-1.amazonaws.com",
     jwks_uri: "https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/jwks.json",
   });
+});
+
+it("bundles the scheduled reconciler, which loads in a plain Node.js process", async () => {
+  const entry = entryFile({ handler: RECONCILER_HANDLER });
+  const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+  await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
 });

@@ -167,7 +167,8 @@ describe("per stage", () => {
     ["production", 90],
   ])("%s: function logs are kept %i days", (stage, days) => {
     const retention = Object.values(resources(stages[stage]!.template, "Custom::LogRetention"));
-    expect(retention).toHaveLength(routeDeployments.length);
+    // Every route's function, and the scheduled reconciler.
+    expect(retention).toHaveLength(routeDeployments.length + 1);
     for (const r of retention) expect(r.Properties.RetentionInDays).toBe(days);
   });
 

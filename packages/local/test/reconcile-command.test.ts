@@ -1,0 +1,57 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { ObjectId } from "mongodb";
+import { checkInvariants, closeDatabase, database } from "@org-service/core";
+import { useIsolatedDatabases } from "@org-service/core/testing";
+import { afterAll, expect, inject, it } from "vitest";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const databases = useIsolatedDatabases(inject("mongodbUri"));
+afterAll(async () => {
+  await databases.drop();
+  await closeDatabase();
+});
+
+/** `pnpm reconcile` as a user runs it: a separate process against the same database. */
+function reconcileCommand(args: string[], env: Record<string, string | undefined> = process.env) {
+  return run(path.join(ROOT, "node_modules/.bin/tsx"), ["packages/local/src/reconcile-command.ts", ...args], { cwd: ROOT, env });
+}
+
+it("undoes a create that a crash left behind, then reports the invariants as holding", async () => {
+  const db = await database();
+  const id = new ObjectId();
+  const adminId = new ObjectId();
+  const longAgo = new Date(Date.now() - 3_600_000);
+  await db.organizations.insertOne({
+    _id: id,
+    admin_id: adminId,
+    name: "Crashed Co",
+    slug: "crashed_co",
+    collection_name: "org_crashed_co",
+    created_at: longAgo,
+    updated_at: longAgo,
+    pending: { op: "create", started_at: longAgo },
+  });
+  await db.admins.insertOne({ _id: adminId, email: "crash@example.com", password_hash: "x", organization_id: id, created_at: longAgo, updated_at: longAgo });
+  await db.tenants.createCollection("org_crashed_co");
+  expect(await checkInvariants()).not.toEqual([]);
+
+  const { stdout } = await reconcileCommand(["--check"]);
+  expect(JSON.parse(stdout)).toMatchObject({ createsUndone: 1 });
+  expect(await checkInvariants()).toEqual([]);
+  expect(await db.admins.countDocuments({ email: "crash@example.com" })).toBe(0);
+});
+
+it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI", async () => {
+  const db = await database();
+  await db.tenants.createCollection("org_nobody_owns_me");
+  const failed = await reconcileCommand(["--check"]).catch((error: { code: number; stderr: string }) => error);
+  expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("collection org_nobody_owns_me has no organization") });
+  await db.tenants.dropCollection("org_nobody_owns_me");
+
+  const { MONGODB_URI: _, ...withoutUri } = process.env;
+  const refused = await reconcileCommand([], withoutUri).catch((error: { code: number; stderr: string }) => error);
+  expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("Set MONGODB_URI") });
+});
