@@ -125,8 +125,10 @@ describe("updateOrganization: rename", () => {
   it("renames the tenant collection with every document in it, and the record", async () => {
     const { organization, actor } = await newOrganization("Initech");
     const db = await database();
-    const documents = Array.from({ length: 250 }, (_, i) => ({ i, payload: `document ${i}` }));
-    await db.tenants.collection("org_initech").insertMany(documents);
+    // In batches: one 10,000-document insert outlasts the socket timeout on the SQLite-backed server.
+    for (let batch = 0; batch < 10; batch++) {
+      await db.tenants.collection("org_initech").insertMany(Array.from({ length: 1_000 }, (_, j) => ({ i: batch * 1_000 + j, payload: `document ${batch * 1_000 + j}` })));
+    }
 
     const renamed = await updateOrganization(actor, { organizationName: "initech", newOrganizationName: "Initrode Global" });
 
@@ -135,8 +137,8 @@ describe("updateOrganization: rename", () => {
     const collections = await tenantCollections();
     expect(collections).toContain("org_initrode_global");
     expect(collections).not.toContain("org_initech");
-    expect(await db.tenants.collection("org_initrode_global").countDocuments()).toBe(250);
-    expect(await db.tenants.collection("org_initrode_global").findOne({ i: 249 })).toMatchObject({ payload: "document 249" });
+    expect(await db.tenants.collection("org_initrode_global").countDocuments()).toBe(10_000);
+    expect(await db.tenants.collection("org_initrode_global").findOne({ i: 9_999 })).toMatchObject({ payload: "document 9999" });
     await expect(getOrganization("Initech")).rejects.toBeInstanceOf(NotFoundError);
     expect(await getOrganization("initrode global")).toMatchObject({ id: organization.id });
   });
