@@ -1,0 +1,59 @@
+/**
+ * Child process: the floor for GET /org/get — a bare node:http server doing the same indexed
+ * findOne (by slug, visible records only, same projection) through the same driver with the
+ * service's pool settings, and nothing else: no API Gateway event, no Middy, no zod.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadMongo } from "../lib/common";
+import { slugify } from "../../packages/core/src/slug";
+import { organizationProjection } from "../../packages/core/src/organizations/model";
+import { VISIBLE } from "../../packages/core/src/organizations/steps";
+
+const { MongoClient } = await loadMongo();
+const client = new MongoClient(process.env.MONGODB_URI!, {
+  // The service's client options (packages/core/src/db/client.ts), so only the stack above differs.
+  maxPoolSize: 4,
+  minPoolSize: 0,
+  serverSelectionTimeoutMS: 5_000,
+  connectTimeoutMS: 5_000,
+  socketTimeoutMS: 20_000,
+  maxIdleTimeMS: 60_000,
+  appName: "org-service-bench-floor",
+});
+await client.connect();
+const organizations = client.db(process.env.MONGODB_MASTER_DB!).collection("organizations");
+
+const server = createServer((request, response) => {
+  const name = new URL(request.url ?? "/", "http://localhost").searchParams.get("organization_name") ?? "";
+  organizations
+    .findOne({ slug: slugify(name), ...VISIBLE }, { projection: organizationProjection })
+    .then((document) => {
+      if (!document) return response.writeHead(404, { "content-type": "application/json" }).end('{"status":404}');
+      const body = JSON.stringify({
+        organization_id: document._id.toHexString(),
+        organization_name: document.name,
+        collection_name: document.collection_name,
+        created_at: (document.created_at as Date).toISOString(),
+        updated_at: (document.updated_at as Date).toISOString(),
+      });
+      response.writeHead(200, { "content-type": "application/json" }).end(body);
+    })
+    .catch(() => response.writeHead(500).end());
+});
+server.keepAliveTimeout = 5_000;
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.closeAllConnections();
+  server.close();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await client.close().catch(() => undefined);
+  process.exit(0);
+}
+process.on("disconnect", () => void stop());
+process.on("SIGTERM", () => void stop());

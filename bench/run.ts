@@ -1,0 +1,466 @@
+/**
+ * `pnpm bench`: cold-start cost (bundle size, module init), warm handler latency, HTTP throughput
+ * against a bare floor, login against one bcrypt comparison, and latency against data size — all
+ * in one run, against MONGODB_URI or the embedded database. Prints the tables and writes
+ * bench/results.md. Figures only: targets are reported as PASS/MISS, never asserted.
+ *
+ * Knobs (environment): BENCH_QUICK=1 (fewer samples, shorter load runs; for trying the script).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { closeDatabase, database } from "../packages/core/src/index";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
+import { buildAllBundles, esbuildVersion, measureInit, topPackages, type BundleMeasurement } from "./lib/bundles";
+import { BENCH_DIR, kb, loadBcrypt, loadMongo, log, median, ms, percentile, ratio, table, verdict, type Target } from "./lib/common";
+import { killAllChildServers, measureLoad, startChildServer, type ChildServer, type LoadResult } from "./lib/load";
+import {
+  createRequest,
+  expectStatus,
+  getRequest,
+  invoke,
+  loadHandlers,
+  loginRequest,
+  timeInvocations,
+  useBcryptCost,
+  useDataSet,
+  type DataSet,
+  type Handlers,
+} from "./lib/service";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const SETTINGS = {
+  initRuns: QUICK ? 5 : 9,
+  getSamples: QUICK ? 100 : 400,
+  createSamplesLowCost: QUICK ? 10 : 40,
+  bcryptSamples: QUICK ? 5 : 15,
+  loadSeconds: QUICK ? 3 : 8,
+  loadWarmupSeconds: QUICK ? 1 : 2,
+  concurrency: [1, 16, 64],
+  largeOrganizations: 2000,
+  smallOrganizations: 10,
+  costTable: [8, 10, 12],
+};
+/** The configured cost: what a deployment runs with unless BCRYPT_COST says otherwise. */
+const CONFIGURED_COST = Number(process.env.BCRYPT_COST ?? 12);
+/** Seeding and the data-size comparison hash at the lowest cost, so bcrypt does not drown the database work. */
+const LOW_COST = 4;
+const PASSWORD = "bench-password-123";
+
+const started = Date.now();
+const runId = randomBytes(3).toString("hex");
+const outDir = mkdtempSync(path.join(os.tmpdir(), "org-service-bench-"));
+const dataSets = {
+  small: { label: `${SETTINGS.smallOrganizations} organizations`, masterDb: `bench_${runId}_s_master`, tenantDb: `bench_${runId}_s_tenants` },
+  large: { label: `${SETTINGS.largeOrganizations} organizations`, masterDb: `bench_${runId}_l_master`, tenantDb: `bench_${runId}_l_tenants` },
+} satisfies Record<string, DataSet>;
+
+let embedded: EmbeddedDatabase | undefined;
+const children: ChildServer[] = [];
+const output: string[] = [];
+const targets: Target[] = [];
+
+function emit(text = ""): void {
+  output.push(text);
+  process.stdout.write(`${text}\n`);
+}
+
+function probeName(i: number): string {
+  return `Bench Org ${String(i).padStart(4, "0")}`;
+}
+function probeEmail(i: number): string {
+  return `admin${String(i).padStart(4, "0")}@bench.example`;
+}
+
+async function cleanUp(): Promise<void> {
+  for (const child of children.splice(0)) await child.stop().catch(() => undefined);
+  killAllChildServers();
+  if (embedded) {
+    // On an external server the benchmark's databases must not outlive it.
+    const uri = embedded.uri;
+    for (const dataSet of Object.values(dataSets)) {
+      await useDataSet(uri, dataSet, LOW_COST).catch(() => undefined);
+      const db = await database().catch(() => undefined);
+      await Promise.all([db?.master.dropDatabase(), db?.tenants.dropDatabase()]).catch(() => undefined);
+    }
+    await closeDatabase().catch(() => undefined);
+    await embedded.stop().catch(() => undefined);
+    embedded = undefined;
+  }
+  rmSync(outDir, { recursive: true, force: true });
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exit(0);
+
+async function main(): Promise<void> {
+  // The in-process service must not find SST secrets or a Lambda name: it runs as locally.
+  delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+  delete process.env.JWT_ISSUER;
+  const startedDb = await startEmbeddedDatabase({ log: (line) => log(`[embedded-db] ${line}`) });
+  embedded = startedDb;
+  const uri = startedDb.uri;
+
+  const machine = await describeMachine(startedDb);
+  emit(`# org-service benchmark`);
+  emit();
+  emit(`Run ${new Date().toISOString()} with \`pnpm bench\`${QUICK ? " (BENCH_QUICK=1: fewer samples)" : ""}.`);
+  emit();
+  emit(table(["", ""], machine));
+  emit();
+
+  // 1. Bundles and module init.
+  const { handlers: bundles, failed, naive } = await buildAllBundles(outDir);
+  await measureInit([...bundles, naive], SETTINGS.initRuns);
+  reportBundles(bundles, failed, naive);
+
+  // Data sets. The small one is seeded through the create handler (the real path), the large one
+  // adds clones of those documents inserted through the driver in batches of 1,000.
+  const handlers = await loadHandlers();
+  await useDataSet(uri, dataSets.small, LOW_COST);
+  await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
+  await useDataSet(uri, dataSets.large, LOW_COST);
+  await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
+  await seedClones(SETTINGS.largeOrganizations - SETTINGS.smallOrganizations);
+
+  // 5 (and the get/create part of 2): latency against data size, at the low cost.
+  const scale: Record<"small" | "large", { get: number[]; create: number[] }> = { small: { get: [], create: [] }, large: { get: [], create: [] } };
+  for (const key of ["small", "large", "small", "large"] as const) {
+    // Two alternating passes per data set, so neither profits alone from a warmer process.
+    await useDataSet(uri, dataSets[key], LOW_COST);
+    log(`warm latency, ${dataSets[key].label}`);
+    // Names spread over the whole data set, as real traffic would be: a server that scans instead
+    // of using the index finds the first-inserted organizations early and the last ones late.
+    const names = organizationNames(key);
+    const get = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
+      expectStatus(await invoke(handlers.get, getRequest(names[(Math.abs(i) * 7919) % names.length]!)), 200, "get");
+    });
+    const pass = scale[key].create.length;
+    const create = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
+      const n = `${pass}-${i < 0 ? `w${-i}` : i}`;
+      expectStatus(await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)), 201, "create");
+    });
+    scale[key].get.push(...get);
+    scale[key].create.push(...create);
+  }
+
+  // 2 and 4: login and create at the configured cost, login at each cost of the table, and the
+  // bare bcrypt comparison they are measured against. Small data set.
+  await useDataSet(uri, dataSets.small, CONFIGURED_COST);
+  const bcrypt = await loadBcrypt();
+  const costs = [...new Set([...SETTINGS.costTable, CONFIGURED_COST])].sort((a, b) => a - b);
+  const perCost = new Map<number, { login: number[]; compare: number[] }>();
+  for (const cost of costs) {
+    log(`login and bcrypt at cost ${cost}`);
+    useBcryptCost(cost);
+    const email = `login-cost-${cost}@bench.example`;
+    expectStatus(await invoke(handlers.create, createRequest(`Login Cost ${cost}`, email, PASSWORD)), 201, "create login admin");
+    const hash = bcrypt.hashSync(PASSWORD, cost);
+    const samples = Math.max(SETTINGS.bcryptSamples, cost <= 10 ? SETTINGS.bcryptSamples * 2 : 0);
+    const login: number[] = [];
+    const compare: number[] = [];
+    // Interleaved: login, comparison, login, … so both see the same machine.
+    for (let i = -2; i < samples; i++) {
+      let t = performance.now();
+      expectStatus(await invoke(handlers.login, loginRequest(email, PASSWORD)), 200, "login");
+      if (i >= 0) login.push(performance.now() - t);
+      t = performance.now();
+      if (!(await bcrypt.compare(PASSWORD, hash))) throw new Error("bcrypt comparison failed");
+      if (i >= 0) compare.push(performance.now() - t);
+    }
+    perCost.set(cost, { login, compare });
+  }
+  useBcryptCost(CONFIGURED_COST);
+  log(`create at cost ${CONFIGURED_COST}`);
+  const createConfigured = await timeInvocations(SETTINGS.bcryptSamples, 1, async (i) => {
+    const n = i < 0 ? `w${-i}` : String(i);
+    expectStatus(await invoke(handlers.create, createRequest(`Cost Probe ${n}`, `cost-${n}@bench.example`, PASSWORD)), 201, "create");
+  });
+  reportWarm(scale, perCost, createConfigured);
+  reportCosts(perCost);
+  reportScale(scale);
+  await closeDatabase();
+
+  // 3. HTTP load: the local server and the floor, each in its own process, on the small data set.
+  const childEnv = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    MONGODB_URI: uri,
+    MONGODB_MASTER_DB: dataSets.small.masterDb,
+    MONGODB_TENANT_DB: dataSets.small.tenantDb,
+    BCRYPT_COST: String(CONFIGURED_COST),
+  };
+  log("HTTP load: starting the local server and the floor in child processes");
+  const service = await startChildServer("local-server.ts", childEnv);
+  children.push(service);
+  const floor = await startChildServer("floor-server.ts", childEnv);
+  children.push(floor);
+  const query = `/org/get?${new URLSearchParams({ organization_name: probeName(3) })}`;
+  const loadResults: { connections: number; service: LoadResult; floor: LoadResult }[] = [];
+  for (const connections of SETTINGS.concurrency) {
+    const floorResult = await measureLoad(floor.url + query, connections, SETTINGS.loadSeconds, SETTINGS.loadWarmupSeconds);
+    const serviceResult = await measureLoad(service.url + query, connections, SETTINGS.loadSeconds, SETTINGS.loadWarmupSeconds);
+    loadResults.push({ connections, service: serviceResult, floor: floorResult });
+  }
+  reportLoad(loadResults);
+  for (const child of children.splice(0)) await child.stop();
+
+  reportTargets();
+  emit();
+  emit(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}.`);
+  emit();
+  emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  writeFileSync(path.join(BENCH_DIR, "results.md"), `${output.join("\n")}\n`);
+  log(`written to ${path.join(BENCH_DIR, "results.md")}`);
+}
+
+function organizationNames(key: "small" | "large"): string[] {
+  const probes = Array.from({ length: SETTINGS.smallOrganizations }, (_, i) => probeName(i));
+  if (key === "small") return probes;
+  const fillers = Array.from({ length: SETTINGS.largeOrganizations - SETTINGS.smallOrganizations }, (_, i) => fillerName(SETTINGS.smallOrganizations + i));
+  return [...probes, ...fillers];
+}
+
+function fillerName(n: number): string {
+  return `Filler Org ${String(n).padStart(5, "0")}`;
+}
+
+async function seedThroughHandler(handlers: Handlers, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    expectStatus(await invoke(handlers.create, createRequest(probeName(i), probeEmail(i), PASSWORD)), 201, "seed");
+  }
+}
+
+/** Clones of a real organization and admin (so the shape follows the code), with their tenant collections. */
+async function seedClones(count: number): Promise<void> {
+  const { ObjectId } = await loadMongo();
+  const db = await database();
+  const template = await db.organizations.findOne({});
+  const adminTemplate = template && (await db.admins.findOne({ _id: template.admin_id }));
+  if (!template || !adminTemplate) throw new Error("no organization to clone");
+  log(`seeding ${count} more organizations through the driver`);
+  const t = performance.now();
+  for (let offset = 0; offset < count; offset += 1000) {
+    const organizations = [];
+    const admins = [];
+    for (let i = offset; i < Math.min(count, offset + 1000); i++) {
+      const n = SETTINGS.smallOrganizations + i;
+      const slug = fillerName(n).toLowerCase().replaceAll(" ", "_");
+      const organizationId = new ObjectId();
+      const adminId = new ObjectId();
+      organizations.push({ ...template, _id: organizationId, admin_id: adminId, name: fillerName(n), slug, collection_name: `org_${slug}` });
+      admins.push({ ...adminTemplate, _id: adminId, organization_id: organizationId, email: `filler${n}@bench.example` });
+    }
+    await db.organizations.insertMany(organizations, { ordered: false });
+    await db.admins.insertMany(admins, { ordered: false });
+  }
+  const names = Array.from({ length: count }, (_, i) => `org_${fillerName(SETTINGS.smallOrganizations + i).toLowerCase().replaceAll(" ", "_")}`);
+  for (let i = 0; i < names.length; i += 16) {
+    await Promise.all(names.slice(i, i + 16).map((name) => db.tenants.createCollection(name)));
+  }
+  log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+async function describeMachine(db: EmbeddedDatabase): Promise<string[][]> {
+  const cpus = os.cpus();
+  let osName = `${os.type()} ${os.release()}`;
+  try {
+    const pretty = readFileSync("/etc/os-release", "utf8").match(/^PRETTY_NAME="?([^"\n]+)"?/m)?.[1];
+    if (pretty) osName = `${pretty} (${osName})`;
+  } catch {
+    // Not Linux: the kernel name is enough.
+  }
+  const { MongoClient } = await loadMongo();
+  const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 10_000 });
+  let dbVersion = "unknown";
+  try {
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    dbVersion = info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion} (SQLite backend; reports MongoDB ${info.version})` : `MongoDB ${info.version}`;
+  } finally {
+    await client.close();
+  }
+  return [
+    ["CPU", `${cpus[0]?.model ?? "unknown"}, ${cpus.length} logical cores (os.availableParallelism ${os.availableParallelism()})`],
+    ["Memory", `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
+    ["OS", osName],
+    ["Node.js", `${process.version} (Lambda runs nodejs22.x on arm64: absolute figures differ)`],
+    ["Database", `${db.kind === "external" ? "MONGODB_URI" : `embedded (${db.kind})`}: ${dbVersion}, on this machine`],
+    ["Load average at start", `${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min; other processes on the machine skew every figure)`],
+    ["bcrypt cost", `${CONFIGURED_COST} (BCRYPT_COST; bcryptjs, pure JavaScript)`],
+    ["esbuild", `${esbuildVersion} (SST 2.49.8's), deployment options from infra/functions.ts`],
+  ];
+}
+
+function reportBundles(bundles: BundleMeasurement[], failed: { name: string; error: string }[], naive: BundleMeasurement): void {
+  const naiveInit = naive.init!;
+  emit(`## 1. Cold start: bundle size and module init`);
+  emit();
+  emit(
+    `Each handler bundled with the deployment's esbuild options (minified ESM, node22, code splitting, the optional MongoDB modules external, SST's ESM banner). ` +
+      `"static" = the entry chunk and the chunks it imports statically (what a cold start loads); "lazy" = chunks behind a dynamic import (the SSM client). ` +
+      `Init = \`await import(bundle)\` in a fresh \`node\` process, median of ${naiveInit.runs} runs; "ready" = time from process start to the import resolving; "wall" = spawn to exit. ` +
+      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages.`,
+  );
+  emit();
+  const rows = [...bundles, naive].map((b) => [
+    b === naive ? "**naive baseline**" : b.name,
+    kb(b.staticBytes),
+    kb(b.staticGzipBytes),
+    kb(b.lazyBytes),
+    ratio(b.staticBytes / naive.staticBytes),
+    ms(b.init!.importMs),
+    ms(b.init!.sinceStartMs),
+    ms(b.init!.wallMs),
+    ratio(b.init!.importMs / naiveInit.importMs),
+  ]);
+  for (const f of failed) rows.push([f.name, `build failed: ${f.error}`, "", "", "", "", "", "", ""]);
+  emit(table(["handler", "static JS", "gzip", "lazy JS", "size / naive", "init (import)", "ready", "wall", "init / naive"], rows));
+  emit();
+  emit(`Where the bytes come from (largest packages in the static part, bytes in the minified output):`);
+  emit();
+  const sample = ["openid-configuration", "get-organization", "login"].map((name) => bundles.find((b) => b.name === name)).filter((b) => b !== undefined);
+  emit(table(["handler", "largest inputs"], [...sample, naive].map((b) => [b.name, topPackages(b).map((p) => `${p.name} ${kb(p.bytes)}`).join(", ")])));
+  emit();
+  const worstSize = Math.max(...bundles.map((b) => b.staticBytes / naive.staticBytes));
+  const worstInit = Math.max(...bundles.map((b) => b.init!.importMs / naiveInit.importMs));
+  const bestSize = Math.min(...bundles.map((b) => b.staticBytes / naive.staticBytes));
+  targets.push({ name: "bundle size ≤ 0.5× naive (every handler)", measured: worstSize, limit: 0.5, detail: `worst ${ratio(worstSize)}, best ${ratio(bestSize)}` });
+  targets.push({ name: "module init ≤ 0.5× naive (every handler)", measured: worstInit, limit: 0.5, detail: `worst ${ratio(worstInit)}` });
+  if (failed.length > 0) targets.push({ name: "every handler bundles", measured: failed.length, limit: 0, detail: `${failed.length} failed` });
+}
+
+function latencyRow(label: string, samples: number[], note = ""): string[] {
+  return [label, String(samples.length), ms(percentile(samples, 50)), ms(percentile(samples, 99)), note];
+}
+
+function reportWarm(
+  scale: Record<"small" | "large", { get: number[]; create: number[] }>,
+  perCost: Map<number, { login: number[]; compare: number[] }>,
+  createConfigured: number[],
+): void {
+  emit(`## 2. Warm handler latency (in process)`);
+  emit();
+  emit(
+    `The handler modules called directly with API Gateway payload v2 events (as the local server and Lambda do), after warm-up invocations, against the ${dataSets.small.label} data set. p99 of few samples is close to the maximum.`,
+  );
+  emit();
+  const costRun = perCost.get(CONFIGURED_COST)!;
+  emit(
+    table(
+      ["handler", "n", "p50", "p99", "note"],
+      [
+        latencyRow("GET /org/get", scale.small.get, "one organization by name"),
+        latencyRow("POST /admin/login", costRun.login, `admin hashed at cost ${CONFIGURED_COST}`),
+        latencyRow("POST /org/create", createConfigured, `hashes at cost ${CONFIGURED_COST}`),
+        latencyRow("POST /org/create", scale.small.create, `hashes at cost ${LOW_COST}: the database work alone`),
+      ],
+    ),
+  );
+  emit();
+  const loginP50 = percentile(costRun.login, 50);
+  const compareP50 = percentile(costRun.compare, 50);
+  targets.push({
+    name: `login p50 ≤ 1.1× one bcrypt comparison (cost ${CONFIGURED_COST})`,
+    measured: loginP50 / compareP50,
+    limit: 1.1,
+    detail: `${ms(loginP50)} vs ${ms(compareP50)}: ${ratio(loginP50 / compareP50)}, i.e. ${ms(loginP50 - compareP50)} besides bcrypt`,
+  });
+}
+
+function reportCosts(perCost: Map<number, { login: number[]; compare: number[] }>): void {
+  emit(`## 4. Login against bcrypt cost`);
+  emit();
+  emit(`Login (the handler, warm) beside one \`bcryptjs.compare\` of the same password at the same cost, interleaved.`);
+  emit();
+  emit(
+    table(
+      ["cost", "n", "bcrypt compare p50", "login p50", "login p99", "login / compare", "login − compare"],
+      [...perCost.entries()].map(([cost, { login, compare }]) => [
+        String(cost) + (cost === CONFIGURED_COST ? " (configured)" : ""),
+        String(login.length),
+        ms(median(compare)),
+        ms(median(login)),
+        ms(percentile(login, 99)),
+        ratio(median(login) / median(compare)),
+        ms(median(login) - median(compare)),
+      ]),
+    ),
+  );
+  emit();
+}
+
+function reportScale(scale: Record<"small" | "large", { get: number[]; create: number[] }>): void {
+  emit(`## 5. Latency against data size`);
+  emit();
+  emit(
+    `The same handlers on a database with ${dataSets.small.label} and with ${dataSets.large.label} (each with its admin and tenant collection), in alternating passes; get looks up names spread over the whole data set. Create hashes at cost ${LOW_COST} here so that the database work is what is compared; each create adds an organization (${SETTINGS.createSamplesLowCost} + warm-ups per data set).`,
+  );
+  emit();
+  const rows: string[][] = [];
+  for (const op of ["get", "create"] as const) {
+    const small = median(scale.small[op]);
+    const large = median(scale.large[op]);
+    rows.push([op === "get" ? "GET /org/get" : "POST /org/create", ms(small, 2), ms(percentile(scale.small[op], 99), 2), ms(large, 2), ms(percentile(scale.large[op], 99), 2), ratio(large / small)]);
+    targets.push({
+      name: `${op} p50 with ${SETTINGS.largeOrganizations} orgs ≤ 1.2× with ${SETTINGS.smallOrganizations}`,
+      measured: large / small,
+      limit: 1.2,
+      detail: `${ms(large, 2)} vs ${ms(small, 2)}`,
+    });
+  }
+  emit(table(["operation", `p50 (${SETTINGS.smallOrganizations})`, `p99 (${SETTINGS.smallOrganizations})`, `p50 (${SETTINGS.largeOrganizations})`, `p99 (${SETTINGS.largeOrganizations})`, "p50 ratio"], rows));
+  emit();
+}
+
+function reportLoad(results: { connections: number; service: LoadResult; floor: LoadResult }[]): void {
+  emit(`## 3. GET /org/get over HTTP under load`);
+  emit();
+  emit(
+    `autocannon (in the benchmark process) for ${SETTINGS.loadSeconds} s per run after a ${SETTINGS.loadWarmupSeconds} s warm-up, against the local server (\`startLocalServer\`: routing, API Gateway event, the handler) and against the floor (bare \`node:http\` + the same \`findOne\` by slug with the same projection and driver pool), each in its own child process, ${dataSets.small.label}. Latency percentiles from every response's exact time.`,
+  );
+  emit();
+  emit(
+    table(
+      ["connections", "service req/s", "service p50", "service p99", "floor req/s", "floor p50", "floor p99", "p50 service / floor"],
+      results.map(({ connections, service, floor }) => [
+        String(connections),
+        service.requestsPerSecond.toFixed(0),
+        ms(service.p50, 2),
+        ms(service.p99, 2),
+        floor.requestsPerSecond.toFixed(0),
+        ms(floor.p50, 2),
+        ms(floor.p99, 2),
+        ratio(service.p50 / floor.p50),
+      ]),
+    ),
+  );
+  emit();
+  const at16 = results.find((r) => r.connections === 16);
+  if (at16) {
+    targets.push({
+      name: "GET p50 at 16 connections ≤ 1.3× the floor",
+      measured: at16.service.p50 / at16.floor.p50,
+      limit: 1.3,
+      detail: `${ms(at16.service.p50, 2)} vs ${ms(at16.floor.p50, 2)}`,
+    });
+  }
+}
+
+function reportTargets(): void {
+  emit(`## Targets`);
+  emit();
+  emit(table(["target", "measured", "result"], targets.map((t) => [t.name, t.detail, verdict(t)])));
+}
