@@ -11,6 +11,7 @@ import { Lazy } from "aws-cdk-lib";
 import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { Api, type StackContext } from "sst/constructs";
 import { DEFAULT_THROTTLE, functionDefaults, routeDeployments } from "./functions";
+import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/http/cors";
 import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
 import { databaseEnvironmentFor, logRetentionFor } from "./stage";
@@ -53,8 +54,21 @@ export function ApiStack({ stack, app }: StackContext) {
   });
 
   const customDomain = customDomainFromEnv();
+  // CORS from the deploy environment: API Gateway answers preflights, the functions add the
+  // headers to their responses (packages/functions/src/http/cors.ts), both from the same list.
+  const corsOrigins = allowedOrigins();
   const api = new Api(stack, "Api", {
     ...(customDomain ? { customDomain } : {}),
+    cors:
+      corsOrigins.length > 0
+        ? {
+            allowOrigins: corsOrigins,
+            allowHeaders: ALLOWED_HEADERS,
+            allowMethods: [...new Set(routeDeployments.map((deployment) => deployment.route.method))],
+            exposeHeaders: EXPOSED_HEADERS,
+            maxAge: "10 minutes",
+          }
+        : false,
     authorizers: {
       [JWT_AUTHORIZER]: {
         type: "jwt",
@@ -70,6 +84,7 @@ export function ApiStack({ stack, app }: StackContext) {
           ...databaseEnvironmentFor(app.stage),
           JWT_ISSUER: issuer,
           JWT_AUDIENCE: audience,
+          ...(corsOrigins.length > 0 && { CORS_ALLOWED_ORIGINS: corsOrigins.join(",") }),
         },
       },
       throttle: { rate: DEFAULT_THROTTLE.rate, burst: DEFAULT_THROTTLE.burst },

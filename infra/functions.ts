@@ -5,6 +5,7 @@
 import type { FunctionProps, NodeJSProps } from "sst/constructs";
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
 import { secretsFor, type SecretName } from "@org-service/functions/deployment/secret-names";
+import { textImportPlugin } from "./text-import-plugin";
 
 type HandlerName = (typeof routes)[number]["handler"];
 
@@ -44,6 +45,8 @@ export const nodejsBundling = {
     target: "node22",
     external: [...MONGODB_OPTIONAL_MODULES],
     legalComments: "none",
+    // `<file>?raw` imports: the dashboard's and Swagger UI's files, as text (see the plugin).
+    plugins: [textImportPlugin],
   },
 } satisfies NodeJSProps;
 

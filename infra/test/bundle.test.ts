@@ -69,7 +69,8 @@ it("serves the discovery document from the bundle, with the deployed issuer", as
     `process.stdout.write(JSON.stringify(result));`,
   ].join("\n");
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH, JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com" },
+    // WARN: the per-request INFO log line would share stdout with the result.
+    env: { PATH: process.env.PATH, JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com", POWERTOOLS_LOG_LEVEL: "WARN" },
   });
   const result = JSON.parse(stdout) as { statusCode: number; body: string };
   expect(result.statusCode).toBe(200);
@@ -77,6 +78,42 @@ it("serves the discovery document from the bundle, with the deployed issuer", as
     issuer: "https://abc123.execute-api.eu-west-1.amazonaws.com",
     jwks_uri: "https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/jwks.json",
   });
+});
+
+it("serves Swagger UI's files and the dashboard from the bundles themselves (inlined as text, no node_modules)", async () => {
+  const entryOf = (handler: string) => {
+    const deployment = routeDeployments.find((d) => d.route.handler === handler);
+    if (!deployment) throw new Error(`no ${handler} route`);
+    return entryFile(deployment);
+  };
+  const script = [
+    `const docs = (await import(${JSON.stringify(entryOf("docs"))})).handler;`,
+    `const dashboard = (await import(${JSON.stringify(entryOf("dashboard"))})).handler;`,
+    `const event = (path, asset) => ({ version: "2.0", routeKey: "GET " + path, rawPath: path, rawQueryString: "", headers: {}, ...(asset && { pathParameters: { asset } }), requestContext: { http: { method: "GET", path } }, isBase64Encoded: false });`,
+    `const css = await docs(event("/docs/swagger-ui.css", "swagger-ui.css"), {});`,
+    `const bundle = await docs(event("/docs/swagger-ui-bundle.js", "swagger-ui-bundle.js"), {});`,
+    `const page = await dashboard(event("/"), {});`,
+    `process.stdout.write(JSON.stringify({ css, bundle: { statusCode: bundle.statusCode, length: bundle.body.length }, page }));`,
+  ].join("\n");
+  // Run from an empty directory with no node_modules anywhere above it that has swagger-ui-dist.
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH }, cwd: "/" });
+  // The functions' request log lines come first (JSON, one per request), the result last.
+  const lines = stdout.trim().split("\n");
+  expect(lines.slice(0, -1).map((line) => JSON.parse(line) as { message: string; route: string })).toEqual([
+    expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui.css" }),
+    expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui-bundle.js" }),
+    expect.objectContaining({ message: "request", route: "GET /" }),
+  ]);
+  const result = JSON.parse(lines.at(-1)!) as { css: { statusCode: number; body: string; headers: Record<string, string> }; bundle: { statusCode: number; length: number }; page: { statusCode: number; body: string } };
+  expect(result.css.statusCode).toBe(200);
+  expect(result.css.headers["content-type"]).toBe("text/css; charset=utf-8");
+  expect(result.css.body).toContain(".swagger-ui");
+  expect(result.bundle.statusCode).toBe(200);
+  expect(result.bundle.length).toBeGreaterThan(1_000_000);
+  expect(result.page.statusCode).toBe(200);
+  expect(result.page.body).toContain("<title>org-service dashboard</title>");
+  // The files are in the bundle, not read from beside it.
+  expect(readdirSync(path.dirname(entryOf("docs"))).filter((file) => /swagger|\.css$/.test(file))).toEqual([]);
 });
 
 it("bundles the scheduled reconciler, which loads in a plain Node.js process", async () => {

@@ -122,7 +122,13 @@ describe("secrets, spelled out", () => {
       "SST_Secret_value_MONGODB_URI",
     ]);
     expect(secretsOf("jwks")).toEqual(["SST_Secret_value_JWT_PREVIOUS_KEY", "SST_Secret_value_JWT_PRIVATE_KEY"]);
-    expect(secretsOf("update-organization")).toEqual(["SST_Secret_value_MONGODB_URI"]);
+    // Protected functions verify the bearer token again themselves: database and keys.
+    expect(secretsOf("update-organization")).toEqual([
+      "SST_Secret_value_JWT_PREVIOUS_KEY",
+      "SST_Secret_value_JWT_PRIVATE_KEY",
+      "SST_Secret_value_MONGODB_URI",
+    ]);
+    expect(secretsOf("create-organization")).toEqual(["SST_Secret_value_MONGODB_URI"]);
     expect(secretsOf("openid-configuration")).toEqual([]);
   });
 });

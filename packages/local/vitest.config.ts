@@ -7,5 +7,7 @@ export default defineProject({
     globalSetup: ["../embedded-db/src/vitest-global-setup.ts"],
     hookTimeout: 300_000,
     testTimeout: 120_000,
+    // A JSON log line per request would flood the output; logging.test.ts sets its own level.
+    env: { POWERTOOLS_LOG_LEVEL: "WARN" },
   },
 });

@@ -24,6 +24,10 @@ const environmentSchema = z.object({
    * never repaired under its feet.
    */
   RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  /** Failed logins tolerated per email, and per source address, within the window; then 429 until they age out. */
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
@@ -34,6 +38,7 @@ export interface Config {
   readonly tenantDbName: string;
   readonly bcryptCost: number;
   readonly reconcileGraceSeconds: number;
+  readonly loginThrottle: { readonly maxPerEmail: number; readonly maxPerIp: number; readonly windowSeconds: number };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -62,6 +67,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     tenantDbName: e.MONGODB_TENANT_DB,
     bcryptCost: e.BCRYPT_COST,
     reconcileGraceSeconds: e.RECONCILE_GRACE_SECONDS,
+    loginThrottle: {
+      maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
+      maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
     jwt: {
       issuer: e.JWT_ISSUER.replace(/\/+$/, ""),
       audience: e.JWT_AUDIENCE,

@@ -9,7 +9,14 @@ export interface FieldIssue {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: "validation" | "not-found" | "conflict" | "invalid-credentials" | "forbidden";
+  abstract readonly kind:
+    | "validation"
+    | "not-found"
+    | "conflict"
+    | "invalid-credentials"
+    | "unauthenticated"
+    | "forbidden"
+    | "too-many-attempts";
 }
 
 export class ValidationError extends DomainError {
@@ -44,4 +51,20 @@ export class InvalidCredentialsError extends DomainError {
 
 export class ForbiddenError extends DomainError {
   readonly kind = "forbidden";
+}
+
+/** No valid, current access token: missing, forged, expired, or revoked by a credential change or a delete. */
+export class UnauthenticatedError extends DomainError {
+  readonly kind = "unauthenticated";
+  constructor() {
+    super("A valid, current bearer token is required.");
+  }
+}
+
+/** Too many failed logins for this email or from this address: refused until the window passes. */
+export class TooManyAttemptsError extends DomainError {
+  readonly kind = "too-many-attempts";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed logins; try again in ${retryAfterSeconds} seconds.`);
+  }
 }

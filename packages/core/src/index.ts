@@ -8,19 +8,25 @@ export {
   ConflictError,
   InvalidCredentialsError,
   ForbiddenError,
+  UnauthenticatedError,
+  TooManyAttemptsError,
   type FieldIssue,
 } from "./errors";
 export { slugify, collectionNameFor, SLUG_MAX_LENGTH } from "./slug";
-export { organizationNameSchema, emailSchema, passwordSchema, parseInput, validationErrorFrom } from "./validation";
-export { issueAccessToken, verifyAccessToken, type AccessTokenClaims } from "./auth/tokens";
+export { organizationNameSchema, emailSchema, passwordSchema, parseInput, validationErrorFrom, isReservedSlug } from "./validation";
+export { issueAccessToken, verifyAccessToken, type AccessTokenClaims, type IssuedToken } from "./auth/tokens";
+export { authenticate, authenticateOptionally } from "./auth/authenticate";
 export { signingKeys, resetSigningKeys, SIGNING_ALGORITHM } from "./auth/keys";
 export { openIdConfiguration, jsonWebKeySet, JWKS_PATH } from "./auth/discovery";
 export type { Organization, OrganizationWithAdmin, Actor } from "./organizations/model";
 export { createOrganization, type CreateOrganizationInput } from "./organizations/create";
 export { getOrganization } from "./organizations/get";
-export { updateOrganization, type UpdateOrganizationInput } from "./organizations/update";
+export { updateOrganization, type UpdateOrganizationInput, type UpdateResult } from "./organizations/update";
 export { deleteOrganization } from "./organizations/delete";
+export { getTenantCollection, type TenantCollection } from "./organizations/collection";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
 export { checkInvariants } from "./organizations/invariants";
 export { checkpoint, injectFault, clearFaults, InjectedFault, type Fault } from "./checkpoints";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
+export { recordAudit, listAudit, AUDIT_PAGE_MAX, type AuditEntry, type AuditPage } from "./audit";
+export type { RequestContext } from "./context";

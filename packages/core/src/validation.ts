@@ -13,6 +13,15 @@ const PASSWORD_MAX_BYTES = 72;
 
 const characterCount = (value: string): number => [...value].length;
 
+/**
+ * Slugs that could be mistaken for, or collide with, MongoDB's own namespaces (`admin`, `local`,
+ * `config` databases; `system.*` collections) are refused. Nothing else MongoDB forbids in a
+ * namespace (`$`, `.`, NUL, over-long names) can occur: slugs are `[a-z0-9_]{1,48}` and collections `org_<slug>`.
+ */
+export function isReservedSlug(slug: string): boolean {
+  return slug === "admin" || slug === "local" || slug === "config" || slug.startsWith("system");
+}
+
 export const organizationNameSchema = z
   .string()
   .trim()
@@ -22,7 +31,8 @@ export const organizationNameSchema = z
   .refine(
     (name) => slugify(name).length <= SLUG_MAX_LENGTH,
     `must reduce to at most ${SLUG_MAX_LENGTH} letters, digits and separators`,
-  );
+  )
+  .refine((name) => !isReservedSlug(slugify(name)), "is reserved");
 
 export const emailSchema = z
   .string()

@@ -130,7 +130,7 @@ describe("updateOrganization: rename", () => {
       await db.tenants.collection("org_initech").insertMany(Array.from({ length: 1_000 }, (_, j) => ({ i: batch * 1_000 + j, payload: `document ${batch * 1_000 + j}` })));
     }
 
-    const renamed = await updateOrganization(actor, { organizationName: "initech", newOrganizationName: "Initrode Global" });
+    const { organization: renamed } = await updateOrganization(actor, { organizationName: "initech", newOrganizationName: "Initrode Global" });
 
     expect(renamed).toMatchObject({ id: organization.id, name: "Initrode Global", collectionName: "org_initrode_global" });
     expect(renamed.updatedAt.getTime()).toBeGreaterThan(organization.updatedAt.getTime() - 1);
@@ -145,7 +145,7 @@ describe("updateOrganization: rename", () => {
 
   it("changes only the display name when the slug stays the same", async () => {
     const { actor } = await newOrganization("Hooli");
-    const renamed = await updateOrganization(actor, { organizationName: "Hooli", newOrganizationName: "HOOLI" });
+    const { organization: renamed } = await updateOrganization(actor, { organizationName: "Hooli", newOrganizationName: "HOOLI" });
     expect(renamed).toMatchObject({ name: "HOOLI", collectionName: "org_hooli" });
     expect(await tenantCollections()).toContain("org_hooli");
   });
@@ -173,12 +173,13 @@ describe("updateOrganization: rename", () => {
 describe("updateOrganization: credentials", () => {
   it("changes email and password: the old ones stop working, the new ones work", async () => {
     const { organization, email, password, actor } = await newOrganization();
-    const updated = await updateOrganization(actor, {
+    const { organization: updated, token } = await updateOrganization(actor, {
       organizationName: organization.name,
       email: "Fresh.Admin@Example.com",
       password: "a brand new password",
     });
     expect(updated.adminEmail).toBe("fresh.admin@example.com");
+    expect(token?.accessToken).toMatch(/^ey/);
     await expect(login({ email, password })).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(login({ email: "fresh.admin@example.com", password })).rejects.toBeInstanceOf(InvalidCredentialsError);
     const session = await login({ email: "fresh.admin@example.com", password: "a brand new password" });
@@ -239,7 +240,7 @@ describe("login", () => {
     const session = await login({ email: email.toUpperCase(), password });
     expect(session.adminId).toBe(organization.adminId);
     expect(session.expiresIn).toBe(3600);
-    expect(await verifyAccessToken(session.accessToken)).toEqual({ sub: organization.adminId, org: organization.id });
+    expect(await verifyAccessToken(session.accessToken)).toEqual({ sub: organization.adminId, org: organization.id, cv: 1 });
   });
 
   it("gives the same error for a wrong password and an unknown email", async () => {

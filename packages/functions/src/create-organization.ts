@@ -1,15 +1,9 @@
-import { createOrganization, emailSchema, organizationNameSchema, passwordSchema } from "@org-service/core";
-import { z } from "zod";
+import { createOrganization } from "@org-service/core";
 import { httpHandler } from "./http/handler";
-import { parseBody } from "./http/request";
+import { parseBody, requestContextOf } from "./http/request";
+import { createOrganizationBody } from "./http/request-schemas";
 import { json } from "./http/respond";
 import { organizationView } from "./http/views";
-
-export const createOrganizationBody = z.strictObject({
-  organization_name: organizationNameSchema,
-  email: emailSchema,
-  password: passwordSchema,
-});
 
 /** POST /org/create — a new organization, its admin and its tenant collection. */
 export const handler = httpHandler(
@@ -19,7 +13,7 @@ export const handler = httpHandler(
       organizationName: body.organization_name,
       email: body.email,
       password: body.password,
-    });
+    }, requestContextOf(event));
     return json(201, organizationView(organization));
   },
   { body: "json" },

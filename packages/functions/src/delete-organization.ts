@@ -1,12 +1,9 @@
-import { deleteOrganization, organizationNameSchema, ValidationError } from "@org-service/core";
-import { z } from "zod";
+import { deleteOrganization, ValidationError } from "@org-service/core";
 import { httpHandler } from "./http/handler";
-import { actorFrom, parseBody, parseQuery } from "./http/request";
+import { authenticatedActor, parseBody, parseQuery, requestContextOf } from "./http/request";
+import { deleteOrganizationBody, deleteOrganizationQuery } from "./http/request-schemas";
 import { json } from "./http/respond";
-
-const target = z.strictObject({ organization_name: organizationNameSchema });
-export const deleteOrganizationBody = target;
-export const deleteOrganizationQuery = target.partial();
+import { deleteResultView } from "./http/views";
 
 /**
  * DELETE /org/delete — protected. The organization is named in the JSON body or in the query
@@ -14,13 +11,13 @@ export const deleteOrganizationQuery = target.partial();
  */
 export const handler = httpHandler(
   async (event) => {
-    const actor = actorFrom(event);
+    const actor = await authenticatedActor(event);
     const fromQuery = parseQuery(deleteOrganizationQuery, event).organization_name;
     const hasBody = event.body !== undefined && event.body !== null && event.body !== "";
     const fromBody = hasBody ? parseBody(deleteOrganizationBody, event).organization_name : undefined;
     const name = resolveTarget(fromBody, fromQuery);
-    const { name: deleted } = await deleteOrganization(actor, name);
-    return json(200, { deleted: true, organization_name: deleted });
+    const { name: deleted } = await deleteOrganization(actor, name, requestContextOf(event));
+    return json(200, deleteResultView(deleted));
   },
   { body: "optional-json" },
 );

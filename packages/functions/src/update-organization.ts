@@ -1,33 +1,27 @@
-import { emailSchema, organizationNameSchema, passwordSchema, updateOrganization } from "@org-service/core";
-import { z } from "zod";
+import { updateOrganization } from "@org-service/core";
 import { httpHandler } from "./http/handler";
-import { actorFrom, parseBody } from "./http/request";
+import { authenticatedActor, parseBody, requestContextOf } from "./http/request";
+import { updateOrganizationBody } from "./http/request-schemas";
 import { json } from "./http/respond";
-import { organizationView } from "./http/views";
-
-export const updateOrganizationBody = z
-  .strictObject({
-    organization_name: organizationNameSchema,
-    new_organization_name: organizationNameSchema.optional(),
-    email: emailSchema.optional(),
-    password: passwordSchema.optional(),
-  })
-  .refine((body) => body.new_organization_name !== undefined || body.email !== undefined || body.password !== undefined, {
-    message: "give at least one of new_organization_name, email or password",
-  });
+import { updateResultView } from "./http/views";
 
 /** PUT /org/update — protected: rename the organization and/or change the admin's credentials. */
 export const handler = httpHandler(
   async (event) => {
-    const actor = actorFrom(event);
+    const actor = await authenticatedActor(event);
     const body = parseBody(updateOrganizationBody, event);
-    const organization = await updateOrganization(actor, {
-      organizationName: body.organization_name,
-      newOrganizationName: body.new_organization_name,
-      email: body.email,
-      password: body.password,
-    });
-    return json(200, organizationView(organization));
+    const result = await updateOrganization(
+      actor,
+      {
+        organizationName: body.organization_name,
+        newOrganizationName: body.new_organization_name,
+        email: body.email,
+        password: body.password,
+      },
+      requestContextOf(event),
+    );
+    // A credential change revokes the caller's token; the answer carries its replacement.
+    return json(200, updateResultView(result));
   },
   { body: "json" },
 );

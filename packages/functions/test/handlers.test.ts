@@ -10,6 +10,7 @@ import { handler as login } from "../src/login";
 import { handler as openIdConfiguration } from "../src/openid-configuration";
 import { handler as updateOrganization } from "../src/update-organization";
 import { invoke, type Invocation } from "./support/invoke";
+import { decodeJwt } from "jose";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -27,11 +28,11 @@ async function signUp(name = `Handler Org ${unique()}`) {
     json: { organization_name: name, email, password },
   });
   expect(created.status).toBe(201);
-  const claims = { sub: String(created.json.admin_id ?? ""), org: String(created.json.organization_id) };
   const session = await invoke(login, { method: "POST", path: "/admin/login", json: { email, password } });
-  // The claims API Gateway's authorizer would pass on for this admin's token.
-  const authorizerClaims = { ...claims, sub: String(session.json.admin_id), iss: "issuer", exp: 9_999_999_999 };
-  return { name, email, password, created, session, claims: authorizerClaims, token: String(session.json.access_token) };
+  const token = String(session.json.access_token);
+  // What API Gateway passes a protected function: the bearer header, and the claims its authorizer verified.
+  const auth = { claims: decodeJwt(token), headers: { authorization: `Bearer ${token}` } };
+  return { name, email, password, created, session, auth, token };
 }
 
 function expectProblem(result: Invocation, status: number) {
@@ -192,12 +193,12 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
   });
 
   it("renames: 200 with admin_email; the old name is gone, the new one found", async () => {
-    const { name, claims, email } = await signUp();
+    const { name, auth, email } = await signUp();
     const newName = `Renamed ${unique()}`;
     const result = await invoke(updateOrganization, {
       method: "PUT",
       path: "/org/update",
-      claims,
+      ...auth,
       json: { organization_name: name, new_organization_name: newName },
     });
     expect(result.status).toBe(200);
@@ -209,7 +210,7 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
   it("403 for another organization, 404 for an unknown one, 409 for a taken name, 422 for nothing to change", async () => {
     const own = await signUp();
     const other = await signUp();
-    const put = (json: unknown) => invoke(updateOrganization, { method: "PUT", path: "/org/update", claims: own.claims, json });
+    const put = (json: unknown) => invoke(updateOrganization, { method: "PUT", path: "/org/update", ...own.auth, json });
     expectProblem(await put({ organization_name: other.name, new_organization_name: "Mine Now" }), 403);
     expectProblem(await put({ organization_name: "No Such Org", new_organization_name: "Whatever" }), 404);
     expectProblem(await put({ organization_name: own.name, new_organization_name: other.name }), 409);
@@ -222,8 +223,8 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
 
 describe("DELETE /org/delete (behind the JWT authorizer)", () => {
   it("deletes by body; afterwards the name is 404 and the login 401", async () => {
-    const { name, claims, email, password } = await signUp();
-    const result = await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", claims, json: { organization_name: name } });
+    const { name, auth, email, password } = await signUp();
+    const result = await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth, json: { organization_name: name } });
     expect(result.status).toBe(200);
     expect(result.json).toEqual({ deleted: true, organization_name: name });
     expect((await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: `organization_name=${encodeURIComponent(name)}` })).status).toBe(404);
@@ -231,21 +232,21 @@ describe("DELETE /org/delete (behind the JWT authorizer)", () => {
   });
 
   it("deletes by query string, with no body at all", async () => {
-    const { name, claims } = await signUp();
+    const { name, auth } = await signUp();
     const result = await invoke(deleteOrganization, {
       method: "DELETE",
       path: "/org/delete",
-      claims,
+      ...auth,
       rawQueryString: new URLSearchParams({ organization_name: name }).toString(),
     });
     expect(result.status).toBe(200);
   });
 
   it("422 without a name or with two different ones; 401 without claims", async () => {
-    const { name, claims } = await signUp();
-    expectProblem(await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", claims }), 422);
+    const { name, auth } = await signUp();
+    expectProblem(await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth }), 422);
     expectProblem(
-      await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", claims, rawQueryString: "organization_name=Other", json: { organization_name: name } }),
+      await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth, rawQueryString: "organization_name=Other", json: { organization_name: name } }),
       422,
     );
     expectProblem(await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", json: { organization_name: name } }), 401);

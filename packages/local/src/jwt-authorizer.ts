@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 /**
  * What API Gateway's native JWT authorizer does, for the local server: find the JWKS through the
@@ -10,8 +10,11 @@ export interface JwtAuthorizerSettings {
   readonly audience: string;
 }
 
-/** API Gateway's JWT authorizers accept RSA signatures only. */
-const RSA_ALGORITHMS = ["RS256", "RS384", "RS512"];
+/**
+ * API Gateway's JWT authorizers accept RSA signatures only and need a `kid`; this service signs
+ * RS256 alone, so nothing else is accepted here.
+ */
+const ALGORITHMS = ["RS256"];
 
 export type JwtAuthorizer = (authorizationHeader: string | undefined) => Promise<JWTPayload | undefined>;
 
@@ -26,7 +29,8 @@ export function jwtAuthorizer({ issuer, audience }: JwtAuthorizerSettings): JwtA
       throw error;
     });
     try {
-      const { payload } = await jwtVerify(token, await keySet, { issuer, audience, algorithms: RSA_ALGORITHMS });
+      if (typeof decodeProtectedHeader(token).kid !== "string") return undefined;
+      const { payload } = await jwtVerify(token, await keySet, { issuer, audience, algorithms: ALGORITHMS });
       return payload;
     } catch {
       return undefined;

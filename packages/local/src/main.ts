@@ -1,3 +1,4 @@
+import { register } from "node:module";
 import { closeDatabase, resetConfig } from "@org-service/core";
 import { startEmbeddedDatabase } from "@org-service/embedded-db";
 import { startLocalServer } from "./server";
@@ -6,6 +7,9 @@ import { startLocalServer } from "./server";
  * `pnpm start`: the whole service on one machine, no AWS account needed. Uses MONGODB_URI when
  * set, otherwise starts an embedded database that lives exactly as long as this process.
  */
+// Handlers that serve files (the dashboard, the API docs) import them as `<file>?raw` text.
+register("./text-import-hooks.ts", import.meta.url);
+
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
 

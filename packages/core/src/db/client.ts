@@ -1,6 +1,7 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
 import { config, ConfigurationError } from "../config";
-import type { AdminDocument, LockDocument, OrganizationDocument } from "./documents";
+import type { AdminDocument, AuditDocument, LockDocument, LoginFailureDocument, OrganizationDocument } from "./documents";
+import { isNotImplementedError } from "./mongo-errors";
 
 /**
  * One MongoClient per container, created on first use and reused by every later invocation: a
@@ -33,6 +34,8 @@ export interface Database {
   readonly organizations: Collection<OrganizationDocument>;
   readonly admins: Collection<AdminDocument>;
   readonly locks: Collection<LockDocument>;
+  readonly loginFailures: Collection<LoginFailureDocument>;
+  readonly audit: Collection<AuditDocument>;
 }
 
 let connecting: Promise<Database> | undefined;
@@ -60,6 +63,8 @@ async function connect(): Promise<Database> {
       organizations: master.collection<OrganizationDocument>("organizations"),
       admins: master.collection<AdminDocument>("admins"),
       locks: master.collection<LockDocument>("organization_locks"),
+      loginFailures: master.collection<LoginFailureDocument>("login_failures"),
+      audit: master.collection<AuditDocument>("audit_log"),
     };
     await ensureIndexes(db);
     return db;
@@ -81,10 +86,29 @@ const INDEXES = [
   ["organizations", { key: { admin_id: 1 }, name: "admin_id" }],
   ["admins", { key: { email: 1 }, name: "email_unique", unique: true }],
   ["admins", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["loginFailures", { key: { key: 1, at: -1 }, name: "key_at" }],
+  ["audit", { key: { organization_id: 1, _id: -1 }, name: "organization_newest_first" }],
 ] as const;
 
 async function ensureIndexes(db: Database): Promise<void> {
-  await Promise.all(INDEXES.map(([collection, { key, ...options }]) => db[collection].createIndex(key, options)));
+  await Promise.all([
+    ...INDEXES.map(([collection, { key, ...options }]) => db[collection].createIndex(key, options)),
+    expireLoginFailures(db),
+  ]);
+}
+
+/**
+ * Where the server has TTL indexes (MongoDB), expired login failures go by themselves; FerretDB v1
+ * answers "not implemented", and the reconciler's clean-up does it instead. Correctness never
+ * depends on it: counting filters on the window.
+ */
+async function expireLoginFailures(db: Database): Promise<void> {
+  try {
+    await db.loginFailures.createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 });
+  } catch (error) {
+    if (!isNotImplementedError(error)) throw error;
+    await db.loginFailures.createIndex({ expires_at: 1 }, { name: "expires_at" });
+  }
 }
 
 /** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */

@@ -32,8 +32,8 @@ export interface PendingUpdate {
   previous: { name: string; slug: string; collection_name: string; updated_at: Date };
   /** Credentials to set on the admin, and the ones to restore if the change is undone. */
   credentials?: {
-    target: { email?: string; password_hash?: string };
-    previous: { email: string; password_hash: string; updated_at: Date };
+    target: { email?: string; password_hash?: string; credentials_version: number };
+    previous: { email: string; password_hash: string; credentials_version: number; updated_at: Date };
   };
 }
 
@@ -47,6 +47,11 @@ export interface AdminDocument {
   _id: ObjectId;
   email: string;
   password_hash: string;
+  /**
+   * Bumped by every change of email or password; tokens carry the version they were issued
+   * under (`cv`), so a change revokes every token issued before it.
+   */
+  credentials_version: number;
   organization_id: ObjectId;
   created_at: Date;
   updated_at: Date;
@@ -61,4 +66,33 @@ export interface AdminDocument {
 export interface LockDocument {
   _id: ObjectId;
   acquired_at: Date;
+}
+
+/**
+ * Master database: one failed login, counted against the email and against the source address
+ * (`key` = `email:<address>` or `ip:<address>`). Inserted, never updated: concurrent failures all
+ * count. `expires_at` is what makes them lapse — queries filter on the window and the reconciler
+ * deletes expired ones; a TTL index does it too where the server has TTL indexes.
+ */
+export interface LoginFailureDocument {
+  _id: ObjectId;
+  key: string;
+  at: Date;
+  expires_at: Date;
+}
+
+export type AuditAction = "organization.create" | "admin.login" | "admin.login_failed" | "organization.update" | "organization.delete";
+
+/** Master database: what happened, to which organization, by whom, from where. Never a secret. */
+export interface AuditDocument {
+  _id: ObjectId;
+  /** Absent for events that match no organization (a failed login for an unknown email). */
+  organization_id?: ObjectId;
+  action: AuditAction;
+  at: Date;
+  admin_id?: ObjectId;
+  email?: string;
+  source_ip?: string;
+  request_id?: string;
+  details?: Record<string, string | boolean>;
 }

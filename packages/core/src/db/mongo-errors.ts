@@ -1,9 +1,8 @@
-import { MongoNetworkError, MongoServerSelectionError } from "mongodb";
-
 /** Server error codes the domain reacts to. */
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
 const DUPLICATE_KEY = 11000;
+const NOT_IMPLEMENTED = 238;
 
 function hasCode(error: unknown, code: number): boolean {
   return typeof error === "object" && error !== null && "code" in error && error.code === code;
@@ -21,7 +20,18 @@ export function isDuplicateKeyError(error: unknown): boolean {
 export const isNamespaceExistsError = (error: unknown): boolean => hasCode(error, NAMESPACE_EXISTS);
 export const isNamespaceNotFoundError = (error: unknown): boolean => hasCode(error, NAMESPACE_NOT_FOUND);
 
-/** The database could not be reached (or stopped answering): worth a retry, not a bug. */
+/**
+ * The database could not be reached (or stopped answering): worth a retry, not a bug. By the
+ * driver's error names rather than `instanceof`, so that the HTTP layer can classify errors
+ * without importing the driver (functions that never touch the database stay small).
+ */
+const UNAVAILABLE = new Set(["MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoTopologyClosedError"]);
+
 export function isDatabaseUnavailableError(error: unknown): boolean {
-  return error instanceof MongoServerSelectionError || error instanceof MongoNetworkError;
+  return error instanceof Error && UNAVAILABLE.has(error.name);
+}
+
+/** FerretDB's answer to an option it does not support (e.g. TTL indexes). */
+export function isNotImplementedError(error: unknown): boolean {
+  return hasCode(error, NOT_IMPLEMENTED) || (error instanceof Error && /not implemented/i.test(error.message));
 }

@@ -1,6 +1,8 @@
 import { ObjectId } from "mongodb";
 import { z } from "zod";
+import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
+import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -28,7 +30,7 @@ export type CreateOrganizationInput = z.input<typeof createOrganizationInputSche
  * A failing step undoes the ones before it; a crash leaves the marker, and the reconciler undoes
  * the rest. The password is hashed before anything is written, so the slow part holds nothing.
  */
-export async function createOrganization(input: CreateOrganizationInput): Promise<OrganizationWithAdmin> {
+export async function createOrganization(input: CreateOrganizationInput, context: RequestContext = {}): Promise<OrganizationWithAdmin> {
   const { organizationName, email, password } = parseInput(createOrganizationInputSchema, input);
   const passwordHash = await hashPassword(password);
   const db = await database();
@@ -60,6 +62,7 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
         _id: organization.admin_id,
         email,
         password_hash: passwordHash,
+        credentials_version: 1,
         organization_id: organization._id,
         created_at: now,
         updated_at: now,
@@ -78,6 +81,11 @@ export async function createOrganization(input: CreateOrganizationInput): Promis
     throw error;
   }
 
+  await recordAudit(
+    db,
+    { action: "organization.create", organizationId: organization._id, adminId: organization.admin_id, email, details: { organization_name: organizationName } },
+    context,
+  );
   const { pending: _, ...created } = organization;
   return { ...toOrganization(created), adminEmail: email };
 }

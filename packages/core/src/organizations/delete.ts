@@ -1,4 +1,6 @@
+import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
+import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { organizationNameSchema, parseInput } from "../validation";
 import { changeOwnOrganization } from "./authorize";
@@ -11,7 +13,7 @@ import { finishDelete } from "./steps";
  * last, the record. Once started a delete is only ever finished, never undone: a crash leaves the
  * marker and the reconciler completes it. Afterwards the name and the email are free again.
  */
-export async function deleteOrganization(actor: Actor, name: string): Promise<{ name: string }> {
+export async function deleteOrganization(actor: Actor, name: string, context: RequestContext = {}): Promise<{ name: string }> {
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
   return changeOwnOrganization(db, actor, organizationName, async (organization) => {
@@ -19,6 +21,11 @@ export async function deleteOrganization(actor: Actor, name: string): Promise<{ 
     await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
     await checkpoint("delete", 1);
     await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));
+    await recordAudit(
+      db,
+      { action: "organization.delete", organizationId: organization._id, adminId: organization.admin_id, details: { organization_name: organization.name } },
+      context,
+    );
     return { name: organization.name };
   });
 }

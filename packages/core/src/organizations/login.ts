@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
 import { issueAccessToken } from "../auth/tokens";
+import { recordAudit } from "../audit";
+import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { InvalidCredentialsError } from "../errors";
 import { verifyPassword } from "../passwords";
@@ -33,21 +36,55 @@ const BCRYPT_MAX_BYTES = 72;
 /**
  * Exchange an admin's email and password for an access token. Every failure, unknown email
  * included, spends one bcrypt comparison and ends in the same error, so neither the answer nor
- * its timing tells whether an account exists.
+ * its timing tells whether an account exists. Past the failure limit for the email or the source
+ * address, logins are refused before any comparison (see login-throttle.ts).
  */
-export async function login(input: LoginInput): Promise<LoginResult> {
+export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult> {
   const { email, password } = parseInput(loginInputSchema, input);
   const db = await database();
-  const admin = await db.admins.findOne({ email }, { projection: { password_hash: 1, organization_id: 1 } });
+  // The throttle check and the account lookup are independent: one round trip, not two.
+  const [allowed, admin] = await Promise.allSettled([
+    assertLoginAllowed(db, email, context.sourceIp),
+    db.admins.findOne({ email }, { projection: { password_hash: 1, organization_id: 1, credentials_version: 1 } }),
+  ]);
+  if (allowed.status === "rejected") {
+    await recordAudit(db, { action: "admin.login_failed", email, details: { reason: "throttled" } }, context);
+    throw allowed.reason;
+  }
+  if (admin.status === "rejected") throw admin.reason;
+  const account = admin.value;
+
+  // Fetched while bcrypt runs (bcryptjs yields to the event loop between rounds).
+  const organizationLookup = account
+    ? db.organizations.findOne({ _id: account.organization_id, ...VISIBLE }, { projection: organizationProjection })
+    : Promise.resolve(null);
+  organizationLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   const comparable = Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES;
-  const matches = await verifyPassword(password, comparable ? admin?.password_hash : undefined);
-  if (!admin || !matches) throw new InvalidCredentialsError();
-
-  const organization = await db.organizations.findOne({ _id: admin.organization_id, ...VISIBLE }, { projection: organizationProjection });
+  const matches = await verifyPassword(password, comparable ? account?.password_hash : undefined);
+  const organization = matches ? await organizationLookup : null;
   // An admin whose organization is half-created or mid-deletion cannot log in.
-  if (!organization) throw new InvalidCredentialsError();
+  if (!account || !organization) {
+    await Promise.all([
+      recordLoginFailure(db, email, context.sourceIp),
+      recordAudit(
+        db,
+        {
+          action: "admin.login_failed",
+          email,
+          ...(account && { organizationId: account.organization_id, adminId: account._id }),
+          details: { reason: "invalid_credentials" },
+        },
+        context,
+      ),
+    ]);
+    throw new InvalidCredentialsError();
+  }
 
-  const adminId = admin._id.toHexString();
-  const token = await issueAccessToken({ sub: adminId, org: organization._id.toHexString() });
+  const adminId = account._id.toHexString();
+  const [token] = await Promise.all([
+    issueAccessToken({ sub: adminId, org: organization._id.toHexString(), cv: account.credentials_version }),
+    recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: account._id, email }, context),
+    allowed.value > 0 ? forgiveLoginFailures(db, email) : undefined,
+  ]);
   return { ...token, adminId, organization: toOrganization(organization) };
 }

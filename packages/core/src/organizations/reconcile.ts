@@ -1,4 +1,5 @@
 import type { ObjectId } from "mongodb";
+import { deleteExpiredLoginFailures } from "../auth/login-throttle";
 import { config } from "../config";
 import { database, type Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
@@ -15,7 +16,7 @@ import { applyCredentials, clearPending, finishDelete, moveTenantCollection, rol
  *   when finishing is impossible because the email or name has been taken meanwhile;
  * - delete → finished: collection, admin, record.
  *
- * Then admins whose organization record is gone are deleted. Every step is idempotent and
+ * Then admins whose organization record is gone are deleted, and expired login failures. Every step is idempotent and
  * conditional on the state it expects, so runs may overlap with each other and with traffic.
  */
 export interface ReconcileReport {
@@ -25,6 +26,7 @@ export interface ReconcileReport {
   readonly deletesFinished: number;
   readonly orphanAdminsDeleted: number;
   readonly staleLocksRemoved: number;
+  readonly expiredLoginFailuresDeleted: number;
 }
 
 type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
@@ -55,6 +57,7 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     orphanAdminsDeleted: await deleteOrphanAdmins(db, cutoff),
     // Left by requests that died before or after their marker; the next change would take them over anyway.
     staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lt: cutoff } })).deletedCount,
+    expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
   };
 }
 

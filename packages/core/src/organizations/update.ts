@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { issueAccessToken, type IssuedToken } from "../auth/tokens";
+import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
+import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -35,7 +38,13 @@ export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSche
  * 4. the marker removed.
  * A failing step puts everything back; a crash leaves the marker for the reconciler.
  */
-export async function updateOrganization(actor: Actor, input: UpdateOrganizationInput): Promise<OrganizationWithAdmin> {
+export interface UpdateResult {
+  readonly organization: OrganizationWithAdmin;
+  /** A fresh token when the credentials changed (which revokes every earlier one). */
+  readonly token?: IssuedToken;
+}
+
+export async function updateOrganization(actor: Actor, input: UpdateOrganizationInput, context: RequestContext = {}): Promise<UpdateResult> {
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
@@ -46,16 +55,26 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
     const now = new Date();
     const newName = newOrganizationName ?? current.name;
     const slug = slugify(newName);
-    const target = {
-      ...(email !== undefined && { email }),
-      ...(passwordHash !== undefined && { password_hash: passwordHash }),
-    };
+    const changesCredentials = email !== undefined || passwordHash !== undefined;
     const pending: PendingUpdate = {
       op: "update",
       started_at: now,
       previous: { name: current.name, slug: current.slug, collection_name: current.collection_name, updated_at: current.updated_at },
-      ...(Object.keys(target).length > 0 && {
-        credentials: { target, previous: { email: admin.email, password_hash: admin.password_hash, updated_at: admin.updated_at } },
+      ...(changesCredentials && {
+        credentials: {
+          target: {
+            ...(email !== undefined && { email }),
+            ...(passwordHash !== undefined && { password_hash: passwordHash }),
+            // A new version revokes every token issued under the old credentials.
+            credentials_version: admin.credentials_version + 1,
+          },
+          previous: {
+            email: admin.email,
+            password_hash: admin.password_hash,
+            credentials_version: admin.credentials_version,
+            updated_at: admin.updated_at,
+          },
+        },
       }),
     };
     const updated: OrganizationDocument = { ...current, name: newName, slug, collection_name: collectionNameFor(slug), pending };
@@ -80,7 +99,26 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
       throw error;
     }
 
+    await recordAudit(
+      db,
+      {
+        action: "organization.update",
+        organizationId: current._id,
+        adminId: admin._id,
+        email: email ?? admin.email,
+        details: {
+          ...(newName !== current.name && { renamed_from: current.name, renamed_to: newName }),
+          email_changed: email !== undefined && email !== admin.email,
+          password_changed: passwordHash !== undefined,
+        },
+      },
+      context,
+    );
     const { pending: _, ...done } = updated;
-    return { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
+    const organization = { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
+    if (!pending.credentials) return { organization };
+    // The caller's token was just revoked with the old credentials: hand over one for the new ones.
+    const token = await issueAccessToken({ sub: admin._id.toHexString(), org: current._id.toHexString(), cv: pending.credentials.target.credentials_version });
+    return { organization, token };
   });
 }

@@ -18,6 +18,8 @@ export interface HttpRequestDescription {
   readonly sourceIp?: string;
   /** Claims of a token the JWT authorizer accepted; absent on public routes. */
   readonly claims?: Readonly<Record<string, unknown>>;
+  /** Values of the route's `{name}` path variables. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
   readonly domainName?: string;
   readonly requestId?: string;
 }
@@ -56,6 +58,7 @@ export function buildHttpApiEvent(request: HttpRequestDescription): HttpEvent {
     ...(cookies.length > 0 && { cookies }),
     headers,
     ...(query.size > 0 && { queryStringParameters }),
+    ...(request.pathParameters && Object.keys(request.pathParameters).length > 0 && { pathParameters: { ...request.pathParameters } }),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",

@@ -1,13 +1,18 @@
 import middy, { type MiddlewareObj } from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
+import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
+import { bodyLimit } from "./body-limit";
+import { cors } from "./cors";
+import { logUnexpectedError, requestLogging } from "./logging";
 import { PROBLEM_CONTENT_TYPE, toProblemResponse } from "./problem";
 
 /**
  * The plumbing every endpoint shares, so a handler file holds only its own logic:
- * body parsing, errors rendered as RFC 9457 problems, and nothing internal in a response.
+ * body size limit and parsing, errors rendered as RFC 9457 problems with nothing internal in
+ * them, security headers and CORS on every response.
  */
 
 /** An HTTP API (payload v2) event after body parsing; `body` is whatever the JSON held. */
@@ -26,18 +31,29 @@ export interface HandlerOptions {
    * target in the query instead); `none`: the body is ignored.
    */
   readonly body: "json" | "optional-json" | "none";
+  /**
+   * For HTML pages (the dashboard, the API docs): Content-Security-Policy directives replacing the
+   * strict defaults, which forbid every script and style. `undefined` drops a default directive.
+   */
+  readonly contentSecurityPolicy?: Readonly<Record<string, string | undefined>>;
 }
 
 export function httpHandler(
   handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,
   options: HandlerOptions,
 ) {
-  // onError runs in reverse order of `use`: translate first, then render, then set the media type.
+  // `after` and `onError` run in reverse order of `use`: translate the error first, then render
+  // it, then set the media type; headers for every response come last.
   const stack = middy<HttpEvent, HttpResult>()
+    // First, so that its `after`/`onError` run last and log the final status.
+    .use(requestLogging())
+    .use(httpSecurityHeaders(options.contentSecurityPolicy && { contentSecurityPolicy: options.contentSecurityPolicy as Record<string, string> }))
+    .use(cors())
     .use(problemMediaType())
     .use(httpErrorHandler({ logger: false }))
     .use(problemTranslation())
-    .use(deployedSecrets());
+    .use(deployedSecrets())
+    .use(bodyLimit());
   if (options.body === "json") stack.use(jsonBodyParser());
   if (options.body === "optional-json") stack.use(whenBodyPresent(jsonBodyParser()));
   return stack.handler(handle);
@@ -66,10 +82,8 @@ function problemTranslation(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const { problem, headers, unexpected } = toProblemResponse(request.error);
-      if (unexpected) {
-        // Logged in full for operators (CloudWatch); the client gets only the generic problem.
-        console.error(JSON.stringify({ level: "error", requestId: request.context.awsRequestId, error: describe(request.error) }));
-      }
+      // Logged with its stack for operators (CloudWatch); the client gets only the generic problem.
+      if (unexpected) logUnexpectedError(request.error);
       request.error = Object.assign(new Error(JSON.stringify(problem)), {
         statusCode: problem.status,
         expose: true,
@@ -88,9 +102,4 @@ function problemMediaType(): MiddlewareObj<HttpEvent, HttpResult> {
       headers["content-type"] = PROBLEM_CONTENT_TYPE;
     },
   };
-}
-
-function describe(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { value: String(error) };
-  return { name: error.name, message: error.message, stack: error.stack };
 }

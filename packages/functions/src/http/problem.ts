@@ -3,6 +3,8 @@ import {
   ConflictError,
   DomainError,
   isDatabaseUnavailableError,
+  TooManyAttemptsError,
+  UnauthenticatedError,
   ValidationError,
   type FieldIssue,
 } from "@org-service/core";
@@ -56,8 +58,17 @@ const domainProblems = {
   "not-found": [404, "not-found", "Not Found"],
   conflict: [409, "conflict", "Conflict"],
   "invalid-credentials": [401, "invalid-credentials", "Unauthorized"],
+  unauthenticated: [401, "unauthenticated", "Unauthorized"],
   forbidden: [403, "forbidden", "Forbidden"],
+  "too-many-attempts": [429, "too-many-attempts", "Too Many Requests"],
 } as const;
+
+/** Headers that belong with a domain failure: how to authenticate, when to retry. */
+function domainHeaders(error: DomainError): Record<string, string> {
+  if (error instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer error="invalid_token"' };
+  if (error instanceof TooManyAttemptsError) return { "retry-after": String(error.retryAfterSeconds) };
+  return {};
+}
 
 /** Map anything a handler may throw to the problem the client sees. Internals never pass through. */
 export function toProblemResponse(error: unknown): ProblemResponse {
@@ -69,7 +80,7 @@ export function toProblemResponse(error: unknown): ProblemResponse {
         : error instanceof ConflictError
           ? [{ path: error.field, message: "is already taken" }]
           : undefined;
-    return { problem: problem(status, code, title, error.message, errors), headers: {}, unexpected: false };
+    return { problem: problem(status, code, title, error.message, errors), headers: domainHeaders(error), unexpected: false };
   }
   if (error instanceof HttpProblem) {
     return { problem: problem(error.status, error.code, error.title, error.message), headers: error.headers, unexpected: false };

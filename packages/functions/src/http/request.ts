@@ -1,7 +1,6 @@
-import { parseInput, type Actor } from "@org-service/core";
+import { authenticate, parseInput, UnauthenticatedError, type Actor, type RequestContext } from "@org-service/core";
 import type { z } from "zod";
 import type { HttpEvent } from "./handler";
-import { HttpProblem } from "./problem";
 
 /** Validate the parsed JSON body; any violation (unknown fields included) is a 422 with field paths. */
 export function parseBody<T extends z.ZodType>(schema: T, event: HttpEvent): z.output<T> {
@@ -19,18 +18,18 @@ export function bearerToken(event: HttpEvent): string | undefined {
 }
 
 /**
- * On a protected route API Gateway's JWT authorizer has already verified the token and put its
- * claims in the request context; here they only become the acting admin. Missing claims mean
+ * The acting admin on a protected route. API Gateway's JWT authorizer has verified the token and
+ * put its claims in the request context; in depth, the handler verifies the token again itself and
+ * checks it is still current (not revoked by a credential change or a delete). Missing claims mean
  * the route is not behind the authorizer, which must fail closed.
  */
-export function actorFrom(event: HttpEvent): Actor {
+export async function authenticatedActor(event: HttpEvent): Promise<Actor> {
   const claims = event.requestContext.authorizer?.jwt?.claims;
-  const adminId = claims?.sub;
-  const organizationId = claims?.org;
-  if (typeof adminId !== "string" || typeof organizationId !== "string" || !adminId || !organizationId) {
-    throw new HttpProblem(401, "unauthorized", "Unauthorized", "A valid bearer token is required.", {
-      "www-authenticate": 'Bearer error="invalid_token"',
-    });
-  }
-  return { adminId, organizationId };
+  if (!claims) throw new UnauthenticatedError();
+  return authenticate(bearerToken(event), claims);
+}
+
+/** Who asks, for the audit log and login throttling: API Gateway's view of the caller. */
+export function requestContextOf(event: HttpEvent): RequestContext {
+  return { sourceIp: event.requestContext.http.sourceIp, requestId: event.requestContext.requestId };
 }

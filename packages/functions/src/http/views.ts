@@ -1,7 +1,8 @@
-import type { Organization, OrganizationWithAdmin } from "@org-service/core";
+import type { LoginResult, Organization, OrganizationWithAdmin, TenantCollection, UpdateResult } from "@org-service/core";
+import type { DeleteResultView, LoginResultView, OrganizationView, TenantCollectionView, UpdateResultView } from "./response-schemas";
 
 /** An organization as the API shows it. `admin_email` only when the caller may see it. */
-export function organizationView(organization: Organization | OrganizationWithAdmin) {
+export function organizationView(organization: Organization | OrganizationWithAdmin): OrganizationView {
   return {
     organization_id: organization.id,
     organization_name: organization.name,
@@ -10,4 +11,36 @@ export function organizationView(organization: Organization | OrganizationWithAd
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),
   };
+}
+
+export function tenantCollectionView(collection: TenantCollection): TenantCollectionView {
+  return {
+    organization_id: collection.organizationId,
+    organization_name: collection.organizationName,
+    collection_name: collection.collectionName,
+    document_count: collection.documentCount,
+  };
+}
+
+export function loginResultView(result: LoginResult): LoginResultView {
+  return {
+    access_token: result.accessToken,
+    token_type: "Bearer",
+    expires_in: result.expiresIn,
+    admin_id: result.adminId,
+    organization_id: result.organization.id,
+    organization_name: result.organization.name,
+  };
+}
+
+/** A credential change revokes the caller's token; the answer carries its replacement. */
+export function updateResultView({ organization, token }: UpdateResult): UpdateResultView {
+  return {
+    ...organizationView(organization),
+    ...(token && { access_token: token.accessToken, token_type: "Bearer" as const, expires_in: token.expiresIn }),
+  };
+}
+
+export function deleteResultView(organizationName: string): DeleteResultView {
+  return { deleted: true, organization_name: organizationName };
 }

@@ -1,0 +1,35 @@
+import { database } from "../db/client";
+import { ForbiddenError, NotFoundError } from "../errors";
+import { organizationProjection, toObjectId, type Actor } from "./model";
+import { VISIBLE } from "./steps";
+
+export interface TenantCollection {
+  readonly organizationId: string;
+  readonly organizationName: string;
+  readonly collectionName: string;
+  readonly documentCount: number;
+}
+
+/**
+ * The caller's own tenant collection: its name and how many documents it holds. Found by the
+ * actor's organization id, never by a name the caller sends, so no one can count another
+ * tenant's documents. A half-created or half-deleted organization has none yet (or any more):
+ * 404, as for every other reader.
+ */
+export async function getTenantCollection(actor: Actor): Promise<TenantCollection> {
+  const organizationId = toObjectId(actor.organizationId);
+  if (!organizationId) throw new NotFoundError("The token's organization does not exist.");
+  const db = await database();
+  const organization = await db.organizations.findOne({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection });
+  if (!organization) throw new NotFoundError("The token's organization does not exist.");
+  if (organization.admin_id.toHexString() !== actor.adminId) {
+    throw new ForbiddenError("The token does not belong to this organization's administrator.");
+  }
+  const documentCount = await db.tenants.collection(organization.collection_name).countDocuments();
+  return {
+    organizationId: organization._id.toHexString(),
+    organizationName: organization.name,
+    collectionName: organization.collection_name,
+    documentCount,
+  };
+}

@@ -1,0 +1,35 @@
+import script from "@org-service/dashboard/dashboard.js?raw";
+import styles from "@org-service/dashboard/dashboard.css?raw";
+import page from "@org-service/dashboard/index.html?raw";
+import { httpHandler } from "./http/handler";
+import { pagePolicy } from "./http/page-policy";
+import { AssetSet, REVALIDATE, textResponse } from "./http/static-assets";
+
+/**
+ * GET / — the dashboard (packages/dashboard); GET /dashboard/{asset} — its script and styles.
+ * Inlined in this function's bundle as text, versioned by content hash.
+ */
+const assets = new AssetSet([
+  { name: "dashboard.js", contentType: "text/javascript; charset=utf-8", body: script },
+  { name: "dashboard.css", contentType: "text/css; charset=utf-8", body: styles },
+]);
+
+const html = { contentType: "text/html; charset=utf-8", body: assets.fillUrls(page, "dashboard/") };
+
+/**
+ * Its own script and styles only, requests to this API only, and Trusted Types: the dashboard
+ * never writes HTML from strings, so no injected text can become markup.
+ */
+export const DASHBOARD_CONTENT_SECURITY_POLICY = pagePolicy({
+  "script-src": "'self'",
+  "style-src": "'self'",
+  "img-src": "'self'",
+  "connect-src": "'self'",
+  "require-trusted-types-for": "'script'",
+  "trusted-types": "'none'",
+});
+
+export const handler = httpHandler(
+  async (event) => (event.pathParameters?.asset === undefined ? textResponse(event, html, { cacheControl: REVALIDATE }) : assets.respond(event)),
+  { body: "none", contentSecurityPolicy: DASHBOARD_CONTENT_SECURITY_POLICY },
+);

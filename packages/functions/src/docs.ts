@@ -1,0 +1,47 @@
+import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js?raw";
+import swaggerUiBundleLicense from "swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt?raw";
+import swaggerUiCss from "swagger-ui-dist/swagger-ui.css?raw";
+import docsScript from "./docs/docs.js?raw";
+import page from "./docs/page.html?raw";
+import { httpHandler } from "./http/handler";
+import { pagePolicy } from "./http/page-policy";
+import { AssetSet, REVALIDATE, textResponse } from "./http/static-assets";
+
+/**
+ * GET /docs — Swagger UI on GET /openapi.json; GET /docs/{asset} — its files. Self-hosted from the
+ * `swagger-ui-dist` package, inlined in this function's bundle as text (no CDN): the same files
+ * locally and deployed, versioned by content hash so they can be cached for a year.
+ */
+const assets = new AssetSet([
+  // The source map is not shipped; without this line browsers would ask for it and get a 404.
+  { name: "swagger-ui-bundle.js", contentType: "text/javascript; charset=utf-8", body: withoutSourceMap(swaggerUiBundle) },
+  // The bundle's first line points at its licence notices (Apache-2.0 asks to keep them available).
+  { name: "swagger-ui-bundle.js.LICENSE.txt", contentType: "text/plain; charset=utf-8", body: swaggerUiBundleLicense },
+  { name: "swagger-ui.css", contentType: "text/css; charset=utf-8", body: withoutSourceMap(swaggerUiCss) },
+  { name: "docs.js", contentType: "text/javascript; charset=utf-8", body: docsScript },
+]);
+
+const html = { contentType: "text/html; charset=utf-8", body: assets.fillUrls(page, "docs/") };
+
+/**
+ * Scripts and styles from this origin only; Swagger UI sets inline styles and draws icons as
+ * data: images. Trusted Types stay off: React's rendering of the document would trip them.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = pagePolicy({
+  "script-src": "'self'",
+  "style-src": "'self' 'unsafe-inline'",
+  "img-src": "'self' data:",
+  "font-src": "'self' data:",
+  "connect-src": "'self'",
+  "require-trusted-types-for": undefined,
+  "trusted-types": undefined,
+});
+
+export const handler = httpHandler(
+  async (event) => (event.pathParameters?.asset === undefined ? textResponse(event, html, { cacheControl: REVALIDATE }) : assets.respond(event)),
+  { body: "none", contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY },
+);
+
+function withoutSourceMap(text: string): string {
+  return text.replace(/\n?\/[/*]# sourceMappingURL=\S+(\s*\*\/)?\s*$/, "");
+}

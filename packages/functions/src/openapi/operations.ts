@@ -1,0 +1,230 @@
+import { z } from "zod";
+import type { ZodOpenApiOperationObject } from "zod-openapi";
+import {
+  auditQuery,
+  createOrganizationBody,
+  deleteOrganizationBody,
+  deleteOrganizationQuery,
+  getOrganizationQuery,
+  loginBody,
+  updateOrganizationBody,
+} from "../http/request-schemas";
+import {
+  auditPageSchema,
+  deleteResultSchema,
+  discoverySchema,
+  healthSchema,
+  jwksSchema,
+  loginResultSchema,
+  organizationViewSchema,
+  tenantCollectionSchema,
+  updateResultSchema,
+} from "../http/response-schemas";
+import type { routes } from "../routes";
+import { alwaysPossible, bodyErrors, errors } from "./responses";
+
+/** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
+type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string } ? `${M} ${P}` : never;
+export type RouteKey = RouteKeyOf<(typeof routes)[number]>;
+
+export const BEARER = "bearer";
+/** Security requirements: behind the JWT authorizer, a token optional, or none. */
+type Security = Record<string, string[]>[];
+const protectedRoute: Security = [{ [BEARER]: [] }];
+const optionalToken: Security = [{}, { [BEARER]: [] }];
+const publicRoute: Security = [];
+
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ required, content: json(schema) });
+const text = (mediaType: string, description: string) => ({ [mediaType]: { schema: z.string().meta({ description }) } });
+/** Pages and static files: revalidated with their ETag, or cached for a year under a versioned URL. */
+const cached = { "304": { description: "Not modified (If-None-Match matched the ETag)." } };
+const asset = z.object({ asset: z.string().meta({ description: "A file name the page refers to.", example: "swagger-ui.css" }) });
+const assetVersion = z.object({
+  v: z.string().optional().meta({ description: "The file's content hash, as pages link it: then cacheable for a year (immutable)." }),
+});
+
+export const operations = {
+  "POST /org/create": {
+    operationId: "createOrganization",
+    tags: ["Organizations"],
+    summary: "Create an organization, its admin and its tenant collection",
+    security: publicRoute,
+    requestBody: jsonBody(createOrganizationBody),
+    responses: {
+      "201": { description: "Created: the organization, with its admin's email.", content: json(organizationViewSchema) },
+      ...bodyErrors,
+      ...errors.conflict,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/get": {
+    operationId: "getOrganization",
+    tags: ["Organizations"],
+    summary: "Look an organization up by name",
+    description: "Public. A valid, current token of this organization's admin adds `admin_email`; any other token is ignored.",
+    security: optionalToken,
+    requestParams: { query: getOrganizationQuery },
+    responses: {
+      "200": { description: "The organization.", content: json(organizationViewSchema) },
+      ...errors.notFound,
+      ...errors.invalid,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /admin/login": {
+    operationId: "login",
+    tags: ["Authentication"],
+    summary: "Exchange an admin's email and password for a bearer token",
+    security: publicRoute,
+    requestBody: jsonBody(loginBody),
+    responses: {
+      "200": { description: "A token for the protected routes.", content: json(loginResultSchema) },
+      ...bodyErrors,
+      ...errors.badCredentials,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "PUT /org/update": {
+    operationId: "updateOrganization",
+    tags: ["Organizations"],
+    summary: "Rename the organization and/or change its admin's credentials",
+    security: protectedRoute,
+    requestBody: jsonBody(updateOrganizationBody),
+    responses: {
+      "200": { description: "The organization as it is now; a new token if the credentials changed.", content: json(updateResultSchema) },
+      ...bodyErrors,
+      ...errors.unauthenticated,
+      ...errors.forbidden,
+      ...errors.notFound,
+      ...errors.conflict,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "DELETE /org/delete": {
+    operationId: "deleteOrganization",
+    tags: ["Organizations"],
+    summary: "Delete the organization, its admin and its tenant collection",
+    description: "Name the organization in the JSON body or in the query string (both must agree when both are given).",
+    security: protectedRoute,
+    requestParams: { query: deleteOrganizationQuery },
+    requestBody: jsonBody(deleteOrganizationBody, false),
+    responses: {
+      "200": { description: "Deleted.", content: json(deleteResultSchema) },
+      ...bodyErrors,
+      ...errors.unauthenticated,
+      ...errors.forbidden,
+      ...errors.notFound,
+      ...errors.conflict,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/audit": {
+    operationId: "listAudit",
+    tags: ["Organizations"],
+    summary: "The caller's organization's audit log, newest first",
+    security: protectedRoute,
+    requestParams: { query: auditQuery },
+    responses: {
+      "200": { description: "A page of entries.", content: json(auditPageSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/collection": {
+    operationId: "getTenantCollection",
+    tags: ["Organizations"],
+    summary: "The caller's tenant collection: its name and document count",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The caller's own tenant collection.", content: json(tenantCollectionSchema) },
+      ...errors.unauthenticated,
+      ...errors.forbidden,
+      ...errors.notFound,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /health": {
+    operationId: "health",
+    tags: ["Operations"],
+    summary: "Whether the service and its database answer",
+    security: publicRoute,
+    responses: {
+      "200": { description: "The database answers.", content: json(healthSchema) },
+      "503": { description: "The database does not answer.", content: json(healthSchema) },
+      ...alwaysPossible,
+    },
+  },
+  "GET /.well-known/openid-configuration": {
+    operationId: "openIdConfiguration",
+    tags: ["Authentication"],
+    summary: "OpenID Connect discovery document",
+    security: publicRoute,
+    responses: { "200": { description: "Issuer and JWKS location.", content: json(discoverySchema) }, ...alwaysPossible },
+  },
+  "GET /.well-known/jwks.json": {
+    operationId: "jsonWebKeySet",
+    tags: ["Authentication"],
+    summary: "Public keys that verify the tokens",
+    security: publicRoute,
+    responses: { "200": { description: "The JSON Web Key Set.", content: json(jwksSchema) }, ...alwaysPossible },
+  },
+  "GET /openapi.json": {
+    operationId: "openApiDocument",
+    tags: ["Documentation"],
+    summary: "This document (OpenAPI 3.1)",
+    security: publicRoute,
+    responses: {
+      "200": { description: "The OpenAPI document.", content: { "application/json": { schema: z.looseObject({ openapi: z.string() }) } } },
+      ...alwaysPossible,
+    },
+  },
+  "GET /docs": {
+    operationId: "apiDocs",
+    tags: ["Documentation"],
+    summary: "Swagger UI on this document",
+    security: publicRoute,
+    responses: { "200": { description: "The page.", content: text("text/html", "HTML") }, ...cached, ...alwaysPossible },
+  },
+  "GET /docs/{asset}": {
+    operationId: "apiDocsAsset",
+    tags: ["Documentation"],
+    summary: "A file of Swagger UI (self-hosted)",
+    security: publicRoute,
+    requestParams: { path: asset, query: assetVersion },
+    responses: {
+      "200": { description: "The file (gzip when accepted).", content: { ...text("text/javascript", "JavaScript"), ...text("text/css", "CSS"), ...text("text/plain", "Licence notices") } },
+      ...cached,
+      "404": { ...errors.notFound["404"], description: "No such file." },
+      ...alwaysPossible,
+    },
+  },
+  "GET /": {
+    operationId: "dashboard",
+    tags: ["Dashboard"],
+    summary: "The dashboard: create, log in, look up, rename, change credentials, delete, and watch the tenant collection",
+    security: publicRoute,
+    responses: { "200": { description: "The page.", content: text("text/html", "HTML") }, ...cached, ...alwaysPossible },
+  },
+  "GET /dashboard/{asset}": {
+    operationId: "dashboardAsset",
+    tags: ["Dashboard"],
+    summary: "A file of the dashboard",
+    security: publicRoute,
+    requestParams: { path: asset, query: assetVersion },
+    responses: {
+      "200": { description: "The file.", content: { ...text("text/javascript", "JavaScript"), ...text("text/css", "CSS") } },
+      ...cached,
+      "404": { ...errors.notFound["404"], description: "No such file." },
+      ...alwaysPossible,
+    },
+  },
+} satisfies Record<RouteKey, ZodOpenApiOperationObject>;

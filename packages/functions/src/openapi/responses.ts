@@ -1,0 +1,63 @@
+import { z } from "zod";
+import type { ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
+import { gatewayMessageSchema, problemSchema } from "../http/response-schemas";
+
+/**
+ * The error answers, each with the problem schema under `application/problem+json`. Where API
+ * Gateway itself may answer before any function runs (its authorizer, its throttling, its payload
+ * limit), its own `{"message": …}` body under `application/json` is documented too.
+ */
+export const PROBLEM_MEDIA_TYPE = "application/problem+json";
+
+const problemContent = { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } };
+const gatewayContent = { "application/json": { schema: gatewayMessageSchema } };
+
+const retryAfter = z.object({
+  "retry-after": z.string().meta({ description: "Seconds to wait before trying again.", example: "5" }),
+});
+
+const problem = (description: string, extra: Omit<ZodOpenApiResponseObject, "description" | "content"> = {}): ZodOpenApiResponseObject => ({
+  description,
+  content: problemContent,
+  ...extra,
+});
+
+export const errors = {
+  malformedJson: { "400": problem("The body is not valid JSON.") },
+  bodyTooLarge: {
+    "413": {
+      description: "The body is larger than the API accepts (a problem from the function; API Gateway's own limit answers `{message}`).",
+      content: { ...problemContent, ...gatewayContent },
+    },
+  },
+  notJson: { "415": problem("The body is not declared as `application/json`.") },
+  invalid: { "422": problem("The input breaks the schema or names an unknown field; `errors` lists every field by path.") },
+  badCredentials: { "401": problem("Wrong email or password (the answer never tells which).") },
+  unauthenticated: {
+    "401": {
+      description:
+        "No valid, current bearer token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses one revoked by a credential change or a delete (a problem).",
+      content: { ...problemContent, ...gatewayContent },
+      headers: z.object({ "www-authenticate": z.string().meta({ example: 'Bearer error="invalid_token"' }) }),
+    },
+  },
+  forbidden: { "403": problem("The token belongs to another organization's administrator.") },
+  notFound: { "404": problem("No organization has this name (or it is being created or deleted).") },
+  conflict: {
+    "409": problem("The name (by slug) or the email is taken, or another change of this organization is under way."),
+  },
+  throttled: {
+    "429": {
+      description: "Throttled by API Gateway (`{message}`), or, on login, too many failed attempts (a problem, with Retry-After).",
+      content: { ...problemContent, ...gatewayContent },
+      headers: retryAfter,
+    },
+  },
+  internal: { "500": problem("An unexpected error; nothing internal is disclosed.") },
+  unavailable: { "503": problem("The database is not reachable right now.", { headers: retryAfter }) },
+} satisfies Record<string, ZodOpenApiResponsesObject>;
+
+/** Every function may fail unexpectedly and every route is throttled. */
+export const alwaysPossible = { ...errors.throttled, ...errors.internal };
+/** What a JSON body can go wrong with, before any rule of the endpoint. */
+export const bodyErrors = { ...errors.malformedJson, ...errors.bodyTooLarge, ...errors.notJson, ...errors.invalid };
