@@ -1,4 +1,5 @@
 import { ObjectId } from "mongodb";
+import { AUDIT_PAGE_MAX } from "./audit-page";
 import type { RequestContext } from "./context";
 import { database, type Database } from "./db/client";
 import type { AuditAction, AuditDocument } from "./db/documents";
@@ -58,7 +59,6 @@ export interface AuditPage {
   readonly nextCursor?: string;
 }
 
-export const AUDIT_PAGE_MAX = 100;
 
 /** The caller's own organization's entries, newest first, a page at a time (keyset pagination on `_id`). */
 export async function listAudit(actor: Actor, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {

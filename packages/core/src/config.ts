@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigurationError } from "./errors";
 
 /**
  * Service configuration, read from the environment once per container on first use (not at
@@ -49,9 +50,6 @@ export interface Config {
   };
 }
 
-export class ConfigurationError extends Error {
-  override readonly name = "ConfigurationError";
-}
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = environmentSchema.safeParse(env);

@@ -68,3 +68,8 @@ export class TooManyAttemptsError extends DomainError {
     super(`Too many failed logins; try again in ${retryAfterSeconds} seconds.`);
   }
 }
+
+/** The deployment is wrong (a missing or malformed setting): the operator's problem, never the client's. */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+}

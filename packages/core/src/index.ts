@@ -1,4 +1,4 @@
-export { config, parseConfig, resetConfig, ConfigurationError, type Config } from "./config";
+export { config, parseConfig, resetConfig, type Config } from "./config";
 export { database, closeDatabase, pingDatabase, type Database } from "./db/client";
 export { isDatabaseUnavailableError } from "./db/mongo-errors";
 export {
@@ -8,6 +8,7 @@ export {
   ConflictError,
   InvalidCredentialsError,
   ForbiddenError,
+  ConfigurationError,
   UnauthenticatedError,
   TooManyAttemptsError,
   type FieldIssue,
@@ -28,5 +29,6 @@ export { reconcile, type ReconcileReport } from "./organizations/reconcile";
 export { checkInvariants } from "./organizations/invariants";
 export { checkpoint, injectFault, clearFaults, InjectedFault, type Fault } from "./checkpoints";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
-export { recordAudit, listAudit, AUDIT_PAGE_MAX, type AuditEntry, type AuditPage } from "./audit";
+export { recordAudit, listAudit, type AuditEntry, type AuditPage } from "./audit";
+export { AUDIT_PAGE_MAX } from "./audit-page";
 export type { RequestContext } from "./context";

@@ -8,7 +8,8 @@ import {
   type CryptoKey,
   type JWK,
 } from "jose";
-import { config, ConfigurationError } from "../config";
+import { config } from "../config";
+import { ConfigurationError } from "../errors";
 
 /**
  * The service is its own token issuer. It signs with one RSA key (RS256: API Gateway's JWT

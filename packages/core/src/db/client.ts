@@ -1,5 +1,6 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
-import { config, ConfigurationError } from "../config";
+import { config } from "../config";
+import { ConfigurationError } from "../errors";
 import type { AdminDocument, AuditDocument, LockDocument, LoginFailureDocument, OrganizationDocument } from "./documents";
 import { isNotImplementedError } from "./mongo-errors";
 
