@@ -312,7 +312,7 @@ function reportBundles(bundles: BundleMeasurement[], failed: { name: string; err
     `Each handler bundled with the deployment's esbuild options (minified ESM, node22, code splitting, the optional MongoDB modules external, SST's ESM banner). ` +
       `"static" = the entry chunk and the chunks it imports statically (what a cold start loads); "lazy" = chunks behind a dynamic import (the SSM client). ` +
       `Init = \`await import(bundle)\` in a fresh \`node\` process, median of ${naiveInit.runs} runs; "ready" = time from process start to the import resolving; "wall" = spawn to exit. ` +
-      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages.`,
+      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages, built without the deployment's \`whatwg-url\` alias.`,
   );
   emit();
   const rows = [...bundles, naive].map((b) => [

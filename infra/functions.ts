@@ -45,6 +45,10 @@ export const nodejsBundling = {
     target: "node22",
     external: [...MONGODB_OPTIONAL_MODULES],
     legalComments: "none",
+    // The driver's connection-string parser gets Node's built-in WHATWG URL instead of the
+    // `whatwg-url` package and its Unicode tables (~280 KB of every function). Resolved from the
+    // working directory, the project root, where SST and the tests build.
+    alias: { "whatwg-url": "./infra/shims/whatwg-url.cjs" },
     // `<file>?raw` imports: the dashboard's and Swagger UI's files, as text (see the plugin).
     plugins: [textImportPlugin],
   },

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
 import { RECONCILER_HANDLER } from "../reconciler";
 import { functionOf } from "./template";
@@ -120,4 +120,25 @@ it("bundles the scheduled reconciler, which loads in a plain Node.js process", a
   const entry = entryFile({ handler: RECONCILER_HANDLER });
   const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
   await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+});
+
+it("talks to a real database from the bundle (the driver's connection string parsed with Node's URL)", async () => {
+  const health = routeDeployments.find((d) => d.route.handler === "health")!;
+  const uri = new URL(inject("mongodbUri"));
+  // Options in the string go through the parser the `whatwg-url` alias serves.
+  uri.search = "?appName=bundle-test&maxPoolSize=2&serverSelectionTimeoutMS=5000";
+  const script = [
+    `const { handler } = await import(${JSON.stringify(entryFile(health))});`,
+    `const event = { version: "2.0", routeKey: "GET /health", rawPath: "/health", rawQueryString: "", headers: {}, requestContext: { http: { method: "GET", path: "/health" } }, isBase64Encoded: false };`,
+    `const result = await handler(event, {});`,
+    `process.stdout.write("\\n" + JSON.stringify(result));`,
+    `process.exit(0);`,
+  ].join("\n");
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH, MONGODB_URI: uri.toString(), POWERTOOLS_LOG_LEVEL: "WARN" },
+    cwd: "/",
+  });
+  const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { statusCode: number; body: string };
+  expect(result).toMatchObject({ statusCode: 200 });
+  expect(JSON.parse(result.body)).toEqual({ status: "ok" });
 });
