@@ -10,6 +10,7 @@ import {
 } from "jose";
 import { config } from "../config";
 import { ConfigurationError } from "../errors";
+import { once } from "../once";
 
 /**
  * The service is its own token issuer. It signs with one RSA key (RS256: API Gateway's JWT
@@ -24,19 +25,15 @@ export interface SigningKeys {
   readonly publicJwks: readonly JWK[];
 }
 
-let loading: Promise<SigningKeys> | undefined;
+const keys = once(loadSigningKeys);
 
 export function signingKeys(): Promise<SigningKeys> {
-  loading ??= loadSigningKeys().catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
+  return keys.get();
 }
 
 /** Forget the loaded keys (tests that change the key configuration). */
 export function resetSigningKeys(): void {
-  loading = undefined;
+  keys.reset();
 }
 
 async function loadSigningKeys(): Promise<SigningKeys> {

@@ -1,6 +1,7 @@
 import { MongoClient, type Collection, type Db } from "mongodb";
 import { config } from "../config";
 import { ConfigurationError } from "../errors";
+import { once } from "../once";
 import type { AdminDocument, AuditDocument, LockDocument, LoginFailureDocument, OrganizationDocument } from "./documents";
 import { isNotImplementedError } from "./mongo-errors";
 
@@ -39,15 +40,10 @@ export interface Database {
   readonly audit: Collection<AuditDocument>;
 }
 
-let connecting: Promise<Database> | undefined;
+const connection = once(connect);
 
 export function database(): Promise<Database> {
-  connecting ??= connect().catch((error: unknown) => {
-    // A failed attempt must not be cached: the next invocation tries again.
-    connecting = undefined;
-    throw error;
-  });
-  return connecting;
+  return connection.get();
 }
 
 async function connect(): Promise<Database> {
@@ -114,8 +110,8 @@ async function expireLoginFailures(db: Database): Promise<void> {
 
 /** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */
 export async function closeDatabase(): Promise<void> {
-  const pending = connecting;
-  connecting = undefined;
+  const pending = connection.current();
+  connection.reset();
   if (!pending) return;
   const db = await pending.catch(() => undefined);
   await db?.client.close();

@@ -7,6 +7,7 @@
  * (top-level await) for every bound secret. `@org-service/core` reads its configuration from
  * `process.env` only, so this module bridges the two: call it before the configuration is read.
  */
+import { once } from "@org-service/core/once";
 import { ABSENT_SECRET_VALUE, SECRET_NAMES, type SecretName } from "./secret-names";
 
 const BOUND_SECRET_ENV_PREFIX = "SST_Secret_value_";
@@ -32,7 +33,7 @@ export function applySecrets(values: Partial<Record<SecretName, string | undefin
   }
 }
 
-let loading: Promise<void> | undefined;
+const secrets = once(load);
 
 /**
  * Loads the secrets bound to this function into `process.env`, once per container. A no-op (no
@@ -40,16 +41,12 @@ let loading: Promise<void> | undefined;
  * none. A failure (a secret never set for the stage, SSM unreachable) rejects, and is not cached.
  */
 export function loadDeployedSecrets(): Promise<void> {
-  loading ??= load().catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  });
-  return loading;
+  return secrets.get();
 }
 
 /** Forget that the secrets were loaded (tests). */
 export function resetDeployedSecrets(): void {
-  loading = undefined;
+  secrets.reset();
 }
 
 async function load(): Promise<void> {
