@@ -1,9 +1,9 @@
 import script from "@org-service/dashboard/dashboard.js?raw";
 import styles from "@org-service/dashboard/dashboard.css?raw";
 import page from "@org-service/dashboard/index.html?raw";
-import { httpHandler } from "./http/handler";
 import { pagePolicy } from "./http/page-policy";
-import { AssetSet, REVALIDATE, textResponse } from "./http/static-assets";
+import { AssetSet } from "./http/static-assets";
+import { staticPageHandler } from "./http/static-page";
 
 /**
  * GET / — the dashboard (packages/dashboard); GET /dashboard/{asset} — its script and styles.
@@ -13,8 +13,6 @@ const assets = new AssetSet([
   { name: "dashboard.js", contentType: "text/javascript; charset=utf-8", body: script },
   { name: "dashboard.css", contentType: "text/css; charset=utf-8", body: styles },
 ]);
-
-const html = { contentType: "text/html; charset=utf-8", body: assets.fillUrls(page, "dashboard/") };
 
 /**
  * Its own script and styles only, requests to this API only, and Trusted Types: the dashboard
@@ -29,7 +27,4 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY = pagePolicy({
   "trusted-types": "'none'",
 });
 
-export const handler = httpHandler(
-  async (event) => (event.pathParameters?.asset === undefined ? textResponse(event, html, { cacheControl: REVALIDATE }) : assets.respond(event)),
-  { body: "none", contentSecurityPolicy: DASHBOARD_CONTENT_SECURITY_POLICY },
-);
+export const handler = staticPageHandler({ page, assetPrefix: "dashboard/", assets, contentSecurityPolicy: DASHBOARD_CONTENT_SECURITY_POLICY });

@@ -3,9 +3,9 @@ import swaggerUiBundleLicense from "swagger-ui-dist/swagger-ui-bundle.js.LICENSE
 import swaggerUiCss from "swagger-ui-dist/swagger-ui.css?raw";
 import docsScript from "./docs/docs.js?raw";
 import page from "./docs/page.html?raw";
-import { httpHandler } from "./http/handler";
 import { pagePolicy } from "./http/page-policy";
-import { AssetSet, REVALIDATE, textResponse } from "./http/static-assets";
+import { AssetSet } from "./http/static-assets";
+import { staticPageHandler } from "./http/static-page";
 
 /**
  * GET /docs — Swagger UI on GET /openapi.json; GET /docs/{asset} — its files. Self-hosted from the
@@ -21,8 +21,6 @@ const assets = new AssetSet([
   { name: "docs.js", contentType: "text/javascript; charset=utf-8", body: docsScript },
 ]);
 
-const html = { contentType: "text/html; charset=utf-8", body: assets.fillUrls(page, "docs/") };
-
 /**
  * Scripts and styles from this origin only; Swagger UI sets inline styles and draws icons as
  * data: images. Trusted Types stay off: React's rendering of the document would trip them.
@@ -37,10 +35,7 @@ export const DOCS_CONTENT_SECURITY_POLICY = pagePolicy({
   "trusted-types": undefined,
 });
 
-export const handler = httpHandler(
-  async (event) => (event.pathParameters?.asset === undefined ? textResponse(event, html, { cacheControl: REVALIDATE }) : assets.respond(event)),
-  { body: "none", contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY },
-);
+export const handler = staticPageHandler({ page, assetPrefix: "docs/", assets, contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY });
 
 function withoutSourceMap(text: string): string {
   return text.replace(/\n?\/[/*]# sourceMappingURL=\S+(\s*\*\/)?\s*$/, "");

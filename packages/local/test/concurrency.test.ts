@@ -1,23 +1,11 @@
-import { checkInvariants, closeDatabase, database } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startLocalServer, type LocalServer } from "../src/server";
+import { checkInvariants, database } from "@org-service/core";
+import { describe, expect, it } from "vitest";
 import { byName, httpClient } from "./support/http";
+import { useLocalServer } from "./support/local-server";
 
 /** Races over real HTTP: the unique indexes, not check-then-insert, decide every one. */
-const databases = useIsolatedDatabases(inject("mongodbUri"));
-let server: LocalServer;
-const call = httpClient(() => server.url);
-
-beforeAll(async () => {
-  delete process.env.JWT_ISSUER;
-  server = await startLocalServer({ port: 0 });
-});
-afterAll(async () => {
-  await server.close();
-  await databases.drop();
-  await closeDatabase();
-});
+const server = useLocalServer();
+const call = httpClient(server.url);
 
 const statuses = (answers: { status: number }[]) => answers.map((answer) => answer.status).sort();
 const PARALLEL = 20;

@@ -1,46 +1,40 @@
-import { closeDatabase } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
 import { handler as updateHandler } from "@org-service/functions/update-organization";
 import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
 import { lambdaContext } from "@org-service/functions/http/lambda-context";
 import { createHmac } from "node:crypto";
 import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startLocalServer, type LocalServer } from "../src/server";
+import { afterAll, describe, expect, it } from "vitest";
 import { byName, httpClient, type HttpAnswer } from "./support/http";
+import { useLocalServer } from "./support/local-server";
 
 /** Every door, tried against the running service. */
 // Cost 10: a comparison (~80 ms) well above the rest of a login, so the timing test has a clear signal.
-const databases = useIsolatedDatabases(inject("mongodbUri"), { bcryptCost: 10 });
-let server: LocalServer;
 let signingKey: CryptoKey;
 let publicPem: string;
 const KID = "security-test-key";
 const ALLOWED_ORIGIN = "https://dashboard.example.com";
 const answers: HttpAnswer[] = [];
-const rawCall = httpClient(() => server.url);
+const server = useLocalServer({
+  bcryptCost: 10,
+  prepare: async () => {
+    const pair = await generateKeyPair("RS256", { extractable: true });
+    signingKey = pair.privateKey;
+    publicPem = await exportSPKI(pair.publicKey);
+    process.env.JWT_PRIVATE_KEY = JSON.stringify({ ...(await exportJWK(pair.privateKey)), kid: KID });
+    process.env.CORS_ALLOWED_ORIGINS = ALLOWED_ORIGIN;
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "3";
+  },
+});
+const rawCall = httpClient(server.url);
 const call: typeof rawCall = async (...args) => {
   const answer = await rawCall(...args);
   answers.push(answer);
   return answer;
 };
 
-beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  signingKey = pair.privateKey;
-  publicPem = await exportSPKI(pair.publicKey);
-  process.env.JWT_PRIVATE_KEY = JSON.stringify({ ...(await exportJWK(pair.privateKey)), kid: KID });
-  process.env.CORS_ALLOWED_ORIGINS = ALLOWED_ORIGIN;
-  process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "3";
-  delete process.env.JWT_ISSUER;
-  server = await startLocalServer({ port: 0 });
-});
-afterAll(async () => {
+afterAll(() => {
   // Whatever went wrong, nothing internal ever left the process.
   for (const answer of answers) expect(answer.text).not.toMatch(/\$2[aby]\$\d\d\$|password_hash|mongodb(\+srv)?:\/\/|\n\s+at |node_modules/);
-  await server.close();
-  await databases.drop();
-  await closeDatabase();
 });
 
 let sequence = 0;
@@ -215,10 +209,10 @@ describe("headers", () => {
     const other = await call("GET", "/health", { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
 
-    const preflight = await fetch(`${server.url}/org/update`, { method: "OPTIONS", headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "PUT" } });
+    const preflight = await fetch(`${server.url()}/org/update`, { method: "OPTIONS", headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "PUT" } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
-    const refused = await fetch(`${server.url}/org/update`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    const refused = await fetch(`${server.url()}/org/update`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
   });
 });

@@ -1,34 +1,23 @@
-import { closeDatabase } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startLocalServer, type LocalServer } from "../src/server";
+import { beforeAll, describe, expect, it } from "vitest";
 import { byName, httpClient } from "./support/http";
+import { useLocalServer } from "./support/local-server";
 
 /**
  * The local server end to end over real HTTP: requests in, API Gateway behaviour (routing, the
  * JWT authorizer), the handlers, the database, responses out.
  */
-const databases = useIsolatedDatabases(inject("mongodbUri"));
-let server: LocalServer;
 let signingKey: CryptoKey;
 const KID = "local-test-key";
-
-beforeAll(async () => {
+const server = useLocalServer({
   // A known signing key, so tests can also forge tokens the authorizer must refuse.
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  signingKey = pair.privateKey;
-  process.env.JWT_PRIVATE_KEY = JSON.stringify({ ...(await exportJWK(pair.privateKey)), kid: KID });
-  delete process.env.JWT_ISSUER;
-  server = await startLocalServer({ port: 0 });
+  prepare: async () => {
+    const pair = await generateKeyPair("RS256", { extractable: true });
+    signingKey = pair.privateKey;
+    process.env.JWT_PRIVATE_KEY = JSON.stringify({ ...(await exportJWK(pair.privateKey)), kid: KID });
+  },
 });
-afterAll(async () => {
-  await server.close();
-  await databases.drop();
-  await closeDatabase();
-});
-
-const call = httpClient(() => server.url);
+const call = httpClient(server.url);
 
 const query = byName;
 
@@ -107,7 +96,7 @@ describe("error answers over HTTP", () => {
   it("401 from the authorizer for a wrong issuer, audience, kid or an expired token", async () => {
     const payload = { org: "x" };
     const base = () => new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: KID }).setSubject("a").setIssuedAt();
-    const issuer = server.url;
+    const issuer = server.url();
     const tokens = [
       await base().setIssuer("https://elsewhere.example").setAudience("org-service").setExpirationTime("5m").sign(signingKey),
       await base().setIssuer(issuer).setAudience("another-app").setExpirationTime("5m").sign(signingKey),
@@ -146,7 +135,7 @@ describe("error answers over HTTP", () => {
   it("health, discovery and keys answer", async () => {
     expect((await call("GET", "/health")).json).toEqual({ status: "ok" });
     const discovery = await call("GET", "/.well-known/openid-configuration");
-    expect(discovery.json).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
+    expect(discovery.json).toMatchObject({ issuer: server.url(), jwks_uri: `${server.url()}/.well-known/jwks.json` });
     const keys = await call("GET", "/.well-known/jwks.json");
     expect(keys.json.keys[0]).toMatchObject({ kid: KID, kty: "RSA", alg: "RS256" });
     expect(keys.json.keys[0]).not.toHaveProperty("d");

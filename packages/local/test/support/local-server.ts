@@ -1,0 +1,28 @@
+import { useIsolatedDatabases } from "@org-service/core/testing";
+import { afterAll, beforeAll, inject } from "vitest";
+import { startLocalServer, type LocalServer } from "../../src/server";
+
+/**
+ * For a test file: fresh databases and the local server on a free port, started before its tests
+ * (after `prepare`, e.g. setting a known signing key) and stopped, databases dropped, after them.
+ */
+export function useLocalServer(options: { bcryptCost?: number; prepare?: () => Promise<void> } = {}) {
+  const databases = useIsolatedDatabases(inject("mongodbUri"), options);
+  let server: LocalServer | undefined;
+  beforeAll(async () => {
+    await options.prepare?.();
+    // The server is the issuer at its own URL, which is only known once it listens.
+    delete process.env.JWT_ISSUER;
+    server = await startLocalServer({ port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await databases.drop();
+  });
+  return {
+    url(): string {
+      if (!server) throw new Error("the local server is not started yet");
+      return server.url;
+    },
+  };
+}
