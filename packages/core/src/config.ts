@@ -1,4 +1,5 @@
-import { z } from "zod";
+// zod/mini, not classic zod: tree-shakable, so every function that reads its configuration stays small.
+import * as z from "zod/mini";
 import { ConfigurationError } from "./errors";
 
 /**
@@ -6,31 +7,31 @@ import { ConfigurationError } from "./errors";
  * import, so a cold start pays only for what the invocation touches).
  */
 const environmentSchema = z.object({
-  MONGODB_URI: z.string().min(1).optional(),
-  MONGODB_MASTER_DB: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/).default("org_master"),
-  MONGODB_TENANT_DB: z.string().regex(/^[A-Za-z0-9_-]{1,38}$/).default("org_tenants"),
+  MONGODB_URI: z.optional(z.string().check(z.minLength(1))),
+  MONGODB_MASTER_DB: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)), "org_master"),
+  MONGODB_TENANT_DB: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)), "org_tenants"),
   /** bcrypt work factor: every step doubles the time of a hash and of a login. */
-  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  BCRYPT_COST: z._default(z.coerce.number().check(z.int(), z.gte(4), z.lte(15)), 12),
   /** The `iss` of every token and the base of the OIDC discovery document. */
-  JWT_ISSUER: z.url().default("http://127.0.0.1:3000"),
-  JWT_AUDIENCE: z.string().min(1).default("org-service"),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  JWT_ISSUER: z._default(z.url(), "http://127.0.0.1:3000"),
+  JWT_AUDIENCE: z._default(z.string().check(z.minLength(1)), "org-service"),
+  JWT_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(60), z.lte(86_400)), 3600),
   /** Current signing key: an RSA private key as PKCS#8 PEM or as a JWK (JSON). */
-  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  JWT_PRIVATE_KEY: z.optional(z.string().check(z.minLength(1))),
   /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
-  JWT_PREVIOUS_KEY: z.string().min(1).optional(),
+  JWT_PREVIOUS_KEY: z.optional(z.string().check(z.minLength(1))),
   /**
    * How old an unfinished operation must be before the reconciler (or the next change of that
    * organization) repairs it: comfortably longer than any request may run, so a live request is
    * never repaired under its feet.
    */
-  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  RECONCILE_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 120),
   /** Failed logins tolerated per email, and per source address, within the window; then 429 until they age out. */
-  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
-  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
-  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  LOGIN_MAX_FAILURES_PER_EMAIL: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 5),
+  LOGIN_MAX_FAILURES_PER_IP: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 20),
+  LOGIN_FAILURE_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(86_400)), 900),
   /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
-  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 });
 
 export interface Config {
@@ -52,7 +53,7 @@ export interface Config {
 
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = environmentSchema.safeParse(env);
+  const parsed = z.safeParse(environmentSchema, env);
   if (!parsed.success) {
     // Name the variables, never echo their values: some are secrets.
     const names = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];

@@ -1,4 +1,6 @@
-import { z } from "zod";
+// zod/mini, not classic zod: its functions tree-shake, so a Lambda bundle carries only the validators it uses.
+import { en } from "zod/locales";
+import * as z from "zod/mini";
 import { SLUG_MAX_LENGTH, slugify } from "./slug";
 import { ValidationError } from "./errors";
 
@@ -11,6 +13,10 @@ const PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads at most 72 bytes: a longer password would be silently truncated, so it is refused. */
 const PASSWORD_MAX_BYTES = 72;
 
+// Classic zod installs English messages on import, mini none ("Invalid input" for everything): keep
+// the messages clients see for type and format errors ("Invalid input: expected string, received number").
+z.config(en());
+
 const characterCount = (value: string): number => [...value].length;
 
 /**
@@ -22,38 +28,36 @@ export function isReservedSlug(slug: string): boolean {
   return slug === "admin" || slug === "local" || slug === "config" || slug.startsWith("system");
 }
 
-export const organizationNameSchema = z
-  .string()
-  .trim()
-  .refine((name) => characterCount(name) >= 1, "must not be empty")
-  .refine((name) => characterCount(name) <= NAME_MAX_CHARACTERS, `must be at most ${NAME_MAX_CHARACTERS} characters`)
-  .refine((name) => slugify(name).length >= 1, "must contain at least one letter or digit")
-  .refine(
+export const organizationNameSchema = z.string().check(
+  z.trim(),
+  z.refine<string>((name) => characterCount(name) >= 1, "must not be empty"),
+  z.refine<string>((name) => characterCount(name) <= NAME_MAX_CHARACTERS, `must be at most ${NAME_MAX_CHARACTERS} characters`),
+  z.refine<string>((name) => slugify(name).length >= 1, "must contain at least one letter or digit"),
+  z.refine<string>(
     (name) => slugify(name).length <= SLUG_MAX_LENGTH,
     `must reduce to at most ${SLUG_MAX_LENGTH} letters, digits and separators`,
-  )
-  .refine((name) => !isReservedSlug(slugify(name)), "is reserved");
+  ),
+  z.refine<string>((name) => !isReservedSlug(slugify(name)), "is reserved"),
+);
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254, "must be at most 254 characters")
-  .pipe(z.email("must be a valid email address"))
-  .transform((email) => email.toLowerCase());
+export const emailSchema = z.pipe(
+  z.pipe(z.string().check(z.trim(), z.maxLength(254, "must be at most 254 characters")), z.email("must be a valid email address")),
+  z.transform((email: string) => email.toLowerCase()),
+);
 
-export const passwordSchema = z
-  .string()
-  .refine((password) => Buffer.byteLength(password, "utf8") >= PASSWORD_MIN_BYTES, `must be at least ${PASSWORD_MIN_BYTES} bytes`)
-  .refine((password) => Buffer.byteLength(password, "utf8") <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8`);
+export const passwordSchema = z.string().check(
+  z.refine<string>((password) => Buffer.byteLength(password, "utf8") >= PASSWORD_MIN_BYTES, `must be at least ${PASSWORD_MIN_BYTES} bytes`),
+  z.refine<string>((password) => Buffer.byteLength(password, "utf8") <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8`),
+);
 
 /** Parse or throw a ValidationError listing every failing field. */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
+export function parseInput<T extends z.core.$ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw validationErrorFrom(result.error);
 }
 
-export function validationErrorFrom(error: z.ZodError): ValidationError {
+export function validationErrorFrom(error: z.core.$ZodError): ValidationError {
   return new ValidationError(
     error.issues.flatMap((issue) =>
       // An unknown field is reported at its own path, so clients see which field to drop.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { emailSchema, parseInput, passwordSchema, ValidationError } from "../src";
 
 describe("password rules (bytes of UTF-8, bcrypt's 72-byte limit)", () => {
@@ -31,7 +32,7 @@ describe("email rules", () => {
 
   it("reports the failing field by path", () => {
     try {
-      parseInput(passwordSchema.array(), ["short"]);
+      parseInput(z.array(passwordSchema), ["short"]);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);

@@ -2,7 +2,7 @@ import { closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { ZodOpenApiOperationObject, ZodOpenApiResponseObject } from "zod-openapi";
 import { openApiDocument } from "../src/openapi/document";
 import { operations, type RouteKey } from "../src/openapi/operations";
@@ -32,12 +32,12 @@ const document = openApiDocument() as unknown as { paths: Record<string, Record<
 const operationOf = (route: Route): Operation | undefined => document.paths[route.path]?.[route.method.toLowerCase()];
 
 /** The zod schema the document gives for this route, status and media type (fails when undocumented). */
-function documentedSchema(key: string, status: number, mediaType = "application/json"): z.ZodType {
+function documentedSchema(key: string, status: number, mediaType = "application/json"): z.ZodMiniType {
   const operation = (operations as Record<string, ZodOpenApiOperationObject>)[key];
   const response = operation?.responses[String(status) as `2${string}`] as ZodOpenApiResponseObject | undefined;
   const schema = response?.content?.[mediaType]?.schema;
   if (!schema || !("parse" in (schema as object))) throw new Error(`${key} documents no ${status} ${mediaType} answer`);
-  return schema as z.ZodType;
+  return schema as z.ZodMiniType;
 }
 
 function expectDocumented(key: string, result: Invocation): void {

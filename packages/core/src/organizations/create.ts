@@ -1,5 +1,5 @@
 import { ObjectId } from "mongodb";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
 import { issueAccessToken } from "../auth/tokens";
 import { recordAudit } from "../audit";
@@ -12,13 +12,11 @@ import { VISIBLE } from "./steps";
 
 /** Loose on purpose: a login never tells which rule a credential breaks, only that it is wrong. */
 export const loginInputSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(254, "must be at most 254 characters")
-    .transform((email) => email.toLowerCase()),
-  password: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters"),
+  email: z.pipe(
+    z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(254, "must be at most 254 characters")),
+    z.transform((email: string) => email.toLowerCase()),
+  ),
+  password: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(1024, "must be at most 1024 characters")),
 });
 
 export type LoginInput = z.input<typeof loginInputSchema>;

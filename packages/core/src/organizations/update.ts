@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { issueAccessToken, type IssuedToken } from "../auth/tokens";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
@@ -14,17 +14,19 @@ import { changeOwnOrganization } from "./authorize";
 import { toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
-export const updateOrganizationInputSchema = z
-  .object({
-    organizationName: organizationNameSchema,
-    newOrganizationName: organizationNameSchema.optional(),
-    email: emailSchema.optional(),
-    password: passwordSchema.optional(),
-  })
-  .refine(
+const updateFields = z.object({
+  organizationName: organizationNameSchema,
+  newOrganizationName: z.optional(organizationNameSchema),
+  email: z.optional(emailSchema),
+  password: z.optional(passwordSchema),
+});
+
+export const updateOrganizationInputSchema = updateFields.check(
+  z.refine<z.output<typeof updateFields>>(
     (input) => input.newOrganizationName !== undefined || input.email !== undefined || input.password !== undefined,
     "nothing to change: give a new name, email or password",
-  );
+  ),
+);
 
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSchema>;
 

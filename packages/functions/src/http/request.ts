@@ -1,13 +1,13 @@
 import { authenticate, parseInput, UnauthenticatedError, type Actor, type RequestContext } from "@org-service/core";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { HttpEvent } from "./handler";
 
 /** Validate the parsed JSON body; any violation (unknown fields included) is a 422 with field paths. */
-export function parseBody<T extends z.ZodType>(schema: T, event: HttpEvent): z.output<T> {
+export function parseBody<T extends z.core.$ZodType>(schema: T, event: HttpEvent): z.output<T> {
   return parseInput(schema, event.body);
 }
 
-export function parseQuery<T extends z.ZodType>(schema: T, event: HttpEvent): z.output<T> {
+export function parseQuery<T extends z.core.$ZodType>(schema: T, event: HttpEvent): z.output<T> {
   return parseInput(schema, event.queryStringParameters ?? {});
 }
 

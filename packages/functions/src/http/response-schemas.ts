@@ -1,6 +1,6 @@
-// Types only: lets `.meta()` take OpenAPI fields (override, format, example); nothing of zod-openapi is bundled here.
-import type {} from "zod-openapi";
-import { z } from "zod";
+// zod/mini, like the request schemas: no function that imports this module bundles classic zod.
+import * as z from "zod/mini";
+import { meta } from "./schema-meta";
 
 /**
  * What each endpoint answers, as zod schemas: the OpenAPI document renders them, the view
@@ -8,79 +8,82 @@ import { z } from "zod";
  * objects, so that a field nobody documented (a hash, say) fails those tests.
  */
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/).meta({ example: "66f1c0ffee0ddba11ca7f00d" });
-const timestamp = z.iso.datetime().meta({ example: "2025-01-31T12:00:00.000Z" });
+const objectId = meta(z.string().check(z.regex(/^[0-9a-f]{24}$/)), { example: "66f1c0ffee0ddba11ca7f00d" });
+const timestamp = meta(z.iso.datetime(), { example: "2025-01-31T12:00:00.000Z" });
 
-export const organizationViewSchema = z
-  .strictObject({
+export const organizationViewSchema = meta(
+  z.strictObject({
     organization_id: objectId,
-    organization_name: z.string().meta({ example: "Acme Corp" }),
-    collection_name: z.string().meta({ description: "The organization's own tenant collection.", example: "org_acme_corp" }),
-    admin_email: z.string().optional().meta({ description: "Only for the organization's own admin.", example: "admin@acme.example" }),
+    organization_name: meta(z.string(), { example: "Acme Corp" }),
+    collection_name: meta(z.string(), { description: "The organization's own tenant collection.", example: "org_acme_corp" }),
+    admin_email: meta(z.optional(z.string()), { description: "Only for the organization's own admin.", example: "admin@acme.example" }),
     created_at: timestamp,
     updated_at: timestamp,
-  })
-  .meta({ id: "Organization" });
+  }),
+  { id: "Organization" },
+);
 
 const issuedToken = {
-  access_token: z.string().meta({ description: "RS256 JWT; send it as `Authorization: Bearer <token>`." }),
+  access_token: meta(z.string(), { description: "RS256 JWT; send it as `Authorization: Bearer <token>`." }),
   token_type: z.literal("Bearer"),
-  expires_in: z.int().positive().meta({ description: "Seconds until the token expires.", example: 3600 }),
+  expires_in: meta(z.int().check(z.positive()), { description: "Seconds until the token expires.", example: 3600 }),
 };
 
-export const loginResultSchema = z
-  .strictObject({
+export const loginResultSchema = meta(
+  z.strictObject({
     ...issuedToken,
     admin_id: objectId,
     organization_id: objectId,
     organization_name: z.string(),
-  })
-  .meta({ id: "LoginResult" });
+  }),
+  { id: "LoginResult" },
+);
 
 /** After an update: the organization, plus a fresh token when the credentials changed (the old one is revoked). */
-export const updateResultSchema = organizationViewSchema
-  .extend({
-    access_token: issuedToken.access_token.optional(),
-    token_type: issuedToken.token_type.optional(),
-    expires_in: issuedToken.expires_in.optional(),
-  })
-  .meta({ id: "UpdateResult", description: "The organization; with a new token when the credentials changed, which revokes every earlier one." });
+export const updateResultSchema = meta(
+  z.extend(organizationViewSchema, {
+    access_token: z.optional(issuedToken.access_token),
+    token_type: z.optional(issuedToken.token_type),
+    expires_in: z.optional(issuedToken.expires_in),
+  }),
+  { id: "UpdateResult", description: "The organization; with a new token when the credentials changed, which revokes every earlier one." },
+);
 
-export const deleteResultSchema = z
-  .strictObject({ deleted: z.literal(true), organization_name: z.string() })
-  .meta({ id: "DeleteResult" });
+export const deleteResultSchema = meta(z.strictObject({ deleted: z.literal(true), organization_name: z.string() }), { id: "DeleteResult" });
 
-export const tenantCollectionSchema = z
-  .strictObject({
+export const tenantCollectionSchema = meta(
+  z.strictObject({
     organization_id: objectId,
     organization_name: z.string(),
-    collection_name: z.string().meta({ example: "org_acme_corp" }),
-    document_count: z.int().nonnegative().meta({ description: "Documents in the tenant collection right now." }),
-  })
-  .meta({ id: "TenantCollection" });
+    collection_name: meta(z.string(), { example: "org_acme_corp" }),
+    document_count: meta(z.int().check(z.nonnegative()), { description: "Documents in the tenant collection right now." }),
+  }),
+  { id: "TenantCollection" },
+);
 
-export const auditPageSchema = z
-  .strictObject({
+export const auditPageSchema = meta(
+  z.strictObject({
     entries: z.array(
       z.strictObject({
         id: objectId,
-        action: z.string().meta({ example: "organization.update" }),
+        action: meta(z.string(), { example: "organization.update" }),
         at: timestamp,
-        admin_id: objectId.optional(),
-        email: z.string().optional(),
-        source_ip: z.string().optional(),
-        request_id: z.string().optional(),
-        details: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
+        admin_id: z.optional(objectId),
+        email: z.optional(z.string()),
+        source_ip: z.optional(z.string()),
+        request_id: z.optional(z.string()),
+        details: z.optional(z.record(z.string(), z.union([z.string(), z.boolean()]))),
       }),
     ),
-    next_cursor: objectId.optional().meta({ description: "Pass as `before` for the next (older) page; absent on the last page." }),
-  })
-  .meta({ id: "AuditPage" });
+    next_cursor: meta(z.optional(objectId), { description: "Pass as `before` for the next (older) page; absent on the last page." }),
+  }),
+  { id: "AuditPage" },
+);
 
-export const healthSchema = z.strictObject({ status: z.enum(["ok", "unavailable"]) }).meta({ id: "Health" });
+export const healthSchema = meta(z.strictObject({ status: z.enum(["ok", "unavailable"]) }), { id: "Health" });
 
-export const discoverySchema = z
-  .strictObject({
+export const discoverySchema = meta(
+  z.strictObject({
     issuer: z.url(),
     jwks_uri: z.url(),
     token_endpoint: z.url(),
@@ -89,11 +92,12 @@ export const discoverySchema = z
     id_token_signing_alg_values_supported: z.array(z.string()),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     claims_supported: z.array(z.string()),
-  })
-  .meta({ id: "OpenIdConfiguration", description: "OpenID Connect discovery: where API Gateway's JWT authorizer finds the keys." });
+  }),
+  { id: "OpenIdConfiguration", description: "OpenID Connect discovery: where API Gateway's JWT authorizer finds the keys." },
+);
 
-export const jwksSchema = z
-  .strictObject({
+export const jwksSchema = meta(
+  z.strictObject({
     keys: z.array(
       z.strictObject({
         kty: z.literal("RSA"),
@@ -104,27 +108,37 @@ export const jwksSchema = z
         use: z.literal("sig"),
       }),
     ),
-  })
-  .meta({ id: "JsonWebKeySet", description: "Public signing keys: the current one first, and the previous one during a rotation." });
+  }),
+  { id: "JsonWebKeySet", description: "Public signing keys: the current one first, and the previous one during a rotation." },
+);
 
 /** RFC 9457 problem details, the body of every error this API's functions answer. */
-export const problemSchema = z
-  .object({
-    type: z.string().meta({ description: "A URN naming the kind of problem.", example: "urn:org-service:problem:validation-failed" }),
-    title: z.string().meta({ example: "Unprocessable Content" }),
-    status: z.int().min(400).max(599).meta({ example: 422 }),
-    detail: z.string().meta({ example: "The request is invalid." }),
-    errors: z
-      .array(z.strictObject({ path: z.string().meta({ example: "email" }), message: z.string().meta({ example: "must be a valid email address" }) }))
-      .optional()
-      .meta({ description: "One entry per invalid, unknown or conflicting field." }),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details." });
+export const problemSchema = meta(
+  z.object({
+    type: meta(z.string(), { description: "A URN naming the kind of problem.", example: "urn:org-service:problem:validation-failed" }),
+    title: meta(z.string(), { example: "Unprocessable Content" }),
+    status: meta(z.int().check(z.gte(400), z.lte(599)), { example: 422 }),
+    detail: meta(z.string(), { example: "The request is invalid." }),
+    errors: meta(
+      z.optional(
+        z.array(
+          z.strictObject({
+            path: meta(z.string(), { example: "email" }),
+            message: meta(z.string(), { example: "must be a valid email address" }),
+          }),
+        ),
+      ),
+      { description: "One entry per invalid, unknown or conflicting field." },
+    ),
+  }),
+  { id: "Problem", description: "RFC 9457 problem details." },
+);
 
 /** What API Gateway itself answers when it refuses a request before any function runs (authorizer, throttling, size). */
-export const gatewayMessageSchema = z
-  .strictObject({ message: z.string().meta({ example: "Unauthorized" }) })
-  .meta({ id: "GatewayMessage", description: "API Gateway's own answer, sent before any function runs." });
+export const gatewayMessageSchema = meta(z.strictObject({ message: meta(z.string(), { example: "Unauthorized" }) }), {
+  id: "GatewayMessage",
+  description: "API Gateway's own answer, sent before any function runs.",
+});
 
 export type OrganizationView = z.input<typeof organizationViewSchema>;
 export type LoginResultView = z.input<typeof loginResultSchema>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import {
   auditQuery,
@@ -20,6 +20,7 @@ import {
   tenantCollectionSchema,
   updateResultSchema,
 } from "../http/response-schemas";
+import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
 import { alwaysPossible, bodyErrors, errors } from "./responses";
 
@@ -34,14 +35,14 @@ const protectedRoute: Security = [{ [BEARER]: [] }];
 const optionalToken: Security = [{}, { [BEARER]: [] }];
 const publicRoute: Security = [];
 
-const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
-const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ required, content: json(schema) });
-const text = (mediaType: string, description: string) => ({ [mediaType]: { schema: z.string().meta({ description }) } });
+const json = <T extends z.core.$ZodType>(schema: T) => ({ "application/json": { schema } });
+const jsonBody = <T extends z.core.$ZodType>(schema: T, required = true) => ({ required, content: json(schema) });
+const text = (mediaType: string, description: string) => ({ [mediaType]: { schema: meta(z.string(), { description }) } });
 /** Pages and static files: revalidated with their ETag, or cached for a year under a versioned URL. */
 const cached = { "304": { description: "Not modified (If-None-Match matched the ETag)." } };
-const asset = z.object({ asset: z.string().meta({ description: "A file name the page refers to.", example: "swagger-ui.css" }) });
+const asset = z.object({ asset: meta(z.string(), { description: "A file name the page refers to.", example: "swagger-ui.css" }) });
 const assetVersion = z.object({
-  v: z.string().optional().meta({ description: "The file's content hash, as pages link it: then cacheable for a year (immutable)." }),
+  v: meta(z.optional(z.string()), { description: "The file's content hash, as pages link it: then cacheable for a year (immutable)." }),
 });
 
 export const operations = {

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import { gatewayMessageSchema, problemSchema } from "../http/response-schemas";
+import { meta } from "../http/schema-meta";
 
 /**
  * The error answers, each with the problem schema under `application/problem+json`. Where API
@@ -13,7 +14,7 @@ const problemContent = { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } };
 const gatewayContent = { "application/json": { schema: gatewayMessageSchema } };
 
 const retryAfter = z.object({
-  "retry-after": z.string().meta({ description: "Seconds to wait before trying again.", example: "5" }),
+  "retry-after": meta(z.string(), { description: "Seconds to wait before trying again.", example: "5" }),
 });
 
 const problem = (description: string, extra: Omit<ZodOpenApiResponseObject, "description" | "content"> = {}): ZodOpenApiResponseObject => ({
@@ -38,7 +39,7 @@ export const errors = {
       description:
         "No valid, current bearer token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses one revoked by a credential change or a delete (a problem).",
       content: { ...problemContent, ...gatewayContent },
-      headers: z.object({ "www-authenticate": z.string().meta({ example: 'Bearer error="invalid_token"' }) }),
+      headers: z.object({ "www-authenticate": meta(z.string(), { example: 'Bearer error="invalid_token"' }) }),
     },
   },
   forbidden: { "403": problem("The token belongs to another organization's administrator.") },
