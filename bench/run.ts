@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   // The in-process service must not find SST secrets or a Lambda name: it runs as locally.
   delete process.env.AWS_LAMBDA_FUNCTION_NAME;
   delete process.env.JWT_ISSUER;
+  // No per-request log lines: the floor writes none, and the figures are about the service's work.
+  process.env.POWERTOOLS_LOG_LEVEL = "WARN";
   const startedDb = await startEmbeddedDatabase({ log: (line) => log(`[embedded-db] ${line}`) });
   embedded = startedDb;
   const uri = startedDb.uri;
@@ -202,6 +204,7 @@ async function main(): Promise<void> {
     MONGODB_MASTER_DB: dataSets.small.masterDb,
     MONGODB_TENANT_DB: dataSets.small.tenantDb,
     BCRYPT_COST: String(CONFIGURED_COST),
+    POWERTOOLS_LOG_LEVEL: "WARN",
   };
   log("HTTP load: starting the local server and the floor in child processes");
   const service = await startChildServer("local-server.ts", childEnv);
