@@ -7,20 +7,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadMongo } from "../lib/common";
 import { slugify } from "../../packages/core/src/slug";
+import { CLIENT_OPTIONS } from "../../packages/core/src/db/client";
 import { organizationProjection } from "../../packages/core/src/organizations/model";
 import { VISIBLE } from "../../packages/core/src/organizations/steps";
 
 const { MongoClient } = await loadMongo();
-const client = new MongoClient(process.env.MONGODB_URI!, {
-  // The service's client options (packages/core/src/db/client.ts), so only the stack above differs.
-  maxPoolSize: 4,
-  minPoolSize: 0,
-  serverSelectionTimeoutMS: 5_000,
-  connectTimeoutMS: 5_000,
-  socketTimeoutMS: 20_000,
-  maxIdleTimeMS: 60_000,
-  appName: "org-service-bench-floor",
-});
+// The service's own client options, so that only the stack above the driver differs.
+const client = new MongoClient(process.env.MONGODB_URI!, { ...CLIENT_OPTIONS, appName: "org-service-bench-floor" });
 await client.connect();
 const organizations = client.db(process.env.MONGODB_MASTER_DB!).collection("organizations");
 

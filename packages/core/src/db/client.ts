@@ -11,7 +11,7 @@ import { isNotImplementedError } from "./mongo-errors";
  * server-selection timeout turns an unreachable database into a quick 503 instead of a Lambda
  * timeout.
  */
-const CLIENT_OPTIONS = {
+export const CLIENT_OPTIONS = {
   maxPoolSize: 4,
   minPoolSize: 0,
   serverSelectionTimeoutMS: 5_000,

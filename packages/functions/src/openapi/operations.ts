@@ -45,6 +45,17 @@ const assetVersion = z.object({
   v: meta(z.optional(z.string()), { description: "The file's content hash, as pages link it: then cacheable for a year (immutable)." }),
 });
 
+/** What may go wrong when an admin changes their own organization (update, delete). */
+const ownOrganizationChangeErrors = {
+  ...bodyErrors,
+  ...errors.unauthenticated,
+  ...errors.forbidden,
+  ...errors.notFound,
+  ...errors.conflict,
+  ...errors.unavailable,
+  ...alwaysPossible,
+};
+
 export const operations = {
   "POST /org/create": {
     operationId: "createOrganization",
@@ -97,13 +108,7 @@ export const operations = {
     requestBody: jsonBody(updateOrganizationBody),
     responses: {
       "200": { description: "The organization as it is now; a new token if the credentials changed.", content: json(updateResultSchema) },
-      ...bodyErrors,
-      ...errors.unauthenticated,
-      ...errors.forbidden,
-      ...errors.notFound,
-      ...errors.conflict,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...ownOrganizationChangeErrors,
     },
   },
   "DELETE /org/delete": {
@@ -116,13 +121,7 @@ export const operations = {
     requestBody: jsonBody(deleteOrganizationBody, false),
     responses: {
       "200": { description: "Deleted.", content: json(deleteResultSchema) },
-      ...bodyErrors,
-      ...errors.unauthenticated,
-      ...errors.forbidden,
-      ...errors.notFound,
-      ...errors.conflict,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...ownOrganizationChangeErrors,
     },
   },
   "GET /org/audit": {
