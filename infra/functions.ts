@@ -5,7 +5,7 @@
 import type { FunctionProps, NodeJSProps } from "sst/constructs";
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
 import { secretsFor, type SecretName } from "@org-service/functions/deployment/secret-names";
-import { textImportPlugin } from "./text-import-plugin";
+import { textImportPlugin } from "@org-service/functions/text-imports";
 
 type HandlerName = (typeof routes)[number]["handler"];
 

@@ -4,12 +4,15 @@
  * Then loads each bundle in a plain Node process, as Lambda would.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
 import { RECONCILER_HANDLER } from "../reconciler";
+import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
 import { ROOT, synthesize, type Synthesized } from "./synth";
 
@@ -80,20 +83,27 @@ it("serves the discovery document from the bundle, with the deployed issuer", as
   });
 });
 
-it("serves Swagger UI's files and the dashboard from the bundles themselves (inlined as text, no node_modules)", async () => {
+it("serves Swagger UI's files and the dashboard from the bundles themselves (inlined, no node_modules)", async () => {
   const entryOf = (handler: string) => {
     const deployment = routeDeployments.find((d) => d.route.handler === handler);
     if (!deployment) throw new Error(`no ${handler} route`);
     return entryFile(deployment);
   };
   const script = [
+    `const { createHash } = await import("node:crypto");`,
+    `const { gunzipSync } = await import("node:zlib");`,
     `const docs = (await import(${JSON.stringify(entryOf("docs"))})).handler;`,
     `const dashboard = (await import(${JSON.stringify(entryOf("dashboard"))})).handler;`,
-    `const event = (path, asset) => ({ version: "2.0", routeKey: "GET " + path, rawPath: path, rawQueryString: "", headers: {}, ...(asset && { pathParameters: { asset } }), requestContext: { http: { method: "GET", path } }, isBase64Encoded: false });`,
+    `const event = (path, asset, headers = {}) => ({ version: "2.0", routeKey: "GET " + path, rawPath: path, rawQueryString: "", headers, ...(asset && { pathParameters: { asset } }), requestContext: { http: { method: "GET", path } }, isBase64Encoded: false });`,
+    // The bodies are summarized by a hash: Swagger UI's bundle would overflow execFile's buffer.
+    `const sha256 = (text) => createHash("sha256").update(text).digest("hex");`,
+    `const summary = ({ body, ...rest }, decode = (b) => b) => ({ ...rest, sha256: sha256(decode(body)), length: body.length });`,
+    `const gunzip = (body) => gunzipSync(Buffer.from(body, "base64")).toString();`,
     `const css = await docs(event("/docs/swagger-ui.css", "swagger-ui.css"), {});`,
     `const bundle = await docs(event("/docs/swagger-ui-bundle.js", "swagger-ui-bundle.js"), {});`,
+    `const gzippedBundle = await docs(event("/docs/swagger-ui-bundle.js", "swagger-ui-bundle.js", { "accept-encoding": "gzip, deflate, br" }), {});`,
     `const page = await dashboard(event("/"), {});`,
-    `process.stdout.write(JSON.stringify({ css, bundle: { statusCode: bundle.statusCode, length: bundle.body.length }, page }));`,
+    `process.stdout.write(JSON.stringify({ css: summary(css), bundle: summary(bundle), gzippedBundle: summary(gzippedBundle, gunzip), page }));`,
   ].join("\n");
   // Run from an empty directory with no node_modules anywhere above it that has swagger-ui-dist.
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH }, cwd: "/" });
@@ -102,18 +112,32 @@ it("serves Swagger UI's files and the dashboard from the bundles themselves (inl
   expect(lines.slice(0, -1).map((line) => JSON.parse(line) as { message: string; route: string })).toEqual([
     expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui.css" }),
     expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui-bundle.js" }),
+    expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui-bundle.js" }),
     expect.objectContaining({ message: "request", route: "GET /" }),
   ]);
-  const result = JSON.parse(lines.at(-1)!) as { css: { statusCode: number; body: string; headers: Record<string, string> }; bundle: { statusCode: number; length: number }; page: { statusCode: number; body: string } };
-  expect(result.css.statusCode).toBe(200);
+  type Summary = { statusCode: number; headers: Record<string, string>; isBase64Encoded: boolean; sha256: string; length: number };
+  const result = JSON.parse(lines.at(-1)!) as { css: Summary; bundle: Summary; gzippedBundle: Summary; page: { statusCode: number; body: string } };
+  // The real files (less the comment naming their source maps, which are not shipped), served
+  // plain to a client without gzip: the bundle carries them gzipped, the function gunzips them.
+  const swaggerUiFile = (name: string) => {
+    const text = withoutSourceMap(readFileSync(createRequire(path.join(ROOT, "packages/functions/package.json")).resolve(`swagger-ui-dist/${name}`), "utf8"));
+    return { sha256: createHash("sha256").update(text).digest("hex"), length: text.length };
+  };
+  expect(result.css).toMatchObject({ statusCode: 200, isBase64Encoded: false, ...swaggerUiFile("swagger-ui.css") });
   expect(result.css.headers["content-type"]).toBe("text/css; charset=utf-8");
-  expect(result.css.body).toContain(".swagger-ui");
-  expect(result.bundle.statusCode).toBe(200);
+  expect(result.css.headers["content-encoding"]).toBeUndefined();
+  expect(result.bundle).toMatchObject({ statusCode: 200, isBase64Encoded: false, ...swaggerUiFile("swagger-ui-bundle.js") });
   expect(result.bundle.length).toBeGreaterThan(1_000_000);
+  expect(result.bundle.headers["content-encoding"]).toBeUndefined();
+  // And gzipped, as it is in the bundle, to a client that accepts gzip.
+  expect(result.gzippedBundle).toMatchObject({ statusCode: 200, isBase64Encoded: true, sha256: swaggerUiFile("swagger-ui-bundle.js").sha256 });
+  expect(result.gzippedBundle.headers["content-encoding"]).toBe("gzip");
+  expect(result.gzippedBundle.headers.etag).toBe(result.bundle.headers.etag);
   expect(result.page.statusCode).toBe(200);
   expect(result.page.body).toContain("<title>org-service dashboard</title>");
-  // The files are in the bundle, not read from beside it.
+  // The files are in the bundle, not read from beside it; and gzipped there, not as text.
   expect(readdirSync(path.dirname(entryOf("docs"))).filter((file) => /swagger|\.css$/.test(file))).toEqual([]);
+  expect(statSync(entryOf("docs")).size).toBeLessThan(800_000);
 });
 
 it("bundles the scheduled reconciler, which loads in a plain Node.js process", async () => {

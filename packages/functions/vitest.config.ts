@@ -1,6 +1,9 @@
 import { defineProject } from "vitest/config";
+import { viteTextImportPlugin } from "./text-imports";
 
 export default defineProject({
+  // `<file>?gzip` imports (Swagger UI's large files, in the docs handler); `?raw` is Vite's own.
+  plugins: [viteTextImportPlugin],
   test: {
     name: "functions",
     include: ["test/**/*.test.ts"],
@@ -9,8 +12,8 @@ export default defineProject({
     testTimeout: 60_000,
     // A JSON log line per request would flood the output; logging.test.ts sets its own level.
     env: { POWERTOOLS_LOG_LEVEL: "WARN" },
-    // Vitest replaces CSS imports with empty modules unless told otherwise; the docs and dashboard
-    // handlers import stylesheets as text (`?raw`) to serve them.
+    // Vitest replaces CSS imports with empty modules unless told otherwise; the dashboard handler
+    // imports its stylesheet as text (`?raw`) to serve it.
     css: { include: [/\.css\?raw$/] },
   },
 });

@@ -1,6 +1,9 @@
 import { defineProject } from "vitest/config";
+import { viteTextImportPlugin } from "../functions/text-imports";
 
 export default defineProject({
+  // `<file>?gzip` imports (Swagger UI's large files, in the docs handler); `?raw` is Vite's own.
+  plugins: [viteTextImportPlugin],
   test: {
     name: "local",
     include: ["test/**/*.test.ts"],

@@ -1,6 +1,6 @@
-import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js?raw";
+import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js?gzip";
 import swaggerUiBundleLicense from "swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt?raw";
-import swaggerUiCss from "swagger-ui-dist/swagger-ui.css?raw";
+import swaggerUiCss from "swagger-ui-dist/swagger-ui.css?gzip";
 import docsScript from "./docs/docs.js?raw";
 import page from "./docs/page.html?raw";
 import { pagePolicy } from "./http/page-policy";
@@ -9,15 +9,17 @@ import { staticPageHandler } from "./http/static-page";
 
 /**
  * GET /docs — Swagger UI on GET /openapi.json; GET /docs/{asset} — its files. Self-hosted from the
- * `swagger-ui-dist` package, inlined in this function's bundle as text (no CDN): the same files
- * locally and deployed, versioned by content hash so they can be cached for a year.
+ * `swagger-ui-dist` package, inlined in this function's bundle (no CDN): the same files locally and
+ * deployed, versioned by content hash so they can be cached for a year.
  */
 const assets = new AssetSet([
-  // The source map is not shipped; without this line browsers would ask for it and get a 404.
-  { name: "swagger-ui-bundle.js", contentType: "text/javascript; charset=utf-8", body: withoutSourceMap(swaggerUiBundle) },
+  // The two large files (1.4 MB and 0.2 MB of text) are gzipped at build time, a third of the
+  // bytes in the bundle, and their source-map comments stripped (the maps are not shipped; browsers
+  // would ask for them and get a 404).
+  { name: "swagger-ui-bundle.js", contentType: "text/javascript; charset=utf-8", gzipped: swaggerUiBundle },
   // The bundle's first line points at its licence notices (Apache-2.0 asks to keep them available).
   { name: "swagger-ui-bundle.js.LICENSE.txt", contentType: "text/plain; charset=utf-8", body: swaggerUiBundleLicense },
-  { name: "swagger-ui.css", contentType: "text/css; charset=utf-8", body: withoutSourceMap(swaggerUiCss) },
+  { name: "swagger-ui.css", contentType: "text/css; charset=utf-8", gzipped: swaggerUiCss },
   { name: "docs.js", contentType: "text/javascript; charset=utf-8", body: docsScript },
 ]);
 
@@ -36,7 +38,3 @@ export const DOCS_CONTENT_SECURITY_POLICY = pagePolicy({
 });
 
 export const handler = staticPageHandler({ page, assetPrefix: "docs/", assets, contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY });
-
-function withoutSourceMap(text: string): string {
-  return text.replace(/\n?\/[/*]# sourceMappingURL=\S+(\s*\*\/)?\s*$/, "");
-}

@@ -1,22 +1,24 @@
-import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import type { LoadHook, ResolveHook } from "node:module";
+import { loadTextImport, TEXT_IMPORT, type TextImportKind } from "@org-service/functions/text-imports";
 
 /**
- * Node.js module hooks for `import text from "<file>?raw"` — the file's content as a string,
- * the convention Vite (and so vitest) supports natively and the deployed bundle gets from an
- * esbuild plugin (infra/text-import-plugin.ts). `pnpm start` runs handlers from source under
- * tsx, which has no such loader, so the local server registers these (see main.ts).
+ * Node.js module hooks for `import text from "<file>?raw"` (the file's content as a string) and
+ * `import gzipped from "<file>?gzip"` (the base64 of the gzipped file), which vitest and the
+ * deployed bundle get from the plugins of packages/functions/text-imports.ts. `pnpm start` runs handlers
+ * from source under tsx, which has no such loader, so the local server registers these (see
+ * main.ts); the content comes from that same module, so it is what deployed functions carry.
  */
-const RAW = /\?raw$/;
-
 export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
-  if (!RAW.test(specifier)) return nextResolve(specifier, context);
-  const resolved = await nextResolve(specifier.replace(RAW, ""), context);
-  return { ...resolved, url: `${resolved.url}?raw`, format: "module", shortCircuit: true };
+  const kind = TEXT_IMPORT.exec(specifier)?.[1];
+  if (!kind) return nextResolve(specifier, context);
+  const resolved = await nextResolve(specifier.replace(TEXT_IMPORT, ""), context);
+  return { ...resolved, url: `${resolved.url}?${kind}`, format: "module", shortCircuit: true };
 };
 
 export const load: LoadHook = async (url, context, nextLoad) => {
-  if (!RAW.test(url)) return nextLoad(url, context);
-  const text = await readFile(new URL(url.replace(RAW, "")), "utf8");
+  const kind = TEXT_IMPORT.exec(url)?.[1] as TextImportKind | undefined;
+  if (!kind) return nextLoad(url, context);
+  const text = await loadTextImport(fileURLToPath(url.replace(TEXT_IMPORT, "")), kind);
   return { format: "module", source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
 };
