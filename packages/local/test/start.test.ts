@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { expect, it } from "vitest";
+
+/**
+ * `pnpm start` as a user runs it: no MONGODB_URI, so it starts its own database; it prints its URL
+ * when ready, serves, and Ctrl-C (SIGINT) stops everything, leaving no database process behind.
+ */
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+/** Child processes of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+it("starts its own database, serves, and stops it all on Ctrl-C", async () => {
+  const { MONGODB_URI: _, ...env } = process.env;
+  // One process (tsx as a loader), so that the signal reaches the server itself, as a terminal's Ctrl-C does.
+  const server = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+    cwd: ROOT,
+    env: { ...env, PORT: "0", EMBEDDED_DB: "ferretdb", POWERTOOLS_LOG_LEVEL: "WARN" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    server.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+  expect(output).toMatch(/database: ferretdb/);
+
+  expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
+  const database = childrenOf(server.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("ferretdb"));
+  expect(database).toHaveLength(1);
+  const dataDir = /--sqlite-url=file:([^\0]+)\/data\//.exec(readFileSync(`/proc/${database[0]}/cmdline`, "utf8"))?.[1];
+  expect(dataDir && existsSync(dataDir)).toBe(true);
+
+  const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
+  server.kill("SIGINT");
+  expect(await exited).toBe(0);
+  expect(existsSync(`/proc/${database[0]}`)).toBe(false);
+  expect(existsSync(dataDir!)).toBe(false);
+  await expect(fetch(`${url}/health`)).rejects.toThrow();
+}, 120_000);
