@@ -1,6 +1,6 @@
 import { database } from "../db/client";
 import { UnauthenticatedError } from "../errors";
-import type { Actor } from "../organizations/model";
+import type { AuthenticatedActor } from "../organizations/model";
 import { toObjectId } from "../organizations/model";
 import { verifyAccessToken } from "./tokens";
 
@@ -14,7 +14,10 @@ import { verifyAccessToken } from "./tokens";
  * its claims must then name the same admin and organization (defence in depth: a misconfigured or
  * bypassed authorizer cannot smuggle in an identity).
  */
-export async function authenticate(token: string | undefined, authorizerClaims?: Readonly<Record<string, unknown>>): Promise<Actor> {
+export async function authenticate(
+  token: string | undefined,
+  authorizerClaims?: Readonly<Record<string, unknown>>,
+): Promise<AuthenticatedActor> {
   const claims = token === undefined ? undefined : await verifyAccessToken(token);
   if (!claims) throw new UnauthenticatedError();
   if (authorizerClaims && (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org)) throw new UnauthenticatedError();
@@ -23,15 +26,15 @@ export async function authenticate(token: string | undefined, authorizerClaims?:
   const organizationId = toObjectId(claims.org);
   if (!adminId || !organizationId) throw new UnauthenticatedError();
   const db = await database();
-  const admin = await db.admins.findOne({ _id: adminId }, { projection: { organization_id: 1, credentials_version: 1 } });
+  const admin = await db.admins.findOne({ _id: adminId }, { projection: { organization_id: 1, credentials_version: 1, email: 1 } });
   if (!admin || !admin.organization_id.equals(organizationId) || admin.credentials_version !== claims.cv) {
     throw new UnauthenticatedError();
   }
-  return { adminId: claims.sub, organizationId: claims.org };
+  return { adminId: claims.sub, organizationId: claims.org, email: admin.email };
 }
 
 /** For public routes, where a token is optional: the actor, or `undefined` for anything less than a valid, current token. */
-export async function authenticateOptionally(token: string | undefined): Promise<Actor | undefined> {
+export async function authenticateOptionally(token: string | undefined): Promise<AuthenticatedActor | undefined> {
   if (token === undefined) return undefined;
   return authenticate(token).catch((error: unknown) => {
     if (error instanceof UnauthenticatedError) return undefined;

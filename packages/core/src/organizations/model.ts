@@ -26,6 +26,11 @@ export interface Actor {
   readonly organizationId: string;
 }
 
+/** An actor as authentication found it, admin record read: its email comes with it. */
+export interface AuthenticatedActor extends Actor {
+  readonly email: string;
+}
+
 export const organizationProjection = {
   _id: 1,
   pending: 1,
