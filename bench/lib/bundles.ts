@@ -102,8 +102,8 @@ async function bundle(name: string, entry: string, outRoot: string, extra: Parti
 }
 
 /**
- * The naive baseline: the same dependencies, each imported whole and kept alive, so tree shaking
- * can remove nothing (namespace objects stored in an exported array).
+ * The naive baseline: the same dependencies as published, each imported whole and kept alive, so
+ * tree shaking can remove nothing (namespace objects stored in an exported array).
  */
 const NAIVE_ENTRY = `
 import * as zod from "zod";
@@ -140,8 +140,9 @@ export async function buildAllBundles(
     // Resolved from the packages that declare these dependencies.
     nodePaths: [path.join(CORE_DIR, "node_modules"), path.join(FUNCTIONS_DIR, "node_modules")],
     // Naive: the dependencies as published, without the deployment's size work (the alias that
-    // swaps the driver's `whatwg-url` for Node's built-in URL).
+    // swaps the driver's `whatwg-url` for Node's built-in URL, the driver bundled from its sources).
     alias: {},
+    plugins: [],
   });
   return { handlers, failed, naive };
 }

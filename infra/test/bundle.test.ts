@@ -3,13 +3,13 @@
  * of `infra/functions.ts` — so a handler that does not bundle fails `pnpm test`, not a deploy.
  * Then loads each bundle in a plain Node process, as Lambda would.
  */
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
 import { RECONCILER_HANDLER } from "../reconciler";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
@@ -165,4 +165,105 @@ it("talks to a real database from the bundle (the driver's connection string par
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { statusCode: number; body: string };
   expect(result).toMatchObject({ statusCode: 200 });
   expect(JSON.parse(result.body)).toEqual({ status: "ok" });
+});
+
+describe("an organization's whole life, served by the deployed bundles over HTTP against a real database", () => {
+  let url: string;
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    // Every handler's bundle, behind the local server's API Gateway, in a plain Node.js process.
+    const bundles = Object.fromEntries(routeDeployments.map((d) => [d.route.handler, entryFile(d)]));
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const runId = randomUUID().slice(0, 8);
+    server = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "infra", "test", "serve-bundles.ts"), JSON.stringify(bundles)], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        MONGODB_URI: inject("mongodbUri"),
+        MONGODB_MASTER_DB: `bundles_${runId}_master`,
+        MONGODB_TENANT_DB: `bundles_${runId}_tenants`,
+        // One key for every bundle: each is its own module instance, and a generated key would differ.
+        JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        BCRYPT_COST: "4",
+        POWERTOOLS_LOG_LEVEL: "WARN",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      server!.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split("\n").find((l) => l.startsWith("http://"));
+        if (line) resolve(line.trim());
+      });
+      server!.once("exit", (code) => reject(new Error(`the bundle server exited (${code}) before listening`)));
+    });
+  });
+
+  afterAll(() => {
+    server?.kill();
+  });
+
+  async function call(method: string, route: string, options: { json?: unknown; token?: string } = {}) {
+    const response = await fetch(`${url}${route}`, {
+      method,
+      headers: {
+        ...(options.json !== undefined && { "content-type": "application/json" }),
+        ...(options.token && { authorization: `Bearer ${options.token}` }),
+      },
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    });
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get("content-type"), json: text ? JSON.parse(text) : undefined };
+  }
+  const byName = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
+
+  it("create → duplicate 409 → get → login → rename and new password → collection, audit → delete", async () => {
+    const created = await call("POST", "/org/create", { json: { organization_name: "Bundle Works", email: "ops@bundle.example", password: "first-password" } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ organization_name: "Bundle Works", collection_name: "org_bundle_works" });
+
+    // The unique index answers through the driver's error codes.
+    const duplicate = await call("POST", "/org/create", { json: { organization_name: "bundle works", email: "other@bundle.example", password: "first-password" } });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.contentType).toBe("application/problem+json");
+
+    // Validation through the bundled schemas.
+    const invalid = await call("POST", "/org/create", { json: { organization_name: "", email: "not an email", password: "x" } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.contentType).toBe("application/problem+json");
+
+    expect((await call("GET", `/org/get${byName("Bundle Works")}`)).json).toMatchObject({ organization_id: created.json.organization_id });
+
+    const session = await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "first-password" } });
+    expect(session.status).toBe(200);
+    const token = session.json.access_token as string;
+
+    const updated = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: "Bundle Works", new_organization_name: "Bundle Foundry", password: "second-password" },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({ organization_name: "Bundle Foundry", collection_name: "org_bundle_foundry" });
+    // The credential change revoked the old token; the new password logs in.
+    expect((await call("GET", "/org/collection", { token })).status).toBe(401);
+    const renewed = await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "second-password" } });
+    expect(renewed.status).toBe(200);
+    const newToken = renewed.json.access_token as string;
+
+    const collection = await call("GET", "/org/collection", { token: newToken });
+    expect(collection).toMatchObject({ status: 200, json: expect.objectContaining({ collection_name: "org_bundle_foundry" }) });
+    const audit = await call("GET", "/org/audit", { token: newToken });
+    expect(audit.status).toBe(200);
+    expect((audit.json.entries as { action: string }[]).map((e) => e.action)).toEqual(
+      expect.arrayContaining(["organization.create", "admin.login", "organization.update"]),
+    );
+
+    expect((await call("GET", `/org/get${byName("Bundle Works")}`)).status).toBe(404);
+    const deleted = await call("DELETE", "/org/delete", { token: newToken, json: { organization_name: "Bundle Foundry" } });
+    expect(deleted).toMatchObject({ status: 200, json: { deleted: true, organization_name: "Bundle Foundry" } });
+    expect((await call("GET", `/org/get${byName("Bundle Foundry")}`)).status).toBe(404);
+    expect((await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "second-password" } })).status).toBe(401);
+  });
 });

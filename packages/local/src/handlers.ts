@@ -29,14 +29,21 @@ export function pathParametersOf(route: Pick<Route, "path">, path: string): Reco
   }
 }
 
+/** Where a route's handler module is imported from. */
+export type HandlerModuleOf = (route: Route) => string;
+
+/** The TypeScript sources: what `pnpm start` and the tests serve. */
+export const sourceModuleOf: HandlerModuleOf = (route) => `@org-service/functions/${route.handler}`;
+
 const loaded = new Map<string, Promise<LambdaHandler>>();
 
 /** Each handler module is imported on its first request, like a cold start. */
-export function loadHandler(route: Route): Promise<LambdaHandler> {
-  let handler = loaded.get(route.handler);
+export function loadHandler(route: Route, moduleOf: HandlerModuleOf = sourceModuleOf): Promise<LambdaHandler> {
+  const specifier = moduleOf(route);
+  let handler = loaded.get(specifier);
   if (!handler) {
-    handler = import(`@org-service/functions/${route.handler}`).then((module: { handler: LambdaHandler }) => module.handler);
-    loaded.set(route.handler, handler);
+    handler = import(specifier).then((module: { handler: LambdaHandler }) => module.handler);
+    loaded.set(specifier, handler);
   }
   return handler;
 }

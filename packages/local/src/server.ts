@@ -6,7 +6,7 @@ import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event
 import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/http/cors";
 import { routes } from "@org-service/functions/routes";
 import type { HttpResult } from "@org-service/functions/http/handler";
-import { findRoute, loadHandler, pathParametersOf } from "./handlers";
+import { findRoute, loadHandler, pathParametersOf, sourceModuleOf, type HandlerModuleOf } from "./handlers";
 import { jwtAuthorizer } from "./jwt-authorizer";
 import { lambdaContext } from "@org-service/functions/http/lambda-context";
 
@@ -19,6 +19,11 @@ export interface LocalServerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /**
+   * Where each route's handler is imported from: the TypeScript sources unless given. The bundle
+   * tests serve the deployed bundles through it (file URLs of SST's build output).
+   */
+  readonly handlerModule?: HandlerModuleOf;
 }
 
 export interface LocalServer {
@@ -35,7 +40,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const server = createServer((request, response) => {
     // Built on first use, from the very issuer and audience the handlers sign with.
     authorize ??= jwtAuthorizer(config().jwt);
-    handle(request, response, authorize).catch((error: unknown) => {
+    handle(request, response, authorize, options.handlerModule ?? sourceModuleOf).catch((error: unknown) => {
       console.error(error);
       if (!response.headersSent) writeGatewayMessage(response, 500, "Internal Server Error");
       else response.destroy();
@@ -63,7 +68,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, authorize: ReturnType<typeof jwtAuthorizer>) {
+async function handle(request: IncomingMessage, response: ServerResponse, authorize: ReturnType<typeof jwtAuthorizer>, handlerModule: HandlerModuleOf) {
   const url = new URL(request.url ?? "/", "http://localhost");
   if (request.method === "OPTIONS") return answerPreflight(request, response);
   const route = findRoute(request.method ?? "GET", url.pathname);
@@ -91,7 +96,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, author
     requestId,
     ...(claims && { claims }),
   });
-  const handler = await loadHandler(route);
+  const handler = await loadHandler(route, handlerModule);
   writeResult(response, await handler(event, lambdaContext(route.handler, requestId)));
 }
 
