@@ -31,10 +31,10 @@ import {
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SETTINGS = {
-  initRuns: QUICK ? 5 : 9,
+  initRuns: QUICK ? 5 : 21,
   getSamples: QUICK ? 100 : 400,
   createSamplesLowCost: QUICK ? 10 : 40,
-  bcryptSamples: QUICK ? 5 : 15,
+  bcryptSamples: QUICK ? 5 : 25,
   loadSeconds: QUICK ? 3 : 8,
   loadWarmupSeconds: QUICK ? 1 : 2,
   concurrency: [1, 16, 64],
@@ -315,7 +315,7 @@ function reportBundles(bundles: BundleMeasurement[], failed: { name: string; err
     `Each handler bundled with the deployment's esbuild options (minified ESM, node22, code splitting, the optional MongoDB modules external, SST's ESM banner). ` +
       `"static" = the entry chunk and the chunks it imports statically (what a cold start loads); "lazy" = chunks behind a dynamic import (the SSM client). ` +
       `Init = \`await import(bundle)\` in a fresh \`node\` process, median of ${naiveInit.runs} runs; "ready" = time from process start to the import resolving; "wall" = spawn to exit. ` +
-      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages, built without the deployment's \`whatwg-url\` alias.`,
+      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages, the packages as published (the driver's CommonJS build and its \`whatwg-url\`), without the deployment's size work.`,
   );
   emit();
   const rows = [...bundles, naive].map((b) => [
