@@ -11,6 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closeDatabase, database } from "../packages/core/src/index";
+import { organizationProjection } from "../packages/core/src/organizations/model";
+import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
+import { slugify } from "../packages/core/src/slug";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
 import { buildAllBundles, esbuildVersion, measureInit, topPackages, type BundleMeasurement } from "./lib/bundles";
 import { BENCH_DIR, kb, loadBcrypt, loadMongo, log, median, ms, percentile, ratio, table, verdict, type Target } from "./lib/common";
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
   await seedClones(SETTINGS.largeOrganizations - SETTINGS.smallOrganizations);
 
   // 5 (and the get/create part of 2): latency against data size, at the low cost.
-  const scale: Record<"small" | "large", { get: number[]; create: number[] }> = { small: { get: [], create: [] }, large: { get: [], create: [] } };
+  const scale: Record<"small" | "large", Scale> = { small: emptyScale(), large: emptyScale() };
   for (const key of ["small", "large", "small", "large"] as const) {
     // Two alternating passes per data set, so neither profits alone from a warmer process.
     await useDataSet(uri, dataSets[key], LOW_COST);
@@ -155,8 +158,29 @@ async function main(): Promise<void> {
       const n = `${pass}-${i < 0 ? `w${-i}` : i}`;
       expectStatus(await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)), 201, "create");
     });
+    // The engine alone, on the same data set through the same client: the lookup get makes, and
+    // the tenant collection create makes. What grows with these is the database's, not the service's.
+    const db = await database();
+    const { ObjectId } = await loadMongo();
+    const findOne = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
+      const slug = slugify(names[(Math.abs(i) * 7919) % names.length]!);
+      if (!(await db.organizations.findOne({ slug, ...VISIBLE }, { projection: organizationProjection }))) throw new Error(`no organization ${slug}`);
+    });
+    const createCollection = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
+      await db.tenants.createCollection(`engine_probe_${pass}_${i < 0 ? `w${-i}` : i}`);
+    });
+    const markerUpdate = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
+      const slug = `engine_probe_${pass}_${i < 0 ? `w${-i}` : i}`;
+      const now = new Date();
+      const probe = { _id: new ObjectId(), admin_id: new ObjectId(), name: slug, slug, collection_name: `org_${slug}`, created_at: now, updated_at: now };
+      await db.organizations.insertOne({ ...probe, pending: { op: "create", started_at: now } });
+      await clearPending(db, { ...probe, pending: { op: "create", started_at: now } });
+    });
     scale[key].get.push(...get);
     scale[key].create.push(...create);
+    scale[key].findOne.push(...findOne);
+    scale[key].createCollection.push(...createCollection);
+    scale[key].markerUpdate.push(...markerUpdate);
   }
 
   // 2 and 4: login and create at the configured cost, login at each cost of the table, and the
@@ -405,18 +429,41 @@ function reportCosts(perCost: Map<number, { login: number[]; compare: number[] }
   emit();
 }
 
-function reportScale(scale: Record<"small" | "large", { get: number[]; create: number[] }>): void {
+interface Scale {
+  get: number[];
+  create: number[];
+  /** The bare driver's `findOne` that get makes. */
+  findOne: number[];
+  /** The bare driver's `createCollection` that create makes. */
+  createCollection: number[];
+  /** Create's record written with its pending marker, then the marker cleared (`_id` and marker as the filter). */
+  markerUpdate: number[];
+}
+
+function emptyScale(): Scale {
+  return { get: [], create: [], findOne: [], createCollection: [], markerUpdate: [] };
+}
+
+function reportScale(scale: Record<"small" | "large", Scale>): void {
   emit(`## 5. Latency against data size`);
   emit();
   emit(
-    `The same handlers on a database with ${dataSets.small.label} and with ${dataSets.large.label} (each with its admin and tenant collection), in alternating passes; get looks up names spread over the whole data set. Create hashes at cost ${LOW_COST} here so that the database work is what is compared; each create adds an organization (${SETTINGS.createSamplesLowCost} + warm-ups per data set).`,
+    `The same handlers on a database with ${dataSets.small.label} and with ${dataSets.large.label} (each with its admin and tenant collection), in alternating passes; get looks up names spread over the whole data set. Create hashes at cost ${LOW_COST} here so that the database work is what is compared; each create adds an organization (${SETTINGS.createSamplesLowCost} + warm-ups per data set). Under each operation, database calls it makes, alone, through the service's client in the same passes: how much of the growth is the database's own.`,
   );
   emit();
+  const labels: Record<keyof Scale, string> = {
+    get: "GET /org/get",
+    findOne: "… its `findOne` alone (bare driver)",
+    create: "POST /org/create",
+    createCollection: "… its `createCollection` alone (bare driver)",
+    markerUpdate: "… its record inserted, then its marker cleared (`updateOne` by `_id` and marker)",
+  };
   const rows: string[][] = [];
-  for (const op of ["get", "create"] as const) {
+  for (const op of ["get", "findOne", "create", "createCollection", "markerUpdate"] as const) {
     const small = median(scale.small[op]);
     const large = median(scale.large[op]);
-    rows.push([op === "get" ? "GET /org/get" : "POST /org/create", ms(small, 2), ms(percentile(scale.small[op], 99), 2), ms(large, 2), ms(percentile(scale.large[op], 99), 2), ratio(large / small)]);
+    rows.push([labels[op], ms(small, 2), ms(percentile(scale.small[op], 99), 2), ms(large, 2), ms(percentile(scale.large[op], 99), 2), ratio(large / small)]);
+    if (op !== "get" && op !== "create") continue;
     targets.push({
       name: `${op} p50 with ${SETTINGS.largeOrganizations} orgs ≤ 1.2× with ${SETTINGS.smallOrganizations}`,
       measured: large / small,
