@@ -15,7 +15,7 @@ import { organizationProjection } from "../packages/core/src/organizations/model
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
 import { slugify } from "../packages/core/src/slug";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
-import { buildAllBundles, esbuildVersion, measureInit, topPackages, type BundleMeasurement } from "./lib/bundles";
+import { buildAllBundles, esbuildVersion, measureInit, naiveDependencies, topPackages, type BundleMeasurement } from "./lib/bundles";
 import { BENCH_DIR, kb, loadBcrypt, loadMongo, log, median, ms, percentile, ratio, table, verdict, type Target } from "./lib/common";
 import { killAllChildServers, measureLoad, startChildServer, type ChildServer, type LoadResult } from "./lib/load";
 import {
@@ -339,7 +339,7 @@ function reportBundles(bundles: BundleMeasurement[], failed: { name: string; err
     `Each handler bundled with the deployment's esbuild options (minified ESM, node22, code splitting, the optional MongoDB modules external, SST's ESM banner). ` +
       `"static" = the entry chunk and the chunks it imports statically (what a cold start loads); "lazy" = chunks behind a dynamic import (the SSM client). ` +
       `Init = \`await import(bundle)\` in a fresh \`node\` process, median of ${naiveInit.runs} runs; "ready" = time from process start to the import resolving; "wall" = spawn to exit. ` +
-      `Naive baseline: one bundle importing and keeping all of zod, mongodb, jose, bcryptjs and the three Middy packages, the packages as published (the driver's CommonJS build and its \`whatwg-url\`), without the deployment's size work.`,
+      `Naive baseline: one bundle importing and keeping the whole of every package core and functions depend on at run time (${naiveDependencies().join(", ")}; not \`sst\`, whose config import fetches secrets, nor \`swagger-ui-dist\`, served as text), as published (the driver's CommonJS build and its \`whatwg-url\`), without the deployment's size work.`,
   );
   emit();
   const rows = [...bundles, naive].map((b) => [
