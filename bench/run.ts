@@ -61,11 +61,23 @@ const dataSets = {
 
 let embedded: EmbeddedDatabase | undefined;
 const children: ChildServer[] = [];
-const output: string[] = [];
 const targets: Target[] = [];
 
+/**
+ * results.md in section order, whatever order the measurements run in (the HTTP load, section 3,
+ * runs last so that its child processes do not disturb the others). 0 is the header, 6 the end.
+ */
+const sections = new Map<number, string[]>();
+let currentSection = 0;
+
+function startSection(number: number): void {
+  currentSection = number;
+}
+
 function emit(text = ""): void {
-  output.push(text);
+  const lines = sections.get(currentSection) ?? [];
+  lines.push(text);
+  sections.set(currentSection, lines);
   process.stdout.write(`${text}\n`);
 }
 
@@ -245,12 +257,14 @@ async function main(): Promise<void> {
   reportLoad(loadResults);
   for (const child of children.splice(0)) await child.stop();
 
+  startSection(6);
   reportTargets();
   emit();
   emit(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}.`);
   emit();
   emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-  writeFileSync(path.join(BENCH_DIR, "results.md"), `${output.join("\n")}\n`);
+  const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
+  writeFileSync(path.join(BENCH_DIR, "results.md"), `${ordered.join("\n")}\n`);
   log(`written to ${path.join(BENCH_DIR, "results.md")}`);
 }
 
@@ -333,6 +347,7 @@ async function describeMachine(db: EmbeddedDatabase): Promise<string[][]> {
 
 function reportBundles(bundles: BundleMeasurement[], failed: { name: string; error: string }[], naive: BundleMeasurement): void {
   const naiveInit = naive.init!;
+  startSection(1);
   emit(`## 1. Cold start: bundle size and module init`);
   emit();
   emit(
@@ -378,6 +393,7 @@ function reportWarm(
   perCost: Map<number, { login: number[]; compare: number[] }>,
   createConfigured: number[],
 ): void {
+  startSection(2);
   emit(`## 2. Warm handler latency (in process)`);
   emit();
   emit(
@@ -408,6 +424,7 @@ function reportWarm(
 }
 
 function reportCosts(perCost: Map<number, { login: number[]; compare: number[] }>): void {
+  startSection(4);
   emit(`## 4. Login against bcrypt cost`);
   emit();
   emit(`Login (the handler, warm) beside one \`bcryptjs.compare\` of the same password at the same cost, interleaved.`);
@@ -445,6 +462,7 @@ function emptyScale(): Scale {
 }
 
 function reportScale(scale: Record<"small" | "large", Scale>): void {
+  startSection(5);
   emit(`## 5. Latency against data size`);
   emit();
   emit(
@@ -476,6 +494,7 @@ function reportScale(scale: Record<"small" | "large", Scale>): void {
 }
 
 function reportLoad(results: { connections: number; service: LoadResult; floor: LoadResult }[]): void {
+  startSection(3);
   emit(`## 3. GET /org/get over HTTP under load`);
   emit();
   emit(
