@@ -23,7 +23,8 @@ function sstOptions(entry: string, outdir: string): BuildOptions {
     platform: "node",
     // SST's forced externals, then the project's.
     external: ["sharp", "pg-native", ...(external ?? [])],
-    keepNames: true,
+    // SST's default, replaced by `keepNames: false` from infra/functions.ts (spread below).
+    ...{ keepNames: true },
     bundle: true,
     logLevel: "silent",
     splitting: nodejs.splitting,
@@ -45,7 +46,8 @@ function sstOptions(entry: string, outdir: string): BuildOptions {
     outdir,
     sourcemap: nodejs.sourcemap,
     minify: nodejs.minify,
-    // `target: node22`, `legalComments: none` from infra/functions.ts override SST's defaults, as in SST.
+    // `target: node22`, `keepNames: false`, `legalComments: none` from infra/functions.ts override
+    // SST's defaults, as in SST.
     ...override,
   };
 }
@@ -155,9 +157,11 @@ export async function buildAllBundles(
     // Resolved from the packages that declare these dependencies.
     nodePaths: [path.join(CORE_DIR, "node_modules"), path.join(FUNCTIONS_DIR, "node_modules")],
     // Naive: the dependencies as published, without the deployment's size work (the alias that
-    // swaps the driver's `whatwg-url` for Node's built-in URL, the driver bundled from its sources).
+    // swaps the driver's `whatwg-url` for Node's built-in URL, the driver bundled from its sources,
+    // names not kept): SST's defaults.
     alias: {},
     plugins: [],
+    keepNames: true,
   });
   return { handlers, failed, naive };
 }
