@@ -46,9 +46,10 @@ export const nodejsBundling = {
     target: "node22",
     // SST keeps every function's and class's name (`keepNames`), which costs each cold start some
     // 4 ms of `__name()` calls and 4 % of the bundle. Nothing here needs them: stack traces are
-    // mapped back through the source maps; the driver's and our errors name themselves with
-    // literals; `jose`'s errors, named after their classes, are all caught in core; and the
-    // driver's one comparison of class names stays right, as esbuild gives every class its own name.
+    // mapped back through the source maps; errors' `name`s are literals (the driver's getters, our
+    // ConfigurationError) or Error's own, not class names; `jose`'s errors, named after their
+    // classes, are all caught in core; and the driver's one comparison of class names stays right,
+    // as esbuild gives every class a name of its own.
     keepNames: false,
     external: [...MONGODB_OPTIONAL_MODULES],
     legalComments: "none",
