@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
+import { MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
 import { RECONCILER_HANDLER } from "../reconciler";
@@ -144,6 +145,50 @@ it("bundles the scheduled reconciler, which loads in a plain Node.js process", a
   const entry = entryFile({ handler: RECONCILER_HANDLER });
   const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
   await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+});
+
+it("the scheduled reconciler's bundle undoes an interrupted create in the real database", async () => {
+  // What a function that died between the steps of a create leaves: the record still marked, its
+  // admin and its tenant collection, an hour old.
+  const runId = randomUUID().slice(0, 8);
+  const masterDb = `reconciler_${runId}_master`;
+  const tenantDb = `reconciler_${runId}_tenants`;
+  const client = new MongoClient(inject("mongodbUri"));
+  try {
+    const master = client.db(masterDb);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    const organizationId = new ObjectId();
+    const adminId = new ObjectId();
+    await master.collection("organizations").insertOne({
+      _id: organizationId,
+      admin_id: adminId,
+      name: "Half Made",
+      slug: "half_made",
+      collection_name: "org_half_made",
+      created_at: anHourAgo,
+      updated_at: anHourAgo,
+      pending: { op: "create", started_at: anHourAgo },
+    });
+    await master.collection("admins").insertOne({ _id: adminId, email: "half@made.example", password_hash: "-", credentials_version: 1, organization_id: organizationId, created_at: anHourAgo, updated_at: anHourAgo });
+    await client.db(tenantDb).createCollection("org_half_made");
+
+    const script = [
+      `const { handler } = await import(${JSON.stringify(entryFile({ handler: RECONCILER_HANDLER }))});`,
+      `process.stdout.write("\\n" + JSON.stringify(await handler()));`,
+      `process.exit(0);`,
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH, MONGODB_URI: inject("mongodbUri"), MONGODB_MASTER_DB: masterDb, MONGODB_TENANT_DB: tenantDb, POWERTOOLS_LOG_LEVEL: "WARN" },
+    });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ createsUndone: 1, orphanAdminsDeleted: 0 });
+    expect(await master.collection("organizations").countDocuments()).toBe(0);
+    expect(await master.collection("admins").countDocuments()).toBe(0);
+    expect(await client.db(tenantDb).listCollections({ name: "org_half_made" }).toArray()).toEqual([]);
+  } finally {
+    await client.db(masterDb).dropDatabase();
+    await client.db(tenantDb).dropDatabase();
+    await client.close();
+  }
 });
 
 it("talks to a real database from the bundle (the driver's connection string parsed with Node's URL)", async () => {
