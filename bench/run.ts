@@ -170,8 +170,9 @@ async function main(): Promise<void> {
       const n = `${pass}-${i < 0 ? `w${-i}` : i}`;
       expectStatus(await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)), 201, "create");
     });
-    // The engine alone, on the same data set through the same client: the lookup get makes, and
-    // the tenant collection create makes. What grows with these is the database's, not the service's.
+    // The database alone, on the same data set through the same client: the lookup get makes; the
+    // tenant collection create makes, and its record's write and marker update. What grows with
+    // these is the database's, not the service's.
     const db = await database();
     const { ObjectId } = await loadMongo();
     const findOne = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
@@ -184,9 +185,10 @@ async function main(): Promise<void> {
     const markerUpdate = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
       const slug = `engine_probe_${pass}_${i < 0 ? `w${-i}` : i}`;
       const now = new Date();
-      const probe = { _id: new ObjectId(), admin_id: new ObjectId(), name: slug, slug, collection_name: `org_${slug}`, created_at: now, updated_at: now };
-      await db.organizations.insertOne({ ...probe, pending: { op: "create", started_at: now } });
-      await clearPending(db, { ...probe, pending: { op: "create", started_at: now } });
+      const pending = { op: "create" as const, started_at: now };
+      const probe = { _id: new ObjectId(), admin_id: new ObjectId(), name: slug, slug, collection_name: `org_${slug}`, created_at: now, updated_at: now, pending };
+      await db.organizations.insertOne(probe);
+      await clearPending(db, probe);
     });
     scale[key].get.push(...get);
     scale[key].create.push(...create);

@@ -215,12 +215,12 @@ it("talks to a real database from the bundle (the driver's connection string par
 describe("an organization's whole life, served by the deployed bundles over HTTP against a real database", () => {
   let url: string;
   let server: ChildProcess | undefined;
+  const runId = randomUUID().slice(0, 8);
 
   beforeAll(async () => {
     // Every handler's bundle, behind the local server's API Gateway, in a plain Node.js process.
     const bundles = Object.fromEntries(routeDeployments.map((d) => [d.route.handler, entryFile(d)]));
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const runId = randomUUID().slice(0, 8);
     server = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "infra", "test", "serve-bundles.ts"), JSON.stringify(bundles)], {
       cwd: ROOT,
       env: {
@@ -246,8 +246,12 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
     });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     server?.kill();
+    const client = new MongoClient(inject("mongodbUri"));
+    await client.db(`bundles_${runId}_master`).dropDatabase();
+    await client.db(`bundles_${runId}_tenants`).dropDatabase();
+    await client.close();
   });
 
   async function call(method: string, route: string, options: { json?: unknown; token?: string } = {}) {
