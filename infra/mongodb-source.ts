@@ -11,8 +11,8 @@ type EsbuildPlugin = NonNullable<NonNullable<NodeJSProps["esbuild"]>["plugins"]>
  * Why: the CommonJS build reaches esbuild as ~130 modules, each wrapped in a closure that runs on
  * `require`, and pulls in bson's CommonJS build whole. From the sources esbuild sees ES modules:
  * one hoisted scope, bson's ES module build, and the parts of both that nothing uses left out. The
- * driver shrinks by about a quarter and a function that uses it starts about a third faster
- * (`pnpm bench`, section 1). Same driver version, same code: the package ships `src` for its
+ * driver shrinks by about a quarter, and so does the init of a function that uses it (`pnpm bench`,
+ * section 1). Same driver version, same code: the package ships `src` for its
  * source maps, and the driver's own tsconfig.json (which esbuild reads for those files) keeps its
  * class-field semantics.
  *
