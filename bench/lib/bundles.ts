@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build, version as esbuildVersion, type BuildOptions, type Metafile } from "esbuild";
-import { MONGODB_OPTIONAL_MODULES, nodejsBundling } from "../../infra/functions";
+import { functionDefaults, MONGODB_OPTIONAL_MODULES, nodejsBundling } from "../../infra/functions";
 import { routes } from "../../packages/functions/src/routes";
 import { BENCH_DIR, CORE_DIR, FUNCTIONS_DIR, log, median } from "./common";
 
@@ -64,6 +64,8 @@ export interface BundleMeasurement {
   readonly lazyBytes: number;
   readonly inputs: Metafile["inputs"];
   readonly outputs: Metafile["outputs"];
+  /** NODE_OPTIONS the init is measured with: the deployed functions' own, or none. */
+  readonly nodeOptions?: string;
   init?: InitMeasurement;
 }
 
@@ -136,6 +138,9 @@ function naiveEntry(dependencies: readonly string[]): string {
 
 export { esbuildVersion };
 
+/** The NODE_OPTIONS every deployed function gets (infra/functions.ts), if any. */
+const DEPLOYED_NODE_OPTIONS = functionDefaults(undefined).environment?.NODE_OPTIONS;
+
 export async function buildAllBundles(
   outRoot: string,
 ): Promise<{ handlers: BundleMeasurement[]; failed: { name: string; error: string }[]; naive: BundleMeasurement }> {
@@ -145,7 +150,8 @@ export async function buildAllBundles(
   // Several routes may share one handler module (one function each, same bundle): build it once.
   for (const route of routes.filter((r, i) => routes.findIndex((o) => o.handler === r.handler) === i)) {
     try {
-      handlers.push(await bundle(route.handler, path.join(FUNCTIONS_DIR, "src", `${route.handler}.ts`), outRoot));
+      const measured = await bundle(route.handler, path.join(FUNCTIONS_DIR, "src", `${route.handler}.ts`), outRoot);
+      handlers.push({ ...measured, nodeOptions: DEPLOYED_NODE_OPTIONS });
     } catch (error) {
       // Reported in the results instead of aborting the whole run.
       failed.push({ name: route.handler, error: (error as Error).message.split("\n").slice(0, 2).join(" ") });
@@ -168,10 +174,11 @@ export async function buildAllBundles(
 
 const INIT_RUNNER = path.join(BENCH_DIR, "children", "init-runner.mjs");
 
-async function initOnce(entryFile: string): Promise<{ importMs: number; sinceStartMs: number; wallMs: number }> {
+async function initOnce({ entryFile, nodeOptions }: BundleMeasurement): Promise<{ importMs: number; sinceStartMs: number; wallMs: number }> {
   const started = performance.now();
   // A clean environment, as a Lambda container has (no SST secrets bound, no MONGODB_URI).
-  const { stdout } = await run(process.execPath, [INIT_RUNNER, entryFile], { env: { PATH: process.env.PATH ?? "" } });
+  const env = { PATH: process.env.PATH ?? "", ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) };
+  const { stdout } = await run(process.execPath, [INIT_RUNNER, entryFile], { env });
   const wallMs = performance.now() - started;
   const { importMs, sinceStartMs } = JSON.parse(stdout) as { importMs: number; sinceStartMs: number };
   return { importMs, sinceStartMs, wallMs };
@@ -182,11 +189,11 @@ export async function measureInit(bundles: readonly BundleMeasurement[], runs: n
   log(`module init: ${runs} fresh processes per bundle`);
   const samples = new Map<BundleMeasurement, { importMs: number; sinceStartMs: number; wallMs: number }[]>();
   // One discarded round warms the file system cache.
-  for (const measured of bundles) await initOnce(measured.entryFile);
+  for (const measured of bundles) await initOnce(measured);
   for (let round = 0; round < runs; round++) {
     for (const measured of bundles) {
       const list = samples.get(measured) ?? [];
-      list.push(await initOnce(measured.entryFile));
+      list.push(await initOnce(measured));
       samples.set(measured, list);
     }
   }

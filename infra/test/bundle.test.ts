@@ -212,6 +212,30 @@ it("talks to a real database from the bundle (the driver's connection string par
   expect(JSON.parse(result.body)).toEqual({ status: "ok" });
 });
 
+it("logs an unexpected error from the bundle with its stack pointing at the TypeScript, not the minified code", async () => {
+  const jwks = routeDeployments.find((d) => d.route.handler === "jwks")!;
+  const script = [
+    `const { handler } = await import(${JSON.stringify(entryFile(jwks))});`,
+    `const event = { version: "2.0", routeKey: "GET /.well-known/jwks.json", rawPath: "/.well-known/jwks.json", rawQueryString: "", headers: {}, requestContext: { requestId: "r1", http: { method: "GET", path: "/.well-known/jwks.json" } }, isBase64Encoded: false };`,
+    `const result = await handler(event, {});`,
+    `process.stdout.write("\\n" + JSON.stringify(result));`,
+    `process.exit(0);`,
+  ].join("\n");
+  // A signing key that is no key: the service is misconfigured, a failure for operators. Node runs
+  // without --enable-source-maps, as deployed.
+  const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH, JWT_PRIVATE_KEY: "not a key", POWERTOOLS_LOG_LEVEL: "WARN" },
+    cwd: "/",
+  });
+  expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ statusCode: 500 });
+  // Lambda sends stdout and stderr alike to CloudWatch; the logger writes errors to either.
+  const logLines = `${stdout}\n${stderr}`.split("\n").filter((line) => line.startsWith("{"));
+  const logged = logLines.map((line) => JSON.parse(line) as { message?: string; error?: { stack?: string } }).find((l) => l.message === "unexpected error");
+  const frames = logged?.error?.stack?.split("\n").slice(1) ?? [];
+  expect(frames[0]).toMatch(/\(packages\/core\/src\/auth\/keys\.ts:\d+:\d+\)$/);
+  expect(frames.filter((frame) => /\.mjs:\d+:\d+/.test(frame))).toEqual([]);
+});
+
 describe("an organization's whole life, served by the deployed bundles over HTTP against a real database", () => {
   let url: string;
   let server: ChildProcess | undefined;

@@ -1,6 +1,6 @@
 import { reconcile } from "@org-service/core";
 import { loadDeployedSecrets } from "./deployment/secrets";
-import { logger } from "./http/logging";
+import { logger, logUnexpectedError } from "./http/logging";
 
 /**
  * Scheduled (not an HTTP route): finishes or undoes the operations that crashed functions left
@@ -8,8 +8,15 @@ import { logger } from "./http/logging";
  * Logs one line with what it repaired, in the same JSON shape as the HTTP functions.
  */
 export const handler = async () => {
-  await loadDeployedSecrets();
-  const report = await reconcile();
-  logger.info("reconciled", { ...report });
-  return report;
+  try {
+    await loadDeployedSecrets();
+    const report = await reconcile();
+    logger.info("reconciled", { ...report });
+    return report;
+  } catch (error) {
+    // Logged like the HTTP functions' failures (scrubbed, the stack mapped to the sources), then
+    // rethrown so that the invocation still counts as failed and is retried.
+    await logUnexpectedError(error);
+    throw error;
+  }
 };

@@ -83,7 +83,7 @@ function problemTranslation(): MiddlewareObj<HttpEvent, HttpResult> {
     onError: async (request) => {
       const { problem, headers, unexpected } = toProblemResponse(request.error);
       // Logged with its stack for operators (CloudWatch); the client gets only the generic problem.
-      if (unexpected) logUnexpectedError(request.error);
+      if (unexpected) await logUnexpectedError(request.error);
       request.error = Object.assign(new Error(JSON.stringify(problem)), {
         statusCode: problem.status,
         expose: true,

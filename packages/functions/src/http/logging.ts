@@ -2,6 +2,7 @@ import type { MiddlewareObj } from "@middy/core";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { HttpEvent, HttpResult } from "./handler";
+import { sourceMappedStack } from "./source-mapped-stack";
 
 /**
  * Structured JSON logs (AWS Lambda Powertools Logger): one line per request, plus one at ERROR
@@ -54,14 +55,18 @@ function accessLog(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
-/** An unexpected failure, for operators: name, message and stack, scrubbed. The client sees a generic problem. */
-export function logUnexpectedError(error: unknown): void {
-  logger.error("unexpected error", { error: describe(error) });
+/**
+ * An unexpected failure, for operators: name, message and stack (pointing at the sources, not the
+ * minified bundle), scrubbed. The client sees a generic problem.
+ */
+export async function logUnexpectedError(error: unknown): Promise<void> {
+  logger.error("unexpected error", { error: await describe(error) });
 }
 
-function describe(error: unknown): Record<string, string | undefined> {
+async function describe(error: unknown): Promise<Record<string, string | undefined>> {
   if (!(error instanceof Error)) return { message: redact(String(error)) };
-  return { name: error.name, message: redact(error.message), stack: error.stack === undefined ? undefined : redact(error.stack) };
+  const stack = error.stack === undefined ? undefined : redact(await sourceMappedStack(error.stack));
+  return { name: error.name, message: redact(error.message), stack };
 }
 
 /**
