@@ -6,6 +6,7 @@ import type { FunctionProps, NodeJSProps } from "sst/constructs";
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
 import { secretsFor, type SecretName } from "@org-service/functions/deployment/secret-names";
 import { textImportPlugin } from "@org-service/functions/text-imports";
+import { lazyBuiltinsPlugin } from "./lazy-builtins";
 import { mongodbSourcePlugin } from "./mongodb-source";
 
 type HandlerName = (typeof routes)[number]["handler"];
@@ -63,9 +64,10 @@ export const nodejsBundling = {
     // `whatwg-url` package and its Unicode tables (~280 KB of every function). Resolved from the
     // working directory, the project root, where SST and the tests build.
     alias: { "whatwg-url": "./infra/shims/whatwg-url.cjs" },
-    // `<file>?raw` imports: the dashboard's and Swagger UI's files, as text (see the plugin); the
-    // MongoDB driver from its ES module sources rather than its CommonJS build (see the plugin).
-    plugins: [textImportPlugin, mongodbSourcePlugin],
+    // `<file>?raw` imports: the dashboard's and Swagger UI's files, as text; the MongoDB driver
+    // from its ES module sources rather than its CommonJS build; the built-ins the functions never
+    // use loaded on first use rather than at init. Each plugin says why.
+    plugins: [textImportPlugin, mongodbSourcePlugin, lazyBuiltinsPlugin],
   },
 } satisfies NodeJSProps;
 

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
+import { LAZY_BUILTINS } from "../lazy-builtins";
 import { RECONCILER_HANDLER } from "../reconciler";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
@@ -47,9 +48,15 @@ describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, dep
     expect(existsSync(entryFile(deployment))).toBe(true);
   });
 
-  it("loads in a plain Node.js process, without the optional MongoDB modules", async () => {
-    const script = `const m = await import(${JSON.stringify(entryFile(deployment))}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
-    await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+  it("loads in a plain Node.js process, without the optional MongoDB modules, nor the built-ins it never uses", async () => {
+    const script = [
+      `const m = await import(${JSON.stringify(entryFile(deployment))});`,
+      `if (typeof m.handler !== "function") throw new Error("no handler export");`,
+      `const unused = ${JSON.stringify(LAZY_BUILTINS)}.filter((id) => process.moduleLoadList.includes("NativeModule " + id));`,
+      `process.stdout.write(JSON.stringify(unused));`,
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+    expect(JSON.parse(stdout)).toEqual([]);
   });
 });
 
