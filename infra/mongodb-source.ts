@@ -17,7 +17,7 @@ type EsbuildPlugin = NonNullable<NonNullable<NodeJSProps["esbuild"]>["plugins"]>
  * class-field semantics.
  *
  * Only the deployed bundles use this; tests and `pnpm start` run the published build, and the
- * bundle tests (infra/test/bundles.test.ts) run these bundles against a real database.
+ * bundle tests (infra/test/bundle.test.ts) run these bundles against a real database.
  */
 export const mongodbSourcePlugin: EsbuildPlugin = {
   name: "mongodb-source",
