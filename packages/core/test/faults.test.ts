@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, inject, it, vi } from "vitest";
 import {
   checkInvariants,
   clearFaults,
@@ -121,6 +121,20 @@ describe("the reconciler", () => {
     expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 1 });
     expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 0, updatesFinished: 0, updatesUndone: 0, deletesFinished: 0, orphanAdminsDeleted: 0, staleLocksRemoved: 0 });
     expect(await checkInvariants()).toEqual([]);
+  });
+
+  it("with no grace, repairs an operation interrupted within the same millisecond", async () => {
+    // The clock stands still: the create's marker and the reconciler's cutoff carry the same time.
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date() });
+    try {
+      const n = ++sequence;
+      const input = { organizationName: `Same Instant ${n}`, email: `instant${n}@example.com`, password: "password-123" };
+      await withFault("create", 2, "crash", () => createOrganization(input));
+      expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 1 });
+      expect(await checkInvariants()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("finishes an interrupted rename, whose record holds the new name meanwhile", async () => {

@@ -40,6 +40,7 @@ async function acquire(db: Database, organizationId: ObjectId, graceSeconds: num
   throw new ConflictError("Another change to this organization is in progress; try again in a moment.", "organization_name");
 }
 
+/** At least the grace period old, as the reconciler counts it (a zero grace takes over any lock). */
 function isOlderThanGrace(time: Date, graceSeconds: number): boolean {
-  return time.getTime() < Date.now() - 1000 * graceSeconds;
+  return time.getTime() <= Date.now() - 1000 * graceSeconds;
 }

@@ -34,12 +34,14 @@ type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-f
 export async function reconcile(options: { graceSeconds?: number } = {}): Promise<ReconcileReport> {
   const db = await database();
   const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;
+  // At least the grace period old (inclusive): with no grace, everything started up to now, even
+  // within this very millisecond, which is what `--grace 0` and the tests mean.
   const cutoff = new Date(Date.now() - 1000 * graceSeconds);
   const counts: Record<Outcome, number> = { "create-undone": 0, "update-finished": 0, "update-undone": 0, "delete-finished": 0 };
 
   // Updates first: a rename in flight may still hold a collection name that a create or delete would otherwise touch.
   for (const op of ["update", "delete", "create"] as const) {
-    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lt: cutoff } }, { projection: { _id: 1 } });
+    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lte: cutoff } }, { projection: { _id: 1 } });
     for await (const { _id } of stale) {
       const outcome = await repairUnderLock(db, _id, graceSeconds).catch((error: unknown) => {
         if (error instanceof ConflictError) return undefined; // a live request holds it: next run
@@ -56,7 +58,7 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     deletesFinished: counts["delete-finished"],
     orphanAdminsDeleted: await deleteOrphanAdmins(db, cutoff),
     // Left by requests that died before or after their marker; the next change would take them over anyway.
-    staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lt: cutoff } })).deletedCount,
+    staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lte: cutoff } })).deletedCount,
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
   };
 }
@@ -103,7 +105,7 @@ export async function reconcileOrganization(db: Database, organization: Organiza
 /** Admins are created after their record and deleted before it, so one without a record is left from a crash. */
 async function deleteOrphanAdmins(db: Database, cutoff: Date): Promise<number> {
   let deleted = 0;
-  const candidates = db.admins.find({ created_at: { $lt: cutoff } }, { projection: { organization_id: 1 } });
+  const candidates = db.admins.find({ created_at: { $lte: cutoff } }, { projection: { organization_id: 1 } });
   for await (const admin of candidates) {
     const owner = await db.organizations.countDocuments({ _id: admin.organization_id }, { limit: 1 });
     if (owner === 0) deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
