@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -50,4 +50,11 @@ it("leaves frames without a source map as they are", async () => {
   expect(frames.length).toBeGreaterThan(1);
   const mapped = await sourceMappedStack(frames.join("\n"));
   expect(mapped).toBe(frames.join("\n"));
+});
+
+it("leaves a frame as it is when its map cannot be read", async () => {
+  const broken = path.join(outdir, "broken.mjs");
+  await writeFile(`${broken}.map`, "{ not json");
+  const frame = `    at thrower (file://${broken}:1:10)`;
+  expect(await sourceMappedStack(`Error: x\n${frame}`)).toBe(`Error: x\n${frame}`);
 });
