@@ -19,13 +19,18 @@ const { values } = parseArgs({
 const base = values.url.replace(/\/+$/, "");
 const duration = Number(values.duration);
 const levels = values.connections.split(",").map(Number);
-if (!(duration > 0) || levels.some((level) => !(level >= 1))) throw new Error("--duration and --connections must be positive numbers");
+if (!(duration > 0) || levels.some((level) => !(level >= 1)))
+  throw new Error("--duration and --connections must be positive numbers");
 
 const name = `Loadtest ${Date.now().toString(36)}`;
 const created = await fetch(`${base}/org/create`, {
   method: "POST",
   headers: { "content-type": "application/json" },
-  body: JSON.stringify({ organization_name: name, email: `loadtest.${Date.now().toString(36)}@example.com`, password: "load-test-password" }),
+  body: JSON.stringify({
+    organization_name: name,
+    email: `loadtest.${Date.now().toString(36)}@example.com`,
+    password: "load-test-password",
+  }),
 });
 if (created.status !== 201) throw new Error(`POST /org/create answered ${created.status}: ${await created.text()}`);
 const target = `${base}/org/get?${new URLSearchParams({ organization_name: name })}`;
@@ -48,4 +53,6 @@ for (const connections of levels) {
 const header = ["connections", "req/s", "p50 ms", "p99 ms", "max ms", "2xx", "failed"];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
 const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column]!)).join(" | ")} |`;
-console.log([line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.map(line)].join("\n"));
+console.log(
+  [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.map(line)].join("\n"),
+);

@@ -15,8 +15,28 @@ import { organizationProjection } from "../packages/core/src/organizations/model
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
 import { slugify } from "../packages/core/src/slug";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
-import { buildAllBundles, esbuildVersion, measureInit, naiveDependencies, topPackages, type BundleMeasurement } from "./lib/bundles";
-import { BENCH_DIR, kb, loadBcrypt, loadMongo, log, median, ms, percentile, ratio, table, verdict, type Target } from "./lib/common";
+import {
+  buildAllBundles,
+  esbuildVersion,
+  measureInit,
+  naiveDependencies,
+  topPackages,
+  type BundleMeasurement,
+} from "./lib/bundles";
+import {
+  BENCH_DIR,
+  kb,
+  loadBcrypt,
+  loadMongo,
+  log,
+  median,
+  ms,
+  percentile,
+  ratio,
+  table,
+  verdict,
+  type Target,
+} from "./lib/common";
 import { killAllChildServers, measureLoad, startChildServer, type ChildServer, type LoadResult } from "./lib/load";
 import {
   createRequest,
@@ -55,8 +75,16 @@ const started = Date.now();
 const runId = randomBytes(3).toString("hex");
 const outDir = mkdtempSync(path.join(os.tmpdir(), "org-service-bench-"));
 const dataSets = {
-  small: { label: `${SETTINGS.smallOrganizations} organizations`, masterDb: `bench_${runId}_s_master`, tenantDb: `bench_${runId}_s_tenants` },
-  large: { label: `${SETTINGS.largeOrganizations} organizations`, masterDb: `bench_${runId}_l_master`, tenantDb: `bench_${runId}_l_tenants` },
+  small: {
+    label: `${SETTINGS.smallOrganizations} organizations`,
+    masterDb: `bench_${runId}_s_master`,
+    tenantDb: `bench_${runId}_s_tenants`,
+  },
+  large: {
+    label: `${SETTINGS.largeOrganizations} organizations`,
+    masterDb: `bench_${runId}_l_master`,
+    tenantDb: `bench_${runId}_l_tenants`,
+  },
 } satisfies Record<string, DataSet>;
 
 let embedded: EmbeddedDatabase | undefined;
@@ -171,7 +199,11 @@ async function main(): Promise<void> {
     const pass = scale[key].create.length;
     const create = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
       const n = `${pass}-${i < 0 ? `w${-i}` : i}`;
-      expectStatus(await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)), 201, "create");
+      expectStatus(
+        await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)),
+        201,
+        "create",
+      );
     });
     // The database alone, on the same data set through the same client: the lookup get makes; the
     // tenant collection create makes, and its record's write and marker update. What grows with
@@ -180,7 +212,8 @@ async function main(): Promise<void> {
     const { ObjectId } = await loadMongo();
     const findOne = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
       const slug = slugify(names[(Math.abs(i) * 7919) % names.length]!);
-      if (!(await db.organizations.findOne({ slug, ...VISIBLE }, { projection: organizationProjection }))) throw new Error(`no organization ${slug}`);
+      if (!(await db.organizations.findOne({ slug, ...VISIBLE }, { projection: organizationProjection })))
+        throw new Error(`no organization ${slug}`);
     });
     const createCollection = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
       await db.tenants.createCollection(`engine_probe_${pass}_${i < 0 ? `w${-i}` : i}`);
@@ -189,7 +222,16 @@ async function main(): Promise<void> {
       const slug = `engine_probe_${pass}_${i < 0 ? `w${-i}` : i}`;
       const now = new Date();
       const pending = { op: "create" as const, started_at: now };
-      const probe = { _id: new ObjectId(), admin_id: new ObjectId(), name: slug, slug, collection_name: `org_${slug}`, created_at: now, updated_at: now, pending };
+      const probe = {
+        _id: new ObjectId(),
+        admin_id: new ObjectId(),
+        name: slug,
+        slug,
+        collection_name: `org_${slug}`,
+        created_at: now,
+        updated_at: now,
+        pending,
+      };
       await db.organizations.insertOne(probe);
       await clearPending(db, probe);
     });
@@ -210,7 +252,11 @@ async function main(): Promise<void> {
     log(`login and bcrypt at cost ${cost}`);
     useBcryptCost(cost);
     const email = `login-cost-${cost}@bench.example`;
-    expectStatus(await invoke(handlers.create, createRequest(`Login Cost ${cost}`, email, PASSWORD)), 201, "create login admin");
+    expectStatus(
+      await invoke(handlers.create, createRequest(`Login Cost ${cost}`, email, PASSWORD)),
+      201,
+      "create login admin",
+    );
     const hash = bcrypt.hashSync(PASSWORD, cost);
     const samples = Math.max(SETTINGS.bcryptSamples, cost <= 10 ? SETTINGS.bcryptSamples * 2 : 0);
     const login: number[] = [];
@@ -230,7 +276,11 @@ async function main(): Promise<void> {
   log(`create at cost ${CONFIGURED_COST}`);
   const createConfigured = await timeInvocations(SETTINGS.bcryptSamples, 1, async (i) => {
     const n = i < 0 ? `w${-i}` : String(i);
-    expectStatus(await invoke(handlers.create, createRequest(`Cost Probe ${n}`, `cost-${n}@bench.example`, PASSWORD)), 201, "create");
+    expectStatus(
+      await invoke(handlers.create, createRequest(`Cost Probe ${n}`, `cost-${n}@bench.example`, PASSWORD)),
+      201,
+      "create",
+    );
   });
   reportWarm(scale, perCost, createConfigured);
   reportCosts(perCost);
@@ -255,8 +305,18 @@ async function main(): Promise<void> {
   const query = `/org/get?${new URLSearchParams({ organization_name: probeName(3) })}`;
   const loadResults: { connections: number; service: LoadResult; floor: LoadResult }[] = [];
   for (const connections of SETTINGS.concurrency) {
-    const floorResult = await measureLoad(floor.url + query, connections, SETTINGS.loadSeconds, SETTINGS.loadWarmupSeconds);
-    const serviceResult = await measureLoad(service.url + query, connections, SETTINGS.loadSeconds, SETTINGS.loadWarmupSeconds);
+    const floorResult = await measureLoad(
+      floor.url + query,
+      connections,
+      SETTINGS.loadSeconds,
+      SETTINGS.loadWarmupSeconds,
+    );
+    const serviceResult = await measureLoad(
+      service.url + query,
+      connections,
+      SETTINGS.loadSeconds,
+      SETTINGS.loadWarmupSeconds,
+    );
     loadResults.push({ connections, service: serviceResult, floor: floorResult });
   }
   reportLoad(loadResults);
@@ -265,7 +325,12 @@ async function main(): Promise<void> {
   startSection(6);
   reportTargets();
   emit();
-  emit(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}.`);
+  emit(
+    `Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}.`,
+  );
   emit();
   emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
@@ -276,7 +341,9 @@ async function main(): Promise<void> {
 function organizationNames(key: "small" | "large"): string[] {
   const probes = Array.from({ length: SETTINGS.smallOrganizations }, (_, i) => probeName(i));
   if (key === "small") return probes;
-  const fillers = Array.from({ length: SETTINGS.largeOrganizations - SETTINGS.smallOrganizations }, (_, i) => fillerName(SETTINGS.smallOrganizations + i));
+  const fillers = Array.from({ length: SETTINGS.largeOrganizations - SETTINGS.smallOrganizations }, (_, i) =>
+    fillerName(SETTINGS.smallOrganizations + i),
+  );
   return [...probes, ...fillers];
 }
 
@@ -307,13 +374,31 @@ async function seedClones(count: number): Promise<void> {
       const slug = fillerName(n).toLowerCase().replaceAll(" ", "_");
       const organizationId = new ObjectId();
       const adminId = new ObjectId();
-      organizations.push({ ...template, _id: organizationId, admin_id: adminId, name: fillerName(n), slug, collection_name: `org_${slug}` });
-      admins.push({ ...adminTemplate, _id: adminId, organization_id: organizationId, email: `filler${n}@bench.example` });
+      organizations.push({
+        ...template,
+        _id: organizationId,
+        admin_id: adminId,
+        name: fillerName(n),
+        slug,
+        collection_name: `org_${slug}`,
+      });
+      admins.push({
+        ...adminTemplate,
+        _id: adminId,
+        organization_id: organizationId,
+        email: `filler${n}@bench.example`,
+      });
     }
     await db.organizations.insertMany(organizations, { ordered: false });
     await db.admins.insertMany(admins, { ordered: false });
   }
-  const names = Array.from({ length: count }, (_, i) => `org_${fillerName(SETTINGS.smallOrganizations + i).toLowerCase().replaceAll(" ", "_")}`);
+  const names = Array.from(
+    { length: count },
+    (_, i) =>
+      `org_${fillerName(SETTINGS.smallOrganizations + i)
+        .toLowerCase()
+        .replaceAll(" ", "_")}`,
+  );
   for (let i = 0; i < names.length; i += 16) {
     await Promise.all(names.slice(i, i + 16).map((name) => db.tenants.createCollection(name)));
   }
@@ -334,17 +419,28 @@ async function describeMachine(db: EmbeddedDatabase): Promise<string[][]> {
   let dbVersion = "unknown";
   try {
     const info = await client.db("admin").command({ buildInfo: 1 });
-    dbVersion = info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion} (SQLite backend; reports MongoDB ${info.version})` : `MongoDB ${info.version}`;
+    dbVersion = info.ferretdbVersion
+      ? `FerretDB ${info.ferretdbVersion} (SQLite backend; reports MongoDB ${info.version})`
+      : `MongoDB ${info.version}`;
   } finally {
     await client.close();
   }
   return [
-    ["CPU", `${cpus[0]?.model ?? "unknown"}, ${cpus.length} logical cores (os.availableParallelism ${os.availableParallelism()})`],
+    [
+      "CPU",
+      `${cpus[0]?.model ?? "unknown"}, ${cpus.length} logical cores (os.availableParallelism ${os.availableParallelism()})`,
+    ],
     ["Memory", `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ["OS", osName],
     ["Node.js", `${process.version} (Lambda runs nodejs22.x on arm64: absolute figures differ)`],
     ["Database", `${db.kind === "external" ? "MONGODB_URI" : `embedded (${db.kind})`}: ${dbVersion}, on this machine`],
-    ["Load average at start", `${os.loadavg().map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min; other processes on the machine skew every figure)`],
+    [
+      "Load average at start",
+      `${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ")} (1, 5, 15 min; other processes on the machine skew every figure)`,
+    ],
     ["bcrypt cost", `${CONFIGURED_COST} (BCRYPT_COST; bcryptjs, pure JavaScript)`],
     ["esbuild", `${esbuildVersion} (SST 2.49.8's), deployment options from infra/functions.ts`],
   ];
@@ -379,7 +475,12 @@ function reportBundles(
     ratio(b.init!.importMs / naiveInit.importMs),
   ]);
   for (const f of failed) rows.push([f.name, `build failed: ${f.error}`, "", "", "", "", "", "", ""]);
-  emit(table(["handler", "static JS", "gzip", "lazy JS", "size / naive", "init (import)", "ready", "wall", "init / naive"], rows));
+  emit(
+    table(
+      ["handler", "static JS", "gzip", "lazy JS", "size / naive", "init (import)", "ready", "wall", "init / naive"],
+      rows,
+    ),
+  );
   emit();
   if (sourceMaps) {
     const [plain, mapped] = [sourceMaps.plain.init!.importMs, sourceMaps.withSourceMaps.init!.importMs];
@@ -392,15 +493,43 @@ function reportBundles(
   }
   emit(`Where the bytes come from (largest packages in the static part, bytes in the minified output):`);
   emit();
-  const sample = ["openid-configuration", "get-organization", "login"].map((name) => bundles.find((b) => b.name === name)).filter((b) => b !== undefined);
-  emit(table(["handler", "largest inputs"], [...sample, naive].map((b) => [b.name, topPackages(b).map((p) => `${p.name} ${kb(p.bytes)}`).join(", ")])));
+  const sample = ["openid-configuration", "get-organization", "login"]
+    .map((name) => bundles.find((b) => b.name === name))
+    .filter((b) => b !== undefined);
+  emit(
+    table(
+      ["handler", "largest inputs"],
+      [...sample, naive].map((b) => [
+        b.name,
+        topPackages(b)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(", "),
+      ]),
+    ),
+  );
   emit();
   const worstSize = Math.max(...bundles.map((b) => b.staticBytes / naive.staticBytes));
   const worstInit = Math.max(...bundles.map((b) => b.init!.importMs / naiveInit.importMs));
   const bestSize = Math.min(...bundles.map((b) => b.staticBytes / naive.staticBytes));
-  targets.push({ name: "bundle size ≤ 0.5× naive (every handler)", measured: worstSize, limit: 0.5, detail: `worst ${ratio(worstSize)}, best ${ratio(bestSize)}` });
-  targets.push({ name: "module init ≤ 0.5× naive (every handler)", measured: worstInit, limit: 0.5, detail: `worst ${ratio(worstInit)}` });
-  if (failed.length > 0) targets.push({ name: "every handler bundles", measured: failed.length, limit: 0, detail: `${failed.length} failed` });
+  targets.push({
+    name: "bundle size ≤ 0.5× naive (every handler)",
+    measured: worstSize,
+    limit: 0.5,
+    detail: `worst ${ratio(worstSize)}, best ${ratio(bestSize)}`,
+  });
+  targets.push({
+    name: "module init ≤ 0.5× naive (every handler)",
+    measured: worstInit,
+    limit: 0.5,
+    detail: `worst ${ratio(worstInit)}`,
+  });
+  if (failed.length > 0)
+    targets.push({
+      name: "every handler bundles",
+      measured: failed.length,
+      limit: 0,
+      detail: `${failed.length} failed`,
+    });
 }
 
 function latencyRow(label: string, samples: number[], note = ""): string[] {
@@ -499,7 +628,14 @@ function reportScale(scale: Record<"small" | "large", Scale>): void {
   for (const op of ["get", "findOne", "create", "createCollection", "markerUpdate"] as const) {
     const small = median(scale.small[op]);
     const large = median(scale.large[op]);
-    rows.push([labels[op], ms(small, 2), ms(percentile(scale.small[op], 99), 2), ms(large, 2), ms(percentile(scale.large[op], 99), 2), ratio(large / small)]);
+    rows.push([
+      labels[op],
+      ms(small, 2),
+      ms(percentile(scale.small[op], 99), 2),
+      ms(large, 2),
+      ms(percentile(scale.large[op], 99), 2),
+      ratio(large / small),
+    ]);
     if (op !== "get" && op !== "create") continue;
     targets.push({
       name: `${op} p50 with ${SETTINGS.largeOrganizations} orgs ≤ 1.2× with ${SETTINGS.smallOrganizations}`,
@@ -508,7 +644,19 @@ function reportScale(scale: Record<"small" | "large", Scale>): void {
       detail: `${ms(large, 2)} vs ${ms(small, 2)}`,
     });
   }
-  emit(table(["operation", `p50 (${SETTINGS.smallOrganizations})`, `p99 (${SETTINGS.smallOrganizations})`, `p50 (${SETTINGS.largeOrganizations})`, `p99 (${SETTINGS.largeOrganizations})`, "p50 ratio"], rows));
+  emit(
+    table(
+      [
+        "operation",
+        `p50 (${SETTINGS.smallOrganizations})`,
+        `p99 (${SETTINGS.smallOrganizations})`,
+        `p50 (${SETTINGS.largeOrganizations})`,
+        `p99 (${SETTINGS.largeOrganizations})`,
+        "p50 ratio",
+      ],
+      rows,
+    ),
+  );
   emit();
 }
 
@@ -522,7 +670,16 @@ function reportLoad(results: { connections: number; service: LoadResult; floor: 
   emit();
   emit(
     table(
-      ["connections", "service req/s", "service p50", "service p99", "floor req/s", "floor p50", "floor p99", "p50 service / floor"],
+      [
+        "connections",
+        "service req/s",
+        "service p50",
+        "service p99",
+        "floor req/s",
+        "floor p50",
+        "floor p99",
+        "p50 service / floor",
+      ],
       results.map(({ connections, service, floor }) => [
         String(connections),
         service.requestsPerSecond.toFixed(0),
@@ -550,5 +707,10 @@ function reportLoad(results: { connections: number; service: LoadResult; floor: 
 function reportTargets(): void {
   emit(`## Targets`);
   emit();
-  emit(table(["target", "measured", "result"], targets.map((t) => [t.name, t.detail, verdict(t)])));
+  emit(
+    table(
+      ["target", "measured", "result"],
+      targets.map((t) => [t.name, t.detail, verdict(t)]),
+    ),
+  );
 }

@@ -12,8 +12,12 @@ try {
   const { handlers, failed, naive } = await buildAllBundles(out);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   for (const measured of [...handlers, naive]) {
-    const top = topPackages(measured, 4).map((p) => `${p.name} ${kb(p.bytes)}`).join(", ");
-    console.log(`${measured.name.padEnd(26)} ${kb(measured.staticBytes).padStart(10)}  ${(measured.staticBytes / naive.staticBytes).toFixed(2)}×  ${top}`);
+    const top = topPackages(measured, 4)
+      .map((p) => `${p.name} ${kb(p.bytes)}`)
+      .join(", ");
+    console.log(
+      `${measured.name.padEnd(26)} ${kb(measured.staticBytes).padStart(10)}  ${(measured.staticBytes / naive.staticBytes).toFixed(2)}×  ${top}`,
+    );
   }
   for (const { name, error } of failed) console.log(`${name}: FAILED ${error}`);
 } finally {

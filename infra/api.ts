@@ -23,7 +23,8 @@ export const JWT_AUTHORIZER = "jwt";
  * The `aud` every token carries and the only audience the authorizer accepts: one per app and stage,
  * so a token issued by one stage is refused by every other, even in the same account.
  */
-export const audienceFor = (app: { readonly name: string; readonly stage: string }): string => `${app.name}-${app.stage}`;
+export const audienceFor = (app: { readonly name: string; readonly stage: string }): string =>
+  `${app.name}-${app.stage}`;
 
 /**
  * Optional custom domain (`API_DOMAIN=api.example.com`, with a Route 53 hosted zone for it in the

@@ -50,6 +50,9 @@ export const lazyBuiltinsPlugin: EsbuildPlugin = {
       const id = args.path.replace(/^node:/, "");
       return builtinModules.includes(id) ? { path: id, namespace: NAMESPACE } : undefined;
     });
-    build.onLoad({ filter: /.*/, namespace: NAMESPACE }, async (args) => ({ contents: await standInSource(args.path), loader: "js" }));
+    build.onLoad({ filter: /.*/, namespace: NAMESPACE }, async (args) => ({
+      contents: await standInSource(args.path),
+      loader: "js",
+    }));
   },
 };

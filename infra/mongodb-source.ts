@@ -24,10 +24,19 @@ export const mongodbSourcePlugin: EsbuildPlugin = {
   setup(build) {
     build.onResolve({ filter: /^mongodb$/ }, async (args) => {
       // The package the importer would get (packages/core's), located through its package.json.
-      const manifest = await build.resolve("mongodb/package.json", { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir });
+      const manifest = await build.resolve("mongodb/package.json", {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+      });
       if (manifest.errors.length > 0) return { errors: manifest.errors };
       const source = path.join(path.dirname(manifest.path), "src", "index.ts");
-      if (!existsSync(source)) return { errors: [{ text: `the mongodb package at ${path.dirname(manifest.path)} ships no src/index.ts to bundle from` }] };
+      if (!existsSync(source))
+        return {
+          errors: [
+            { text: `the mongodb package at ${path.dirname(manifest.path)} ships no src/index.ts to bundle from` },
+          ],
+        };
       return { path: source };
     });
   },

@@ -13,7 +13,10 @@ export const RECONCILER_HANDLER = `${FUNCTIONS_SOURCE_DIR}/reconcile.handler`;
 /** Walks every unfinished operation; a long backlog after an outage must still fit. */
 export const RECONCILER_TIMEOUT_SECONDS = 120;
 
-export function addReconciler(stack: Stack, options: { secrets: Secrets; defaults: FunctionProps; environment: Record<string, string> }): Cron {
+export function addReconciler(
+  stack: Stack,
+  options: { secrets: Secrets; defaults: FunctionProps; environment: Record<string, string> },
+): Cron {
   return new Cron(stack, "Reconciler", {
     schedule: RECONCILE_SCHEDULE,
     job: {

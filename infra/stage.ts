@@ -16,7 +16,8 @@ export const isProductionStage = (stage: string): boolean => PRODUCTION_STAGES.i
  * Production retains what it created if the stack is removed or a resource replaced; every other
  * stage is disposable, and `sst remove` cleans it up completely.
  */
-export const removalPolicyFor = (stage: string): "retain" | "destroy" => (isProductionStage(stage) ? "retain" : "destroy");
+export const removalPolicyFor = (stage: string): "retain" | "destroy" =>
+  isProductionStage(stage) ? "retain" : "destroy";
 
 /** CloudWatch Logs retention of every function's log group. */
 export const logRetentionFor = (stage: string): "three_months" | "one_week" =>

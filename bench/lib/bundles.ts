@@ -79,7 +79,12 @@ export interface InitMeasurement {
   readonly wallMs: number;
 }
 
-async function bundle(name: string, entry: string, outRoot: string, extra: Partial<BuildOptions> = {}): Promise<BundleMeasurement> {
+async function bundle(
+  name: string,
+  entry: string,
+  outRoot: string,
+  extra: Partial<BuildOptions> = {},
+): Promise<BundleMeasurement> {
   const outdir = path.join(outRoot, name);
   const result = await build({ ...sstOptions(entry, outdir), ...extra });
   const metafile = result.metafile!;
@@ -100,9 +105,23 @@ async function bundle(name: string, entry: string, outRoot: string, extra: Parti
   const absolute = (file: string) => path.resolve(process.cwd(), file);
   const staticFiles = jsOutputs.filter((file) => seen.has(file));
   const staticBytes = staticFiles.reduce((sum, file) => sum + statSync(absolute(file)).size, 0);
-  const staticGzipBytes = staticFiles.reduce((sum, file) => sum + gzipSync(readFileSync(absolute(file)), { level: 9 }).length, 0);
-  const lazyBytes = jsOutputs.filter((file) => !seen.has(file)).reduce((sum, file) => sum + statSync(absolute(file)).size, 0);
-  return { name, entryFile: absolute(entryOutput[0]), entryOutput: entryOutput[0], staticBytes, staticGzipBytes, lazyBytes, inputs: metafile.inputs, outputs: metafile.outputs };
+  const staticGzipBytes = staticFiles.reduce(
+    (sum, file) => sum + gzipSync(readFileSync(absolute(file)), { level: 9 }).length,
+    0,
+  );
+  const lazyBytes = jsOutputs
+    .filter((file) => !seen.has(file))
+    .reduce((sum, file) => sum + statSync(absolute(file)).size, 0);
+  return {
+    name,
+    entryFile: absolute(entryOutput[0]),
+    entryOutput: entryOutput[0],
+    staticBytes,
+    staticGzipBytes,
+    lazyBytes,
+    inputs: metafile.inputs,
+    outputs: metafile.outputs,
+  };
 }
 
 /**
@@ -115,7 +134,9 @@ const NOT_IMPORTED_AS_CODE = new Set(["sst", "swagger-ui-dist"]);
 /** Every third-party package core and functions depend on at run time, as named in their package.json. */
 export function naiveDependencies(): string[] {
   const names = [CORE_DIR, FUNCTIONS_DIR].flatMap((dir) => {
-    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
     return Object.entries(manifest.dependencies ?? {})
       .filter(([, version]) => !version.startsWith("workspace:"))
       .map(([name]) => name);
@@ -174,7 +195,10 @@ export async function buildAllBundles(
 
 const INIT_RUNNER = path.join(BENCH_DIR, "children", "init-runner.mjs");
 
-async function initOnce({ entryFile, nodeOptions }: BundleMeasurement): Promise<{ importMs: number; sinceStartMs: number; wallMs: number }> {
+async function initOnce({
+  entryFile,
+  nodeOptions,
+}: BundleMeasurement): Promise<{ importMs: number; sinceStartMs: number; wallMs: number }> {
   const started = performance.now();
   // A clean environment, as a Lambda container has (no SST secrets bound, no MONGODB_URI).
   const env = { PATH: process.env.PATH ?? "", ...(nodeOptions && { NODE_OPTIONS: nodeOptions }) };
@@ -219,7 +243,10 @@ export function topPackages(measured: BundleMeasurement, count = 6): { name: str
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return [...byPackage.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, count);
+  return [...byPackage.entries()]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count);
 }
 
 function isStatic(measured: BundleMeasurement, file: string): boolean {

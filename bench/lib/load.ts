@@ -85,10 +85,18 @@ export async function load(url: string, connections: number, durationSeconds: nu
 }
 
 /** A short untimed run first, so both servers are warm (JIT, connection pool) when measured. */
-export async function measureLoad(url: string, connections: number, durationSeconds: number, warmupSeconds: number): Promise<LoadResult> {
+export async function measureLoad(
+  url: string,
+  connections: number,
+  durationSeconds: number,
+  warmupSeconds: number,
+): Promise<LoadResult> {
   await load(url, connections, warmupSeconds);
   const result = await load(url, connections, durationSeconds);
-  log(`  ${url} c=${connections}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  log(
+    `  ${url} c=${connections}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
+  );
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`load on ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
 }

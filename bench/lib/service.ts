@@ -51,12 +51,19 @@ export interface Response {
   readonly body: Record<string, unknown>;
 }
 
-export async function invoke(handler: Handler, request: HttpRequestDescription & { json?: unknown }): Promise<Response> {
+export async function invoke(
+  handler: Handler,
+  request: HttpRequestDescription & { json?: unknown },
+): Promise<Response> {
   const { json, ...rest } = request;
   const event = buildHttpApiEvent({
     ...rest,
     ...(json !== undefined && { body: JSON.stringify(json) }),
-    headers: { "user-agent": "org-service-bench", ...(json !== undefined && { "content-type": "application/json" }), ...rest.headers },
+    headers: {
+      "user-agent": "org-service-bench",
+      ...(json !== undefined && { "content-type": "application/json" }),
+      ...rest.headers,
+    },
   });
   const result = await handler(event, lambdaContext("bench", event.requestContext.requestId));
   let body: Record<string, unknown> = {};
@@ -91,12 +98,18 @@ export const loginRequest = (email: string, password: string) => ({
 
 export function expectStatus(response: Response, status: number, what: string): void {
   if (response.status !== status) {
-    throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    throw new Error(
+      `${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`,
+    );
   }
 }
 
 /** Timed invocations after untimed warm-up ones; each call must succeed. */
-export async function timeInvocations(count: number, warmup: number, call: (i: number) => Promise<void>): Promise<number[]> {
+export async function timeInvocations(
+  count: number,
+  warmup: number,
+  call: (i: number) => Promise<void>,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await call(-1 - i);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -55,7 +55,9 @@ describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, dep
       `const unused = ${JSON.stringify(LAZY_BUILTINS)}.filter((id) => process.moduleLoadList.includes("NativeModule " + id));`,
       `process.stdout.write(JSON.stringify(unused));`,
     ].join("\n");
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH },
+    });
     expect(JSON.parse(stdout)).toEqual([]);
   });
 });
@@ -81,7 +83,11 @@ it("serves the discovery document from the bundle, with the deployed issuer", as
   ].join("\n");
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
     // WARN: the per-request INFO log line would share stdout with the result.
-    env: { PATH: process.env.PATH, JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com", POWERTOOLS_LOG_LEVEL: "WARN" },
+    env: {
+      PATH: process.env.PATH,
+      JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com",
+      POWERTOOLS_LOG_LEVEL: "WARN",
+    },
   });
   const result = JSON.parse(stdout) as { statusCode: number; body: string };
   expect(result.statusCode).toBe(200);
@@ -114,7 +120,10 @@ it("serves Swagger UI's files and the dashboard from the bundles themselves (inl
     `process.stdout.write(JSON.stringify({ css: summary(css), bundle: summary(bundle), gzippedBundle: summary(gzippedBundle, gunzip), page }));`,
   ].join("\n");
   // Run from an empty directory with no node_modules anywhere above it that has swagger-ui-dist.
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH }, cwd: "/" });
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH },
+    cwd: "/",
+  });
   // The functions' request log lines come first (JSON, one per request), the result last.
   const lines = stdout.trim().split("\n");
   expect(lines.slice(0, -1).map((line) => JSON.parse(line) as { message: string; route: string })).toEqual([
@@ -123,22 +132,46 @@ it("serves Swagger UI's files and the dashboard from the bundles themselves (inl
     expect.objectContaining({ message: "request", route: "GET /docs/swagger-ui-bundle.js" }),
     expect.objectContaining({ message: "request", route: "GET /" }),
   ]);
-  type Summary = { statusCode: number; headers: Record<string, string>; isBase64Encoded: boolean; sha256: string; length: number };
-  const result = JSON.parse(lines.at(-1)!) as { css: Summary; bundle: Summary; gzippedBundle: Summary; page: { statusCode: number; body: string } };
+  type Summary = {
+    statusCode: number;
+    headers: Record<string, string>;
+    isBase64Encoded: boolean;
+    sha256: string;
+    length: number;
+  };
+  const result = JSON.parse(lines.at(-1)!) as {
+    css: Summary;
+    bundle: Summary;
+    gzippedBundle: Summary;
+    page: { statusCode: number; body: string };
+  };
   // The real files (less the comment naming their source maps, which are not shipped), served
   // plain to a client without gzip: the bundle carries them gzipped, the function gunzips them.
   const swaggerUiFile = (name: string) => {
-    const text = withoutSourceMap(readFileSync(createRequire(path.join(ROOT, "packages/functions/package.json")).resolve(`swagger-ui-dist/${name}`), "utf8"));
+    const text = withoutSourceMap(
+      readFileSync(
+        createRequire(path.join(ROOT, "packages/functions/package.json")).resolve(`swagger-ui-dist/${name}`),
+        "utf8",
+      ),
+    );
     return { sha256: createHash("sha256").update(text).digest("hex"), length: text.length };
   };
   expect(result.css).toMatchObject({ statusCode: 200, isBase64Encoded: false, ...swaggerUiFile("swagger-ui.css") });
   expect(result.css.headers["content-type"]).toBe("text/css; charset=utf-8");
   expect(result.css.headers["content-encoding"]).toBeUndefined();
-  expect(result.bundle).toMatchObject({ statusCode: 200, isBase64Encoded: false, ...swaggerUiFile("swagger-ui-bundle.js") });
+  expect(result.bundle).toMatchObject({
+    statusCode: 200,
+    isBase64Encoded: false,
+    ...swaggerUiFile("swagger-ui-bundle.js"),
+  });
   expect(result.bundle.length).toBeGreaterThan(1_000_000);
   expect(result.bundle.headers["content-encoding"]).toBeUndefined();
   // And gzipped, as it is in the bundle, to a client that accepts gzip.
-  expect(result.gzippedBundle).toMatchObject({ statusCode: 200, isBase64Encoded: true, sha256: swaggerUiFile("swagger-ui-bundle.js").sha256 });
+  expect(result.gzippedBundle).toMatchObject({
+    statusCode: 200,
+    isBase64Encoded: true,
+    sha256: swaggerUiFile("swagger-ui-bundle.js").sha256,
+  });
   expect(result.gzippedBundle.headers["content-encoding"]).toBe("gzip");
   expect(result.gzippedBundle.headers.etag).toBe(result.bundle.headers.etag);
   expect(result.page.statusCode).toBe(200);
@@ -176,7 +209,17 @@ it("the scheduled reconciler's bundle undoes an interrupted create in the real d
       updated_at: anHourAgo,
       pending: { op: "create", started_at: anHourAgo },
     });
-    await master.collection("admins").insertOne({ _id: adminId, email: "half@made.example", password_hash: "-", credentials_version: 1, organization_id: organizationId, created_at: anHourAgo, updated_at: anHourAgo });
+    await master
+      .collection("admins")
+      .insertOne({
+        _id: adminId,
+        email: "half@made.example",
+        password_hash: "-",
+        credentials_version: 1,
+        organization_id: organizationId,
+        created_at: anHourAgo,
+        updated_at: anHourAgo,
+      });
     await client.db(tenantDb).createCollection("org_half_made");
 
     const script = [
@@ -185,7 +228,13 @@ it("the scheduled reconciler's bundle undoes an interrupted create in the real d
       `process.exit(0);`,
     ].join("\n");
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
-      env: { PATH: process.env.PATH, MONGODB_URI: inject("mongodbUri"), MONGODB_MASTER_DB: masterDb, MONGODB_TENANT_DB: tenantDb, POWERTOOLS_LOG_LEVEL: "WARN" },
+      env: {
+        PATH: process.env.PATH,
+        MONGODB_URI: inject("mongodbUri"),
+        MONGODB_MASTER_DB: masterDb,
+        MONGODB_TENANT_DB: tenantDb,
+        POWERTOOLS_LOG_LEVEL: "WARN",
+      },
     });
     expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ createsUndone: 1, orphanAdminsDeleted: 0 });
     expect(await master.collection("organizations").countDocuments()).toBe(0);
@@ -237,7 +286,9 @@ it("logs an unexpected error from the bundle with its stack pointing at the Type
   expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ statusCode: 500 });
   // Lambda sends stdout and stderr alike to CloudWatch; the logger writes errors to either.
   const logLines = `${stdout}\n${stderr}`.split("\n").filter((line) => line.startsWith("{"));
-  const logged = logLines.map((line) => JSON.parse(line) as { message?: string; error?: { stack?: string } }).find((l) => l.message === "unexpected error");
+  const logged = logLines
+    .map((line) => JSON.parse(line) as { message?: string; error?: { stack?: string } })
+    .find((l) => l.message === "unexpected error");
   const frames = logged?.error?.stack?.split("\n").slice(1) ?? [];
   expect(frames[0]).toMatch(/\(packages\/core\/src\/auth\/keys\.ts:\d+:\d+\)$/);
   expect(frames.filter((frame) => /\.mjs:\d+:\d+/.test(frame))).toEqual([]);
@@ -252,20 +303,24 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
     // Every handler's bundle, behind the local server's API Gateway, in a plain Node.js process.
     const bundles = Object.fromEntries(routeDeployments.map((d) => [d.route.handler, entryFile(d)]));
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    server = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "infra", "test", "serve-bundles.ts"), JSON.stringify(bundles)], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        MONGODB_URI: inject("mongodbUri"),
-        MONGODB_MASTER_DB: `bundles_${runId}_master`,
-        MONGODB_TENANT_DB: `bundles_${runId}_tenants`,
-        // One key for every bundle: each is its own module instance, and a generated key would differ.
-        JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-        BCRYPT_COST: "4",
-        POWERTOOLS_LOG_LEVEL: "WARN",
+    server = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "infra", "test", "serve-bundles.ts"), JSON.stringify(bundles)],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          MONGODB_URI: inject("mongodbUri"),
+          MONGODB_MASTER_DB: `bundles_${runId}_master`,
+          MONGODB_TENANT_DB: `bundles_${runId}_tenants`,
+          // One key for every bundle: each is its own module instance, and a generated key would differ.
+          JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+          BCRYPT_COST: "4",
+          POWERTOOLS_LOG_LEVEL: "WARN",
+        },
+        stdio: ["ignore", "pipe", "inherit"],
       },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    );
     url = await new Promise<string>((resolve, reject) => {
       let output = "";
       server!.stdout!.on("data", (chunk: Buffer) => {
@@ -295,28 +350,42 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
       body: options.json === undefined ? undefined : JSON.stringify(options.json),
     });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get("content-type"), json: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      json: text ? JSON.parse(text) : undefined,
+    };
   }
   const byName = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
 
   it("create → duplicate 409 → get → login → rename and new password → collection, audit → delete", async () => {
-    const created = await call("POST", "/org/create", { json: { organization_name: "Bundle Works", email: "ops@bundle.example", password: "first-password" } });
+    const created = await call("POST", "/org/create", {
+      json: { organization_name: "Bundle Works", email: "ops@bundle.example", password: "first-password" },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ organization_name: "Bundle Works", collection_name: "org_bundle_works" });
 
     // The unique index answers through the driver's error codes.
-    const duplicate = await call("POST", "/org/create", { json: { organization_name: "bundle works", email: "other@bundle.example", password: "first-password" } });
+    const duplicate = await call("POST", "/org/create", {
+      json: { organization_name: "bundle works", email: "other@bundle.example", password: "first-password" },
+    });
     expect(duplicate.status).toBe(409);
     expect(duplicate.contentType).toBe("application/problem+json");
 
     // Validation through the bundled schemas.
-    const invalid = await call("POST", "/org/create", { json: { organization_name: "", email: "not an email", password: "x" } });
+    const invalid = await call("POST", "/org/create", {
+      json: { organization_name: "", email: "not an email", password: "x" },
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.contentType).toBe("application/problem+json");
 
-    expect((await call("GET", `/org/get${byName("Bundle Works")}`)).json).toMatchObject({ organization_id: created.json.organization_id });
+    expect((await call("GET", `/org/get${byName("Bundle Works")}`)).json).toMatchObject({
+      organization_id: created.json.organization_id,
+    });
 
-    const session = await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "first-password" } });
+    const session = await call("POST", "/admin/login", {
+      json: { email: "ops@bundle.example", password: "first-password" },
+    });
     expect(session.status).toBe(200);
     const token = session.json.access_token as string;
 
@@ -328,12 +397,17 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
     expect(updated.json).toMatchObject({ organization_name: "Bundle Foundry", collection_name: "org_bundle_foundry" });
     // The credential change revoked the old token; the new password logs in.
     expect((await call("GET", "/org/collection", { token })).status).toBe(401);
-    const renewed = await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "second-password" } });
+    const renewed = await call("POST", "/admin/login", {
+      json: { email: "ops@bundle.example", password: "second-password" },
+    });
     expect(renewed.status).toBe(200);
     const newToken = renewed.json.access_token as string;
 
     const collection = await call("GET", "/org/collection", { token: newToken });
-    expect(collection).toMatchObject({ status: 200, json: expect.objectContaining({ collection_name: "org_bundle_foundry" }) });
+    expect(collection).toMatchObject({
+      status: 200,
+      json: expect.objectContaining({ collection_name: "org_bundle_foundry" }),
+    });
     const audit = await call("GET", "/org/audit", { token: newToken });
     expect(audit.status).toBe(200);
     expect((audit.json.entries as { action: string }[]).map((e) => e.action)).toEqual(
@@ -341,9 +415,15 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
     );
 
     expect((await call("GET", `/org/get${byName("Bundle Works")}`)).status).toBe(404);
-    const deleted = await call("DELETE", "/org/delete", { token: newToken, json: { organization_name: "Bundle Foundry" } });
+    const deleted = await call("DELETE", "/org/delete", {
+      token: newToken,
+      json: { organization_name: "Bundle Foundry" },
+    });
     expect(deleted).toMatchObject({ status: 200, json: { deleted: true, organization_name: "Bundle Foundry" } });
     expect((await call("GET", `/org/get${byName("Bundle Foundry")}`)).status).toBe(404);
-    expect((await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "second-password" } })).status).toBe(401);
+    expect(
+      (await call("POST", "/admin/login", { json: { email: "ops@bundle.example", password: "second-password" } }))
+        .status,
+    ).toBe(401);
   });
 });

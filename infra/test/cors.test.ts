@@ -33,13 +33,17 @@ describe("CORS", () => {
     const api = Object.values(resources(withoutCors.template, "AWS::ApiGatewayV2::Api"))[0]!;
     expect(api.Properties.CorsConfiguration).toBeUndefined();
     for (const deployment of routeDeployments) {
-      expect(functionOf(withoutCors.template, deployment.key).Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBeUndefined();
+      expect(
+        functionOf(withoutCors.template, deployment.key).Properties.Environment.Variables.CORS_ALLOWED_ORIGINS,
+      ).toBeUndefined();
     }
   });
 
   it("every function adds the headers for the same origins", () => {
     for (const deployment of routeDeployments) {
-      expect(functionOf(withCors.template, deployment.key).Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe(ORIGINS);
+      expect(functionOf(withCors.template, deployment.key).Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe(
+        ORIGINS,
+      );
     }
   });
 });

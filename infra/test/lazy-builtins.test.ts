@@ -32,7 +32,9 @@ async function bundleAndRun(source: string, script: string): Promise<unknown> {
     `const bundle = await import(${JSON.stringify(path.join(dir, "entry.mjs"))});`,
     script,
   ].join("\n");
-  const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", runner], { env: { PATH: process.env.PATH } });
+  const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", runner], {
+    env: { PATH: process.env.PATH },
+  });
   return JSON.parse(stdout);
 }
 

@@ -27,7 +27,9 @@ describe("the scheduled reconciler", () => {
     expect(fn.Properties.Architectures).toEqual(["arm64"]);
     expect(fn.Properties.Timeout).toBe(RECONCILER_TIMEOUT_SECONDS);
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
-    expect(Object.keys(env).filter((name) => name.startsWith("SST_Secret_value_"))).toEqual(["SST_Secret_value_MONGODB_URI"]);
+    expect(Object.keys(env).filter((name) => name.startsWith("SST_Secret_value_"))).toEqual([
+      "SST_Secret_value_MONGODB_URI",
+    ]);
     expect(env.MONGODB_MASTER_DB).toBe("pr-7_master");
     const readable = statementsOf(synthesized.template, fn)
       .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))

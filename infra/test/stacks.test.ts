@@ -30,22 +30,25 @@ describe("routes", () => {
     expect(keys).toHaveLength(routes.length);
   });
 
-  it.each(routeDeployments.map((d) => [d.key, d] as const))("%s: authorization and its own function", (key, deployment) => {
-    const { template } = pr();
-    const route = routeOf(template, key);
-    if (deployment.route.auth === "jwt") {
-      expect(route.Properties.AuthorizationType).toBe("JWT");
-      expect(refId(route.Properties.AuthorizerId)).toBe(authorizer(template).id);
-    } else {
-      expect(route.Properties.AuthorizationType).toBe("NONE");
-      expect(route.Properties.AuthorizerId).toBeUndefined();
-    }
-    const fn = functionOf(template, key);
-    expect(fn.Properties.Architectures).toEqual(["arm64"]);
-    expect(fn.Properties.Runtime).toBe("nodejs22.x");
-    expect(fn.Properties.MemorySize).toBe(deployment.memorySize);
-    expect(fn.Properties.Timeout).toBe(deployment.timeout);
-  });
+  it.each(routeDeployments.map((d) => [d.key, d] as const))(
+    "%s: authorization and its own function",
+    (key, deployment) => {
+      const { template } = pr();
+      const route = routeOf(template, key);
+      if (deployment.route.auth === "jwt") {
+        expect(route.Properties.AuthorizationType).toBe("JWT");
+        expect(refId(route.Properties.AuthorizerId)).toBe(authorizer(template).id);
+      } else {
+        expect(route.Properties.AuthorizationType).toBe("NONE");
+        expect(route.Properties.AuthorizerId).toBeUndefined();
+      }
+      const fn = functionOf(template, key);
+      expect(fn.Properties.Architectures).toEqual(["arm64"]);
+      expect(fn.Properties.Runtime).toBe("nodejs22.x");
+      expect(fn.Properties.MemorySize).toBe(deployment.memorySize);
+      expect(fn.Properties.Timeout).toBe(deployment.timeout);
+    },
+  );
 
   it("gives every route a function of its own", () => {
     const ids = routeDeployments.map((d) => functionOf(pr().template, d.key).id);
@@ -82,38 +85,47 @@ describe("JWT authorizer", () => {
 });
 
 describe("secrets", () => {
-  it.each(routeDeployments.map((d) => [d.key, d] as const))("%s: bound exactly as the route needs", (key, deployment) => {
-    const { template } = pr();
-    const fn = functionOf(template, key);
-    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
-    const bound = Object.keys(env)
-      .filter((name) => name.startsWith(SECRET_ENV_PREFIX))
-      .map((name) => name.slice(SECRET_ENV_PREFIX.length));
-    expect(bound.sort()).toEqual([...deployment.secrets].sort());
-    // No secret value ever lands in the function configuration.
-    for (const name of deployment.secrets) expect(env[name]).toBeUndefined();
+  it.each(routeDeployments.map((d) => [d.key, d] as const))(
+    "%s: bound exactly as the route needs",
+    (key, deployment) => {
+      const { template } = pr();
+      const fn = functionOf(template, key);
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      const bound = Object.keys(env)
+        .filter((name) => name.startsWith(SECRET_ENV_PREFIX))
+        .map((name) => name.slice(SECRET_ENV_PREFIX.length));
+      expect(bound.sort()).toEqual([...deployment.secrets].sort());
+      // No secret value ever lands in the function configuration.
+      for (const name of deployment.secrets) expect(env[name]).toBeUndefined();
 
-    const readable = statementsOf(template, fn)
-      .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))
-      .flatMap((s) => [s.Resource].flat())
-      .map((r) => JSON.stringify(r))
-      .map((r) => /\/Secret\/([A-Z_]+)\/value/.exec(r)?.[1]);
-    expect(new Set(readable)).toEqual(new Set(deployment.secrets));
-    const paths = statementsOf(template, fn)
-      .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))
-      .flatMap((s) => [s.Resource].flat())
-      .map((r) => JSON.stringify(r));
-    for (const name of deployment.secrets) {
-      expect(paths.some((p) => p.includes(`:ssm:${REGION}:${ACCOUNT}:parameter/sst/org-service/pr-42/Secret/${name}/value`))).toBe(true);
-    }
-  });
+      const readable = statementsOf(template, fn)
+        .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r))
+        .map((r) => /\/Secret\/([A-Z_]+)\/value/.exec(r)?.[1]);
+      expect(new Set(readable)).toEqual(new Set(deployment.secrets));
+      const paths = statementsOf(template, fn)
+        .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r));
+      for (const name of deployment.secrets) {
+        expect(
+          paths.some((p) =>
+            p.includes(`:ssm:${REGION}:${ACCOUNT}:parameter/sst/org-service/pr-42/Secret/${name}/value`),
+          ),
+        ).toBe(true);
+      }
+    },
+  );
 });
 
 describe("secrets, spelled out", () => {
   const secretsOf = (handler: string) => {
     const deployment = routeDeployments.find((d) => d.route.handler === handler)!;
     const env = functionOf(pr().template, deployment.key).Properties.Environment.Variables as Record<string, unknown>;
-    return Object.keys(env).filter((name) => name.startsWith(SECRET_ENV_PREFIX)).sort();
+    return Object.keys(env)
+      .filter((name) => name.startsWith(SECRET_ENV_PREFIX))
+      .sort();
   };
   it("signing functions get both keys and the database, the rest only what they use", () => {
     expect(secretsOf("login")).toEqual([

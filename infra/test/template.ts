@@ -49,7 +49,10 @@ export function functionOf(template: Template, key: string): Resource & { id: st
 }
 
 /** Every IAM statement in the policies attached to a function's role. */
-export function statementsOf(template: Template, fn: Resource): Array<{ Action: string | string[]; Resource: unknown }> {
+export function statementsOf(
+  template: Template,
+  fn: Resource,
+): Array<{ Action: string | string[]; Resource: unknown }> {
   const roleId = refId(fn.Properties.Role);
   return Object.values(resources(template, "AWS::IAM::Policy"))
     .filter((p) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === roleId))

@@ -34,18 +34,31 @@ async function findOrBuildActionlint(): Promise<string | undefined> {
   const binDir = path.join(cacheHome, "org-service", `actionlint-${ACTIONLINT_VERSION}`);
   const binary = path.join(binDir, "actionlint");
   if (existsSync(binary) && (await works(binary))) return binary;
-  if (!(await run("go", ["version"]).then(() => true, () => false))) return undefined;
+  if (
+    !(await run("go", ["version"]).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
   mkdirSync(binDir, { recursive: true });
   const env = { ...process.env, GOBIN: binDir, GOFLAGS: "-mod=mod", GOWORK: "off" };
   try {
-    await run("go", ["install", `${ACTIONLINT_MODULE}/cmd/actionlint@${ACTIONLINT_VERSION}`], { env, timeout: 300_000 });
+    await run("go", ["install", `${ACTIONLINT_MODULE}/cmd/actionlint@${ACTIONLINT_VERSION}`], {
+      env,
+      timeout: 300_000,
+    });
   } catch {
     // Some proxies refuse the `@v/list` lookup `go install` makes; a throwaway module avoids it.
     const work = mkdtempSync(path.join(tmpdir(), "actionlint-"));
     try {
       await run("go", ["mod", "init", "actionlint.build"], { cwd: work, env, timeout: 60_000 });
       await run("go", ["get", `${ACTIONLINT_MODULE}@${ACTIONLINT_VERSION}`], { cwd: work, env, timeout: 300_000 });
-      await run("go", ["build", "-o", binary, `${ACTIONLINT_MODULE}/cmd/actionlint`], { cwd: work, env, timeout: 300_000 });
+      await run("go", ["build", "-o", binary, `${ACTIONLINT_MODULE}/cmd/actionlint`], {
+        cwd: work,
+        env,
+        timeout: 300_000,
+      });
     } catch {
       return undefined;
     } finally {

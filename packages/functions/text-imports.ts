@@ -54,13 +54,23 @@ export const textImportPlugin: EsbuildPlugin = {
   setup(build) {
     build.onResolve({ filter: TEXT_IMPORT }, async (args) => {
       const kind = kindOf(args.path)!;
-      const resolved = await build.resolve(args.path.replace(TEXT_IMPORT, ""), { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir });
+      const resolved = await build.resolve(args.path.replace(TEXT_IMPORT, ""), {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+      });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       // The namespace keeps the two forms of one file apart.
       return { path: resolved.path, namespace: `text-import-${kind}` };
     });
-    build.onLoad({ filter: /.*/, namespace: "text-import-raw" }, async (args) => ({ contents: await loadTextImport(args.path, "raw"), loader: "text" }));
-    build.onLoad({ filter: /.*/, namespace: "text-import-gzip" }, async (args) => ({ contents: await loadTextImport(args.path, "gzip"), loader: "text" }));
+    build.onLoad({ filter: /.*/, namespace: "text-import-raw" }, async (args) => ({
+      contents: await loadTextImport(args.path, "raw"),
+      loader: "text",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "text-import-gzip" }, async (args) => ({
+      contents: await loadTextImport(args.path, "gzip"),
+      loader: "text",
+    }));
   },
 };
 

@@ -38,7 +38,14 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
   try {
     await db.audit.insertOne(entry);
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "audit entry not recorded", action: event.action, error: (error as Error).message }));
+    console.error(
+      JSON.stringify({
+        level: "error",
+        message: "audit entry not recorded",
+        action: event.action,
+        error: (error as Error).message,
+      }),
+    );
   }
 }
 
@@ -59,12 +66,12 @@ export interface AuditPage {
   readonly nextCursor?: string;
 }
 
-
 /** The caller's own organization's entries, newest first, a page at a time (keyset pagination on `_id`). */
 export async function listAudit(actor: Actor, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), AUDIT_PAGE_MAX);
   const before = options.before === undefined ? undefined : toObjectId(options.before);
-  if (options.before !== undefined && !before) throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
+  if (options.before !== undefined && !before)
+    throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
   const organizationId = toObjectId(actor.organizationId);
   if (!organizationId) return { entries: [] };
 

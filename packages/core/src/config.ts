@@ -51,7 +51,6 @@ export interface Config {
   };
 }
 
-
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = z.safeParse(environmentSchema, env);
   if (!parsed.success) {

@@ -14,7 +14,14 @@ export {
   type FieldIssue,
 } from "./errors";
 export { slugify, collectionNameFor, SLUG_MAX_LENGTH } from "./slug";
-export { organizationNameSchema, emailSchema, passwordSchema, parseInput, validationErrorFrom, isReservedSlug } from "./validation";
+export {
+  organizationNameSchema,
+  emailSchema,
+  passwordSchema,
+  parseInput,
+  validationErrorFrom,
+  isReservedSlug,
+} from "./validation";
 export { issueAccessToken, verifyAccessToken, type AccessTokenClaims, type IssuedToken } from "./auth/tokens";
 export { authenticate, authenticateOptionally } from "./auth/authenticate";
 export { signingKeys, resetSigningKeys, SIGNING_ALGORITHM } from "./auth/keys";

@@ -31,7 +31,10 @@ export function isReservedSlug(slug: string): boolean {
 export const organizationNameSchema = z.string().check(
   z.trim(),
   z.refine<string>((name) => characterCount(name) >= 1, "must not be empty"),
-  z.refine<string>((name) => characterCount(name) <= NAME_MAX_CHARACTERS, `must be at most ${NAME_MAX_CHARACTERS} characters`),
+  z.refine<string>(
+    (name) => characterCount(name) <= NAME_MAX_CHARACTERS,
+    `must be at most ${NAME_MAX_CHARACTERS} characters`,
+  ),
   z.refine<string>((name) => slugify(name).length >= 1, "must contain at least one letter or digit"),
   z.refine<string>(
     (name) => slugify(name).length <= SLUG_MAX_LENGTH,
@@ -41,13 +44,22 @@ export const organizationNameSchema = z.string().check(
 );
 
 export const emailSchema = z.pipe(
-  z.pipe(z.string().check(z.trim(), z.maxLength(254, "must be at most 254 characters")), z.email("must be a valid email address")),
+  z.pipe(
+    z.string().check(z.trim(), z.maxLength(254, "must be at most 254 characters")),
+    z.email("must be a valid email address"),
+  ),
   z.transform((email: string) => email.toLowerCase()),
 );
 
 export const passwordSchema = z.string().check(
-  z.refine<string>((password) => Buffer.byteLength(password, "utf8") >= PASSWORD_MIN_BYTES, `must be at least ${PASSWORD_MIN_BYTES} bytes`),
-  z.refine<string>((password) => Buffer.byteLength(password, "utf8") <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8`),
+  z.refine<string>(
+    (password) => Buffer.byteLength(password, "utf8") >= PASSWORD_MIN_BYTES,
+    `must be at least ${PASSWORD_MIN_BYTES} bytes`,
+  ),
+  z.refine<string>(
+    (password) => Buffer.byteLength(password, "utf8") <= PASSWORD_MAX_BYTES,
+    `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8`,
+  ),
 );
 
 /** Parse or throw a ValidationError listing every failing field. */

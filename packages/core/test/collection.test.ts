@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createOrganization, database, deleteOrganization, ForbiddenError, getTenantCollection, NotFoundError, updateOrganization, type Actor } from "../src";
+import {
+  createOrganization,
+  database,
+  deleteOrganization,
+  ForbiddenError,
+  getTenantCollection,
+  NotFoundError,
+  updateOrganization,
+  type Actor,
+} from "../src";
 import { useIsolatedDatabases } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
@@ -36,8 +45,14 @@ describe("getTenantCollection", () => {
     const db = await database();
     await db.tenants.collection(theirs.organization.collectionName).insertMany([{ x: 1 }, { x: 2 }]);
     await db.tenants.collection(mine.organization.collectionName).insertOne({ x: 1 });
-    expect(await getTenantCollection(mine.actor)).toMatchObject({ collectionName: mine.organization.collectionName, documentCount: 1 });
-    expect(await getTenantCollection(theirs.actor)).toMatchObject({ collectionName: theirs.organization.collectionName, documentCount: 2 });
+    expect(await getTenantCollection(mine.actor)).toMatchObject({
+      collectionName: mine.organization.collectionName,
+      documentCount: 1,
+    });
+    expect(await getTenantCollection(theirs.actor)).toMatchObject({
+      collectionName: theirs.organization.collectionName,
+      documentCount: 2,
+    });
   });
 
   it("follows a rename: the documents move with the collection", async () => {
@@ -52,7 +67,9 @@ describe("getTenantCollection", () => {
   it("403 for an admin id that is not this organization's admin; 404 after a delete or for a malformed id", async () => {
     const { organization, actor } = await newOrganization();
     const other = await newOrganization();
-    await expect(getTenantCollection({ ...actor, adminId: other.actor.adminId })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(getTenantCollection({ ...actor, adminId: other.actor.adminId })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     await expect(getTenantCollection({ ...actor, organizationId: "not-an-id" })).rejects.toBeInstanceOf(NotFoundError);
     await deleteOrganization(actor, organization.name);
     await expect(getTenantCollection(actor)).rejects.toBeInstanceOf(NotFoundError);

@@ -74,7 +74,12 @@ describe.each(FAULTS)("%s", (fault) => {
     const newEmail = `renamed${sequence}@example.com`;
 
     await withFault("update", step, fault, () =>
-      updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName, email: newEmail, password: "new-password-1" }),
+      updateOrganization(actor, {
+        organizationName: organization.name,
+        newOrganizationName: newName,
+        email: newEmail,
+        password: "new-password-1",
+      }),
     );
     await reconcileAndCheck();
 
@@ -116,10 +121,19 @@ describe("the reconciler", () => {
     const db = await database();
     expect(await db.organizations.countDocuments({ slug: `young_${n}` })).toBe(1);
     // The half-created name is still reserved: a second create of it is refused, not duplicated.
-    await expect(createOrganization({ ...input, email: `other${n}@example.com` })).rejects.toMatchObject({ field: "organization_name" });
+    await expect(createOrganization({ ...input, email: `other${n}@example.com` })).rejects.toMatchObject({
+      field: "organization_name",
+    });
 
     expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 1 });
-    expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 0, updatesFinished: 0, updatesUndone: 0, deletesFinished: 0, orphanAdminsDeleted: 0, staleLocksRemoved: 0 });
+    expect(await reconcile({ graceSeconds: 0 })).toMatchObject({
+      createsUndone: 0,
+      updatesFinished: 0,
+      updatesUndone: 0,
+      deletesFinished: 0,
+      orphanAdminsDeleted: 0,
+      staleLocksRemoved: 0,
+    });
     expect(await checkInvariants()).toEqual([]);
   });
 
@@ -128,7 +142,11 @@ describe("the reconciler", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: new Date() });
     try {
       const n = ++sequence;
-      const input = { organizationName: `Same Instant ${n}`, email: `instant${n}@example.com`, password: "password-123" };
+      const input = {
+        organizationName: `Same Instant ${n}`,
+        email: `instant${n}@example.com`,
+        password: "password-123",
+      };
       await withFault("create", 2, "crash", () => createOrganization(input));
       expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ createsUndone: 1 });
       expect(await checkInvariants()).toEqual([]);
@@ -140,9 +158,13 @@ describe("the reconciler", () => {
   it("finishes an interrupted rename, whose record holds the new name meanwhile", async () => {
     const { organization, actor } = await newOrganization();
     const newName = `Contested ${++sequence}`;
-    await withFault("update", 1, "crash", () => updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName }));
+    await withFault("update", 1, "crash", () =>
+      updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName }),
+    );
     // The record holds the new name, so a newcomer cannot take it …
-    await expect(createOrganization({ organizationName: newName, email: `c${sequence}@example.com`, password: "password-123" })).rejects.toMatchObject({
+    await expect(
+      createOrganization({ organizationName: newName, email: `c${sequence}@example.com`, password: "password-123" }),
+    ).rejects.toMatchObject({
       field: "organization_name",
     });
     // … and the interrupted rename is finished by the reconciler.
@@ -155,12 +177,19 @@ describe("the reconciler", () => {
     const { organization, actor, email, password } = await newOrganization();
     const wanted = `wanted${++sequence}@example.com`;
     await withFault("update", 1, "crash", () =>
-      updateOrganization(actor, { organizationName: organization.name, newOrganizationName: `Wanted ${sequence}`, email: wanted }),
+      updateOrganization(actor, {
+        organizationName: organization.name,
+        newOrganizationName: `Wanted ${sequence}`,
+        email: wanted,
+      }),
     );
     await createOrganization({ organizationName: `Quicker ${sequence}`, email: wanted, password: "password-123" });
 
     expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ updatesUndone: 1 });
-    expect(await getOrganization(organization.name, actor)).toMatchObject({ name: organization.name, adminEmail: email });
+    expect(await getOrganization(organization.name, actor)).toMatchObject({
+      name: organization.name,
+      adminEmail: email,
+    });
     await expect(login({ email, password })).resolves.toBeDefined();
     expect(await checkInvariants()).toEqual([]);
   });
@@ -178,14 +207,21 @@ describe("the reconciler", () => {
   it("repairs a stale interrupted change when its admin next touches the organization", async () => {
     const { organization, actor } = await newOrganization();
     const newName = `Touched ${++sequence}`;
-    await withFault("update", 2, "crash", () => updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName }));
+    await withFault("update", 2, "crash", () =>
+      updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName }),
+    );
     // Fresh: another change must wait.
-    await expect(updateOrganization(actor, { organizationName: newName, password: "another-pass" })).rejects.toThrow(/in progress/);
+    await expect(updateOrganization(actor, { organizationName: newName, password: "another-pass" })).rejects.toThrow(
+      /in progress/,
+    );
     process.env.RECONCILE_GRACE_SECONDS = "0";
     const { resetConfig } = await import("../src");
     resetConfig();
     try {
-      const { organization: updated } = await updateOrganization(actor, { organizationName: newName, password: "another-pass" });
+      const { organization: updated } = await updateOrganization(actor, {
+        organizationName: newName,
+        password: "another-pass",
+      });
       expect(updated.name).toBe(newName);
       expect(await checkInvariants()).toEqual([]);
     } finally {

@@ -46,7 +46,11 @@ async function counts(filter: { slug?: string; email?: string }) {
 describe("createOrganization", () => {
   let created: OrganizationWithAdmin;
   beforeAll(async () => {
-    created = await createOrganization({ organizationName: "  Acme Corp ", email: "Owner@Acme.example", password: "s3cret-password" });
+    created = await createOrganization({
+      organizationName: "  Acme Corp ",
+      email: "Owner@Acme.example",
+      password: "s3cret-password",
+    });
   });
 
   it("returns the organization with its tenant collection and lower-cased admin email", () => {
@@ -73,17 +77,27 @@ describe("createOrganization", () => {
     expect(JSON.stringify(admin)).not.toContain("s3cret-password");
   });
 
-  it.each(["ACME corp", "acme_corp", "Acme-Corp!", "ÂCME CORP"])("refuses %j: the same slug is the same name", async (name) => {
-    await expect(createOrganization({ organizationName: name, email: `${counter++}@other.example`, password: "password1" })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
-    expect(await counts({ slug: "acme_corp" })).toMatchObject({ organizations: 1 });
-  });
+  it.each(["ACME corp", "acme_corp", "Acme-Corp!", "ÂCME CORP"])(
+    "refuses %j: the same slug is the same name",
+    async (name) => {
+      await expect(
+        createOrganization({ organizationName: name, email: `${counter++}@other.example`, password: "password1" }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await counts({ slug: "acme_corp" })).toMatchObject({ organizations: 1 });
+    },
+  );
 
   it("refuses an email that another admin has, in any case, and leaves nothing behind", async () => {
-    const attempt = createOrganization({ organizationName: "Beta Industries", email: "OWNER@acme.example", password: "password1" });
+    const attempt = createOrganization({
+      organizationName: "Beta Industries",
+      email: "OWNER@acme.example",
+      password: "password1",
+    });
     await expect(attempt).rejects.toMatchObject({ field: "email" });
-    expect(await counts({ slug: "beta_industries", email: "owner@acme.example" })).toEqual({ organizations: 0, admins: 1 });
+    expect(await counts({ slug: "beta_industries", email: "owner@acme.example" })).toEqual({
+      organizations: 0,
+      admins: 1,
+    });
     expect(await tenantCollections()).not.toContain("org_beta_industries");
   });
 
@@ -91,9 +105,9 @@ describe("createOrganization", () => {
     const db = await database();
     await db.tenants.createCollection("org_leftover");
     await db.tenants.collection("org_leftover").insertOne({ secret: "someone else's" });
-    await expect(createOrganization({ organizationName: "Leftover", email: "left@over.example", password: "password1" })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      createOrganization({ organizationName: "Leftover", email: "left@over.example", password: "password1" }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(await counts({ slug: "leftover", email: "left@over.example" })).toEqual({ organizations: 0, admins: 0 });
     expect(await db.tenants.collection("org_leftover").countDocuments()).toBe(1);
   });
@@ -104,7 +118,11 @@ describe("getOrganization", () => {
     const { organization } = await newOrganization("Globex Worldwide");
     for (const spelling of ["Globex Worldwide", "globex worldwide", "GLOBEX_WORLDWIDE", " globex-worldwide "]) {
       const found = await getOrganization(spelling);
-      expect(found).toMatchObject({ id: organization.id, name: "Globex Worldwide", collectionName: "org_globex_worldwide" });
+      expect(found).toMatchObject({
+        id: organization.id,
+        name: "Globex Worldwide",
+        collectionName: "org_globex_worldwide",
+      });
       expect(found).not.toHaveProperty("adminEmail");
     }
   });
@@ -127,25 +145,41 @@ describe("updateOrganization: rename", () => {
     const db = await database();
     // In batches: one 10,000-document insert outlasts the socket timeout on the SQLite-backed server.
     for (let batch = 0; batch < 10; batch++) {
-      await db.tenants.collection("org_initech").insertMany(Array.from({ length: 1_000 }, (_, j) => ({ i: batch * 1_000 + j, payload: `document ${batch * 1_000 + j}` })));
+      await db.tenants
+        .collection("org_initech")
+        .insertMany(
+          Array.from({ length: 1_000 }, (_, j) => ({ i: batch * 1_000 + j, payload: `document ${batch * 1_000 + j}` })),
+        );
     }
 
-    const { organization: renamed } = await updateOrganization(actor, { organizationName: "initech", newOrganizationName: "Initrode Global" });
+    const { organization: renamed } = await updateOrganization(actor, {
+      organizationName: "initech",
+      newOrganizationName: "Initrode Global",
+    });
 
-    expect(renamed).toMatchObject({ id: organization.id, name: "Initrode Global", collectionName: "org_initrode_global" });
+    expect(renamed).toMatchObject({
+      id: organization.id,
+      name: "Initrode Global",
+      collectionName: "org_initrode_global",
+    });
     expect(renamed.updatedAt.getTime()).toBeGreaterThan(organization.updatedAt.getTime() - 1);
     const collections = await tenantCollections();
     expect(collections).toContain("org_initrode_global");
     expect(collections).not.toContain("org_initech");
     expect(await db.tenants.collection("org_initrode_global").countDocuments()).toBe(10_000);
-    expect(await db.tenants.collection("org_initrode_global").findOne({ i: 9_999 })).toMatchObject({ payload: "document 9999" });
+    expect(await db.tenants.collection("org_initrode_global").findOne({ i: 9_999 })).toMatchObject({
+      payload: "document 9999",
+    });
     await expect(getOrganization("Initech")).rejects.toBeInstanceOf(NotFoundError);
     expect(await getOrganization("initrode global")).toMatchObject({ id: organization.id });
   });
 
   it("changes only the display name when the slug stays the same", async () => {
     const { actor } = await newOrganization("Hooli");
-    const { organization: renamed } = await updateOrganization(actor, { organizationName: "Hooli", newOrganizationName: "HOOLI" });
+    const { organization: renamed } = await updateOrganization(actor, {
+      organizationName: "Hooli",
+      newOrganizationName: "HOOLI",
+    });
     expect(renamed).toMatchObject({ name: "HOOLI", collectionName: "org_hooli" });
     expect(await tenantCollections()).toContain("org_hooli");
   });
@@ -163,7 +197,10 @@ describe("updateOrganization: rename", () => {
     });
     await expect(attempt).rejects.toMatchObject({ field: "organization_name" });
 
-    expect(await getOrganization("Cyberdyne", second.actor)).toMatchObject({ name: "Cyberdyne", adminEmail: second.email });
+    expect(await getOrganization("Cyberdyne", second.actor)).toMatchObject({
+      name: "Cyberdyne",
+      adminEmail: second.email,
+    });
     expect(await getOrganization("Umbrella")).toMatchObject({ id: first.organization.id });
     expect(await db.tenants.collection("org_cyberdyne").countDocuments()).toBe(1);
     await expect(login({ email: second.email, password: second.password })).resolves.toBeDefined();
@@ -189,7 +226,9 @@ describe("updateOrganization: credentials", () => {
   it("refuses an email another admin has", async () => {
     const taken = await newOrganization();
     const { organization, email, actor } = await newOrganization();
-    await expect(updateOrganization(actor, { organizationName: organization.name, email: taken.email.toUpperCase() })).rejects.toMatchObject({
+    await expect(
+      updateOrganization(actor, { organizationName: organization.name, email: taken.email.toUpperCase() }),
+    ).rejects.toMatchObject({
       field: "email",
     });
     expect(await getOrganization(organization.name, actor)).toMatchObject({ adminEmail: email });
@@ -197,7 +236,9 @@ describe("updateOrganization: credentials", () => {
 
   it("refuses an update with nothing to change", async () => {
     const { organization, actor } = await newOrganization();
-    await expect(updateOrganization(actor, { organizationName: organization.name })).rejects.toThrow(/nothing to change/);
+    await expect(updateOrganization(actor, { organizationName: organization.name })).rejects.toThrow(
+      /nothing to change/,
+    );
   });
 });
 
@@ -205,9 +246,9 @@ describe("authorization of changes", () => {
   it("forbids changing another organization, and says not found for an unknown one", async () => {
     const victim = await newOrganization();
     const attacker = await newOrganization();
-    await expect(updateOrganization(attacker.actor, { organizationName: victim.organization.name, newOrganizationName: "Pwned" })).rejects.toBeInstanceOf(
-      ForbiddenError,
-    );
+    await expect(
+      updateOrganization(attacker.actor, { organizationName: victim.organization.name, newOrganizationName: "Pwned" }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
     await expect(deleteOrganization(attacker.actor, victim.organization.name)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(deleteOrganization(attacker.actor, "No Such Organization")).rejects.toBeInstanceOf(NotFoundError);
     expect(await getOrganization(victim.organization.name)).toMatchObject({ id: victim.organization.id });
@@ -224,7 +265,9 @@ describe("deleteOrganization", () => {
 
     expect(await tenantCollections()).not.toContain("org_soylent");
     expect(await db.admins.countDocuments({ email })).toBe(0);
-    expect(await db.organizations.countDocuments({ _id: new (await import("mongodb")).ObjectId(organization.id) })).toBe(0);
+    expect(
+      await db.organizations.countDocuments({ _id: new (await import("mongodb")).ObjectId(organization.id) }),
+    ).toBe(0);
     await expect(getOrganization("Soylent")).rejects.toBeInstanceOf(NotFoundError);
     await expect(login({ email, password })).rejects.toBeInstanceOf(InvalidCredentialsError);
 
@@ -240,13 +283,19 @@ describe("login", () => {
     const session = await login({ email: email.toUpperCase(), password });
     expect(session.adminId).toBe(organization.adminId);
     expect(session.expiresIn).toBe(3600);
-    expect(await verifyAccessToken(session.accessToken)).toEqual({ sub: organization.adminId, org: organization.id, cv: 1 });
+    expect(await verifyAccessToken(session.accessToken)).toEqual({
+      sub: organization.adminId,
+      org: organization.id,
+      cv: 1,
+    });
   });
 
   it("gives the same error for a wrong password and an unknown email", async () => {
     const { email } = await newOrganization();
     const wrongPassword = await login({ email, password: "not the password" }).catch((error: unknown) => error);
-    const unknownEmail = await login({ email: "nobody@example.com", password: "whatever1" }).catch((error: unknown) => error);
+    const unknownEmail = await login({ email: "nobody@example.com", password: "whatever1" }).catch(
+      (error: unknown) => error,
+    );
     expect(wrongPassword).toBeInstanceOf(InvalidCredentialsError);
     expect(unknownEmail).toBeInstanceOf(InvalidCredentialsError);
     expect((wrongPassword as Error).message).toBe((unknownEmail as Error).message);

@@ -36,7 +36,11 @@ const email = "plans@example.com";
 
 beforeAll(async () => {
   // A few records, so a planner has something to choose over.
-  for (const [name, address] of [["Plan Alpha", email], ["Plan Beta", "beta@example.com"], ["Plan Gamma", "gamma@example.com"]] as const) {
+  for (const [name, address] of [
+    ["Plan Alpha", email],
+    ["Plan Beta", "beta@example.com"],
+    ["Plan Gamma", "gamma@example.com"],
+  ] as const) {
     await createOrganization({ organizationName: name, email: address, password: "correct horse battery" });
   }
   db = await database();
@@ -51,20 +55,35 @@ beforeAll(async () => {
 /** The service's queries, as sent (see organizations/model.ts and organizations/login.ts). */
 const lookups = {
   "organization by slug": {
-    explain: () => db.organizations.find({ slug: "plan_alpha", ...VISIBLE }, { projection: organizationProjection }).limit(1).explain("queryPlanner"),
+    explain: () =>
+      db.organizations
+        .find({ slug: "plan_alpha", ...VISIBLE }, { projection: organizationProjection })
+        .limit(1)
+        .explain("queryPlanner"),
     index: "slug_unique",
   },
   "admin by email": {
     explain: () =>
-      db.admins.find({ email }, { projection: { password_hash: 1, organization_id: 1, credentials_version: 1 } }).limit(1).explain("queryPlanner"),
+      db.admins
+        .find({ email }, { projection: { password_hash: 1, organization_id: 1, credentials_version: 1 } })
+        .limit(1)
+        .explain("queryPlanner"),
     index: "email_unique",
   },
   "organization by _id": {
-    explain: () => db.organizations.find({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection }).limit(1).explain("queryPlanner"),
+    explain: () =>
+      db.organizations
+        .find({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection })
+        .limit(1)
+        .explain("queryPlanner"),
     index: "_id_",
   },
   "admin by _id": {
-    explain: () => db.admins.find({ _id: adminId }, { projection: { email: 1 } }).limit(1).explain("queryPlanner"),
+    explain: () =>
+      db.admins
+        .find({ _id: adminId }, { projection: { email: 1 } })
+        .limit(1)
+        .explain("queryPlanner"),
     index: "_id_",
   },
 } as const;
@@ -96,7 +115,8 @@ describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
     const { stages, indexes } = planNodes(explain.queryPlanner?.winningPlan);
     expect(stages.length).toBeGreaterThan(0);
     expect(stages).not.toContain("COLLSCAN");
-    const byIdFastPath = lookup.index === "_id_" && stages.some((stage) => stage === "IDHACK" || stage === "EXPRESS_IDHACK");
+    const byIdFastPath =
+      lookup.index === "_id_" && stages.some((stage) => stage === "IDHACK" || stage === "EXPRESS_IDHACK");
     if (!byIdFastPath) {
       expect(stages.some((stage) => stage === "IXSCAN" || stage === "EXPRESS_IXSCAN")).toBe(true);
       expect(indexes).toContain(lookup.index);
@@ -107,6 +127,12 @@ describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
 it("the indexes the lookups rely on exist, unique where names and emails must be", async () => {
   const organizationIndexes = await db.organizations.indexes();
   const adminIndexes = await db.admins.indexes();
-  expect(organizationIndexes.find((index) => index.name === "slug_unique")).toMatchObject({ key: { slug: 1 }, unique: true });
-  expect(adminIndexes.find((index) => index.name === "email_unique")).toMatchObject({ key: { email: 1 }, unique: true });
+  expect(organizationIndexes.find((index) => index.name === "slug_unique")).toMatchObject({
+    key: { slug: 1 },
+    unique: true,
+  });
+  expect(adminIndexes.find((index) => index.name === "email_unique")).toMatchObject({
+    key: { email: 1 },
+    unique: true,
+  });
 });

@@ -39,7 +39,10 @@ describe("brute-force protection", () => {
   it("refuses an email after too many failures, even with the right password, until the window passes", async () => {
     const { email, password } = await newOrganization();
     const ip = `198.51.100.${++sequence}`;
-    for (let i = 0; i < 3; i++) await expect(login({ email, password: "wrong-password" }, { sourceIp: ip })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    for (let i = 0; i < 3; i++)
+      await expect(login({ email, password: "wrong-password" }, { sourceIp: ip })).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
 
     const refused = await login({ email, password }, { sourceIp: ip }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TooManyAttemptsError);
@@ -53,7 +56,9 @@ describe("brute-force protection", () => {
     await db.loginFailures.updateMany({ key: `email:${email}` }, { $set: { at: new Date(Date.now() - 601_000) } });
     await expect(login({ email, password }, { sourceIp: ip })).resolves.toBeDefined();
     // A success forgives the email's recent failures.
-    await expect(login({ email, password: "wrong-password" }, { sourceIp: ip })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(login({ email, password: "wrong-password" }, { sourceIp: ip })).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
     await expect(login({ email, password }, { sourceIp: ip })).resolves.toBeDefined();
     expect(await db.loginFailures.countDocuments({ key: `email:${email}` })).toBe(0);
   });
@@ -62,15 +67,23 @@ describe("brute-force protection", () => {
     const target = await newOrganization();
     const ip = `198.51.100.${++sequence}`;
     for (let i = 0; i < 6; i++) {
-      await expect(login({ email: `guess${i}.${sequence}@example.com`, password: "whatever-1" }, { sourceIp: ip })).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(
+        login({ email: `guess${i}.${sequence}@example.com`, password: "whatever-1" }, { sourceIp: ip }),
+      ).rejects.toBeInstanceOf(InvalidCredentialsError);
     }
-    await expect(login({ email: target.email, password: target.password }, { sourceIp: ip })).rejects.toBeInstanceOf(TooManyAttemptsError);
-    await expect(login({ email: target.email, password: target.password }, { sourceIp: "203.0.113.77" })).resolves.toBeDefined();
+    await expect(login({ email: target.email, password: target.password }, { sourceIp: ip })).rejects.toBeInstanceOf(
+      TooManyAttemptsError,
+    );
+    await expect(
+      login({ email: target.email, password: target.password }, { sourceIp: "203.0.113.77" }),
+    ).resolves.toBeDefined();
   });
 
   it("counts failures that happen at once (inserts, not a read-modify-write counter)", async () => {
     const { email } = await newOrganization();
-    await Promise.allSettled(Array.from({ length: 8 }, () => login({ email, password: "wrong-password" }, { sourceIp: "192.0.2.200" })));
+    await Promise.allSettled(
+      Array.from({ length: 8 }, () => login({ email, password: "wrong-password" }, { sourceIp: "192.0.2.200" })),
+    );
     const db = await database();
     expect(await db.loginFailures.countDocuments({ key: `email:${email}` })).toBeGreaterThanOrEqual(3);
     await expect(login({ email, password: "password-123" })).rejects.toBeInstanceOf(TooManyAttemptsError);
@@ -78,7 +91,11 @@ describe("brute-force protection", () => {
 
   it("lets the reconciler delete expired failures (what a TTL index does where there is one)", async () => {
     const db = await database();
-    await db.loginFailures.insertOne({ key: "email:old@example.com", at: new Date(0), expires_at: new Date(1) } as never);
+    await db.loginFailures.insertOne({
+      key: "email:old@example.com",
+      at: new Date(0),
+      expires_at: new Date(1),
+    } as never);
     const report = await reconcile({ graceSeconds: 0 });
     expect(report.expiredLoginFailuresDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.loginFailures.countDocuments({ key: "email:old@example.com" })).toBe(0);
@@ -90,7 +107,10 @@ describe("revocation", () => {
     const { organization, email, password } = await newOrganization();
     const before = await login({ email, password });
     const actor = await authenticate(before.accessToken);
-    const { token } = await updateOrganization(actor, { organizationName: organization.name, password: "the-new-password" });
+    const { token } = await updateOrganization(actor, {
+      organizationName: organization.name,
+      password: "the-new-password",
+    });
     await expect(authenticate(before.accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(authenticate(token!.accessToken)).resolves.toEqual(actor);
   });
@@ -99,10 +119,16 @@ describe("revocation", () => {
     const { organization, email, password } = await newOrganization();
     const { accessToken } = await login({ email, password });
     const actor = await authenticate(accessToken);
-    const { token: none } = await updateOrganization(actor, { organizationName: organization.name, newOrganizationName: `${organization.name} Renamed` });
+    const { token: none } = await updateOrganization(actor, {
+      organizationName: organization.name,
+      newOrganizationName: `${organization.name} Renamed`,
+    });
     expect(none).toBeUndefined();
     await expect(authenticate(accessToken)).resolves.toEqual(actor);
-    await updateOrganization(actor, { organizationName: `${organization.name} Renamed`, email: `moved.${sequence}@example.com` });
+    await updateOrganization(actor, {
+      organizationName: `${organization.name} Renamed`,
+      email: `moved.${sequence}@example.com`,
+    });
     await expect(authenticate(accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
@@ -117,7 +143,9 @@ describe("revocation", () => {
     const { email, password, organization } = await newOrganization();
     const { accessToken } = await login({ email, password });
     await expect(authenticate(accessToken, { sub: organization.adminId, org: organization.id })).resolves.toBeDefined();
-    await expect(authenticate(accessToken, { sub: organization.adminId, org: "000000000000000000000000" })).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(
+      authenticate(accessToken, { sub: organization.adminId, org: "000000000000000000000000" }),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(authenticate(undefined)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 });
@@ -125,14 +153,35 @@ describe("revocation", () => {
 describe("audit log", () => {
   it("records create, login, failed login, update and delete with who, when, where and which request", async () => {
     const { organization, email, password, actor } = await newOrganization();
-    await expect(login({ email, password: "wrong-password" }, { sourceIp: "192.0.2.7", requestId: "req-fail" })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(
+      login({ email, password: "wrong-password" }, { sourceIp: "192.0.2.7", requestId: "req-fail" }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
     await login({ email, password }, { sourceIp: "192.0.2.7", requestId: "req-login" });
-    await updateOrganization(actor, { organizationName: organization.name, newOrganizationName: `Audited ${sequence}`, password: "another-password" }, { sourceIp: "192.0.2.8", requestId: "req-update" });
+    await updateOrganization(
+      actor,
+      { organizationName: organization.name, newOrganizationName: `Audited ${sequence}`, password: "another-password" },
+      { sourceIp: "192.0.2.8", requestId: "req-update" },
+    );
 
     const { entries } = await listAudit(actor);
-    expect(entries.map((entry) => entry.action)).toEqual(["organization.update", "admin.login", "admin.login_failed", "organization.create"]);
-    expect(entries[0]).toMatchObject({ adminId: organization.adminId, sourceIp: "192.0.2.8", requestId: "req-update", details: { renamed_from: organization.name, password_changed: true, email_changed: false } });
-    expect(entries[2]).toMatchObject({ email, sourceIp: "192.0.2.7", requestId: "req-fail", details: { reason: "invalid_credentials" } });
+    expect(entries.map((entry) => entry.action)).toEqual([
+      "organization.update",
+      "admin.login",
+      "admin.login_failed",
+      "organization.create",
+    ]);
+    expect(entries[0]).toMatchObject({
+      adminId: organization.adminId,
+      sourceIp: "192.0.2.8",
+      requestId: "req-update",
+      details: { renamed_from: organization.name, password_changed: true, email_changed: false },
+    });
+    expect(entries[2]).toMatchObject({
+      email,
+      sourceIp: "192.0.2.7",
+      requestId: "req-fail",
+      details: { reason: "invalid_credentials" },
+    });
     expect(entries[3]).toMatchObject({ sourceIp: "192.0.2.1" });
     for (const entry of entries) expect(entry.at).toBeInstanceOf(Date);
 
@@ -143,7 +192,13 @@ describe("audit log", () => {
     expect(raw).not.toMatch(/\$2[aby]\$/);
 
     await deleteOrganization(actor, `Audited ${sequence}`, { requestId: "req-delete" });
-    expect(await db.audit.countDocuments({ action: "organization.delete", request_id: "req-delete", organization_id: organization.id as never })).toBe(0);
+    expect(
+      await db.audit.countDocuments({
+        action: "organization.delete",
+        request_id: "req-delete",
+        organization_id: organization.id as never,
+      }),
+    ).toBe(0);
     expect(await db.audit.countDocuments({ action: "organization.delete", request_id: "req-delete" })).toBe(1);
   });
 

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { isReservedSlug, organizationNameSchema, slugify } from "../src";
 
 /** Properties of the slug for any input, not only the examples in slug.test.ts. */
-const anyName = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 60 }));
+const anyName = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 60 }),
+);
 
 describe("slug properties", () => {
   it("a name is either accepted with a slug matching ^[a-z0-9_]{1,48}$, or refused", () => {
@@ -12,7 +16,8 @@ describe("slug properties", () => {
         const accepted = organizationNameSchema.safeParse(name).success;
         const slug = slugify(name.trim());
         if (accepted) expect(slug).toMatch(/^[a-z0-9_]{1,48}$/);
-        else expect(/^[a-z0-9_]{1,48}$/.test(slug) && !isReservedSlug(slug) && [...name.trim()].length <= 64).toBe(false);
+        else
+          expect(/^[a-z0-9_]{1,48}$/.test(slug) && !isReservedSlug(slug) && [...name.trim()].length <= 64).toBe(false);
       }),
       { numRuns: 2000 },
     );
@@ -30,21 +35,28 @@ describe("slug properties", () => {
   it("is stable under case and spacing", () => {
     const words = fc.array(fc.stringMatching(/^[A-Za-z0-9]{1,8}$/), { minLength: 1, maxLength: 5 });
     fc.assert(
-      fc.property(words, fc.array(fc.constantFrom(" ", "  ", "\t", "-", "_", ". "), { minLength: 5, maxLength: 5 }), (parts, separators) => {
-        const spaced = parts.map((part, i) => `${part}${separators[i] ?? " "}`).join("");
-        const plain = parts.join(" ");
-        expect(slugify(spaced.toUpperCase())).toBe(slugify(plain.toLowerCase()));
-        expect(slugify(`  ${plain}  `)).toBe(slugify(plain));
-      }),
+      fc.property(
+        words,
+        fc.array(fc.constantFrom(" ", "  ", "\t", "-", "_", ". "), { minLength: 5, maxLength: 5 }),
+        (parts, separators) => {
+          const spaced = parts.map((part, i) => `${part}${separators[i] ?? " "}`).join("");
+          const plain = parts.join(" ");
+          expect(slugify(spaced.toUpperCase())).toBe(slugify(plain.toLowerCase()));
+          expect(slugify(`  ${plain}  `)).toBe(slugify(plain));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 });
 
 describe("reserved names", () => {
-  it.each(["admin", "ADMIN", "Local", "config", "system", "System Users", "system.profile", "systemd"])("refuses %j", (name) => {
-    expect(organizationNameSchema.safeParse(name).success).toBe(false);
-  });
+  it.each(["admin", "ADMIN", "Local", "config", "system", "System Users", "system.profile", "systemd"])(
+    "refuses %j",
+    (name) => {
+      expect(organizationNameSchema.safeParse(name).success).toBe(false);
+    },
+  );
   it.each(["Administrators", "my admin", "Localhost Inc", "Configurator", "Ecosystem"])("accepts %j", (name) => {
     expect(organizationNameSchema.safeParse(name).success).toBe(true);
   });

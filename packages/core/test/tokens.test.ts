@@ -36,7 +36,13 @@ describe("access tokens", () => {
     expect(header.alg).toBe("RS256");
     expect(header.kid).toBeTruthy();
     const claims = decodeJwt(accessToken);
-    expect(claims).toMatchObject({ iss: "https://api.example.test", aud: "org-service-test", sub: "admin-1", org: "org-1", cv: 1 });
+    expect(claims).toMatchObject({
+      iss: "https://api.example.test",
+      aud: "org-service-test",
+      sub: "admin-1",
+      org: "org-1",
+      cv: 1,
+    });
     expect(claims.exp! - claims.iat!).toBe(expiresIn);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(await verifyAccessToken(accessToken)).toEqual({ sub: "admin-1", org: "org-1", cv: 1 });
@@ -49,8 +55,14 @@ describe("access tokens", () => {
     const { accessToken } = await issueAccessToken({ sub: "a", org: "o", cv: 1 });
     const { keys } = await jsonWebKeySet();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", kid: decodeProtectedHeader(accessToken).kid });
-    for (const privateParameter of ["d", "p", "q", "dp", "dq", "qi"]) expect(keys[0]).not.toHaveProperty(privateParameter);
+    expect(keys[0]).toMatchObject({
+      kty: "RSA",
+      alg: "RS256",
+      use: "sig",
+      kid: decodeProtectedHeader(accessToken).kid,
+    });
+    for (const privateParameter of ["d", "p", "q", "dp", "dq", "qi"])
+      expect(keys[0]).not.toHaveProperty(privateParameter);
     expect(keys[0]!.n).toBe((await exportJWK(pair.publicKey)).n);
   });
 
@@ -113,7 +125,15 @@ describe("access tokens", () => {
     });
     it("a tampered payload", async () => {
       const [header, , signature] = (await token()).split(".");
-      const forged = Buffer.from(JSON.stringify({ sub: "a", org: "another-org", iss: "https://api.example.test", aud: "org-service-test", exp: 9e9 })).toString("base64url");
+      const forged = Buffer.from(
+        JSON.stringify({
+          sub: "a",
+          org: "another-org",
+          iss: "https://api.example.test",
+          aud: "org-service-test",
+          exp: 9e9,
+        }),
+      ).toString("base64url");
       expect(await verifyAccessToken(`${header}.${forged}.${signature}`)).toBeUndefined();
     });
     it("garbage", async () => {

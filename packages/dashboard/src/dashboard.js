@@ -217,7 +217,10 @@ onSubmit("credentials", async (fields, form) => {
   const current = session();
   const change = nonEmpty(fields);
   if (Object.keys(change).length === 0) throw new Error("Enter a new email, a new password, or both.");
-  const result = await api("PUT", "org/update", { auth: true, body: { organization_name: current.organization_name, ...change } });
+  const result = await api("PUT", "org/update", {
+    auth: true,
+    body: { organization_name: current.organization_name, ...change },
+  });
   form.reset();
   // The change revoked the old token; the answer carries the new one.
   if (result.access_token) saveSession({ ...current, token: result.access_token });

@@ -45,7 +45,8 @@ beforeAll(async () => {
   page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (message) => {
     // The 4xx answers the test provokes are logged by Chromium as failed loads; those are expected.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      pageErrors.push(message.text());
   });
   page.on("pageerror", (error) => pageErrors.push(error.message));
   await mkdir(ARTIFACTS, { recursive: true });
@@ -175,7 +176,10 @@ describe("the dashboard", () => {
     await page.goto(`${server.url}/docs`);
     await expectText(page.locator(".swagger-ui .info .title"), "org-service", 20_000);
     await expectText(page.locator(".swagger-ui"), "/org/collection");
-    await page.getByRole("button", { name: /Authorize/ }).first().click();
+    await page
+      .getByRole("button", { name: /Authorize/ })
+      .first()
+      .click();
     await expectText(page.locator(".dialog-ux"), "bearer");
     await page.screenshot({ path: path.join(ARTIFACTS, "docs.png") });
     expect(requests.every((url) => url.startsWith(server.url))).toBe(true);

@@ -116,7 +116,9 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
   const failure = async (message: string, ErrorClass: new (message: string) => Error = Error): Promise<never> => {
     await stop();
     const tail = output.lastLines();
-    throw new ErrorClass(`${message}\ncommand: ${binary} ${args.join(" ")}${tail ? `\nFerretDB output:\n${tail}` : ""}`);
+    throw new ErrorClass(
+      `${message}\ncommand: ${binary} ${args.join(" ")}${tail ? `\nFerretDB output:\n${tail}` : ""}`,
+    );
   };
 
   const deadline = Date.now() + readyTimeoutMs;
@@ -144,7 +146,10 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
 
   // An unexpected death later on would otherwise only show up as connection errors in tests.
   void exited.then((info) => {
-    if (!stopping) log(`FerretDB (pid ${child.pid}) ${describeExit(info).replace("during start-up", "unexpectedly")}\n${output.lastLines()}`);
+    if (!stopping)
+      log(
+        `FerretDB (pid ${child.pid}) ${describeExit(info).replace("during start-up", "unexpectedly")}\n${output.lastLines()}`,
+      );
   });
 
   return { uri, port, pid: child.pid!, dir, stop };

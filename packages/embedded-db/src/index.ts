@@ -63,7 +63,8 @@ function parseMode(value: string | undefined): Mode {
 function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   const ms = Number(value);
-  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`EMBEDDED_DB_MONGOD_TIMEOUT_MS=${value} is not a positive number`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new Error(`EMBEDDED_DB_MONGOD_TIMEOUT_MS=${value} is not a positive number`);
   return ms;
 }
 
@@ -99,7 +100,9 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
       };
     }
     if (mode === "mongod") {
-      throw new Error(`EMBEDDED_DB=mongod but ${result.reason}. Unset EMBEDDED_DB to fall back to FerretDB, or set MONGODB_URI.`);
+      throw new Error(
+        `EMBEDDED_DB=mongod but ${result.reason}. Unset EMBEDDED_DB to fall back to FerretDB, or set MONGODB_URI.`,
+      );
     }
     log(`mongod unavailable (${result.reason}); using FerretDB`);
   }

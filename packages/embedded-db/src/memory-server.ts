@@ -62,7 +62,11 @@ async function downloadHostUnreachable(): Promise<string | undefined> {
 }
 
 /** `timeoutMs` default: 30 s when a mongod binary is available, 60 s when it must be downloaded. */
-export async function tryStartMemoryServer({ timeoutMs }: { timeoutMs?: number | undefined } = {}): Promise<MemoryServerResult> {
+export async function tryStartMemoryServer({
+  timeoutMs,
+}: {
+  timeoutMs?: number | undefined;
+} = {}): Promise<MemoryServerResult> {
   const cached = await findCachedMongod();
   timeoutMs ??= cached ? 30_000 : 60_000;
   if (!cached) {

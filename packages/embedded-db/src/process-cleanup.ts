@@ -58,9 +58,7 @@ function onSignal(signal: HandledSignal): void {
   process.kill(process.pid, signal);
 }
 
-const signalListeners = new Map<HandledSignal, () => void>(
-  SIGNALS.map((signal) => [signal, () => onSignal(signal)]),
-);
+const signalListeners = new Map<HandledSignal, () => void>(SIGNALS.map((signal) => [signal, () => onSignal(signal)]));
 let installed = false;
 
 function install(): void {

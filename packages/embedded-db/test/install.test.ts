@@ -23,7 +23,10 @@ describe("FerretDB binary", () => {
 
   it("FERRETDB_BIN overrides the cache and is used to run the server", async () => {
     const binary = await ensureFerretDbBinary({ env: ferretEnv(), log: quiet });
-    const db = await startEmbeddedDatabase({ env: ferretEnv({ FERRETDB_BIN: binary, XDG_CACHE_HOME: cacheHome }), log: quiet });
+    const db = await startEmbeddedDatabase({
+      env: ferretEnv({ FERRETDB_BIN: binary, XDG_CACHE_HOME: cacheHome }),
+      log: quiet,
+    });
     await db.stop();
     expect(db.kind).toBe("ferretdb");
     expect(existsSync(ferretDbCacheDir({ XDG_CACHE_HOME: cacheHome }))).toBe(false); // nothing built

@@ -9,11 +9,14 @@ import { organizationView } from "./http/views";
 export const handler = httpHandler(
   async (event) => {
     const body = parseBody(createOrganizationBody, event);
-    const organization = await createOrganization({
-      organizationName: body.organization_name,
-      email: body.email,
-      password: body.password,
-    }, requestContextOf(event));
+    const organization = await createOrganization(
+      {
+        organizationName: body.organization_name,
+        email: body.email,
+        password: body.password,
+      },
+      requestContextOf(event),
+    );
     return json(201, organizationView(organization));
   },
   { body: "json" },

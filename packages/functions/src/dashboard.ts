@@ -27,4 +27,9 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY = pagePolicy({
   "trusted-types": "'none'",
 });
 
-export const handler = staticPageHandler({ page, assetPrefix: "dashboard/", assets, contentSecurityPolicy: DASHBOARD_CONTENT_SECURITY_POLICY });
+export const handler = staticPageHandler({
+  page,
+  assetPrefix: "dashboard/",
+  assets,
+  contentSecurityPolicy: DASHBOARD_CONTENT_SECURITY_POLICY,
+});

@@ -24,9 +24,12 @@ export const handler = httpHandler(
 
 function resolveTarget(fromBody: string | undefined, fromQuery: string | undefined): string {
   if (fromBody !== undefined && fromQuery !== undefined && fromBody !== fromQuery) {
-    throw new ValidationError([{ path: "organization_name", message: "the body and the query name different organizations" }]);
+    throw new ValidationError([
+      { path: "organization_name", message: "the body and the query name different organizations" },
+    ]);
   }
   const name = fromBody ?? fromQuery;
-  if (name === undefined) throw new ValidationError([{ path: "organization_name", message: "is required (in the body or the query)" }]);
+  if (name === undefined)
+    throw new ValidationError([{ path: "organization_name", message: "is required (in the body or the query)" }]);
   return name;
 }

@@ -37,4 +37,9 @@ export const DOCS_CONTENT_SECURITY_POLICY = pagePolicy({
   "trusted-types": undefined,
 });
 
-export const handler = staticPageHandler({ page, assetPrefix: "docs/", assets, contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY });
+export const handler = staticPageHandler({
+  page,
+  assetPrefix: "docs/",
+  assets,
+  contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY,
+});

@@ -9,7 +9,10 @@ export const handler = httpHandler(
   async (event) => {
     const actor = await authenticatedActor(event);
     const { limit, before } = parseQuery(auditQuery, event);
-    const page = await listAudit(actor, { ...(limit !== undefined && { limit }), ...(before !== undefined && { before }) });
+    const page = await listAudit(actor, {
+      ...(limit !== undefined && { limit }),
+      ...(before !== undefined && { before }),
+    });
     return json(200, {
       entries: page.entries.map((entry) => ({
         id: entry.id,

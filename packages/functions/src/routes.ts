@@ -25,12 +25,36 @@ export const routes = [
   { method: "GET", path: "/org/get", handler: "get-organization", auth: "public", needs: ["database", "signing-key"] },
   { method: "POST", path: "/admin/login", handler: "login", auth: "public", needs: ["database", "signing-key"] },
   // Protected handlers verify the token again themselves (defence in depth), so they need the keys too.
-  { method: "PUT", path: "/org/update", handler: "update-organization", auth: "jwt", needs: ["database", "signing-key"] },
-  { method: "DELETE", path: "/org/delete", handler: "delete-organization", auth: "jwt", needs: ["database", "signing-key"] },
+  {
+    method: "PUT",
+    path: "/org/update",
+    handler: "update-organization",
+    auth: "jwt",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/delete",
+    handler: "delete-organization",
+    auth: "jwt",
+    needs: ["database", "signing-key"],
+  },
   { method: "GET", path: "/org/audit", handler: "organization-audit", auth: "jwt", needs: ["database", "signing-key"] },
-  { method: "GET", path: "/org/collection", handler: "organization-collection", auth: "jwt", needs: ["database", "signing-key"] },
+  {
+    method: "GET",
+    path: "/org/collection",
+    handler: "organization-collection",
+    auth: "jwt",
+    needs: ["database", "signing-key"],
+  },
   { method: "GET", path: "/health", handler: "health", auth: "public", needs: ["database"] },
-  { method: "GET", path: "/.well-known/openid-configuration", handler: "openid-configuration", auth: "public", needs: [] },
+  {
+    method: "GET",
+    path: "/.well-known/openid-configuration",
+    handler: "openid-configuration",
+    auth: "public",
+    needs: [],
+  },
   { method: "GET", path: "/.well-known/jwks.json", handler: "jwks", auth: "public", needs: ["signing-key"] },
   // What people and tools read: the OpenAPI document, Swagger UI on it, and the dashboard.
   // `{asset}` is one path segment, as API Gateway matches it (the local server does the same).

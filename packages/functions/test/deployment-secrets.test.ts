@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { secretsFor } from "../src/deployment/secret-names";
-import {
-  applySecrets,
-  boundSecretNames,
-  loadDeployedSecrets,
-  resetDeployedSecrets,
-} from "../src/deployment/secrets";
+import { applySecrets, boundSecretNames, loadDeployedSecrets, resetDeployedSecrets } from "../src/deployment/secrets";
 
 const ssm = vi.hoisted(() => ({ imported: 0, values: {} as Record<string, string> }));
 

@@ -38,7 +38,12 @@ async function signUp(name = `Handler Org ${unique()}`) {
 function expectProblem(result: Invocation, status: number) {
   expect(result.status).toBe(status);
   expect(result.headers["content-type"]).toBe("application/problem+json");
-  expect(result.json).toMatchObject({ status, type: expect.stringMatching(/^urn:org-service:problem:/), title: expect.any(String), detail: expect.any(String) });
+  expect(result.json).toMatchObject({
+    status,
+    type: expect.stringMatching(/^urn:org-service:problem:/),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(result.text).not.toMatch(/password_hash|\$2[aby]\$|mongodb:\/\/|\n\s+at /);
 }
 
@@ -139,17 +144,39 @@ describe("GET /org/get", () => {
     const own = await signUp();
     const other = await signUp();
     const query = new URLSearchParams({ organization_name: own.name }).toString();
-    const asOwner = await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: query, headers: { authorization: `Bearer ${own.token}` } });
+    const asOwner = await invoke(getOrganization, {
+      method: "GET",
+      path: "/org/get",
+      rawQueryString: query,
+      headers: { authorization: `Bearer ${own.token}` },
+    });
     expect(asOwner.json.admin_email).toBe(own.email);
-    const asOther = await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: query, headers: { authorization: `Bearer ${other.token}` } });
+    const asOther = await invoke(getOrganization, {
+      method: "GET",
+      path: "/org/get",
+      rawQueryString: query,
+      headers: { authorization: `Bearer ${other.token}` },
+    });
     expect(asOther.json).not.toHaveProperty("admin_email");
-    const forged = await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: query, headers: { authorization: `Bearer ${own.token}x` } });
+    const forged = await invoke(getOrganization, {
+      method: "GET",
+      path: "/org/get",
+      rawQueryString: query,
+      headers: { authorization: `Bearer ${own.token}x` },
+    });
     expect(forged.status).toBe(200);
     expect(forged.json).not.toHaveProperty("admin_email");
   });
 
   it("404 for an unknown name, 422 without the parameter", async () => {
-    expectProblem(await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: "organization_name=Nobody%20Home" }), 404);
+    expectProblem(
+      await invoke(getOrganization, {
+        method: "GET",
+        path: "/org/get",
+        rawQueryString: "organization_name=Nobody%20Home",
+      }),
+      404,
+    );
     const missing = await invoke(getOrganization, { method: "GET", path: "/org/get" });
     expectProblem(missing, 422);
     expect(missing.json.errors).toEqual([expect.objectContaining({ path: "organization_name" })]);
@@ -173,8 +200,16 @@ describe("POST /admin/login", () => {
 
   it("401 with one and the same body for a wrong password and an unknown email", async () => {
     const { email } = await signUp();
-    const wrongPassword = await invoke(login, { method: "POST", path: "/admin/login", json: { email, password: "wrong-password" } });
-    const unknownEmail = await invoke(login, { method: "POST", path: "/admin/login", json: { email: `ghost.${unique()}@example.com`, password: "wrong-password" } });
+    const wrongPassword = await invoke(login, {
+      method: "POST",
+      path: "/admin/login",
+      json: { email, password: "wrong-password" },
+    });
+    const unknownEmail = await invoke(login, {
+      method: "POST",
+      path: "/admin/login",
+      json: { email: `ghost.${unique()}@example.com`, password: "wrong-password" },
+    });
     expectProblem(wrongPassword, 401);
     expect(unknownEmail.status).toBe(401);
     expect(unknownEmail.text).toBe(wrongPassword.text);
@@ -187,7 +222,11 @@ describe("POST /admin/login", () => {
 
 describe("PUT /org/update (behind the JWT authorizer)", () => {
   it("401 when the authorizer passed no claims", async () => {
-    const result = await invoke(updateOrganization, { method: "PUT", path: "/org/update", json: { organization_name: "x", email: "a@b.co" } });
+    const result = await invoke(updateOrganization, {
+      method: "PUT",
+      path: "/org/update",
+      json: { organization_name: "x", email: "a@b.co" },
+    });
     expectProblem(result, 401);
     expect(result.headers["www-authenticate"]).toMatch(/^Bearer/);
   });
@@ -202,15 +241,36 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
       json: { organization_name: name, new_organization_name: newName },
     });
     expect(result.status).toBe(200);
-    expect(result.json).toMatchObject({ organization_name: newName, admin_email: email, collection_name: `org_${newName.toLowerCase().replace(/ /g, "_")}` });
-    expect((await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: `organization_name=${encodeURIComponent(name)}` })).status).toBe(404);
-    expect((await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: `organization_name=${encodeURIComponent(newName)}` })).status).toBe(200);
+    expect(result.json).toMatchObject({
+      organization_name: newName,
+      admin_email: email,
+      collection_name: `org_${newName.toLowerCase().replace(/ /g, "_")}`,
+    });
+    expect(
+      (
+        await invoke(getOrganization, {
+          method: "GET",
+          path: "/org/get",
+          rawQueryString: `organization_name=${encodeURIComponent(name)}`,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await invoke(getOrganization, {
+          method: "GET",
+          path: "/org/get",
+          rawQueryString: `organization_name=${encodeURIComponent(newName)}`,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("403 for another organization, 404 for an unknown one, 409 for a taken name, 422 for nothing to change", async () => {
     const own = await signUp();
     const other = await signUp();
-    const put = (json: unknown) => invoke(updateOrganization, { method: "PUT", path: "/org/update", ...own.auth, json });
+    const put = (json: unknown) =>
+      invoke(updateOrganization, { method: "PUT", path: "/org/update", ...own.auth, json });
     expectProblem(await put({ organization_name: other.name, new_organization_name: "Mine Now" }), 403);
     expectProblem(await put({ organization_name: "No Such Org", new_organization_name: "Whatever" }), 404);
     expectProblem(await put({ organization_name: own.name, new_organization_name: other.name }), 409);
@@ -224,10 +284,23 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
 describe("DELETE /org/delete (behind the JWT authorizer)", () => {
   it("deletes by body; afterwards the name is 404 and the login 401", async () => {
     const { name, auth, email, password } = await signUp();
-    const result = await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth, json: { organization_name: name } });
+    const result = await invoke(deleteOrganization, {
+      method: "DELETE",
+      path: "/org/delete",
+      ...auth,
+      json: { organization_name: name },
+    });
     expect(result.status).toBe(200);
     expect(result.json).toEqual({ deleted: true, organization_name: name });
-    expect((await invoke(getOrganization, { method: "GET", path: "/org/get", rawQueryString: `organization_name=${encodeURIComponent(name)}` })).status).toBe(404);
+    expect(
+      (
+        await invoke(getOrganization, {
+          method: "GET",
+          path: "/org/get",
+          rawQueryString: `organization_name=${encodeURIComponent(name)}`,
+        })
+      ).status,
+    ).toBe(404);
     expectProblem(await invoke(login, { method: "POST", path: "/admin/login", json: { email, password } }), 401);
   });
 
@@ -246,10 +319,19 @@ describe("DELETE /org/delete (behind the JWT authorizer)", () => {
     const { name, auth } = await signUp();
     expectProblem(await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth }), 422);
     expectProblem(
-      await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", ...auth, rawQueryString: "organization_name=Other", json: { organization_name: name } }),
+      await invoke(deleteOrganization, {
+        method: "DELETE",
+        path: "/org/delete",
+        ...auth,
+        rawQueryString: "organization_name=Other",
+        json: { organization_name: name },
+      }),
       422,
     );
-    expectProblem(await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", json: { organization_name: name } }), 401);
+    expectProblem(
+      await invoke(deleteOrganization, { method: "DELETE", path: "/org/delete", json: { organization_name: name } }),
+      401,
+    );
   });
 });
 

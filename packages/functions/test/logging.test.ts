@@ -50,7 +50,13 @@ describe("structured request logs", () => {
     expect(session.status).toBe(200);
     const token = String(session.json.access_token);
     const auth = authFor(token);
-    await invoke(collection, { method: "GET", path: "/org/collection", routeKey: "GET /org/collection", requestId: "req-collection-1", ...auth });
+    await invoke(collection, {
+      method: "GET",
+      path: "/org/collection",
+      routeKey: "GET /org/collection",
+      requestId: "req-collection-1",
+      ...auth,
+    });
     await invoke(getOrganization, {
       method: "GET",
       path: "/org/get",
@@ -74,7 +80,12 @@ describe("structured request logs", () => {
       timestamp: expect.any(String),
     });
     expect(logged[0]).not.toHaveProperty("organization_id"); // login is public: no authorizer claims
-    expect(logged[1]).toMatchObject({ request_id: "req-collection-1", route: "GET /org/collection", status: 200, organization_id: auth.claims.org });
+    expect(logged[1]).toMatchObject({
+      request_id: "req-collection-1",
+      route: "GET /org/collection",
+      status: 200,
+      organization_id: auth.claims.org,
+    });
     expect(logged[2]).toMatchObject({ request_id: "req-get-1", route: "GET /org/get", status: 404 });
     expect(logged[2]!.latency_ms as number).toBeGreaterThanOrEqual(0);
 
@@ -93,14 +104,22 @@ describe("structured request logs", () => {
     resetConfig();
     await closeDatabase();
     try {
-      const result = await invoke(getOrganization, { method: "GET", path: "/org/get", routeKey: "GET /org/get", rawQueryString: "organization_name=Acme" });
+      const result = await invoke(getOrganization, {
+        method: "GET",
+        path: "/org/get",
+        routeKey: "GET /org/get",
+        rawQueryString: "organization_name=Acme",
+      });
       expect(result.status).toBe(500);
     } finally {
       process.env.MONGODB_URI = previous;
       resetConfig();
     }
     const errorLine = records().find((record) => record.level === "ERROR");
-    expect(errorLine).toMatchObject({ message: "unexpected error", error: { name: expect.any(String), stack: expect.stringContaining("at ") } });
+    expect(errorLine).toMatchObject({
+      message: "unexpected error",
+      error: { name: expect.any(String), stack: expect.stringContaining("at ") },
+    });
     expect(records().find((record) => record.message === "request")).toMatchObject({ status: 500 });
     expect(redact(`failed to reach ${secretUri}`)).toBe("failed to reach mongodb://[redacted]");
     expect(lines.join("\n")).not.toContain("s3cr3t");

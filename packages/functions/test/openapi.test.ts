@@ -17,7 +17,8 @@ afterAll(async () => {
 });
 
 type Handler = Parameters<typeof invoke>[0];
-const handlerOf = async (route: Route): Promise<Handler> => ((await import(`../src/${route.handler}.ts`)) as { handler: Handler }).handler;
+const handlerOf = async (route: Route): Promise<Handler> =>
+  ((await import(`../src/${route.handler}.ts`)) as { handler: Handler }).handler;
 
 // Loosely typed views of the document, for reading it.
 interface Operation {
@@ -28,7 +29,10 @@ interface Operation {
   requestBody?: { content: Record<string, { schema: unknown }> };
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
-const document = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
+const document = openApiDocument() as unknown as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
 const operationOf = (route: Route): Operation | undefined => document.paths[route.path]?.[route.method.toLowerCase()];
 
 /** The zod schema the document gives for this route, status and media type (fails when undocumented). */
@@ -63,7 +67,11 @@ describe("the OpenAPI document", () => {
   });
 
   it("declares bearer JWT authentication", () => {
-    expect(document.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
   });
 });
 
@@ -84,7 +92,8 @@ describe("every route of the route table is documented", () => {
     });
   }
   const rejectsField = (result: Invocation, field: string) =>
-    result.status === 422 && (result.json.errors as { path: string }[] | undefined)?.some((issue) => issue.path === field) === true;
+    result.status === 422 &&
+    (result.json.errors as { path: string }[] | undefined)?.some((issue) => issue.path === field) === true;
 
   describe.each(routes.map((route) => [routeKey(route), route] as const))("%s", (key, route) => {
     it("has an operation with an id, a summary and a 2xx answer with content", () => {
@@ -111,7 +120,9 @@ describe("every route of the route table is documented", () => {
       expect(responses["500"]).toBeDefined();
       for (const [status, response] of Object.entries(responses)) {
         if (!/^[45]/.test(status) || (key === "GET /health" && status === "503")) continue;
-        expect(response.content?.["application/problem+json"]?.schema?.$ref, `${key} ${status}`).toBe("#/components/schemas/Problem");
+        expect(response.content?.["application/problem+json"]?.schema?.$ref, `${key} ${status}`).toBe(
+          "#/components/schemas/Problem",
+        );
       }
     });
 
@@ -124,11 +135,13 @@ describe("every route of the route table is documented", () => {
 
     it("declares a request body exactly when the handler reads one, with its errors", async () => {
       const operation = operationOf(route)!;
-      const readsBody = route.method !== "GET" && rejectsField(await probe(route, { json: { zzz_unknown: 1 } }), "zzz_unknown");
+      const readsBody =
+        route.method !== "GET" && rejectsField(await probe(route, { json: { zzz_unknown: 1 } }), "zzz_unknown");
       expect(operation.requestBody !== undefined, `${key}: handler reads a body: ${readsBody}`).toBe(readsBody);
       if (!readsBody) return;
       expect(Object.keys(operation.requestBody!.content)).toEqual(["application/json"]);
-      for (const status of ["400", "413", "415", "422"]) expect(operation.responses[status], `${key} ${status}`).toBeDefined();
+      for (const status of ["400", "413", "415", "422"])
+        expect(operation.responses[status], `${key} ${status}`).toBeDefined();
     });
 
     it("declares query parameters when the handler validates the query", async () => {
@@ -143,9 +156,17 @@ describe("every route of the route table is documented", () => {
 
 describe("real answers match the documented schemas", () => {
   it("through the life of an organization, and its errors", async () => {
-    const call = async (key: RouteKey, request: Parameters<typeof invoke>[1] extends infer R ? Omit<R & object, "method" | "path"> : never) => {
+    const call = async (
+      key: RouteKey,
+      request: Parameters<typeof invoke>[1] extends infer R ? Omit<R & object, "method" | "path"> : never,
+    ) => {
       const route = routes.find((candidate) => routeKey(candidate) === key)!;
-      const result = await invoke(await handlerOf(route), { method: route.method, path: route.path, routeKey: key, ...request });
+      const result = await invoke(await handlerOf(route), {
+        method: route.method,
+        path: route.path,
+        routeKey: key,
+        ...request,
+      });
       expectDocumented(key, result);
       return result;
     };
@@ -160,19 +181,31 @@ describe("real answers match the documented schemas", () => {
     const session = await call("POST /admin/login", { json: { email, password: "password-123" } });
     const auth = authFor(String(session.json.access_token));
     await call("GET /org/get", { rawQueryString: new URLSearchParams({ organization_name: name }).toString() });
-    await call("GET /org/get", { rawQueryString: new URLSearchParams({ organization_name: name }).toString(), headers: auth.headers });
+    await call("GET /org/get", {
+      rawQueryString: new URLSearchParams({ organization_name: name }).toString(),
+      headers: auth.headers,
+    });
     await call("GET /org/get", { rawQueryString: "organization_name=Nobody%20Here" }); // 404
     await call("GET /org/collection", auth);
     await call("GET /org/collection", {}); // 401
     await call("GET /org/audit", auth);
     const other = await signUp();
-    await call("PUT /org/update", { ...auth, json: { organization_name: other.name, new_organization_name: "Taken Over" } }); // 403
+    await call("PUT /org/update", {
+      ...auth,
+      json: { organization_name: other.name, new_organization_name: "Taken Over" },
+    }); // 403
     const renamed = `${name} Renamed`;
     await call("PUT /org/update", { ...auth, json: { organization_name: name, new_organization_name: renamed } });
-    const changed = await call("PUT /org/update", { ...auth, json: { organization_name: renamed, password: "password-456" } });
+    const changed = await call("PUT /org/update", {
+      ...auth,
+      json: { organization_name: renamed, password: "password-456" },
+    });
     expect(changed.json.access_token).toEqual(expect.any(String));
     const fresh = authFor(String(changed.json.access_token));
-    await call("DELETE /org/delete", { ...fresh, rawQueryString: new URLSearchParams({ organization_name: renamed }).toString() });
+    await call("DELETE /org/delete", {
+      ...fresh,
+      rawQueryString: new URLSearchParams({ organization_name: renamed }).toString(),
+    });
     await call("GET /health", {});
     await call("GET /.well-known/openid-configuration", {});
     await call("GET /.well-known/jwks.json", {});

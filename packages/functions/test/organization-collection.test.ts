@@ -34,7 +34,9 @@ describe("GET /org/collection (behind the JWT authorizer)", () => {
     const name = String(own.created.json.collection_name);
     const db = await database();
     await db.tenants.collection(name).insertMany([{ n: 1 }, { n: 2 }]);
-    await db.tenants.collection(String(other.created.json.collection_name)).insertMany([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+    await db.tenants
+      .collection(String(other.created.json.collection_name))
+      .insertMany([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
 
     const first = await get(own.auth);
     expect(first.status).toBe(200);

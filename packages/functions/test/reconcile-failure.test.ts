@@ -15,13 +15,23 @@ it("a failed run is logged as one scrubbed ERROR line with its stack, and still 
   const lines: string[] = [];
   for (const stream of [process.stdout, process.stderr]) {
     vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array) => {
-      lines.push(...chunk.toString().split("\n").filter((line) => line.startsWith("{")));
+      lines.push(
+        ...chunk
+          .toString()
+          .split("\n")
+          .filter((line) => line.startsWith("{")),
+      );
       return true;
     }) as typeof stream.write);
   }
   await expect(handler()).rejects.toThrow(/refused/);
-  const errors = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === "ERROR");
+  const errors = lines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.level === "ERROR");
   expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatchObject({ message: "unexpected error", error: { name: "Error", stack: expect.stringContaining("reconcile-failure.test.ts") } });
+  expect(errors[0]).toMatchObject({
+    message: "unexpected error",
+    error: { name: "Error", stack: expect.stringContaining("reconcile-failure.test.ts") },
+  });
   expect(lines.join("\n")).not.toContain("s3cret");
 });

@@ -29,7 +29,12 @@ it("the scheduled function undoes what a crash left, and logs what it repaired a
 
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array) => {
-    lines.push(...chunk.toString().split("\n").filter((line) => line.startsWith("{")));
+    lines.push(
+      ...chunk
+        .toString()
+        .split("\n")
+        .filter((line) => line.startsWith("{")),
+    );
     return true;
   }) as typeof process.stdout.write);
   try {

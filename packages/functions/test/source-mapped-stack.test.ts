@@ -30,7 +30,9 @@ beforeAll(async () => {
   // In a plain Node process, as on Lambda: this one maps stacks itself, as test runners do.
   const bundle = pathToFileURL(path.join(outdir, "failing-module.mjs")).href;
   const script = `try { (await import(${JSON.stringify(bundle)})).callThatFails(); } catch (error) { process.stdout.write(error.stack); }`;
-  ({ stdout: stack } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } }));
+  ({ stdout: stack } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH },
+  }));
 });
 afterAll(() => rm(outdir, { recursive: true, force: true }));
 

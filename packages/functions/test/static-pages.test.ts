@@ -13,9 +13,16 @@ import { AssetSet, IMMUTABLE, REVALIDATE } from "../src/http/static-assets";
 import { invoke } from "./support/invoke";
 
 /** The pages and their files, served by their functions from the text inlined in their bundles. */
-const page = (handler: typeof docs, path: string, headers: Record<string, string> = {}) => invoke(handler, { method: "GET", path, headers });
+const page = (handler: typeof docs, path: string, headers: Record<string, string> = {}) =>
+  invoke(handler, { method: "GET", path, headers });
 const asset = (handler: typeof docs, path: string, name: string, query = "", headers: Record<string, string> = {}) =>
-  invoke(handler, { method: "GET", path: `${path}/${name}`, pathParameters: { asset: name }, rawQueryString: query, headers });
+  invoke(handler, {
+    method: "GET",
+    path: `${path}/${name}`,
+    pathParameters: { asset: name },
+    rawQueryString: query,
+    headers,
+  });
 const linked = (html: string, name: string) => {
   const match = new RegExp(`"([\\w/]*${name.replace(/\./g, "\\.")})\\?v=([\\w-]+)"`).exec(html);
   if (!match) throw new Error(`the page does not link ${name}`);
@@ -38,7 +45,9 @@ describe("GET /docs and its files (Swagger UI from swagger-ui-dist)", () => {
 
   it("serves Swagger UI's bundle under its versioned URL for a year, gzipped when accepted", async () => {
     const { version } = linked((await page(docs, "/docs")).text, "swagger-ui-bundle.js");
-    const result = await asset(docs, "/docs", "swagger-ui-bundle.js", `v=${version}`, { "accept-encoding": "gzip, br" });
+    const result = await asset(docs, "/docs", "swagger-ui-bundle.js", `v=${version}`, {
+      "accept-encoding": "gzip, br",
+    });
     expect(result.status).toBe(200);
     expect(result.headers["cache-control"]).toBe(IMMUTABLE);
     expect(result.headers["content-type"]).toBe("text/javascript; charset=utf-8");
@@ -69,7 +78,10 @@ describe("GET /docs and its files (Swagger UI from swagger-ui-dist)", () => {
     expect(gzipped.headers.etag).toBe(plain.headers.etag);
     expect(plain.headers.etag).toBe(`W/"${version}"`);
     for (const encoding of ["gzip", "identity"]) {
-      const again = await asset(docs, "/docs", "swagger-ui.css", `v=${version}`, { "accept-encoding": encoding, "if-none-match": plain.headers.etag! });
+      const again = await asset(docs, "/docs", "swagger-ui.css", `v=${version}`, {
+        "accept-encoding": encoding,
+        "if-none-match": plain.headers.etag!,
+      });
       expect(again.status).toBe(304);
       expect(again.headers.etag).toBe(plain.headers.etag);
       expect(again.headers["cache-control"]).toBe(IMMUTABLE);
@@ -87,7 +99,10 @@ describe("GET /docs and its files (Swagger UI from swagger-ui-dist)", () => {
       const file = path.join(dir, "styles.css");
       const urlOf = async () => {
         const gzipped = await loadTextImport(file, "gzip");
-        return new AssetSet([{ name: "styles.css", contentType: "text/css; charset=utf-8", gzipped }]).url("/", "styles.css");
+        return new AssetSet([{ name: "styles.css", contentType: "text/css; charset=utf-8", gzipped }]).url(
+          "/",
+          "styles.css",
+        );
       };
       writeFileSync(file, ".a { color: red }\n/*# sourceMappingURL=styles.css.map */\n");
       const first = await urlOf();
@@ -101,11 +116,17 @@ describe("GET /docs and its files (Swagger UI from swagger-ui-dist)", () => {
     // What the tests' loader (the Vite plugin) gives is what the esbuild plugin and the local
     // server's hooks give: the one implementation.
     const { version } = linked((await page(docs, "/docs")).text, "swagger-ui-bundle.js");
-    const built = await loadTextImport(createRequire(import.meta.url).resolve("swagger-ui-dist/swagger-ui-bundle.js"), "gzip");
-    expect(built).toBe(swaggerUiBundleGzipped);
-    expect(new AssetSet([{ name: "swagger-ui-bundle.js", contentType: "text/javascript", gzipped: built }]).url("docs/", "swagger-ui-bundle.js")).toBe(
-      `docs/swagger-ui-bundle.js?v=${version}`,
+    const built = await loadTextImport(
+      createRequire(import.meta.url).resolve("swagger-ui-dist/swagger-ui-bundle.js"),
+      "gzip",
     );
+    expect(built).toBe(swaggerUiBundleGzipped);
+    expect(
+      new AssetSet([{ name: "swagger-ui-bundle.js", contentType: "text/javascript", gzipped: built }]).url(
+        "docs/",
+        "swagger-ui-bundle.js",
+      ),
+    ).toBe(`docs/swagger-ui-bundle.js?v=${version}`);
   });
 
   it("revalidates under any other version, answers 304 for a matching ETag, and 404 for an unknown file", async () => {

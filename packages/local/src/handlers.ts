@@ -10,7 +10,10 @@ const templated = routes.filter((route) => route.path.includes("{"));
 
 export function findRoute(method: string, path: string): Route | undefined {
   const upper = method.toUpperCase() as Route["method"];
-  return byKey.get(routeKey({ method: upper, path })) ?? templated.find((route) => route.method === upper && pathParametersOf(route, path));
+  return (
+    byKey.get(routeKey({ method: upper, path })) ??
+    templated.find((route) => route.method === upper && pathParametersOf(route, path))
+  );
 }
 
 /** The values of a route's `{name}` path variables (one path segment each), or undefined if the path does not match. */

@@ -14,7 +14,9 @@ const { values } = parseArgs({
 });
 
 if (!process.env.MONGODB_URI) {
-  console.error("Set MONGODB_URI to the database to reconcile (an embedded database lives only as long as `pnpm start`).");
+  console.error(
+    "Set MONGODB_URI to the database to reconcile (an embedded database lives only as long as `pnpm start`).",
+  );
   process.exit(2);
 }
 const graceSeconds = values.grace === undefined ? undefined : Number(values.grace);

@@ -68,7 +68,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, authorize: ReturnType<typeof jwtAuthorizer>, handlerModule: HandlerModuleOf) {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  authorize: ReturnType<typeof jwtAuthorizer>,
+  handlerModule: HandlerModuleOf,
+) {
   const url = new URL(request.url ?? "/", "http://localhost");
   if (request.method === "OPTIONS") return answerPreflight(request, response);
   const route = findRoute(request.method ?? "GET", url.pathname);
@@ -121,10 +126,13 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 function writeResult(response: ServerResponse, result: HttpResult): void {
   // Like API Gateway, drop headers a middleware unset (undefined) rather than send them.
   const headers: Record<string, string | string[]> = Object.fromEntries(
-    Object.entries(result.headers ?? {}).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]),
+    Object.entries(result.headers ?? {})
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, String(value)]),
   );
   if (result.cookies?.length) headers["set-cookie"] = result.cookies;
-  const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
+  const body =
+    result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
   response.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 

@@ -16,15 +16,24 @@ async function tenantCollections(): Promise<string[]> {
 }
 
 async function signUpAndLogin(name: string, email: string) {
-  expect((await call("POST", "/org/create", { json: { organization_name: name, email, password: "password-123" } })).status).toBe(201);
-  return (await call("POST", "/admin/login", { json: { email, password: "password-123" } })).json.access_token as string;
+  expect(
+    (await call("POST", "/org/create", { json: { organization_name: name, email, password: "password-123" } })).status,
+  ).toBe(201);
+  return (await call("POST", "/admin/login", { json: { email, password: "password-123" } })).json
+    .access_token as string;
 }
 
 describe("races", () => {
   it(`${PARALLEL} parallel creates of one name: one 201, the rest 409, one collection`, async () => {
     const answers = await Promise.all(
       Array.from({ length: PARALLEL }, (_, i) =>
-        call("POST", "/org/create", { json: { organization_name: i % 2 ? "Race Corp" : "RACE corp", email: `racer${i}@example.com`, password: "password-123" } }),
+        call("POST", "/org/create", {
+          json: {
+            organization_name: i % 2 ? "Race Corp" : "RACE corp",
+            email: `racer${i}@example.com`,
+            password: "password-123",
+          },
+        }),
       ),
     );
     expect(statuses(answers)).toEqual([201, ...Array<number>(PARALLEL - 1).fill(409)]);
@@ -35,7 +44,13 @@ describe("races", () => {
   it(`${PARALLEL} parallel creates with one email: one 201, the rest 409`, async () => {
     const answers = await Promise.all(
       Array.from({ length: PARALLEL }, (_, i) =>
-        call("POST", "/org/create", { json: { organization_name: `Same Email ${i}`, email: i % 2 ? "same@example.com" : "SAME@example.com", password: "password-123" } }),
+        call("POST", "/org/create", {
+          json: {
+            organization_name: `Same Email ${i}`,
+            email: i % 2 ? "same@example.com" : "SAME@example.com",
+            password: "password-123",
+          },
+        }),
       ),
     );
     expect(statuses(answers)).toEqual([201, ...Array<number>(PARALLEL - 1).fill(409)]);
@@ -48,8 +63,14 @@ describe("races", () => {
     const first = await signUpAndLogin("Rename Racer One", "one@racer.example");
     const second = await signUpAndLogin("Rename Racer Two", "two@racer.example");
     const answers = await Promise.all([
-      call("PUT", "/org/update", { token: first, json: { organization_name: "Rename Racer One", new_organization_name: "The Prize" } }),
-      call("PUT", "/org/update", { token: second, json: { organization_name: "Rename Racer Two", new_organization_name: "the prize" } }),
+      call("PUT", "/org/update", {
+        token: first,
+        json: { organization_name: "Rename Racer One", new_organization_name: "The Prize" },
+      }),
+      call("PUT", "/org/update", {
+        token: second,
+        json: { organization_name: "Rename Racer Two", new_organization_name: "the prize" },
+      }),
     ]);
     expect(statuses(answers)).toEqual([200, 409]);
     expect((await call("GET", `/org/get${byName("The Prize")}`)).status).toBe(200);
@@ -61,7 +82,10 @@ describe("races", () => {
       const name = `Doomed ${round}`;
       const token = await signUpAndLogin(name, `doomed${round}@example.com`);
       const [rename, remove] = await Promise.all([
-        call("PUT", "/org/update", { token, json: { organization_name: name, new_organization_name: `Reborn ${round}` } }),
+        call("PUT", "/org/update", {
+          token,
+          json: { organization_name: name, new_organization_name: `Reborn ${round}` },
+        }),
         call("DELETE", "/org/delete", { token, json: { organization_name: name } }),
       ]);
       // Whichever marks the record first wins; the other is refused cleanly (or finds the name gone).

@@ -36,7 +36,11 @@ async function freePort(): Promise<number> {
  * SIGKILL of its parent).
  */
 function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((resolve, reject) => {
     let output = "";
     const onData = (chunk: Buffer) => {
@@ -85,7 +89,9 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
     async () => {
       const n = ++serial;
       const org = { name: `Kill Org ${n}`, email: `kill${n}@example.com` };
-      const created = await call("POST", "/org/create", { json: { organization_name: org.name, email: org.email, password: "password-123" } });
+      const created = await call("POST", "/org/create", {
+        json: { organization_name: org.name, email: org.email, password: "password-123" },
+      });
       if (created.status === 201) known.push(org);
     },
     async () => {
@@ -98,14 +104,20 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
       const org = known.find((candidate) => candidate.token);
       if (!org) return;
       const name = `Kill Renamed ${++serial}`;
-      const renamed = await call("PUT", "/org/update", { token: org.token, json: { organization_name: org.name, new_organization_name: name } });
+      const renamed = await call("PUT", "/org/update", {
+        token: org.token,
+        json: { organization_name: org.name, new_organization_name: name },
+      });
       if (renamed.status === 200) org.name = name;
     },
     async () => {
       const org = known.find((candidate) => candidate.token);
       if (!org) return;
       const email = `kill.changed${++serial}@example.com`;
-      const changed = await call("PUT", "/org/update", { token: org.token, json: { organization_name: org.name, email, password: "password-123" } });
+      const changed = await call("PUT", "/org/update", {
+        token: org.token,
+        json: { organization_name: org.name, email, password: "password-123" },
+      });
       // The change revoked the old token; the answer carries the new one.
       if (changed.status === 200) Object.assign(org, { email, token: changed.json.access_token });
     },
@@ -136,7 +148,9 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
 
   // Everything the dead processes left half-done is finished or undone, and nothing else is wrong.
   const report = await reconcile({ graceSeconds: 0 });
-  console.log(`kill test: ${answered} requests answered across ${KILLS} kills; reconcile repaired ${JSON.stringify(report)}`);
+  console.log(
+    `kill test: ${answered} requests answered across ${KILLS} kills; reconcile repaired ${JSON.stringify(report)}`,
+  );
   expect(await checkInvariants()).toEqual([]);
   // The workload made progress between kills, and kills did land in the middle of operations.
   expect(answered).toBeGreaterThan(KILLS / 2);
@@ -146,11 +160,24 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
   const server = await startServer(env);
   try {
     const fresh = { name: `After The Storm`, email: "storm@example.com" };
-    expect((await call("POST", "/org/create", { json: { organization_name: fresh.name, email: fresh.email, password: "password-123" } })).status).toBe(201);
+    expect(
+      (
+        await call("POST", "/org/create", {
+          json: { organization_name: fresh.name, email: fresh.email, password: "password-123" },
+        })
+      ).status,
+    ).toBe(201);
     const session = await call("POST", "/admin/login", { json: { email: fresh.email, password: "password-123" } });
     expect(session.status).toBe(200);
     const token = session.json.access_token as string;
-    expect((await call("PUT", "/org/update", { token, json: { organization_name: fresh.name, new_organization_name: "Calm" } })).status).toBe(200);
+    expect(
+      (
+        await call("PUT", "/org/update", {
+          token,
+          json: { organization_name: fresh.name, new_organization_name: "Calm" },
+        })
+      ).status,
+    ).toBe(200);
     expect(await checkInvariants()).toEqual([]);
   } finally {
     await killed(server);

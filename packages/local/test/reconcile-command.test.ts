@@ -16,7 +16,10 @@ afterAll(async () => {
 
 /** `pnpm reconcile` as a user runs it: a separate process against the same database. */
 function reconcileCommand(args: string[], env: Record<string, string | undefined> = process.env) {
-  return run(path.join(ROOT, "node_modules/.bin/tsx"), ["packages/local/src/reconcile-command.ts", ...args], { cwd: ROOT, env });
+  return run(path.join(ROOT, "node_modules/.bin/tsx"), ["packages/local/src/reconcile-command.ts", ...args], {
+    cwd: ROOT,
+    env,
+  });
 }
 
 it("undoes a create that a crash left behind, then reports the invariants as holding", async () => {
@@ -34,7 +37,15 @@ it("undoes a create that a crash left behind, then reports the invariants as hol
     updated_at: longAgo,
     pending: { op: "create", started_at: longAgo },
   });
-  await db.admins.insertOne({ _id: adminId, email: "crash@example.com", password_hash: "x", credentials_version: 1, organization_id: id, created_at: longAgo, updated_at: longAgo });
+  await db.admins.insertOne({
+    _id: adminId,
+    email: "crash@example.com",
+    password_hash: "x",
+    credentials_version: 1,
+    organization_id: id,
+    created_at: longAgo,
+    updated_at: longAgo,
+  });
   await db.tenants.createCollection("org_crashed_co");
   expect(await checkInvariants()).not.toEqual([]);
 
@@ -48,7 +59,10 @@ it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI"
   const db = await database();
   await db.tenants.createCollection("org_nobody_owns_me");
   const failed = await reconcileCommand(["--check"]).catch((error: { code: number; stderr: string }) => error);
-  expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("collection org_nobody_owns_me has no organization") });
+  expect(failed).toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining("collection org_nobody_owns_me has no organization"),
+  });
   await db.tenants.dropCollection("org_nobody_owns_me");
 
   const { MONGODB_URI: _, ...withoutUri } = process.env;

@@ -34,15 +34,23 @@ const call: typeof rawCall = async (...args) => {
 
 afterAll(() => {
   // Whatever went wrong, nothing internal ever left the process.
-  for (const answer of answers) expect(answer.text).not.toMatch(/\$2[aby]\$\d\d\$|password_hash|mongodb(\+srv)?:\/\/|\n\s+at |node_modules/);
+  for (const answer of answers)
+    expect(answer.text).not.toMatch(/\$2[aby]\$\d\d\$|password_hash|mongodb(\+srv)?:\/\/|\n\s+at |node_modules/);
 });
 
 let sequence = 0;
 async function signUp() {
   const n = ++sequence;
   const org = { name: `Fortress ${n}`, email: `keeper${n}@example.com`, password: "correct-horse-1" };
-  expect((await call("POST", "/org/create", { json: { organization_name: org.name, email: org.email, password: org.password } })).status).toBe(201);
-  const token = (await call("POST", "/admin/login", { json: { email: org.email, password: org.password } })).json.access_token as string;
+  expect(
+    (
+      await call("POST", "/org/create", {
+        json: { organization_name: org.name, email: org.email, password: org.password },
+      })
+    ).status,
+  ).toBe(201);
+  const token = (await call("POST", "/admin/login", { json: { email: org.email, password: org.password } })).json
+    .access_token as string;
   return { ...org, token };
 }
 
@@ -57,11 +65,19 @@ async function forgedTokens(valid: string) {
   return {
     "alg none": `${b64({ alg: "none", kid: KID })}.${payload}.`,
     "HS256 keyed with the public key": `${hsInput}.${createHmac("sha256", publicPem).update(hsInput).digest("base64url")}`,
-    "a foreign key under the valid kid": await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: KID }).sign(foreign.privateKey),
+    "a foreign key under the valid kid": await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .sign(foreign.privateKey),
     "a tampered payload": `${valid.split(".")[0]}.${b64({ ...claims, org: "000000000000000000000000" })}.${signature}`,
-    expired: await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }).setProtectedHeader({ alg: "RS256", kid: KID }).sign(signingKey),
-    "a wrong issuer": await new SignJWT({ ...claims, iss: "https://evil.example" }).setProtectedHeader({ alg: "RS256", kid: KID }).sign(signingKey),
-    "a wrong audience": await new SignJWT({ ...claims, aud: "someone-else" }).setProtectedHeader({ alg: "RS256", kid: KID }).sign(signingKey),
+    expired: await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .sign(signingKey),
+    "a wrong issuer": await new SignJWT({ ...claims, iss: "https://evil.example" })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .sign(signingKey),
+    "a wrong audience": await new SignJWT({ ...claims, aud: "someone-else" })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .sign(signingKey),
     "no kid": await new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).sign(signingKey),
   };
 }
@@ -70,8 +86,15 @@ describe("tokens", () => {
   it("the gateway's authorizer refuses every forged token, and lets the genuine one through", async () => {
     const { token, name } = await signUp();
     for (const [label, forged] of Object.entries(await forgedTokens(token))) {
-      const answer = await call("PUT", "/org/update", { token: forged, json: { organization_name: name, new_organization_name: "Taken Over" } });
-      expect({ label, status: answer.status, body: answer.json }).toEqual({ label, status: 401, body: { message: "Unauthorized" } });
+      const answer = await call("PUT", "/org/update", {
+        token: forged,
+        json: { organization_name: name, new_organization_name: "Taken Over" },
+      });
+      expect({ label, status: answer.status, body: answer.json }).toEqual({
+        label,
+        status: 401,
+        body: { message: "Unauthorized" },
+      });
     }
     expect((await call("GET", `/org/get${byName(name)}`, { token })).json.admin_email).toBeDefined();
   });
@@ -111,15 +134,28 @@ describe("tokens", () => {
 
   it("a password change revokes earlier tokens; the answer carries a working one", async () => {
     const { token, name } = await signUp();
-    const changed = await call("PUT", "/org/update", { token, json: { organization_name: name, password: "a-new-password-1" } });
+    const changed = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: name, password: "a-new-password-1" },
+    });
     expect(changed.status).toBe(200);
-    const revoked = await call("PUT", "/org/update", { token, json: { organization_name: name, new_organization_name: `${name} B` } });
+    const revoked = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: name, new_organization_name: `${name} B` },
+    });
     expect(revoked.status).toBe(401);
     expect(revoked.contentType).toBe("application/problem+json");
     expect(revoked.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect((await call("GET", `/org/get${byName(name)}`, { token })).json).not.toHaveProperty("admin_email");
     const fresh = changed.json.access_token as string;
-    expect((await call("PUT", "/org/update", { token: fresh, json: { organization_name: name, new_organization_name: `${name} B` } })).status).toBe(200);
+    expect(
+      (
+        await call("PUT", "/org/update", {
+          token: fresh,
+          json: { organization_name: name, new_organization_name: `${name} B` },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("a delete revokes the organization's tokens", async () => {
@@ -135,9 +171,15 @@ describe("hostile input", () => {
     const answer = await call("POST", "/org/create", { body: huge, headers: { "content-type": "application/json" } });
     expect(answer.status).toBe(413);
     expect(answer.contentType).toBe("application/problem+json");
-    const notJsonButHuge = await call("POST", "/org/create", { body: `{${"x".repeat(70_000)}`, headers: { "content-type": "application/json" } });
+    const notJsonButHuge = await call("POST", "/org/create", {
+      body: `{${"x".repeat(70_000)}`,
+      headers: { "content-type": "application/json" },
+    });
     expect(notJsonButHuge.status).toBe(413);
-    const justUnder = await call("POST", "/org/create", { body: JSON.stringify({ pad: "x".repeat(60_000) }), headers: { "content-type": "application/json" } });
+    const justUnder = await call("POST", "/org/create", {
+      body: JSON.stringify({ pad: "x".repeat(60_000) }),
+      headers: { "content-type": "application/json" },
+    });
     expect(justUnder.status).toBe(422);
   });
 
@@ -153,14 +195,17 @@ describe("hostile input", () => {
   });
 
   it("422 for an operator object in a login", async () => {
-    expect((await call("POST", "/admin/login", { json: { email: { $ne: null }, password: { $ne: null } } })).status).toBe(422);
+    expect(
+      (await call("POST", "/admin/login", { json: { email: { $ne: null }, password: { $ne: null } } })).status,
+    ).toBe(422);
   });
 });
 
 describe("brute force", () => {
   it("429 with Retry-After after too many failures, even for the right password", async () => {
     const { email, password } = await signUp();
-    for (let i = 0; i < 3; i++) expect((await call("POST", "/admin/login", { json: { email, password: "wrong-password" } })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await call("POST", "/admin/login", { json: { email, password: "wrong-password" } })).status).toBe(401);
     const throttled = await call("POST", "/admin/login", { json: { email, password } });
     expect(throttled.status).toBe(429);
     expect(throttled.contentType).toBe("application/problem+json");
@@ -186,7 +231,9 @@ describe("brute force", () => {
       unknownEmail.push(await time({ email: `ghost${i}@example.com`, password: "wrong-password" }));
     }
     const ratio = median(unknownEmail) / median(wrongPassword);
-    console.log(`login timing: unknown email ${median(unknownEmail).toFixed(1)} ms, wrong password ${median(wrongPassword).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `login timing: unknown email ${median(unknownEmail).toFixed(1)} ms, wrong password ${median(wrongPassword).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
+    );
     // Without the dummy comparison an unknown email answers in a small fraction of the time.
     expect(ratio).toBeGreaterThan(0.75);
     expect(ratio).toBeLessThan(1.33);
@@ -209,10 +256,16 @@ describe("headers", () => {
     const other = await call("GET", "/health", { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
 
-    const preflight = await fetch(`${server.url()}/org/update`, { method: "OPTIONS", headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "PUT" } });
+    const preflight = await fetch(`${server.url()}/org/update`, {
+      method: "OPTIONS",
+      headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "PUT" },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
-    const refused = await fetch(`${server.url()}/org/update`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    const refused = await fetch(`${server.url()}/org/update`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example" },
+    });
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
@@ -220,11 +273,21 @@ describe("headers", () => {
 describe("GET /org/audit", () => {
   it("the caller's own entries, newest first, paginated; 401 without a token; 422 for a bad cursor", async () => {
     const { token, name } = await signUp();
-    await call("PUT", "/org/update", { token, json: { organization_name: name, new_organization_name: `${name} Audited` } });
+    await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: name, new_organization_name: `${name} Audited` },
+    });
     const first = await call("GET", "/org/audit?limit=2", { token });
     expect(first.status).toBe(200);
-    expect(first.json.entries.map((entry: { action: string }) => entry.action)).toEqual(["organization.update", "admin.login"]);
-    expect(first.json.entries[0]).toMatchObject({ source_ip: "127.0.0.1", request_id: expect.any(String), at: expect.any(String) });
+    expect(first.json.entries.map((entry: { action: string }) => entry.action)).toEqual([
+      "organization.update",
+      "admin.login",
+    ]);
+    expect(first.json.entries[0]).toMatchObject({
+      source_ip: "127.0.0.1",
+      request_id: expect.any(String),
+      at: expect.any(String),
+    });
     const rest = await call("GET", `/org/audit?limit=2&before=${first.json.next_cursor}`, { token });
     expect(rest.json.entries.map((entry: { action: string }) => entry.action)).toEqual(["organization.create"]);
     expect(rest.json).not.toHaveProperty("next_cursor");

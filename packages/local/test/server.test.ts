@@ -27,22 +27,35 @@ describe("the whole life of an organization over HTTP", () => {
       json: { organization_name: "Wayne Enterprises", email: "bruce@wayne.example", password: "i-am-the-night" },
     });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ organization_name: "Wayne Enterprises", collection_name: "org_wayne_enterprises", admin_email: "bruce@wayne.example" });
+    expect(created.json).toMatchObject({
+      organization_name: "Wayne Enterprises",
+      collection_name: "org_wayne_enterprises",
+      admin_email: "bruce@wayne.example",
+    });
 
     const found = await call("GET", `/org/get${query("wayne enterprises")}`);
     expect(found.status).toBe(200);
     expect(found.json.organization_id).toBe(created.json.organization_id);
 
-    const session = await call("POST", "/admin/login", { json: { email: "Bruce@Wayne.example", password: "i-am-the-night" } });
+    const session = await call("POST", "/admin/login", {
+      json: { email: "Bruce@Wayne.example", password: "i-am-the-night" },
+    });
     expect(session.status).toBe(200);
     const token = session.json.access_token as string;
 
     const asAdmin = await call("GET", `/org/get${query("Wayne Enterprises")}`, { token });
     expect(asAdmin.json.admin_email).toBe("bruce@wayne.example");
 
-    const renamed = await call("PUT", "/org/update", { token, json: { organization_name: "Wayne Enterprises", new_organization_name: "Wayne Foundation" } });
+    const renamed = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: "Wayne Enterprises", new_organization_name: "Wayne Foundation" },
+    });
     expect(renamed.status).toBe(200);
-    expect(renamed.json).toMatchObject({ organization_name: "Wayne Foundation", collection_name: "org_wayne_foundation", admin_email: "bruce@wayne.example" });
+    expect(renamed.json).toMatchObject({
+      organization_name: "Wayne Foundation",
+      collection_name: "org_wayne_foundation",
+      admin_email: "bruce@wayne.example",
+    });
 
     expect((await call("GET", `/org/get${query("Wayne Enterprises")}`)).status).toBe(404);
     expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(200);
@@ -51,7 +64,9 @@ describe("the whole life of an organization over HTTP", () => {
     expect(deleted.status).toBe(200);
     expect(deleted.json).toEqual({ deleted: true, organization_name: "Wayne Foundation" });
 
-    const afterDelete = await call("POST", "/admin/login", { json: { email: "bruce@wayne.example", password: "i-am-the-night" } });
+    const afterDelete = await call("POST", "/admin/login", {
+      json: { email: "bruce@wayne.example", password: "i-am-the-night" },
+    });
     expect(afterDelete.status).toBe(401);
     expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(404);
   });
@@ -61,33 +76,61 @@ describe("error answers over HTTP", () => {
   let token: string;
   let otherToken: string;
   beforeAll(async () => {
-    for (const [name, email] of [["Stark Industries", "tony@stark.example"], ["Oscorp", "norman@oscorp.example"]] as const) {
-      expect((await call("POST", "/org/create", { json: { organization_name: name, email, password: "password-123" } })).status).toBe(201);
+    for (const [name, email] of [
+      ["Stark Industries", "tony@stark.example"],
+      ["Oscorp", "norman@oscorp.example"],
+    ] as const) {
+      expect(
+        (await call("POST", "/org/create", { json: { organization_name: name, email, password: "password-123" } }))
+          .status,
+      ).toBe(201);
     }
-    token = (await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "password-123" } })).json.access_token;
-    otherToken = (await call("POST", "/admin/login", { json: { email: "norman@oscorp.example", password: "password-123" } })).json.access_token;
+    token = (await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "password-123" } }))
+      .json.access_token;
+    otherToken = (
+      await call("POST", "/admin/login", { json: { email: "norman@oscorp.example", password: "password-123" } })
+    ).json.access_token;
   });
 
   const expectProblem = (result: Awaited<ReturnType<typeof call>>, status: number) => {
     expect(result.status).toBe(status);
     expect(result.contentType).toBe("application/problem+json");
-    expect(result.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+    expect(result.json).toMatchObject({
+      status,
+      title: expect.any(String),
+      detail: expect.any(String),
+      type: expect.any(String),
+    });
   };
 
   it("400 malformed JSON", async () => {
-    expectProblem(await call("POST", "/org/create", { body: "{not json", headers: { "content-type": "application/json" } }), 400);
+    expectProblem(
+      await call("POST", "/org/create", { body: "{not json", headers: { "content-type": "application/json" } }),
+      400,
+    );
   });
   it("415 a body that is not JSON", async () => {
-    expectProblem(await call("POST", "/org/create", { body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415);
+    expectProblem(
+      await call("POST", "/org/create", {
+        body: "name=x",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+      415,
+    );
   });
   it("422 schema violations and unknown fields, with paths", async () => {
-    const result = await call("POST", "/org/create", { json: { organization_name: "Ok Name", email: "ok@example.com", password: "password-123", admin: true } });
+    const result = await call("POST", "/org/create", {
+      json: { organization_name: "Ok Name", email: "ok@example.com", password: "password-123", admin: true },
+    });
     expectProblem(result, 422);
     expect(result.json.errors).toEqual([{ path: "admin", message: "is not a known field" }]);
   });
   it("401 from the authorizer without a token, with a bad one, and for a forged signature", async () => {
     for (const bad of [undefined, "garbage", `${token.slice(0, -4)}AAAA`]) {
-      const result = await call("PUT", "/org/update", { token: bad, json: { organization_name: "Stark Industries", email: "x@y.example" } });
+      const result = await call("PUT", "/org/update", {
+        token: bad,
+        json: { organization_name: "Stark Industries", email: "x@y.example" },
+      });
       expect(result.status).toBe(401);
       // API Gateway's own refusal, before any function runs.
       expect(result.json).toEqual({ message: "Unauthorized" });
@@ -95,16 +138,33 @@ describe("error answers over HTTP", () => {
   });
   it("401 from the authorizer for a wrong issuer, audience, kid or an expired token", async () => {
     const payload = { org: "x" };
-    const base = () => new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: KID }).setSubject("a").setIssuedAt();
+    const base = () =>
+      new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: KID }).setSubject("a").setIssuedAt();
     const issuer = server.url();
     const tokens = [
-      await base().setIssuer("https://elsewhere.example").setAudience("org-service").setExpirationTime("5m").sign(signingKey),
+      await base()
+        .setIssuer("https://elsewhere.example")
+        .setAudience("org-service")
+        .setExpirationTime("5m")
+        .sign(signingKey),
       await base().setIssuer(issuer).setAudience("another-app").setExpirationTime("5m").sign(signingKey),
-      await base().setIssuer(issuer).setAudience("org-service").setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(signingKey),
-      await new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: "unknown" }).setIssuer(issuer).setAudience("org-service").setExpirationTime("5m").sign(signingKey),
+      await base()
+        .setIssuer(issuer)
+        .setAudience("org-service")
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+        .sign(signingKey),
+      await new SignJWT(payload)
+        .setProtectedHeader({ alg: "RS256", kid: "unknown" })
+        .setIssuer(issuer)
+        .setAudience("org-service")
+        .setExpirationTime("5m")
+        .sign(signingKey),
     ];
     for (const forged of tokens) {
-      const refused = await call("DELETE", "/org/delete", { token: forged, json: { organization_name: "Stark Industries" } });
+      const refused = await call("DELETE", "/org/delete", {
+        token: forged,
+        json: { organization_name: "Stark Industries" },
+      });
       expect(refused.status).toBe(401);
       expect(refused.json).toEqual({ message: "Unauthorized" });
     }
@@ -116,10 +176,19 @@ describe("error answers over HTTP", () => {
     expect(passed.contentType).toBe("application/problem+json");
   });
   it("401 for a wrong password, from the function as a problem", async () => {
-    expectProblem(await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "wrong-password" } }), 401);
+    expectProblem(
+      await call("POST", "/admin/login", { json: { email: "tony@stark.example", password: "wrong-password" } }),
+      401,
+    );
   });
   it("403 for another organization", async () => {
-    expectProblem(await call("PUT", "/org/update", { token: otherToken, json: { organization_name: "Stark Industries", new_organization_name: "Osborn" } }), 403);
+    expectProblem(
+      await call("PUT", "/org/update", {
+        token: otherToken,
+        json: { organization_name: "Stark Industries", new_organization_name: "Osborn" },
+      }),
+      403,
+    );
   });
   it("404 for an unknown organization, and for an unknown route", async () => {
     expectProblem(await call("GET", `/org/get${query("Nonexistent")}`), 404);
@@ -128,9 +197,23 @@ describe("error answers over HTTP", () => {
     expect(noRoute.json).toEqual({ message: "Not Found" });
   });
   it("409 for a taken name and a taken email", async () => {
-    expectProblem(await call("PUT", "/org/update", { token, json: { organization_name: "Stark Industries", new_organization_name: "OSCORP" } }), 409);
-    expectProblem(await call("PUT", "/org/update", { token, json: { organization_name: "Stark Industries", email: "NORMAN@oscorp.example" } }), 409);
-    expect((await call("GET", `/org/get${query("Stark Industries")}`, { token })).json).toMatchObject({ admin_email: "tony@stark.example" });
+    expectProblem(
+      await call("PUT", "/org/update", {
+        token,
+        json: { organization_name: "Stark Industries", new_organization_name: "OSCORP" },
+      }),
+      409,
+    );
+    expectProblem(
+      await call("PUT", "/org/update", {
+        token,
+        json: { organization_name: "Stark Industries", email: "NORMAN@oscorp.example" },
+      }),
+      409,
+    );
+    expect((await call("GET", `/org/get${query("Stark Industries")}`, { token })).json).toMatchObject({
+      admin_email: "tony@stark.example",
+    });
   });
   it("health, discovery and keys answer", async () => {
     expect((await call("GET", "/health")).json).toEqual({ status: "ok" });

@@ -44,7 +44,9 @@ it("starts its own database, serves, and stops it all on Ctrl-C", async () => {
   expect(output).toMatch(/database: ferretdb/);
 
   expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
-  const database = childrenOf(server.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("ferretdb"));
+  const database = childrenOf(server.pid!).filter((pid) =>
+    readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("ferretdb"),
+  );
   expect(database).toHaveLength(1);
   const dataDir = /--sqlite-url=file:([^\0]+)\/data\//.exec(readFileSync(`/proc/${database[0]}/cmdline`, "utf8"))?.[1];
   expect(dataDir && existsSync(dataDir)).toBe(true);

@@ -20,13 +20,17 @@ export async function authenticate(
 ): Promise<AuthenticatedActor> {
   const claims = token === undefined ? undefined : await verifyAccessToken(token);
   if (!claims) throw new UnauthenticatedError();
-  if (authorizerClaims && (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org)) throw new UnauthenticatedError();
+  if (authorizerClaims && (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org))
+    throw new UnauthenticatedError();
 
   const adminId = toObjectId(claims.sub);
   const organizationId = toObjectId(claims.org);
   if (!adminId || !organizationId) throw new UnauthenticatedError();
   const db = await database();
-  const admin = await db.admins.findOne({ _id: adminId }, { projection: { organization_id: 1, credentials_version: 1, email: 1 } });
+  const admin = await db.admins.findOne(
+    { _id: adminId },
+    { projection: { organization_id: 1, credentials_version: 1, email: 1 } },
+  );
   if (!admin || !admin.organization_id.equals(organizationId) || admin.credentials_version !== claims.cv) {
     throw new UnauthenticatedError();
   }

@@ -8,10 +8,18 @@ import { TooManyAttemptsError } from "../errors";
  * sliding window; at the limit every login for that email or from that address is refused with
  * 429 — the right password included — until enough failures have aged out of the window.
  */
-const keysFor = (email: string, sourceIp: string | undefined) => [`email:${email}`, ...(sourceIp ? [`ip:${sourceIp}`] : [])];
+const keysFor = (email: string, sourceIp: string | undefined) => [
+  `email:${email}`,
+  ...(sourceIp ? [`ip:${sourceIp}`] : []),
+];
 
 /** Throws when the email or the address is over its limit; otherwise returns how many failures the email has in the window. */
-export async function assertLoginAllowed(db: Database, email: string, sourceIp: string | undefined, now = new Date()): Promise<number> {
+export async function assertLoginAllowed(
+  db: Database,
+  email: string,
+  sourceIp: string | undefined,
+  now = new Date(),
+): Promise<number> {
   const { windowSeconds, maxPerEmail, maxPerIp } = config().loginThrottle;
   const since = new Date(now.getTime() - windowSeconds * 1000);
   const counted = await Promise.all(
@@ -23,7 +31,10 @@ export async function assertLoginAllowed(db: Database, email: string, sourceIp: 
         .sort({ at: -1 })
         .limit(limit)
         .toArray();
-      const wait = recent.length < limit ? 0 : Math.ceil((recent[limit - 1]!.at.getTime() + windowSeconds * 1000 - now.getTime()) / 1000);
+      const wait =
+        recent.length < limit
+          ? 0
+          : Math.ceil((recent[limit - 1]!.at.getTime() + windowSeconds * 1000 - now.getTime()) / 1000);
       return { failures: recent.length, wait };
     }),
   );
@@ -32,9 +43,16 @@ export async function assertLoginAllowed(db: Database, email: string, sourceIp: 
   return counted[0]!.failures;
 }
 
-export async function recordLoginFailure(db: Database, email: string, sourceIp: string | undefined, now = new Date()): Promise<void> {
+export async function recordLoginFailure(
+  db: Database,
+  email: string,
+  sourceIp: string | undefined,
+  now = new Date(),
+): Promise<void> {
   const expires = new Date(now.getTime() + config().loginThrottle.windowSeconds * 1000);
-  await db.loginFailures.insertMany(keysFor(email, sourceIp).map((key) => ({ _id: new ObjectId(), key, at: now, expires_at: expires })));
+  await db.loginFailures.insertMany(
+    keysFor(email, sourceIp).map((key) => ({ _id: new ObjectId(), key, at: now, expires_at: expires })),
+  );
 }
 
 /** A successful login forgives the email's failures (not the address's: one address may try many emails). */

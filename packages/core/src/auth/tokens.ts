@@ -44,7 +44,8 @@ export async function verifyAccessToken(token: string): Promise<AccessTokenClaim
   const { publicJwks } = await signingKeys();
   try {
     const { alg, kid } = decodeProtectedHeader(token);
-    if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid)) return undefined;
+    if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid))
+      return undefined;
     const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [...publicJwks] }), {
       algorithms: [SIGNING_ALGORITHM],
       issuer,
@@ -52,7 +53,9 @@ export async function verifyAccessToken(token: string): Promise<AccessTokenClaim
       requiredClaims: ["sub", "org", "cv", "exp", "iat"],
     });
     const { sub, org, cv } = payload;
-    return typeof sub === "string" && typeof org === "string" && Number.isInteger(cv) ? { sub, org, cv: cv as number } : undefined;
+    return typeof sub === "string" && typeof org === "string" && Number.isInteger(cv)
+      ? { sub, org, cv: cv as number }
+      : undefined;
   } catch {
     return undefined;
   }

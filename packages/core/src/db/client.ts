@@ -2,7 +2,13 @@ import { MongoClient, type Collection, type Db } from "mongodb";
 import { config } from "../config";
 import { ConfigurationError } from "../errors";
 import { once } from "../once";
-import type { AdminDocument, AuditDocument, LockDocument, LoginFailureDocument, OrganizationDocument } from "./documents";
+import type {
+  AdminDocument,
+  AuditDocument,
+  LockDocument,
+  LoginFailureDocument,
+  OrganizationDocument,
+} from "./documents";
 import { isNotImplementedError } from "./mongo-errors";
 
 /**

@@ -81,7 +81,12 @@ export interface LoginFailureDocument {
   expires_at: Date;
 }
 
-export type AuditAction = "organization.create" | "admin.login" | "admin.login_failed" | "organization.update" | "organization.delete";
+export type AuditAction =
+  | "organization.create"
+  | "admin.login"
+  | "admin.login_failed"
+  | "organization.update"
+  | "organization.delete";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {

@@ -25,7 +25,12 @@ export const isNamespaceNotFoundError = (error: unknown): boolean => hasCode(err
  * driver's error names rather than `instanceof`, so that the HTTP layer can classify errors
  * without importing the driver (functions that never touch the database stay small).
  */
-const UNAVAILABLE = new Set(["MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoTopologyClosedError"]);
+const UNAVAILABLE = new Set([
+  "MongoServerSelectionError",
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoTopologyClosedError",
+]);
 
 export function isDatabaseUnavailableError(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE.has(error.name);

@@ -36,9 +36,13 @@ export async function changeOwnOrganization<T>(
 /** The record as it is now; a concurrent rename or delete since the lookup makes this request stale. */
 async function reload(db: Database, found: OrganizationDocument): Promise<OrganizationDocument> {
   const current = await db.organizations.findOne({ _id: found._id }, { projection: organizationProjection });
-  if (!current || current.pending?.op === "delete") throw new NotFoundError(`No organization is named "${found.name}".`);
+  if (!current || current.pending?.op === "delete")
+    throw new NotFoundError(`No organization is named "${found.name}".`);
   if (current.slug !== found.slug && !current.pending) {
-    throw new ConflictError("The organization was renamed by another request meanwhile; look it up again.", "organization_name");
+    throw new ConflictError(
+      "The organization was renamed by another request meanwhile; look it up again.",
+      "organization_name",
+    );
   }
   return current;
 }

@@ -20,7 +20,10 @@ export async function getTenantCollection(actor: Actor): Promise<TenantCollectio
   const organizationId = toObjectId(actor.organizationId);
   if (!organizationId) throw new NotFoundError("The token's organization does not exist.");
   const db = await database();
-  const organization = await db.organizations.findOne({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection });
+  const organization = await db.organizations.findOne(
+    { _id: organizationId, ...VISIBLE },
+    { projection: organizationProjection },
+  );
   if (!organization) throw new NotFoundError("The token's organization does not exist.");
   if (organization.admin_id.toHexString() !== actor.adminId) {
     throw new ForbiddenError("The token does not belong to this organization's administrator.");

@@ -30,7 +30,10 @@ export type CreateOrganizationInput = z.input<typeof createOrganizationInputSche
  * A failing step undoes the ones before it; a crash leaves the marker, and the reconciler undoes
  * the rest. The password is hashed before anything is written, so the slow part holds nothing.
  */
-export async function createOrganization(input: CreateOrganizationInput, context: RequestContext = {}): Promise<OrganizationWithAdmin> {
+export async function createOrganization(
+  input: CreateOrganizationInput,
+  context: RequestContext = {},
+): Promise<OrganizationWithAdmin> {
   const { organizationName, email, password } = parseInput(createOrganizationInputSchema, input);
   const passwordHash = await hashPassword(password);
   const db = await database();
@@ -83,7 +86,13 @@ export async function createOrganization(input: CreateOrganizationInput, context
 
   await recordAudit(
     db,
-    { action: "organization.create", organizationId: organization._id, adminId: organization.admin_id, email, details: { organization_name: organizationName } },
+    {
+      action: "organization.create",
+      organizationId: organization._id,
+      adminId: organization.admin_id,
+      email,
+      details: { organization_name: organizationName },
+    },
     context,
   );
   const { pending: _, ...created } = organization;

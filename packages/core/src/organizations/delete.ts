@@ -13,7 +13,11 @@ import { finishDelete } from "./steps";
  * last, the record. Once started a delete is only ever finished, never undone: a crash leaves the
  * marker and the reconciler completes it. Afterwards the name and the email are free again.
  */
-export async function deleteOrganization(actor: Actor, name: string, context: RequestContext = {}): Promise<{ name: string }> {
+export async function deleteOrganization(
+  actor: Actor,
+  name: string,
+  context: RequestContext = {},
+): Promise<{ name: string }> {
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
   return changeOwnOrganization(db, actor, organizationName, async (organization) => {
@@ -23,7 +27,12 @@ export async function deleteOrganization(actor: Actor, name: string, context: Re
     await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));
     await recordAudit(
       db,
-      { action: "organization.delete", organizationId: organization._id, adminId: organization.admin_id, details: { organization_name: organization.name } },
+      {
+        action: "organization.delete",
+        organizationId: organization._id,
+        adminId: organization.admin_id,
+        details: { organization_name: organization.name },
+      },
       context,
     );
     return { name: organization.name };

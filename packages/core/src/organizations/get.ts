@@ -1,6 +1,13 @@
 import { database } from "../db/client";
 import { organizationNameSchema, parseInput } from "../validation";
-import { adminEmailOf, findOrganizationDocument, toOrganization, type Actor, type Organization, type OrganizationWithAdmin } from "./model";
+import {
+  adminEmailOf,
+  findOrganizationDocument,
+  toOrganization,
+  type Actor,
+  type Organization,
+  type OrganizationWithAdmin,
+} from "./model";
 
 /**
  * Public lookup by name. The admin's email is private: it is added only when the caller is that

@@ -37,7 +37,10 @@ async function acquire(db: Database, organizationId: ObjectId, graceSeconds: num
     // Stale: remove exactly that lock (not one a competitor took meanwhile), then try once more.
     if (held) await db.locks.deleteOne({ _id: organizationId, acquired_at: held.acquired_at });
   }
-  throw new ConflictError("Another change to this organization is in progress; try again in a moment.", "organization_name");
+  throw new ConflictError(
+    "Another change to this organization is in progress; try again in a moment.",
+    "organization_name",
+  );
 }
 
 /** At least the grace period old, as the reconciler counts it (a zero grace takes over any lock). */

@@ -56,7 +56,10 @@ export function toOrganization(document: OrganizationDocument): Organization {
 
 /** Look an organization up by name; any spelling with the same slug finds it. */
 export async function findOrganizationDocument(db: Database, name: string): Promise<OrganizationDocument> {
-  const document = await db.organizations.findOne({ slug: slugify(name), ...VISIBLE }, { projection: organizationProjection });
+  const document = await db.organizations.findOne(
+    { slug: slugify(name), ...VISIBLE },
+    { projection: organizationProjection },
+  );
   if (!document) throw new NotFoundError(`No organization is named "${name}".`);
   return document;
 }

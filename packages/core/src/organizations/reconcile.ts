@@ -5,7 +5,14 @@ import { database, type Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
 import { withOrganizationLock } from "./lock";
-import { applyCredentials, clearPending, finishDelete, moveTenantCollection, rollBackCreate, rollBackUpdate } from "./steps";
+import {
+  applyCredentials,
+  clearPending,
+  finishDelete,
+  moveTenantCollection,
+  rollBackCreate,
+  rollBackUpdate,
+} from "./steps";
 
 /**
  * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
@@ -37,11 +44,19 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
   // At least the grace period old (inclusive): with no grace, everything started up to now, even
   // within this very millisecond, which is what `--grace 0` and the tests mean.
   const cutoff = new Date(Date.now() - 1000 * graceSeconds);
-  const counts: Record<Outcome, number> = { "create-undone": 0, "update-finished": 0, "update-undone": 0, "delete-finished": 0 };
+  const counts: Record<Outcome, number> = {
+    "create-undone": 0,
+    "update-finished": 0,
+    "update-undone": 0,
+    "delete-finished": 0,
+  };
 
   // Updates first: a rename in flight may still hold a collection name that a create or delete would otherwise touch.
   for (const op of ["update", "delete", "create"] as const) {
-    const stale = db.organizations.find({ "pending.op": op, "pending.started_at": { $lte: cutoff } }, { projection: { _id: 1 } });
+    const stale = db.organizations.find(
+      { "pending.op": op, "pending.started_at": { $lte: cutoff } },
+      { projection: { _id: 1 } },
+    );
     for await (const { _id } of stale) {
       const outcome = await repairUnderLock(db, _id, graceSeconds).catch((error: unknown) => {
         if (error instanceof ConflictError) return undefined; // a live request holds it: next run
@@ -64,7 +79,11 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
 }
 
 /** Take the organization's lock (a dead request's lock is stale and taken over), re-read, repair. */
-async function repairUnderLock(db: Database, organizationId: ObjectId, graceSeconds: number): Promise<Outcome | undefined> {
+async function repairUnderLock(
+  db: Database,
+  organizationId: ObjectId,
+  graceSeconds: number,
+): Promise<Outcome | undefined> {
   return withOrganizationLock(
     db,
     organizationId,
@@ -108,7 +127,8 @@ async function deleteOrphanAdmins(db: Database, cutoff: Date): Promise<number> {
   const candidates = db.admins.find({ created_at: { $lte: cutoff } }, { projection: { organization_id: 1 } });
   for await (const admin of candidates) {
     const owner = await db.organizations.countDocuments({ _id: admin.organization_id }, { limit: 1 });
-    if (owner === 0) deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
+    if (owner === 0)
+      deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
   }
   return deleted;
 }

@@ -65,7 +65,11 @@ export async function createTenantCollection(db: Database, organization: Organiz
 }
 
 /** Marker off: the operation is complete. Matches the marker's start so a later operation's marker is never touched. */
-export async function clearPending(db: Database, organization: OrganizationDocument, set: Partial<OrganizationDocument> = {}): Promise<void> {
+export async function clearPending(
+  db: Database,
+  organization: OrganizationDocument,
+  set: Partial<OrganizationDocument> = {},
+): Promise<void> {
   await db.organizations.updateOne(
     { _id: organization._id, "pending.started_at": organization.pending?.started_at },
     { $unset: { pending: "" }, ...(Object.keys(set).length > 0 && { $set: set }) },
@@ -90,17 +94,29 @@ export async function rollBackCreate(
 
 // --- update ----------------------------------------------------------------------------------
 
-export async function applyCredentials(db: Database, organization: OrganizationDocument, pending: PendingUpdate, now: Date): Promise<void> {
+export async function applyCredentials(
+  db: Database,
+  organization: OrganizationDocument,
+  pending: PendingUpdate,
+  now: Date,
+): Promise<void> {
   if (!pending.credentials) return;
   try {
-    await db.admins.updateOne({ _id: organization.admin_id }, { $set: { ...pending.credentials.target, updated_at: now } });
+    await db.admins.updateOne(
+      { _id: organization.admin_id },
+      { $set: { ...pending.credentials.target, updated_at: now } },
+    );
   } catch (error) {
     if (isDuplicateKeyError(error)) throw emailTaken();
     throw error;
   }
 }
 
-export async function moveTenantCollection(db: Database, organization: OrganizationDocument, pending: PendingUpdate): Promise<void> {
+export async function moveTenantCollection(
+  db: Database,
+  organization: OrganizationDocument,
+  pending: PendingUpdate,
+): Promise<void> {
   try {
     await moveCollection(db, pending.previous.collection_name, organization.collection_name);
   } catch (error) {
@@ -110,7 +126,11 @@ export async function moveTenantCollection(db: Database, organization: Organizat
 }
 
 /** Put everything back as it was before the update: admin, collection, record. */
-export async function rollBackUpdate(db: Database, organization: OrganizationDocument, pending: PendingUpdate): Promise<void> {
+export async function rollBackUpdate(
+  db: Database,
+  organization: OrganizationDocument,
+  pending: PendingUpdate,
+): Promise<void> {
   if (pending.credentials) {
     await db.admins.updateOne({ _id: organization.admin_id }, { $set: pending.credentials.previous });
   }
@@ -122,7 +142,11 @@ export async function rollBackUpdate(db: Database, organization: OrganizationDoc
 // --- delete ----------------------------------------------------------------------------------
 
 /** Finish a delete: collection, admin, then the record, which names what is left until the end. */
-export async function finishDelete(db: Database, organization: OrganizationDocument, afterStep?: (step: number) => Promise<void>): Promise<void> {
+export async function finishDelete(
+  db: Database,
+  organization: OrganizationDocument,
+  afterStep?: (step: number) => Promise<void>,
+): Promise<void> {
   await dropCollectionOf(db, organization);
   await afterStep?.(2);
   await db.admins.deleteOne({ _id: organization.admin_id });

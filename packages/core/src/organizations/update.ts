@@ -46,7 +46,11 @@ export interface UpdateResult {
   readonly token?: IssuedToken;
 }
 
-export async function updateOrganization(actor: Actor, input: UpdateOrganizationInput, context: RequestContext = {}): Promise<UpdateResult> {
+export async function updateOrganization(
+  actor: Actor,
+  input: UpdateOrganizationInput,
+  context: RequestContext = {},
+): Promise<UpdateResult> {
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
@@ -61,7 +65,12 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
     const pending: PendingUpdate = {
       op: "update",
       started_at: now,
-      previous: { name: current.name, slug: current.slug, collection_name: current.collection_name, updated_at: current.updated_at },
+      previous: {
+        name: current.name,
+        slug: current.slug,
+        collection_name: current.collection_name,
+        updated_at: current.updated_at,
+      },
       ...(changesCredentials && {
         credentials: {
           target: {
@@ -79,7 +88,13 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
         },
       }),
     };
-    const updated: OrganizationDocument = { ...current, name: newName, slug, collection_name: collectionNameFor(slug), pending };
+    const updated: OrganizationDocument = {
+      ...current,
+      name: newName,
+      slug,
+      collection_name: collectionNameFor(slug),
+      pending,
+    };
 
     try {
       const { name, collection_name } = updated;
@@ -120,7 +135,11 @@ export async function updateOrganization(actor: Actor, input: UpdateOrganization
     const organization = { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
     if (!pending.credentials) return { organization };
     // The caller's token was just revoked with the old credentials: hand over one for the new ones.
-    const token = await issueAccessToken({ sub: admin._id.toHexString(), org: current._id.toHexString(), cv: pending.credentials.target.credentials_version });
+    const token = await issueAccessToken({
+      sub: admin._id.toHexString(),
+      org: current._id.toHexString(),
+      cv: pending.credentials.target.credentials_version,
+    });
     return { organization, token };
   });
 }

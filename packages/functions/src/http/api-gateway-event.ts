@@ -58,7 +58,8 @@ export function buildHttpApiEvent(request: HttpRequestDescription): HttpEvent {
     ...(cookies.length > 0 && { cookies }),
     headers,
     ...(query.size > 0 && { queryStringParameters }),
-    ...(request.pathParameters && Object.keys(request.pathParameters).length > 0 && { pathParameters: { ...request.pathParameters } }),
+    ...(request.pathParameters &&
+      Object.keys(request.pathParameters).length > 0 && { pathParameters: { ...request.pathParameters } }),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",

@@ -15,7 +15,12 @@ export function bodyLimit(): MiddlewareObj<HttpEvent, HttpResult> {
       if (typeof body !== "string" || body.length === 0) return;
       const bytes = event.isBase64Encoded ? Buffer.byteLength(body, "base64") : Buffer.byteLength(body, "utf8");
       if (bytes > MAX_BODY_BYTES) {
-        throw new HttpProblem(413, "payload-too-large", "Content Too Large", `The request body may be at most ${MAX_BODY_BYTES} bytes.`);
+        throw new HttpProblem(
+          413,
+          "payload-too-large",
+          "Content Too Large",
+          `The request body may be at most ${MAX_BODY_BYTES} bytes.`,
+        );
       }
     },
   };

@@ -47,7 +47,13 @@ export function httpHandler(
   const stack = middy<HttpEvent, HttpResult>()
     // First, so that its `after`/`onError` run last and log the final status.
     .use(requestLogging())
-    .use(httpSecurityHeaders(options.contentSecurityPolicy && { contentSecurityPolicy: options.contentSecurityPolicy as Record<string, string> }))
+    .use(
+      httpSecurityHeaders(
+        options.contentSecurityPolicy && {
+          contentSecurityPolicy: options.contentSecurityPolicy as Record<string, string>,
+        },
+      ),
+    )
     .use(cors())
     .use(problemMediaType())
     .use(httpErrorHandler({ logger: false }))

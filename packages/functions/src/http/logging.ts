@@ -26,7 +26,10 @@ export const logger = createLogger();
  */
 export function requestLogging(): MiddlewareObj<HttpEvent, HttpResult>[] {
   // logEvent false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event carries the body.
-  return [injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj<HttpEvent, HttpResult>, accessLog()];
+  return [
+    injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj<HttpEvent, HttpResult>,
+    accessLog(),
+  ];
 }
 
 function accessLog(): MiddlewareObj<HttpEvent, HttpResult> {

@@ -5,7 +5,9 @@
  * pages. A page states what it needs; everything not named stays at those strict defaults
  * (`default-src 'none'`, `frame-ancestors 'none'`, `base-uri 'none'`, `form-action 'none'`, …).
  */
-export function pagePolicy(directives: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+export function pagePolicy(
+  directives: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
   return {
     sandbox: undefined,
     "upgrade-insecure-requests": undefined,

@@ -45,7 +45,13 @@ export interface ProblemResponse {
   readonly unexpected: boolean;
 }
 
-const problem = (status: number, code: string, title: string, detail: string, errors?: readonly FieldIssue[]): ProblemDetails => ({
+const problem = (
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  errors?: readonly FieldIssue[],
+): ProblemDetails => ({
   type: `${TYPE_BASE}${code}`,
   title,
   status,
@@ -80,21 +86,35 @@ export function toProblemResponse(error: unknown): ProblemResponse {
         : error instanceof ConflictError
           ? [{ path: error.field, message: "is already taken" }]
           : undefined;
-    return { problem: problem(status, code, title, error.message, errors), headers: domainHeaders(error), unexpected: false };
+    return {
+      problem: problem(status, code, title, error.message, errors),
+      headers: domainHeaders(error),
+      unexpected: false,
+    };
   }
   if (error instanceof HttpProblem) {
-    return { problem: problem(error.status, error.code, error.title, error.message), headers: error.headers, unexpected: false };
+    return {
+      problem: problem(error.status, error.code, error.title, error.message),
+      headers: error.headers,
+      unexpected: false,
+    };
   }
   const fromBodyParser = bodyParserProblem(error);
   if (fromBodyParser) return { problem: fromBodyParser, headers: {}, unexpected: false };
   if (isDatabaseUnavailableError(error)) {
     return {
-      problem: problem(503, "unavailable", "Service Unavailable", "The database is not reachable right now; try again shortly."),
+      problem: problem(
+        503,
+        "unavailable",
+        "Service Unavailable",
+        "The database is not reachable right now; try again shortly.",
+      ),
       headers: { "retry-after": "5" },
       unexpected: true,
     };
   }
-  const detail = error instanceof ConfigurationError ? "The service is misconfigured." : "An unexpected error occurred.";
+  const detail =
+    error instanceof ConfigurationError ? "The service is misconfigured." : "An unexpected error occurred.";
   return { problem: problem(500, "internal", "Internal Server Error", detail), headers: {}, unexpected: true };
 }
 

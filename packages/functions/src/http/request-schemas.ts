@@ -1,4 +1,10 @@
-import { AUDIT_PAGE_MAX, emailSchema, loginInputSchema, organizationNameSchema, passwordSchema } from "@org-service/core";
+import {
+  AUDIT_PAGE_MAX,
+  emailSchema,
+  loginInputSchema,
+  organizationNameSchema,
+  passwordSchema,
+} from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
 import { meta } from "./schema-meta";
@@ -19,7 +25,11 @@ const organizationName = meta(organizationNameSchema, {
     "Trimmed, 1–64 characters. Its slug (NFKD, accents dropped, lower-cased, every run outside a-z0-9 → `_`) must be 1–48 characters; names are unique by slug.",
   example: "Acme Corp",
 });
-const email = meta(emailSchema, { description: "At most 254 characters; stored lower-cased, unique.", format: "email", example: "admin@acme.example" });
+const email = meta(emailSchema, {
+  description: "At most 254 characters; stored lower-cased, unique.",
+  format: "email",
+  example: "admin@acme.example",
+});
 const password = meta(passwordSchema, {
   description: "8–72 bytes of UTF-8 (bcrypt's limit; never truncated).",
   format: "password",

@@ -15,8 +15,14 @@ export const organizationViewSchema = meta(
   z.strictObject({
     organization_id: objectId,
     organization_name: meta(z.string(), { example: "Acme Corp" }),
-    collection_name: meta(z.string(), { description: "The organization's own tenant collection.", example: "org_acme_corp" }),
-    admin_email: meta(z.optional(z.string()), { description: "Only for the organization's own admin.", example: "admin@acme.example" }),
+    collection_name: meta(z.string(), {
+      description: "The organization's own tenant collection.",
+      example: "org_acme_corp",
+    }),
+    admin_email: meta(z.optional(z.string()), {
+      description: "Only for the organization's own admin.",
+      example: "admin@acme.example",
+    }),
     created_at: timestamp,
     updated_at: timestamp,
   }),
@@ -46,17 +52,24 @@ export const updateResultSchema = meta(
     token_type: z.optional(issuedToken.token_type),
     expires_in: z.optional(issuedToken.expires_in),
   }),
-  { id: "UpdateResult", description: "The organization; with a new token when the credentials changed, which revokes every earlier one." },
+  {
+    id: "UpdateResult",
+    description: "The organization; with a new token when the credentials changed, which revokes every earlier one.",
+  },
 );
 
-export const deleteResultSchema = meta(z.strictObject({ deleted: z.literal(true), organization_name: z.string() }), { id: "DeleteResult" });
+export const deleteResultSchema = meta(z.strictObject({ deleted: z.literal(true), organization_name: z.string() }), {
+  id: "DeleteResult",
+});
 
 export const tenantCollectionSchema = meta(
   z.strictObject({
     organization_id: objectId,
     organization_name: z.string(),
     collection_name: meta(z.string(), { example: "org_acme_corp" }),
-    document_count: meta(z.int().check(z.nonnegative()), { description: "Documents in the tenant collection right now." }),
+    document_count: meta(z.int().check(z.nonnegative()), {
+      description: "Documents in the tenant collection right now.",
+    }),
   }),
   { id: "TenantCollection" },
 );
@@ -75,7 +88,9 @@ export const auditPageSchema = meta(
         details: z.optional(z.record(z.string(), z.union([z.string(), z.boolean()]))),
       }),
     ),
-    next_cursor: meta(z.optional(objectId), { description: "Pass as `before` for the next (older) page; absent on the last page." }),
+    next_cursor: meta(z.optional(objectId), {
+      description: "Pass as `before` for the next (older) page; absent on the last page.",
+    }),
   }),
   { id: "AuditPage" },
 );
@@ -93,7 +108,10 @@ export const discoverySchema = meta(
     token_endpoint_auth_methods_supported: z.array(z.string()),
     claims_supported: z.array(z.string()),
   }),
-  { id: "OpenIdConfiguration", description: "OpenID Connect discovery: where API Gateway's JWT authorizer finds the keys." },
+  {
+    id: "OpenIdConfiguration",
+    description: "OpenID Connect discovery: where API Gateway's JWT authorizer finds the keys.",
+  },
 );
 
 export const jwksSchema = meta(
@@ -109,13 +127,19 @@ export const jwksSchema = meta(
       }),
     ),
   }),
-  { id: "JsonWebKeySet", description: "Public signing keys: the current one first, and the previous one during a rotation." },
+  {
+    id: "JsonWebKeySet",
+    description: "Public signing keys: the current one first, and the previous one during a rotation.",
+  },
 );
 
 /** RFC 9457 problem details, the body of every error this API's functions answer. */
 export const problemSchema = meta(
   z.object({
-    type: meta(z.string(), { description: "A URN naming the kind of problem.", example: "urn:org-service:problem:validation-failed" }),
+    type: meta(z.string(), {
+      description: "A URN naming the kind of problem.",
+      example: "urn:org-service:problem:validation-failed",
+    }),
     title: meta(z.string(), { example: "Unprocessable Content" }),
     status: meta(z.int().check(z.gte(400), z.lte(599)), { example: 422 }),
     detail: meta(z.string(), { example: "The request is invalid." }),

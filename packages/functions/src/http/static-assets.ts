@@ -110,7 +110,11 @@ export interface TextResponseOptions {
   readonly headers?: Record<string, string>;
 }
 
-export function textResponse(event: HttpEvent, file: { readonly contentType: string; readonly body: string }, options: TextResponseOptions): HttpResult {
+export function textResponse(
+  event: HttpEvent,
+  file: { readonly contentType: string; readonly body: string },
+  options: TextResponseOptions,
+): HttpResult {
   const { body } = file;
   return encodedResponse(
     event,
@@ -124,7 +128,11 @@ export function textResponse(event: HttpEvent, file: { readonly contentType: str
   );
 }
 
-function encodedResponse(event: HttpEvent, file: Prepared, options: Pick<TextResponseOptions, "cacheControl" | "headers">): HttpResult {
+function encodedResponse(
+  event: HttpEvent,
+  file: Prepared,
+  options: Pick<TextResponseOptions, "cacheControl" | "headers">,
+): HttpResult {
   // Weak: the gzipped and the plain representation share it.
   const etag = `W/"${file.version}"`;
   const common = {

@@ -12,10 +12,15 @@ export function staticPageHandler(options: {
   readonly assets: AssetSet;
   readonly contentSecurityPolicy: Readonly<Record<string, string | undefined>>;
 }) {
-  const html = { contentType: "text/html; charset=utf-8", body: options.assets.fillUrls(options.page, options.assetPrefix) };
+  const html = {
+    contentType: "text/html; charset=utf-8",
+    body: options.assets.fillUrls(options.page, options.assetPrefix),
+  };
   return httpHandler(
     async (event) =>
-      event.pathParameters?.asset === undefined ? textResponse(event, html, { cacheControl: REVALIDATE }) : options.assets.respond(event),
+      event.pathParameters?.asset === undefined
+        ? textResponse(event, html, { cacheControl: REVALIDATE })
+        : options.assets.respond(event),
     { body: "none", contentSecurityPolicy: options.contentSecurityPolicy },
   );
 }

@@ -1,5 +1,17 @@
-import type { LoginResult, Organization, OrganizationWithAdmin, TenantCollection, UpdateResult } from "@org-service/core";
-import type { DeleteResultView, LoginResultView, OrganizationView, TenantCollectionView, UpdateResultView } from "./response-schemas";
+import type {
+  LoginResult,
+  Organization,
+  OrganizationWithAdmin,
+  TenantCollection,
+  UpdateResult,
+} from "@org-service/core";
+import type {
+  DeleteResultView,
+  LoginResultView,
+  OrganizationView,
+  TenantCollectionView,
+  UpdateResultView,
+} from "./response-schemas";
 
 /** An organization as the API shows it. `admin_email` only when the caller may see it. */
 export function organizationView(organization: Organization | OrganizationWithAdmin): OrganizationView {

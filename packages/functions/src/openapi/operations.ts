@@ -25,7 +25,9 @@ import type { routes } from "../routes";
 import { alwaysPossible, bodyErrors, errors } from "./responses";
 
 /** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
-type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string } ? `${M} ${P}` : never;
+type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
 export type RouteKey = RouteKeyOf<(typeof routes)[number]>;
 
 export const BEARER = "bearer";
@@ -37,12 +39,18 @@ const publicRoute: Security = [];
 
 const json = <T extends z.core.$ZodType>(schema: T) => ({ "application/json": { schema } });
 const jsonBody = <T extends z.core.$ZodType>(schema: T, required = true) => ({ required, content: json(schema) });
-const text = (mediaType: string, description: string) => ({ [mediaType]: { schema: meta(z.string(), { description }) } });
+const text = (mediaType: string, description: string) => ({
+  [mediaType]: { schema: meta(z.string(), { description }) },
+});
 /** Pages and static files: revalidated with their ETag, or cached for a year under a versioned URL. */
 const cached = { "304": { description: "Not modified (If-None-Match matched the ETag)." } };
-const asset = z.object({ asset: meta(z.string(), { description: "A file name the page refers to.", example: "swagger-ui.css" }) });
+const asset = z.object({
+  asset: meta(z.string(), { description: "A file name the page refers to.", example: "swagger-ui.css" }),
+});
 const assetVersion = z.object({
-  v: meta(z.optional(z.string()), { description: "The file's content hash, as pages link it: then cacheable for a year (immutable)." }),
+  v: meta(z.optional(z.string()), {
+    description: "The file's content hash, as pages link it: then cacheable for a year (immutable).",
+  }),
 });
 
 /** What may go wrong when an admin changes their own organization (update, delete). */
@@ -64,7 +72,10 @@ export const operations = {
     security: publicRoute,
     requestBody: jsonBody(createOrganizationBody),
     responses: {
-      "201": { description: "Created: the organization, with its admin's email.", content: json(organizationViewSchema) },
+      "201": {
+        description: "Created: the organization, with its admin's email.",
+        content: json(organizationViewSchema),
+      },
       ...bodyErrors,
       ...errors.conflict,
       ...errors.unavailable,
@@ -75,7 +86,8 @@ export const operations = {
     operationId: "getOrganization",
     tags: ["Organizations"],
     summary: "Look an organization up by name",
-    description: "Public. A valid, current token of this organization's admin adds `admin_email`; any other token is ignored.",
+    description:
+      "Public. A valid, current token of this organization's admin adds `admin_email`; any other token is ignored.",
     security: optionalToken,
     requestParams: { query: getOrganizationQuery },
     responses: {
@@ -107,7 +119,10 @@ export const operations = {
     security: protectedRoute,
     requestBody: jsonBody(updateOrganizationBody),
     responses: {
-      "200": { description: "The organization as it is now; a new token if the credentials changed.", content: json(updateResultSchema) },
+      "200": {
+        description: "The organization as it is now; a new token if the credentials changed.",
+        content: json(updateResultSchema),
+      },
       ...ownOrganizationChangeErrors,
     },
   },
@@ -168,7 +183,10 @@ export const operations = {
     tags: ["Authentication"],
     summary: "OpenID Connect discovery document",
     security: publicRoute,
-    responses: { "200": { description: "Issuer and JWKS location.", content: json(discoverySchema) }, ...alwaysPossible },
+    responses: {
+      "200": { description: "Issuer and JWKS location.", content: json(discoverySchema) },
+      ...alwaysPossible,
+    },
   },
   "GET /.well-known/jwks.json": {
     operationId: "jsonWebKeySet",
@@ -183,7 +201,10 @@ export const operations = {
     summary: "This document (OpenAPI 3.1)",
     security: publicRoute,
     responses: {
-      "200": { description: "The OpenAPI document.", content: { "application/json": { schema: z.looseObject({ openapi: z.string() }) } } },
+      "200": {
+        description: "The OpenAPI document.",
+        content: { "application/json": { schema: z.looseObject({ openapi: z.string() }) } },
+      },
       ...alwaysPossible,
     },
   },
@@ -192,7 +213,11 @@ export const operations = {
     tags: ["Documentation"],
     summary: "Swagger UI on this document",
     security: publicRoute,
-    responses: { "200": { description: "The page.", content: text("text/html", "HTML") }, ...cached, ...alwaysPossible },
+    responses: {
+      "200": { description: "The page.", content: text("text/html", "HTML") },
+      ...cached,
+      ...alwaysPossible,
+    },
   },
   "GET /docs/{asset}": {
     operationId: "apiDocsAsset",
@@ -201,7 +226,14 @@ export const operations = {
     security: publicRoute,
     requestParams: { path: asset, query: assetVersion },
     responses: {
-      "200": { description: "The file (gzip when accepted).", content: { ...text("text/javascript", "JavaScript"), ...text("text/css", "CSS"), ...text("text/plain", "Licence notices") } },
+      "200": {
+        description: "The file (gzip when accepted).",
+        content: {
+          ...text("text/javascript", "JavaScript"),
+          ...text("text/css", "CSS"),
+          ...text("text/plain", "Licence notices"),
+        },
+      },
       ...cached,
       "404": { ...errors.notFound["404"], description: "No such file." },
       ...alwaysPossible,
@@ -210,9 +242,14 @@ export const operations = {
   "GET /": {
     operationId: "dashboard",
     tags: ["Dashboard"],
-    summary: "The dashboard: create, log in, look up, rename, change credentials, delete, and watch the tenant collection",
+    summary:
+      "The dashboard: create, log in, look up, rename, change credentials, delete, and watch the tenant collection",
     security: publicRoute,
-    responses: { "200": { description: "The page.", content: text("text/html", "HTML") }, ...cached, ...alwaysPossible },
+    responses: {
+      "200": { description: "The page.", content: text("text/html", "HTML") },
+      ...cached,
+      ...alwaysPossible,
+    },
   },
   "GET /dashboard/{asset}": {
     operationId: "dashboardAsset",
@@ -221,7 +258,10 @@ export const operations = {
     security: publicRoute,
     requestParams: { path: asset, query: assetVersion },
     responses: {
-      "200": { description: "The file.", content: { ...text("text/javascript", "JavaScript"), ...text("text/css", "CSS") } },
+      "200": {
+        description: "The file.",
+        content: { ...text("text/javascript", "JavaScript"), ...text("text/css", "CSS") },
+      },
       ...cached,
       "404": { ...errors.notFound["404"], description: "No such file." },
       ...alwaysPossible,

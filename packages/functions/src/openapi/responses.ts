@@ -17,7 +17,10 @@ const retryAfter = z.object({
   "retry-after": meta(z.string(), { description: "Seconds to wait before trying again.", example: "5" }),
 });
 
-const problem = (description: string, extra: Omit<ZodOpenApiResponseObject, "description" | "content"> = {}): ZodOpenApiResponseObject => ({
+const problem = (
+  description: string,
+  extra: Omit<ZodOpenApiResponseObject, "description" | "content"> = {},
+): ZodOpenApiResponseObject => ({
   description,
   content: problemContent,
   ...extra,
@@ -27,12 +30,15 @@ export const errors = {
   malformedJson: { "400": problem("The body is not valid JSON.") },
   bodyTooLarge: {
     "413": {
-      description: "The body is larger than the API accepts (a problem from the function; API Gateway's own limit answers `{message}`).",
+      description:
+        "The body is larger than the API accepts (a problem from the function; API Gateway's own limit answers `{message}`).",
       content: { ...problemContent, ...gatewayContent },
     },
   },
   notJson: { "415": problem("The body is not declared as `application/json`.") },
-  invalid: { "422": problem("The input breaks the schema or names an unknown field; `errors` lists every field by path.") },
+  invalid: {
+    "422": problem("The input breaks the schema or names an unknown field; `errors` lists every field by path."),
+  },
   badCredentials: { "401": problem("Wrong email or password (the answer never tells which).") },
   unauthenticated: {
     "401": {
@@ -49,7 +55,8 @@ export const errors = {
   },
   throttled: {
     "429": {
-      description: "Throttled by API Gateway (`{message}`), or, on login, too many failed attempts (a problem, with Retry-After).",
+      description:
+        "Throttled by API Gateway (`{message}`), or, on login, too many failed attempts (a problem, with Retry-After).",
       content: { ...problemContent, ...gatewayContent },
       headers: retryAfter,
     },

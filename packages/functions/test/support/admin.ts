@@ -16,7 +16,11 @@ export function authFor(token: string) {
 export async function signUp(name = `Org ${unique()}`) {
   const email = `admin.${unique()}@example.com`;
   const password = "hunter2-hunter2";
-  const created = await invoke(createOrganization, { method: "POST", path: "/org/create", json: { organization_name: name, email, password } });
+  const created = await invoke(createOrganization, {
+    method: "POST",
+    path: "/org/create",
+    json: { organization_name: name, email, password },
+  });
   expect(created.status).toBe(201);
   const session = await invoke(login, { method: "POST", path: "/admin/login", json: { email, password } });
   expect(session.status).toBe(200);

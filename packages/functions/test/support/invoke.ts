@@ -12,7 +12,10 @@ export interface Invocation {
 }
 
 /** Invoke a handler with the event API Gateway would send for this request. */
-export async function invoke(handler: Handler, request: Omit<HttpRequestDescription, "body"> & { json?: unknown; body?: string }): Promise<Invocation> {
+export async function invoke(
+  handler: Handler,
+  request: Omit<HttpRequestDescription, "body"> & { json?: unknown; body?: string },
+): Promise<Invocation> {
   const { json, ...rest } = request;
   const event = buildHttpApiEvent({
     ...rest,
@@ -27,5 +30,10 @@ export async function invoke(handler: Handler, request: Omit<HttpRequestDescript
   } catch {
     // Left empty: the assertions on `text` tell what came back.
   }
-  return { status: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, text, json: parsed };
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    text,
+    json: parsed,
+  };
 }

@@ -32,7 +32,13 @@ export function httpClient(baseUrl: () => string) {
     } catch {
       json = undefined;
     }
-    return { status: response.status, contentType: response.headers.get("content-type"), headers: response.headers, text, json };
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      headers: response.headers,
+      text,
+      json,
+    };
   };
 }
 
