@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build, version as esbuildVersion, type BuildOptions, type Metafile } from "esbuild";
-import { functionDefaults, MONGODB_OPTIONAL_MODULES, nodejsBundling } from "../../infra/functions";
+import { functionDefaults, nodejsBundling } from "../../infra/functions";
 import { routes } from "../../packages/functions/src/routes";
 import { BENCH_DIR, CORE_DIR, FUNCTIONS_DIR, log, median } from "./common";
 

@@ -209,17 +209,15 @@ it("the scheduled reconciler's bundle undoes an interrupted create in the real d
       updated_at: anHourAgo,
       pending: { op: "create", started_at: anHourAgo },
     });
-    await master
-      .collection("admins")
-      .insertOne({
-        _id: adminId,
-        email: "half@made.example",
-        password_hash: "-",
-        credentials_version: 1,
-        organization_id: organizationId,
-        created_at: anHourAgo,
-        updated_at: anHourAgo,
-      });
+    await master.collection("admins").insertOne({
+      _id: adminId,
+      email: "half@made.example",
+      password_hash: "-",
+      credentials_version: 1,
+      organization_id: organizationId,
+      created_at: anHourAgo,
+      updated_at: anHourAgo,
+    });
     await client.db(tenantDb).createCollection("org_half_made");
 
     const script = [

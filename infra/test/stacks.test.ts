@@ -158,7 +158,7 @@ describe("throttling", () => {
     const loginSettings = stage.Properties.RouteSettings[login.key];
     expect(loginSettings.ThrottlingRateLimit).toBeLessThan(DEFAULT_THROTTLE.rate);
     expect(loginSettings.ThrottlingBurstLimit).toBeLessThan(DEFAULT_THROTTLE.burst);
-    for (const [key, settings] of Object.entries(stage.Properties.RouteSettings as Record<string, any>)) {
+    for (const [key, settings] of Object.entries(stage.Properties.RouteSettings as Record<string, unknown>)) {
       const deployment = routeDeployments.find((d) => d.key === key);
       expect(deployment, `route settings for unknown route ${key}`).toBeDefined();
       expect(settings).toEqual({

@@ -3,6 +3,7 @@ import type { Template } from "aws-cdk-lib/assertions";
 
 export interface Resource {
   readonly Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are arbitrary JSON the tests read into
   readonly Properties: Record<string, any>;
   readonly DeletionPolicy?: string;
   readonly UpdateReplacePolicy?: string;

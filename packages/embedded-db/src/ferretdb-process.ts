@@ -90,9 +90,14 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
     // `on`, not `once`: an unhandled second 'error' (e.g. a failed kill) would crash the parent.
     child.on("error", (error) => {
       // spawn failure (ENOENT/EACCES): 'exit' will not follow
-      if (child.pid === undefined) resolve((exitInfo = { code: null, signal: null, error }));
+      if (child.pid !== undefined) return;
+      exitInfo = { code: null, signal: null, error };
+      resolve(exitInfo);
     });
-    child.once("exit", (code, signal) => resolve((exitInfo = { code, signal })));
+    child.once("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+    });
   });
   void exited.then(() => tracking.childExited());
 

@@ -1,7 +1,7 @@
 import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { startEmbeddedDatabase } from "../src/index";
-import { quiet, waitUntilGone } from "./helpers";
+import { waitUntilGone } from "./helpers";
 
 // Environment-dependent by nature: with a cached/downloadable mongod we get "mongod", otherwise
 // (e.g. no internet) the fall-through to FerretDB must be quick. Both outcomes must be usable.

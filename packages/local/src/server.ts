@@ -139,7 +139,10 @@ function writeResult(response: ServerResponse, result: HttpResult): void {
 /** CORS preflight, answered by the gateway as API Gateway's CORS configuration does; no function runs. */
 function answerPreflight(request: IncomingMessage, response: ServerResponse): void {
   const origin = request.headers.origin;
-  if (!isAllowedOrigin(origin)) return writeGatewayMessage(response, 404, "Not Found");
+  if (!isAllowedOrigin(origin)) {
+    writeGatewayMessage(response, 404, "Not Found");
+    return;
+  }
   response
     .writeHead(204, {
       "access-control-allow-origin": origin!,

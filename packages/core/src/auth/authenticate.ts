@@ -31,7 +31,7 @@ export async function authenticate(
     { _id: adminId },
     { projection: { organization_id: 1, credentials_version: 1, email: 1 } },
   );
-  if (!admin || !admin.organization_id.equals(organizationId) || admin.credentials_version !== claims.cv) {
+  if (!admin?.organization_id.equals(organizationId) || admin.credentials_version !== claims.cv) {
     throw new UnauthenticatedError();
   }
   return { adminId: claims.sub, organizationId: claims.org, email: admin.email };

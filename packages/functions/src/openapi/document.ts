@@ -55,5 +55,6 @@ let cached: ReturnType<typeof openApiDocument> | undefined;
 
 /** Generated once per container. */
 export function cachedOpenApiDocument(): ReturnType<typeof openApiDocument> {
-  return (cached ??= openApiDocument());
+  cached ??= openApiDocument();
+  return cached;
 }

@@ -4,7 +4,7 @@ export interface HttpAnswer {
   readonly contentType: string | null;
   readonly headers: Headers;
   readonly text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions read arbitrary fields
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary fields of any answer
   readonly json: any;
 }
 
