@@ -11,7 +11,7 @@ import { Lazy } from "aws-cdk-lib";
 import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { Api, type StackContext } from "sst/constructs";
 import { DEFAULT_THROTTLE, functionDefaults, routeDeployments } from "./functions";
-import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/http/cors";
+import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/deployment";
 import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
 import { databaseEnvironmentFor, logRetentionFor } from "./stage";

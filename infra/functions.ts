@@ -4,7 +4,7 @@
  */
 import type { FunctionProps, NodeJSProps } from "sst/constructs";
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
-import { secretsFor, type SecretName } from "@org-service/functions/deployment/secret-names";
+import { secretsFor, type SecretName } from "@org-service/functions/deployment";
 import { textImportPlugin } from "@org-service/functions/text-imports";
 import { lazyBuiltinsPlugin } from "./lazy-builtins";
 import { mongodbSourcePlugin } from "./mongodb-source";
@@ -12,7 +12,7 @@ import { mongodbSourcePlugin } from "./mongodb-source";
 type HandlerName = (typeof routes)[number]["handler"];
 
 /** Where the handler modules live, relative to the project root (where `sst` runs). */
-export const FUNCTIONS_SOURCE_DIR = "packages/functions/src";
+export const FUNCTIONS_SOURCE_DIR = "packages/functions/src/handlers";
 
 /**
  * The MongoDB driver `require`s these optional packages inside try/catch for features this service

@@ -10,7 +10,7 @@
  */
 import type { Construct } from "constructs";
 import { Config } from "sst/constructs";
-import { SECRET_NAMES, type SecretName } from "@org-service/functions/deployment/secret-names";
+import { SECRET_NAMES, type SecretName } from "@org-service/functions/deployment";
 
 export type Secrets = Readonly<Record<SecretName, Config.Secret>>;
 

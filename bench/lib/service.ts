@@ -3,9 +3,13 @@
  * the database switched between data sets by environment, as a container reads it.
  */
 import { closeDatabase, resetConfig } from "../../packages/core/src/index";
-import { buildHttpApiEvent, type HttpRequestDescription } from "../../packages/functions/src/http/api-gateway-event";
-import type { HttpEvent, HttpResult } from "../../packages/functions/src/http/handler";
-import { lambdaContext } from "../../packages/functions/src/http/lambda-context";
+import {
+  buildHttpApiEvent,
+  type HttpEvent,
+  type HttpRequestDescription,
+  type HttpResult,
+  lambdaContext,
+} from "../../packages/functions/src/gateway";
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
 
@@ -17,9 +21,9 @@ export interface Handlers {
 
 export async function loadHandlers(): Promise<Handlers> {
   const [get, login, create] = await Promise.all([
-    import("../../packages/functions/src/get-organization"),
-    import("../../packages/functions/src/login"),
-    import("../../packages/functions/src/create-organization"),
+    import("../../packages/functions/src/handlers/get-organization"),
+    import("../../packages/functions/src/handlers/login"),
+    import("../../packages/functions/src/handlers/create-organization"),
   ]);
   return { get: get.handler as Handler, login: login.handler as Handler, create: create.handler as Handler };
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALLOWED_HEADERS } from "@org-service/functions/http/cors";
+import { ALLOWED_HEADERS } from "@org-service/functions/deployment";
 import { routeDeployments } from "../functions";
 import { functionOf, resources } from "./template";
 import { synthesize, type Synthesized } from "./synth";

@@ -13,7 +13,7 @@ export type Capability = "database" | "signing-key";
 export interface Route {
   readonly method: HttpMethod;
   readonly path: string;
-  /** Module under `packages/functions/src/`, exporting `handler`. */
+  /** Module under `packages/functions/src/handlers/`, exporting `handler`. */
   readonly handler: string;
   /** `jwt`: API Gateway's JWT authorizer must accept the bearer token before the handler runs. */
   readonly auth: "public" | "jwt";

@@ -1,14 +1,14 @@
 import { closeDatabase, resetConfig, resetSigningKeys } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { handler as createOrganization } from "../src/create-organization";
-import { handler as deleteOrganization } from "../src/delete-organization";
-import { handler as getOrganization } from "../src/get-organization";
-import { handler as health } from "../src/health";
-import { handler as jwks } from "../src/jwks";
-import { handler as login } from "../src/login";
-import { handler as openIdConfiguration } from "../src/openid-configuration";
-import { handler as updateOrganization } from "../src/update-organization";
+import { handler as createOrganization } from "../src/handlers/create-organization";
+import { handler as deleteOrganization } from "../src/handlers/delete-organization";
+import { handler as getOrganization } from "../src/handlers/get-organization";
+import { handler as health } from "../src/handlers/health";
+import { handler as jwks } from "../src/handlers/jwks";
+import { handler as login } from "../src/handlers/login";
+import { handler as openIdConfiguration } from "../src/handlers/openid-configuration";
+import { handler as updateOrganization } from "../src/handlers/update-organization";
 import { invoke, type Invocation } from "./support/invoke";
 import { decodeJwt } from "jose";
 

@@ -1,10 +1,10 @@
 import { closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { handler as getOrganization } from "../src/get-organization";
+import { handler as getOrganization } from "../src/handlers/get-organization";
 import { createLogger, redact } from "../src/http/logging";
-import { handler as login } from "../src/login";
-import { handler as collection } from "../src/organization-collection";
+import { handler as login } from "../src/handlers/login";
+import { handler as collection } from "../src/handlers/organization-collection";
 import { authFor, signUp } from "./support/admin";
 import { invoke } from "./support/invoke";
 

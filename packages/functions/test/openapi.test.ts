@@ -18,7 +18,7 @@ afterAll(async () => {
 
 type Handler = Parameters<typeof invoke>[0];
 const handlerOf = async (route: Route): Promise<Handler> =>
-  ((await import(`../src/${route.handler}.ts`)) as { handler: Handler }).handler;
+  ((await import(`../src/handlers/${route.handler}.ts`)) as { handler: Handler }).handler;
 
 // Loosely typed views of the document, for reading it.
 interface Operation {
@@ -59,7 +59,7 @@ describe("the OpenAPI document", () => {
   });
 
   it("is served at GET /openapi.json", async () => {
-    const { handler } = await import("../src/openapi");
+    const { handler } = await import("../src/handlers/openapi");
     const result = await invoke(handler, { method: "GET", path: "/openapi.json" });
     expect(result.status).toBe(200);
     expect(result.headers["content-type"]).toBe("application/json");

@@ -2,7 +2,7 @@ import { closeDatabase, database } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { tenantCollectionSchema } from "../src/http/response-schemas";
-import { handler as collection } from "../src/organization-collection";
+import { handler as collection } from "../src/handlers/organization-collection";
 import { signUp } from "./support/admin";
 import { invoke } from "./support/invoke";
 

@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { handler } from "../src/reconcile";
+import { handler } from "../src/handlers/reconcile";
 
 // The repair itself fails (here: as if the database refused), whatever the data.
 vi.mock("@org-service/core", async (importOriginal) => ({

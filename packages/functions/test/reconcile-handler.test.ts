@@ -2,7 +2,7 @@ import { database } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { ObjectId } from "mongodb";
 import { afterAll, expect, inject, it, vi } from "vitest";
-import { handler } from "../src/reconcile";
+import { handler } from "../src/handlers/reconcile";
 
 // Before the logger is created: this file reads its INFO line (the project's config says WARN).
 vi.hoisted(() => {

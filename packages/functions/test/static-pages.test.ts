@@ -7,8 +7,8 @@ import swaggerUiBundleGzipped from "swagger-ui-dist/swagger-ui-bundle.js?gzip";
 import swaggerUiCssText from "swagger-ui-dist/swagger-ui.css?raw";
 import { describe, expect, it } from "vitest";
 import { loadTextImport, withoutSourceMap } from "../text-imports";
-import { handler as dashboard } from "../src/dashboard";
-import { handler as docs } from "../src/docs";
+import { handler as dashboard } from "../src/handlers/dashboard";
+import { handler as docs } from "../src/handlers/docs";
 import { AssetSet, IMMUTABLE, REVALIDATE } from "../src/http/static-assets";
 import { invoke } from "./support/invoke";
 

@@ -1,5 +1,5 @@
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
-import type { HttpEvent, HttpResult } from "@org-service/functions/http/handler";
+import type { HttpEvent, HttpResult } from "@org-service/functions/gateway";
 import type { Context } from "aws-lambda";
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -36,7 +36,7 @@ export function pathParametersOf(route: Pick<Route, "path">, path: string): Reco
 export type HandlerModuleOf = (route: Route) => string;
 
 /** The TypeScript sources: what `pnpm start` and the tests serve. */
-export const sourceModuleOf: HandlerModuleOf = (route) => `@org-service/functions/${route.handler}`;
+export const sourceModuleOf: HandlerModuleOf = (route) => `@org-service/functions/handlers/${route.handler}`;
 
 const loaded = new Map<string, Promise<LambdaHandler>>();
 

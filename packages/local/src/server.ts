@@ -2,13 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { config, resetConfig } from "@org-service/core";
-import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
-import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/http/cors";
+import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/deployment";
+import { buildHttpApiEvent, type HttpResult, lambdaContext } from "@org-service/functions/gateway";
 import { routes } from "@org-service/functions/routes";
-import type { HttpResult } from "@org-service/functions/http/handler";
 import { findRoute, loadHandler, pathParametersOf, sourceModuleOf, type HandlerModuleOf } from "./handlers";
 import { jwtAuthorizer } from "./jwt-authorizer";
-import { lambdaContext } from "@org-service/functions/http/lambda-context";
 
 /**
  * Serves every route of the route table over HTTP by doing what API Gateway does: match the

@@ -1,6 +1,5 @@
-import { handler as updateHandler } from "@org-service/functions/update-organization";
-import { buildHttpApiEvent } from "@org-service/functions/http/api-gateway-event";
-import { lambdaContext } from "@org-service/functions/http/lambda-context";
+import { handler as updateHandler } from "@org-service/functions/handlers/update-organization";
+import { buildHttpApiEvent, lambdaContext } from "@org-service/functions/gateway";
 import { createHmac } from "node:crypto";
 import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, describe, expect, it } from "vitest";

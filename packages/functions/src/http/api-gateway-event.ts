@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { HttpEvent } from "./handler";
+import type { HttpEvent } from "./endpoint";
 
 /**
  * Builds the API Gateway HTTP API (payload format 2.0) event for a request, exactly as API Gateway

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from "@middy/core";
-import type { HttpEvent, HttpResult } from "./handler";
+import type { HttpEvent, HttpResult } from "./endpoint";
 import { HttpProblem } from "./problem";
 
 /**

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import type { HttpEvent, HttpResult } from "./handler";
+import type { HttpEvent, HttpResult } from "./endpoint";
 import { sourceMappedStack } from "./source-mapped-stack";
 
 /**

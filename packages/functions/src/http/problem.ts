@@ -27,14 +27,18 @@ const TYPE_BASE = "urn:org-service:problem:";
 
 /** An HTTP-level failure raised by the plumbing itself (not the domain). */
 export class HttpProblem extends Error {
+  override readonly name = "HttpProblem";
+  readonly headers: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly code: string,
     readonly title: string,
     detail: string,
-    readonly headers: Record<string, string> = {},
+    options: ErrorOptions & { readonly headers?: Record<string, string> } = {},
   ) {
-    super(detail);
+    super(detail, options);
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -118,14 +122,13 @@ export function toProblemResponse(error: unknown): ProblemResponse {
   return { problem: problem(500, "internal", "Internal Server Error", detail), headers: {}, unexpected: true };
 }
 
-/** @middy/http-json-body-parser answers 415 both for a wrong media type and for broken JSON; tell them apart. */
+/**
+ * `@middy/http-json-body-parser` names itself as its errors' origin. It runs only after the media
+ * type was checked (json-body.ts), so every error it raises means the body is not JSON.
+ */
 function bodyParserProblem(error: unknown): ProblemDetails | undefined {
-  if (typeof error !== "object" || error === null || !("cause" in error)) return undefined;
-  const cause = error.cause as { package?: string } | undefined;
-  if (cause?.package !== "@middy/http-json-body-parser") return undefined;
-  const message = error instanceof Error ? error.message : "";
-  if (/malformed JSON/i.test(message)) {
-    return problem(400, "malformed-json", "Bad Request", "The request body is not valid JSON.");
-  }
-  return problem(415, "unsupported-media-type", "Unsupported Media Type", "Send the request body as application/json.");
+  if (typeof error !== "object" || error === null) return undefined;
+  const { cause, statusCode } = error as { cause?: { package?: unknown }; statusCode?: unknown };
+  if (cause?.package !== "@middy/http-json-body-parser" || statusCode !== 415) return undefined;
+  return problem(400, "malformed-json", "Bad Request", "The request body is not valid JSON.");
 }

@@ -1,6 +1,6 @@
 import { authenticate, parseInput, UnauthenticatedError, type Actor, type RequestContext } from "@org-service/core";
 import type * as z from "zod/mini";
-import type { HttpEvent } from "./handler";
+import type { HttpEvent } from "./endpoint";
 
 /** Validate the parsed JSON body; any violation (unknown fields included) is a 422 with field paths. */
 export function parseBody<T extends z.core.$ZodType>(schema: T, event: HttpEvent): z.output<T> {

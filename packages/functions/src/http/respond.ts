@@ -1,4 +1,4 @@
-import type { HttpResult } from "./handler";
+import type { HttpResult } from "./endpoint";
 
 /** A JSON response. `no-store` by default: these answers are per caller and may carry tokens. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {

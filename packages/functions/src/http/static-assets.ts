@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { HttpEvent, HttpResult } from "./handler";
+import type { HttpEvent, HttpResult } from "./endpoint";
 import { HttpProblem } from "./problem";
 
 /**

@@ -1,4 +1,4 @@
-import { httpHandler } from "./handler";
+import { httpEndpoint } from "./endpoint";
 import { REVALIDATE, textResponse, type AssetSet } from "./static-assets";
 
 /**
@@ -16,7 +16,7 @@ export function staticPageHandler(options: {
     contentType: "text/html; charset=utf-8",
     body: options.assets.fillUrls(options.page, options.assetPrefix),
   };
-  return httpHandler(
+  return httpEndpoint(
     async (event) =>
       event.pathParameters?.asset === undefined
         ? textResponse(event, html, { cacheControl: REVALIDATE })

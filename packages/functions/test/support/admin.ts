@@ -1,6 +1,6 @@
 import { expect } from "vitest";
-import { handler as createOrganization } from "../../src/create-organization";
-import { handler as login } from "../../src/login";
+import { handler as createOrganization } from "../../src/handlers/create-organization";
+import { handler as login } from "../../src/handlers/login";
 import { invoke } from "./invoke";
 
 let sequence = 0;

@@ -1,5 +1,5 @@
 import { buildHttpApiEvent, type HttpRequestDescription } from "../../src/http/api-gateway-event";
-import type { HttpEvent, HttpResult } from "../../src/http/handler";
+import type { HttpEvent, HttpResult } from "../../src/http/endpoint";
 import { lambdaContext } from "../../src/http/lambda-context";
 
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;

@@ -1,11 +1,11 @@
 import { listAudit } from "@org-service/core";
-import { httpHandler } from "./http/handler";
-import { authenticatedActor, parseQuery } from "./http/request";
-import { auditQuery } from "./http/request-schemas";
-import { json } from "./http/respond";
+import { httpEndpoint } from "../http/endpoint";
+import { authenticatedActor, parseQuery } from "../http/request";
+import { auditQuery } from "../http/request-schemas";
+import { json } from "../http/respond";
 
 /** GET /org/audit — protected: the caller's organization's audit log, newest first, a page at a time. */
-export const handler = httpHandler(
+export const handler = httpEndpoint(
   async (event) => {
     const actor = await authenticatedActor(event);
     const { limit, before } = parseQuery(auditQuery, event);

@@ -1,15 +1,15 @@
 import { deleteOrganization, ValidationError } from "@org-service/core";
-import { httpHandler } from "./http/handler";
-import { authenticatedActor, parseBody, parseQuery, requestContextOf } from "./http/request";
-import { deleteOrganizationBody, deleteOrganizationQuery } from "./http/request-schemas";
-import { json } from "./http/respond";
-import { deleteResultView } from "./http/views";
+import { httpEndpoint } from "../http/endpoint";
+import { authenticatedActor, parseBody, parseQuery, requestContextOf } from "../http/request";
+import { deleteOrganizationBody, deleteOrganizationQuery } from "../http/request-schemas";
+import { json } from "../http/respond";
+import { deleteResultView } from "../http/views";
 
 /**
  * DELETE /org/delete — protected. The organization is named in the JSON body or in the query
  * string (some clients cannot send a body with DELETE); naming two different ones is refused.
  */
-export const handler = httpHandler(
+export const handler = httpEndpoint(
   async (event) => {
     const actor = await authenticatedActor(event);
     const fromQuery = parseQuery(deleteOrganizationQuery, event).organization_name;

@@ -1,6 +1,6 @@
 import { reconcile } from "@org-service/core";
-import { loadDeployedSecrets } from "./deployment/secrets";
-import { logger, logUnexpectedError } from "./http/logging";
+import { loadDeployedSecrets } from "../deployment/secrets";
+import { logger, logUnexpectedError } from "../http/logging";
 
 /**
  * Scheduled (not an HTTP route): finishes or undoes the operations that crashed functions left

@@ -1,11 +1,11 @@
 import swaggerUiBundle from "swagger-ui-dist/swagger-ui-bundle.js?gzip";
 import swaggerUiBundleLicense from "swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt?raw";
 import swaggerUiCss from "swagger-ui-dist/swagger-ui.css?gzip";
-import docsScript from "./docs/docs.js?raw";
-import page from "./docs/page.html?raw";
-import { pagePolicy } from "./http/page-policy";
-import { AssetSet } from "./http/static-assets";
-import { staticPageHandler } from "./http/static-page";
+import docsScript from "../docs/docs.js?raw";
+import page from "../docs/page.html?raw";
+import { pagePolicy } from "../http/page-policy";
+import { AssetSet } from "../http/static-assets";
+import { staticPageHandler } from "../http/static-page";
 
 /**
  * GET /docs — Swagger UI on GET /openapi.json; GET /docs/{asset} — its files. Self-hosted from the

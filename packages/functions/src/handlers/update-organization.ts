@@ -1,12 +1,12 @@
 import { updateOrganization } from "@org-service/core";
-import { httpHandler } from "./http/handler";
-import { authenticatedActor, parseBody, requestContextOf } from "./http/request";
-import { updateOrganizationBody } from "./http/request-schemas";
-import { json } from "./http/respond";
-import { updateResultView } from "./http/views";
+import { httpEndpoint } from "../http/endpoint";
+import { authenticatedActor, parseBody, requestContextOf } from "../http/request";
+import { updateOrganizationBody } from "../http/request-schemas";
+import { json } from "../http/respond";
+import { updateResultView } from "../http/views";
 
 /** PUT /org/update — protected: rename the organization and/or change the admin's credentials. */
-export const handler = httpHandler(
+export const handler = httpEndpoint(
   async (event) => {
     const actor = await authenticatedActor(event);
     const body = parseBody(updateOrganizationBody, event);

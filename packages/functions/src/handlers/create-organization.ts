@@ -1,12 +1,12 @@
 import { createOrganization } from "@org-service/core";
-import { httpHandler } from "./http/handler";
-import { parseBody, requestContextOf } from "./http/request";
-import { createOrganizationBody } from "./http/request-schemas";
-import { json } from "./http/respond";
-import { organizationView } from "./http/views";
+import { httpEndpoint } from "../http/endpoint";
+import { parseBody, requestContextOf } from "../http/request";
+import { createOrganizationBody } from "../http/request-schemas";
+import { json } from "../http/respond";
+import { organizationView } from "../http/views";
 
 /** POST /org/create — a new organization, its admin and its tenant collection. */
-export const handler = httpHandler(
+export const handler = httpEndpoint(
   async (event) => {
     const body = parseBody(createOrganizationBody, event);
     const organization = await createOrganization(

@@ -1,9 +1,9 @@
 import script from "@org-service/dashboard/dashboard.js?raw";
 import styles from "@org-service/dashboard/dashboard.css?raw";
 import page from "@org-service/dashboard/index.html?raw";
-import { pagePolicy } from "./http/page-policy";
-import { AssetSet } from "./http/static-assets";
-import { staticPageHandler } from "./http/static-page";
+import { pagePolicy } from "../http/page-policy";
+import { AssetSet } from "../http/static-assets";
+import { staticPageHandler } from "../http/static-page";
 
 /**
  * GET / — the dashboard (packages/dashboard); GET /dashboard/{asset} — its script and styles.

@@ -1,0 +1,7 @@
+/**
+ * What a stand-in for API Gateway and Lambda needs to invoke the handlers as deployed: the local
+ * server, the benchmarks and the tests that call a handler directly.
+ */
+export { buildHttpApiEvent, type HttpRequestDescription } from "./http/api-gateway-event";
+export { lambdaContext } from "./http/lambda-context";
+export type { HttpEvent, HttpResult } from "./http/endpoint";

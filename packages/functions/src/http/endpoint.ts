@@ -1,0 +1,68 @@
+import middy, { type MiddlewareObj } from "@middy/core";
+import httpSecurityHeaders from "@middy/http-security-headers";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { loadDeployedSecrets } from "../deployment/secrets";
+import { bodyLimit } from "./body-limit";
+import { cors } from "./cors";
+import { jsonBody } from "./json-body";
+import { requestLogging } from "./logging";
+import { problemResponses } from "./problem-responses";
+
+/**
+ * The plumbing every endpoint shares, so a handler file holds only its own logic: body size limit
+ * and parsing, errors answered as RFC 9457 problems with nothing internal in them, security
+ * headers and CORS on every response, one log line per request.
+ */
+
+/** An HTTP API (payload v2) event after body parsing; `body` is whatever the JSON held. */
+export type HttpEvent = Omit<APIGatewayProxyEventV2, "body"> & {
+  body?: unknown;
+  requestContext: APIGatewayProxyEventV2["requestContext"] & {
+    authorizer?: { jwt?: { claims?: Record<string, unknown>; scopes?: string[] | null } };
+  };
+};
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface EndpointOptions {
+  /**
+   * `json`: a JSON body is required; `optional-json`: parsed when present (DELETE may name its
+   * target in the query instead); `none`: the body is ignored.
+   */
+  readonly body: "json" | "optional-json" | "none";
+  /**
+   * For HTML pages (the dashboard, the API docs): Content-Security-Policy directives replacing the
+   * strict defaults, which forbid every script and style. `undefined` drops a default directive.
+   */
+  readonly contentSecurityPolicy?: Readonly<Record<string, string | undefined>>;
+}
+
+export function httpEndpoint(
+  handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+  options: EndpointOptions,
+) {
+  // Middy runs `before` in the order of `use` and `after`/`onError` in reverse. Logging comes
+  // first so that it sees the final response; headers and CORS next, so that they are added to
+  // every answer, problems included; `problemResponses` turns any error into the answer before
+  // they run.
+  const stack = middy<HttpEvent, HttpResult>()
+    .use(requestLogging())
+    .use(
+      httpSecurityHeaders(
+        options.contentSecurityPolicy && {
+          contentSecurityPolicy: options.contentSecurityPolicy as Record<string, string>,
+        },
+      ),
+    )
+    .use(cors())
+    .use(problemResponses())
+    .use(deployedSecrets())
+    .use(bodyLimit());
+  if (options.body !== "none") stack.use(jsonBody({ required: options.body === "json" }));
+  return stack.handler(handle);
+}
+
+/** Before anything reads the configuration: a deployed function's secrets come from SSM, once per container. */
+function deployedSecrets(): MiddlewareObj<HttpEvent, HttpResult> {
+  return { before: () => loadDeployedSecrets() };
+}
