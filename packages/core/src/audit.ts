@@ -4,6 +4,7 @@ import type { RequestContext } from "./context";
 import { database, type Database } from "./db/client";
 import type { AuditAction, AuditDocument } from "./db/documents";
 import { ValidationError } from "./errors";
+import { logger, redact } from "./logger";
 import type { Actor } from "./organizations/model";
 import { toObjectId } from "./organizations/model";
 
@@ -38,14 +39,7 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
   try {
     await db.audit.insertOne(entry);
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: "audit entry not recorded",
-        action: event.action,
-        error: (error as Error).message,
-      }),
-    );
+    logger.error("audit entry not recorded", { action: event.action, error: redact((error as Error).message) });
   }
 }
 

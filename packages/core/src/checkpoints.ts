@@ -4,6 +4,11 @@
  * the operation there for good (nothing after it runs, as if the process died), so the
  * reconciler's repairs can be tested step by step. With nothing armed a checkpoint costs one
  * map lookup.
+ *
+ * They stay on the production path on purpose: the crash tests must run the very code that
+ * serves requests, not a copy with hooks, and a checkpoint's number names the step it follows in
+ * the operation's own docblock (create.ts, update.ts, delete.ts), so the steps stay numbered where
+ * they are written. Only `@org-service/core/testing` can arm one.
  */
 export type Fault = "fail" | "crash";
 

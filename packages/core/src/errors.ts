@@ -8,6 +8,10 @@ export interface FieldIssue {
   readonly message: string;
 }
 
+/**
+ * Every error class sets `name` as a literal (bundles are minified without keeping class names) and
+ * accepts ES2022's `{ cause }`, so the failure behind a domain error is kept for the logs.
+ */
 export abstract class DomainError extends Error {
   abstract readonly kind:
     | "validation"
@@ -20,52 +24,66 @@ export abstract class DomainError extends Error {
 }
 
 export class ValidationError extends DomainError {
+  override readonly name = "ValidationError";
   readonly kind = "validation";
-  constructor(readonly issues: readonly FieldIssue[]) {
-    super(issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; "));
+  constructor(
+    readonly issues: readonly FieldIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; "), options);
   }
 }
 
 export class NotFoundError extends DomainError {
+  override readonly name = "NotFoundError";
   readonly kind = "not-found";
 }
 
 export class ConflictError extends DomainError {
+  override readonly name = "ConflictError";
   readonly kind = "conflict";
   constructor(
     message: string,
     /** The field whose value is taken, so the client can point at it. */
     readonly field: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 /** Wrong email or password: deliberately one error for both, so a caller cannot probe for accounts. */
 export class InvalidCredentialsError extends DomainError {
+  override readonly name = "InvalidCredentialsError";
   readonly kind = "invalid-credentials";
-  constructor() {
-    super("The email or password is incorrect.");
+  constructor(options?: ErrorOptions) {
+    super("The email or password is incorrect.", options);
   }
 }
 
 export class ForbiddenError extends DomainError {
+  override readonly name = "ForbiddenError";
   readonly kind = "forbidden";
 }
 
 /** No valid, current access token: missing, forged, expired, or revoked by a credential change or a delete. */
 export class UnauthenticatedError extends DomainError {
+  override readonly name = "UnauthenticatedError";
   readonly kind = "unauthenticated";
-  constructor() {
-    super("A valid, current bearer token is required.");
+  constructor(options?: ErrorOptions) {
+    super("A valid, current bearer token is required.", options);
   }
 }
 
 /** Too many failed logins for this email or from this address: refused until the window passes. */
 export class TooManyAttemptsError extends DomainError {
+  override readonly name = "TooManyAttemptsError";
   readonly kind = "too-many-attempts";
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed logins; try again in ${retryAfterSeconds} seconds.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`Too many failed logins; try again in ${retryAfterSeconds} seconds.`, options);
   }
 }
 

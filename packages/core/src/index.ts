@@ -1,6 +1,46 @@
-export { config, parseConfig, resetConfig, type Config } from "./config";
-export { database, closeDatabase, pingDatabase, type Database } from "./db/client";
-export { isDatabaseUnavailableError } from "./db/mongo-errors";
+/**
+ * The public surface of core: the operations, their inputs and results, the errors they raise,
+ * and the configuration and lifecycle calls a host (a Lambda function, the local server, a
+ * command) needs. Everything else is internal. Tests reach further through
+ * `@org-service/core/testing`.
+ */
+
+// Operations
+export {
+  createOrganization,
+  createOrganizationInputSchema,
+  type CreateOrganizationInput,
+} from "./organizations/create";
+export { getOrganization } from "./organizations/get";
+export {
+  updateOrganization,
+  updateOrganizationInputSchema,
+  type UpdateOrganizationInput,
+  type UpdateResult,
+} from "./organizations/update";
+export { deleteOrganization } from "./organizations/delete";
+export { getTenantCollection, type TenantCollection } from "./organizations/collection";
+export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
+export { listAudit, type AuditEntry, type AuditPage } from "./audit";
+export { AUDIT_PAGE_MAX } from "./audit-page";
+export { reconcile, type ReconcileReport } from "./organizations/reconcile";
+export { checkInvariants } from "./organizations/invariants";
+export { authenticate, authenticateOptionally } from "./auth/authenticate";
+export { openIdConfiguration, jsonWebKeySet } from "./auth/discovery";
+export type { Organization, OrganizationWithAdmin, Actor, AuthenticatedActor } from "./organizations/model";
+export type { IssuedToken } from "./auth/tokens";
+export type { RequestContext } from "./context";
+
+// Input rules, shared with the HTTP request schemas
+export {
+  organizationNameSchema,
+  emailSchema,
+  passwordSchema,
+  parseInput,
+  atLeastOneOf,
+} from "./validation";
+
+// Errors
 export {
   DomainError,
   ValidationError,
@@ -13,29 +53,8 @@ export {
   TooManyAttemptsError,
   type FieldIssue,
 } from "./errors";
-export { slugify, collectionNameFor, SLUG_MAX_LENGTH } from "./slug";
-export {
-  organizationNameSchema,
-  emailSchema,
-  passwordSchema,
-  parseInput,
-  validationErrorFrom,
-  isReservedSlug,
-} from "./validation";
-export { issueAccessToken, verifyAccessToken, type AccessTokenClaims, type IssuedToken } from "./auth/tokens";
-export { authenticate, authenticateOptionally } from "./auth/authenticate";
-export { signingKeys, resetSigningKeys, SIGNING_ALGORITHM } from "./auth/keys";
-export { openIdConfiguration, jsonWebKeySet } from "./auth/discovery";
-export type { Organization, OrganizationWithAdmin, Actor, AuthenticatedActor } from "./organizations/model";
-export { createOrganization, type CreateOrganizationInput } from "./organizations/create";
-export { getOrganization } from "./organizations/get";
-export { updateOrganization, type UpdateOrganizationInput, type UpdateResult } from "./organizations/update";
-export { deleteOrganization } from "./organizations/delete";
-export { getTenantCollection, type TenantCollection } from "./organizations/collection";
-export { reconcile, type ReconcileReport } from "./organizations/reconcile";
-export { checkInvariants } from "./organizations/invariants";
-export { checkpoint, injectFault, clearFaults, type Fault } from "./checkpoints";
-export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
-export { recordAudit, listAudit, type AuditEntry, type AuditPage } from "./audit";
-export { AUDIT_PAGE_MAX } from "./audit-page";
-export type { RequestContext } from "./context";
+export { isDatabaseUnavailableError } from "./db/mongo-errors";
+
+// Configuration and lifecycle
+export { config, parseConfig, resetConfig, type Config } from "./config";
+export { closeDatabase, pingDatabase } from "./db/client";

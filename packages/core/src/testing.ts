@@ -4,8 +4,18 @@ import { resetConfig } from "./config";
 import { resetSigningKeys } from "./auth/keys";
 
 /**
- * For tests: point the service at fresh, uniquely named master and tenant databases on a real
- * server, so test files running in parallel never see each other's data, and drop them after.
+ * What tests need beyond core's public surface: the database handle to seed and inspect, resets of
+ * per-container state, and the fault controls the crash tests arm (checkpoints.ts). Not for
+ * production code.
+ */
+export { database, type Database } from "./db/client";
+export { resetSigningKeys } from "./auth/keys";
+export { injectFault, clearFaults, type Fault } from "./checkpoints";
+export { createLogger } from "./logger";
+
+/**
+ * Point the service at fresh, uniquely named master and tenant databases on a real server, so test
+ * files running in parallel never see each other's data, and drop them after.
  */
 export function useIsolatedDatabases(uri: string, options: { bcryptCost?: number } = {}) {
   const suffix = randomBytes(4).toString("hex");

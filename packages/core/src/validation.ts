@@ -79,3 +79,15 @@ export function validationErrorFrom(error: z.core.$ZodError): ValidationError {
     ),
   );
 }
+
+/**
+ * "At least one of these fields", stated once for every schema that needs it (core's inputs and
+ * the HTTP bodies), each naming its own fields: the message lists them as the caller spells them.
+ */
+export function atLeastOneOf<T extends object>(fields: readonly [keyof T & string, ...(keyof T & string)[]]) {
+  const listed = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(", ")} or ${fields.at(-1)}`;
+  return z.refine<T>(
+    (value) => fields.some((field) => value[field] !== undefined),
+    `nothing to change: give at least one of ${listed}`,
+  );
+}

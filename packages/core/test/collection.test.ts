@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import {
   createOrganization,
-  database,
   deleteOrganization,
   ForbiddenError,
   getTenantCollection,
@@ -9,7 +8,7 @@ import {
   updateOrganization,
   type Actor,
 } from "../src";
-import { useIsolatedDatabases } from "../src/testing";
+import { useIsolatedDatabases, database } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());

@@ -1,20 +1,16 @@
 import { afterAll, afterEach, describe, expect, inject, it, vi } from "vitest";
 import {
   checkInvariants,
-  clearFaults,
   createOrganization,
-  database,
   deleteOrganization,
   getOrganization,
-  injectFault,
   login,
   NotFoundError,
   reconcile,
   updateOrganization,
   type Actor,
-  type Fault,
 } from "../src";
-import { useIsolatedDatabases } from "../src/testing";
+import { useIsolatedDatabases, clearFaults, database, injectFault, type Fault } from "../src/testing";
 
 /**
  * Every step of every multi-step operation, made to fail (the operation's own error handling

@@ -3,7 +3,6 @@ import { inject } from "vitest";
 import {
   ConflictError,
   createOrganization,
-  database,
   deleteOrganization,
   ForbiddenError,
   getOrganization,
@@ -11,11 +10,11 @@ import {
   login,
   NotFoundError,
   updateOrganization,
-  verifyAccessToken,
   type Actor,
   type OrganizationWithAdmin,
 } from "../src";
-import { useIsolatedDatabases } from "../src/testing";
+import { verifyAccessToken } from "../src/auth/tokens";
+import { useIsolatedDatabases, database } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());

@@ -15,10 +15,10 @@
  */
 import type { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createOrganization, database, type Database } from "../src";
+import { createOrganization } from "../src";
 import { organizationProjection } from "../src/organizations/model";
 import { VISIBLE } from "../src/organizations/steps";
-import { useIsolatedDatabases } from "../src/testing";
+import { useIsolatedDatabases, database, type Database } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());

@@ -2,7 +2,6 @@ import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import {
   authenticate,
   createOrganization,
-  database,
   deleteOrganization,
   InvalidCredentialsError,
   listAudit,
@@ -14,7 +13,7 @@ import {
   updateOrganization,
   type Actor,
 } from "../src";
-import { useIsolatedDatabases } from "../src/testing";
+import { useIsolatedDatabases, database } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isReservedSlug, organizationNameSchema, slugify } from "../src";
+import { organizationNameSchema } from "../src";
+import { isReservedSlug } from "../src/validation";
+import { slugify } from "../src/slug";
 
 /** Properties of the slug for any input, not only the examples in slug.test.ts. */
 const anyName = fc.oneof(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { collectionNameFor, organizationNameSchema, slugify } from "../src";
+import { organizationNameSchema } from "../src";
+import { collectionNameFor, slugify } from "../src/slug";
 
 describe("slugify", () => {
   it.each([

@@ -1,13 +1,8 @@
 import { decodeProtectedHeader, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  issueAccessToken,
-  jsonWebKeySet,
-  openIdConfiguration,
-  resetConfig,
-  resetSigningKeys,
-  verifyAccessToken,
-} from "../src";
+import { jsonWebKeySet, openIdConfiguration, resetConfig } from "../src";
+import { issueAccessToken, verifyAccessToken } from "../src/auth/tokens";
+import { resetSigningKeys } from "../src/testing";
 
 const saved = { ...process.env };
 beforeEach(() => {

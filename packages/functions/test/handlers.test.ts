@@ -1,5 +1,5 @@
-import { closeDatabase, resetConfig, resetSigningKeys } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { closeDatabase, resetConfig } from "@org-service/core";
+import { useIsolatedDatabases, resetSigningKeys } from "@org-service/core/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { handler as createOrganization } from "../src/handlers/create-organization";
 import { handler as deleteOrganization } from "../src/handlers/delete-organization";

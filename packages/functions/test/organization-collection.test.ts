@@ -1,5 +1,5 @@
-import { closeDatabase, database } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { closeDatabase } from "@org-service/core";
+import { useIsolatedDatabases, database } from "@org-service/core/testing";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { tenantCollectionSchema } from "../src/http/response-schemas";
 import { handler as collection } from "../src/handlers/organization-collection";

@@ -1,5 +1,4 @@
-import { database } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { useIsolatedDatabases, database } from "@org-service/core/testing";
 import { ObjectId } from "mongodb";
 import { afterAll, expect, inject, it, vi } from "vitest";
 import { handler } from "../src/handlers/reconcile";

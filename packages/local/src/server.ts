@@ -5,7 +5,8 @@ import { config, resetConfig } from "@org-service/core";
 import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/deployment";
 import { buildHttpApiEvent, type HttpResult, lambdaContext } from "@org-service/functions/gateway";
 import { routes } from "@org-service/functions/routes";
-import { findRoute, loadHandler, pathParametersOf, sourceModuleOf, type HandlerModuleOf } from "./handlers";
+import { type HandlerModuleOf, loadHandler, sourceModuleOf } from "./handler-modules";
+import { findRoute, pathParametersOf } from "./route-matching";
 import { jwtAuthorizer } from "./jwt-authorizer";
 
 /**

@@ -1,4 +1,5 @@
-import { checkInvariants, database } from "@org-service/core";
+import { checkInvariants } from "@org-service/core";
+import { database } from "@org-service/core/testing";
 import { describe, expect, it } from "vitest";
 import { byName, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";

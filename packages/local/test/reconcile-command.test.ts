@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ObjectId } from "mongodb";
-import { checkInvariants, closeDatabase, database } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { checkInvariants, closeDatabase } from "@org-service/core";
+import { useIsolatedDatabases, database } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
 
 const run = promisify(execFile);

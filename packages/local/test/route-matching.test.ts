@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findRoute, pathParametersOf } from "../src/handlers";
+import { findRoute, pathParametersOf } from "../src/route-matching";
 
 /** The local server matches routes as API Gateway does: exact paths first, then `{name}` variables of one segment. */
 describe("route matching", () => {

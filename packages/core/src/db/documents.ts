@@ -3,9 +3,9 @@ import type { ObjectId } from "mongodb";
 /**
  * Master database: one per organization. `slug` is unique and names the tenant collection.
  *
- * `pending` marks a multi-step change under way (see organizations/pending.ts): while it is set,
- * the record says what was started and what the state was before, so that a crash at any step
- * leaves something the reconciler can finish or undo.
+ * `pending` marks a multi-step change under way (organizations/steps.ts defines the steps,
+ * reconcile.ts repairs them): while it is set, the record says what was started and what the
+ * state was before, so that a crash at any step leaves something the reconciler can finish or undo.
  */
 export interface OrganizationDocument {
   _id: ObjectId;

@@ -3,7 +3,7 @@ import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { organizationNameSchema, parseInput } from "../validation";
-import { changeOwnOrganization } from "./authorize";
+import { changeOwnOrganization } from "./change-own-organization";
 import type { Actor } from "./model";
 import { finishDelete } from "./steps";
 

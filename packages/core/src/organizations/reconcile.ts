@@ -14,18 +14,7 @@ import {
   rollBackUpdate,
 } from "./steps";
 
-/**
- * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
- * is older than the grace period (so no live request is still working on them):
- *
- * - create → undone (the client never got a 201): collection, admin and record go;
- * - update → finished (credentials set, collection renamed, marker removed), or undone as a whole
- *   when finishing is impossible because the email or name has been taken meanwhile;
- * - delete → finished: collection, admin, record.
- *
- * Then admins whose organization record is gone are deleted, and expired login failures. Every step is idempotent and
- * conditional on the state it expects, so runs may overlap with each other and with traffic.
- */
+/** What one reconcile run repaired, by kind. */
 export interface ReconcileReport {
   readonly createsUndone: number;
   readonly updatesFinished: number;
@@ -38,6 +27,19 @@ export interface ReconcileReport {
 
 type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
 
+/**
+ * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
+ * is older than the grace period (so no live request is still working on them):
+ *
+ * - create → undone (the client never got a 201): collection, admin and record go;
+ * - update → finished (credentials set, collection renamed, marker removed), or undone as a whole
+ *   when finishing is impossible because the email or name has been taken meanwhile;
+ * - delete → finished: collection, admin, record.
+ *
+ * Then admins whose organization record is gone are deleted, and expired login failures. Every
+ * step is idempotent and conditional on the state it expects, so runs may overlap with each other
+ * and with traffic.
+ */
 export async function reconcile(options: { graceSeconds?: number } = {}): Promise<ReconcileReport> {
   const db = await database();
   const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;

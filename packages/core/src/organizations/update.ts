@@ -9,8 +9,8 @@ import { isDuplicateKeyError } from "../db/mongo-errors";
 import { NotFoundError } from "../errors";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
-import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { changeOwnOrganization } from "./authorize";
+import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
+import { changeOwnOrganization } from "./change-own-organization";
 import { toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
@@ -22,13 +22,17 @@ const updateFields = z.object({
 });
 
 export const updateOrganizationInputSchema = updateFields.check(
-  z.refine<z.output<typeof updateFields>>(
-    (input) => input.newOrganizationName !== undefined || input.email !== undefined || input.password !== undefined,
-    "nothing to change: give a new name, email or password",
-  ),
+  atLeastOneOf<z.output<typeof updateFields>>(["newOrganizationName", "email", "password"]),
 );
 
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSchema>;
+
+/** What an update answers. */
+export interface UpdateResult {
+  readonly organization: OrganizationWithAdmin;
+  /** A fresh token when the credentials changed (which revokes every earlier one). */
+  readonly token?: IssuedToken;
+}
 
 /**
  * Rename an organization and/or change its admin's credentials, all or nothing:
@@ -40,12 +44,6 @@ export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSche
  * 4. the marker removed.
  * A failing step puts everything back; a crash leaves the marker for the reconciler.
  */
-export interface UpdateResult {
-  readonly organization: OrganizationWithAdmin;
-  /** A fresh token when the credentials changed (which revokes every earlier one). */
-  readonly token?: IssuedToken;
-}
-
 export async function updateOrganization(
   actor: Actor,
   input: UpdateOrganizationInput,

@@ -1,23 +1,18 @@
 import type { MiddlewareObj } from "@middy/core";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logger, redact } from "@org-service/core/logger";
 import type { HttpEvent, HttpResult } from "./endpoint";
 import { sourceMappedStack } from "./source-mapped-stack";
 
 /**
- * Structured JSON logs (AWS Lambda Powertools Logger): one line per request, plus one at ERROR
- * with the stack for each unexpected failure. The level comes from POWERTOOLS_LOG_LEVEL or
- * LOG_LEVEL (Lambda's own log-level setting wins when configured), INFO by default.
+ * The functions' logs, written with core's logger (core/src/logger.ts): one line per request,
+ * plus one at ERROR with the stack for each unexpected failure.
  *
  * What a line may hold is listed here and nowhere else: ids, route, status, latency. Never a body,
  * a header, a query string or the event — passwords, tokens, hashes and connection strings travel
  * in those — and error texts are scrubbed of anything shaped like one.
  */
-export function createLogger(): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || "org-service" });
-}
-
-export const logger = createLogger();
+export { logger };
 
 /**
  * Lambda context on every line (function_request_id, cold_start, …), and the per-request line.
@@ -70,16 +65,4 @@ async function describe(error: unknown): Promise<Record<string, string | undefin
   if (!(error instanceof Error)) return { message: redact(String(error)) };
   const stack = error.stack === undefined ? undefined : redact(await sourceMappedStack(error.stack));
   return { name: error.name, message: redact(error.message), stack };
-}
-
-/**
- * Driver and library messages may quote what they were given. Anything shaped like a secret this
- * service handles is masked before it is written.
- */
-export function redact(text: string): string {
-  return text
-    .replace(/(mongodb(?:\+srv)?:\/\/)[^\s"'`]*/gi, "$1[redacted]")
-    .replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, "[redacted bcrypt hash]")
-    .replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[redacted token]")
-    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, "[redacted key]");
 }

@@ -1,4 +1,5 @@
 import {
+  atLeastOneOf,
   AUDIT_PAGE_MAX,
   emailSchema,
   loginInputSchema,
@@ -44,7 +45,7 @@ export const getOrganizationQuery = z.strictObject({ organization_name: organiza
 
 export const loginBody = meta(z.strictObject(loginInputSchema.shape), { id: "LoginRequest" });
 
-const NEEDS_A_CHANGE = "give at least one of new_organization_name, email or password";
+const CHANGES = ["new_organization_name", "email", "password"] as const;
 
 const updateFields = z.strictObject({
   organization_name: meta(organizationName, { description: "The organization to change (its current name)." }),
@@ -53,20 +54,12 @@ const updateFields = z.strictObject({
   password: z.optional(password),
 });
 
-export const updateOrganizationBody = meta(
-  updateFields.check(
-    z.refine<z.output<typeof updateFields>>(
-      (body) => body.new_organization_name !== undefined || body.email !== undefined || body.password !== undefined,
-      { message: NEEDS_A_CHANGE },
-    ),
-  ),
-  {
-    id: "UpdateOrganizationRequest",
-    description: `Rename the organization and/or change its admin's credentials: ${NEEDS_A_CHANGE}. A credential change revokes every earlier token; the answer carries a new one.`,
-    // The refinement above, in JSON Schema terms.
-    override: { anyOf: [{ required: ["new_organization_name"] }, { required: ["email"] }, { required: ["password"] }] },
-  },
-);
+export const updateOrganizationBody = meta(updateFields.check(atLeastOneOf<z.output<typeof updateFields>>(CHANGES)), {
+  id: "UpdateOrganizationRequest",
+  description: `Rename the organization and/or change its admin's credentials: give at least one of ${CHANGES.join(", ")}. A credential change revokes every earlier token; the answer carries a new one.`,
+  // The refinement above, in JSON Schema terms.
+  override: { anyOf: CHANGES.map((field) => ({ required: [field] })) },
+});
 
 const deleteTarget = z.strictObject({ organization_name: organizationName });
 export const deleteOrganizationBody = meta(deleteTarget, { id: "DeleteOrganizationRequest" });

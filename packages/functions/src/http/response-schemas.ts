@@ -169,4 +169,5 @@ export type LoginResultView = z.input<typeof loginResultSchema>;
 export type UpdateResultView = z.input<typeof updateResultSchema>;
 export type DeleteResultView = z.input<typeof deleteResultSchema>;
 export type TenantCollectionView = z.input<typeof tenantCollectionSchema>;
+export type AuditPageView = z.input<typeof auditPageSchema>;
 export type ProblemView = z.input<typeof problemSchema>;

@@ -1,4 +1,5 @@
 import type {
+  AuditPage,
   LoginResult,
   Organization,
   OrganizationWithAdmin,
@@ -6,6 +7,7 @@ import type {
   UpdateResult,
 } from "@org-service/core";
 import type {
+  AuditPageView,
   DeleteResultView,
   LoginResultView,
   OrganizationView,
@@ -55,4 +57,21 @@ export function updateResultView({ organization, token }: UpdateResult): UpdateR
 
 export function deleteResultView(organizationName: string): DeleteResultView {
   return { deleted: true, organization_name: organizationName };
+}
+
+/** A page of the audit log, newest first; absent fields stay absent. */
+export function auditPageView(page: AuditPage): AuditPageView {
+  return {
+    entries: page.entries.map((entry) => ({
+      id: entry.id,
+      action: entry.action,
+      at: entry.at.toISOString(),
+      ...(entry.adminId && { admin_id: entry.adminId }),
+      ...(entry.email && { email: entry.email }),
+      ...(entry.sourceIp && { source_ip: entry.sourceIp }),
+      ...(entry.requestId && { request_id: entry.requestId }),
+      ...(entry.details && { details: entry.details }),
+    })),
+    ...(page.nextCursor && { next_cursor: page.nextCursor }),
+  };
 }

@@ -1,8 +1,4 @@
 import { routeKey, routes, type Route } from "@org-service/functions/routes";
-import type { HttpEvent, HttpResult } from "@org-service/functions/gateway";
-import type { Context } from "aws-lambda";
-
-export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 /** Route lookup by method and path, as API Gateway matches: an exact path first, then `{name}` path variables. */
 const byKey = new Map<string, Route>(routes.map((route) => [routeKey(route), route]));
@@ -30,23 +26,4 @@ export function pathParametersOf(route: Pick<Route, "path">, path: string): Reco
   } catch {
     return undefined; // malformed percent-encoding matches no route
   }
-}
-
-/** Where a route's handler module is imported from. */
-export type HandlerModuleOf = (route: Route) => string;
-
-/** The TypeScript sources: what `pnpm start` and the tests serve. */
-export const sourceModuleOf: HandlerModuleOf = (route) => `@org-service/functions/handlers/${route.handler}`;
-
-const loaded = new Map<string, Promise<LambdaHandler>>();
-
-/** Each handler module is imported on its first request, like a cold start. */
-export function loadHandler(route: Route, moduleOf: HandlerModuleOf = sourceModuleOf): Promise<LambdaHandler> {
-  const specifier = moduleOf(route);
-  let handler = loaded.get(specifier);
-  if (!handler) {
-    handler = import(specifier).then((module: { handler: LambdaHandler }) => module.handler);
-    loaded.set(specifier, handler);
-  }
-  return handler;
 }
