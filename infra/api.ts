@@ -128,7 +128,9 @@ function limitRoutes(api: Pick<Api, "cdk" | "node">): void {
   const stage = api.cdk.httpApi.defaultStage;
   if (!stage) throw new Error("The HTTP API has no default stage");
   const cfnStage = stage.node.defaultChild as CfnStage;
-  const limited = routeDeployments.filter((deployment) => deployment.throttle !== DEFAULT_THROTTLE);
+  const limited = routeDeployments.filter(
+    ({ throttle }) => throttle.rate !== DEFAULT_THROTTLE.rate || throttle.burst !== DEFAULT_THROTTLE.burst,
+  );
   cfnStage.routeSettings = Object.fromEntries(
     limited.map(({ key, throttle }) => [
       key,

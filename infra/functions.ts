@@ -3,13 +3,11 @@
  * builds from it and the infrastructure tests assert against it, so neither repeats a value.
  */
 import type { FunctionProps, NodeJSProps } from "sst/constructs";
-import { routeKey, routes, type Route } from "@org-service/functions/routes";
+import { ROUTE_DEFAULTS, routeKey, routes, settingsOf, type Route, type Throttle } from "@org-service/functions/routes";
 import { secretsFor, type SecretName } from "@org-service/functions/deployment";
 import { textImportPlugin } from "@org-service/functions/text-imports";
 import { lazyBuiltinsPlugin } from "./lazy-builtins";
 import { mongodbSourcePlugin } from "./mongodb-source";
-
-type HandlerName = (typeof routes)[number]["handler"];
 
 /** Where the handler modules live, relative to the project root (where `sst` runs). */
 export const FUNCTIONS_SOURCE_DIR = "packages/functions/src/handlers";
@@ -71,43 +69,8 @@ export const nodejsBundling = {
   },
 } satisfies NodeJSProps;
 
-/**
- * Memory buys CPU on Lambda (1,769 MB = one vCPU). bcryptjs is single-threaded JavaScript, and at
- * cost 12 a hash or a comparison takes roughly 0.2-0.3 s of a full vCPU — about twice that at
- * 1,024 MB — so the handlers that hash or verify a password get one whole vCPU (more would not be
- * used). Everything else is I/O-bound (one MongoDB round trip, or an RS256 signature) and gets
- * 512 MB, enough for the driver and a fast cold start.
- */
-export const PASSWORD_HASHING_MEMORY_MB = 1769;
-export const DEFAULT_MEMORY_MB = 512;
-const PASSWORD_HASHING_HANDLERS: readonly HandlerName[] = ["create-organization", "login", "update-organization"];
-
-/**
- * A cold start opens a TLS connection to Atlas (SRV lookup, handshake, auth: 1-3 s) before the
- * first query; a warm request takes tens of milliseconds. 10 s leaves room for that plus a bcrypt
- * hash, well under API Gateway's 30 s integration limit, and stops a stuck connection early.
- */
-export const TIMEOUT_SECONDS = 10;
-
-export interface Throttle {
-  /** Requests per second, steady state, for the route across all callers. */
-  readonly rate: number;
-  /** Requests allowed at once above the rate. */
-  readonly burst: number;
-}
-
-/** Every route's limit unless listed below: API Gateway answers 429 above it. */
-export const DEFAULT_THROTTLE: Throttle = { rate: 100, burst: 200 };
-
-/**
- * Tighter limits where a request is expensive or attractive to abuse: login is the
- * password-guessing target and costs a bcrypt comparison each time, sign-up costs a hash and
- * creates a tenant.
- */
-export const THROTTLE_OVERRIDES: Partial<Record<HandlerName, Throttle>> = {
-  login: { rate: 5, burst: 10 },
-  "create-organization": { rate: 2, burst: 5 },
-};
+/** The stage-wide throttle, which every route without one of its own gets. */
+export const DEFAULT_THROTTLE: Throttle = ROUTE_DEFAULTS.throttle;
 
 export interface RouteDeployment {
   readonly route: Route;
@@ -125,16 +88,16 @@ export interface RouteDeployment {
 }
 
 export function routeDeployment(route: Route): RouteDeployment {
-  const handler = route.handler as HandlerName;
+  const { memoryMb, timeoutSeconds, throttle } = settingsOf(route);
   return {
     route,
     key: routeKey(route),
     handler: `${FUNCTIONS_SOURCE_DIR}/${route.handler}.handler`,
     authorizer: route.auth === "jwt" ? "jwt" : "none",
     secrets: secretsFor(route.needs),
-    memorySize: PASSWORD_HASHING_HANDLERS.includes(handler) ? PASSWORD_HASHING_MEMORY_MB : DEFAULT_MEMORY_MB,
-    timeout: TIMEOUT_SECONDS,
-    throttle: THROTTLE_OVERRIDES[handler] ?? DEFAULT_THROTTLE,
+    memorySize: memoryMb,
+    timeout: timeoutSeconds,
+    throttle,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The one route table. The SST stack builds an API Gateway route and a Lambda function from each
- * entry, and the local server dispatches requests with it, so the two cannot drift apart.
+ * entry (with the entry's memory, timeout and throttle), the local server dispatches requests with
+ * it, and the OpenAPI document must have an operation for each, so none of them can drift apart.
  *
  * Kept free of runtime imports: infrastructure code reads it at synth time without loading the
  * MongoDB driver or any handler.
@@ -10,6 +11,13 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 /** What a function needs bound to it at deploy time (secrets and the values derived from them). */
 export type Capability = "database" | "signing-key";
 
+export interface Throttle {
+  /** Requests per second, steady state, for the route across all callers. */
+  readonly rate: number;
+  /** Requests allowed at once above the rate. */
+  readonly burst: number;
+}
+
 export interface Route {
   readonly method: HttpMethod;
   readonly path: string;
@@ -18,12 +26,58 @@ export interface Route {
   /** `jwt`: API Gateway's JWT authorizer must accept the bearer token before the handler runs. */
   readonly auth: "public" | "jwt";
   readonly needs: readonly Capability[];
+  /** The function's memory in MB, which buys its CPU; {@link ROUTE_DEFAULTS} when absent. */
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  /** API Gateway answers 429 above it. */
+  readonly throttle?: Throttle;
 }
 
+export const ROUTE_DEFAULTS = {
+  /**
+   * Most functions are I/O-bound (one MongoDB round trip, or an RS256 signature): 512 MB is enough
+   * for the driver and a fast cold start.
+   */
+  memoryMb: 512,
+  /**
+   * A cold start opens a TLS connection to Atlas (SRV lookup, handshake, auth: 1-3 s) before the
+   * first query; a warm request takes tens of milliseconds. 10 s leaves room for that plus a bcrypt
+   * hash, well under API Gateway's 30 s integration limit, and stops a stuck connection early.
+   */
+  timeoutSeconds: 10,
+  throttle: { rate: 100, burst: 200 },
+} as const satisfies Required<Pick<Route, "memoryMb" | "timeoutSeconds" | "throttle">>;
+
+/**
+ * Memory buys CPU on Lambda (1,769 MB = one vCPU). bcryptjs is single-threaded JavaScript, and at
+ * cost 12 a hash or a comparison takes roughly 0.2-0.3 s of a full vCPU — about twice that at
+ * 1,024 MB — so the handlers that hash or verify a password get one whole vCPU (more would not be
+ * used).
+ */
+export const PASSWORD_HASHING_MEMORY_MB = 1769;
+
 export const routes = [
-  { method: "POST", path: "/org/create", handler: "create-organization", auth: "public", needs: ["database"] },
+  // Sign-up costs a hash and creates a tenant: a tight limit.
+  {
+    method: "POST",
+    path: "/org/create",
+    handler: "create-organization",
+    auth: "public",
+    needs: ["database"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    throttle: { rate: 2, burst: 5 },
+  },
   { method: "GET", path: "/org/get", handler: "get-organization", auth: "public", needs: ["database", "signing-key"] },
-  { method: "POST", path: "/admin/login", handler: "login", auth: "public", needs: ["database", "signing-key"] },
+  // Login is the password-guessing target and costs a bcrypt comparison each time.
+  {
+    method: "POST",
+    path: "/admin/login",
+    handler: "login",
+    auth: "public",
+    needs: ["database", "signing-key"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    throttle: { rate: 5, burst: 10 },
+  },
   // Protected handlers verify the token again themselves (defence in depth), so they need the keys too.
   {
     method: "PUT",
@@ -31,6 +85,7 @@ export const routes = [
     handler: "update-organization",
     auth: "jwt",
     needs: ["database", "signing-key"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
   },
   {
     method: "DELETE",
@@ -39,7 +94,13 @@ export const routes = [
     auth: "jwt",
     needs: ["database", "signing-key"],
   },
-  { method: "GET", path: "/org/audit", handler: "organization-audit", auth: "jwt", needs: ["database", "signing-key"] },
+  {
+    method: "GET",
+    path: "/org/audit",
+    handler: "organization-audit",
+    auth: "jwt",
+    needs: ["database", "signing-key"],
+  },
   {
     method: "GET",
     path: "/org/collection",
@@ -66,3 +127,12 @@ export const routes = [
 ] as const satisfies readonly Route[];
 
 export const routeKey = (route: Pick<Route, "method" | "path">): string => `${route.method} ${route.path}`;
+
+/** A route's memory, timeout and throttle, the defaults filled in. */
+export function settingsOf(route: Route): Required<Pick<Route, "memoryMb" | "timeoutSeconds" | "throttle">> {
+  return {
+    memoryMb: route.memoryMb ?? ROUTE_DEFAULTS.memoryMb,
+    timeoutSeconds: route.timeoutSeconds ?? ROUTE_DEFAULTS.timeoutSeconds,
+    throttle: route.throttle ?? ROUTE_DEFAULTS.throttle,
+  };
+}
