@@ -7,10 +7,15 @@ export default defineProject({
   test: {
     name: "local",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["../embedded-db/src/vitest-global-setup.ts"],
-    hookTimeout: 300_000,
+    // A database, and Debian's Chromium (installed when missing) for the dashboard's browser test.
+    globalSetup: ["../embedded-db/src/vitest-global-setup.ts", "./test/support/chromium-setup.ts"],
+    // Installing Chromium on a fresh machine takes a while.
+    hookTimeout: 600_000,
     testTimeout: 120_000,
     // A JSON log line per request would flood the output; logging.test.ts sets its own level.
     env: { POWERTOOLS_LOG_LEVEL: "WARN" },
+    // Vitest replaces CSS imports with empty modules unless told otherwise; the dashboard handler
+    // imports its stylesheet as text (`?raw`) to serve it.
+    css: { include: [/\.css\?raw$/] },
   },
 });

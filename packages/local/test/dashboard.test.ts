@@ -4,10 +4,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases, database } from "@org-service/core/testing";
-import { startLocalServer, type LocalServer } from "@org-service/local";
+import { startLocalServer, type LocalServer } from "../src/server";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CHROMIUM } from "./chromium-setup";
+import { CHROMIUM } from "./support/chromium-setup";
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the local
