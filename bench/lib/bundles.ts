@@ -171,7 +171,11 @@ export async function buildAllBundles(
   // Several routes may share one handler module (one function each, same bundle): build it once.
   for (const route of routes.filter((r, i) => routes.findIndex((o) => o.handler === r.handler) === i)) {
     try {
-      const measured = await bundle(route.handler, path.join(FUNCTIONS_DIR, "src", `${route.handler}.ts`), outRoot);
+      const measured = await bundle(
+        route.handler,
+        path.join(FUNCTIONS_DIR, "src", "handlers", `${route.handler}.ts`),
+        outRoot,
+      );
       handlers.push({ ...measured, nodeOptions: DEPLOYED_NODE_OPTIONS });
     } catch (error) {
       // Reported in the results instead of aborting the whole run.
