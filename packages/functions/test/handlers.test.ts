@@ -246,24 +246,16 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
       admin_email: email,
       collection_name: `org_${newName.toLowerCase().replace(/ /g, "_")}`,
     });
-    expect(
+    const lookUp = async (organizationName: string) =>
       (
         await invoke(getOrganization, {
           method: "GET",
           path: "/org/get",
-          rawQueryString: `organization_name=${encodeURIComponent(name)}`,
+          rawQueryString: `organization_name=${encodeURIComponent(organizationName)}`,
         })
-      ).status,
-    ).toBe(404);
-    expect(
-      (
-        await invoke(getOrganization, {
-          method: "GET",
-          path: "/org/get",
-          rawQueryString: `organization_name=${encodeURIComponent(newName)}`,
-        })
-      ).status,
-    ).toBe(200);
+      ).status;
+    expect(await lookUp(name)).toBe(404);
+    expect(await lookUp(newName)).toBe(200);
   });
 
   it("403 for another organization, 404 for an unknown one, 409 for a taken name, 422 for nothing to change", async () => {
