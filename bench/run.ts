@@ -358,18 +358,20 @@ async function seedThroughHandler(handlers: Handlers, count: number): Promise<vo
   }
 }
 
-/** Clones of a real organization and admin (so the shape follows the code), with their tenant collections. */
+/** Clones of a real organization, its owner and membership (so the shape follows the code), with their tenant collections. */
 async function seedClones(count: number): Promise<void> {
   const { ObjectId } = await loadMongo();
   const db = await database();
   const template = await db.organizations.findOne({});
-  const adminTemplate = template && (await db.admins.findOne({ _id: template.admin_id }));
-  if (!template || !adminTemplate) throw new Error("no organization to clone");
+  const adminTemplate = template && (await db.users.findOne({ _id: template.admin_id }));
+  const membershipTemplate = template && (await db.memberships.findOne({ organization_id: template._id }));
+  if (!template || !adminTemplate || !membershipTemplate) throw new Error("no organization to clone");
   log(`seeding ${count} more organizations through the driver`);
   const t = performance.now();
   for (let offset = 0; offset < count; offset += 1000) {
     const organizations = [];
     const admins = [];
+    const memberships = [];
     for (let i = offset; i < Math.min(count, offset + 1000); i++) {
       const n = SETTINGS.smallOrganizations + i;
       const slug = fillerName(n).toLowerCase().replaceAll(" ", "_");
@@ -383,15 +385,18 @@ async function seedClones(count: number): Promise<void> {
         slug,
         collection_name: `org_${slug}`,
       });
-      admins.push({
-        ...adminTemplate,
-        _id: adminId,
+      admins.push({ ...adminTemplate, _id: adminId, email: `filler${n}@bench.example` });
+      memberships.push({
+        ...membershipTemplate,
+        _id: `${organizationId.toHexString()}:${adminId.toHexString()}`,
         organization_id: organizationId,
+        user_id: adminId,
         email: `filler${n}@bench.example`,
       });
     }
     await db.organizations.insertMany(organizations, { ordered: false });
-    await db.admins.insertMany(admins, { ordered: false });
+    await db.users.insertMany(admins, { ordered: false });
+    await db.memberships.insertMany(memberships, { ordered: false });
   }
   const names = Array.from(
     { length: count },

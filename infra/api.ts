@@ -55,6 +55,7 @@ export function ApiStack({ stack, app }: StackContext) {
   });
 
   const customDomain = customDomainFromEnv();
+  const mailFrom = process.env.MAIL_FROM?.trim() || undefined;
   // CORS from the deploy environment: API Gateway answers preflights, the functions add the
   // headers to their responses (packages/functions/src/http/cors.ts), both from the same list.
   const corsOrigins = allowedOrigins();
@@ -95,11 +96,17 @@ export function ApiStack({ stack, app }: StackContext) {
         deployment.key,
         {
           authorizer: deployment.authorizer === "jwt" ? JWT_AUTHORIZER : "none",
+          ...(deployment.authorizationScopes.length > 0 && {
+            authorizationScopes: [...deployment.authorizationScopes],
+          }),
           function: {
             handler: deployment.handler,
             memorySize: deployment.memorySize,
             timeout: deployment.timeout,
             bind: deployment.secrets.map((name) => secrets[name]),
+            ...(deployment.permissions.length > 0 && { permissions: [...deployment.permissions] }),
+            // The sender of invitation mail, where the deploy environment names one (a verified SES identity).
+            ...(deployment.route.needs.includes("mail") && mailFrom && { environment: { MAIL_FROM: mailFrom } }),
           },
         },
       ]),

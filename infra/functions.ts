@@ -80,6 +80,10 @@ export interface RouteDeployment {
   readonly handler: string;
   /** `jwt`: behind the API's JWT authorizer; `none`: public. */
   readonly authorizer: "jwt" | "none";
+  /** The scopes API Gateway requires of the token (a `jwt` route's one scope; none on public routes). */
+  readonly authorizationScopes: readonly string[];
+  /** IAM actions the function's role is granted beyond its secrets: `ses:SendEmail` for the mail senders. */
+  readonly permissions: readonly string[];
   /** The secrets bound to the route's function, and no others. */
   readonly secrets: readonly SecretName[];
   readonly memorySize: number;
@@ -94,6 +98,8 @@ export function routeDeployment(route: Route): RouteDeployment {
     key: routeKey(route),
     handler: `${FUNCTIONS_SOURCE_DIR}/${route.handler}.handler`,
     authorizer: route.auth === "jwt" ? "jwt" : "none",
+    authorizationScopes: route.scope ? [route.scope] : [],
+    permissions: route.needs.includes("mail") ? ["ses:SendEmail", "ses:SendRawEmail"] : [],
     secrets: secretsFor(route.needs),
     memorySize: memoryMb,
     timeout: timeoutSeconds,

@@ -38,9 +38,13 @@ describe("routes", () => {
       if (deployment.route.auth === "jwt") {
         expect(route.Properties.AuthorizationType).toBe("JWT");
         expect(refId(route.Properties.AuthorizerId)).toBe(authorizer(template).id);
+        // API Gateway itself refuses a token without the route's scope (core's permission table).
+        expect(deployment.route.scope).toBeDefined();
+        expect(route.Properties.AuthorizationScopes).toEqual([deployment.route.scope]);
       } else {
         expect(route.Properties.AuthorizationType).toBe("NONE");
         expect(route.Properties.AuthorizerId).toBeUndefined();
+        expect(route.Properties.AuthorizationScopes).toBeUndefined();
       }
       const fn = functionOf(template, key);
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -140,7 +144,13 @@ describe("secrets, spelled out", () => {
       "SST_Secret_value_JWT_PRIVATE_KEY",
       "SST_Secret_value_MONGODB_URI",
     ]);
-    expect(secretsOf("create-organization")).toEqual(["SST_Secret_value_MONGODB_URI"]);
+    // Create verifies an optional bearer token (a signed-in user's second organization).
+    expect(secretsOf("create-organization")).toEqual([
+      "SST_Secret_value_JWT_PREVIOUS_KEY",
+      "SST_Secret_value_JWT_PRIVATE_KEY",
+      "SST_Secret_value_MONGODB_URI",
+    ]);
+    expect(secretsOf("health")).toEqual(["SST_Secret_value_MONGODB_URI"]);
     expect(secretsOf("openid-configuration")).toEqual([]);
   });
 });
@@ -221,6 +231,23 @@ describe("per stage", () => {
       expect(stack.stackName).toBe(`${stage}-org-service-api`);
       const [api] = Object.values(resources(template, "AWS::ApiGatewayV2::Api"));
       expect(api!.Properties.Name).toBe(`${stage}-org-service-Api`);
+    }
+  });
+});
+
+describe("mail", () => {
+  const actionsOf = (handler: string) => {
+    const deployment = routeDeployments.find((d) => d.route.handler === handler)!;
+    const { template } = pr();
+    return statementsOf(template, functionOf(template, deployment.key)).flatMap((statement) =>
+      Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+    );
+  };
+
+  it("only the function that sends invitations may send through SES", () => {
+    expect(actionsOf("invite-member")).toContain("ses:SendEmail");
+    for (const deployment of routeDeployments.filter((d) => d.route.handler !== "invite-member")) {
+      expect(actionsOf(deployment.route.handler), deployment.key).not.toContain("ses:SendEmail");
     }
   });
 });

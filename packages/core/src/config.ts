@@ -30,6 +30,14 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES_PER_EMAIL: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 5),
   LOGIN_MAX_FAILURES_PER_IP: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 20),
   LOGIN_FAILURE_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(86_400)), 900),
+  /** Pending invitations an organization may have at once; past it, inviting answers 409. */
+  MAX_PENDING_INVITATIONS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 100),
+  /** How long an invitation can be accepted: a week by default. */
+  INVITATION_TTL_HOURS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(8_760)), 168),
+  /** Base of the accept links in invitations (the dashboard's address); the issuer when unset. */
+  PUBLIC_URL: z.optional(z.url()),
+  /** Sender of invitation mail through Amazon SES; unset, mail goes to the log and the outbox. */
+  MAIL_FROM: z.optional(z.email()),
   /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
   AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 });
@@ -41,6 +49,13 @@ export interface Config {
   readonly bcryptCost: number;
   readonly reconcileGraceSeconds: number;
   readonly loginThrottle: { readonly maxPerEmail: number; readonly maxPerIp: number; readonly windowSeconds: number };
+  readonly invitations: {
+    readonly maxPending: number;
+    readonly ttlHours: number;
+    /** Base of accept links, without a trailing slash. */
+    readonly publicUrl: string;
+  };
+  readonly mailFrom: string | undefined;
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -65,6 +80,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     tenantDbName: e.MONGODB_TENANT_DB,
     bcryptCost: e.BCRYPT_COST,
     reconcileGraceSeconds: e.RECONCILE_GRACE_SECONDS,
+    invitations: {
+      maxPending: e.MAX_PENDING_INVITATIONS,
+      ttlHours: e.INVITATION_TTL_HOURS,
+      publicUrl: (e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, ""),
+    },
+    mailFrom: e.MAIL_FROM,
     loginThrottle: {
       maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,

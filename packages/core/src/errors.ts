@@ -13,10 +13,13 @@ export interface FieldIssue {
  * accepts ES2022's `{ cause }`, so the failure behind a domain error is kept for the logs.
  */
 export abstract class DomainError extends Error {
+  /** Members the problem answered for this error carries besides the standard ones (RFC 9457 extensions). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
   abstract readonly kind:
     | "validation"
     | "not-found"
     | "conflict"
+    | "gone"
     | "invalid-credentials"
     | "unauthenticated"
     | "forbidden"
@@ -39,16 +42,49 @@ export class NotFoundError extends DomainError {
   readonly kind = "not-found";
 }
 
+export class GoneError extends DomainError {
+  override readonly name = "GoneError";
+  readonly kind = "gone";
+}
+
 export class ConflictError extends DomainError {
   override readonly name = "ConflictError";
   readonly kind = "conflict";
+  /** What is wrong with the field, for the problem's `errors`. */
+  readonly issue: string;
+
   constructor(
     message: string,
     /** The field whose value is taken, so the client can point at it. */
     readonly field: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly issue?: string },
   ) {
     super(message, options);
+    this.issue = options?.issue ?? "is already taken";
+  }
+}
+
+/**
+ * A user of several organizations logged in without naming one: the answer lists them (only ever
+ * sent once the password checked out), so the client can ask which and log in again.
+ */
+export class OrganizationChoiceRequiredError extends DomainError {
+  override readonly name = "OrganizationChoiceRequiredError";
+  readonly kind = "conflict";
+  override readonly extensions: { readonly organizations: readonly Record<string, string>[] };
+
+  constructor(
+    organizations: readonly { organizationId: string; organizationName: string; role: string }[],
+    options?: ErrorOptions,
+  ) {
+    super("The user belongs to several organizations: give organization_name to choose one.", options);
+    this.extensions = {
+      organizations: organizations.map((organization) => ({
+        organization_id: organization.organizationId,
+        organization_name: organization.organizationName,
+        role: organization.role,
+      })),
+    };
   }
 }
 

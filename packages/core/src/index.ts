@@ -9,7 +9,9 @@
 export {
   createOrganization,
   createOrganizationInputSchema,
+  createOrganizationForUserInputSchema,
   type CreateOrganizationInput,
+  type CreateOrganizationForUserInput,
 } from "./organizations/create";
 export { getOrganization } from "./organizations/get";
 export {
@@ -26,6 +28,27 @@ export { AUDIT_PAGE_MAX } from "./audit-page";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
 export { checkInvariants } from "./organizations/invariants";
 export { authenticate, authenticateOptionally } from "./auth/authenticate";
+export {
+  type Member,
+  type MemberPage,
+  listMembers,
+  changeMemberRole,
+  removeMember,
+  roleSchema,
+} from "./members/members";
+export { MEMBERS_PAGE_MAX } from "./members/page";
+export { getMe, type Me } from "./members/me";
+export {
+  inviteMember,
+  inviteInputSchema,
+  type InviteInput,
+  type Invitation,
+  type IssuedInvitation,
+} from "./invitations/invite";
+export { listInvitations } from "./invitations/list";
+export { revokeInvitation } from "./invitations/revoke";
+export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitations/accept";
+export { PERMISSIONS, ROLES, SCOPES, type Role, type Scope } from "./auth/permissions";
 export { openIdConfiguration, jsonWebKeySet } from "./auth/discovery";
 export type { Organization, OrganizationWithAdmin, Actor, AuthenticatedActor } from "./organizations/model";
 export type { IssuedToken } from "./auth/tokens";
@@ -48,6 +71,8 @@ export {
   ConflictError,
   InvalidCredentialsError,
   ForbiddenError,
+  GoneError,
+  OrganizationChoiceRequiredError,
   ConfigurationError,
   UnauthenticatedError,
   TooManyAttemptsError,

@@ -12,6 +12,7 @@ export { database, type Database } from "./db/client";
 export { resetSigningKeys } from "./auth/keys";
 export { injectFault, clearFaults, type Fault } from "./checkpoints";
 export { createLogger } from "./logger";
+export { sentMail } from "./mail/mailer";
 
 /**
  * Point the service at fresh, uniquely named master and tenant databases on a real server, so test

@@ -29,7 +29,7 @@ async function newOrganization() {
   const n = ++sequence;
   const input = { organizationName: `Fault Org ${n}`, email: `fault${n}@example.com`, password: "password-123" };
   const organization = await createOrganization(input);
-  const actor: Actor = { adminId: organization.adminId, organizationId: organization.id };
+  const actor: Actor = { userId: organization.adminId, organizationId: organization.id, role: "owner" };
   return { ...input, organization, actor };
 }
 

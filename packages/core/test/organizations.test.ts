@@ -25,7 +25,7 @@ async function newOrganization(name = `Org ${++counter} ${Date.now()}`) {
   const email = `admin${++counter}.${Date.now()}@example.com`;
   const password = "correct horse battery";
   const organization = await createOrganization({ organizationName: name, email, password });
-  const actor: Actor = { adminId: organization.adminId, organizationId: organization.id };
+  const actor: Actor = { userId: organization.adminId, organizationId: organization.id, role: "owner" };
   return { organization, email, password, actor };
 }
 
@@ -38,7 +38,7 @@ async function counts(filter: { slug?: string; email?: string }) {
   const db = await database();
   return {
     organizations: filter.slug === undefined ? 0 : await db.organizations.countDocuments({ slug: filter.slug }),
-    admins: filter.email === undefined ? 0 : await db.admins.countDocuments({ email: filter.email }),
+    admins: filter.email === undefined ? 0 : await db.users.countDocuments({ email: filter.email }),
   };
 }
 
@@ -71,7 +71,7 @@ describe("createOrganization", () => {
 
   it("stores a bcrypt hash, never the password", async () => {
     const db = await database();
-    const admin = await db.admins.findOne({ email: "owner@acme.example" });
+    const admin = await db.users.findOne({ email: "owner@acme.example" });
     expect(admin?.password_hash).toMatch(/^\$2[aby]\$04\$.{53}$/);
     expect(JSON.stringify(admin)).not.toContain("s3cret-password");
   });
@@ -263,7 +263,7 @@ describe("deleteOrganization", () => {
     expect(await deleteOrganization(actor, "SOYLENT")).toEqual({ name: "Soylent" });
 
     expect(await tenantCollections()).not.toContain("org_soylent");
-    expect(await db.admins.countDocuments({ email })).toBe(0);
+    expect(await db.users.countDocuments({ email })).toBe(0);
     expect(
       await db.organizations.countDocuments({ _id: new (await import("mongodb")).ObjectId(organization.id) }),
     ).toBe(0);
@@ -280,12 +280,15 @@ describe("login", () => {
   it("issues a token naming the admin and the organization", async () => {
     const { organization, email, password } = await newOrganization();
     const session = await login({ email: email.toUpperCase(), password });
-    expect(session.adminId).toBe(organization.adminId);
+    expect(session.userId).toBe(organization.adminId);
+    expect(session.role).toBe("owner");
     expect(session.expiresIn).toBe(3600);
     expect(await verifyAccessToken(session.accessToken)).toEqual({
       sub: organization.adminId,
       org: organization.id,
       cv: 1,
+      role: "owner",
+      gr: expect.stringMatching(/^[0-9a-f]{24}$/),
     });
   });
 

@@ -62,10 +62,10 @@ const lookups = {
         .explain("queryPlanner"),
     index: "slug_unique",
   },
-  "admin by email": {
+  "user by email": {
     explain: () =>
-      db.admins
-        .find({ email }, { projection: { password_hash: 1, organization_id: 1, credentials_version: 1 } })
+      db.users
+        .find({ email }, { projection: { password_hash: 1, email: 1 } })
         .limit(1)
         .explain("queryPlanner"),
     index: "email_unique",
@@ -78,10 +78,13 @@ const lookups = {
         .explain("queryPlanner"),
     index: "_id_",
   },
-  "admin by _id": {
+  "membership by _id (every authenticated request)": {
     explain: () =>
-      db.admins
-        .find({ _id: adminId }, { projection: { email: 1 } })
+      db.memberships
+        .find(
+          { _id: `${organizationId.toHexString()}:${adminId.toHexString()}` },
+          { projection: { role: 1, grant: 1, credentials_version: 1, email: 1 } },
+        )
         .limit(1)
         .explain("queryPlanner"),
     index: "_id_",
@@ -126,7 +129,7 @@ describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
 
 it("the indexes the lookups rely on exist, unique where names and emails must be", async () => {
   const organizationIndexes = await db.organizations.indexes();
-  const adminIndexes = await db.admins.indexes();
+  const adminIndexes = await db.users.indexes();
   expect(organizationIndexes.find((index) => index.name === "slug_unique")).toMatchObject({
     key: { slug: 1 },
     unique: true,

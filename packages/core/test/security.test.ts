@@ -23,7 +23,7 @@ async function newOrganization() {
   const n = ++sequence;
   const input = { organizationName: `Secure Org ${n}`, email: `secure${n}@example.com`, password: "password-123" };
   const organization = await createOrganization(input, { sourceIp: "192.0.2.1", requestId: `create-${n}` });
-  const actor: Actor = { adminId: organization.adminId, organizationId: organization.id };
+  const actor: Actor = { userId: organization.adminId, organizationId: organization.id, role: "owner" };
   return { ...input, organization, actor };
 }
 

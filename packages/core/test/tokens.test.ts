@@ -26,7 +26,13 @@ async function rsaKeyPair() {
 
 describe("access tokens", () => {
   it("are RS256 with a kid and carry iss, aud, sub, org, iat, exp and jti", async () => {
-    const { accessToken, expiresIn } = await issueAccessToken({ sub: "admin-1", org: "org-1", cv: 1 });
+    const { accessToken, expiresIn } = await issueAccessToken({
+      sub: "admin-1",
+      org: "org-1",
+      cv: 1,
+      role: "owner",
+      gr: "grant-1",
+    });
     const header = decodeProtectedHeader(accessToken);
     expect(header.alg).toBe("RS256");
     expect(header.kid).toBeTruthy();
@@ -37,17 +43,26 @@ describe("access tokens", () => {
       sub: "admin-1",
       org: "org-1",
       cv: 1,
+      role: "owner",
+      gr: "grant-1",
+      scope: "org:read profile:write org:rename members:manage owners:manage org:delete audit:read",
     });
     expect(claims.exp! - claims.iat!).toBe(expiresIn);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await verifyAccessToken(accessToken)).toEqual({ sub: "admin-1", org: "org-1", cv: 1 });
+    expect(await verifyAccessToken(accessToken)).toEqual({
+      sub: "admin-1",
+      org: "org-1",
+      cv: 1,
+      role: "owner",
+      gr: "grant-1",
+    });
   });
 
   it("sign with a configured PEM key and publish only its public half", async () => {
     const pair = await rsaKeyPair();
     process.env.JWT_PRIVATE_KEY = await exportPKCS8(pair.privateKey);
     resetConfig();
-    const { accessToken } = await issueAccessToken({ sub: "a", org: "o", cv: 1 });
+    const { accessToken } = await issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
     const { keys } = await jsonWebKeySet();
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({
@@ -73,7 +88,7 @@ describe("access tokens", () => {
 
     // A token the previous key signed still verifies until the previous key is retired.
     const oldKid = keys[1]!.kid!;
-    const oldToken = await new SignJWT({ org: "o", cv: 1 })
+    const oldToken = await new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })
       .setProtectedHeader({ alg: "RS256", kid: oldKid })
       .setIssuer("https://api.example.test")
       .setAudience("org-service-test")
@@ -81,7 +96,7 @@ describe("access tokens", () => {
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(previous.privateKey);
-    expect(await verifyAccessToken(oldToken)).toEqual({ sub: "a", org: "o", cv: 1 });
+    expect(await verifyAccessToken(oldToken)).toEqual({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
   });
 
   describe("verification refuses", () => {
@@ -94,7 +109,7 @@ describe("access tokens", () => {
       resetConfig();
     });
     const token = (overrides: { iss?: string; aud?: string; exp?: number | string; kid?: string } = {}) =>
-      new SignJWT({ org: "o", cv: 1 })
+      new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })
         .setProtectedHeader({ alg: "RS256", kid: overrides.kid ?? kid })
         .setIssuer(overrides.iss ?? "https://api.example.test")
         .setAudience(overrides.aud ?? "org-service-test")
@@ -104,7 +119,7 @@ describe("access tokens", () => {
         .sign(pair.privateKey);
 
     it("a token that is fine, as a control", async () => {
-      expect(await verifyAccessToken(await token())).toEqual({ sub: "a", org: "o", cv: 1 });
+      expect(await verifyAccessToken(await token())).toEqual({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
     });
     it("an expired token", async () => {
       expect(await verifyAccessToken(await token({ exp: Math.floor(Date.now() / 1000) - 10 }))).toBeUndefined();
@@ -139,14 +154,18 @@ describe("access tokens", () => {
   it("are never signed with a generated key inside Lambda: a missing key is a configuration error", async () => {
     process.env.AWS_LAMBDA_FUNCTION_NAME = "org-service-login";
     resetConfig();
-    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1 })).rejects.toThrow(/JWT_PRIVATE_KEY is not set/);
+    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
+      /JWT_PRIVATE_KEY is not set/,
+    );
   });
 
   it("refuse a key that is not RSA", async () => {
     const ec = await generateKeyPair("ES256", { extractable: true });
     process.env.JWT_PRIVATE_KEY = JSON.stringify(await exportJWK(ec.privateKey));
     resetConfig();
-    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1 })).rejects.toThrow(/must be an RSA key/);
+    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
+      /must be an RSA key/,
+    );
   });
 });
 

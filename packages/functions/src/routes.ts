@@ -6,10 +6,15 @@
  * Kept free of runtime imports: infrastructure code reads it at synth time without loading the
  * MongoDB driver or any handler.
  */
+import type { Scope } from "@org-service/core";
+
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
-/** What a function needs bound to it at deploy time (secrets and the values derived from them). */
-export type Capability = "database" | "signing-key";
+/**
+ * What a function needs bound to it at deploy time: secrets and the values derived from them, and
+ * `mail`, the permission to send through Amazon SES (and `MAIL_FROM`).
+ */
+export type Capability = "database" | "signing-key" | "mail";
 
 export interface Throttle {
   /** Requests per second, steady state, for the route across all callers. */
@@ -25,6 +30,11 @@ export interface Route {
   readonly handler: string;
   /** `jwt`: API Gateway's JWT authorizer must accept the bearer token before the handler runs. */
   readonly auth: "public" | "jwt";
+  /**
+   * On `jwt` routes, the scope the token must carry (core's permission table): API Gateway refuses
+   * any other token with 403 before the function runs, and the function checks the role again.
+   */
+  readonly scope?: Scope;
   readonly needs: readonly Capability[];
   /** The function's memory in MB, which buys its CPU; {@link ROUTE_DEFAULTS} when absent. */
   readonly memoryMb?: number;
@@ -63,7 +73,8 @@ export const routes = [
     path: "/org/create",
     handler: "create-organization",
     auth: "public",
-    needs: ["database"],
+    // The keys: a signed-in user may create another organization with only its name.
+    needs: ["database", "signing-key"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     throttle: { rate: 2, burst: 5 },
   },
@@ -84,6 +95,8 @@ export const routes = [
     path: "/org/update",
     handler: "update-organization",
     auth: "jwt",
+    // Credentials are everyone's own; renaming (owner, admin) is checked in the function.
+    scope: "profile:write",
     needs: ["database", "signing-key"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
   },
@@ -92,6 +105,7 @@ export const routes = [
     path: "/org/delete",
     handler: "delete-organization",
     auth: "jwt",
+    scope: "org:delete",
     needs: ["database", "signing-key"],
   },
   {
@@ -99,6 +113,7 @@ export const routes = [
     path: "/org/audit",
     handler: "organization-audit",
     auth: "jwt",
+    scope: "audit:read",
     needs: ["database", "signing-key"],
   },
   {
@@ -106,7 +121,69 @@ export const routes = [
     path: "/org/collection",
     handler: "organization-collection",
     auth: "jwt",
+    scope: "org:read",
     needs: ["database", "signing-key"],
+  },
+  // Members, roles and invitations.
+  { method: "GET", path: "/me", handler: "me", auth: "jwt", scope: "org:read", needs: ["database", "signing-key"] },
+  {
+    method: "GET",
+    path: "/org/members",
+    handler: "list-members",
+    auth: "jwt",
+    scope: "org:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "PUT",
+    path: "/org/members/{user_id}",
+    handler: "change-member-role",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  // Leaving is removing yourself, which every role may: who may remove whom is checked in the function.
+  {
+    method: "DELETE",
+    path: "/org/members/{user_id}",
+    handler: "remove-member",
+    auth: "jwt",
+    scope: "profile:write",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/invitations",
+    handler: "invite-member",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key", "mail"],
+  },
+  {
+    method: "GET",
+    path: "/org/invitations",
+    handler: "list-invitations",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/invitations/{invitation_id}",
+    handler: "revoke-invitation",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  // Public: the invitation's token is the credential (and a new member's password is hashed here).
+  {
+    method: "POST",
+    path: "/invitations/accept",
+    handler: "accept-invitation",
+    auth: "public",
+    needs: ["database", "signing-key"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    throttle: { rate: 5, burst: 10 },
   },
   { method: "GET", path: "/health", handler: "health", auth: "public", needs: ["database"] },
   {

@@ -195,6 +195,9 @@ describe("POST /admin/login", () => {
       admin_id: expect.stringMatching(/^[0-9a-f]{24}$/),
       organization_id: created.json.organization_id,
       organization_name: name,
+      // Added by members and roles; admin_id stays, equal to user_id.
+      user_id: session.json.admin_id,
+      role: "owner",
     });
   });
 

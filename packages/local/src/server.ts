@@ -85,6 +85,8 @@ async function handle(
   if (route.auth === "jwt") {
     claims = await authorize(request.headers.authorization);
     if (!claims) return writeGatewayMessage(response, 401, "Unauthorized");
+    // As API Gateway does with a route's authorization scopes: the token's `scope` must hold it.
+    if (!hasScope(claims, route.scope)) return writeGatewayMessage(response, 403, "Forbidden");
   }
 
   const requestId = randomUUID();
@@ -161,4 +163,10 @@ function writeGatewayMessage(response: ServerResponse, status: number, message: 
       ...(status === 401 && { "www-authenticate": "Bearer" }),
     })
     .end(JSON.stringify({ message }));
+}
+
+/** Whether the token's space-separated `scope` claim holds the route's required scope (routes without one: yes). */
+export function hasScope(claims: Readonly<Record<string, unknown>>, required: string | undefined): boolean {
+  if (required === undefined) return true;
+  return typeof claims.scope === "string" && claims.scope.split(" ").includes(required);
 }

@@ -56,7 +56,7 @@ describe("races", () => {
     );
     expect(statuses(answers)).toEqual([201, ...Array<number>(PARALLEL - 1).fill(409)]);
     const db = await database();
-    expect(await db.admins.countDocuments({ email: "same@example.com" })).toBe(1);
+    expect(await db.users.countDocuments({ email: "same@example.com" })).toBe(1);
     expect(await checkInvariants()).toEqual([]);
   });
 

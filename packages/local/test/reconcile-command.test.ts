@@ -35,15 +35,25 @@ it("undoes a create that a crash left behind, then reports the invariants as hol
     collection_name: "org_crashed_co",
     created_at: longAgo,
     updated_at: longAgo,
-    pending: { op: "create", started_at: longAgo },
+    pending: { op: "create", started_at: longAgo, user_id: adminId, user_created: true },
   });
-  await db.admins.insertOne({
+  await db.users.insertOne({
     _id: adminId,
     email: "crash@example.com",
     password_hash: "x",
     credentials_version: 1,
-    organization_id: id,
     created_at: longAgo,
+    updated_at: longAgo,
+  });
+  await db.memberships.insertOne({
+    _id: `${id.toHexString()}:${adminId.toHexString()}`,
+    organization_id: id,
+    user_id: adminId,
+    role: "owner",
+    grant: new ObjectId(),
+    email: "crash@example.com",
+    credentials_version: 1,
+    joined_at: longAgo,
     updated_at: longAgo,
   });
   await db.tenants.createCollection("org_crashed_co");
@@ -52,7 +62,7 @@ it("undoes a create that a crash left behind, then reports the invariants as hol
   const { stdout } = await reconcileCommand(["--check"]);
   expect(JSON.parse(stdout)).toMatchObject({ createsUndone: 1 });
   expect(await checkInvariants()).toEqual([]);
-  expect(await db.admins.countDocuments({ email: "crash@example.com" })).toBe(0);
+  expect(await db.users.countDocuments({ email: "crash@example.com" })).toBe(0);
 });
 
 it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI", async () => {

@@ -168,9 +168,17 @@ describe("error answers over HTTP", () => {
       expect(refused.status).toBe(401);
       expect(refused.json).toEqual({ message: "Unauthorized" });
     }
-    // Control: the same construction with every claim right gets through the authorizer, and is
-    // then refused by the function itself (a problem, not the gateway's message): it names no admin.
-    const good = await base().setIssuer(issuer).setAudience("org-service").setExpirationTime("5m").sign(signingKey);
+    // Control: the same construction with every claim right (the route's scope included) gets
+    // through the authorizer, and is then refused by the function itself (a problem, not the
+    // gateway's message): it names no member.
+    const good = await new SignJWT({ ...payload, scope: "org:delete" })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .setSubject("a")
+      .setIssuedAt()
+      .setIssuer(issuer)
+      .setAudience("org-service")
+      .setExpirationTime("5m")
+      .sign(signingKey);
     const passed = await call("DELETE", "/org/delete", { token: good, json: { organization_name: "Nobody At All" } });
     expect(passed.status).toBe(401);
     expect(passed.contentType).toBe("application/problem+json");

@@ -2,15 +2,20 @@ import { randomUUID } from "node:crypto";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
+import { isRole, type Role, scopesOf } from "./permissions";
 
 /**
- * What a valid access token says: who (`sub`, the admin) acts for which organization (`org`),
- * under which version of the admin's credentials (`cv`).
+ * What a valid access token says: who (`sub`, the user) acts for which organization (`org`) in
+ * which role, under which version of the user's credentials (`cv`) and which grant of the
+ * membership (`gr`, renewed by every role change). The `scope` claim (space-separated, derived from
+ * the role) is what API Gateway's authorizer checks against each route's required scope.
  */
 export interface AccessTokenClaims {
   readonly sub: string;
   readonly org: string;
   readonly cv: number;
+  readonly role: Role;
+  readonly gr: string;
 }
 
 export interface IssuedToken {
@@ -21,7 +26,13 @@ export interface IssuedToken {
 export async function issueAccessToken(claims: AccessTokenClaims): Promise<IssuedToken> {
   const { issuer, audience, ttlSeconds } = config().jwt;
   const { current } = await signingKeys();
-  const accessToken = await new SignJWT({ org: claims.org, cv: claims.cv })
+  const accessToken = await new SignJWT({
+    org: claims.org,
+    cv: claims.cv,
+    role: claims.role,
+    gr: claims.gr,
+    scope: scopesOf(claims.role).join(" "),
+  })
     .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: current.kid, typ: "JWT" })
     .setIssuer(issuer)
     .setAudience(audience)
@@ -50,11 +61,15 @@ export async function verifyAccessToken(token: string): Promise<AccessTokenClaim
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
-      requiredClaims: ["sub", "org", "cv", "exp", "iat"],
+      requiredClaims: ["sub", "org", "cv", "role", "gr", "exp", "iat"],
     });
-    const { sub, org, cv } = payload;
-    return typeof sub === "string" && typeof org === "string" && Number.isInteger(cv)
-      ? { sub, org, cv: cv as number }
+    const { sub, org, cv, role, gr } = payload;
+    return typeof sub === "string" &&
+      typeof org === "string" &&
+      Number.isInteger(cv) &&
+      isRole(role) &&
+      typeof gr === "string"
+      ? { sub, org, cv: cv as number, role, gr }
       : undefined;
   } catch {
     return undefined;

@@ -3,12 +3,17 @@ import { config } from "../config";
 import { ConfigurationError } from "../errors";
 import { once } from "../once";
 import type {
-  AdminDocument,
   AuditDocument,
+  InvitationClaimDocument,
+  InvitationDocument,
+  LegacyAdminDocument,
   LockDocument,
   LoginFailureDocument,
+  MembershipDocument,
   OrganizationDocument,
+  UserDocument,
 } from "./documents";
+import { migrateLegacyAdmins } from "./migrate-legacy-admins";
 import { isNotImplementedError } from "./mongo-errors";
 
 /**
@@ -40,7 +45,12 @@ export interface Database {
   readonly master: Db;
   readonly tenants: Db;
   readonly organizations: Collection<OrganizationDocument>;
-  readonly admins: Collection<AdminDocument>;
+  readonly users: Collection<UserDocument>;
+  readonly memberships: Collection<MembershipDocument>;
+  readonly invitations: Collection<InvitationDocument>;
+  readonly invitationClaims: Collection<InvitationClaimDocument>;
+  /** Written by versions before users and memberships; emptied by the migration on connect. */
+  readonly legacyAdmins: Collection<LegacyAdminDocument>;
   readonly locks: Collection<LockDocument>;
   readonly loginFailures: Collection<LoginFailureDocument>;
   readonly audit: Collection<AuditDocument>;
@@ -64,12 +74,17 @@ async function connect(): Promise<Database> {
       master,
       tenants: client.db(tenantDbName),
       organizations: master.collection<OrganizationDocument>("organizations"),
-      admins: master.collection<AdminDocument>("admins"),
+      users: master.collection<UserDocument>("users"),
+      memberships: master.collection<MembershipDocument>("memberships"),
+      invitations: master.collection<InvitationDocument>("invitations"),
+      invitationClaims: master.collection<InvitationClaimDocument>("invitation_claims"),
+      legacyAdmins: master.collection<LegacyAdminDocument>("admins"),
       locks: master.collection<LockDocument>("organization_locks"),
       loginFailures: master.collection<LoginFailureDocument>("login_failures"),
       audit: master.collection<AuditDocument>("audit_log"),
     };
     await ensureIndexes(db);
+    await migrateLegacyAdmins(db);
     return db;
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -87,8 +102,12 @@ async function connect(): Promise<Database> {
 const INDEXES = [
   ["organizations", { key: { slug: 1 }, name: "slug_unique", unique: true }],
   ["organizations", { key: { admin_id: 1 }, name: "admin_id" }],
-  ["admins", { key: { email: 1 }, name: "email_unique", unique: true }],
-  ["admins", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["users", { key: { email: 1 }, name: "email_unique", unique: true }],
+  ["memberships", { key: { organization_id: 1, role: 1, joined_at: 1 }, name: "organization_role_joined" }],
+  ["memberships", { key: { user_id: 1 }, name: "user_id" }],
+  ["invitations", { key: { token_hash: 1 }, name: "token_hash_unique", unique: true }],
+  ["invitations", { key: { pending_key: 1 }, name: "pending_key_unique", unique: true }],
+  ["invitations", { key: { organization_id: 1, expires_at: 1 }, name: "organization_expires" }],
   ["loginFailures", { key: { key: 1, at: -1 }, name: "key_at" }],
   ["audit", { key: { organization_id: 1, _id: -1 }, name: "organization_newest_first" }],
 ] as const;

@@ -1,3 +1,4 @@
+import { requirePermission, type Scope } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
@@ -6,9 +7,10 @@ import { findOrganizationDocument, organizationProjection, type Actor } from "./
 import { reconcileOrganization } from "./reconcile";
 
 /**
- * Run a change of an organization on behalf of its admin: look it up by name, check it is
- * theirs (unknown before forbidden: 404, then 403 — names are public, so this reveals nothing),
- * then, holding its lock, re-read it and hand the fresh record to `change`.
+ * Run a change of an organization on behalf of one of its members: look it up by name, check it is
+ * the actor's (unknown before forbidden: 404, then 403 — names are public, so this reveals
+ * nothing) and that the actor's role may do `scope`, then, holding its lock, re-read it and hand
+ * the fresh record to `change`.
  *
  * A marker found while holding the lock was left by a request that died (a live one would still
  * hold the lock): it is repaired on the spot instead of blocking the admin until the reconciler.
@@ -17,12 +19,14 @@ export async function changeOwnOrganization<T>(
   db: Database,
   actor: Actor,
   name: string,
+  permission: { readonly scope: Scope; readonly action: string },
   change: (organization: OrganizationDocument) => Promise<T>,
 ): Promise<T> {
   const found = await findOrganizationDocument(db, name);
-  if (found._id.toHexString() !== actor.organizationId || found.admin_id.toHexString() !== actor.adminId) {
-    throw new ForbiddenError("The token does not belong to this organization's administrator.");
+  if (found._id.toHexString() !== actor.organizationId) {
+    throw new ForbiddenError("The token does not belong to a member of this organization.");
   }
+  requirePermission(actor.role, permission.scope, permission.action);
   return withOrganizationLock(db, found._id, async () => {
     let current = await reload(db, found);
     if (current.pending) {

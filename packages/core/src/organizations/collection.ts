@@ -1,5 +1,6 @@
 import { database } from "../db/client";
-import { ForbiddenError, NotFoundError } from "../errors";
+import { requirePermission } from "../auth/permissions";
+import { NotFoundError } from "../errors";
 import { organizationProjection, toObjectId, type Actor } from "./model";
 import { VISIBLE } from "./steps";
 
@@ -25,9 +26,7 @@ export async function getTenantCollection(actor: Actor): Promise<TenantCollectio
     { projection: organizationProjection },
   );
   if (!organization) throw new NotFoundError("The token's organization does not exist.");
-  if (organization.admin_id.toHexString() !== actor.adminId) {
-    throw new ForbiddenError("The token does not belong to this organization's administrator.");
-  }
+  requirePermission(actor.role, "org:read", "read the organization's collection");
   const documentCount = await db.tenants.collection(organization.collection_name).countDocuments();
   return {
     organizationId: organization._id.toHexString(),

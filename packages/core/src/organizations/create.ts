@@ -3,13 +3,15 @@ import * as z from "zod/mini";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
-import { database } from "../db/client";
-import type { OrganizationDocument } from "../db/documents";
+import { type Database, database } from "../db/client";
+import type { OrganizationDocument, UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { toOrganization, type OrganizationWithAdmin } from "./model";
+import { UnauthenticatedError } from "../errors";
+import { newMembership } from "../members/membership";
+import { type Actor, toObjectId, toOrganization, type OrganizationWithAdmin } from "./model";
 import { clearPending, createTenantCollection, emailTaken, nameTaken, rollBackCreate } from "./steps";
 
 export const createOrganizationInputSchema = z.object({
@@ -20,11 +22,17 @@ export const createOrganizationInputSchema = z.object({
 
 export type CreateOrganizationInput = z.input<typeof createOrganizationInputSchema>;
 
+/** A user who has signed up already creates another organization with only its name. */
+export const createOrganizationForUserInputSchema = z.object({ organizationName: organizationNameSchema });
+
+export type CreateOrganizationForUserInput = z.input<typeof createOrganizationForUserInputSchema>;
+
 /**
- * Create the organization record, its admin and its tenant collection.
+ * Create the organization record, its owner and its tenant collection.
  *
  * 1. the record, marked `pending: create` (the unique slug index decides a race for the name);
- * 2. the admin (the unique email index decides a race for the email);
+ * 2. the owner: a new user (the unique email index decides a race for the email) or the signed-in
+ *    caller, and their owner membership;
  * 3. the tenant collection, created explicitly;
  * 4. the marker removed: only now does the organization exist for readers.
  * A failing step undoes the ones before it; a crash leaves the marker, and the reconciler undoes
@@ -32,23 +40,35 @@ export type CreateOrganizationInput = z.input<typeof createOrganizationInputSche
  */
 export async function createOrganization(
   input: CreateOrganizationInput,
+  context?: RequestContext,
+): Promise<OrganizationWithAdmin>;
+export async function createOrganization(
+  input: CreateOrganizationForUserInput,
+  context: RequestContext,
+  creator: Pick<Actor, "userId">,
+): Promise<OrganizationWithAdmin>;
+export async function createOrganization(
+  input: CreateOrganizationInput | CreateOrganizationForUserInput,
   context: RequestContext = {},
+  creator?: Pick<Actor, "userId">,
 ): Promise<OrganizationWithAdmin> {
-  const { organizationName, email, password } = parseInput(createOrganizationInputSchema, input);
-  const passwordHash = await hashPassword(password);
   const db = await database();
+  const owner = creator ? await signedUpUser(db, creator) : await newUser(input);
+  const { organizationName } = parseInput(createOrganizationForUserInputSchema, {
+    organizationName: input.organizationName,
+  });
 
   const slug = slugify(organizationName);
   const now = new Date();
   const organization: OrganizationDocument = {
     _id: new ObjectId(),
-    admin_id: new ObjectId(),
+    admin_id: owner.user._id,
     name: organizationName,
     slug,
     collection_name: collectionNameFor(slug),
     created_at: now,
     updated_at: now,
-    pending: { op: "create", started_at: now },
+    pending: { op: "create", started_at: now, user_id: owner.user._id, user_created: owner.isNew },
   };
 
   try {
@@ -62,20 +82,15 @@ export async function createOrganization(
     // After step 1. Checkpoints are where the crash tests stop an operation; unarmed (always, in
     // production) each is one map lookup. Why they stay here: checkpoints.ts.
     await checkpoint("create", 1);
-    try {
-      await db.admins.insertOne({
-        _id: organization.admin_id,
-        email,
-        password_hash: passwordHash,
-        credentials_version: 1,
-        organization_id: organization._id,
-        created_at: now,
-        updated_at: now,
-      });
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw emailTaken();
-      throw error;
+    if (owner.isNew) {
+      try {
+        await db.users.insertOne(owner.user);
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw emailTaken();
+        throw error;
+      }
     }
+    await db.memberships.insertOne(newMembership(organization._id, owner.user, "owner", now));
     await checkpoint("create", 2);
     await createTenantCollection(db, organization);
     collectionCreated = true;
@@ -91,12 +106,38 @@ export async function createOrganization(
     {
       action: "organization.create",
       organizationId: organization._id,
-      adminId: organization.admin_id,
-      email,
+      adminId: owner.user._id,
+      email: owner.user.email,
       details: { organization_name: organizationName },
     },
     context,
   );
   const { pending: _, ...created } = organization;
-  return { ...toOrganization(created), adminEmail: email };
+  return { ...toOrganization(created), adminEmail: owner.user.email };
+}
+
+interface Owner {
+  readonly user: UserDocument;
+  readonly isNew: boolean;
+}
+
+async function newUser(input: CreateOrganizationInput | CreateOrganizationForUserInput): Promise<Owner> {
+  const { email, password } = parseInput(createOrganizationInputSchema, input);
+  const now = new Date();
+  const user: UserDocument = {
+    _id: new ObjectId(),
+    email,
+    password_hash: await hashPassword(password),
+    credentials_version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  return { user, isNew: true };
+}
+
+async function signedUpUser(db: Database, creator: Pick<Actor, "userId">): Promise<Owner> {
+  const userId = toObjectId(creator.userId);
+  const user = userId && (await db.users.findOne({ _id: userId }));
+  if (!user) throw new UnauthenticatedError();
+  return { user, isNew: false };
 }

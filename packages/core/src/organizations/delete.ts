@@ -4,14 +4,15 @@ import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { organizationNameSchema, parseInput } from "../validation";
 import { changeOwnOrganization } from "./change-own-organization";
-import type { Actor } from "./model";
+import { type Actor, toObjectId } from "./model";
 import { finishDelete } from "./steps";
 
 /**
- * Delete an organization: mark the record `pending: delete` (from then on it no longer exists for
- * readers), then drop the tenant collection, delete the admin and,
- * last, the record. Once started a delete is only ever finished, never undone: a crash leaves the
- * marker and the reconciler completes it. Afterwards the name and the email are free again.
+ * Delete an organization (owners only): mark the record `pending: delete` (from then on it no
+ * longer exists for readers), then drop the tenant collection, remove its invitations and
+ * memberships and the users left without any, and, last, the record. Once started a delete is
+ * only ever finished, never undone: a crash leaves the marker and the reconciler completes it.
+ * Afterwards the name, and the emails of the users it deleted, are free again.
  */
 export async function deleteOrganization(
   actor: Actor,
@@ -20,7 +21,8 @@ export async function deleteOrganization(
 ): Promise<{ name: string }> {
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
-  return changeOwnOrganization(db, actor, organizationName, async (organization) => {
+  const permission = { scope: "org:delete", action: "delete the organization" } as const;
+  return changeOwnOrganization(db, actor, organizationName, permission, async (organization) => {
     const pending = { op: "delete", started_at: new Date() } as const;
     await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
     await checkpoint("delete", 1);
@@ -30,7 +32,7 @@ export async function deleteOrganization(
       {
         action: "organization.delete",
         organizationId: organization._id,
-        adminId: organization.admin_id,
+        adminId: toObjectId(actor.userId),
         details: { organization_name: organization.name },
       },
       context,

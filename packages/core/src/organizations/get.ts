@@ -10,18 +10,14 @@ import {
 } from "./model";
 
 /**
- * Public lookup by name. The admin's email is private: it is added only when the caller is that
- * organization's admin (`viewer` comes from a verified token). Authentication has just read the
- * admin record, so its email is used when given rather than read a second time.
+ * Public lookup by name. The admin's email (the earliest owner's) is private: it is added, with the
+ * viewer's role, only when the caller is a member (`viewer` comes from a verified token).
  */
-export async function getOrganization(
-  name: string,
-  viewer?: Actor & { readonly email?: string },
-): Promise<Organization | OrganizationWithAdmin> {
+export async function getOrganization(name: string, viewer?: Actor): Promise<Organization | OrganizationWithAdmin> {
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
   const document = await findOrganizationDocument(db, organizationName);
   const organization = toOrganization(document);
   if (viewer?.organizationId !== organization.id) return organization;
-  return { ...organization, adminEmail: viewer.email ?? (await adminEmailOf(db, document.admin_id)) };
+  return { ...organization, adminEmail: await adminEmailOf(db, document._id), role: viewer.role };
 }

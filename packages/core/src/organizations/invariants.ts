@@ -3,8 +3,9 @@ import { COLLECTION_PREFIX } from "../slug";
 
 /**
  * The consistency the service promises once no operation is in flight (after a reconcile): each
- * organization record has exactly one admin and one tenant collection, no tenant collection or
- * admin lacks its record, and nothing is left half-done. Returns what is wrong, empty when all holds.
+ * organization record has at least one owner and one tenant collection, no tenant collection or
+ * membership lacks its record, every membership's user exists and every user has a membership,
+ * and nothing is left half-done. Returns what is wrong, empty when all holds.
  */
 export async function checkInvariants(): Promise<string[]> {
   const db = await database();
@@ -22,16 +23,19 @@ export async function checkInvariants(): Promise<string[]> {
     if (organization.pending) problems.push(`${label} has an unfinished ${organization.pending.op}`);
     if (!collections.has(organization.collection_name))
       problems.push(`${label} has no collection ${organization.collection_name}`);
-    const admins = await db.admins.countDocuments({ organization_id: organization._id });
-    if (admins !== 1) problems.push(`${label} has ${admins} admins`);
-    if ((await db.admins.countDocuments({ _id: organization.admin_id, organization_id: organization._id })) !== 1) {
-      problems.push(`${label} does not have its admin ${organization.admin_id.toHexString()}`);
-    }
+    const owners = await db.memberships.countDocuments({ organization_id: organization._id, role: "owner" });
+    if (owners < 1) problems.push(`${label} has no owner`);
   }
   for (const name of collections) if (!claimed.has(name)) problems.push(`collection ${name} has no organization`);
-  for await (const admin of db.admins.find({}, { projection: { organization_id: 1, email: 1 } })) {
-    if ((await db.organizations.countDocuments({ _id: admin.organization_id })) === 0)
-      problems.push(`admin ${admin.email} has no organization`);
+  for await (const membership of db.memberships.find()) {
+    if ((await db.organizations.countDocuments({ _id: membership.organization_id })) === 0)
+      problems.push(`membership ${membership._id} has no organization`);
+    if ((await db.users.countDocuments({ _id: membership.user_id })) === 0)
+      problems.push(`membership ${membership._id} has no user`);
+  }
+  for await (const user of db.users.find({}, { projection: { email: 1 } })) {
+    if ((await db.memberships.countDocuments({ user_id: user._id }, { limit: 1 })) === 0)
+      problems.push(`user ${user.email} belongs to no organization`);
   }
   for await (const lock of db.locks.find()) problems.push(`organization ${lock._id.toHexString()} is still locked`);
   return problems;

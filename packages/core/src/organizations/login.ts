@@ -1,12 +1,15 @@
 import * as z from "zod/mini";
 import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
-import { issueAccessToken } from "../auth/tokens";
+import { issueTokenFor } from "../auth/membership-token";
+import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
-import { database } from "../db/client";
-import { InvalidCredentialsError } from "../errors";
+import { type Database, database } from "../db/client";
+import type { MembershipDocument, OrganizationDocument, UserDocument } from "../db/documents";
+import { InvalidCredentialsError, OrganizationChoiceRequiredError } from "../errors";
 import { verifyPassword } from "../passwords";
-import { parseInput } from "../validation";
+import { slugify } from "../slug";
+import { organizationNameSchema, parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
 import { VISIBLE } from "./steps";
 
@@ -17,6 +20,8 @@ export const loginInputSchema = z.object({
     z.transform((email: string) => email.toLowerCase()),
   ),
   password: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(1024, "must be at most 1024 characters")),
+  /** Which organization to log into, for a user who belongs to several. */
+  organizationName: z.optional(organizationNameSchema),
 });
 
 export type LoginInput = z.input<typeof loginInputSchema>;
@@ -24,65 +29,115 @@ export type LoginInput = z.input<typeof loginInputSchema>;
 export interface LoginResult {
   readonly accessToken: string;
   readonly expiresIn: number;
-  readonly adminId: string;
+  readonly userId: string;
+  readonly role: Role;
   readonly organization: Organization;
 }
 
 /** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
 const BCRYPT_MAX_BYTES = 72;
 
+interface Candidate {
+  readonly membership: MembershipDocument;
+  readonly organization: OrganizationDocument;
+}
+
 /**
- * Exchange an admin's email and password for an access token. Every failure, unknown email
- * included, spends one bcrypt comparison and ends in the same error, so neither the answer nor
- * its timing tells whether an account exists. Past the failure limit for the email or the source
- * address, logins are refused before any comparison (see login-throttle.ts).
+ * Exchange a user's email and password for an access token to one of their organizations. Every
+ * failure, unknown email included, spends one bcrypt comparison and ends in the same error, so
+ * neither the answer nor its timing tells whether an account exists; so does naming an
+ * organization the user is not a member of. A user of several organizations who names none is told
+ * which they may choose — only once the password checked out. Past the failure limit for the email
+ * or the source address, logins are refused before any comparison (see login-throttle.ts).
  */
 export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult> {
-  const { email, password } = parseInput(loginInputSchema, input);
+  const { email, password, organizationName } = parseInput(loginInputSchema, input);
   const db = await database();
   // The throttle check and the account lookup are independent: one round trip, not two.
-  const [allowed, admin] = await Promise.allSettled([
+  const [allowed, found] = await Promise.allSettled([
     assertLoginAllowed(db, email, context.sourceIp),
-    db.admins.findOne({ email }, { projection: { password_hash: 1, organization_id: 1, credentials_version: 1 } }),
+    db.users.findOne({ email }, { projection: { password_hash: 1, email: 1 } }),
   ]);
   if (allowed.status === "rejected") {
     await recordAudit(db, { action: "admin.login_failed", email, details: { reason: "throttled" } }, context);
     throw allowed.reason;
   }
-  if (admin.status === "rejected") throw admin.reason;
-  const account = admin.value;
+  if (found.status === "rejected") throw found.reason;
+  const user = found.value;
 
   // Fetched while bcrypt runs (bcryptjs yields to the event loop between rounds).
-  const organizationLookup = account
-    ? db.organizations.findOne({ _id: account.organization_id, ...VISIBLE }, { projection: organizationProjection })
-    : Promise.resolve(null);
-  organizationLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+  const candidatesLookup = user ? candidatesOf(db, user, organizationName) : Promise.resolve([]);
+  candidatesLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   const comparable = Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES;
-  const matches = await verifyPassword(password, comparable ? account?.password_hash : undefined);
-  const organization = matches ? await organizationLookup : null;
-  // An admin whose organization is half-created or mid-deletion cannot log in.
-  if (!account || !organization) {
-    await Promise.all([
-      recordLoginFailure(db, email, context.sourceIp),
+  const matches = await verifyPassword(password, comparable ? user?.password_hash : undefined);
+  const candidates = matches ? await candidatesLookup : [];
+  // A user whose only organizations are half-created or mid-deletion cannot log in.
+  if (!user || candidates.length === 0) {
+    // In the audit log of each organization the account belongs to, so its admins see the attempts.
+    const concerned = user ? await candidatesLookup.catch(() => []) : [];
+    const failure = (organization?: OrganizationDocument) =>
       recordAudit(
         db,
         {
           action: "admin.login_failed",
           email,
-          ...(account && { organizationId: account.organization_id, adminId: account._id }),
+          ...(user && { adminId: user._id }),
+          ...(organization && { organizationId: organization._id }),
           details: { reason: "invalid_credentials" },
         },
         context,
-      ),
+      );
+    await Promise.all([
+      recordLoginFailure(db, email, context.sourceIp),
+      ...(concerned.length > 0 ? concerned.map(({ organization }) => failure(organization)) : [failure()]),
     ]);
     throw new InvalidCredentialsError();
   }
+  if (candidates.length > 1) {
+    throw new OrganizationChoiceRequiredError(
+      candidates.map(({ membership, organization }) => ({
+        organizationId: organization._id.toHexString(),
+        organizationName: organization.name,
+        role: membership.role,
+      })),
+    );
+  }
 
-  const adminId = account._id.toHexString();
+  const [{ membership, organization }] = candidates as [Candidate];
   const [token] = await Promise.all([
-    issueAccessToken({ sub: adminId, org: organization._id.toHexString(), cv: account.credentials_version }),
-    recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: account._id, email }, context),
+    issueTokenFor(membership),
+    recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: user._id, email }, context),
     allowed.value > 0 ? forgiveLoginFailures(db, email) : undefined,
   ]);
-  return { ...token, adminId, organization: toOrganization(organization) };
+  return {
+    ...token,
+    userId: user._id.toHexString(),
+    role: membership.role,
+    organization: toOrganization(organization),
+  };
+}
+
+/** The user's memberships of organizations that exist for readers; the named one only, when a name is given. */
+async function candidatesOf(
+  db: Database,
+  user: Pick<UserDocument, "_id">,
+  organizationName: string | undefined,
+): Promise<Candidate[]> {
+  const memberships = await db.memberships.find({ user_id: user._id }).toArray();
+  if (memberships.length === 0) return [];
+  const organizations = await db.organizations
+    .find(
+      {
+        _id: { $in: memberships.map((membership) => membership.organization_id) },
+        ...(organizationName !== undefined && { slug: slugify(organizationName) }),
+        ...VISIBLE,
+      },
+      { projection: organizationProjection },
+    )
+    .sort({ name: 1 })
+    .toArray();
+  return organizations.map((organization) => ({
+    organization,
+    membership: memberships.find((membership) => membership.organization_id.equals(organization._id))!,
+  }));
 }

@@ -1,4 +1,5 @@
 import { ObjectId } from "mongodb";
+import type { Role } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { NotFoundError } from "../errors";
@@ -16,17 +17,20 @@ export interface Organization {
   readonly updatedAt: Date;
 }
 
+/** As a member sees it: the earliest owner's email (the single admin of earlier versions), and the viewer's role. */
 export interface OrganizationWithAdmin extends Organization {
   readonly adminEmail: string;
+  readonly role?: Role;
 }
 
-/** The identity a verified access token carries: an admin acting for an organization. */
+/** The identity a verified access token carries: a user acting for an organization, in a role. */
 export interface Actor {
-  readonly adminId: string;
+  readonly userId: string;
   readonly organizationId: string;
+  readonly role: Role;
 }
 
-/** An actor as authentication found it, admin record read: its email comes with it. */
+/** An actor as authentication found it, membership read: the email comes with it. */
 export interface AuthenticatedActor extends Actor {
   readonly email: string;
 }
@@ -64,10 +68,15 @@ export async function findOrganizationDocument(db: Database, name: string): Prom
   return document;
 }
 
-export async function adminEmailOf(db: Database, adminId: ObjectId): Promise<string> {
-  const admin = await db.admins.findOne({ _id: adminId }, { projection: { email: 1 } });
-  if (!admin) throw new NotFoundError("The organization has no administrator.");
-  return admin.email;
+/** The earliest owner's email: what `admin_email` has always shown, now that there may be several. */
+export async function adminEmailOf(db: Database, organizationId: ObjectId): Promise<string> {
+  const [owner] = await db.memberships
+    .find({ organization_id: organizationId, role: "owner" }, { projection: { email: 1 } })
+    .sort({ joined_at: 1, _id: 1 })
+    .limit(1)
+    .toArray();
+  if (!owner) throw new NotFoundError("The organization has no owner.");
+  return owner.email;
 }
 
 export function toObjectId(id: string): ObjectId | undefined {

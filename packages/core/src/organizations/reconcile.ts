@@ -12,7 +12,10 @@ import {
   moveTenantCollection,
   rollBackCreate,
   rollBackUpdate,
+  deleteUserIfNoMemberships,
 } from "./steps";
+import { closeInvitation } from "../invitations/close";
+import { membershipId } from "../members/membership";
 
 /** What one reconcile run repaired, by kind. */
 export interface ReconcileReport {
@@ -20,7 +23,10 @@ export interface ReconcileReport {
   readonly updatesFinished: number;
   readonly updatesUndone: number;
   readonly deletesFinished: number;
+  /** Users left without any membership (the admins of earlier versions' reports). */
   readonly orphanAdminsDeleted: number;
+  readonly orphanMembershipsDeleted: number;
+  readonly staleInvitationClaimsReleased: number;
   readonly staleLocksRemoved: number;
   readonly expiredLoginFailuresDeleted: number;
 }
@@ -31,12 +37,14 @@ type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-f
  * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
  * is older than the grace period (so no live request is still working on them):
  *
- * - create → undone (the client never got a 201): collection, admin and record go;
+ * - create → undone (the client never got a 201): collection, the owner's membership (and the
+ *   owner, if the create made them) and record go;
  * - update → finished (credentials set, collection renamed, marker removed), or undone as a whole
  *   when finishing is impossible because the email or name has been taken meanwhile;
- * - delete → finished: collection, admin, record.
+ * - delete → finished: collection, invitations, memberships, record.
  *
- * Then admins whose organization record is gone are deleted, and expired login failures. Every
+ * Then memberships whose organization record is gone are deleted, users left without any
+ * membership, invitation claims whose accept died halfway, and expired login failures. Every
  * step is idempotent and conditional on the state it expects, so runs may overlap with each other
  * and with traffic.
  */
@@ -73,7 +81,9 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     updatesFinished: counts["update-finished"],
     updatesUndone: counts["update-undone"],
     deletesFinished: counts["delete-finished"],
-    orphanAdminsDeleted: await deleteOrphanAdmins(db, cutoff),
+    orphanMembershipsDeleted: await deleteOrphanMemberships(db, cutoff),
+    orphanAdminsDeleted: await deleteOrphanUsers(db, cutoff),
+    staleInvitationClaimsReleased: await releaseStaleInvitationClaims(db, cutoff),
     // Left by requests that died before or after their marker; the next change would take them over anyway.
     staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lte: cutoff } })).deletedCount,
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
@@ -123,14 +133,46 @@ export async function reconcileOrganization(db: Database, organization: Organiza
   }
 }
 
-/** Admins are created after their record and deleted before it, so one without a record is left from a crash. */
-async function deleteOrphanAdmins(db: Database, cutoff: Date): Promise<number> {
+/** Memberships are created after their record and deleted before it, so one without a record is left from a crash. */
+async function deleteOrphanMemberships(db: Database, cutoff: Date): Promise<number> {
   let deleted = 0;
-  const candidates = db.admins.find({ created_at: { $lte: cutoff } }, { projection: { organization_id: 1 } });
-  for await (const admin of candidates) {
-    const owner = await db.organizations.countDocuments({ _id: admin.organization_id }, { limit: 1 });
-    if (owner === 0)
-      deleted += (await db.admins.deleteOne({ _id: admin._id, organization_id: admin.organization_id })).deletedCount;
+  const candidates = db.memberships.find({ joined_at: { $lte: cutoff } }, { projection: { organization_id: 1 } });
+  for await (const membership of candidates) {
+    const organization = await db.organizations.countDocuments({ _id: membership.organization_id }, { limit: 1 });
+    if (organization === 0) deleted += (await db.memberships.deleteOne({ _id: membership._id })).deletedCount;
   }
   return deleted;
+}
+
+/** A user belongs to at least one organization: one left without any by a crash (or a delete) goes. */
+async function deleteOrphanUsers(db: Database, cutoff: Date): Promise<number> {
+  let deleted = 0;
+  for await (const user of db.users.find({ created_at: { $lte: cutoff } }, { projection: { _id: 1 } })) {
+    if (await deleteUserIfNoMemberships(db, user._id)) deleted++;
+  }
+  return deleted;
+}
+
+/**
+ * An accept that died after claiming its invitation: if it got as far as the membership, the
+ * invitation is marked accepted; otherwise the claim is released and the invitation can be used.
+ */
+async function releaseStaleInvitationClaims(db: Database, cutoff: Date): Promise<number> {
+  let released = 0;
+  for await (const claim of db.invitationClaims.find({ claimed_at: { $lte: cutoff } })) {
+    const invitation = await db.invitations.findOne({ _id: claim._id });
+    if (invitation && invitation.accepted_at === undefined && invitation.revoked_at === undefined) {
+      const user = await db.users.findOne({ email: invitation.email }, { projection: { _id: 1 } });
+      const member =
+        user && (await db.memberships.findOne({ _id: membershipId(invitation.organization_id, user._id) }));
+      if (member) {
+        await closeInvitation(db, invitation, { accepted_at: member.joined_at });
+        continue;
+      }
+    }
+    if (!invitation || invitation.accepted_at === undefined) {
+      released += (await db.invitationClaims.deleteOne({ _id: claim._id })).deletedCount;
+    }
+  }
+  return released;
 }

@@ -1,4 +1,6 @@
+import type { ObjectId } from "mongodb";
 import type { Database } from "../db/client";
+import { membershipId } from "../members/membership";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
@@ -17,7 +19,7 @@ export function nameTaken(name: string): ConflictError {
 }
 
 export function emailTaken(): ConflictError {
-  return new ConflictError("An administrator with this email already exists.", "email");
+  return new ConflictError("A user with this email already exists.", "email");
 }
 
 async function collectionExists(db: Database, name: string): Promise<boolean> {
@@ -79,8 +81,9 @@ export async function clearPending(
 // --- create ----------------------------------------------------------------------------------
 
 /**
- * Undo a create: collection, admin, record. A client never got a 201 for it. `collection: "kept"`
- * when the create failed before making the collection: one of that name is then not its own.
+ * Undo a create: collection, the creator's membership, the creator if this create made them,
+ * record. A client never got a 201 for it. `collection: "kept"` when the create failed before
+ * making the collection: one of that name is then not its own.
  */
 export async function rollBackCreate(
   db: Database,
@@ -88,11 +91,39 @@ export async function rollBackCreate(
   collection: "dropped" | "kept" = "dropped",
 ): Promise<void> {
   if (collection === "dropped") await dropCollectionOf(db, organization);
-  await db.admins.deleteOne({ _id: organization.admin_id, organization_id: organization._id });
+  const pending = organization.pending?.op === "create" ? organization.pending : undefined;
+  const creator = pending?.user_id ?? organization.admin_id;
+  await db.memberships.deleteOne({ _id: membershipId(organization._id, creator) });
+  // Markers from before users existed made their admin; a user who signed up earlier stays.
+  if (pending?.user_created !== false) await deleteUserIfNoMemberships(db, creator);
   await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
 }
 
+/** A user belongs to at least one organization; one left with none is deleted. */
+export async function deleteUserIfNoMemberships(db: Database, userId: ObjectId): Promise<boolean> {
+  if ((await db.memberships.countDocuments({ user_id: userId }, { limit: 1 })) > 0) return false;
+  return (await db.users.deleteOne({ _id: userId })).deletedCount > 0;
+}
+
 // --- update ----------------------------------------------------------------------------------
+
+/** Whose credentials an update changes: the caller's, named in the marker (earlier markers: the record's admin). */
+const credentialsOwner = (organization: OrganizationDocument, pending: PendingUpdate): ObjectId =>
+  pending.credentials?.user_id ?? organization.admin_id;
+
+/** Set a user's credentials, and mirror the email and version on their memberships, where tokens are checked. */
+async function setCredentials(
+  db: Database,
+  userId: ObjectId,
+  credentials: { email?: string; password_hash?: string; credentials_version: number; updated_at?: Date },
+): Promise<void> {
+  await db.users.updateOne({ _id: userId }, { $set: credentials });
+  const { email, credentials_version } = credentials;
+  await db.memberships.updateMany(
+    { user_id: userId },
+    { $set: { credentials_version, ...(email !== undefined && { email }) } },
+  );
+}
 
 export async function applyCredentials(
   db: Database,
@@ -102,10 +133,10 @@ export async function applyCredentials(
 ): Promise<void> {
   if (!pending.credentials) return;
   try {
-    await db.admins.updateOne(
-      { _id: organization.admin_id },
-      { $set: { ...pending.credentials.target, updated_at: now } },
-    );
+    await setCredentials(db, credentialsOwner(organization, pending), {
+      ...pending.credentials.target,
+      updated_at: now,
+    });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw emailTaken();
     throw error;
@@ -125,14 +156,14 @@ export async function moveTenantCollection(
   }
 }
 
-/** Put everything back as it was before the update: admin, collection, record. */
+/** Put everything back as it was before the update: credentials, collection, record. */
 export async function rollBackUpdate(
   db: Database,
   organization: OrganizationDocument,
   pending: PendingUpdate,
 ): Promise<void> {
   if (pending.credentials) {
-    await db.admins.updateOne({ _id: organization.admin_id }, { $set: pending.credentials.previous });
+    await setCredentials(db, credentialsOwner(organization, pending), pending.credentials.previous);
   }
   await moveCollection(db, organization.collection_name, pending.previous.collection_name);
   const { name, slug, collection_name, updated_at } = pending.previous;
@@ -141,7 +172,11 @@ export async function rollBackUpdate(
 
 // --- delete ----------------------------------------------------------------------------------
 
-/** Finish a delete: collection, admin, then the record, which names what is left until the end. */
+/**
+ * Finish a delete: collection, invitations, memberships, the users left without any, then the
+ * record, which names what is left until the end. Users a crash leaves without a membership are
+ * deleted by the reconciler.
+ */
 export async function finishDelete(
   db: Database,
   organization: OrganizationDocument,
@@ -149,7 +184,12 @@ export async function finishDelete(
 ): Promise<void> {
   await dropCollectionOf(db, organization);
   await afterStep?.(2);
-  await db.admins.deleteOne({ _id: organization.admin_id });
+  await db.invitations.deleteMany({ organization_id: organization._id });
+  const members = await db.memberships
+    .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
+    .toArray();
+  await db.memberships.deleteMany({ organization_id: organization._id });
+  for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });
 }

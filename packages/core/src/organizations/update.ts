@@ -1,17 +1,19 @@
 import * as z from "zod/mini";
-import { issueAccessToken, type IssuedToken } from "../auth/tokens";
+import { issueTokenFor } from "../auth/membership-token";
+import type { IssuedToken } from "../auth/tokens";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { NotFoundError } from "../errors";
+import { UnauthenticatedError } from "../errors";
+import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { changeOwnOrganization } from "./change-own-organization";
-import { toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
+import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 const updateFields = z.object({
@@ -39,7 +41,8 @@ export interface UpdateResult {
  *
  * 1. the record takes its new name, marked `pending: update` with what it was before (the unique
  *    slug index decides a race for the new name, and no other change may start meanwhile);
- * 2. the admin's new credentials (the unique email index may refuse them);
+ * 2. the caller's new credentials (the unique email index may refuse them), mirrored on their
+ *    memberships, which revokes their earlier tokens;
  * 3. the tenant collection renamed (a metadata operation: O(1), every document kept);
  * 4. the marker removed.
  * A failing step puts everything back; a crash leaves the marker for the reconciler.
@@ -52,9 +55,17 @@ export async function updateOrganization(
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
-  return changeOwnOrganization(db, actor, organizationName, async (current) => {
-    const admin = await db.admins.findOne({ _id: current.admin_id });
-    if (!admin) throw new NotFoundError("The organization has no administrator.");
+  // Anyone may change their own credentials; renaming takes more.
+  const permission =
+    newOrganizationName === undefined
+      ? ({ scope: "profile:write", action: "change their credentials" } as const)
+      : ({ scope: "org:rename", action: "rename the organization" } as const);
+  return changeOwnOrganization(db, actor, organizationName, permission, async (current) => {
+    const [admin, membership] = await Promise.all([
+      db.users.findOne({ _id: toObjectId(actor.userId) }),
+      db.memberships.findOne({ _id: membershipId(current._id, actor.userId) }),
+    ]);
+    if (!admin || !membership) throw new UnauthenticatedError();
 
     const now = new Date();
     const newName = newOrganizationName ?? current.name;
@@ -71,6 +82,7 @@ export async function updateOrganization(
       },
       ...(changesCredentials && {
         credentials: {
+          user_id: admin._id,
           target: {
             ...(email !== undefined && { email }),
             ...(passwordHash !== undefined && { password_hash: passwordHash }),
@@ -130,13 +142,16 @@ export async function updateOrganization(
       context,
     );
     const { pending: _, ...done } = updated;
-    const organization = { ...toOrganization({ ...done, updated_at: now }), adminEmail: email ?? admin.email };
+    const organization = {
+      ...toOrganization({ ...done, updated_at: now }),
+      adminEmail: await adminEmailOf(db, current._id),
+      role: membership.role,
+    };
     if (!pending.credentials) return { organization };
     // The caller's token was just revoked with the old credentials: hand over one for the new ones.
-    const token = await issueAccessToken({
-      sub: admin._id.toHexString(),
-      org: current._id.toHexString(),
-      cv: pending.credentials.target.credentials_version,
+    const token = await issueTokenFor({
+      ...membership,
+      credentials_version: pending.credentials.target.credentials_version,
     });
     return { organization, token };
   });

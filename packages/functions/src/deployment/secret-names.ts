@@ -14,6 +14,8 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 export const SECRETS_BY_CAPABILITY = {
   database: ["MONGODB_URI"],
   "signing-key": ["JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"],
+  // A permission and a plain setting, no secret.
+  mail: [],
 } as const satisfies Record<Capability, readonly SecretName[]>;
 
 /**

@@ -19,6 +19,8 @@ export interface ProblemDetails {
   readonly status: number;
   readonly detail: string;
   readonly errors?: readonly FieldIssue[];
+  /** Extension members some problems carry (RFC 9457 §3.2), e.g. the organizations to choose from. */
+  readonly [extension: string]: unknown;
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -67,6 +69,7 @@ const domainProblems = {
   validation: [422, "validation-failed", "Unprocessable Content"],
   "not-found": [404, "not-found", "Not Found"],
   conflict: [409, "conflict", "Conflict"],
+  gone: [410, "gone", "Gone"],
   "invalid-credentials": [401, "invalid-credentials", "Unauthorized"],
   unauthenticated: [401, "unauthenticated", "Unauthorized"],
   forbidden: [403, "forbidden", "Forbidden"],
@@ -88,10 +91,10 @@ export function toProblemResponse(error: unknown): ProblemResponse {
       error instanceof ValidationError
         ? error.issues
         : error instanceof ConflictError
-          ? [{ path: error.field, message: "is already taken" }]
+          ? [{ path: error.field, message: error.issue }]
           : undefined;
     return {
-      problem: problem(status, code, title, error.message, errors),
+      problem: { ...problem(status, code, title, error.message, errors), ...error.extensions },
       headers: domainHeaders(error),
       unexpected: false,
     };

@@ -3,8 +3,10 @@ import {
   AUDIT_PAGE_MAX,
   emailSchema,
   loginInputSchema,
+  MEMBERS_PAGE_MAX,
   organizationNameSchema,
   passwordSchema,
+  ROLES,
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
@@ -39,11 +41,28 @@ const password = meta(passwordSchema, {
 
 export const createOrganizationBody = meta(z.strictObject({ organization_name: organizationName, email, password }), {
   id: "CreateOrganizationRequest",
+  description:
+    "A new organization and its owner. A signed-in user (bearer token) sends only `organization_name` and owns the new organization.",
+});
+
+/** With a user's bearer token: another organization of theirs, by name only. */
+export const createOrganizationForUserBody = meta(z.strictObject({ organization_name: organizationName }), {
+  id: "CreateOrganizationForUserRequest",
 });
 
 export const getOrganizationQuery = z.strictObject({ organization_name: organizationName });
 
-export const loginBody = meta(z.strictObject(loginInputSchema.shape), { id: "LoginRequest" });
+/** Loose on purpose, like core's login input: a wrong credential is a 401, never a 422 that tells which rule it breaks. */
+export const loginBody = meta(
+  z.strictObject({
+    email: loginInputSchema.shape.email,
+    password: loginInputSchema.shape.password,
+    organization_name: meta(z.optional(organizationName), {
+      description: "Which organization to log into; needed when the user belongs to several.",
+    }),
+  }),
+  { id: "LoginRequest" },
+);
 
 const CHANGES = ["new_organization_name", "email", "password"] as const;
 
@@ -74,3 +93,53 @@ export const auditQuery = z.strictObject({
     description: "The `next_cursor` of the previous page.",
   }),
 });
+
+const cursorOf = (what: string) =>
+  meta(z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "must be the next_cursor of a previous page"))), {
+    description: `The \`next_cursor\` of the previous page of ${what}.`,
+  });
+
+export const membersQuery = z.strictObject({
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MEMBERS_PAGE_MAX))), {
+    description: `Members per page, 1–${MEMBERS_PAGE_MAX} (default 50).`,
+  }),
+  cursor: cursorOf("members"),
+});
+
+const role = meta(z.enum(ROLES), {
+  description: "`owner`: everything; `admin`: all but owners and deleting; `member`: read, and their own credentials.",
+  example: "member",
+});
+
+export const userIdPath = z.strictObject({
+  user_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not a user id")), {
+    description: "The member's `user_id`.",
+  }),
+});
+
+export const changeRoleBody = meta(z.strictObject({ role }), { id: "ChangeRoleRequest" });
+
+export const inviteBody = meta(z.strictObject({ email, role }), {
+  id: "InvitationRequest",
+  description: "Only an owner may invite an `owner`.",
+});
+
+export const invitationIdPath = z.strictObject({
+  invitation_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an invitation id")), {
+    description: "The invitation's `invitation_id`.",
+  }),
+});
+
+export const acceptInvitationBody = meta(
+  z.strictObject({
+    token: meta(z.string().check(z.minLength(1), z.maxLength(512)), {
+      description: "The invitation's token (from its accept link).",
+    }),
+    password: meta(z.optional(z.string().check(z.maxLength(1024))), {
+      description:
+        "A new account's password (8–72 bytes), or an existing user's, unless they send their bearer token instead.",
+      format: "password",
+    }),
+  }),
+  { id: "AcceptInvitationRequest" },
+);

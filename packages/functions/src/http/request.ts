@@ -1,4 +1,10 @@
-import { authenticate, parseInput, UnauthenticatedError, type Actor, type RequestContext } from "@org-service/core";
+import {
+  authenticate,
+  parseInput,
+  UnauthenticatedError,
+  type AuthenticatedActor,
+  type RequestContext,
+} from "@org-service/core";
 import type * as z from "zod/mini";
 import type { HttpEvent } from "./endpoint";
 
@@ -11,6 +17,11 @@ export function parseQuery<T extends z.core.$ZodType>(schema: T, event: HttpEven
   return parseInput(schema, event.queryStringParameters ?? {});
 }
 
+/** The route's `{name}` path variables, validated like a body (a malformed id is a 422). */
+export function parsePath<T extends z.core.$ZodType>(schema: T, event: HttpEvent): z.output<T> {
+  return parseInput(schema, event.pathParameters ?? {});
+}
+
 /** The bearer token of the request, if it sent one. */
 export function bearerToken(event: HttpEvent): string | undefined {
   const header = event.headers?.authorization;
@@ -18,12 +29,12 @@ export function bearerToken(event: HttpEvent): string | undefined {
 }
 
 /**
- * The acting admin on a protected route. API Gateway's JWT authorizer has verified the token and
+ * The acting member on a protected route. API Gateway's JWT authorizer has verified the token and
  * put its claims in the request context; in depth, the handler verifies the token again itself and
  * checks it is still current (not revoked by a credential change or a delete). Missing claims mean
  * the route is not behind the authorizer, which must fail closed.
  */
-export async function authenticatedActor(event: HttpEvent): Promise<Actor> {
+export async function authenticatedActor(event: HttpEvent): Promise<AuthenticatedActor> {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   if (!claims) throw new UnauthenticatedError();
   return authenticate(bearerToken(event), claims);

@@ -1,4 +1,5 @@
 // zod/mini, like the request schemas: no function that imports this module bundles classic zod.
+import { ROLES } from "@org-service/core";
 import * as z from "zod/mini";
 import { meta } from "./schema-meta";
 
@@ -20,9 +21,10 @@ export const organizationViewSchema = meta(
       example: "org_acme_corp",
     }),
     admin_email: meta(z.optional(z.string()), {
-      description: "Only for the organization's own admin.",
+      description: "The earliest owner's email; only for the organization's members.",
       example: "admin@acme.example",
     }),
+    role: meta(z.optional(z.enum(ROLES)), { description: "The caller's role; only for the organization's members." }),
     created_at: timestamp,
     updated_at: timestamp,
   }),
@@ -38,12 +40,66 @@ const issuedToken = {
 export const loginResultSchema = meta(
   z.strictObject({
     ...issuedToken,
-    admin_id: objectId,
+    user_id: objectId,
+    admin_id: meta(objectId, { description: "The same as `user_id` (the name of earlier versions)." }),
+    role: z.enum(ROLES),
     organization_id: objectId,
     organization_name: z.string(),
   }),
   { id: "LoginResult" },
 );
+
+const role = z.enum(ROLES);
+
+export const meSchema = meta(
+  z.strictObject({
+    user_id: objectId,
+    email: z.string(),
+    memberships: z.array(z.strictObject({ organization_id: objectId, organization_name: z.string(), role })),
+  }),
+  { id: "Me" },
+);
+
+export const memberSchema = meta(z.strictObject({ user_id: objectId, email: z.string(), role, joined_at: timestamp }), {
+  id: "Member",
+});
+
+export const membersPageSchema = meta(
+  z.strictObject({
+    members: z.array(memberSchema),
+    next_cursor: meta(z.optional(objectId), { description: "Pass as `cursor` for the next page; absent on the last." }),
+  }),
+  { id: "MemberPage" },
+);
+
+export const invitationSchema = meta(
+  z.strictObject({
+    invitation_id: objectId,
+    email: z.string(),
+    role,
+    created_at: timestamp,
+    expires_at: timestamp,
+    invited_by: meta(objectId, { description: "The inviter's `user_id`." }),
+  }),
+  { id: "Invitation" },
+);
+
+export const issuedInvitationSchema = meta(
+  z.strictObject({
+    ...invitationSchema.def.shape,
+    accept_url: meta(z.url(), { description: "The dashboard's accept page, with the token in its fragment." }),
+    token: meta(z.string(), { description: "Shown once: only its hash is stored." }),
+    mail_sent: meta(z.boolean(), { description: "Whether the invitation mail went out (never fails the invitation)." }),
+  }),
+  { id: "IssuedInvitation" },
+);
+
+export const invitationListSchema = meta(z.strictObject({ invitations: z.array(invitationSchema) }), {
+  id: "InvitationList",
+});
+
+export const revokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), { id: "InvitationRevoked" });
+export const removedSchema = meta(z.strictObject({ removed: z.literal(true) }), { id: "MemberRemoved" });
 
 /** After an update: the organization, plus a fresh token when the credentials changed (the old one is revoked). */
 export const updateResultSchema = meta(
@@ -170,4 +226,9 @@ export type UpdateResultView = z.input<typeof updateResultSchema>;
 export type DeleteResultView = z.input<typeof deleteResultSchema>;
 export type TenantCollectionView = z.input<typeof tenantCollectionSchema>;
 export type AuditPageView = z.input<typeof auditPageSchema>;
+export type MeView = z.input<typeof meSchema>;
+export type MemberView = z.input<typeof memberSchema>;
+export type MemberPageView = z.input<typeof membersPageSchema>;
+export type InvitationView = z.input<typeof invitationSchema>;
+export type IssuedInvitationView = z.input<typeof issuedInvitationSchema>;
 export type ProblemView = z.input<typeof problemSchema>;

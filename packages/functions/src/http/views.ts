@@ -1,5 +1,10 @@
 import type {
   AuditPage,
+  Invitation,
+  IssuedInvitation,
+  Me,
+  Member,
+  MemberPage,
   LoginResult,
   Organization,
   OrganizationWithAdmin,
@@ -8,6 +13,11 @@ import type {
 } from "@org-service/core";
 import type {
   AuditPageView,
+  InvitationView,
+  IssuedInvitationView,
+  MemberPageView,
+  MemberView,
+  MeView,
   DeleteResultView,
   LoginResultView,
   OrganizationView,
@@ -22,6 +32,7 @@ export function organizationView(organization: Organization | OrganizationWithAd
     organization_name: organization.name,
     collection_name: organization.collectionName,
     ...("adminEmail" in organization && { admin_email: organization.adminEmail }),
+    ...("role" in organization && organization.role && { role: organization.role }),
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),
   };
@@ -41,7 +52,9 @@ export function loginResultView(result: LoginResult): LoginResultView {
     access_token: result.accessToken,
     token_type: "Bearer",
     expires_in: result.expiresIn,
-    admin_id: result.adminId,
+    user_id: result.userId,
+    admin_id: result.userId,
+    role: result.role,
     organization_id: result.organization.id,
     organization_name: result.organization.name,
   };
@@ -73,5 +86,46 @@ export function auditPageView(page: AuditPage): AuditPageView {
       ...(entry.details && { details: entry.details }),
     })),
     ...(page.nextCursor && { next_cursor: page.nextCursor }),
+  };
+}
+
+export function meView(me: Me): MeView {
+  return {
+    user_id: me.userId,
+    email: me.email,
+    memberships: me.memberships.map((m) => ({
+      organization_id: m.organizationId,
+      organization_name: m.organizationName,
+      role: m.role,
+    })),
+  };
+}
+
+export function memberView(member: Member): MemberView {
+  return { user_id: member.userId, email: member.email, role: member.role, joined_at: member.joinedAt.toISOString() };
+}
+
+export function memberPageView(page: MemberPage): MemberPageView {
+  return { members: page.members.map(memberView), ...(page.nextCursor && { next_cursor: page.nextCursor }) };
+}
+
+export function invitationView(invitation: Invitation): InvitationView {
+  return {
+    invitation_id: invitation.id,
+    email: invitation.email,
+    role: invitation.role,
+    created_at: invitation.createdAt.toISOString(),
+    expires_at: invitation.expiresAt.toISOString(),
+    invited_by: invitation.invitedBy,
+  };
+}
+
+/** The token is in this answer and nowhere else, ever. */
+export function issuedInvitationView(invitation: IssuedInvitation): IssuedInvitationView {
+  return {
+    ...invitationView(invitation),
+    accept_url: invitation.acceptUrl,
+    token: invitation.token,
+    mail_sent: invitation.mailSent,
   };
 }

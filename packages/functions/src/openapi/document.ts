@@ -19,7 +19,11 @@ export function openApiDocument() {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const method = route.method.toLowerCase() as Lowercase<typeof route.method>;
-    paths[route.path] = { ...paths[route.path], [method]: operations[routeKey(route) as RouteKey] };
+    const operation = operations[routeKey(route) as RouteKey];
+    // The scope a protected route requires, from the route table (as API Gateway enforces it).
+    const scope = "scope" in route ? route.scope : undefined;
+    const security = scope ? { security: [{ [BEARER]: [scope] }] } : {};
+    paths[route.path] = { ...paths[route.path], [method]: { ...operation, ...security } };
   }
   return createDocument({
     openapi: "3.1.0",
@@ -32,6 +36,7 @@ export function openApiDocument() {
     },
     tags: [
       { name: "Organizations" },
+      { name: "Members" },
       { name: "Authentication" },
       { name: "Operations" },
       { name: "Documentation" },

@@ -1,8 +1,14 @@
 import * as z from "zod/mini";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import {
+  acceptInvitationBody,
   auditQuery,
+  changeRoleBody,
   createOrganizationBody,
+  invitationIdPath,
+  inviteBody,
+  membersQuery,
+  userIdPath,
   deleteOrganizationBody,
   deleteOrganizationQuery,
   getOrganizationQuery,
@@ -11,6 +17,13 @@ import {
 } from "../http/request-schemas";
 import {
   auditPageSchema,
+  invitationListSchema,
+  issuedInvitationSchema,
+  memberSchema,
+  membersPageSchema,
+  meSchema,
+  removedSchema,
+  revokedSchema,
   deleteResultSchema,
   discoverySchema,
   healthSchema,
@@ -22,7 +35,7 @@ import {
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
-import { alwaysPossible, bodyErrors, errors } from "./responses";
+import { alwaysPossible, bodyErrors, errors, problemAnswer } from "./responses";
 
 /** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
 type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string }
@@ -69,7 +82,7 @@ export const operations = {
     operationId: "createOrganization",
     tags: ["Organizations"],
     summary: "Create an organization, its admin and its tenant collection",
-    security: publicRoute,
+    security: optionalToken,
     requestBody: jsonBody(createOrganizationBody),
     responses: {
       "201": {
@@ -163,6 +176,142 @@ export const operations = {
       ...errors.unauthenticated,
       ...errors.forbidden,
       ...errors.notFound,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /me": {
+    operationId: "me",
+    tags: ["Members"],
+    summary: "Who the caller is, and the organizations they belong to",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The caller and their memberships.", content: json(meSchema) },
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/members": {
+    operationId: "listMembers",
+    tags: ["Members"],
+    summary: "The caller's organization's members, a page at a time",
+    security: protectedRoute,
+    requestParams: { query: membersQuery },
+    responses: {
+      "200": { description: "A page of members.", content: json(membersPageSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "PUT /org/members/{user_id}": {
+    operationId: "changeMemberRole",
+    tags: ["Members"],
+    summary: "Change a member's role",
+    description:
+      "Owners and admins change the roles of admins and members; only an owner grants or takes `owner`. The member's earlier tokens stop working.",
+    security: protectedRoute,
+    requestParams: { path: userIdPath },
+    requestBody: jsonBody(changeRoleBody),
+    responses: {
+      "200": { description: "The member as they are now.", content: json(memberSchema) },
+      ...bodyErrors,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.noMember,
+      ...errors.lastOwner,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "DELETE /org/members/{user_id}": {
+    operationId: "removeMember",
+    tags: ["Members"],
+    summary: "Remove a member, or leave the organization (your own `user_id`)",
+    description:
+      "Anyone may leave; removing someone else takes an owner or admin, and an owner for an owner. The last owner can neither leave nor be removed.",
+    security: protectedRoute,
+    requestParams: { path: userIdPath },
+    responses: {
+      "200": { description: "Removed.", content: json(removedSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.noMember,
+      ...errors.lastOwner,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /org/invitations": {
+    operationId: "inviteMember",
+    tags: ["Members"],
+    summary: "Invite someone by email",
+    description:
+      "The answer holds the token and its accept link, once: only the token's hash is stored. A mail goes out too when the service has a sender (`MAIL_FROM`); a failed mail never fails the invitation.",
+    security: protectedRoute,
+    requestBody: jsonBody(inviteBody),
+    responses: {
+      "201": { description: "The invitation, with its token.", content: json(issuedInvitationSchema) },
+      ...bodyErrors,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      "409": {
+        ...errors.conflict["409"],
+        description:
+          "A member already has this email, it has a pending invitation, or the organization has as many pending invitations as it may.",
+      },
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/invitations": {
+    operationId: "listInvitations",
+    tags: ["Members"],
+    summary: "The pending invitations, newest first (never their tokens)",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The pending invitations.", content: json(invitationListSchema) },
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "DELETE /org/invitations/{invitation_id}": {
+    operationId: "revokeInvitation",
+    tags: ["Members"],
+    summary: "Revoke a pending invitation",
+    security: protectedRoute,
+    requestParams: { path: invitationIdPath },
+    responses: {
+      "200": { description: "Revoked.", content: json(revokedSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      "404": problemAnswer("No pending invitation of this organization has this id."),
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /invitations/accept": {
+    operationId: "acceptInvitation",
+    tags: ["Members"],
+    summary: "Accept an invitation: join the organization and log in",
+    description:
+      "Public: the token is the credential. A new email chooses a `password`; an existing user sends theirs, or their bearer token. Answers like a login.",
+    security: optionalToken,
+    requestBody: jsonBody(acceptInvitationBody),
+    responses: {
+      "200": { description: "Joined; a token for the organization.", content: json(loginResultSchema) },
+      ...bodyErrors,
+      ...errors.badCredentials,
+      "409": problemAnswer("The user is a member already, or the email was signed up meanwhile."),
+      "410": problemAnswer("The invitation is unknown, used, revoked or expired (one answer for all)."),
       ...errors.unavailable,
       ...alwaysPossible,
     },

@@ -26,6 +26,9 @@ const problem = (
   ...extra,
 });
 
+/** One problem answer, described. */
+export const problemAnswer = (description: string): ZodOpenApiResponseObject => problem(description);
+
 export const errors = {
   malformedJson: { "400": problem("The body is not valid JSON.") },
   bodyTooLarge: {
@@ -48,7 +51,26 @@ export const errors = {
       headers: z.object({ "www-authenticate": meta(z.string(), { example: 'Bearer error="invalid_token"' }) }),
     },
   },
-  forbidden: { "403": problem("The token belongs to another organization's administrator.") },
+  forbidden: {
+    "403": {
+      description:
+        "The caller's role may not do this (a problem), or the token belongs to another organization; API Gateway answers `{message}` when the token lacks the route's scope.",
+      content: { ...problemContent, ...gatewayContent },
+    },
+  },
+  scope: {
+    "403": {
+      description:
+        "The caller's role may not do this: API Gateway refuses a token without the route's scope (`{message}`), the function checks the role the database holds now (a problem).",
+      content: { ...problemContent, ...gatewayContent },
+    },
+  },
+  noMember: { "404": problem("No member of this organization has this `user_id`.") },
+  lastOwner: {
+    "409": problem(
+      "The change would leave the organization without an owner, or another change of its members is under way.",
+    ),
+  },
   notFound: { "404": problem("No organization has this name (or it is being created or deleted).") },
   conflict: {
     "409": problem("The name (by slug) or the email is taken, or another change of this organization is under way."),

@@ -1,0 +1,48 @@
+import { ForbiddenError } from "../errors";
+
+/**
+ * The one permission table: which role may do what. Tokens carry the scopes of their role
+ * (`scope` claim), the route table names the scope each protected route needs (API Gateway's JWT
+ * authorizer refuses a token without it), and every operation checks again here, from the role
+ * the database holds now. Free of imports but the errors, so the route table can read it.
+ */
+export const ROLES = ["owner", "admin", "member"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  /** Read the organization (with `admin_email`), list its members, read its collection and usage. */
+  "org:read": ["owner", "admin", "member"],
+  /** Change one's own email or password, leave the organization. */
+  "profile:write": ["owner", "admin", "member"],
+  /** Rename the organization. */
+  "org:rename": ["owner", "admin"],
+  /** Invite, revoke invitations, change the roles of and remove admins and members. */
+  "members:manage": ["owner", "admin"],
+  /** Grant or take `owner`, remove an owner. */
+  "owners:manage": ["owner"],
+  /** Delete the organization. */
+  "org:delete": ["owner"],
+  /** Read the audit log. */
+  "audit:read": ["owner", "admin"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Scope = keyof typeof PERMISSIONS;
+export const SCOPES = Object.keys(PERMISSIONS) as Scope[];
+
+export function may(role: Role, scope: Scope): boolean {
+  return (PERMISSIONS[scope] as readonly Role[]).includes(role);
+}
+
+/** The scopes a token of this role carries. */
+export function scopesOf(role: Role): Scope[] {
+  return SCOPES.filter((scope) => may(role, scope));
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+/** Refuse, with a message that names what is missing, unless `role` may. */
+export function requirePermission(role: Role, scope: Scope, action: string): void {
+  if (!may(role, scope)) throw new ForbiddenError(`A ${role} may not ${action}.`);
+}

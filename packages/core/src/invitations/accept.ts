@@ -1,0 +1,125 @@
+import { ObjectId } from "mongodb";
+import * as z from "zod/mini";
+import { issueTokenFor } from "../auth/membership-token";
+import { recordAudit } from "../audit";
+import type { RequestContext } from "../context";
+import { database } from "../db/client";
+import type { UserDocument } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { ConflictError, GoneError, InvalidCredentialsError, ValidationError } from "../errors";
+import { newMembership } from "../members/membership";
+import type { LoginResult } from "../organizations/login";
+import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
+import { emailTaken, VISIBLE } from "../organizations/steps";
+import { hashPassword, verifyPassword } from "../passwords";
+import { parseInput, passwordSchema } from "../validation";
+import { closeInvitation, isPending } from "./close";
+import { hashInvitationToken } from "./token";
+
+export const acceptInputSchema = z.object({
+  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not an invitation token")),
+  password: z.optional(z.string().check(z.maxLength(1024, "must be at most 1024 characters"))),
+});
+export type AcceptInput = z.input<typeof acceptInputSchema>;
+
+const gone = () => new GoneError("This invitation is unknown, used, revoked or expired.");
+
+/**
+ * Accept an invitation: the invited email becomes a member with the invited role and is logged
+ * into the organization (the answer is a login's). A new email must choose a password; an
+ * existing user proves it is them with their password or a bearer token of theirs. Unknown,
+ * revoked, used and expired tokens all get the same 410.
+ *
+ * Single use under any concurrency: the one accept that inserts the invitation's claim (keyed by
+ * its id) proceeds, every other gets 410. If that accept then fails, it releases the claim; if it
+ * dies, the reconciler does (or marks the invitation accepted if the membership was made).
+ */
+export async function acceptInvitation(
+  input: AcceptInput,
+  context: RequestContext = {},
+  caller?: Pick<Actor, "userId">,
+): Promise<LoginResult> {
+  const { token, password } = parseInput(acceptInputSchema, input);
+  const db = await database();
+  const invitation = await db.invitations.findOne({ token_hash: hashInvitationToken(token) });
+  if (!invitation || !isPending(invitation)) throw gone();
+  const organization = await db.organizations.findOne(
+    { _id: invitation.organization_id, ...VISIBLE },
+    { projection: organizationProjection },
+  );
+  if (!organization) throw gone();
+
+  // Who accepts, proven before anything is written (the slow bcrypt work holds nothing).
+  const existing = await db.users.findOne({ email: invitation.email });
+  let user: UserDocument;
+  if (existing) {
+    const byToken = caller?.userId === existing._id.toHexString();
+    if (!byToken && !(password !== undefined && (await verifyPassword(password, existing.password_hash)))) {
+      throw new InvalidCredentialsError();
+    }
+    user = existing;
+  } else {
+    if (password === undefined) {
+      throw new ValidationError([{ path: "password", message: "is required to create the account" }]);
+    }
+    const now = new Date();
+    user = {
+      _id: new ObjectId(),
+      email: invitation.email,
+      password_hash: await hashPassword(parseInput(passwordSchema, password)),
+      credentials_version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  try {
+    await db.invitationClaims.insertOne({ _id: invitation._id, claimed_at: new Date() });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw gone();
+    throw error;
+  }
+  const membership = newMembership(organization._id, user, invitation.role);
+  try {
+    if (!existing) {
+      try {
+        await db.users.insertOne(user);
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw emailTaken();
+        throw error;
+      }
+    }
+    try {
+      await db.memberships.insertOne(membership);
+    } catch (error) {
+      if (isDuplicateKeyError(error))
+        throw new ConflictError("This user is a member already.", "token", { issue: "is for a member already" });
+      throw error;
+    }
+    await closeInvitation(db, invitation, { accepted_at: membership.joined_at });
+  } catch (error) {
+    await db.invitationClaims.deleteOne({ _id: invitation._id });
+    throw error;
+  }
+
+  const [issued] = await Promise.all([
+    issueTokenFor(membership),
+    recordAudit(
+      db,
+      {
+        action: "invitation.accepted",
+        organizationId: organization._id,
+        adminId: user._id,
+        email: user.email,
+        details: { invitation_id: invitation._id.toHexString(), role: invitation.role, new_user: !existing },
+      },
+      context,
+    ),
+  ]);
+  return {
+    ...issued,
+    userId: user._id.toHexString(),
+    role: membership.role,
+    organization: toOrganization(organization),
+  };
+}

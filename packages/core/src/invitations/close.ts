@@ -1,0 +1,25 @@
+import type { Database } from "../db/client";
+import type { InvitationDocument } from "../db/documents";
+
+/** While pending, an invitation holds its organization's and email's key, so there is one at a time. */
+export const pendingKeyOf = (invitation: Pick<InvitationDocument, "organization_id" | "email">): string =>
+  `${invitation.organization_id.toHexString()}:${invitation.email}`;
+
+/**
+ * An invitation stops being pending (accepted, revoked or replaced after expiry): it gives up the
+ * pending key for a unique one of its own, so the email can be invited again.
+ */
+export async function closeInvitation(
+  db: Database,
+  invitation: Pick<InvitationDocument, "_id" | "organization_id" | "email">,
+  outcome: { accepted_at: Date } | { revoked_at: Date },
+): Promise<void> {
+  await db.invitations.updateOne(
+    { _id: invitation._id },
+    { $set: { ...outcome, pending_key: `${pendingKeyOf(invitation)}:closed:${invitation._id.toHexString()}` } },
+  );
+}
+
+/** Pending: neither accepted nor revoked, and not yet expired. */
+export const isPending = (invitation: InvitationDocument, now = new Date()): boolean =>
+  invitation.accepted_at === undefined && invitation.revoked_at === undefined && invitation.expires_at > now;

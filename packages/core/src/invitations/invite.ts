@@ -1,0 +1,150 @@
+import { ObjectId } from "mongodb";
+import * as z from "zod/mini";
+import { requirePermission, ROLES, type Role } from "../auth/permissions";
+import { recordAudit } from "../audit";
+import { config } from "../config";
+import type { RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { InvitationDocument } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { ConflictError, NotFoundError } from "../errors";
+import { sendBestEffort } from "../mail/mailer";
+import { membershipId } from "../members/membership";
+import { type Actor, organizationProjection, toObjectId } from "../organizations/model";
+import { VISIBLE } from "../organizations/steps";
+import { emailSchema, parseInput } from "../validation";
+import { closeInvitation, isPending, pendingKeyOf } from "./close";
+import { newInvitationToken } from "./token";
+
+export const inviteInputSchema = z.object({ email: emailSchema, role: z.enum(ROLES) });
+export type InviteInput = z.input<typeof inviteInputSchema>;
+
+export interface Invitation {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly invitedBy: string;
+}
+
+export interface IssuedInvitation extends Invitation {
+  /** Shown once: only its hash is kept. */
+  readonly token: string;
+  readonly acceptUrl: string;
+  readonly mailSent: boolean;
+}
+
+export const toInvitation = (document: InvitationDocument): Invitation => ({
+  id: document._id.toHexString(),
+  email: document.email,
+  role: document.role,
+  createdAt: document.created_at,
+  expiresAt: document.expires_at,
+  invitedBy: document.invited_by.toHexString(),
+});
+
+/** Where an invitation is accepted: the dashboard, with the token in the fragment (never sent to a server). */
+export const acceptUrlFor = (token: string): string => `${config().invitations.publicUrl}/#invitation=${token}`;
+
+/**
+ * Invite someone by email into the caller's organization (owners and admins; only an owner may
+ * invite an owner). Refused (409) when the email is a member already, has a pending invitation, or
+ * the organization has `MAX_PENDING_INVITATIONS` pending. The unique pending key decides between
+ * two concurrent invitations of one email; the pending count is checked before the insert, so
+ * concurrent invitations may pass the limit by at most their number minus one.
+ */
+export async function inviteMember(
+  actor: Actor,
+  input: InviteInput,
+  context: RequestContext = {},
+): Promise<IssuedInvitation> {
+  const { email, role } = parseInput(inviteInputSchema, input);
+  requirePermission(actor.role, "members:manage", "invite members");
+  if (role === "owner") requirePermission(actor.role, "owners:manage", "invite an owner");
+  const db = await database();
+  const organization = await ownOrganization(db, actor);
+
+  const now = new Date();
+  const member = await db.users.findOne({ email }, { projection: { _id: 1 } });
+  if (member && (await db.memberships.countDocuments({ _id: membershipId(organization._id, member._id) })) > 0) {
+    throw new ConflictError("This email belongs to a member already.", "email", { issue: "is a member already" });
+  }
+  const { maxPending, ttlHours } = config().invitations;
+  const pending = await db.invitations.countDocuments({
+    organization_id: organization._id,
+    expires_at: { $gt: now },
+    accepted_at: { $exists: false },
+    revoked_at: { $exists: false },
+  });
+  if (pending >= maxPending) {
+    throw new ConflictError(
+      `The organization has ${maxPending} pending invitations, the most it may have; revoke some or wait for them to be accepted.`,
+      "email",
+      { issue: "cannot be invited while the organization has this many pending invitations" },
+    );
+  }
+
+  const { token, hash } = newInvitationToken();
+  const invitation: InvitationDocument = {
+    _id: new ObjectId(),
+    organization_id: organization._id,
+    email,
+    role,
+    token_hash: hash,
+    pending_key: pendingKeyOf({ organization_id: organization._id, email }),
+    invited_by: toObjectId(actor.userId)!,
+    created_at: now,
+    expires_at: new Date(now.getTime() + ttlHours * 3_600_000),
+  };
+  await insertInvitation(db, invitation);
+
+  const acceptUrl = acceptUrlFor(token);
+  const [mailSent] = await Promise.all([
+    sendBestEffort({
+      to: email,
+      subject: `You are invited to ${organization.name}`,
+      text: `You are invited to join ${organization.name} as ${role}.\n\nAccept the invitation: ${acceptUrl}\n\nIt expires at ${invitation.expires_at.toISOString()}.`,
+    }),
+    recordAudit(
+      db,
+      {
+        action: "member.invited",
+        organizationId: organization._id,
+        adminId: invitation.invited_by,
+        email,
+        details: { role, invitation_id: invitation._id.toHexString() },
+      },
+      context,
+    ),
+  ]);
+  return { ...toInvitation(invitation), token, acceptUrl, mailSent };
+}
+
+/** Insert; a pending key held by an expired invitation is taken over (that one is closed first). */
+async function insertInvitation(db: Database, invitation: InvitationDocument): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await db.invitations.insertOne(invitation);
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const holder = await db.invitations.findOne({ pending_key: invitation.pending_key });
+    if (holder && isPending(holder)) break;
+    if (holder) await closeInvitation(db, holder, { revoked_at: holder.expires_at });
+  }
+  throw new ConflictError("This email has a pending invitation already.", "email", {
+    issue: "has a pending invitation already",
+  });
+}
+
+/** The caller's organization, as readers see it (not half-created or mid-deletion). */
+export async function ownOrganization(db: Database, actor: Actor) {
+  const organizationId = toObjectId(actor.organizationId);
+  const organization =
+    organizationId &&
+    (await db.organizations.findOne({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection }));
+  if (!organization) throw new NotFoundError("The token's organization does not exist.");
+  return organization;
+}

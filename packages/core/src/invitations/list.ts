@@ -1,0 +1,20 @@
+import { requirePermission } from "../auth/permissions";
+import { database } from "../db/client";
+import { type Actor, toObjectId } from "../organizations/model";
+import { type Invitation, toInvitation } from "./invite";
+
+/** The caller's organization's pending invitations, newest first — never their tokens (owners and admins). */
+export async function listInvitations(actor: Actor): Promise<Invitation[]> {
+  requirePermission(actor.role, "members:manage", "list invitations");
+  const db = await database();
+  const documents = await db.invitations
+    .find({
+      organization_id: toObjectId(actor.organizationId),
+      expires_at: { $gt: new Date() },
+      accepted_at: { $exists: false },
+      revoked_at: { $exists: false },
+    })
+    .sort({ _id: -1 })
+    .toArray();
+  return documents.map(toInvitation);
+}

@@ -1,0 +1,35 @@
+import { requirePermission } from "../auth/permissions";
+import { recordAudit } from "../audit";
+import type { RequestContext } from "../context";
+import { database } from "../db/client";
+import { NotFoundError } from "../errors";
+import { type Actor, toObjectId } from "../organizations/model";
+import { closeInvitation, isPending } from "./close";
+
+/**
+ * Revoke a pending invitation of the caller's organization (owners and admins; an owner's
+ * invitation only by an owner). Another organization's invitation, or one no longer pending, is
+ * not found: 404, as an unknown id.
+ */
+export async function revokeInvitation(actor: Actor, invitationId: string, context: RequestContext = {}) {
+  requirePermission(actor.role, "members:manage", "revoke invitations");
+  const db = await database();
+  const id = toObjectId(invitationId);
+  const invitation =
+    id && (await db.invitations.findOne({ _id: id, organization_id: toObjectId(actor.organizationId) }));
+  if (!invitation || !isPending(invitation)) throw new NotFoundError("No pending invitation has this id.");
+  if (invitation.role === "owner") requirePermission(actor.role, "owners:manage", "revoke an owner's invitation");
+  await closeInvitation(db, invitation, { revoked_at: new Date() });
+  await recordAudit(
+    db,
+    {
+      action: "invitation.revoked",
+      organizationId: invitation.organization_id,
+      adminId: toObjectId(actor.userId),
+      email: invitation.email,
+      details: { invitation_id: invitation._id.toHexString(), role: invitation.role },
+    },
+    context,
+  );
+  return { revoked: true as const };
+}

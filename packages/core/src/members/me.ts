@@ -1,0 +1,34 @@
+import type { Role } from "../auth/permissions";
+import { database } from "../db/client";
+import { UnauthenticatedError } from "../errors";
+import { type AuthenticatedActor, toObjectId } from "../organizations/model";
+import { VISIBLE } from "../organizations/steps";
+
+export interface Me {
+  readonly userId: string;
+  readonly email: string;
+  readonly memberships: readonly { organizationId: string; organizationName: string; role: Role }[];
+}
+
+/** Who the caller is, and every organization they belong to (that exists for readers), by name. */
+export async function getMe(actor: AuthenticatedActor): Promise<Me> {
+  const userId = toObjectId(actor.userId);
+  if (!userId) throw new UnauthenticatedError();
+  const db = await database();
+  const memberships = await db.memberships
+    .find({ user_id: userId }, { projection: { organization_id: 1, role: 1 } })
+    .toArray();
+  const organizations = await db.organizations
+    .find({ _id: { $in: memberships.map((m) => m.organization_id) }, ...VISIBLE }, { projection: { name: 1 } })
+    .sort({ name: 1 })
+    .toArray();
+  return {
+    userId: actor.userId,
+    email: actor.email,
+    memberships: organizations.map((organization) => ({
+      organizationId: organization._id.toHexString(),
+      organizationName: organization.name,
+      role: memberships.find((m) => m.organization_id.equals(organization._id))!.role,
+    })),
+  };
+}

@@ -1,0 +1,172 @@
+import * as z from "zod/mini";
+import { may, requirePermission, ROLES, type Role } from "../auth/permissions";
+import { recordAudit } from "../audit";
+import type { RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { MembershipDocument } from "../db/documents";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
+import { ownOrganization } from "../invitations/invite";
+import { withOrganizationLock } from "../organizations/lock";
+import { type Actor, toObjectId } from "../organizations/model";
+import { deleteUserIfNoMemberships } from "../organizations/steps";
+import { parseInput } from "../validation";
+import { membershipId } from "./membership";
+import { MEMBERS_PAGE_MAX } from "./page";
+import { ObjectId } from "mongodb";
+
+export interface Member {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly joinedAt: Date;
+}
+
+export interface MemberPage {
+  readonly members: readonly Member[];
+  readonly nextCursor?: string;
+}
+
+const toMember = (membership: MembershipDocument): Member => ({
+  userId: membership.user_id.toHexString(),
+  email: membership.email,
+  role: membership.role,
+  joinedAt: membership.joined_at,
+});
+
+/** The caller's organization's members, a page at a time (keyset pagination on the membership id; any role). */
+export async function listMembers(
+  actor: Actor,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<MemberPage> {
+  requirePermission(actor.role, "org:read", "list members");
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), MEMBERS_PAGE_MAX);
+  if (options.cursor !== undefined && !toObjectId(options.cursor)) {
+    throw new ValidationError([{ path: "cursor", message: "is not a cursor from a previous page" }]);
+  }
+  const organizationId = toObjectId(actor.organizationId);
+  if (!organizationId) return { members: [] };
+  const db = await database();
+  const after = options.cursor === undefined ? undefined : membershipId(actor.organizationId, options.cursor);
+  const documents = await db.memberships
+    .find({ organization_id: organizationId, ...(after !== undefined && { _id: { $gt: after } }) })
+    .sort({ _id: 1 })
+    .limit(limit + 1)
+    .toArray();
+  const page = documents.slice(0, limit);
+  return {
+    members: page.map(toMember),
+    ...(documents.length > limit && { nextCursor: page.at(-1)!.user_id.toHexString() }),
+  };
+}
+
+export const roleSchema = z.enum(ROLES);
+
+/**
+ * Change a member's role. Owners and admins manage admins and members; only an owner grants or
+ * takes `owner` (an admin touching an owner: 403). Taking away the last owner is refused (409).
+ * Under the organization's lock, like every change of its owners, so two owners demoting each
+ * other at once cannot both succeed. The member's earlier tokens stop working (a new grant).
+ */
+export async function changeMemberRole(
+  actor: Actor,
+  userId: string,
+  role: Role,
+  context: RequestContext = {},
+): Promise<Member> {
+  const newRole = parseInput(roleSchema, role);
+  return changeMembers(actor, userId, "change roles", async (db, current, target) => {
+    const touchesOwner = target.role === "owner" || newRole === "owner";
+    if (touchesOwner) requirePermission(current.role, "owners:manage", "grant or take the owner role");
+    if (target.role === "owner" && newRole !== "owner") await assertNotLastOwner(db, target);
+    if (target.role === newRole) return toMember(target);
+    const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: new Date() };
+    await db.memberships.updateOne(
+      { _id: target._id },
+      { $set: { role: newRole, grant: updated.grant, updated_at: updated.updated_at } },
+    );
+    await recordAudit(
+      db,
+      {
+        action: "member.role_changed",
+        organizationId: target.organization_id,
+        adminId: current.user_id,
+        email: target.email,
+        details: { user_id: target.user_id.toHexString(), from: target.role, to: newRole },
+      },
+      context,
+    );
+    return toMember(updated);
+  });
+}
+
+/**
+ * Remove a member; removing yourself is leaving, which every role may do. Removing someone else
+ * takes `members:manage`, and `owners:manage` for an owner. The last owner can neither leave nor be
+ * removed (409). Their tokens for this organization stop working; a user left without any
+ * organization is deleted.
+ */
+export async function removeMember(actor: Actor, userId: string, context: RequestContext = {}) {
+  return changeMembers(actor, userId, "remove members", async (db, current, target) => {
+    if (target.role === "owner") {
+      const leaving = target.user_id.equals(current.user_id);
+      if (!leaving) requirePermission(current.role, "owners:manage", "remove an owner");
+      await assertNotLastOwner(db, target);
+    }
+    await db.memberships.deleteOne({ _id: target._id });
+    await deleteUserIfNoMemberships(db, target.user_id);
+    const leaving = target.user_id.equals(current.user_id);
+    await recordAudit(
+      db,
+      {
+        action: "member.removed",
+        organizationId: target.organization_id,
+        adminId: current.user_id,
+        email: target.email,
+        details: { user_id: target.user_id.toHexString(), role: target.role, left: leaving },
+      },
+      context,
+    );
+    return { removed: true as const };
+  });
+}
+
+/**
+ * The shape of every change of membership: under the organization's lock, the caller's own
+ * membership read again (its role now, not when the token was checked) and the target's; a change
+ * of someone else needs `members:manage`.
+ */
+async function changeMembers<T>(
+  actor: Actor,
+  userId: string,
+  action: string,
+  change: (db: Database, current: MembershipDocument, target: MembershipDocument) => Promise<T>,
+): Promise<T> {
+  const targetId = toObjectId(userId);
+  const db = await database();
+  const organization = await ownOrganization(db, actor);
+  return withOrganizationLock(db, organization._id, async () => {
+    const [current, target] = await Promise.all([
+      db.memberships.findOne({ _id: membershipId(organization._id, actor.userId) }),
+      targetId ? db.memberships.findOne({ _id: membershipId(organization._id, targetId) }) : null,
+    ]);
+    if (!current) throw new ForbiddenError("The caller is no longer a member of this organization.");
+    const self = targetId?.toHexString() === actor.userId;
+    if (!self && !may(current.role, "members:manage")) {
+      throw new ForbiddenError(`A ${current.role} may not ${action}.`);
+    }
+    if (!target) throw new NotFoundError("No member of this organization has this id.");
+    return change(db, current, target);
+  });
+}
+
+async function assertNotLastOwner(db: Database, target: MembershipDocument): Promise<void> {
+  const owners = await db.memberships.countDocuments(
+    { organization_id: target.organization_id, role: "owner" },
+    { limit: 2 },
+  );
+  if (owners < 2) {
+    throw new ConflictError("An organization keeps at least one owner: make someone else owner first.", "role", {
+      issue: "would leave the organization without an owner",
+    });
+  }
+}
