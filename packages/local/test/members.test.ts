@@ -1,0 +1,302 @@
+import type { Role } from "@org-service/core";
+import { routes } from "@org-service/functions/routes";
+import { describe, expect, it } from "vitest";
+import { byName, type HttpAnswer, httpClient } from "./support/http";
+import { useLocalServer } from "./support/local-server";
+
+/** Members, roles and invitations over real HTTP: the local authorizer's scopes, then the functions' own checks. */
+const server = useLocalServer();
+const call = httpClient(server.url);
+const PASSWORD = "password-123";
+
+let sequence = 0;
+const unique = () => `${Date.now().toString(36)}${++sequence}`;
+
+async function login(email: string, password = PASSWORD, organizationName?: string): Promise<HttpAnswer> {
+  return call("POST", "/admin/login", {
+    json: { email, password, ...(organizationName && { organization_name: organizationName }) },
+  });
+}
+
+async function tokenOf(email: string, organizationName?: string): Promise<string> {
+  const answer = await login(email, PASSWORD, organizationName);
+  expect(answer.status, answer.text).toBe(200);
+  return answer.json.access_token as string;
+}
+
+/** Invite `email` as `role` with `inviter`'s token and accept it (a new account): the member's token. */
+async function join(inviter: string, email: string, role: Role): Promise<{ token: string; userId: string }> {
+  const invited = await call("POST", "/org/invitations", { token: inviter, json: { email, role } });
+  expect(invited.status, invited.text).toBe(201);
+  const accepted = await call("POST", "/invitations/accept", {
+    json: { token: invited.json.token, password: PASSWORD },
+  });
+  expect(accepted.status, accepted.text).toBe(200);
+  return { token: accepted.json.access_token as string, userId: accepted.json.user_id as string };
+}
+
+/** An organization with two owners, an admin and two members, everyone logged in. */
+async function team() {
+  const name = `Team ${unique()}`;
+  const email = (who: string) => `${who}.${unique()}@team.example`;
+  const ownerEmail = email("owner");
+  const created = await call("POST", "/org/create", {
+    json: { organization_name: name, email: ownerEmail, password: PASSWORD },
+  });
+  expect(created.status, created.text).toBe(201);
+  const ownerToken = await tokenOf(ownerEmail);
+  const owner = { token: ownerToken, userId: (await call("GET", "/me", { token: ownerToken })).json.user_id };
+  const owner2 = await join(owner.token, email("owner2"), "owner");
+  const admin = await join(owner.token, email("admin"), "admin");
+  const member = await join(owner.token, email("member"), "member");
+  const member2 = await join(owner.token, email("member2"), "member");
+  const pending = await call("POST", "/org/invitations", {
+    token: owner.token,
+    json: { email: email("pending"), role: "member" },
+  });
+  expect(pending.status).toBe(201);
+  return { name, owner, owner2, admin, member, member2, invitationId: pending.json.invitation_id as string };
+}
+
+type Team = Awaited<ReturnType<typeof team>>;
+
+/** The permission table as the product defines it, written out here, not read from the code under test. */
+const ALL: Role[] = ["owner", "admin", "member"];
+const OWNER_ADMIN: Role[] = ["owner", "admin"];
+const OWNER: Role[] = ["owner"];
+
+interface Action {
+  readonly label: string;
+  readonly allowed: readonly Role[];
+  readonly run: (team: Team, token: string, self: { userId: string }) => Promise<HttpAnswer>;
+}
+
+/** Every action of the permission table, as a request that succeeds when the role may do it. */
+const actions: Action[] = [
+  { label: "GET /me", allowed: ALL, run: (_, token) => call("GET", "/me", { token }) },
+  { label: "GET /org/members", allowed: ALL, run: (_, token) => call("GET", "/org/members", { token }) },
+  { label: "GET /org/collection", allowed: ALL, run: (_, token) => call("GET", "/org/collection", { token }) },
+  { label: "GET /org/audit", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/audit", { token }) },
+  {
+    label: "PUT /org/update (own password)",
+    allowed: ALL,
+    run: (t, token) =>
+      call("PUT", "/org/update", { token, json: { organization_name: t.name, password: "another-password" } }),
+  },
+  {
+    label: "PUT /org/update (rename)",
+    allowed: OWNER_ADMIN,
+    run: (t, token) =>
+      call("PUT", "/org/update", { token, json: { organization_name: t.name, new_organization_name: `${t.name} II` } }),
+  },
+  {
+    label: "DELETE /org/delete",
+    allowed: OWNER,
+    run: (t, token) => call("DELETE", `/org/delete${byName(t.name)}`, { token }),
+  },
+  {
+    label: "POST /org/invitations (member)",
+    allowed: OWNER_ADMIN,
+    run: (_, token) =>
+      call("POST", "/org/invitations", { token, json: { email: `new.${unique()}@team.example`, role: "member" } }),
+  },
+  {
+    label: "POST /org/invitations (owner)",
+    allowed: OWNER,
+    run: (_, token) =>
+      call("POST", "/org/invitations", { token, json: { email: `new.${unique()}@team.example`, role: "owner" } }),
+  },
+  {
+    label: "GET /org/invitations",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("GET", "/org/invitations", { token }),
+  },
+  {
+    label: "DELETE /org/invitations/{id}",
+    allowed: OWNER_ADMIN,
+    run: (t, token) => call("DELETE", `/org/invitations/${t.invitationId}`, { token }),
+  },
+  {
+    label: "PUT /org/members/{member} (to admin)",
+    allowed: OWNER_ADMIN,
+    run: (t, token) => call("PUT", `/org/members/${t.member2.userId}`, { token, json: { role: "admin" } }),
+  },
+  {
+    label: "PUT /org/members/{member} (to owner)",
+    allowed: OWNER,
+    run: (t, token) => call("PUT", `/org/members/${t.member2.userId}`, { token, json: { role: "owner" } }),
+  },
+  {
+    label: "PUT /org/members/{owner} (to member)",
+    allowed: OWNER,
+    run: (t, token) => call("PUT", `/org/members/${t.owner2.userId}`, { token, json: { role: "member" } }),
+  },
+  {
+    label: "DELETE /org/members/{member}",
+    allowed: OWNER_ADMIN,
+    run: (t, token) => call("DELETE", `/org/members/${t.member2.userId}`, { token }),
+  },
+  {
+    label: "DELETE /org/members/{owner}",
+    allowed: OWNER,
+    run: (t, token) => call("DELETE", `/org/members/${t.owner2.userId}`, { token }),
+  },
+  {
+    label: "DELETE /org/members/{self} (leave)",
+    allowed: ALL,
+    run: (_, token, self) => call("DELETE", `/org/members/${self.userId}`, { token }),
+  },
+];
+
+const ROLES_UNDER_TEST: Role[] = ["owner", "admin", "member"];
+const cells = actions.flatMap((action) => ROLES_UNDER_TEST.map((role) => [action.label, role, action] as const));
+
+// Each cell has an organization of its own, so the cells run side by side.
+describe.concurrent("the permission table, cell by cell", () => {
+  it("covers every protected route of the route table", () => {
+    const covered = new Set(actions.map((action) => action.label.split(" (")[0]!.replace(/\{[^}]+\}/, "{}")));
+    for (const route of routes.filter((r) => r.auth === "jwt")) {
+      expect(covered, `${route.method} ${route.path}`).toContain(
+        `${route.method} ${route.path.replace(/\{[^}]+\}/, "{}")}`,
+      );
+    }
+  });
+
+  it.each(cells)("%s as %s", async (_label, role, action) => {
+    const t = await team();
+    const actor = role === "owner" ? t.owner : role === "admin" ? t.admin : t.member;
+    const answer = await action.run(t, actor.token, actor);
+    if (action.allowed.includes(role)) {
+      expect(answer.status, answer.text).toBeLessThan(300);
+    } else {
+      expect(answer.status, answer.text).toBe(403);
+    }
+  });
+});
+
+describe("refused by API Gateway's authorizer, or by the function", () => {
+  it("a member's token lacks an admin route's scope: the gateway's own 403, no function runs", async () => {
+    const t = await team();
+    const answer = await call("GET", "/org/invitations", { token: t.member.token });
+    expect(answer.status).toBe(403);
+    expect(answer.json).toEqual({ message: "Forbidden" });
+  });
+
+  it("an admin passes the gateway but may not touch an owner: a problem from the function", async () => {
+    const t = await team();
+    const answer = await call("PUT", `/org/members/${t.owner.userId}`, {
+      token: t.admin.token,
+      json: { role: "admin" },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.contentType).toBe("application/problem+json");
+  });
+});
+
+describe("the end-to-end flow", () => {
+  it("create → invite → accept → member logs in → refused an admin action → promoted → old token revoked → removed", async () => {
+    const name = `Flow ${unique()}`;
+    const ownerEmail = `owner.${unique()}@flow.example`;
+    expect(
+      (await call("POST", "/org/create", { json: { organization_name: name, email: ownerEmail, password: PASSWORD } }))
+        .status,
+    ).toBe(201);
+    const owner = await tokenOf(ownerEmail);
+
+    const memberEmail = `member.${unique()}@flow.example`;
+    const invited = await call("POST", "/org/invitations", {
+      token: owner,
+      json: { email: memberEmail, role: "member" },
+    });
+    expect(invited.status).toBe(201);
+    expect(invited.json).toMatchObject({ email: memberEmail, role: "member", mail_sent: true });
+    expect(invited.json.accept_url).toBe(`${server.url()}/#invitation=${invited.json.token}`);
+    // Listed without its token, ever.
+    const listed = await call("GET", "/org/invitations", { token: owner });
+    expect(listed.json.invitations.map((i: { email: string }) => i.email)).toEqual([memberEmail]);
+    expect(listed.text).not.toContain(invited.json.token);
+
+    const accepted = await call("POST", "/invitations/accept", {
+      json: { token: invited.json.token, password: PASSWORD },
+    });
+    expect(accepted.status).toBe(200);
+    expect(accepted.json).toMatchObject({ organization_name: name, role: "member" });
+    // Single use.
+    const again = await call("POST", "/invitations/accept", {
+      json: { token: invited.json.token, password: PASSWORD },
+    });
+    expect(again.status).toBe(410);
+
+    const member = await tokenOf(memberEmail);
+    const me = await call("GET", "/me", { token: member });
+    expect(me.json).toMatchObject({
+      email: memberEmail,
+      memberships: [{ organization_name: name, role: "member" }],
+    });
+    const seen = await call("GET", `/org/get${byName(name)}`, { token: member });
+    expect(seen.json).toMatchObject({ admin_email: ownerEmail, role: "member" });
+    const refused = await call("PUT", "/org/update", {
+      token: member,
+      json: { organization_name: name, new_organization_name: `${name} Renamed` },
+    });
+    expect(refused.status).toBe(403);
+
+    const members = await call("GET", "/org/members", { token: member });
+    const memberId = members.json.members.find((m: { email: string }) => m.email === memberEmail).user_id;
+    const promoted = await call("PUT", `/org/members/${memberId}`, { token: owner, json: { role: "admin" } });
+    expect(promoted.status).toBe(200);
+    expect(promoted.json).toMatchObject({ user_id: memberId, role: "admin" });
+    // The role changed: the member's earlier token is revoked at once.
+    expect((await call("GET", "/org/members", { token: member })).status).toBe(401);
+
+    const asAdmin = await tokenOf(memberEmail);
+    const renamed = await call("PUT", "/org/update", {
+      token: asAdmin,
+      json: { organization_name: name, new_organization_name: `${name} Renamed` },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+
+    // The last owner can neither leave nor be demoted.
+    const ownerId = (await call("GET", "/me", { token: owner })).json.user_id;
+    expect((await call("DELETE", `/org/members/${ownerId}`, { token: owner })).status).toBe(409);
+    expect((await call("PUT", `/org/members/${ownerId}`, { token: owner, json: { role: "admin" } })).status).toBe(409);
+
+    const removed = await call("DELETE", `/org/members/${memberId}`, { token: owner });
+    expect(removed.json).toEqual({ removed: true });
+    expect((await call("GET", "/me", { token: asAdmin })).status).toBe(401);
+    // Left without an organization, the user is gone: the email logs in nowhere.
+    expect((await login(memberEmail)).status).toBe(401);
+  });
+
+  it("a user of several organizations chooses one at login; a signed-in user creates another with its name alone", async () => {
+    const email = `multi.${unique()}@flow.example`;
+    const first = `First ${unique()}`;
+    expect(
+      (await call("POST", "/org/create", { json: { organization_name: first, email, password: PASSWORD } })).status,
+    ).toBe(201);
+    const token = await tokenOf(email);
+    // Without the token, the email is taken.
+    const second = `Second ${unique()}`;
+    expect(
+      (await call("POST", "/org/create", { json: { organization_name: second, email, password: PASSWORD } })).status,
+    ).toBe(409);
+    const created = await call("POST", "/org/create", { token, json: { organization_name: second } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.admin_email).toBe(email);
+
+    const ambiguous = await login(email);
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.json.organizations).toEqual([
+      { organization_id: expect.any(String), organization_name: first, role: "owner" },
+      { organization_id: created.json.organization_id, organization_name: second, role: "owner" },
+    ]);
+    // Only once the password checked out: a wrong one is the plain 401.
+    expect((await login(email, "wrong-password")).status).toBe(401);
+    const chosen = await login(email, PASSWORD, second);
+    expect(chosen.json).toMatchObject({ organization_name: second, role: "owner" });
+    // A name the user is not a member of: the same 401 as bad credentials.
+    const stranger = await login(email, PASSWORD, "Nobody Knows This One");
+    expect(stranger.status).toBe(401);
+    expect(stranger.json.detail).toBe((await login(email, "wrong-password")).json.detail);
+  });
+});
