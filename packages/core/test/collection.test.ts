@@ -2,7 +2,6 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import {
   createOrganization,
   deleteOrganization,
-  ForbiddenError,
   getTenantCollection,
   NotFoundError,
   updateOrganization,
