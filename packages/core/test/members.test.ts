@@ -285,7 +285,7 @@ describe("invitation mail", () => {
     const invitation = await inviteMember(owner, { email, role: "admin" });
     expect(invitation.mailSent).toBe(true);
     expect(send).toHaveBeenCalledTimes(1);
-    const command = send.mock.calls[0]![0] as { input: Record<string, unknown> };
+    const command = send.mock.calls[0]![0] as unknown as { input: Record<string, unknown> };
     expect(command.input).toMatchObject({
       FromEmailAddress: "invitations@service.example",
       Destination: { ToAddresses: [email] },
