@@ -38,6 +38,7 @@ import {
   verdict,
   type Target,
 } from "./lib/common";
+import { type AuthenticationReads, measureAuthenticationReads, medianOf } from "./lib/authentication-reads";
 import { killAllChildServers, measureLoad, startChildServer, type ChildServer, type LoadResult } from "./lib/load";
 import {
   createRequest,
@@ -284,6 +285,7 @@ async function main(): Promise<void> {
     );
   });
   reportWarm(scale, perCost, createConfigured);
+  reportAuthenticationReads(await measureAuthenticationReads(uri, dataSets.small, LOW_COST, SETTINGS.getSamples));
   reportCosts(perCost);
   reportScale(scale);
   await closeDatabase();
@@ -574,6 +576,20 @@ function reportWarm(
     measured: loginP50 / compareP50,
     limit: 1.1,
     detail: `${ms(loginP50)} vs ${ms(compareP50)}: ${ratio(loginP50 / compareP50)}, i.e. ${ms(loginP50 - compareP50)} besides bcrypt`,
+  });
+}
+
+function reportAuthenticationReads(reads: AuthenticationReads): void {
+  startSection(2);
+  emit(
+    `Every authenticated request checks that its token is still current — membership, role, grant and credentials version — with ${reads.commands.length} database command${reads.commands.length === 1 ? "" : "s"} (\`${reads.commands.join("`, `")}\`): p50 ${ms(medianOf(reads.samples))} for the whole check, signature included (${reads.samples.length} runs). The version before members made one read too, of its admin by \`_id\`.`,
+  );
+  emit();
+  targets.push({
+    name: "revocation checks per authenticated request ≤ 1 read by primary key",
+    measured: reads.commands.length,
+    limit: 1,
+    detail: reads.commands.join("; "),
   });
 }
 
