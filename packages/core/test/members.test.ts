@@ -10,10 +10,13 @@ import {
   deleteOrganization,
   GoneError,
   inviteMember,
+  listAudit,
+  listMembers,
   login,
   OrganizationChoiceRequiredError,
   removeMember,
   resetConfig,
+  revokeInvitation,
   UnauthenticatedError,
   type Actor,
   type Role,
@@ -109,7 +112,6 @@ describe("accepting an invitation", () => {
       { $set: { expires_at: new Date(Date.now() - 1) } },
     );
     const revoked = await invite();
-    const { revokeInvitation } = await import("../src");
     await revokeInvitation(owner, revoked.id);
     for (const token of ["no-such-token", used.token, expired.token, revoked.token]) {
       const error = await acceptInvitation({ token, password: PASSWORD }).catch((e: unknown) => e);
@@ -199,6 +201,42 @@ describe("revocation", () => {
     await expect(login({ email: other.email, password: PASSWORD })).resolves.toMatchObject({
       organization: { id: other.organization.id },
     });
+  });
+});
+
+describe("listing and auditing", () => {
+  it("lists members a page at a time, every member once", async () => {
+    const { owner } = await organizationWithOwner();
+    for (let i = 0; i < 4; i++) await addMember(owner, "member");
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listMembers(owner, { limit: 2, ...(cursor && { cursor }) });
+      expect(page.members.length).toBeLessThanOrEqual(2);
+      seen.push(...page.members.map((member) => member.email));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
+
+  it("audits invitations, accepts, role changes and removals", async () => {
+    const { owner } = await organizationWithOwner();
+    const member = await addMember(owner, "member");
+    const revoked = await inviteMember(owner, { email: `r.${unique()}@members.example`, role: "member" });
+    await revokeInvitation(owner, revoked.id);
+    await changeMemberRole(owner, member.actor.userId, "admin");
+    await removeMember(owner, member.actor.userId);
+    const { entries } = await listAudit(owner);
+    expect(entries.map((entry) => entry.action).slice(0, 6)).toEqual([
+      "member.removed",
+      "member.role_changed",
+      "invitation.revoked",
+      "member.invited",
+      "invitation.accepted",
+      "member.invited",
+    ]);
+    expect(entries[1]).toMatchObject({ details: { from: "member", to: "admin" } });
   });
 });
 
