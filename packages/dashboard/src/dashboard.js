@@ -9,14 +9,26 @@ const $ = (id) => document.getElementById(id);
 
 // --- session: the token lives in this tab only (sessionStorage), never in localStorage ---------
 
-/** @returns {{ token: string, organization_name: string } | null} */
+/** @returns {{ token: string, organization_name: string, role: string, user_id: string } | null} */
 function session() {
   try {
-    return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    const value = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    // One stored by an earlier version of this page lacks the role and user id: log in again.
+    return typeof value?.token === "string" && typeof value.role === "string" && typeof value.user_id === "string"
+      ? value
+      : null;
   } catch {
     return null;
   }
 }
+
+/** The session a login (or an accepted invitation) starts. */
+const sessionFrom = (result) => ({
+  token: result.access_token,
+  organization_name: result.organization_name,
+  role: result.role,
+  user_id: result.user_id,
+});
 
 function saveSession(value) {
   if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
@@ -26,7 +38,9 @@ function saveSession(value) {
 
 function renderSession() {
   const current = session();
-  $("session").textContent = current ? `Logged in to ${current.organization_name}.` : "Not logged in.";
+  $("session").textContent = current
+    ? `Logged in to ${current.organization_name} as ${current.role}.`
+    : "Not logged in.";
   $("logout").hidden = !current;
   $("own").disabled = !current;
   $("own-hint").hidden = Boolean(current);
@@ -87,9 +101,20 @@ function details(entries) {
   return dl;
 }
 
+/** Replaces what `target` shows; an element marked `data-focus` among the new nodes takes the focus. */
 function show(target, nodes, isError = false) {
   target.classList.toggle("error", isError);
   target.replaceChildren(...nodes);
+  target.querySelector("[data-focus]")?.focus();
+}
+
+function button(text, { label, className } = {}) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  if (label) element.setAttribute("aria-label", label);
+  if (className) element.className = className;
+  return element;
 }
 
 function organizationDetails(org) {
@@ -188,13 +213,47 @@ onSubmit("create", async (fields, form) => {
   return [paragraph(`Created ${org.organization_name}.`), organizationDetails(org)];
 });
 
-onSubmit("login", async (fields, form) => {
-  const result = await api("POST", "admin/login", { body: fields });
+/** Logs in; a user of several organizations who named none is shown them, to choose one. */
+async function logIn(fields, form) {
+  let result;
+  try {
+    result = await api("POST", "admin/login", { body: nonEmpty(fields) });
+  } catch (error) {
+    const choices = error instanceof ApiError && error.status === 409 ? error.problem.organizations : undefined;
+    if (Array.isArray(choices)) return organizationChoices(fields, choices, form);
+    throw error;
+  }
   form.reset();
-  saveSession({ token: result.access_token, organization_name: result.organization_name });
+  saveSession(sessionFrom(result));
   const minutes = Math.round(result.expires_in / 60);
-  return [paragraph(`Logged in to ${result.organization_name}; the session lasts ${minutes} minutes.`)];
-});
+  return [
+    paragraph(`Logged in to ${result.organization_name} as ${result.role}; the session lasts ${minutes} minutes.`),
+  ];
+}
+
+function organizationChoices(fields, choices, form) {
+  const list = document.createElement("ul");
+  list.className = "plain";
+  for (const choice of choices) {
+    const choose = button(`Log in to ${choice.organization_name} (${choice.role})`);
+    choose.addEventListener("click", async () => {
+      for (const other of list.querySelectorAll("button")) other.disabled = true;
+      const result = $("login-result");
+      try {
+        show(result, await logIn({ ...fields, organization_name: choice.organization_name }, form));
+      } catch (error) {
+        showError(form, result, error);
+      }
+    });
+    const item = document.createElement("li");
+    item.append(choose);
+    list.append(item);
+  }
+  list.querySelector("button")?.setAttribute("data-focus", "");
+  return [paragraph("You are a member of several organizations. Which one?"), list];
+}
+
+onSubmit("login", logIn);
 
 onSubmit("lookup", async (fields) => {
   const query = new URLSearchParams({ organization_name: fields.organization_name });

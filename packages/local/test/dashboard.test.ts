@@ -105,12 +105,12 @@ describe("the dashboard", () => {
 
     // Log in with the keyboard only: type, Tab, type, Enter.
     const login = section("Log in");
-    await login.getByLabel("Admin email").focus();
+    await login.getByLabel("Email").focus();
     await page.keyboard.type(email);
     await page.keyboard.press("Tab");
     await page.keyboard.type("first-password");
     await page.keyboard.press("Enter");
-    await expectText(page.locator("#session"), `Logged in to ${name}.`);
+    await expectText(page.locator("#session"), `Logged in to ${name} as owner.`);
     expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).toContain("token");
 
     // Look up: as its admin, the email is shown.
@@ -126,7 +126,7 @@ describe("the dashboard", () => {
     await own.getByLabel("New name").fill(renamed);
     await own.getByRole("button", { name: "Rename" }).click();
     await expectText(page.locator("#rename-result"), `Renamed to ${renamed}.`);
-    await expectText(page.locator("#session"), `Logged in to ${renamed}.`);
+    await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
 
     // Change both credentials: the page carries on with the new token the answer brings.
     await own.getByLabel("New email").fill(newEmail);
