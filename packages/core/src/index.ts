@@ -1,4 +1,11 @@
-export { config, parseConfig, resetConfig, type Config } from "./config";
+export {
+  config,
+  parseConfig,
+  resetConfig,
+  CONFIGURATION_VARIABLES,
+  SECRET_VARIABLES,
+  type Config,
+} from "./config";
 export { database, closeDatabase, pingDatabase, type Database } from "./db/client";
 export { isDatabaseUnavailableError } from "./db/mongo-errors";
 export {
@@ -9,6 +16,8 @@ export {
   InvalidCredentialsError,
   ForbiddenError,
   ConfigurationError,
+  describeConfigurationIssue,
+  type ConfigurationIssue,
   UnauthenticatedError,
   TooManyAttemptsError,
   type FieldIssue,
