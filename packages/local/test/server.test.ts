@@ -1,5 +1,9 @@
+import path from "node:path";
+import { resetConfig } from "@org-service/core";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { sourceModuleOf } from "../src/handlers";
+import { startLocalServer } from "../src/server";
 import { byName, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
 
@@ -222,5 +226,108 @@ describe("error answers over HTTP", () => {
     const keys = await call("GET", "/.well-known/jwks.json");
     expect(keys.json.keys[0]).toMatchObject({ kid: KID, kty: "RSA", alg: "RS256" });
     expect(keys.json.keys[0]).not.toHaveProperty("d");
+  });
+});
+
+describe("a failure inside a request", () => {
+  /** The JSON log lines written meanwhile (the logger writes to stdout and stderr). */
+  function captureLogs(): { records: () => Record<string, unknown>[]; stop: () => void } {
+    const lines: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) => {
+      const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+      return vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        const text = chunk.toString();
+        if (!text.startsWith("{")) return write(chunk, ...rest);
+        lines.push(...text.split("\n").filter(Boolean));
+        return true;
+      }) as typeof stream.write);
+    });
+    return {
+      records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+      stop: () => {
+        for (const spy of spies) spy.mockRestore();
+      },
+    };
+  }
+
+  const expectInternalProblem = (result: Awaited<ReturnType<typeof call>>, detail: string) => {
+    expect(result.status).toBe(500);
+    expect(result.contentType).toBe("application/problem+json");
+    expect(result.json).toEqual({
+      type: "urn:org-service:problem:internal",
+      title: "Internal Server Error",
+      status: 500,
+      detail,
+    });
+  };
+
+  it("a configuration that throws on a server's first request: 500 problem, logged, and the next request is served", async () => {
+    // A server that has not built its JWT authorizer yet: it reads the configuration on this request.
+    const fresh = await startLocalServer({ port: 0 });
+    const callFresh = httpClient(() => fresh.url);
+    const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
+    const logs = captureLogs();
+    try {
+      process.env.LOGIN_MAX_FAILURES_PER_IP = "1000000";
+      resetConfig();
+      const failed = await callFresh("PUT", "/org/update", {
+        token: "any",
+        json: { organization_name: "Stark Industries", new_organization_name: "Stark Labs" },
+      });
+      expectInternalProblem(failed, "The service is misconfigured.");
+      const errors = logs.records().filter((record) => record.level === "ERROR");
+      expect(errors).toHaveLength(1);
+      expect(JSON.stringify(errors[0])).toContain('LOGIN_MAX_FAILURES_PER_IP=\\"1000000\\": too large');
+
+      process.env.LOGIN_MAX_FAILURES_PER_IP = saved ?? "20";
+      resetConfig();
+      expect((await callFresh("GET", "/health")).status).toBe(200);
+      expect((await callFresh("PUT", "/org/update", { json: { organization_name: "Stark Industries" } })).status).toBe(
+        401,
+      );
+    } finally {
+      logs.stop();
+      if (saved === undefined) delete process.env.LOGIN_MAX_FAILURES_PER_IP;
+      else process.env.LOGIN_MAX_FAILURES_PER_IP = saved;
+      resetConfig();
+      await fresh.close();
+    }
+  });
+
+  it("a handler that throws, or whose module fails to load: 500 problem, logged, and the server goes on", async () => {
+    const fixture = (name: string) => path.resolve(import.meta.dirname, "fixtures", `${name}.ts`);
+    const broken = await startLocalServer({
+      port: 0,
+      handlerModule: (route) =>
+        route.handler === "health"
+          ? fixture("throwing-handler")
+          : route.handler === "openid-configuration"
+            ? fixture("failing-init")
+            : sourceModuleOf(route),
+    });
+    const callBroken = httpClient(() => broken.url);
+    const logs = captureLogs();
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expectInternalProblem(await callBroken("GET", "/health"), "An unexpected error occurred.");
+        expectInternalProblem(
+          await callBroken("GET", "/.well-known/openid-configuration"),
+          "An unexpected error occurred.",
+        );
+      }
+      const errors = logs.records().filter((record) => record.level === "ERROR");
+      expect(errors.map((record) => (record.error as { message: string }).message)).toEqual([
+        "thrown on purpose by a test handler",
+        "failed on purpose while loading",
+        "thrown on purpose by a test handler",
+        "failed on purpose while loading",
+      ]);
+      // Every other route is served as before.
+      expect((await callBroken("GET", "/.well-known/jwks.json")).status).toBe(200);
+      expect((await callBroken("GET", `/org/get${query("Stark Industries")}`)).status).toBe(200);
+    } finally {
+      logs.stop();
+      await broken.close();
+    }
   });
 });
