@@ -5,6 +5,7 @@ import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
 import { bodyLimit } from "./body-limit";
+import { validConfiguration } from "./configuration";
 import { cors } from "./cors";
 import { logUnexpectedError, requestLogging } from "./logging";
 import { PROBLEM_CONTENT_TYPE, toProblemResponse } from "./problem";
@@ -59,6 +60,7 @@ export function httpHandler(
     .use(httpErrorHandler({ logger: false }))
     .use(problemTranslation())
     .use(deployedSecrets())
+    .use(validConfiguration())
     .use(bodyLimit());
   if (options.body === "json") stack.use(jsonBodyParser());
   if (options.body === "optional-json") stack.use(whenBodyPresent(jsonBodyParser()));
