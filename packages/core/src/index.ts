@@ -27,6 +27,7 @@ export {
   organizationNameSchema,
   emailSchema,
   passwordSchema,
+  hasControlCharacter,
   parseInput,
   validationErrorFrom,
   isReservedSlug,

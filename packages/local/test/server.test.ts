@@ -129,6 +129,25 @@ describe("error answers over HTTP", () => {
     expectProblem(result, 422);
     expect(result.json.errors).toEqual([{ path: "admin", message: "is not a known field" }]);
   });
+  it("422 for a password with NULs or other control characters, on create and on update", async () => {
+    const refusal = [{ path: "password", message: "must not contain control characters (U+0000–U+001F, U+007F)" }];
+    const created = await call("POST", "/org/create", {
+      json: { organization_name: "Null Corp", email: "null@null.example", password: "\u0000".repeat(8) },
+    });
+    expectProblem(created, 422);
+    expect(created.json.errors).toEqual(refusal);
+    const updated = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: "Stark Industries", password: "jarvis\u007f\r\n" },
+    });
+    expectProblem(updated, 422);
+    expect(updated.json.errors).toEqual(refusal);
+  });
+  it("401, not 422, for a login whose password holds NULs or control characters", async () => {
+    for (const password of ["\u0000", "password-123\u0000"]) {
+      expectProblem(await call("POST", "/admin/login", { json: { email: "tony@stark.example", password } }), 401);
+    }
+  });
   it("401 from the authorizer without a token, with a bad one, and for a forged signature", async () => {
     for (const bad of [undefined, "garbage", `${token.slice(0, -4)}AAAA`]) {
       const result = await call("PUT", "/org/update", {

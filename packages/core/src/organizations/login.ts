@@ -6,7 +6,7 @@ import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { InvalidCredentialsError } from "../errors";
 import { verifyPassword } from "../passwords";
-import { parseInput } from "../validation";
+import { hasControlCharacter, parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
 import { VISIBLE } from "./steps";
 
@@ -30,6 +30,14 @@ export interface LoginResult {
 
 /** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
 const BCRYPT_MAX_BYTES = 72;
+
+/**
+ * A password no rule allows today can only be wrong. Compared as such (against no hash, at the same
+ * cost), it never reaches bcrypt's comparison, where "\u0000" would match an account whose password
+ * was eight NULs, set before they were refused.
+ */
+const mayMatch = (password: string): boolean =>
+  Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES && !hasControlCharacter(password);
 
 /**
  * Exchange an admin's email and password for an access token. Every failure, unknown email
@@ -57,8 +65,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
     ? db.organizations.findOne({ _id: account.organization_id, ...VISIBLE }, { projection: organizationProjection })
     : Promise.resolve(null);
   organizationLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-  const comparable = Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES;
-  const matches = await verifyPassword(password, comparable ? account?.password_hash : undefined);
+  const matches = await verifyPassword(password, mayMatch(password) ? account?.password_hash : undefined);
   const organization = matches ? await organizationLookup : null;
   // An admin whose organization is half-created or mid-deletion cannot log in.
   if (!account || !organization) {
