@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import path from "node:path";
+import { promisify } from "node:util";
 import { resetConfig } from "@org-service/core";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -24,6 +26,7 @@ const server = useLocalServer({
 const call = httpClient(server.url);
 
 const query = byName;
+const run = promisify(execFile);
 
 describe("the whole life of an organization over HTTP", () => {
   it("create → get → login → rename → old name 404, new 200 → delete → login 401", async () => {
@@ -311,7 +314,7 @@ describe("a failure inside a request", () => {
       resetConfig();
       await fresh.close();
     }
-  });
+  }, 30_000);
 
   it("a handler that throws, or whose module fails to load: 500 problem, logged, and the server goes on", async () => {
     const fixture = (name: string) => path.resolve(import.meta.dirname, "fixtures", `${name}.ts`);
@@ -347,6 +350,43 @@ describe("a failure inside a request", () => {
     } finally {
       logs.stop();
       await broken.close();
+    }
+  }, 30_000);
+});
+
+describe("pnpm loadtest --mix", () => {
+  it("runs a short mixed soak against the server: per-route statuses, no 5xx, the server's memory", async () => {
+    // As the README runs the soak: a per-address failure limit the run cannot reach.
+    const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
+    process.env.LOGIN_MAX_FAILURES_PER_IP = "10000";
+    resetConfig();
+    try {
+      const root = path.resolve(import.meta.dirname, "../../..");
+      const args = ["--mix", "--url", server.url(), "--duration", "2", "--workers", "2"];
+      const { stdout } = await run(
+        process.execPath,
+        ["--import", "tsx", "bench/loadtest.ts", ...args, "--pid", String(process.pid), "--sample", "1"],
+        { cwd: root },
+      );
+      expect(stdout).toMatch(/^[\d,]+ operations in [\d.]+ s: [\d.]+ operations\/s/m);
+      for (const [route, status] of [
+        ["POST /org/create", 201],
+        ["GET /org/get", 200],
+        ["POST /admin/login", 200],
+        ["POST /admin/login \\(wrong password\\)", 401],
+        ["PUT /org/update", 200],
+        ["GET /org/collection", 200],
+        ["DELETE /org/delete", 200],
+      ] as const) {
+        expect(stdout).toMatch(new RegExp(`^\\| ${route} +\\| +[1-9][\\d,]* \\| ${status}: [1-9]`, "m"));
+      }
+      expect(stdout).toContain("5xx and unanswered requests: none");
+      expect(stdout).toContain("organizations left behind (not deleted): 0");
+      expect(stdout).toMatch(new RegExp(`^RSS of pid ${process.pid}: \\d+ MiB at the start`, "m"));
+    } finally {
+      if (saved === undefined) delete process.env.LOGIN_MAX_FAILURES_PER_IP;
+      else process.env.LOGIN_MAX_FAILURES_PER_IP = saved;
+      resetConfig();
     }
   });
 });
