@@ -89,7 +89,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   const [token] = await Promise.all([
     issueAccessToken({ sub: adminId, org: organization._id.toHexString(), cv: account.credentials_version }),
     recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: account._id, email }, context),
-    allowed.value > 0 ? forgiveLoginFailures(db, email) : undefined,
+    allowed.value ? forgiveLoginFailures(db, email) : undefined,
   ]);
   return { ...token, adminId, organization: toOrganization(organization) };
 }
