@@ -135,7 +135,12 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
     } catch {
       // Not JSON (a transport error): the status says enough.
     }
-    return { status: status === "error" ? 0 : Number(status), json };
+    if (status === "error") {
+      // A server that stops answering refuses at once: pause rather than spin through empty iterations.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return { status: 0, json };
+    }
+    return { status: Number(status), json };
   }
 
   const query = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
