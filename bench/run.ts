@@ -10,12 +10,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { closeDatabase } from "../packages/core/src/index";
+import { closeDatabase, parseConfig } from "../packages/core/src/index";
 import { database } from "../packages/core/src/testing";
 import { organizationProjection } from "../packages/core/src/organizations/model";
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
 import { slugify } from "../packages/core/src/slug";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
+import { exitIfMisconfigured } from "../packages/local/src/settings";
 import {
   buildAllBundles,
   esbuildVersion,
@@ -53,6 +54,9 @@ import {
   type DataSet,
   type Handlers,
 } from "./lib/service";
+
+// The whole configuration first (BCRYPT_COST, MONGODB_URI, …): a wrong value ends the run here.
+exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SETTINGS = {

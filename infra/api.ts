@@ -12,6 +12,7 @@ import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { Api, type StackContext } from "sst/constructs";
 import { DEFAULT_THROTTLE, functionDefaults, routeDeployments } from "./functions";
 import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/deployment";
+import { checkedFunctionEnvironment } from "./environment";
 import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
 import { databaseEnvironmentFor, logRetentionFor } from "./stage";
@@ -81,13 +82,13 @@ export function ApiStack({ stack, app }: StackContext) {
     defaults: {
       function: {
         ...defaults,
-        environment: {
+        environment: checkedFunctionEnvironment({
           ...defaults.environment,
           ...databaseEnvironmentFor(app.stage),
           JWT_ISSUER: issuer,
           JWT_AUDIENCE: audience,
           ...(corsOrigins.length > 0 && { CORS_ALLOWED_ORIGINS: corsOrigins.join(",") }),
-        },
+        }),
       },
       throttle: { rate: DEFAULT_THROTTLE.rate, burst: DEFAULT_THROTTLE.burst },
     },

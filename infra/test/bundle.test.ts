@@ -275,10 +275,12 @@ it("logs an unexpected error from the bundle with its stack pointing at the Type
     `process.stdout.write("\\n" + JSON.stringify(result));`,
     `process.exit(0);`,
   ].join("\n");
-  // A signing key that is no key: the service is misconfigured, a failure for operators. Node runs
-  // without --enable-source-maps, as deployed.
+  // A signing key that is no key, though shaped like one (so that it passes the configuration's
+  // check and fails where it is read): the service is misconfigured, a failure for operators. Node
+  // runs without --enable-source-maps, as deployed.
+  const notAKey = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----";
   const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH, JWT_PRIVATE_KEY: "not a key", POWERTOOLS_LOG_LEVEL: "WARN" },
+    env: { PATH: process.env.PATH, JWT_PRIVATE_KEY: notAKey, POWERTOOLS_LOG_LEVEL: "WARN" },
     cwd: "/",
   });
   expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ statusCode: 500 });

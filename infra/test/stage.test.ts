@@ -1,3 +1,4 @@
+import { parseConfig } from "@org-service/core";
 import { describe, expect, it } from "vitest";
 import { databaseEnvironmentFor, isProductionStage, removalPolicyFor, stageForBranch } from "../stage";
 
@@ -27,6 +28,9 @@ describe("stage policy", () => {
   it("keeps database names within core's limits", () => {
     const { MONGODB_MASTER_DB, MONGODB_TENANT_DB } = databaseEnvironmentFor("x".repeat(60));
     for (const name of [MONGODB_MASTER_DB, MONGODB_TENANT_DB]) expect(name).toMatch(/^[A-Za-z0-9_-]{1,38}$/);
+    for (const stage of ["x".repeat(60), "pr-42", stageForBranch("feature/Ünïcode & spaces")]) {
+      expect(() => parseConfig(databaseEnvironmentFor(stage))).not.toThrow();
+    }
     expect(databaseEnvironmentFor("production")).toEqual({});
   });
 });

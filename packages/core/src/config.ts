@@ -1,46 +1,170 @@
 // zod/mini, not classic zod: tree-shakable, so every function that reads its configuration stays small.
 import * as z from "zod/mini";
-import { ConfigurationError } from "./errors";
+import { ConfigurationError, type ConfigurationIssue } from "./errors";
 
 /**
  * Service configuration, read from the environment once per container on first use (not at
  * import, so a cold start pays only for what the invocation touches).
+ *
+ * Every setting is declared once, below, with what it accepts in words: `parseConfig` refuses a
+ * wrong value with one line per variable saying what is wrong and what would be right, so the
+ * local commands can refuse to start on it and a deployed function can name it in its log.
  */
-const environmentSchema = z.object({
-  MONGODB_URI: z.optional(z.string().check(z.minLength(1))),
-  MONGODB_MASTER_DB: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)), "org_master"),
-  MONGODB_TENANT_DB: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)), "org_tenants"),
+interface Setting<S extends z.ZodMiniType> {
+  readonly schema: S;
+  /** What is accepted, for the message: "a whole number from 1 to 100 (default 5)". */
+  readonly expected: string;
+  /** What a value of the wrong form is, when the schema cannot say it better: "not a URL". */
+  readonly malformed?: string;
+  /** Never shown, in a message or a log line. */
+  readonly secret?: true;
+}
+
+const setting = <S extends z.ZodMiniType>(definition: Setting<S>): Setting<S> => definition;
+
+/** A whole number in decimal digits ("1e3", "0x10" or "1.5" are typos, not numbers), within bounds. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  return setting({
+    schema: z._default(
+      z.pipe(
+        z.string().check(z.regex(/^\s*-?\d+\s*$/)),
+        z.coerce.number<string>().check(z.int(), z.gte(min), z.lte(max)),
+      ),
+      fallback,
+    ),
+    expected: `a whole number from ${min} to ${max} (default ${fallback})`,
+    malformed: "not a whole number",
+  });
+}
+
+const databaseName = (fallback: string) =>
+  setting({
+    schema: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)), fallback),
+    expected: `1–38 letters, digits, "_" or "-" (default ${fallback})`,
+  });
+
+/** An RSA key as a JWK (JSON) or a PEM block; whether it really is a key is checked when it is first used. */
+const keyText = (expected: string) =>
+  setting({
+    schema: z.optional(
+      z.string().check(z.regex(/^\s*(\{[\s\S]*\}|-----BEGIN [A-Z ]*KEY-----[\s\S]+-----END [A-Z ]*KEY-----)\s*$/)),
+    ),
+    expected,
+    malformed: "not a key",
+    secret: true,
+  });
+
+/** An origin (`scheme://host[:port]`, no path), `*`, or an origin with `*` standing for one DNS label. */
+const ORIGIN_PATTERN = /^(\*|[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|(\*|[a-z0-9-]+)(\.(\*|[a-z0-9-]+))*)(:\d{1,5})?)$/i;
+
+/** What Powertools Logger reads from POWERTOOLS_LOG_LEVEL (or LOG_LEVEL): it ignores anything else, silently. */
+export const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"] as const;
+const logLevel = setting({
+  // Empty means unset to Powertools too.
+  schema: z.optional(z.string().check(z.regex(new RegExp(`^\\s*(${LOG_LEVELS.join("|")})?\\s*$`)))),
+  expected: `one of ${LOG_LEVELS.join(", ")}, in capitals (default INFO)`,
+  malformed: "not a log level",
+});
+
+const SETTINGS = {
+  MONGODB_URI: setting({
+    schema: z.optional(z.string().check(z.regex(/^mongodb(\+srv)?:\/\/\S+$/))),
+    // Worded so that the log scrubber, which masks anything after "mongodb://", leaves it readable.
+    expected: 'a connection string whose scheme is "mongodb" or "mongodb+srv"',
+    malformed: "not a MongoDB connection string",
+    secret: true,
+  }),
+  MONGODB_MASTER_DB: databaseName("org_master"),
+  MONGODB_TENANT_DB: databaseName("org_tenants"),
   /** bcrypt work factor: every step doubles the time of a hash and of a login. */
-  BCRYPT_COST: z._default(z.coerce.number().check(z.int(), z.gte(4), z.lte(15)), 12),
+  BCRYPT_COST: wholeNumber(4, 15, 12),
   /** The `iss` of every token and the base of the OIDC discovery document. */
-  JWT_ISSUER: z._default(z.url(), "http://127.0.0.1:3000"),
-  JWT_AUDIENCE: z._default(z.string().check(z.minLength(1)), "org-service"),
-  JWT_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(60), z.lte(86_400)), 3600),
+  JWT_ISSUER: setting({
+    schema: z._default(z.url({ protocol: /^https?$/ }), "http://127.0.0.1:3000"),
+    expected: "an http:// or https:// URL (default: the local server's own)",
+    malformed: "not an http(s) URL",
+  }),
+  JWT_AUDIENCE: setting({
+    schema: z._default(z.string().check(z.regex(/^\S+$/)), "org-service"),
+    expected: "a non-empty string without spaces (default org-service)",
+    malformed: "contains spaces",
+  }),
+  JWT_TTL_SECONDS: wholeNumber(60, 86_400, 3600),
   /** Current signing key: an RSA private key as PKCS#8 PEM or as a JWK (JSON). */
-  JWT_PRIVATE_KEY: z.optional(z.string().check(z.minLength(1))),
+  JWT_PRIVATE_KEY: keyText("an RSA private key, a JWK (JSON) or a PKCS#8 PEM"),
   /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
-  JWT_PREVIOUS_KEY: z.optional(z.string().check(z.minLength(1))),
+  JWT_PREVIOUS_KEY: keyText("an RSA key, a JWK (JSON) or a PEM, private or public"),
   /**
    * How old an unfinished operation must be before the reconciler (or the next change of that
    * organization) repairs it: comfortably longer than any request may run, so a live request is
    * never repaired under its feet.
    */
-  RECONCILE_GRACE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 120),
+  RECONCILE_GRACE_SECONDS: wholeNumber(0, 86_400, 120),
   /** Failed logins tolerated per email, and per source address, within the window; then 429 until they age out. */
-  LOGIN_MAX_FAILURES_PER_EMAIL: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 5),
-  LOGIN_MAX_FAILURES_PER_IP: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 20),
-  LOGIN_FAILURE_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(86_400)), 900),
+  LOGIN_MAX_FAILURES_PER_EMAIL: wholeNumber(1, 1000, 5),
+  LOGIN_MAX_FAILURES_PER_IP: wholeNumber(1, 10_000, 20),
+  LOGIN_FAILURE_WINDOW_SECONDS: wholeNumber(1, 86_400, 900),
   /** Pending invitations an organization may have at once; past it, inviting answers 409. */
-  MAX_PENDING_INVITATIONS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 100),
+  MAX_PENDING_INVITATIONS: wholeNumber(1, 10_000, 100),
   /** How long an invitation can be accepted: a week by default. */
-  INVITATION_TTL_HOURS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(8_760)), 168),
+  INVITATION_TTL_HOURS: wholeNumber(1, 8_760, 168),
   /** Base of the accept links in invitations (the dashboard's address); the issuer when unset. */
-  PUBLIC_URL: z.optional(z.url()),
+  PUBLIC_URL: setting({
+    schema: z.optional(z.url({ protocol: /^https?$/ })),
+    expected: "an http:// or https:// URL (default: JWT_ISSUER)",
+    malformed: "not an http(s) URL",
+  }),
   /** Sender of invitation mail through Amazon SES; unset, mail goes to the log and the outbox. */
-  MAIL_FROM: z.optional(z.email()),
+  MAIL_FROM: setting({
+    schema: z.optional(z.email()),
+    expected: "an email address, an identity verified in Amazon SES (default none: mail goes to the log)",
+    malformed: "not an email address",
+  }),
+  /**
+   * Read by the functions' CORS middleware and, at deploy time, by the API's CORS configuration
+   * (packages/functions/src/http/cors.ts); checked here with the rest. An entry with a path or a
+   * trailing slash would never equal an `Origin` header, so it is refused rather than ignored.
+   */
+  CORS_ALLOWED_ORIGINS: setting({
+    schema: z.optional(
+      z.string().check(
+        z.superRefine((value, context) => {
+          for (const origin of value.split(",").map((entry) => entry.trim())) {
+            if (origin && !ORIGIN_PATTERN.test(origin)) {
+              context.issues.push({
+                code: "custom",
+                input: value,
+                message: `${JSON.stringify(origin)} is not an origin`,
+              });
+            }
+          }
+        }),
+      ),
+    ),
+    expected: 'comma-separated origins, scheme://host[:port] without a path, "*" or a "*." label (default none)',
+  }),
+  /** Read by the logger (packages/functions/src/http/logging.ts), which would ignore a wrong value without a word. */
+  POWERTOOLS_LOG_LEVEL: logLevel,
+  /** Powertools' fallback, read only when POWERTOOLS_LOG_LEVEL is not set: so checked only then. */
+  LOG_LEVEL: logLevel,
   /** Set by the Lambda runtime: there a missing signing key is a deployment error, not a cue to generate one. */
-  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
-});
+  AWS_LAMBDA_FUNCTION_NAME: setting({ schema: z.optional(z.string()), expected: "set by AWS Lambda" }),
+};
+
+type Settings = typeof SETTINGS;
+const environmentSchema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([name, { schema }]) => [name, schema])) as {
+    [Name in keyof Settings]: Settings[Name]["schema"];
+  },
+);
+
+/** The variables the configuration reads, with what each accepts: the README's table, for tools and tests. */
+export const CONFIGURATION_VARIABLES: readonly string[] = Object.keys(SETTINGS);
+
+/** The variables that hold secrets: their values never appear in a message. */
+export const SECRET_VARIABLES: readonly string[] = Object.entries(SETTINGS)
+  .filter(([, definition]) => "secret" in definition && definition.secret)
+  .map(([name]) => name);
 
 export interface Config {
   readonly mongodbUri: string | undefined;
@@ -66,13 +190,15 @@ export interface Config {
   };
 }
 
+/**
+ * The configuration in `env`, or a ConfigurationError listing every wrong variable (its name, what
+ * is wrong with its value and what it accepts; the value itself only when it is no secret).
+ */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = z.safeParse(environmentSchema, env);
-  if (!parsed.success) {
-    // Name the variables, never echo their values: some are secrets.
-    const names = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];
-    throw new ConfigurationError(`Invalid configuration: ${names.join(", ")}`);
-  }
+  // Powertools reads LOG_LEVEL only when POWERTOOLS_LOG_LEVEL is not set; another tool's LOG_LEVEL is none of ours.
+  const input = env.POWERTOOLS_LOG_LEVEL?.trim() ? { ...env, LOG_LEVEL: undefined } : env;
+  const parsed = z.safeParse(environmentSchema, input);
+  if (!parsed.success) throw configurationErrorFrom(parsed.error.issues, input);
   const e = parsed.data;
   return {
     mongodbUri: e.MONGODB_URI,
@@ -100,6 +226,42 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       mayGenerateKey: e.AWS_LAMBDA_FUNCTION_NAME === undefined,
     },
   };
+}
+
+/** One issue per variable (its first), worded for the operator. */
+function configurationErrorFrom(
+  issues: readonly z.core.$ZodIssue[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigurationError {
+  const byVariable = new Map<string, ConfigurationIssue>();
+  for (const issue of issues) {
+    const variable = String(issue.path[0] ?? "");
+    if (byVariable.has(variable) || !(variable in SETTINGS)) continue;
+    const definition: Setting<z.ZodMiniType> = SETTINGS[variable as keyof Settings];
+    const value = env[variable];
+    byVariable.set(variable, {
+      variable,
+      problem: problemOf(issue, value, definition),
+      expected: definition.expected,
+      ...(!definition.secret && value !== undefined && { value }),
+      secret: definition.secret === true,
+    });
+  }
+  return new ConfigurationError([...byVariable.values()]);
+}
+
+function problemOf(issue: z.core.$ZodIssue, value: string | undefined, definition: Setting<z.ZodMiniType>): string {
+  if (value !== undefined && value.trim() === "") return "empty";
+  switch (issue.code) {
+    case "too_big":
+      return "too large";
+    case "too_small":
+      return "too small";
+    case "custom":
+      return issue.message;
+    default:
+      return definition.malformed ?? "malformed";
+  }
 }
 
 let cached: Config | undefined;

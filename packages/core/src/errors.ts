@@ -123,7 +123,42 @@ export class TooManyAttemptsError extends DomainError {
   }
 }
 
+/** One wrong setting, said so an operator can fix it. */
+export interface ConfigurationIssue {
+  /** The environment variable. */
+  readonly variable: string;
+  /** What is wrong with its value: "too large", "empty", "not a whole number". */
+  readonly problem: string;
+  /** What it accepts: "a whole number from 1 to 10000 (default 20)". */
+  readonly expected: string;
+  /** The value, unless it is a secret. */
+  readonly value?: string;
+  readonly secret: boolean;
+}
+
+/** `NAME="value": problem; expected …`, a secret's value never shown. */
+export function describeConfigurationIssue(issue: ConfigurationIssue): string {
+  const value = issue.value === undefined ? "" : JSON.stringify(issue.value);
+  const shown = issue.secret
+    ? `${issue.variable} (secret, value not shown)`
+    : value
+      ? `${issue.variable}=${value.length > 80 ? `${value.slice(0, 76)}…"` : value}`
+      : issue.variable;
+  return `${shown}: ${issue.problem}; expected ${issue.expected}`;
+}
+
 /** The deployment is wrong (a missing or malformed setting): the operator's problem, never the client's. */
 export class ConfigurationError extends Error {
   override readonly name = "ConfigurationError";
+  /** Every wrong variable, when the configuration as a whole was checked (empty for a single finding). */
+  readonly issues: readonly ConfigurationIssue[];
+
+  constructor(problem: string | readonly ConfigurationIssue[]) {
+    super(
+      typeof problem === "string"
+        ? problem
+        : `Invalid configuration: ${problem.map(describeConfigurationIssue).join("; ")}`,
+    );
+    this.issues = typeof problem === "string" ? [] : problem;
+  }
 }

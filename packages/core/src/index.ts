@@ -74,6 +74,8 @@ export {
   GoneError,
   OrganizationChoiceRequiredError,
   ConfigurationError,
+  describeConfigurationIssue,
+  type ConfigurationIssue,
   UnauthenticatedError,
   TooManyAttemptsError,
   type FieldIssue,
@@ -81,5 +83,12 @@ export {
 export { isDatabaseUnavailableError } from "./db/mongo-errors";
 
 // Configuration and lifecycle
-export { config, parseConfig, resetConfig, type Config } from "./config";
+export {
+  config,
+  parseConfig,
+  resetConfig,
+  CONFIGURATION_VARIABLES,
+  SECRET_VARIABLES,
+  type Config,
+} from "./config";
 export { closeDatabase, pingDatabase } from "./db/client";

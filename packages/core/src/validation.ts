@@ -51,6 +51,25 @@ export const emailSchema = z.pipe(
   z.transform((email: string) => email.toLowerCase()),
 );
 
+/**
+ * Whether a text holds a control character: C0 (U+0000–U+001F) or DEL (U+007F). No password may.
+ *
+ * bcrypt takes its key as a NUL-terminated string and repeats it, terminator included, to fill 72
+ * bytes, so NULs collapse into one another: with bcryptjs the hash of eight NULs matches "\u0000"
+ * and "" too, and a password with a NUL inside is only as strong as the cycle of bytes around it.
+ * The other C0 characters and DEL hash like any byte, but no keyboard types one into a password
+ * field: they arrive by mistake (a pasted line break or escape sequence, a tab from a form), and
+ * then they are invisible to whoever has to type the password again. C1 controls (U+0080–U+009F)
+ * are two bytes of UTF-8 without a NUL, and stay allowed with the rest of Unicode.
+ */
+export function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code <= 0x1f || code === 0x7f) return true;
+  }
+  return false;
+}
+
 export const passwordSchema = z.string().check(
   z.refine<string>(
     (password) => Buffer.byteLength(password, "utf8") >= PASSWORD_MIN_BYTES,
@@ -59,6 +78,10 @@ export const passwordSchema = z.string().check(
   z.refine<string>(
     (password) => Buffer.byteLength(password, "utf8") <= PASSWORD_MAX_BYTES,
     `must be at most ${PASSWORD_MAX_BYTES} bytes of UTF-8`,
+  ),
+  z.refine<string>(
+    (password) => !hasControlCharacter(password),
+    "must not contain control characters (U+0000–U+001F, U+007F)",
   ),
 );
 

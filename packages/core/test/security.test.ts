@@ -1,3 +1,4 @@
+import bcrypt from "bcryptjs";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import {
   authenticate,
@@ -11,6 +12,7 @@ import {
   TooManyAttemptsError,
   UnauthenticatedError,
   updateOrganization,
+  ValidationError,
   type Actor,
 } from "../src";
 import { useIsolatedDatabases, database } from "../src/testing";
@@ -98,6 +100,49 @@ describe("brute-force protection", () => {
     const report = await reconcile({ graceSeconds: 0 });
     expect(report.expiredLoginFailuresDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.loginFailures.countDocuments({ key: "email:old@example.com" })).toBe(0);
+  });
+});
+
+describe("passwords bcrypt cannot tell apart", () => {
+  it("refuses a password of NULs, or with any control character, when it is set", async () => {
+    const n = ++sequence;
+    for (const password of ["\u0000".repeat(8), "password\u0000", "pass\tword-123"]) {
+      const refused = await createOrganization({
+        organizationName: `Nul Org ${n}`,
+        email: `nul${n}@example.com`,
+        password,
+      }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect((refused as ValidationError).issues).toEqual([
+        { path: "password", message: "must not contain control characters (U+0000–U+001F, U+007F)" },
+      ]);
+    }
+    const { organization, email, password } = await newOrganization();
+    const actor = await authenticate((await login({ email, password })).accessToken);
+    const refused = await updateOrganization(actor, {
+      organizationName: organization.name,
+      password: "\u0000".repeat(8),
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues.map((issue) => issue.path)).toEqual(["password"]);
+  });
+
+  it("a login with NULs or control characters is a wrong password, even for an account whose password was eight NULs", async () => {
+    // Such an account could be created before NULs were refused. bcrypt ends its key at a NUL
+    // and repeats it: the hash of eight NULs matches "\u0000" (and "").
+    const { email } = await newOrganization();
+    const db = await database();
+    const nuls = "\u0000".repeat(8);
+    const hash = await bcrypt.hash(nuls, 4);
+    expect(await bcrypt.compare("\u0000", hash)).toBe(true);
+    await db.users.updateOne({ email }, { $set: { password_hash: hash } });
+
+    // Three tries: the brute-force tests above leave the limit at three failures per email.
+    for (const attempt of ["\u0000", nuls, "password\t\u007f"]) {
+      await expect(login({ email, password: attempt }, { sourceIp: "192.0.2.77" })).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
+    }
   });
 });
 

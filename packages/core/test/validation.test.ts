@@ -12,12 +12,23 @@ describe("password rules (bytes of UTF-8, bcrypt's 72-byte limit)", () => {
     ["25 euro signs = 75 bytes, only 25 characters", "€".repeat(25), false],
     ["3 euro signs = 9 bytes, only 3 characters", "€€€", true],
     ["2 emoji = 8 bytes", "😀😀", true],
+    ["8 NULs, which bcrypt hashes as the empty password", "\u0000".repeat(8), false],
+    ["a NUL inside", "password\u0000123", false],
+    ["a tab", "pass\tword", false],
+    ["a line break at the end", "password-123\n", false],
+    ["an escape", "\u001b[31mpassword", false],
+    ["DEL", "password\u007f", false],
+    ["spaces", "correct horse battery", true],
+    ["a C1 control (two bytes of UTF-8, no NUL)", "password\u0085", true],
   ])("%s → accepted: %s", (_label, password, expected) => {
     expect(passwordSchema.safeParse(password).success).toBe(expected);
   });
 
   it("says what is wrong", () => {
     expect(() => parseInput(passwordSchema, "a".repeat(73))).toThrow(/at most 72 bytes/);
+    expect(() => parseInput(passwordSchema, "\u0000".repeat(8))).toThrow(
+      "must not contain control characters (U+0000–U+001F, U+007F)",
+    );
   });
 });
 

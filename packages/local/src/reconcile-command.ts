@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { checkInvariants, closeDatabase, reconcile } from "@org-service/core";
+import { checkInvariants, closeDatabase, parseConfig, reconcile } from "@org-service/core";
+import { exitIfMisconfigured } from "./settings";
 
 /**
  * `pnpm reconcile [--grace SECONDS] [--check]`: repairs operations that crashed requests left
@@ -13,6 +14,8 @@ const { values } = parseArgs({
   },
 });
 
+// The whole configuration first: a wrong value ends the command here, before it connects.
+exitIfMisconfigured(() => parseConfig(process.env));
 if (!process.env.MONGODB_URI) {
   console.error(
     "Set MONGODB_URI to the database to reconcile (an embedded database lives only as long as `pnpm start`).",

@@ -3,11 +3,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { config, resetConfig } from "@org-service/core";
 import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/deployment";
-import { buildHttpApiEvent, type HttpResult, lambdaContext } from "@org-service/functions/gateway";
+import {
+  buildHttpApiEvent,
+  type HttpResult,
+  lambdaContext,
+  logUnexpectedError,
+  PROBLEM_CONTENT_TYPE,
+  toProblemResponse,
+} from "@org-service/functions/gateway";
 import { routes } from "@org-service/functions/routes";
 import { type HandlerModuleOf, loadHandler, sourceModuleOf } from "./handler-modules";
 import { findRoute, pathParametersOf } from "./route-matching";
-import { jwtAuthorizer } from "./jwt-authorizer";
+import { jwtAuthorizer, type JwtAuthorizer } from "./jwt-authorizer";
 
 /**
  * Serves every route of the route table over HTTP by doing what API Gateway does: match the
@@ -35,15 +42,14 @@ export interface LocalServer {
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  let authorize: ReturnType<typeof jwtAuthorizer> | undefined;
+  let authorize: JwtAuthorizer | undefined;
+  // Built on first use, from the very issuer and audience the handlers sign with.
+  const authorizer = () => (authorize ??= jwtAuthorizer(config().jwt));
   const server = createServer((request, response) => {
-    // Built on first use, from the very issuer and audience the handlers sign with.
-    authorize ??= jwtAuthorizer(config().jwt);
-    handle(request, response, authorize, options.handlerModule ?? sourceModuleOf).catch((error: unknown) => {
-      console.error(error);
-      if (!response.headersSent) writeGatewayMessage(response, 500, "Internal Server Error");
-      else response.destroy();
-    });
+    // Whatever fails while serving a request is that request's failure, never the process's.
+    handle(request, response, authorizer, options.handlerModule ?? sourceModuleOf).catch((error: unknown) =>
+      answerFailure(response, error),
+    );
   });
   // Keep-alive sockets would otherwise hold `close()` open until they time out.
   server.keepAliveTimeout = 5_000;
@@ -70,7 +76,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  authorize: ReturnType<typeof jwtAuthorizer>,
+  authorizer: () => JwtAuthorizer,
   handlerModule: HandlerModuleOf,
 ) {
   const url = new URL(request.url ?? "/", "http://localhost");
@@ -83,7 +89,7 @@ async function handle(
 
   let claims: Record<string, unknown> | undefined;
   if (route.auth === "jwt") {
-    claims = await authorize(request.headers.authorization);
+    claims = await authorizer()(request.headers.authorization);
     if (!claims) return writeGatewayMessage(response, 401, "Unauthorized");
     // As API Gateway does with a route's authorization scopes: the token's `scope` must hold it.
     if (!hasScope(claims, route.scope)) return writeGatewayMessage(response, 403, "Forbidden");
@@ -104,6 +110,29 @@ async function handle(
   });
   const handler = await loadHandler(route, handlerModule);
   writeResult(response, await handler(event, lambdaContext(route.handler, requestId)));
+}
+
+/**
+ * A failure outside the handler's own error handling (the authorizer's configuration, a handler
+ * module that fails to load or a handler that throws): answered and logged as a Lambda invocation
+ * answers and logs an unexpected error — a problem with a generic detail for the client, the error
+ * for the operator (scrubbed) — and the server goes on serving.
+ */
+async function answerFailure(response: ServerResponse, error: unknown): Promise<void> {
+  try {
+    const { problem, headers, unexpected } = toProblemResponse(error);
+    if (unexpected) await logUnexpectedError(error);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response
+      .writeHead(problem.status, { ...headers, "content-type": PROBLEM_CONTENT_TYPE })
+      .end(JSON.stringify(problem));
+  } catch (failure) {
+    console.error(failure);
+    response.destroy();
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {

@@ -79,3 +79,17 @@ it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI"
   const refused = await reconcileCommand([], withoutUri).catch((error: { code: number; stderr: string }) => error);
   expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("Set MONGODB_URI") });
 });
+
+it("exits 2 before it connects when the configuration is wrong, naming the variable and never a secret", async () => {
+  const refused = await reconcileCommand([], {
+    ...process.env,
+    MONGODB_URI: "mysql://root:hunter2@127.0.0.1:1/",
+    RECONCILE_GRACE_SECONDS: "two minutes",
+  }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  expect(refused).toMatchObject({ code: 2, stdout: "" });
+  const { stderr } = refused as { stderr: string };
+  expect(stderr.trim().split("\n")).toEqual([
+    'MONGODB_URI (secret, value not shown): not a MongoDB connection string; expected a connection string whose scheme is "mongodb" or "mongodb+srv"',
+    'RECONCILE_GRACE_SECONDS="two minutes": not a whole number; expected a whole number from 0 to 86400 (default 120)',
+  ]);
+});

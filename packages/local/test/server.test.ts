@@ -1,5 +1,11 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { resetConfig } from "@org-service/core";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { sourceModuleOf } from "../src/handler-modules";
+import { startLocalServer } from "../src/server";
 import { byName, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
 
@@ -20,6 +26,7 @@ const server = useLocalServer({
 const call = httpClient(server.url);
 
 const query = byName;
+const run = promisify(execFile);
 
 describe("the whole life of an organization over HTTP", () => {
   it("create → get → login → rename → old name 404, new 200 → delete → login 401", async () => {
@@ -124,6 +131,25 @@ describe("error answers over HTTP", () => {
     });
     expectProblem(result, 422);
     expect(result.json.errors).toEqual([{ path: "admin", message: "is not a known field" }]);
+  });
+  it("422 for a password with NULs or other control characters, on create and on update", async () => {
+    const refusal = [{ path: "password", message: "must not contain control characters (U+0000–U+001F, U+007F)" }];
+    const created = await call("POST", "/org/create", {
+      json: { organization_name: "Null Corp", email: "null@null.example", password: "\u0000".repeat(8) },
+    });
+    expectProblem(created, 422);
+    expect(created.json.errors).toEqual(refusal);
+    const updated = await call("PUT", "/org/update", {
+      token,
+      json: { organization_name: "Stark Industries", password: "jarvis\u007f\r\n" },
+    });
+    expectProblem(updated, 422);
+    expect(updated.json.errors).toEqual(refusal);
+  });
+  it("401, not 422, for a login whose password holds NULs or control characters", async () => {
+    for (const password of ["\u0000", "password-123\u0000"]) {
+      expectProblem(await call("POST", "/admin/login", { json: { email: "tony@stark.example", password } }), 401);
+    }
   });
   it("401 from the authorizer without a token, with a bad one, and for a forged signature", async () => {
     for (const bad of [undefined, "garbage", `${token.slice(0, -4)}AAAA`]) {
@@ -230,5 +256,145 @@ describe("error answers over HTTP", () => {
     const keys = await call("GET", "/.well-known/jwks.json");
     expect(keys.json.keys[0]).toMatchObject({ kid: KID, kty: "RSA", alg: "RS256" });
     expect(keys.json.keys[0]).not.toHaveProperty("d");
+  });
+});
+
+describe("a failure inside a request", () => {
+  /** The JSON log lines written meanwhile (the logger writes to stdout and stderr). */
+  function captureLogs(): { records: () => Record<string, unknown>[]; stop: () => void } {
+    const lines: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) => {
+      const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+      return vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        const text = chunk.toString();
+        if (!text.startsWith("{")) return write(chunk, ...rest);
+        lines.push(...text.split("\n").filter(Boolean));
+        return true;
+      }) as typeof stream.write);
+    });
+    return {
+      records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+      stop: () => {
+        for (const spy of spies) spy.mockRestore();
+      },
+    };
+  }
+
+  const expectInternalProblem = (result: Awaited<ReturnType<typeof call>>, detail: string) => {
+    expect(result.status).toBe(500);
+    expect(result.contentType).toBe("application/problem+json");
+    expect(result.json).toEqual({
+      type: "urn:org-service:problem:internal",
+      title: "Internal Server Error",
+      status: 500,
+      detail,
+    });
+  };
+
+  it("a configuration that throws on a server's first request: 500 problem, logged, and the next request is served", async () => {
+    // A server that has not built its JWT authorizer yet: it reads the configuration on this request.
+    const fresh = await startLocalServer({ port: 0 });
+    const callFresh = httpClient(() => fresh.url);
+    const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
+    const logs = captureLogs();
+    try {
+      process.env.LOGIN_MAX_FAILURES_PER_IP = "1000000";
+      resetConfig();
+      const failed = await callFresh("PUT", "/org/update", {
+        token: "any",
+        json: { organization_name: "Stark Industries", new_organization_name: "Stark Labs" },
+      });
+      expectInternalProblem(failed, "The service is misconfigured.");
+      const errors = logs.records().filter((record) => record.level === "ERROR");
+      expect(errors).toHaveLength(1);
+      expect(JSON.stringify(errors[0])).toContain('LOGIN_MAX_FAILURES_PER_IP=\\"1000000\\": too large');
+
+      process.env.LOGIN_MAX_FAILURES_PER_IP = saved ?? "20";
+      resetConfig();
+      expect((await callFresh("GET", "/health")).status).toBe(200);
+      expect((await callFresh("PUT", "/org/update", { json: { organization_name: "Stark Industries" } })).status).toBe(
+        401,
+      );
+    } finally {
+      logs.stop();
+      if (saved === undefined) delete process.env.LOGIN_MAX_FAILURES_PER_IP;
+      else process.env.LOGIN_MAX_FAILURES_PER_IP = saved;
+      resetConfig();
+      await fresh.close();
+    }
+  }, 30_000);
+
+  it("a handler that throws, or whose module fails to load: 500 problem, logged, and the server goes on", async () => {
+    const fixture = (name: string) => path.resolve(import.meta.dirname, "fixtures", `${name}.ts`);
+    const broken = await startLocalServer({
+      port: 0,
+      handlerModule: (route) =>
+        route.handler === "health"
+          ? fixture("throwing-handler")
+          : route.handler === "openid-configuration"
+            ? fixture("failing-init")
+            : sourceModuleOf(route),
+    });
+    const callBroken = httpClient(() => broken.url);
+    const logs = captureLogs();
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expectInternalProblem(await callBroken("GET", "/health"), "An unexpected error occurred.");
+        expectInternalProblem(
+          await callBroken("GET", "/.well-known/openid-configuration"),
+          "An unexpected error occurred.",
+        );
+      }
+      const errors = logs.records().filter((record) => record.level === "ERROR");
+      expect(errors.map((record) => (record.error as { message: string }).message)).toEqual([
+        "thrown on purpose by a test handler",
+        "failed on purpose while loading",
+        "thrown on purpose by a test handler",
+        "failed on purpose while loading",
+      ]);
+      // Every other route is served as before.
+      expect((await callBroken("GET", "/.well-known/jwks.json")).status).toBe(200);
+      expect((await callBroken("GET", `/org/get${query("Stark Industries")}`)).status).toBe(200);
+    } finally {
+      logs.stop();
+      await broken.close();
+    }
+  }, 30_000);
+});
+
+describe("pnpm loadtest --mix", () => {
+  it("runs a short mixed soak against the server: per-route statuses, no 5xx, the server's memory", async () => {
+    // As the README runs the soak: a per-address failure limit the run cannot reach.
+    const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
+    process.env.LOGIN_MAX_FAILURES_PER_IP = "10000";
+    resetConfig();
+    try {
+      const root = path.resolve(import.meta.dirname, "../../..");
+      const args = ["--mix", "--url", server.url(), "--duration", "2", "--workers", "2"];
+      const { stdout } = await run(
+        process.execPath,
+        ["--import", "tsx", "bench/loadtest.ts", ...args, "--pid", String(process.pid), "--sample", "1"],
+        { cwd: root },
+      );
+      expect(stdout).toMatch(/^[\d,]+ operations in [\d.]+ s: [\d.]+ operations\/s/m);
+      for (const [route, status] of [
+        ["POST /org/create", 201],
+        ["GET /org/get", 200],
+        ["POST /admin/login", 200],
+        ["POST /admin/login \\(wrong password\\)", 401],
+        ["PUT /org/update", 200],
+        ["GET /org/collection", 200],
+        ["DELETE /org/delete", 200],
+      ] as const) {
+        expect(stdout).toMatch(new RegExp(`^\\| ${route} +\\| +[1-9][\\d,]* \\| ${status}: [1-9]`, "m"));
+      }
+      expect(stdout).toContain("5xx and unanswered requests: none");
+      expect(stdout).toContain("organizations left behind (not deleted): 0");
+      expect(stdout).toMatch(new RegExp(`^RSS of pid ${process.pid}: \\d+ MiB at the start`, "m"));
+    } finally {
+      if (saved === undefined) delete process.env.LOGIN_MAX_FAILURES_PER_IP;
+      else process.env.LOGIN_MAX_FAILURES_PER_IP = saved;
+      resetConfig();
+    }
   });
 });

@@ -58,3 +58,41 @@ it("starts its own database, serves, and stops it all on Ctrl-C", async () => {
   expect(existsSync(dataDir!)).toBe(false);
   await expect(fetch(`${url}/health`)).rejects.toThrow();
 }, 120_000);
+
+it("refuses a wrong configuration before it starts anything: one line per wrong variable, never a secret", async () => {
+  const { MONGODB_URI: _, ...env } = process.env;
+  const server = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...env,
+      EMBEDDED_DB: "ferretdb",
+      LOGIN_MAX_FAILURES_PER_IP: "1000000",
+      JWT_PRIVATE_KEY: "hunter2",
+      PORT: "70000",
+      HOST: "http://localhost",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  server.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    server.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // Today's failure: it starts, listens, and only a request finds out.
+      if (/listening on/.test(stdout)) {
+        server.kill("SIGINT");
+        reject(new Error(`started with a wrong configuration: ${stdout}`));
+      }
+    });
+    server.once("exit", (exitCode) => resolve(exitCode));
+  });
+  expect(code).toBe(2);
+  expect(stdout).toBe(""); // no database, no server: nothing was started
+  expect(stderr.trim().split("\n")).toEqual([
+    "JWT_PRIVATE_KEY (secret, value not shown): not a key; expected an RSA private key, a JWK (JSON) or a PKCS#8 PEM",
+    'LOGIN_MAX_FAILURES_PER_IP="1000000": too large; expected a whole number from 1 to 10000 (default 20)',
+    'PORT="70000": too large; expected a port number from 0 to 65535, 0 for any free port (default 3000)',
+    'HOST="http://localhost": not a host name or IP address; expected a host name or IP address to listen on, without scheme or port (default 127.0.0.1)',
+  ]);
+}, 60_000);

@@ -9,7 +9,7 @@ import type { MembershipDocument, OrganizationDocument, UserDocument } from "../
 import { InvalidCredentialsError, OrganizationChoiceRequiredError } from "../errors";
 import { verifyPassword } from "../passwords";
 import { slugify } from "../slug";
-import { organizationNameSchema, parseInput } from "../validation";
+import { hasControlCharacter, organizationNameSchema, parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
 import { VISIBLE } from "./steps";
 
@@ -36,6 +36,14 @@ export interface LoginResult {
 
 /** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
 const BCRYPT_MAX_BYTES = 72;
+
+/**
+ * A password no rule allows today can only be wrong. Compared as such (against no hash, at the same
+ * cost), it never reaches bcrypt's comparison, where "\u0000" would match an account whose password
+ * was eight NULs, set before they were refused.
+ */
+const mayMatch = (password: string): boolean =>
+  Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES && !hasControlCharacter(password);
 
 interface Candidate {
   readonly membership: MembershipDocument;
@@ -68,8 +76,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   // Fetched while bcrypt runs (bcryptjs yields to the event loop between rounds).
   const candidatesLookup = user ? candidatesOf(db, user, organizationName) : Promise.resolve([]);
   candidatesLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-  const comparable = Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES;
-  const matches = await verifyPassword(password, comparable ? user?.password_hash : undefined);
+  const matches = await verifyPassword(password, mayMatch(password) ? user?.password_hash : undefined);
   const candidates = matches ? await candidatesLookup : [];
   // A user whose only organizations are half-created or mid-deletion cannot log in.
   if (!user || candidates.length === 0) {
@@ -107,7 +114,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   const [token] = await Promise.all([
     issueTokenFor(membership),
     recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: user._id, email }, context),
-    allowed.value > 0 ? forgiveLoginFailures(db, email) : undefined,
+    allowed.value ? forgiveLoginFailures(db, email) : undefined,
   ]);
   return {
     ...token,

@@ -1,6 +1,10 @@
 import { reconcile } from "@org-service/core";
 import { loadDeployedSecrets } from "../deployment/secrets";
+import { assertConfigured, checkConfigurationAtInit } from "../http/configuration";
 import { logger, logUnexpectedError } from "../http/logging";
+
+// The environment the container started with, checked once at init (see http/configuration.ts).
+checkConfigurationAtInit();
 
 /**
  * Scheduled (not an HTTP route): finishes or undoes the operations that crashed functions left
@@ -10,6 +14,7 @@ import { logger, logUnexpectedError } from "../http/logging";
 export const handler = async () => {
   try {
     await loadDeployedSecrets();
+    assertConfigured();
     const report = await reconcile();
     logger.info("reconciled", { ...report });
     return report;

@@ -3,6 +3,7 @@ import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
 import { bodyLimit } from "./body-limit";
+import { validConfiguration } from "./configuration";
 import { cors } from "./cors";
 import { jsonBody } from "./json-body";
 import { requestLogging } from "./logging";
@@ -57,6 +58,7 @@ export function httpEndpoint(
     .use(cors())
     .use(problemResponses())
     .use(deployedSecrets())
+    .use(validConfiguration())
     .use(bodyLimit());
   if (options.body !== "none") stack.use(jsonBody({ required: options.body === "json" }));
   return stack.handler(handle);

@@ -34,8 +34,11 @@ const email = meta(emailSchema, {
   example: "admin@acme.example",
 });
 const password = meta(passwordSchema, {
-  description: "8–72 bytes of UTF-8 (bcrypt's limit; never truncated).",
+  description:
+    "8–72 bytes of UTF-8 (bcrypt's limit; never truncated), without control characters (U+0000–U+001F, U+007F): bcrypt ends its key at a NUL, so a password of NULs would equal a shorter one.",
   format: "password",
+  // The refinement, in JSON Schema terms.
+  override: { pattern: "^[^\\u0000-\\u001F\\u007F]*$" },
   example: "correct horse battery",
 });
 

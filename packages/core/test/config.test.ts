@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, describeConfigurationIssue, parseConfig, SECRET_VARIABLES } from "../src";
+
+/** The issues parseConfig reports for `env`, or [] when it accepts it. */
+function issuesOf(env: Record<string, string>) {
+  try {
+    parseConfig(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as ConfigurationError).issues;
+  }
+}
+
+describe("parseConfig", () => {
+  it("takes the defaults from an empty environment", () => {
+    expect(parseConfig({})).toMatchObject({
+      masterDbName: "org_master",
+      bcryptCost: 12,
+      loginThrottle: { maxPerEmail: 5, maxPerIp: 20, windowSeconds: 900 },
+      jwt: { issuer: "http://127.0.0.1:3000", audience: "org-service", ttlSeconds: 3600 },
+    });
+  });
+
+  it("accepts what a deployment sets", () => {
+    expect(
+      parseConfig({
+        MONGODB_URI: "mongodb+srv://user:pw@cluster0.example.net/?retryWrites=true&w=majority",
+        MONGODB_MASTER_DB: "pr-42_master",
+        JWT_ISSUER: "https://abc123.execute-api.eu-west-1.amazonaws.com/",
+        JWT_AUDIENCE: "org-service-pr-42",
+        JWT_PRIVATE_KEY: '{"kty":"RSA","n":"…","e":"AQAB","d":"…"}',
+        JWT_PREVIOUS_KEY: "-----BEGIN PUBLIC KEY-----\nMIIB…\n-----END PUBLIC KEY-----\n",
+        CORS_ALLOWED_ORIGINS: "https://app.example.com, https://*.example.org,http://localhost:5173",
+        POWERTOOLS_LOG_LEVEL: "WARN",
+        LOGIN_MAX_FAILURES_PER_IP: "10000",
+      }),
+    ).toMatchObject({ jwt: { issuer: "https://abc123.execute-api.eu-west-1.amazonaws.com" } });
+  });
+
+  it.each([
+    ["LOGIN_MAX_FAILURES_PER_IP", "1000000", "too large", "a whole number from 1 to 10000 (default 20)"],
+    ["LOGIN_MAX_FAILURES_PER_EMAIL", "0", "too small", "a whole number from 1 to 1000 (default 5)"],
+    ["BCRYPT_COST", "", "empty", "a whole number from 4 to 15 (default 12)"],
+    ["BCRYPT_COST", "twelve", "not a whole number", "a whole number from 4 to 15 (default 12)"],
+    ["JWT_TTL_SECONDS", "1e3", "not a whole number", "a whole number from 60 to 86400 (default 3600)"],
+    ["RECONCILE_GRACE_SECONDS", "-1", "too small", "a whole number from 0 to 86400 (default 120)"],
+    ["MONGODB_MASTER_DB", "org.master", "malformed", '1–38 letters, digits, "_" or "-" (default org_master)'],
+    ["JWT_ISSUER", "api.example.com", "not an http(s) URL", expect.stringContaining("https://")],
+    ["JWT_AUDIENCE", "org service", "contains spaces", expect.any(String)],
+    [
+      "CORS_ALLOWED_ORIGINS",
+      "https://app.example.com/",
+      '"https://app.example.com/" is not an origin',
+      expect.any(String),
+    ],
+    ["POWERTOOLS_LOG_LEVEL", "debug", "not a log level", expect.stringContaining("DEBUG")],
+  ])("%s=%j: %s", (variable, value, problem, expected) => {
+    const issues = issuesOf({ [variable]: value });
+    expect(issues).toEqual([{ variable, value, problem, expected, secret: false }]);
+    expect(describeConfigurationIssue(issues[0]!)).toBe(
+      `${variable}=${JSON.stringify(value)}: ${problem}; expected ${issues[0]!.expected}`,
+    );
+  });
+
+  it("names every wrong variable once, in one error", () => {
+    const env = { LOGIN_MAX_FAILURES_PER_IP: "1000000", BCRYPT_COST: "99", JWT_TTL_SECONDS: "5" };
+    expect(() => parseConfig(env)).toThrow(
+      'Invalid configuration: BCRYPT_COST="99": too large; expected a whole number from 4 to 15 (default 12); ' +
+        'JWT_TTL_SECONDS="5": too small; expected a whole number from 60 to 86400 (default 3600); ' +
+        'LOGIN_MAX_FAILURES_PER_IP="1000000": too large; expected a whole number from 1 to 10000 (default 20)',
+    );
+  });
+
+  it("never repeats a secret's value", () => {
+    const env = {
+      MONGODB_URI: "postgres://admin:hunter2@db.example.com",
+      JWT_PRIVATE_KEY: "hunter2-key",
+      JWT_PREVIOUS_KEY: "",
+    };
+    const issues = issuesOf(env);
+    expect(issues.map((issue) => [issue.variable, issue.problem])).toEqual([
+      ["MONGODB_URI", "not a MongoDB connection string"],
+      ["JWT_PRIVATE_KEY", "not a key"],
+      ["JWT_PREVIOUS_KEY", "empty"],
+    ]);
+    expect(SECRET_VARIABLES).toEqual(["MONGODB_URI", "JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"]);
+    const said = `${JSON.stringify(issues)}\n${issues.map(describeConfigurationIssue).join("\n")}`;
+    expect(said).not.toContain("hunter2");
+    expect(describeConfigurationIssue(issues[0]!)).toBe(
+      'MONGODB_URI (secret, value not shown): not a MongoDB connection string; expected a connection string whose scheme is "mongodb" or "mongodb+srv"',
+    );
+  });
+
+  it("checks LOG_LEVEL only where the logger reads it: when POWERTOOLS_LOG_LEVEL is not set", () => {
+    expect(issuesOf({ LOG_LEVEL: "verbose" }).map((issue) => issue.variable)).toEqual(["LOG_LEVEL"]);
+    expect(issuesOf({ LOG_LEVEL: "verbose", POWERTOOLS_LOG_LEVEL: "ERROR" })).toEqual([]);
+    expect(issuesOf({ POWERTOOLS_LOG_LEVEL: "" })).toEqual([]);
+  });
+});
