@@ -18,6 +18,7 @@ import {
   resetConfig,
   revokeInvitation,
   UnauthenticatedError,
+  ValidationError,
   type Actor,
   type Role,
 } from "../src";
@@ -149,6 +150,16 @@ describe("accepting an invitation", () => {
     await expect(inviteMember(owner, { email: `three.${unique()}@members.example`, role: "member" })).rejects.toThrow(
       /2 pending invitations/,
     );
+  });
+
+  it("a new account's password follows the rules of every password set: no NULs or control characters", async () => {
+    const { owner } = await organizationWithOwner();
+    const { token } = await inviteMember(owner, { email: `nul.${unique()}@members.example`, role: "member" });
+    const error = await acceptInvitation({ token, password: "\u0000".repeat(8) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(["password"]);
+    // Nothing was used up: the invitation still works with a good password.
+    await expect(acceptInvitation({ token, password: PASSWORD })).resolves.toMatchObject({ role: "member" });
   });
 
   it("an expired invitation gives way to a new one for the same email", async () => {

@@ -22,6 +22,8 @@ export const acceptInputSchema = z.object({
 });
 export type AcceptInput = z.input<typeof acceptInputSchema>;
 
+const newAccountSchema = z.object({ password: passwordSchema });
+
 const gone = () => new GoneError("This invitation is unknown, used, revoked or expired.");
 
 /**
@@ -66,7 +68,8 @@ export async function acceptInvitation(
     user = {
       _id: new ObjectId(),
       email: invitation.email,
-      password_hash: await hashPassword(parseInput(passwordSchema, password)),
+      // The rules of every password set, reported at `password` like any other field.
+      password_hash: await hashPassword(parseInput(newAccountSchema, { password }).password),
       credentials_version: 1,
       created_at: now,
       updated_at: now,
