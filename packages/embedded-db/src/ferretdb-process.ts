@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { MongoClient } from "mongodb";
 import { findFreePort } from "./free-port";
 import { OutputTail } from "./output-tail";
-import { trackChild } from "./process-cleanup";
+import { track } from "./process-cleanup";
 import { withTimeout } from "./timeout";
 
 /**
@@ -80,7 +80,7 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
     "--log-level=error",
   ];
   const child = spawn(binary, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const tracking = trackChild(child.pid, dir);
+  const tracking = track({ pid: child.pid, dir });
   const output = new OutputTail();
   child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => output.push(chunk));

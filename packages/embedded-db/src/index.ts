@@ -25,8 +25,9 @@ import { tryStartMemoryServer } from "./memory-server";
  *  MONGOMS_*                      read by mongodb-memory-server itself (from process.env)
  *
  * Limits: FerretDB is close to, not identical with, MongoDB (no transactions on a standalone,
- * fewer operators/aggregation stages); the process is cleaned up on exit and on SIGINT/SIGTERM/
- * SIGHUP, but not when the parent is SIGKILLed (see process-cleanup.ts).
+ * fewer operators/aggregation stages). The process is stopped and its temp dir removed on exit,
+ * on SIGINT/SIGTERM/SIGHUP and — through a watchdog process — when the parent is SIGKILLed (see
+ * process-cleanup.ts).
  */
 
 export type EmbeddedDatabaseKind = "external" | "mongod" | "ferretdb";

@@ -11,7 +11,7 @@ const repoRoot = join(here, "..", "..", "..");
 
 interface Started {
   child: ReturnType<typeof spawn>;
-  info: { kind: string; pid: number; dataDir: string; uri: string };
+  info: { kind: string; pid: number; dataDir: string; uri: string; watchdog: number };
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
 }
@@ -42,12 +42,17 @@ async function startFixture(mode: string): Promise<Started> {
   });
   expect(info.kind).toBe("ferretdb");
   expect(isProcessAlive(info.pid)).toBe(true);
+  expect(isProcessAlive(info.watchdog)).toBe(true);
   return { child, info, exit, stderr: () => stderr };
 }
 
 async function expectNothingLeft(info: Started["info"]): Promise<void> {
   expect(await waitUntilGone(info.pid)).toBe(true);
+  expect(await waitUntilGone(info.watchdog)).toBe(true);
   expect(await acceptsConnections(portOf(info.uri))).toBe(false);
+  // After a SIGKILL the watchdog removes the dir once the server is gone: poll, bounded.
+  const deadline = Date.now() + 10_000;
+  while (existsSync(info.dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(existsSync(info.dataDir)).toBe(false);
 }
 
@@ -71,6 +76,14 @@ describe("the FerretDB child does not outlive its parent", () => {
   it("process.exit() without stop()", async () => {
     const { info, exit } = await startFixture("exit");
     expect(await exit).toEqual({ code: 0, signal: null });
+    await expectNothingLeft(info);
+  });
+
+  // The parent runs no code at all: the watchdog, seeing its pipe close, does everything.
+  it("SIGKILL to the parent: the watchdog kills FerretDB and removes the dir", async () => {
+    const { child, info, exit } = await startFixture("wait");
+    child.kill("SIGKILL");
+    expect(await exit).toEqual({ code: null, signal: "SIGKILL" });
     await expectNothingLeft(info);
   });
 
