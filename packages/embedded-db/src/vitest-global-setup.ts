@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startEmbeddedDatabase } from "./index";
+import { type EmbeddedDatabaseKind, startEmbeddedDatabase } from "./index";
 
 /**
  * Vitest globalSetup: one database per vitest project (each project runs its own globalSetup),
@@ -14,6 +14,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Connection string of the project's database (see @org-service/embedded-db). */
     mongodbUri: string;
+    /** What serves it, for tests whose assertions differ per server (e.g. query plans). */
+    embeddedDatabaseKind: EmbeddedDatabaseKind;
   }
 }
 
@@ -22,5 +24,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const db = await startEmbeddedDatabase({ log: (line) => console.log(`${label} ${line}`) });
   console.log(`${label} tests use ${db.description}`);
   project.provide("mongodbUri", db.uri);
+  project.provide("embeddedDatabaseKind", db.kind);
   return () => db.stop();
 }
