@@ -36,6 +36,11 @@ const failure = (promise: Promise<unknown>) =>
     (error: unknown) => error,
   );
 
+it("runs on the server its vitest project asks for (EMBEDDED_DB in the project's env)", () => {
+  const wanted = process.env.EMBEDDED_DB;
+  if (wanted === "ferretdb-postgres" || wanted === "ferretdb-sqlite") expect(backend).toBe(wanted);
+});
+
 describe("renameCollection (a tenant collection follows its organization's new name)", () => {
   it("moves the documents and the indexes within a database", async () => {
     const before = db.collection("rename_before");
