@@ -110,6 +110,12 @@ describe("the database does not outlive its parent", () => {
     await expectNothingLeft(started);
   });
 
+  it("stop() and nothing else: the process ends by itself (the watchdog holds it by no handle), and so does the watchdog", async () => {
+    const started = await startFixture("stop");
+    expect(await started.exit).toEqual({ code: 0, signal: null });
+    await expectNothingLeft(started);
+  });
+
   // The parent runs no code at all: the watchdog, seeing its pipe close, does everything.
   it.each(FERRETDB_KINDS)(
     "SIGKILL to the parent (%s): the watchdog stops everything and removes the dir",
