@@ -7,6 +7,10 @@ import { fileURLToPath } from "node:url";
  * doing it. A parent killed with SIGKILL runs no code at all, but the kernel closes its end of the
  * pipe, and that is the watchdog's cue.
  *
+ * Registration follows each spawn in the same tick (a pipe write completes at once), so only a
+ * SIGKILL landing in those microseconds escapes it. Temp dirs are registered before anything is
+ * started in them.
+ *
  * The watchdog neither keeps the parent's event loop alive nor shares its output streams (a reader
  * waiting for the parent's stdout to close must not wait for the watchdog). If it cannot be
  * started, registrations are dropped silently: the in-process cleanup (process-cleanup.ts) still
