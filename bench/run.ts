@@ -4,7 +4,12 @@
  * in one run, against MONGODB_URI or the embedded database. Prints the tables and writes
  * bench/results.md. Figures only: targets are reported as PASS/MISS, never asserted.
  *
- * Knobs (environment): BENCH_QUICK=1 (fewer samples, shorter load runs; for trying the script).
+ * Latency against data size (section 5) is measured on the database the rest runs on and, when
+ * that is an embedded FerretDB, once more on FerretDB's other storage (PostgreSQL or SQLite),
+ * started for the purpose, so that the two can be compared from one run.
+ *
+ * Knobs (environment): BENCH_QUICK=1 (fewer samples, shorter load runs; for trying the script);
+ * BENCH_ONLY=scale (section 5 alone, on both storages; prints, leaves results.md as it is).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +20,11 @@ import { database } from "../packages/core/src/testing";
 import { organizationProjection } from "../packages/core/src/organizations/model";
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
 import { slugify } from "../packages/core/src/slug";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../packages/embedded-db/src/index";
+import {
+  startEmbeddedDatabase,
+  type EmbeddedDatabase,
+  type EmbeddedDatabaseKind,
+} from "../packages/embedded-db/src/index";
 import { exitIfMisconfigured } from "../packages/local/src/settings";
 import {
   buildAllBundles,
@@ -59,6 +68,8 @@ import {
 exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== "scale") throw new Error(`BENCH_ONLY=${ONLY}: only "scale" is supported`);
 const SETTINGS = {
   initRuns: QUICK ? 5 : 21,
   getSamples: QUICK ? 100 : 400,
@@ -94,6 +105,8 @@ const dataSets = {
 } satisfies Record<string, DataSet>;
 
 let embedded: EmbeddedDatabase | undefined;
+/** FerretDB on its other storage, for section 5's comparison; stopped right after. */
+let comparison: EmbeddedDatabase | undefined;
 const children: ChildServer[] = [];
 const targets: Target[] = [];
 
@@ -125,6 +138,8 @@ function probeEmail(i: number): string {
 async function cleanUp(): Promise<void> {
   for (const child of children.splice(0)) await child.stop().catch(() => undefined);
   killAllChildServers();
+  await comparison?.stop().catch(() => undefined);
+  comparison = undefined;
   if (embedded) {
     // On an external server the benchmark's databases must not outlive it.
     const uri = embedded.uri;
@@ -168,29 +183,145 @@ async function main(): Promise<void> {
   const machine = await describeMachine(startedDb);
   emit(`# org-service benchmark`);
   emit();
-  emit(`Run ${new Date().toISOString()} with \`pnpm bench\`${QUICK ? " (BENCH_QUICK=1: fewer samples)" : ""}.`);
+  emit(
+    `Run ${new Date().toISOString()} with \`pnpm bench\`${QUICK ? " (BENCH_QUICK=1: fewer samples)" : ""}${ONLY ? ` (BENCH_ONLY=${ONLY})` : ""}.`,
+  );
   emit();
   emit(table(["", ""], machine));
   emit();
 
   // 1. Bundles and module init.
-  const { handlers: bundles, failed, naive } = await buildAllBundles(outDir);
-  // What Node's own stack mapping would cost a cold start: the deployment leaves it off.
-  const plain = bundles.find((b) => b.name === "get-organization");
-  const withSourceMaps = plain && { ...plain, nodeOptions: "--enable-source-maps" };
-  await measureInit([...bundles, naive, ...(withSourceMaps ? [withSourceMaps] : [])], SETTINGS.initRuns);
-  reportBundles(bundles, failed, naive, plain && withSourceMaps && { plain, withSourceMaps });
+  if (!ONLY) {
+    const { handlers: bundles, failed, naive } = await buildAllBundles(outDir);
+    // What Node's own stack mapping would cost a cold start: the deployment leaves it off.
+    const plain = bundles.find((b) => b.name === "get-organization");
+    const withSourceMaps = plain && { ...plain, nodeOptions: "--enable-source-maps" };
+    await measureInit([...bundles, naive, ...(withSourceMaps ? [withSourceMaps] : [])], SETTINGS.initRuns);
+    reportBundles(bundles, failed, naive, plain && withSourceMaps && { plain, withSourceMaps });
+  }
 
-  // Data sets. The small one is seeded through the create handler (the real path), the large one
-  // adds clones of those documents inserted through the driver in batches of 1,000.
+  // 5 (and the get/create part of 2): latency against data size, at the low cost, here and on
+  // FerretDB's other storage.
   const handlers = await loadHandlers();
+  const scale = await measureScale(uri, handlers);
+  const compared = await measureOtherStorage(startedDb.kind, handlers);
+  reportScale({ label: databaseLabel(startedDb), scale }, compared);
+  if (ONLY) {
+    startSection(6);
+    reportTargets();
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
+
+  // 2 and 4: login and create at the configured cost, login at each cost of the table, and the
+  // bare bcrypt comparison they are measured against. Small data set.
+  await useDataSet(uri, dataSets.small, CONFIGURED_COST);
+  const bcrypt = await loadBcrypt();
+  const costs = [...new Set([...SETTINGS.costTable, CONFIGURED_COST])].sort((a, b) => a - b);
+  const perCost = new Map<number, { login: number[]; compare: number[] }>();
+  for (const cost of costs) {
+    log(`login and bcrypt at cost ${cost}`);
+    useBcryptCost(cost);
+    const email = `login-cost-${cost}@bench.example`;
+    expectStatus(
+      await invoke(handlers.create, createRequest(`Login Cost ${cost}`, email, PASSWORD)),
+      201,
+      "create login admin",
+    );
+    const hash = bcrypt.hashSync(PASSWORD, cost);
+    const samples = Math.max(SETTINGS.bcryptSamples, cost <= 10 ? SETTINGS.bcryptSamples * 2 : 0);
+    const login: number[] = [];
+    const compare: number[] = [];
+    // Interleaved: login, comparison, login, … so both see the same machine.
+    for (let i = -2; i < samples; i++) {
+      let t = performance.now();
+      expectStatus(await invoke(handlers.login, loginRequest(email, PASSWORD)), 200, "login");
+      if (i >= 0) login.push(performance.now() - t);
+      t = performance.now();
+      if (!(await bcrypt.compare(PASSWORD, hash))) throw new Error("bcrypt comparison failed");
+      if (i >= 0) compare.push(performance.now() - t);
+    }
+    perCost.set(cost, { login, compare });
+  }
+  useBcryptCost(CONFIGURED_COST);
+  log(`create at cost ${CONFIGURED_COST}`);
+  const createConfigured = await timeInvocations(SETTINGS.bcryptSamples, 1, async (i) => {
+    const n = i < 0 ? `w${-i}` : String(i);
+    expectStatus(
+      await invoke(handlers.create, createRequest(`Cost Probe ${n}`, `cost-${n}@bench.example`, PASSWORD)),
+      201,
+      "create",
+    );
+  });
+  reportWarm(scale, perCost, createConfigured);
+  reportAuthenticationReads(await measureAuthenticationReads(uri, dataSets.small, LOW_COST, SETTINGS.getSamples));
+  reportCosts(perCost);
+  await closeDatabase();
+
+  // 3. HTTP load: the local server and the floor, each in its own process, on the small data set.
+  const childEnv = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    MONGODB_URI: uri,
+    MONGODB_MASTER_DB: dataSets.small.masterDb,
+    MONGODB_TENANT_DB: dataSets.small.tenantDb,
+    BCRYPT_COST: String(CONFIGURED_COST),
+    POWERTOOLS_LOG_LEVEL: "WARN",
+  };
+  log("HTTP load: starting the local server and the floor in child processes");
+  const service = await startChildServer("local-server.ts", childEnv);
+  children.push(service);
+  const floor = await startChildServer("floor-server.ts", childEnv);
+  children.push(floor);
+  const query = `/org/get?${new URLSearchParams({ organization_name: probeName(3) })}`;
+  const loadResults: { connections: number; service: LoadResult; floor: LoadResult }[] = [];
+  for (const connections of SETTINGS.concurrency) {
+    const floorResult = await measureLoad(
+      floor.url + query,
+      connections,
+      SETTINGS.loadSeconds,
+      SETTINGS.loadWarmupSeconds,
+    );
+    const serviceResult = await measureLoad(
+      service.url + query,
+      connections,
+      SETTINGS.loadSeconds,
+      SETTINGS.loadWarmupSeconds,
+    );
+    loadResults.push({ connections, service: serviceResult, floor: floorResult });
+  }
+  reportLoad(loadResults);
+  for (const child of children.splice(0)) await child.stop();
+
+  startSection(6);
+  reportTargets();
+  emit();
+  emit(
+    `Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}.`,
+  );
+  emit();
+  emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
+  writeFileSync(path.join(BENCH_DIR, "results.md"), `${ordered.join("\n")}\n`);
+  log(`written to ${path.join(BENCH_DIR, "results.md")}`);
+}
+
+/**
+ * Seeds both data sets on the server at `uri`, then times get and create (and the database calls
+ * they make, alone) on each. The small data set is seeded through the create handler (the real
+ * path), the large one adds clones of those documents inserted through the driver in batches of
+ * 1,000.
+ */
+async function measureScale(uri: string, handlers: Handlers): Promise<Record<"small" | "large", Scale>> {
   await useDataSet(uri, dataSets.small, LOW_COST);
   await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
   await useDataSet(uri, dataSets.large, LOW_COST);
   await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
   await seedClones(SETTINGS.largeOrganizations - SETTINGS.smallOrganizations);
 
-  // 5 (and the get/create part of 2): latency against data size, at the low cost.
   const scale: Record<"small" | "large", Scale> = { small: emptyScale(), large: emptyScale() };
   for (const key of ["small", "large", "small", "large"] as const) {
     // Two alternating passes per data set, so neither profits alone from a warmer process.
@@ -247,102 +378,40 @@ async function main(): Promise<void> {
     scale[key].createCollection.push(...createCollection);
     scale[key].markerUpdate.push(...markerUpdate);
   }
-
-  // 2 and 4: login and create at the configured cost, login at each cost of the table, and the
-  // bare bcrypt comparison they are measured against. Small data set.
-  await useDataSet(uri, dataSets.small, CONFIGURED_COST);
-  const bcrypt = await loadBcrypt();
-  const costs = [...new Set([...SETTINGS.costTable, CONFIGURED_COST])].sort((a, b) => a - b);
-  const perCost = new Map<number, { login: number[]; compare: number[] }>();
-  for (const cost of costs) {
-    log(`login and bcrypt at cost ${cost}`);
-    useBcryptCost(cost);
-    const email = `login-cost-${cost}@bench.example`;
-    expectStatus(
-      await invoke(handlers.create, createRequest(`Login Cost ${cost}`, email, PASSWORD)),
-      201,
-      "create login admin",
-    );
-    const hash = bcrypt.hashSync(PASSWORD, cost);
-    const samples = Math.max(SETTINGS.bcryptSamples, cost <= 10 ? SETTINGS.bcryptSamples * 2 : 0);
-    const login: number[] = [];
-    const compare: number[] = [];
-    // Interleaved: login, comparison, login, … so both see the same machine.
-    for (let i = -2; i < samples; i++) {
-      let t = performance.now();
-      expectStatus(await invoke(handlers.login, loginRequest(email, PASSWORD)), 200, "login");
-      if (i >= 0) login.push(performance.now() - t);
-      t = performance.now();
-      if (!(await bcrypt.compare(PASSWORD, hash))) throw new Error("bcrypt comparison failed");
-      if (i >= 0) compare.push(performance.now() - t);
-    }
-    perCost.set(cost, { login, compare });
-  }
-  useBcryptCost(CONFIGURED_COST);
-  log(`create at cost ${CONFIGURED_COST}`);
-  const createConfigured = await timeInvocations(SETTINGS.bcryptSamples, 1, async (i) => {
-    const n = i < 0 ? `w${-i}` : String(i);
-    expectStatus(
-      await invoke(handlers.create, createRequest(`Cost Probe ${n}`, `cost-${n}@bench.example`, PASSWORD)),
-      201,
-      "create",
-    );
-  });
-  reportWarm(scale, perCost, createConfigured);
-  reportAuthenticationReads(await measureAuthenticationReads(uri, dataSets.small, LOW_COST, SETTINGS.getSamples));
-  reportCosts(perCost);
-  reportScale(scale);
   await closeDatabase();
+  return scale;
+}
 
-  // 3. HTTP load: the local server and the floor, each in its own process, on the small data set.
-  const childEnv = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    MONGODB_URI: uri,
-    MONGODB_MASTER_DB: dataSets.small.masterDb,
-    MONGODB_TENANT_DB: dataSets.small.tenantDb,
-    BCRYPT_COST: String(CONFIGURED_COST),
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  };
-  log("HTTP load: starting the local server and the floor in child processes");
-  const service = await startChildServer("local-server.ts", childEnv);
-  children.push(service);
-  const floor = await startChildServer("floor-server.ts", childEnv);
-  children.push(floor);
-  const query = `/org/get?${new URLSearchParams({ organization_name: probeName(3) })}`;
-  const loadResults: { connections: number; service: LoadResult; floor: LoadResult }[] = [];
-  for (const connections of SETTINGS.concurrency) {
-    const floorResult = await measureLoad(
-      floor.url + query,
-      connections,
-      SETTINGS.loadSeconds,
-      SETTINGS.loadWarmupSeconds,
-    );
-    const serviceResult = await measureLoad(
-      service.url + query,
-      connections,
-      SETTINGS.loadSeconds,
-      SETTINGS.loadWarmupSeconds,
-    );
-    loadResults.push({ connections, service: serviceResult, floor: floorResult });
+/**
+ * When the benchmark runs on an embedded FerretDB, section 5 once more on FerretDB's other
+ * storage, in a server of its own that is stopped afterwards. Undefined for other databases, or
+ * when that storage cannot start here (logged).
+ */
+async function measureOtherStorage(kind: EmbeddedDatabaseKind, handlers: Handlers): Promise<MeasuredScale | undefined> {
+  const other = { "ferretdb-postgres": "ferretdb-sqlite", "ferretdb-sqlite": "ferretdb-postgres" }[kind as string];
+  if (!other) return undefined;
+  const { MONGODB_URI: _, ...env } = process.env;
+  try {
+    comparison = await startEmbeddedDatabase({
+      env: { ...env, EMBEDDED_DB: other },
+      log: (line) => log(`[embedded-db] ${line}`),
+    });
+  } catch (error) {
+    log(`no comparison with ${other}: ${(error as Error).message.split("\n")[0]}`);
+    return undefined;
   }
-  reportLoad(loadResults);
-  for (const child of children.splice(0)) await child.stop();
+  try {
+    log(`latency against data size, once more on ${comparison.description}`);
+    return { label: databaseLabel(comparison), scale: await measureScale(comparison.uri, handlers) };
+  } finally {
+    await comparison.stop();
+    comparison = undefined;
+  }
+}
 
-  startSection(6);
-  reportTargets();
-  emit();
-  emit(
-    `Load average at the end: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(", ")}.`,
-  );
-  emit();
-  emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-  const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
-  writeFileSync(path.join(BENCH_DIR, "results.md"), `${ordered.join("\n")}\n`);
-  log(`written to ${path.join(BENCH_DIR, "results.md")}`);
+/** "FerretDB v1.24.2 on PostgreSQL 18.4 (…)" without the address, or what MONGODB_URI is. */
+function databaseLabel(db: EmbeddedDatabase): string {
+  return db.kind === "external" ? "the MONGODB_URI server" : db.description.replace(/ at mongodb:\/\/\S+$/, "");
 }
 
 function organizationNames(key: "small" | "large"): string[] {
@@ -431,9 +500,12 @@ async function describeMachine(db: EmbeddedDatabase): Promise<string[][]> {
   let dbVersion = "unknown";
   try {
     const info = await client.db("admin").command({ buildInfo: 1 });
-    dbVersion = info.ferretdbVersion
-      ? `FerretDB ${info.ferretdbVersion} (SQLite backend; reports MongoDB ${info.version})`
-      : `MongoDB ${info.version}`;
+    dbVersion =
+      db.kind === "external"
+        ? info.ferretdbVersion
+          ? `FerretDB ${info.ferretdbVersion} (reports MongoDB ${info.version})`
+          : `MongoDB ${info.version}`
+        : `${databaseLabel(db)}${info.ferretdbVersion ? ` (reports MongoDB ${info.version})` : ""}`;
   } finally {
     await client.close();
   }
@@ -635,7 +707,13 @@ function emptyScale(): Scale {
   return { get: [], create: [], findOne: [], createCollection: [], markerUpdate: [] };
 }
 
-function reportScale(scale: Record<"small" | "large", Scale>): void {
+interface MeasuredScale {
+  /** The server, e.g. "FerretDB v1.24.2 on PostgreSQL 18.4 (…)". */
+  readonly label: string;
+  readonly scale: Record<"small" | "large", Scale>;
+}
+
+function reportScale(primary: MeasuredScale, other: MeasuredScale | undefined): void {
   startSection(5);
   emit(`## 5. Latency against data size`);
   emit();
@@ -643,26 +721,13 @@ function reportScale(scale: Record<"small" | "large", Scale>): void {
     `The same handlers on a database with ${dataSets.small.label} and with ${dataSets.large.label} (each with its admin and tenant collection), in alternating passes; get looks up names spread over the whole data set. Create hashes at cost ${LOW_COST} here so that the database work is what is compared; each create adds an organization (${SETTINGS.createSamplesLowCost} + warm-ups per data set). Under each operation, database calls it makes, alone, through the service's client in the same passes: how much of the growth is the database's own.`,
   );
   emit();
-  const labels: Record<keyof Scale, string> = {
-    get: "GET /org/get",
-    findOne: "… its `findOne` alone (bare driver)",
-    create: "POST /org/create",
-    createCollection: "… its `createCollection` alone (bare driver)",
-    markerUpdate: "… its record inserted, then its marker cleared (`updateOne` by `_id` and marker)",
-  };
-  const rows: string[][] = [];
-  for (const op of ["get", "findOne", "create", "createCollection", "markerUpdate"] as const) {
-    const small = median(scale.small[op]);
-    const large = median(scale.large[op]);
-    rows.push([
-      labels[op],
-      ms(small, 2),
-      ms(percentile(scale.small[op], 99), 2),
-      ms(large, 2),
-      ms(percentile(scale.large[op], 99), 2),
-      ratio(large / small),
-    ]);
-    if (op !== "get" && op !== "create") continue;
+  emit(`On ${primary.label} (the database of every other section):`);
+  emit();
+  emit(scaleTable(primary.scale));
+  emit();
+  for (const op of ["get", "create"] as const) {
+    const small = median(primary.scale.small[op]);
+    const large = median(primary.scale.large[op]);
     targets.push({
       name: `${op} p50 with ${SETTINGS.largeOrganizations} orgs ≤ 1.2× with ${SETTINGS.smallOrganizations}`,
       measured: large / small,
@@ -670,20 +735,72 @@ function reportScale(scale: Record<"small" | "large", Scale>): void {
       detail: `${ms(large, 2)} vs ${ms(small, 2)}`,
     });
   }
+  if (!other) return;
+  emit(`The same, right after, on ${other.label}, started for this comparison:`);
+  emit();
+  emit(scaleTable(other.scale));
+  emit();
+  emit(`Side by side (p50):`);
+  emit();
+  const names = [primary.label, other.label].map((label) => label.replace(/ \(.*\)$/, ""));
   emit(
     table(
       [
         "operation",
-        `p50 (${SETTINGS.smallOrganizations})`,
-        `p99 (${SETTINGS.smallOrganizations})`,
-        `p50 (${SETTINGS.largeOrganizations})`,
-        `p99 (${SETTINGS.largeOrganizations})`,
-        "p50 ratio",
+        ...names.flatMap((name) => [
+          `${name}, ${SETTINGS.smallOrganizations}`,
+          `${name}, ${SETTINGS.largeOrganizations}`,
+          "ratio",
+        ]),
       ],
-      rows,
+      (["get", "findOne", "create", "markerUpdate"] as const).map((op) => [
+        scaleLabel(op),
+        ...[primary, other].flatMap(({ scale }) => {
+          const small = median(scale.small[op]);
+          const large = median(scale.large[op]);
+          return [ms(small, 2), ms(large, 2), ratio(large / small)];
+        }),
+      ]),
     ),
   );
   emit();
+}
+
+// A function, not a constant: main() runs (top-level await) before the constants below it exist.
+function scaleLabel(op: keyof Scale): string {
+  return {
+    get: "GET /org/get",
+    findOne: "… its `findOne` alone (bare driver)",
+    create: "POST /org/create",
+    createCollection: "… its `createCollection` alone (bare driver)",
+    markerUpdate: "… its record inserted, then its marker cleared (`updateOne` by `_id` and marker)",
+  }[op];
+}
+
+function scaleTable(scale: Record<"small" | "large", Scale>): string {
+  const rows = (["get", "findOne", "create", "createCollection", "markerUpdate"] as const).map((op) => {
+    const small = median(scale.small[op]);
+    const large = median(scale.large[op]);
+    return [
+      scaleLabel(op),
+      ms(small, 2),
+      ms(percentile(scale.small[op], 99), 2),
+      ms(large, 2),
+      ms(percentile(scale.large[op], 99), 2),
+      ratio(large / small),
+    ];
+  });
+  return table(
+    [
+      "operation",
+      `p50 (${SETTINGS.smallOrganizations})`,
+      `p99 (${SETTINGS.smallOrganizations})`,
+      `p50 (${SETTINGS.largeOrganizations})`,
+      `p99 (${SETTINGS.largeOrganizations})`,
+      "p50 ratio",
+    ],
+    rows,
+  );
 }
 
 function reportLoad(results: { connections: number; service: LoadResult; floor: LoadResult }[]): void {

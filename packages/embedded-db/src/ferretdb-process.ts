@@ -1,33 +1,36 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MongoClient } from "mongodb";
 import { findFreePort } from "./free-port";
 import { OutputTail } from "./output-tail";
-import { trackChild } from "./process-cleanup";
+import { track } from "./process-cleanup";
 import { withTimeout } from "./timeout";
 
 /**
- * Runs one FerretDB process (SQLite backend) on a free loopback port with its data in a fresh
- * temp dir, and stops it again without leaving anything behind.
+ * Runs one FerretDB process on a free loopback port, with its state (and, on SQLite, its data) in
+ * a directory of the caller's, and stops it again without leaving a process behind.
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where FerretDB keeps the documents: SQLite files in `dir`, or a PostgreSQL server. */
+export type FerretDbStorage = { handler: "sqlite" } | { handler: "postgresql"; url: string };
 
 export interface FerretDbProcess {
   readonly uri: string;
   readonly port: number;
   readonly pid: number;
-  /** Temp dir holding the SQLite files and FerretDB's state; removed by stop(). */
-  readonly dir: string;
-  /** SIGTERM, then SIGKILL after a grace period; waits for exit and removes `dir`. Idempotent. */
+  /** SIGTERM, then SIGKILL after a grace period; waits for the exit. Idempotent. */
   stop(): Promise<void>;
 }
 
 export interface StartFerretDbOptions {
   binary: string;
+  storage: FerretDbStorage;
+  /** An existing directory of the caller's, removed by the caller after stop(). */
+  dir: string;
   log: (line: string) => void;
   env?: Env;
   /** Injectable for tests; default: a free port from the kernel. */
@@ -61,18 +64,20 @@ export async function startFerretDb(options: StartFerretDbOptions): Promise<Ferr
 
 type ExitInfo = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
 
+function storageArgs(storage: FerretDbStorage, dir: string): string[] {
+  if (storage.handler === "postgresql") return ["--handler=postgresql", `--postgresql-url=${storage.url}`];
+  // A directory URI (one SQLite file per database); FerretDB requires the trailing slash.
+  return ["--handler=sqlite", `--sqlite-url=file:${join(dir, "data")}/`];
+}
+
 async function startOnPort(port: number, options: StartFerretDbOptions): Promise<FerretDbProcess> {
-  const { binary, log, env = process.env, readyTimeoutMs = 30_000 } = options;
-  const dir = await mkdtemp(join(tmpdir(), "org-service-ferretdb-"));
-  const dataDir = join(dir, "data");
+  const { binary, storage, dir, log, env = process.env, readyTimeoutMs = 30_000 } = options;
   const stateDir = join(dir, "state");
-  await mkdir(dataDir);
-  await mkdir(stateDir);
+  await mkdir(stateDir, { recursive: true });
+  if (storage.handler === "sqlite") await mkdir(join(dir, "data"), { recursive: true });
 
   const args = [
-    "--handler=sqlite",
-    // A directory URI (one SQLite file per database); FerretDB requires the trailing slash.
-    `--sqlite-url=file:${dataDir}/`,
+    ...storageArgs(storage, dir),
     `--listen-addr=127.0.0.1:${port}`,
     "--debug-addr=-", // no HTTP debug listener: it would need a second free port
     "--telemetry=disable",
@@ -80,7 +85,7 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
     "--log-level=error",
   ];
   const child = spawn(binary, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  const tracking = trackChild(child.pid, dir);
+  const tracking = track({ pid: child.pid });
   const output = new OutputTail();
   child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
@@ -110,7 +115,6 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
         if ((await withTimeout(exited, STOP_GRACE_MS)).timedOut) child.kill("SIGKILL");
         await exited;
       }
-      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
       tracking.release();
     })());
 
@@ -157,7 +161,7 @@ async function startOnPort(port: number, options: StartFerretDbOptions): Promise
       );
   });
 
-  return { uri, port, pid: child.pid!, dir, stop };
+  return { uri, port, pid: child.pid!, stop };
 }
 
 /** `ping` + `serverStatus`; returns the server's pid, or undefined if it does not answer (yet). */

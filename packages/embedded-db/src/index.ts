@@ -1,6 +1,8 @@
 import { ensureFerretDbBinary, FERRETDB_VERSION } from "./ferretdb-install";
-import { startFerretDb } from "./ferretdb-process";
+import { type FerretDbServer, PostgresUnavailableError, startFerretDbServer } from "./ferretdb-server";
 import { tryStartMemoryServer } from "./memory-server";
+import { findPostgresBinaries } from "./postgres-binaries";
+import { postgresRunAs } from "./postgres-user";
 
 /**
  * A real MongoDB wire-protocol server for tests and the local run (`pnpm start`).
@@ -9,27 +11,41 @@ import { tryStartMemoryServer } from "./memory-server";
  *  1. `MONGODB_URI` is set: it is used as is; nothing is started and stop() does nothing.
  *  2. mongod via mongodb-memory-server, if a mongod binary is cached or can be downloaded
  *     (bounded in time; see memory-server.ts).
- *  3. FerretDB v1.24.2 with its SQLite backend, built once with Go and cached outside the repo
- *     (see ferretdb-install.ts), on a free loopback port with its data in a fresh temp dir.
+ *  3. FerretDB v1.24.2 (built once with Go and cached outside the repo, see ferretdb-install.ts)
+ *     on a free loopback port, storing into a PostgreSQL server of its own (the binaries come
+ *     from npm, see postgres-binaries.ts) that listens on a Unix socket only. Both live in one
+ *     fresh temp dir. PostgreSQL lets FerretDB evaluate filters in SQL, so lookups stay fast as
+ *     collections grow.
+ *  4. The same FerretDB on SQLite, when PostgreSQL cannot start here; one log line says why.
+ *     It reads whole collections for every query: correct, but slower as data grows.
  *
  * Environment variables:
  *  MONGODB_URI                    use this server instead of starting one
- *  EMBEDDED_DB=auto|mongod|ferretdb
- *                                 auto (default): the order above; mongod: only
- *                                 mongodb-memory-server, fail if it cannot start; ferretdb: skip
- *                                 mongodb-memory-server (saves its probe on offline machines)
+ *  EMBEDDED_DB                    auto (default): the order above;
+ *                                 mongod: only mongodb-memory-server, fail if it cannot start;
+ *                                 ferretdb-postgres / ferretdb-sqlite: only that one, fail if it
+ *                                 cannot start;
+ *                                 ferretdb: skip mongod, then as auto (PostgreSQL, else SQLite) —
+ *                                 what the value meant before there were two backends
  *  EMBEDDED_DB_MONGOD_TIMEOUT_MS  bound for the mongodb-memory-server start incl. download
  *                                 (default 30 s with a cached binary, 60 s when downloading)
  *  FERRETDB_BIN                   FerretDB binary to run instead of the cached build
  *  XDG_CACHE_HOME                 cache root for the FerretDB build (default ~/.cache)
  *  MONGOMS_*                      read by mongodb-memory-server itself (from process.env)
  *
+ * Whatever was started stops, and its temp dir goes, on stop(), on exit, on SIGINT/SIGTERM/SIGHUP
+ * and — through a watchdog process — when the parent is SIGKILLed (see process-cleanup.ts).
+ *
  * Limits: FerretDB is close to, not identical with, MongoDB (no transactions on a standalone,
- * fewer operators/aggregation stages); the process is cleaned up on exit and on SIGINT/SIGTERM/
- * SIGHUP, but not when the parent is SIGKILLed (see process-cleanup.ts).
+ * fewer operators/aggregation stages; README, "The database").
  */
 
-export type EmbeddedDatabaseKind = "external" | "mongod" | "ferretdb";
+export type EmbeddedDatabaseKind = "external" | "mongod" | "ferretdb-postgres" | "ferretdb-sqlite";
+
+export interface EmbeddedProcess {
+  readonly name: "mongod" | "ferretdb" | "postgres";
+  readonly pid: number;
+}
 
 export interface EmbeddedDatabase {
   /** Connection string, e.g. mongodb://127.0.0.1:41234/ (no database name unless MONGODB_URI had one). */
@@ -37,9 +53,11 @@ export interface EmbeddedDatabase {
   readonly kind: EmbeddedDatabaseKind;
   /** One line for humans: what runs where. */
   readonly description: string;
-  /** Server process we started (undefined for "external"). For diagnostics and tests. */
+  /** The wire-protocol server we started (mongod or FerretDB); undefined for "external". */
   readonly pid: number | undefined;
-  /** FerretDB's temp dir (data + state), removed by stop(). Undefined for other kinds. */
+  /** Every process we started, e.g. FerretDB and PostgreSQL. For diagnostics and tests. */
+  readonly processes: readonly EmbeddedProcess[];
+  /** The FerretDB kinds' temp dir (all their data and state), removed by stop(). Undefined for other kinds. */
   readonly dataDir: string | undefined;
   /** Stops what we started and removes its data; leaves no process behind. Idempotent. */
   stop(): Promise<void>;
@@ -52,12 +70,16 @@ export interface StartEmbeddedDatabaseOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-type Mode = "auto" | "mongod" | "ferretdb";
+type Env = Readonly<Record<string, string | undefined>>;
+type Mode = "auto" | "mongod" | "ferretdb" | "ferretdb-postgres" | "ferretdb-sqlite";
+const MODES: readonly Mode[] = ["auto", "mongod", "ferretdb-postgres", "ferretdb-sqlite", "ferretdb"];
 
 function parseMode(value: string | undefined): Mode {
   const mode = (value ?? "").trim().toLowerCase() || "auto";
-  if (mode === "auto" || mode === "mongod" || mode === "ferretdb") return mode;
-  throw new Error(`EMBEDDED_DB=${value} is not supported; use "auto" (default), "mongod" or "ferretdb".`);
+  if ((MODES as readonly string[]).includes(mode)) return mode as Mode;
+  throw new Error(
+    `EMBEDDED_DB=${value} is not supported; use "auto" (default), "mongod", "ferretdb-postgres", "ferretdb-sqlite" or "ferretdb".`,
+  );
 }
 
 function parseTimeout(value: string | undefined): number | undefined {
@@ -80,13 +102,14 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
       kind: "external",
       description: "external MongoDB from MONGODB_URI",
       pid: undefined,
+      processes: [],
       dataDir: undefined,
       stop: async () => {},
     };
   }
 
   const mode = parseMode(env.EMBEDDED_DB);
-  if (mode !== "ferretdb") {
+  if (mode === "auto" || mode === "mongod") {
     const result = await tryStartMemoryServer({ timeoutMs: parseTimeout(env.EMBEDDED_DB_MONGOD_TIMEOUT_MS) });
     if (result.ok) {
       const { server } = result;
@@ -95,6 +118,7 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
         kind: "mongod",
         description: `mongod (mongodb-memory-server) at ${server.uri}`,
         pid: server.pid,
+        processes: server.pid === undefined ? [] : [{ name: "mongod", pid: server.pid }],
         dataDir: undefined,
         stop: server.stop,
       };
@@ -108,13 +132,58 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
   }
 
   const binary = await ensureFerretDbBinary({ env, log });
-  const ferret = await startFerretDb({ binary, log, env });
+  if (mode !== "ferretdb-sqlite") {
+    try {
+      return await startOnPostgres(binary, log, env);
+    } catch (err) {
+      if (!(err instanceof PostgresUnavailableError)) throw err;
+      const reason = firstLine(err.message);
+      if (mode === "ferretdb-postgres") {
+        throw new Error(`EMBEDDED_DB=ferretdb-postgres but PostgreSQL cannot start: ${reason}`, { cause: err });
+      }
+      log(`FerretDB on SQLite, as PostgreSQL cannot start here: ${reason}`);
+    }
+  }
+  const server = await startFerretDbServer({ binary, storage: { handler: "sqlite" }, log, env });
+  return describe(server, "ferretdb-sqlite", `FerretDB ${FERRETDB_VERSION} on SQLite at ${server.uri}`);
+}
+
+async function startOnPostgres(binary: string, log: (line: string) => void, env: Env): Promise<EmbeddedDatabase> {
+  let storage: { handler: "postgresql" } & Awaited<ReturnType<typeof postgresStorage>>;
+  try {
+    storage = { handler: "postgresql", ...(await postgresStorage()) };
+  } catch (err) {
+    throw new PostgresUnavailableError((err as Error).message, { cause: err });
+  }
+  const server = await startFerretDbServer({ binary, storage, log, env });
+  const { version, source } = storage.binaries;
+  const as = storage.runAs ? `, run as ${storage.runAs.name}` : "";
+  return describe(
+    server,
+    "ferretdb-postgres",
+    `FerretDB ${FERRETDB_VERSION} on ${version} (${source}${as}) at ${server.uri}`,
+  );
+}
+
+async function postgresStorage() {
+  const runAs = await postgresRunAs();
+  return { runAs, binaries: await findPostgresBinaries(runAs) };
+}
+
+function describe(server: FerretDbServer, kind: EmbeddedDatabaseKind, description: string): EmbeddedDatabase {
+  const processes: EmbeddedProcess[] = [{ name: "ferretdb", pid: server.ferretdb.pid }];
+  if (server.postgres) processes.push({ name: "postgres", pid: server.postgres.pid });
   return {
-    uri: ferret.uri,
-    kind: "ferretdb",
-    description: `FerretDB ${FERRETDB_VERSION} (SQLite) at ${ferret.uri}`,
-    pid: ferret.pid,
-    dataDir: ferret.dir,
-    stop: ferret.stop,
+    uri: server.uri,
+    kind,
+    description,
+    pid: server.ferretdb.pid,
+    processes,
+    dataDir: server.dir,
+    stop: server.stop,
   };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.trim();
 }

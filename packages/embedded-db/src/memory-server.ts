@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DryMongoBinary, MongoMemoryServer } from "mongodb-memory-server";
-import { trackChild } from "./process-cleanup";
+import { track } from "./process-cleanup";
 import { withTimeout } from "./timeout";
 
 /**
@@ -20,7 +20,7 @@ import { withTimeout } from "./timeout";
  *   running in the background (mongodb-memory-server cannot be cancelled); if it succeeds later,
  *   the server is stopped right away, but a completed download stays cached for the next run.
  * - mongod and its data dir are registered with process-cleanup.ts like FerretDB, so they do not
- *   outlive the parent either (same limits).
+ *   outlive the parent either, however it exits.
  *
  * mongodb-memory-server reads its own MONGOMS_* settings from process.env, so they are read from
  * there here as well.
@@ -78,7 +78,7 @@ export async function tryStartMemoryServer({
   // mongodb-memory-server keeps (leaks) the temp dir it created, "for investigation".
   const dbPath = await mkdtemp(join(tmpdir(), "org-service-mongod-"));
   // Emergency cleanup (process exit, SIGINT/SIGTERM) of the dir and, once started, of mongod.
-  let tracking = trackChild(undefined, dbPath);
+  let tracking = track({ dir: dbPath });
   const removeDbPath = async () => {
     await rm(dbPath, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     tracking.release();
@@ -108,7 +108,7 @@ export async function tryStartMemoryServer({
   }
   const mongod = server.instanceInfo?.instance.mongodProcess;
   tracking.release();
-  tracking = trackChild(mongod?.pid, dbPath);
+  tracking = track({ pid: mongod?.pid, dir: dbPath });
   if (mongod) {
     if (mongod.exitCode !== null || mongod.signalCode !== null) tracking.childExited();
     else mongod.once("exit", () => tracking.childExited());

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startEmbeddedDatabase } from "./index";
+import { type EmbeddedDatabaseKind, startEmbeddedDatabase } from "./index";
 
 /**
  * Vitest globalSetup: one database per vitest project (each project runs its own globalSetup),
@@ -8,19 +8,27 @@ import { startEmbeddedDatabase } from "./index";
  *
  * Usage in a package's vitest.config.ts:
  *   test: { globalSetup: ["@org-service/embedded-db/vitest-global-setup"] }
+ *
+ * The project's `test.env` is read on top of process.env (globalSetup runs in vitest's main
+ * process, where `test.env` is not applied): a project with `env: { EMBEDDED_DB: "ferretdb-sqlite" }`
+ * runs its tests on that backend (see vitest.workspace.ts).
  */
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Connection string of the project's database (see @org-service/embedded-db). */
     mongodbUri: string;
+    /** What serves it, for tests whose assertions differ per server (e.g. query plans). */
+    embeddedDatabaseKind: EmbeddedDatabaseKind;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const label = project.name ? `[embedded-db:${project.name}]` : "[embedded-db]";
-  const db = await startEmbeddedDatabase({ log: (line) => console.log(`${label} ${line}`) });
+  const env = { ...process.env, ...project.config.env };
+  const db = await startEmbeddedDatabase({ env, log: (line) => console.log(`${label} ${line}`) });
   console.log(`${label} tests use ${db.description}`);
   project.provide("mongodbUri", db.uri);
+  project.provide("embeddedDatabaseKind", db.kind);
   return () => db.stop();
 }

@@ -22,7 +22,7 @@ describe("MONGODB_URI", () => {
 describe("EMBEDDED_DB", () => {
   it("rejects unknown values with a helpful message", async () => {
     await expect(startEmbeddedDatabase({ env: { EMBEDDED_DB: "postgres" }, log: () => {} })).rejects.toThrow(
-      /EMBEDDED_DB=postgres is not supported; use "auto" \(default\), "mongod" or "ferretdb"/,
+      /EMBEDDED_DB=postgres is not supported; use "auto" \(default\), "mongod", "ferretdb-postgres", "ferretdb-sqlite" or "ferretdb"/,
     );
   });
 });

@@ -1,19 +1,31 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MongoClient, MongoServerError } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../src/index";
 import { ensureFerretDbBinary } from "../src/ferretdb-install";
 import { startFerretDb } from "../src/ferretdb-process";
 import { findFreePort } from "../src/free-port";
-import { acceptsConnections, ferretEnv, isProcessAlive, portOf, quiet, waitUntilGone } from "./helpers";
+import {
+  acceptsConnections,
+  childrenOf,
+  FERRETDB_KINDS,
+  ferretEnv,
+  isProcessAlive,
+  portOf,
+  quiet,
+  waitUntilGone,
+} from "./helpers";
 
-describe("FerretDB", () => {
+describe.each(FERRETDB_KINDS)("%s", (kind) => {
   let db: EmbeddedDatabase;
   let client: MongoClient;
 
   beforeAll(async () => {
-    db = await startEmbeddedDatabase({ env: ferretEnv(), log: quiet });
+    db = await startEmbeddedDatabase({ env: ferretEnv(kind), log: quiet });
     client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 5_000 });
   });
 
@@ -23,12 +35,16 @@ describe("FerretDB", () => {
   });
 
   it("serves the MongoDB wire protocol on a loopback port", async () => {
-    expect(db.kind).toBe("ferretdb");
+    expect(db.kind).toBe(kind);
     expect(db.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
     expect(await client.db("admin").command({ ping: 1 })).toMatchObject({ ok: 1 });
     // The server answering is the process we started (not something else on that port).
     const status = await client.db("admin").command({ serverStatus: 1 });
     expect(Number(status.pid)).toBe(db.pid);
+    const names = db.processes.map((p) => p.name);
+    expect(names).toEqual(kind === "ferretdb-postgres" ? ["ferretdb", "postgres"] : ["ferretdb"]);
+    expect(db.processes.find((p) => p.name === "ferretdb")?.pid).toBe(db.pid);
+    for (const { pid } of db.processes) expect(isProcessAlive(pid)).toBe(true);
   });
 
   it("enforces unique indexes with error code 11000", async () => {
@@ -51,18 +67,20 @@ describe("FerretDB", () => {
   });
 });
 
-describe("FerretDB lifecycle", () => {
-  it("stop() kills the process, frees the port and removes the temp dir; it is idempotent", async () => {
-    const db = await startEmbeddedDatabase({ env: ferretEnv(), log: quiet });
+describe.each(FERRETDB_KINDS)("%s lifecycle", (kind) => {
+  it("stop() ends every process, frees the port and removes the temp dir; it is idempotent", async () => {
+    const db = await startEmbeddedDatabase({ env: ferretEnv(kind), log: quiet });
     const port = portOf(db.uri);
-    expect(db.pid).toBeTypeOf("number");
-    expect(isProcessAlive(db.pid!)).toBe(true);
+    const postgres = db.processes.find((p) => p.name === "postgres");
+    // PostgreSQL's own workers (checkpointer, walwriter, FerretDB's connections, ...) must go too.
+    const workers = postgres ? childrenOf(postgres.pid) : [];
+    if (postgres) expect(workers.length).toBeGreaterThan(0);
     expect(existsSync(db.dataDir!)).toBe(true);
     expect(await acceptsConnections(port)).toBe(true);
 
     await db.stop();
 
-    expect(isProcessAlive(db.pid!)).toBe(false);
+    for (const pid of [...db.processes.map((p) => p.pid), ...workers]) expect(isProcessAlive(pid)).toBe(false);
     expect(await acceptsConnections(port)).toBe(false);
     expect(existsSync(db.dataDir!)).toBe(false);
     await db.stop(); // second call: no error
@@ -70,11 +88,12 @@ describe("FerretDB lifecycle", () => {
 
   it("runs several instances side by side, isolated from each other", async () => {
     const [a, b] = await Promise.all([
-      startEmbeddedDatabase({ env: ferretEnv(), log: quiet }),
-      startEmbeddedDatabase({ env: ferretEnv(), log: quiet }),
+      startEmbeddedDatabase({ env: ferretEnv(kind), log: quiet }),
+      startEmbeddedDatabase({ env: ferretEnv(kind), log: quiet }),
     ]);
     try {
       expect(a.uri).not.toBe(b.uri);
+      expect(a.dataDir).not.toBe(b.dataDir);
       const ca = new MongoClient(a.uri);
       const cb = new MongoClient(b.uri);
       try {
@@ -88,9 +107,20 @@ describe("FerretDB lifecycle", () => {
       await Promise.all([a.stop(), b.stop()]);
     }
   });
+});
 
-  it("retries with another port when the chosen one is taken", async () => {
-    const binary = await ensureFerretDbBinary({ env: ferretEnv(), log: quiet });
+// The port logic is FerretDB's, whatever it stores into: exercised on SQLite, which starts fastest.
+describe("FerretDB's port", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "embedded-db-port-test-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is retried with another one when the chosen one is taken", async () => {
+    const binary = await ensureFerretDbBinary({ env: ferretEnv("ferretdb-sqlite"), log: quiet });
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const busyPort = (blocker.address() as { port: number }).port;
@@ -98,6 +128,8 @@ describe("FerretDB lifecycle", () => {
     const lines: string[] = [];
     const ferret = await startFerretDb({
       binary,
+      storage: { handler: "sqlite" },
+      dir: join(dir, "retry"),
       log: (line) => lines.push(line),
       findPort: async () => {
         const port = offered.length === 0 ? busyPort : await findFreePort();
@@ -123,13 +155,20 @@ describe("FerretDB lifecycle", () => {
   });
 
   it("fails with FerretDB's own error output when the server cannot start", async () => {
-    const binary = await ensureFerretDbBinary({ env: ferretEnv(), log: quiet });
+    const binary = await ensureFerretDbBinary({ env: ferretEnv("ferretdb-sqlite"), log: quiet });
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const busyPort = (blocker.address() as { port: number }).port;
     try {
       await expect(
-        startFerretDb({ binary, log: quiet, findPort: async () => busyPort, maxPortAttempts: 2 }),
+        startFerretDb({
+          binary,
+          storage: { handler: "sqlite" },
+          dir: join(dir, "busy"),
+          log: quiet,
+          findPort: async () => busyPort,
+          maxPortAttempts: 2,
+        }),
       ).rejects.toThrow(/address already in use/);
     } finally {
       blocker.close();

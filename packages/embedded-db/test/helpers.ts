@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -16,6 +16,21 @@ export function isProcessAlive(pid: number): boolean {
   } catch {
     return true; // no /proc (not Linux): trust kill(0)
   }
+}
+
+/** Child processes of a process, from /proc (Linux). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 export async function waitUntilGone(pid: number, timeoutMs = 10_000): Promise<boolean> {
@@ -50,9 +65,18 @@ export function portOf(uri: string): number {
 
 export const quiet = () => {};
 
-/** process.env forcing the FerretDB path (tests must not depend on whether mongod is cached). */
-export function ferretEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, EMBEDDED_DB: "ferretdb", ...extra };
+export type FerretDbKind = "ferretdb-postgres" | "ferretdb-sqlite";
+export const FERRETDB_KINDS: readonly FerretDbKind[] = ["ferretdb-postgres", "ferretdb-sqlite"];
+
+/**
+ * process.env forcing one FerretDB backend (tests must not depend on whether mongod is cached, nor
+ * fall back silently from PostgreSQL to SQLite).
+ */
+export function ferretEnv(
+  kind: FerretDbKind,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, EMBEDDED_DB: kind, ...extra };
   delete env.MONGODB_URI;
   return env;
 }

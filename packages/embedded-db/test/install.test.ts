@@ -22,24 +22,27 @@ describe("FerretDB binary", () => {
   });
 
   it("FERRETDB_BIN overrides the cache and is used to run the server", async () => {
-    const binary = await ensureFerretDbBinary({ env: ferretEnv(), log: quiet });
+    const binary = await ensureFerretDbBinary({ env: ferretEnv("ferretdb-sqlite"), log: quiet });
     const db = await startEmbeddedDatabase({
-      env: ferretEnv({ FERRETDB_BIN: binary, XDG_CACHE_HOME: cacheHome }),
+      env: ferretEnv("ferretdb-sqlite", { FERRETDB_BIN: binary, XDG_CACHE_HOME: cacheHome }),
       log: quiet,
     });
     await db.stop();
-    expect(db.kind).toBe("ferretdb");
+    expect(db.kind).toBe("ferretdb-sqlite");
     expect(existsSync(ferretDbCacheDir({ XDG_CACHE_HOME: cacheHome }))).toBe(false); // nothing built
   });
 
   it("a broken FERRETDB_BIN gives an actionable error", async () => {
     await expect(
-      ensureFerretDbBinary({ env: ferretEnv({ FERRETDB_BIN: join(cacheHome, "missing") }), log: quiet }),
+      ensureFerretDbBinary({
+        env: ferretEnv("ferretdb-sqlite", { FERRETDB_BIN: join(cacheHome, "missing") }),
+        log: quiet,
+      }),
     ).rejects.toThrow(/FERRETDB_BIN=.*missing is not a working FerretDB binary.*file not found.*MONGODB_URI/s);
   });
 
   it("without Go (and nothing cached) fails fast with what was tried and how to use MONGODB_URI", async () => {
-    const env = ferretEnv({ XDG_CACHE_HOME: cacheHome, PATH: join(cacheHome, "no-bin") });
+    const env = ferretEnv("ferretdb-sqlite", { XDG_CACHE_HOME: cacheHome, PATH: join(cacheHome, "no-bin") });
     const started = Date.now();
     const error = (await ensureFerretDbBinary({ env, log: quiet }).then(
       () => undefined,
@@ -55,7 +58,7 @@ describe("FerretDB binary", () => {
   });
 
   it("does not trust a cached binary that fails its --version check", async () => {
-    const env = ferretEnv({ XDG_CACHE_HOME: cacheHome, PATH: join(cacheHome, "no-bin") });
+    const env = ferretEnv("ferretdb-sqlite", { XDG_CACHE_HOME: cacheHome, PATH: join(cacheHome, "no-bin") });
     const dir = ferretDbCacheDir(env);
     await mkdir(dir, { recursive: true });
     // What `go install ...@v1.24.2` produces: a binary that panics at start-up.
@@ -70,7 +73,7 @@ describe("FerretDB binary", () => {
     "builds FerretDB from source into an empty cache (concurrent callers share one build)",
     { timeout: 20 * 60_000 },
     async () => {
-      const env = ferretEnv({ XDG_CACHE_HOME: cacheHome });
+      const env = ferretEnv("ferretdb-sqlite", { XDG_CACHE_HOME: cacheHome });
       const lines: string[] = [];
       const [a, b] = await Promise.all([
         ensureFerretDbBinary({ env, log: (line) => lines.push(line) }),
@@ -82,7 +85,7 @@ describe("FerretDB binary", () => {
       expect(await readdir(ferretDbCacheDir(env))).toEqual(["ferretdb"]);
       const db = await startEmbeddedDatabase({ env, log: quiet });
       await db.stop();
-      expect(db.kind).toBe("ferretdb");
+      expect(db.kind).toBe("ferretdb-sqlite");
     },
   );
 });

@@ -4,7 +4,8 @@ import { startEmbeddedDatabase } from "../src/index";
 import { waitUntilGone } from "./helpers";
 
 // Environment-dependent by nature: with a cached/downloadable mongod we get "mongod", otherwise
-// (e.g. no internet) the fall-through to FerretDB must be quick. Both outcomes must be usable.
+// (e.g. no internet) the fall-through to FerretDB must be quick, onto PostgreSQL where it can
+// start and onto SQLite, saying why, where it cannot. Every outcome must be usable.
 describe("default order (EMBEDDED_DB unset)", () => {
   it("yields a working database, falling through to FerretDB quickly when mongod is unavailable", async () => {
     const env: Record<string, string | undefined> = { ...process.env };
@@ -15,11 +16,14 @@ describe("default order (EMBEDDED_DB unset)", () => {
     const db = await startEmbeddedDatabase({ env, log: (line) => lines.push(line) });
     const elapsed = Date.now() - started;
     try {
-      expect(["mongod", "ferretdb"]).toContain(db.kind);
-      if (db.kind === "ferretdb") {
+      expect(["mongod", "ferretdb-postgres", "ferretdb-sqlite"]).toContain(db.kind);
+      if (db.kind !== "mongod") {
         expect(lines.join("\n")).toMatch(/mongod unavailable \(.+\); using FerretDB/);
-        // Generous bound for loaded CI machines; offline it is well under a second.
+        // Generous bound for loaded CI machines; offline it is a second or two.
         expect(elapsed).toBeLessThan(20_000);
+      }
+      if (db.kind === "ferretdb-sqlite") {
+        expect(lines.join("\n")).toMatch(/FerretDB on SQLite, as PostgreSQL cannot start here: .+/);
       }
       const client = new MongoClient(db.uri, { serverSelectionTimeoutMS: 5_000 });
       try {
@@ -30,6 +34,6 @@ describe("default order (EMBEDDED_DB unset)", () => {
     } finally {
       await db.stop();
     }
-    if (db.pid !== undefined) expect(await waitUntilGone(db.pid)).toBe(true);
+    for (const { pid } of db.processes) expect(await waitUntilGone(pid)).toBe(true);
   });
 });

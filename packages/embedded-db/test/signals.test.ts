@@ -3,25 +3,45 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { acceptsConnections, ferretEnv, isProcessAlive, portOf, waitUntilGone } from "./helpers";
+import type { EmbeddedProcess } from "../src/index";
+import {
+  acceptsConnections,
+  childrenOf,
+  FERRETDB_KINDS,
+  type FerretDbKind,
+  ferretEnv,
+  isProcessAlive,
+  portOf,
+  waitUntilGone,
+} from "./helpers";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, "fixtures", "start-db.ts");
 const repoRoot = join(here, "..", "..", "..");
 
+interface Info {
+  kind: string;
+  processes: EmbeddedProcess[];
+  dataDir: string;
+  uri: string;
+  watchdog: number | undefined;
+}
+
 interface Started {
   child: ReturnType<typeof spawn>;
-  info: { kind: string; pid: number; dataDir: string; uri: string };
+  info: Info;
+  /** Every process that must be gone afterwards: the database's, PostgreSQL's workers, the watchdog. */
+  pids: number[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
 }
 
 /** Starts the fixture in its own node process (tsx loader) and waits for its JSON line. */
-async function startFixture(mode: string): Promise<Started> {
+async function startFixture(mode: string, kind: FerretDbKind = "ferretdb-postgres"): Promise<Started> {
   // cwd = repo root so that `--import tsx` resolves the workspace's tsx.
   const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], {
     cwd: repoRoot,
-    env: ferretEnv(),
+    env: ferretEnv(kind),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -30,7 +50,7 @@ async function startFixture(mode: string): Promise<Started> {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const info = await new Promise<Started["info"]>((resolve, reject) => {
+  const info = await new Promise<Info>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const newline = stdout.indexOf("\n");
@@ -40,44 +60,70 @@ async function startFixture(mode: string): Promise<Started> {
       reject(new Error(`fixture exited early (code ${code}, signal ${signal}):\n${stderr}`)),
     );
   });
-  expect(info.kind).toBe("ferretdb");
-  expect(isProcessAlive(info.pid)).toBe(true);
-  return { child, info, exit, stderr: () => stderr };
+  expect(info.kind).toBe(kind);
+  expect(info.processes.map((p) => p.name)).toEqual(
+    kind === "ferretdb-postgres" ? ["ferretdb", "postgres"] : ["ferretdb"],
+  );
+  expect(info.watchdog).toBeTypeOf("number");
+  const postgres = info.processes.find((p) => p.name === "postgres");
+  const pids = [...info.processes.map((p) => p.pid), ...(postgres ? childrenOf(postgres.pid) : []), info.watchdog!];
+  for (const pid of pids) expect(isProcessAlive(pid)).toBe(true);
+  return { child, info, pids, exit, stderr: () => stderr };
 }
 
-async function expectNothingLeft(info: Started["info"]): Promise<void> {
-  expect(await waitUntilGone(info.pid)).toBe(true);
+async function expectNothingLeft({ info, pids }: Started): Promise<void> {
+  for (const pid of pids) expect(await waitUntilGone(pid)).toBe(true);
   expect(await acceptsConnections(portOf(info.uri))).toBe(false);
+  // The watchdog removes the dir after the processes are gone: poll, bounded.
+  const deadline = Date.now() + 10_000;
+  while (existsSync(info.dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(existsSync(info.dataDir)).toBe(false);
 }
 
-describe("the FerretDB child does not outlive its parent", () => {
+describe("the database does not outlive its parent", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`${signal} to the parent (no own handler): parent dies of the signal, FerretDB is killed`, async () => {
-      const { child, info, exit } = await startFixture("wait");
-      child.kill(signal); // only the parent: FerretDB itself gets no signal from us
-      expect(await exit).toEqual({ code: null, signal });
-      await expectNothingLeft(info);
+    it(`${signal} to the parent (no own handler): parent dies of the signal, the database is stopped`, async () => {
+      const started = await startFixture("wait");
+      started.child.kill(signal); // only the parent: the database gets no signal from us
+      expect(await started.exit).toEqual({ code: null, signal });
+      await expectNothingLeft(started);
     });
   }
 
-  it("SIGTERM with an application handler: shutdown is left to the app, FerretDB dies on exit", async () => {
-    const { child, info, exit } = await startFixture("own-handler");
-    child.kill("SIGTERM");
-    expect(await exit).toEqual({ code: 3, signal: null });
-    await expectNothingLeft(info);
+  it("SIGTERM with an application handler: shutdown is left to the app, the database stops on exit", async () => {
+    const started = await startFixture("own-handler");
+    started.child.kill("SIGTERM");
+    expect(await started.exit).toEqual({ code: 3, signal: null });
+    await expectNothingLeft(started);
   });
 
   it("process.exit() without stop()", async () => {
-    const { info, exit } = await startFixture("exit");
-    expect(await exit).toEqual({ code: 0, signal: null });
-    await expectNothingLeft(info);
+    const started = await startFixture("exit");
+    expect(await started.exit).toEqual({ code: 0, signal: null });
+    await expectNothingLeft(started);
   });
 
   it("uncaught exception without stop()", async () => {
-    const { info, exit, stderr } = await startFixture("throw");
-    expect(await exit).toEqual({ code: 1, signal: null });
-    expect(stderr()).toContain("fixture: deliberate crash");
-    await expectNothingLeft(info);
+    const started = await startFixture("throw");
+    expect(await started.exit).toEqual({ code: 1, signal: null });
+    expect(started.stderr()).toContain("fixture: deliberate crash");
+    await expectNothingLeft(started);
   });
+
+  it("stop() and nothing else: the process ends by itself (the watchdog holds it by no handle), and so does the watchdog", async () => {
+    const started = await startFixture("stop");
+    expect(await started.exit).toEqual({ code: 0, signal: null });
+    await expectNothingLeft(started);
+  });
+
+  // The parent runs no code at all: the watchdog, seeing its pipe close, does everything.
+  it.each(FERRETDB_KINDS)(
+    "SIGKILL to the parent (%s): the watchdog stops everything and removes the dir",
+    async (kind) => {
+      const started = await startFixture("wait", kind);
+      started.child.kill("SIGKILL");
+      expect(await started.exit).toEqual({ code: null, signal: "SIGKILL" });
+      await expectNothingLeft(started);
+    },
+  );
 });

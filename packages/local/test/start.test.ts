@@ -41,20 +41,23 @@ it("starts its own database, serves, and stops it all on Ctrl-C", async () => {
     });
     server.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
   });
-  expect(output).toMatch(/database: ferretdb/);
+  const kind = /database: (ferretdb-postgres|ferretdb-sqlite)/.exec(output)?.[1];
+  expect(kind).toBeDefined();
 
   expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
-  const database = childrenOf(server.pid!).filter((pid) =>
-    readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("ferretdb"),
-  );
+  const children = childrenOf(server.pid!);
+  const command = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  const database = children.filter((pid) => command(pid).includes("ferretdb"));
   expect(database).toHaveLength(1);
-  const dataDir = /--sqlite-url=file:([^\0]+)\/data\//.exec(readFileSync(`/proc/${database[0]}/cmdline`, "utf8"))?.[1];
+  const postgres = children.filter((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres");
+  expect(postgres).toHaveLength(kind === "ferretdb-postgres" ? 1 : 0);
+  const dataDir = /--state-dir=([^\0]+)\/ferretdb\/state/.exec(command(database[0]!))?.[1];
   expect(dataDir && existsSync(dataDir)).toBe(true);
 
   const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
   server.kill("SIGINT");
   expect(await exited).toBe(0);
-  expect(existsSync(`/proc/${database[0]}`)).toBe(false);
+  for (const pid of [...database, ...postgres]) expect(existsSync(`/proc/${pid}`)).toBe(false);
   expect(existsSync(dataDir!)).toBe(false);
   await expect(fetch(`${url}/health`)).rejects.toThrow();
 }, 120_000);

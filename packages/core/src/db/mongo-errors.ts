@@ -9,13 +9,16 @@ function hasCode(error: unknown, code: number): boolean {
 }
 
 /**
- * A unique index refused the write. FerretDB v1 (SQLite) answers 11000 for inserts but, for an
- * update that collides, an InternalError (code 1) carrying SQLite's "UNIQUE constraint failed":
- * both mean the same to us.
+ * A unique index refused the write. MongoDB answers 11000. FerretDB v1 answers 11000 for inserts
+ * but, for an update that collides, an InternalError (code 1) carrying its storage's own words:
+ * SQLite's "UNIQUE constraint failed", PostgreSQL's "duplicate key value violates unique
+ * constraint" (SQLSTATE 23505). All of them mean the same to us.
  */
+const STORAGE_DUPLICATE_KEY = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
+
 export function isDuplicateKeyError(error: unknown): boolean {
   if (hasCode(error, DUPLICATE_KEY)) return true;
-  return hasCode(error, 1) && error instanceof Error && error.message.includes("UNIQUE constraint failed");
+  return hasCode(error, 1) && error instanceof Error && STORAGE_DUPLICATE_KEY.test(error.message);
 }
 export const isNamespaceExistsError = (error: unknown): boolean => hasCode(error, NAMESPACE_EXISTS);
 export const isNamespaceNotFoundError = (error: unknown): boolean => hasCode(error, NAMESPACE_NOT_FOUND);
