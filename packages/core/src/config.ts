@@ -15,7 +15,12 @@ const environmentSchema = z.object({
   /** The `iss` of every token and the base of the OIDC discovery document. */
   JWT_ISSUER: z._default(z.url(), "http://127.0.0.1:3000"),
   JWT_AUDIENCE: z._default(z.string().check(z.minLength(1)), "org-service"),
-  JWT_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(60), z.lte(86_400)), 3600),
+  /** Access-token lifetime: short, since a session's refresh token renews it (15 minutes). */
+  JWT_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(60), z.lte(86_400)), 900),
+  /** The longest a session lasts from its login, refreshes or not. */
+  SESSION_TTL_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(365)), 30),
+  /** A session ends after this many days without a refresh. */
+  SESSION_IDLE_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(365)), 7),
   /** Current signing key: an RSA private key as PKCS#8 PEM or as a JWK (JSON). */
   JWT_PRIVATE_KEY: z.optional(z.string().check(z.minLength(1))),
   /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
@@ -56,6 +61,7 @@ export interface Config {
     readonly publicUrl: string;
   };
   readonly mailFrom: string | undefined;
+  readonly sessions: { readonly ttlDays: number; readonly idleDays: number };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -86,6 +92,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       publicUrl: (e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, ""),
     },
     mailFrom: e.MAIL_FROM,
+    sessions: { ttlDays: e.SESSION_TTL_DAYS, idleDays: e.SESSION_IDLE_DAYS },
     loginThrottle: {
       maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,

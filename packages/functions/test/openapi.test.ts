@@ -81,13 +81,17 @@ describe("every route of the route table is documented", () => {
     auth = (await signUp()).auth;
   });
 
-  /** Invoke a route's handler as API Gateway would, with the claims and token of an admin on protected routes. */
+  /**
+   * Invoke a route's handler as API Gateway would, with the claims and token of an admin on
+   * protected routes (a session of its own for logout, which ends it).
+   */
   async function probe(route: Route, request: { rawQueryString?: string; json?: unknown }): Promise<Invocation> {
+    const credentials = route.handler === "logout" ? (await signUp()).auth : auth;
     return invoke(await handlerOf(route), {
       method: route.method,
       path: route.path,
       routeKey: routeKey(route),
-      ...(route.auth === "jwt" && auth),
+      ...(route.auth === "jwt" && credentials),
       ...request,
     });
   }
