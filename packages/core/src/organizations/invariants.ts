@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
 
 /**
@@ -39,12 +40,7 @@ export async function checkInvariants(): Promise<string[]> {
   }
   for await (const session of db.sessions.find()) {
     const membership = await db.memberships.findOne({ _id: session.membership_id });
-    if (
-      !membership ||
-      !membership.grant.equals(session.grant) ||
-      membership.role !== session.role ||
-      membership.credentials_version !== session.credentials_version
-    ) {
+    if (!stillMirrors(session, membership)) {
       problems.push(`session ${session._id.toHexString()} no longer matches its membership`);
     }
   }

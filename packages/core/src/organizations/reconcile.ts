@@ -16,6 +16,7 @@ import {
 } from "./steps";
 import { closeInvitation } from "../invitations/close";
 import { membershipId } from "../members/membership";
+import { stillMirrors } from "../sessions/session";
 
 /** What one reconcile run repaired, by kind. */
 export interface ReconcileReport {
@@ -117,11 +118,7 @@ async function deleteStaleSessions(db: Database, cutoff: Date): Promise<number> 
       { _id: session.membership_id },
       { projection: { role: 1, grant: 1, credentials_version: 1 } },
     );
-    const matches =
-      membership?.grant.equals(session.grant) &&
-      membership.role === session.role &&
-      membership.credentials_version === session.credentials_version;
-    if (!matches) deleted += (await db.sessions.deleteOne({ _id: session._id })).deletedCount;
+    if (!stillMirrors(session, membership)) deleted += (await db.sessions.deleteOne({ _id: session._id })).deletedCount;
   }
   return deleted;
 }

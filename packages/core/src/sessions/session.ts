@@ -41,6 +41,18 @@ export function idleEndAfter(now: Date, expiresAt: Date): Date {
   return new Date(Math.min(now.getTime() + config().sessions.idleDays * DAY_MS, expiresAt.getTime()));
 }
 
+type Mirrored = Pick<SessionDocument, "role" | "grant" | "credentials_version">;
+
+/** Whether a session (or the membership it was opened from) still mirrors the membership as it is now. */
+export function stillMirrors(session: Mirrored, membership: Mirrored | null | undefined): boolean {
+  if (!membership) return false;
+  return (
+    membership.grant.equals(session.grant) &&
+    membership.role === session.role &&
+    membership.credentials_version === session.credentials_version
+  );
+}
+
 /** Whether the session is over at `now`: past its absolute or its idle end. */
 export function hasEnded(session: Pick<SessionDocument, "expires_at" | "idle_expires_at">, now: Date): boolean {
   return session.expires_at <= now || session.idle_expires_at <= now;
@@ -121,11 +133,7 @@ export async function openSession(
     { _id: membership._id },
     { projection: { role: 1, grant: 1, credentials_version: 1 } },
   );
-  if (
-    !current?.grant.equals(membership.grant) ||
-    current.role !== membership.role ||
-    current.credentials_version !== membership.credentials_version
-  ) {
+  if (!stillMirrors(membership, current)) {
     await db.sessions.deleteOne({ _id: session._id });
     throw new ConflictError("The membership or the credentials changed while logging in: log in again.", "session", {
       issue: "changed while the session was opening",
