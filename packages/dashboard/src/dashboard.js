@@ -9,14 +9,26 @@ const $ = (id) => document.getElementById(id);
 
 // --- session: the token lives in this tab only (sessionStorage), never in localStorage ---------
 
-/** @returns {{ token: string, organization_name: string } | null} */
+/** @returns {{ token: string, organization_name: string, role: string, user_id: string } | null} */
 function session() {
   try {
-    return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    const value = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    // One stored by an earlier version of this page lacks the role and user id: log in again.
+    return typeof value?.token === "string" && typeof value.role === "string" && typeof value.user_id === "string"
+      ? value
+      : null;
   } catch {
     return null;
   }
 }
+
+/** The session a login (or an accepted invitation) starts. */
+const sessionFrom = (result) => ({
+  token: result.access_token,
+  organization_name: result.organization_name,
+  role: result.role,
+  user_id: result.user_id,
+});
 
 function saveSession(value) {
   if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
@@ -26,14 +38,20 @@ function saveSession(value) {
 
 function renderSession() {
   const current = session();
-  $("session").textContent = current ? `Logged in to ${current.organization_name}.` : "Not logged in.";
+  $("session").textContent = current
+    ? `Logged in to ${current.organization_name} as ${current.role}.`
+    : "Not logged in.";
   $("logout").hidden = !current;
   $("own").disabled = !current;
   $("own-hint").hidden = Boolean(current);
   $("collection-refresh").disabled = !current;
+  renderMembers(current);
   if (current) {
     refreshCollection();
   } else {
+    // What the last login or acceptance said is over.
+    show($("login-result"), []);
+    if (!invitationToken) $("accept-section").hidden = true;
     shown = "";
     show($("collection"), [paragraph("Log in to see your organization's collection.", "hint")]);
     $("collection-updated").textContent = "";
@@ -50,7 +68,8 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, { body, auth = false } = {}) {
+/** `keepSession`: a 401 here says nothing about the session's token (a public route that accepts one). */
+async function api(method, path, { body, auth = false, keepSession = false } = {}) {
   const headers = { accept: "application/json, application/problem+json" };
   const current = session();
   if (auth && current) headers.authorization = `Bearer ${current.token}`;
@@ -59,7 +78,7 @@ async function api(method, path, { body, auth = false } = {}) {
   const data = await response.json().catch(() => undefined);
   if (!response.ok) {
     // A refused token (expired, or revoked by a credential change elsewhere) ends the session.
-    if (response.status === 401 && auth && current) saveSession(null);
+    if (response.status === 401 && auth && current && !keepSession) saveSession(null);
     throw new ApiError(response.status, data);
   }
   return data;
@@ -87,9 +106,75 @@ function details(entries) {
   return dl;
 }
 
+/** Replaces what `target` shows; an element marked `data-focus` among the new nodes takes the focus. */
 function show(target, nodes, isError = false) {
   target.classList.toggle("error", isError);
   target.replaceChildren(...nodes);
+  target.querySelector("[data-focus]")?.focus();
+}
+
+function button(text, { label, className } = {}) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  if (label) element.setAttribute("aria-label", label);
+  if (className) element.className = className;
+  return element;
+}
+
+function time(iso, format = (date) => date.toLocaleDateString()) {
+  const element = document.createElement("time");
+  element.dateTime = iso;
+  element.textContent = format(new Date(iso));
+  return element;
+}
+
+/** Runs a button's action: the button disabled meanwhile, what it returns or its error shown in `target`. */
+async function act(trigger, target, action) {
+  trigger.disabled = true;
+  try {
+    const nodes = await action();
+    if (nodes) show(target, nodes);
+  } catch (error) {
+    showError(undefined, target, error);
+  } finally {
+    trigger.disabled = false;
+  }
+}
+
+/**
+ * Asks before a destructive action, in the page: the button gives way to the question, a "yes"
+ * and a "Cancel" (which has the focus; Escape cancels too).
+ */
+function confirmInline(trigger, question, yesText, action) {
+  const group = document.createElement("span");
+  group.className = "confirm";
+  group.setAttribute("role", "group");
+  const text = document.createElement("span");
+  text.textContent = question;
+  const yes = button(yesText, { className: "danger" });
+  const cancel = button("Cancel");
+  group.setAttribute("aria-label", question);
+  group.append(text, " ", yes, " ", cancel);
+  const close = () => {
+    group.remove();
+    trigger.hidden = false;
+    // Gone when the action rewrote the list it was in (and hidden with a panel closed by a logout).
+    if (trigger.isConnected) trigger.focus();
+  };
+  cancel.addEventListener("click", close);
+  group.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    cancel.disabled = true;
+    await action();
+    close();
+  });
+  trigger.hidden = true;
+  trigger.after(group);
+  cancel.focus();
 }
 
 function organizationDetails(org) {
@@ -113,7 +198,9 @@ function showError(form, target, error) {
       item.textContent = issue.path ? `${issue.path} ${issue.message}` : issue.message;
       list.append(item);
       const input = form?.elements.namedItem(issue.path);
-      if (input instanceof HTMLInputElement) input.setAttribute("aria-invalid", "true");
+      if (input instanceof HTMLInputElement || input instanceof HTMLSelectElement) {
+        input.setAttribute("aria-invalid", "true");
+      }
     }
     nodes.push(list);
   }
@@ -188,13 +275,47 @@ onSubmit("create", async (fields, form) => {
   return [paragraph(`Created ${org.organization_name}.`), organizationDetails(org)];
 });
 
-onSubmit("login", async (fields, form) => {
-  const result = await api("POST", "admin/login", { body: fields });
+/** Logs in; a user of several organizations who named none is shown them, to choose one. */
+async function logIn(fields, form) {
+  let result;
+  try {
+    result = await api("POST", "admin/login", { body: nonEmpty(fields) });
+  } catch (error) {
+    const choices = error instanceof ApiError && error.status === 409 ? error.problem.organizations : undefined;
+    if (Array.isArray(choices)) return organizationChoices(fields, choices, form);
+    throw error;
+  }
   form.reset();
-  saveSession({ token: result.access_token, organization_name: result.organization_name });
+  saveSession(sessionFrom(result));
   const minutes = Math.round(result.expires_in / 60);
-  return [paragraph(`Logged in to ${result.organization_name}; the session lasts ${minutes} minutes.`)];
-});
+  return [
+    paragraph(`Logged in to ${result.organization_name} as ${result.role}; the session lasts ${minutes} minutes.`),
+  ];
+}
+
+function organizationChoices(fields, choices, form) {
+  const list = document.createElement("ul");
+  list.className = "plain";
+  for (const choice of choices) {
+    const choose = button(`Log in to ${choice.organization_name} (${choice.role})`);
+    choose.addEventListener("click", async () => {
+      for (const other of list.querySelectorAll("button")) other.disabled = true;
+      const result = $("login-result");
+      try {
+        show(result, await logIn({ ...fields, organization_name: choice.organization_name }, form));
+      } catch (error) {
+        showError(form, result, error);
+      }
+    });
+    const item = document.createElement("li");
+    item.append(choose);
+    list.append(item);
+  }
+  list.querySelector("button")?.setAttribute("data-focus", "");
+  return [paragraph("You are a member of several organizations. Which one?"), list];
+}
+
+onSubmit("login", logIn);
 
 onSubmit("lookup", async (fields) => {
   const query = new URLSearchParams({ organization_name: fields.organization_name });
@@ -239,6 +360,255 @@ onSubmit("delete", async (fields, form) => {
   saveSession(null);
   return [paragraph(`Deleted ${result.organization_name}. You are logged out.`)];
 });
+
+// --- members and invitations ------------------------------------------------------------------
+
+const ROLES = ["owner", "admin", "member"];
+/**
+ * What the page offers by the caller's role (from the login answer). The server checks again from
+ * the role it holds now, and its refusal is shown: this only spares people buttons that cannot work.
+ */
+const managesMembers = (role) => role === "owner" || role === "admin";
+/** Owners manage everyone; admins manage admins and members; members nobody (but leave themselves). */
+const mayManage = (role, target) => role === "owner" || (role === "admin" && target !== "owner");
+
+/** The `next_cursor` of the last page of members shown. */
+let membersCursor;
+
+function renderMembers(current) {
+  const manages = Boolean(current) && managesMembers(current.role);
+  $("members-hint").hidden = Boolean(current);
+  $("members-panel").hidden = !current;
+  $("manage").hidden = !manages;
+  $("manage-hint").hidden = !current || manages;
+  $("invite-owner").disabled = current?.role !== "owner";
+  show($("members-result"), []);
+  show($("invitations-result"), []);
+  // A question left open by the session before.
+  for (const question of $("members-panel").querySelectorAll(".confirm")) question.remove();
+  $("leave").hidden = false;
+  if (current) {
+    loadMembers().catch((error) => showError(undefined, $("members-result"), error));
+    if (manages) loadInvitations().catch((error) => showError(undefined, $("invitations-result"), error));
+  } else {
+    membersCursor = undefined;
+    $("members-list").replaceChildren();
+    $("members-more").hidden = true;
+    $("invitations").replaceChildren();
+    show($("invite-result"), []);
+  }
+}
+
+/** The first page of members, or the next one appended (`more`). */
+async function loadMembers(more = false) {
+  const current = session();
+  if (!current) return;
+  const query = more && membersCursor ? `?${new URLSearchParams({ cursor: membersCursor })}` : "";
+  const page = await api("GET", `org/members${query}`, { auth: true });
+  // Another login (or a logout) while this was on its way: its answer is stale.
+  if (session()?.token !== current.token) return;
+  const rows = page.members.map((member) => memberRow(member, current));
+  if (more) $("members-list").append(...rows);
+  else $("members-list").replaceChildren(...rows);
+  membersCursor = page.next_cursor;
+  $("members-more").hidden = !membersCursor;
+}
+
+function memberRow(member, current) {
+  const self = member.user_id === current.user_id;
+  const row = document.createElement("tr");
+  const email = document.createElement("th");
+  email.scope = "row";
+  email.textContent = member.email;
+  if (self) {
+    const you = document.createElement("span");
+    you.className = "hint";
+    you.textContent = "(you)";
+    email.append(" ", you);
+  }
+  const role = document.createElement("td");
+  role.textContent = member.role;
+  const joined = document.createElement("td");
+  joined.append(time(member.joined_at));
+  const actions = document.createElement("td");
+  if (mayManage(current.role, member.role)) {
+    const controls = document.createElement("div");
+    controls.className = "actions";
+    const id = `member-role-${member.user_id}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.className = "visually-hidden";
+    label.textContent = `New role of ${member.email}`;
+    const select = document.createElement("select");
+    select.id = id;
+    for (const value of ROLES) {
+      const option = new Option(value, value, false, value === member.role);
+      // Only an owner grants the owner role.
+      option.disabled = value === "owner" && current.role !== "owner";
+      select.append(option);
+    }
+    const change = button("Change role", { label: `Change role of ${member.email}` });
+    change.addEventListener("click", () => act(change, $("members-result"), () => changeRole(member, select.value)));
+    controls.append(label, select, change);
+    if (!self) {
+      const remove = button("Remove", { label: `Remove ${member.email}`, className: "danger" });
+      remove.addEventListener("click", () =>
+        confirmInline(remove, `Remove ${member.email} from the organization?`, "Yes, remove", () =>
+          act(remove, $("members-result"), () => removeMember(member)),
+        ),
+      );
+      controls.append(remove);
+    }
+    actions.append(controls);
+  }
+  row.append(email, role, joined, actions);
+  return row;
+}
+
+async function changeRole(member, role) {
+  if (role === member.role) throw new Error(`${member.email} is ${role} already.`);
+  const updated = await api("PUT", `org/members/${encodeURIComponent(member.user_id)}`, {
+    auth: true,
+    body: { role },
+  });
+  if (updated.user_id === session()?.user_id) {
+    // A role change revokes the member's tokens, this session's included.
+    saveSession(null);
+    return [paragraph(`Your role is now ${updated.role}. Log in again to continue.`)];
+  }
+  await loadMembers();
+  return [paragraph(`${updated.email} is now ${updated.role}.`)];
+}
+
+async function removeMember(member) {
+  await api("DELETE", `org/members/${encodeURIComponent(member.user_id)}`, { auth: true });
+  await loadMembers();
+  return [paragraph(`Removed ${member.email}.`)];
+}
+
+$("members-more").addEventListener("click", (event) =>
+  act(event.currentTarget, $("members-result"), () => loadMembers(true)),
+);
+$("members-reload").addEventListener("click", (event) =>
+  act(event.currentTarget, $("members-result"), async () => {
+    await loadMembers();
+    if (managesMembers(session()?.role)) await loadInvitations();
+    return [];
+  }),
+);
+$("leave").addEventListener("click", (event) => {
+  const leave = event.currentTarget;
+  const current = session();
+  confirmInline(
+    leave,
+    `Leave ${current.organization_name}? If it is your only organization, your account is deleted.`,
+    "Yes, leave",
+    () =>
+      act(leave, $("members-result"), async () => {
+        await api("DELETE", `org/members/${encodeURIComponent(current.user_id)}`, { auth: true });
+        saveSession(null);
+        return [paragraph(`You left ${current.organization_name}. You are logged out.`)];
+      }),
+  );
+});
+
+async function loadInvitations() {
+  const current = session();
+  const { invitations } = await api("GET", "org/invitations", { auth: true });
+  if (session()?.token !== current?.token) return;
+  $("invitations").replaceChildren(...invitations.map(invitationItem));
+  $("invitations-none").hidden = invitations.length > 0;
+}
+
+function invitationItem(invitation) {
+  const item = document.createElement("li");
+  const expires = time(invitation.expires_at, (date) => date.toLocaleString());
+  const revoke = button("Revoke", { label: `Revoke the invitation of ${invitation.email}` });
+  revoke.addEventListener("click", () =>
+    act(revoke, $("invitations-result"), async () => {
+      await api("DELETE", `org/invitations/${encodeURIComponent(invitation.invitation_id)}`, { auth: true });
+      // Its link, if still shown, no longer works.
+      if ($("invite-result").dataset.invitationId === invitation.invitation_id) show($("invite-result"), []);
+      await loadInvitations();
+      return [paragraph(`Revoked the invitation of ${invitation.email}.`)];
+    }),
+  );
+  item.append(`${invitation.email} as ${invitation.role}, expires `, expires, " ", revoke);
+  return item;
+}
+
+onSubmit("invite", async (fields, form) => {
+  const invitation = await api("POST", "org/invitations", { auth: true, body: fields });
+  form.reset();
+  $("invite-result").dataset.invitationId = invitation.invitation_id;
+  await loadInvitations().catch((error) => showError(undefined, $("invitations-result"), error));
+  const label = document.createElement("label");
+  label.htmlFor = "invite-link";
+  label.textContent = "Accept link";
+  const link = document.createElement("input");
+  link.id = "invite-link";
+  link.readOnly = true;
+  link.value = invitation.accept_url;
+  link.addEventListener("focus", () => link.select());
+  const sent = invitation.mail_sent ? "the link is mailed to them" : "no mail went out, so send them the link";
+  const expires = new Date(invitation.expires_at).toLocaleString();
+  const nodes = [
+    paragraph(`Invited ${invitation.email} as ${invitation.role}; ${sent}. It works once and expires ${expires}.`),
+    label,
+    link,
+  ];
+  if (navigator.clipboard) {
+    const copy = button("Copy link");
+    const copied = document.createElement("span");
+    copy.addEventListener("click", () =>
+      navigator.clipboard.writeText(link.value).then(
+        () => {
+          copied.textContent = " Copied.";
+        },
+        () => {
+          copied.textContent = " Could not copy: select the link and copy it.";
+        },
+      ),
+    );
+    nodes.push(copy, copied);
+  }
+  return nodes;
+});
+
+// --- accepting an invitation: its link is this page with #invitation=<token> --------------------
+
+let invitationToken = "";
+
+function readInvitationLink() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("invitation");
+  if (!token) return;
+  invitationToken = token;
+  // Out of the address bar and this history entry at once: the token is a credential.
+  history.replaceState(history.state, "", `${location.pathname}${location.search}`);
+  $("accept-section").hidden = false;
+  $("accept-fields").hidden = false;
+  show($("accept-result"), []);
+  $("accept-password").focus();
+}
+
+onSubmit("accept", async (fields, form) => {
+  if (!invitationToken) throw new Error("Open the invitation's link again.");
+  // Without a password, a logged-in user accepts with their token (if they are the one invited).
+  const byToken = fields.password === "" && session() !== null;
+  const result = await api("POST", "invitations/accept", {
+    body: { token: invitationToken, ...nonEmpty(fields) },
+    auth: byToken,
+    keepSession: true,
+  });
+  invitationToken = "";
+  form.reset();
+  $("accept-fields").hidden = true;
+  saveSession(sessionFrom(result));
+  return [paragraph(`Joined ${result.organization_name} as ${result.role}. You are logged in.`)];
+});
+
+window.addEventListener("hashchange", readInvitationLink);
+readInvitationLink();
 
 $("logout").addEventListener("click", () => saveSession(null));
 $("collection-refresh").addEventListener("click", refreshCollection);

@@ -42,13 +42,7 @@ beforeAll(async () => {
     ],
     viewport: { width: 1280, height: 1000 },
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (message) => {
-    // The 4xx answers the test provokes are logged by Chromium as failed loads; those are expected.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
-      pageErrors.push(message.text());
-  });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page = watch(context.pages()[0] ?? (await context.newPage()));
   await mkdir(ARTIFACTS, { recursive: true });
 });
 
@@ -60,7 +54,18 @@ afterAll(async () => {
   await closeDatabase();
 });
 
-const section = (name: string): Locator => page.getByRole("region", { name });
+/** Records the page's console errors and uncaught exceptions in {@link pageErrors}. */
+function watch(tab: Page): Page {
+  tab.on("console", (message) => {
+    // The 4xx answers the test provokes are logged by Chromium as failed loads; those are expected.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      pageErrors.push(message.text());
+  });
+  tab.on("pageerror", (error) => pageErrors.push(error.message));
+  return tab;
+}
+
+const section = (name: string, tab: Page = page): Locator => tab.getByRole("region", { name });
 /** Waits until the element's text contains `expected` (the page updates asynchronously). */
 async function expectText(locator: Locator, expected: string | RegExp, timeout = 10_000): Promise<string> {
   const deadline = Date.now() + timeout;
@@ -68,9 +73,21 @@ async function expectText(locator: Locator, expected: string | RegExp, timeout =
   while (Date.now() < deadline) {
     text = (await locator.textContent()) ?? "";
     if (typeof expected === "string" ? text.includes(expected) : expected.test(text)) return text;
-    await page.waitForTimeout(100);
+    await locator.page().waitForTimeout(100);
   }
   throw new Error(`Expected ${String(locator)} to show ${String(expected)}, but it shows: ${text}`);
+}
+
+/** A request to the API, for what the test sets up without the page: its JSON answer, or it fails. */
+async function post(route: string, body: object, token?: string): Promise<Record<string, string>> {
+  const response = await fetch(`${server.url}${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.text();
+  if (!response.ok) throw new Error(`POST ${route}: ${response.status} ${answer}`);
+  return JSON.parse(answer);
 }
 
 describe("the dashboard", () => {
@@ -105,12 +122,12 @@ describe("the dashboard", () => {
 
     // Log in with the keyboard only: type, Tab, type, Enter.
     const login = section("Log in");
-    await login.getByLabel("Admin email").focus();
+    await login.getByLabel("Email").focus();
     await page.keyboard.type(email);
     await page.keyboard.press("Tab");
     await page.keyboard.type("first-password");
     await page.keyboard.press("Enter");
-    await expectText(page.locator("#session"), `Logged in to ${name}.`);
+    await expectText(page.locator("#session"), `Logged in to ${name} as owner.`);
     expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).toContain("token");
 
     // Look up: as its admin, the email is shown.
@@ -126,7 +143,7 @@ describe("the dashboard", () => {
     await own.getByLabel("New name").fill(renamed);
     await own.getByRole("button", { name: "Rename" }).click();
     await expectText(page.locator("#rename-result"), `Renamed to ${renamed}.`);
-    await expectText(page.locator("#session"), `Logged in to ${renamed}.`);
+    await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
 
     // Change both credentials: the page carries on with the new token the answer brings.
     await own.getByLabel("New email").fill(newEmail);
@@ -167,6 +184,150 @@ describe("the dashboard", () => {
     await lookup.getByRole("button", { name: "Look up" }).click();
     await expectText(lookup.getByRole("status"), "Not Found");
 
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("members: choose an organization → invite → accept the link in another tab → promote → demote oneself → remove → leave", async () => {
+    const first = `Members Org ${suffix}`;
+    const owner = `owner.${suffix}@members.example`;
+    const member = `member.${suffix}@members.example`;
+    const leaver = `leaver.${suffix}@members.example`;
+    // Through the API, for speed: an owner of two organizations.
+    await post("/org/create", { organization_name: first, email: owner, password: "owner-password" });
+    const { access_token: ownerToken } = await post("/admin/login", { email: owner, password: "owner-password" });
+    await post("/org/create", { organization_name: `Members Other ${suffix}` }, ownerToken);
+
+    // Each tab has a session of its own (sessionStorage): the owner's tab, then the invited member's.
+    // The tab in use is brought to the front: Chromium throttles a background tab's animation
+    // frames, which each click waits on.
+    const ownerTab = watch(await context.newPage());
+    await ownerTab.goto(`${server.url}/`);
+    const login = section("Log in", ownerTab);
+    await login.getByLabel("Email").fill(owner);
+    await login.getByLabel("Password").fill("owner-password");
+    await login.getByRole("button", { name: "Log in", exact: true }).click();
+    // A member of two organizations who named none is asked which, the first choice focused.
+    await expectText(login.getByRole("status"), "You are a member of several organizations.");
+    expect(await ownerTab.evaluate<string | null>("document.activeElement.textContent")).toBe(
+      `Log in to ${first} (owner)`,
+    );
+    await ownerTab.keyboard.press("Enter");
+    await expectText(ownerTab.locator("#session"), `Logged in to ${first} as owner.`);
+
+    const members = section("Members", ownerTab);
+    const list = members.locator("#members-list");
+    await expectText(list, `${owner} (you)`);
+
+    // Invite: a field error first, then the accept link, shown and listed as pending.
+    const invite = members.getByRole("form", { name: "Invite" });
+    await invite.getByLabel("Email").fill("not-an-email");
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await expectText(invite.getByRole("status"), "Unprocessable Content");
+    expect(await invite.getByLabel("Email").getAttribute("aria-invalid")).toBe("true");
+    await invite.getByLabel("Email").fill(member);
+    await invite.getByLabel("Role").selectOption("member");
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await expectText(invite.getByRole("status"), `Invited ${member} as member`);
+    const link = await invite.getByLabel("Accept link").inputValue();
+    expect(link).toMatch(new RegExp(`^${server.url.replaceAll(".", "\\.")}/#invitation=[\\w-]{43}$`));
+    expect(await invite.getByLabel("Accept link").getAttribute("readonly")).not.toBeNull();
+    await expectText(members.locator("#invitations"), `${member} as member`);
+
+    // Another invitation, revoked.
+    const revoked = `revoked.${suffix}@members.example`;
+    await invite.getByLabel("Email").fill(revoked);
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await expectText(members.locator("#invitations"), revoked);
+    await members.getByRole("button", { name: `Revoke the invitation of ${revoked}` }).click();
+    await expectText(members.locator("#invitations-result"), `Revoked the invitation of ${revoked}.`);
+    expect(await members.locator("#invitations").textContent()).not.toContain(revoked);
+
+    // The link, opened in a fresh tab: accept with a new password, logged in as a member.
+    const memberTab = watch(await context.newPage());
+    await memberTab.goto(link);
+    const accept = section("Accept invitation", memberTab);
+    expect(memberTab.url()).toBe(`${server.url}/`);
+    await accept.getByLabel("Password").fill("member-password");
+    await accept.getByRole("button", { name: "Accept invitation" }).click();
+    await expectText(accept.getByRole("status"), `Joined ${first} as member.`);
+    await expectText(memberTab.locator("#session"), `Logged in to ${first} as member.`);
+    const memberView = section("Members", memberTab);
+    await expectText(memberView.locator("#members-list"), `${member} (you)`);
+    expect(await memberView.locator("#members-list").textContent()).toContain(owner);
+    // A member manages nobody: no role controls, no removal, no invitations; leaving is theirs.
+    expect(await memberView.getByRole("button", { name: "Change role" }).count()).toBe(0);
+    expect(await memberView.getByRole("button", { name: "Remove" }).count()).toBe(0);
+    expect(await memberView.getByRole("form", { name: "Invite" }).count()).toBe(0);
+    expect(await memberView.getByRole("button", { name: "Leave organization" }).isVisible()).toBe(true);
+
+    // The owner promotes the new member to admin with the row's select.
+    await ownerTab.bringToFront();
+    await members.getByRole("button", { name: "Reload members" }).click();
+    const row = list.locator("tr", { hasText: member });
+    await expectText(row, "member");
+    // Accepted, so no longer pending (the list reloads after the members).
+    await expect.poll(() => members.locator("#invitations").textContent()).not.toContain(member);
+    await row.getByLabel(`New role of ${member}`).selectOption("admin");
+    await row.getByRole("button", { name: "Change role" }).click();
+    await expectText(members.locator("#members-result"), `${member} is now admin.`);
+    await expectText(row.locator("td").first(), "admin");
+
+    // The member's token was revoked by the change: their next request ends the session.
+    await memberTab.bringToFront();
+    await memberView.getByRole("button", { name: "Reload members" }).click();
+    await expectText(memberTab.locator("#session"), "Not logged in.");
+
+    // Logged in again, as an admin: the owner is out of reach, and demoting oneself ends the session.
+    const memberLogin = section("Log in", memberTab);
+    await memberLogin.getByLabel("Email").fill(member);
+    await memberLogin.getByLabel("Password").fill("member-password");
+    await memberLogin.getByRole("button", { name: "Log in", exact: true }).click();
+    await expectText(memberTab.locator("#session"), `Logged in to ${first} as admin.`);
+    const ownRow = memberView.locator("#members-list tr", { hasText: member });
+    await expectText(ownRow, "admin");
+    const ownerRow = memberView.locator("#members-list tr", { hasText: owner });
+    expect(await ownerRow.getByRole("button").count()).toBe(0);
+    expect(await ownRow.getByRole("option", { name: "owner" }).isDisabled()).toBe(true);
+    await ownRow.getByLabel(`New role of ${member}`).selectOption("member");
+    await ownRow.getByRole("button", { name: "Change role" }).click();
+    await expectText(memberView.locator("#members-result"), "Your role is now member. Log in again to continue.");
+    await expectText(memberTab.locator("#session"), "Not logged in.");
+
+    // The owner removes them, after confirming.
+    await ownerTab.bringToFront();
+    await members.getByRole("button", { name: "Reload members" }).click();
+    await expectText(row.locator("td").first(), "member");
+    await row.getByRole("button", { name: `Remove ${member}` }).click();
+    await row.getByRole("button", { name: "Yes, remove" }).click();
+    await expectText(members.locator("#members-result"), `Removed ${member}.`);
+    expect(await list.textContent()).not.toContain(member);
+
+    // The server's refusal is shown: the last owner cannot leave.
+    await members.getByRole("button", { name: "Leave organization" }).click();
+    await members.getByRole("button", { name: "Yes, leave" }).click();
+    await expectText(members.locator("#members-result"), "An organization keeps at least one owner");
+    await expectText(ownerTab.locator("#session"), `Logged in to ${first} as owner.`);
+
+    // A member who leaves: invited and accepted through the API, then the button.
+    const invited = await post("/org/invitations", { email: leaver, role: "member" }, ownerToken);
+    await post("/invitations/accept", { token: invited.token, password: "leaver-password" });
+    await members.getByRole("button", { name: "Reload members" }).click();
+    await expectText(list, leaver);
+    await memberTab.bringToFront();
+    await memberLogin.getByLabel("Email").fill(leaver);
+    await memberLogin.getByLabel("Password").fill("leaver-password");
+    await memberLogin.getByRole("button", { name: "Log in", exact: true }).click();
+    await expectText(memberTab.locator("#session"), `Logged in to ${first} as member.`);
+    await memberView.getByRole("button", { name: "Leave organization" }).click();
+    await memberView.getByRole("button", { name: "Yes, leave" }).click();
+    await expectText(memberView.locator("#members-result"), `You left ${first}. You are logged out.`);
+    await expectText(memberTab.locator("#session"), "Not logged in.");
+    await ownerTab.bringToFront();
+    await members.getByRole("button", { name: "Reload members" }).click();
+    await expect.poll(() => list.textContent()).not.toContain(leaver);
+
+    await ownerTab.screenshot({ path: path.join(ARTIFACTS, "dashboard-members.png"), fullPage: true });
+    await Promise.all([ownerTab.close(), memberTab.close()]);
     expect(pageErrors).toEqual([]);
   });
 
