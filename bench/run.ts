@@ -658,7 +658,7 @@ function reportWarm(
 function reportAuthenticationReads(reads: AuthenticationReads): void {
   startSection(2);
   emit(
-    `Every authenticated request checks that its token is still current — membership, role, grant and credentials version — with ${reads.commands.length} database command${reads.commands.length === 1 ? "" : "s"} (\`${reads.commands.join("`, `")}\`): p50 ${ms(medianOf(reads.samples))} for the whole check, signature included (${reads.samples.length} runs). The version before members made one read too, of its admin by \`_id\`.`,
+    `Every authenticated request checks that its token is still current — its session (not ended, not revoked), and through the session's mirror the membership's role and grant and the user's credentials version — with ${reads.commands.length} database command${reads.commands.length === 1 ? "" : "s"} (\`${reads.commands.join("`, `")}\`): p50 ${ms(medianOf(reads.samples))} for the whole check, signature included (${reads.samples.length} runs). Before sessions it read the membership by \`_id\` instead, also one command: that read alone takes p50 ${ms(medianOf(reads.membershipReadSamples))} here, on the same client and data.`,
   );
   emit();
   targets.push({

@@ -89,7 +89,12 @@ const SETTINGS = {
     expected: "a non-empty string without spaces (default org-service)",
     malformed: "contains spaces",
   }),
-  JWT_TTL_SECONDS: wholeNumber(60, 86_400, 3600),
+  /** Access-token lifetime: short, since a session's refresh token renews it (15 minutes). */
+  JWT_TTL_SECONDS: wholeNumber(60, 86_400, 900),
+  /** The longest a session lasts from its login, refreshes or not. */
+  SESSION_TTL_DAYS: wholeNumber(1, 365, 30),
+  /** A session ends after this many days without a refresh. */
+  SESSION_IDLE_DAYS: wholeNumber(1, 365, 7),
   /** Current signing key: an RSA private key as PKCS#8 PEM or as a JWK (JSON). */
   JWT_PRIVATE_KEY: keyText("an RSA private key, a JWK (JSON) or a PKCS#8 PEM"),
   /** The key used before the last rotation (PEM or JWK, private or public): published, never used to sign. */
@@ -180,6 +185,7 @@ export interface Config {
     readonly publicUrl: string;
   };
   readonly mailFrom: string | undefined;
+  readonly sessions: { readonly ttlDays: number; readonly idleDays: number };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -212,6 +218,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       publicUrl: (e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, ""),
     },
     mailFrom: e.MAIL_FROM,
+    sessions: { ttlDays: e.SESSION_TTL_DAYS, idleDays: e.SESSION_IDLE_DAYS },
     loginThrottle: {
       maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,

@@ -102,13 +102,22 @@ export class ForbiddenError extends DomainError {
   readonly kind = "forbidden";
 }
 
-/** No valid, current access token: missing, forged, expired, or revoked by a credential change or a delete. */
+/** No valid, current access token: missing, forged, expired, or revoked (logout, a credential change, a removal, a delete). */
 export class UnauthenticatedError extends DomainError {
   override readonly name = "UnauthenticatedError";
   readonly kind = "unauthenticated";
   constructor(options?: ErrorOptions) {
     super("A valid, current bearer token is required.", options);
   }
+}
+
+/**
+ * A refresh token, a two-factor login or a code that does not (or no longer) work: unknown,
+ * used, revoked or expired, or a wrong code. One answer for all of them (401), worded per case.
+ */
+export class InvalidGrantError extends DomainError {
+  override readonly name = "InvalidGrantError";
+  readonly kind = "invalid-credentials";
 }
 
 /** Too many failed logins for this email or from this address: refused until the window passes. */

@@ -23,6 +23,30 @@ export {
 export { deleteOrganization } from "./organizations/delete";
 export { getTenantCollection, type TenantCollection } from "./organizations/collection";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
+export { refreshSession, refreshInputSchema, type RefreshInput } from "./sessions/refresh";
+export {
+  logout,
+  listSessions,
+  revokeSession,
+  revokeOtherSessions,
+  type SessionSummary,
+} from "./sessions/manage";
+export type { IssuedSession } from "./sessions/session";
+export {
+  enrollTotp,
+  verifyTotpEnrollment,
+  disableTotp,
+  disableTotpInputSchema,
+  type DisableTotpInput,
+  type TotpEnrollment,
+} from "./mfa/totp";
+export {
+  completeMfaLogin,
+  completeMfaInputSchema,
+  MFA_CHALLENGE_TTL_SECONDS,
+  type CompleteMfaInput,
+  type MfaRequired,
+} from "./mfa/login";
 export { listAudit, type AuditEntry, type AuditPage } from "./audit";
 export { AUDIT_PAGE_MAX } from "./audit-page";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
@@ -51,7 +75,6 @@ export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitat
 export { PERMISSIONS, ROLES, SCOPES, type Role, type Scope } from "./auth/permissions";
 export { openIdConfiguration, jsonWebKeySet } from "./auth/discovery";
 export type { Organization, OrganizationWithAdmin, Actor, AuthenticatedActor } from "./organizations/model";
-export type { IssuedToken } from "./auth/tokens";
 export type { RequestContext } from "./context";
 
 // Input rules, shared with the HTTP request schemas
@@ -72,6 +95,7 @@ export {
   InvalidCredentialsError,
   ForbiddenError,
   GoneError,
+  InvalidGrantError,
   OrganizationChoiceRequiredError,
   ConfigurationError,
   describeConfigurationIssue,

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { closeDatabase, database } from "./db/client";
 import { resetConfig } from "./config";
 import { resetSigningKeys } from "./auth/keys";
+import type { RequestContext } from "./context";
+import { type LoginInput, type LoginResult, login } from "./organizations/login";
 
 /**
  * What tests need beyond core's public surface: the database handle to seed and inspect, resets of
@@ -13,6 +15,14 @@ export { resetSigningKeys } from "./auth/keys";
 export { injectFault, clearFaults, type Fault } from "./checkpoints";
 export { createLogger } from "./logger";
 export { sentMail } from "./mail/mailer";
+export { totpCode } from "./mfa/codes";
+
+/** A login of a user without two-factor login: its session (throws if the answer is the code step). */
+export async function loginWithPassword(input: LoginInput, context?: RequestContext): Promise<LoginResult> {
+  const result = await login(input, context);
+  if ("mfaRequired" in result) throw new Error("the login asks for a second factor");
+  return result;
+}
 
 /**
  * Point the service at fresh, uniquely named master and tenant databases on a real server, so test

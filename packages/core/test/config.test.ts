@@ -18,7 +18,7 @@ describe("parseConfig", () => {
       masterDbName: "org_master",
       bcryptCost: 12,
       loginThrottle: { maxPerEmail: 5, maxPerIp: 20, windowSeconds: 900 },
-      jwt: { issuer: "http://127.0.0.1:3000", audience: "org-service", ttlSeconds: 3600 },
+      jwt: { issuer: "http://127.0.0.1:3000", audience: "org-service", ttlSeconds: 900 },
     });
   });
 
@@ -43,7 +43,7 @@ describe("parseConfig", () => {
     ["LOGIN_MAX_FAILURES_PER_EMAIL", "0", "too small", "a whole number from 1 to 1000 (default 5)"],
     ["BCRYPT_COST", "", "empty", "a whole number from 4 to 15 (default 12)"],
     ["BCRYPT_COST", "twelve", "not a whole number", "a whole number from 4 to 15 (default 12)"],
-    ["JWT_TTL_SECONDS", "1e3", "not a whole number", "a whole number from 60 to 86400 (default 3600)"],
+    ["JWT_TTL_SECONDS", "1e3", "not a whole number", "a whole number from 60 to 86400 (default 900)"],
     ["RECONCILE_GRACE_SECONDS", "-1", "too small", "a whole number from 0 to 86400 (default 120)"],
     ["MONGODB_MASTER_DB", "org.master", "malformed", '1–38 letters, digits, "_" or "-" (default org_master)'],
     ["JWT_ISSUER", "api.example.com", "not an http(s) URL", expect.stringContaining("https://")],
@@ -67,7 +67,7 @@ describe("parseConfig", () => {
     const env = { LOGIN_MAX_FAILURES_PER_IP: "1000000", BCRYPT_COST: "99", JWT_TTL_SECONDS: "5" };
     expect(() => parseConfig(env)).toThrow(
       'Invalid configuration: BCRYPT_COST="99": too large; expected a whole number from 4 to 15 (default 12); ' +
-        'JWT_TTL_SECONDS="5": too small; expected a whole number from 60 to 86400 (default 3600); ' +
+        'JWT_TTL_SECONDS="5": too small; expected a whole number from 60 to 86400 (default 900); ' +
         'LOGIN_MAX_FAILURES_PER_IP="1000000": too large; expected a whole number from 1 to 10000 (default 20)',
     );
   });

@@ -23,7 +23,7 @@ import {
   type Role,
 } from "../src";
 import { hashPassword } from "../src/passwords";
-import { database, sentMail, useIsolatedDatabases } from "../src/testing";
+import { database, sentMail, useIsolatedDatabases, loginWithPassword } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -182,7 +182,7 @@ describe("revocation", () => {
     await expect(authenticate(member.accessToken)).resolves.toMatchObject({ role: "member" });
     await changeMemberRole(owner, member.actor.userId, "admin");
     await expect(authenticate(member.accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
-    const again = await login({ email: member.email, password: PASSWORD });
+    const again = await loginWithPassword({ email: member.email, password: PASSWORD });
     await expect(authenticate(again.accessToken)).resolves.toMatchObject({ role: "admin" });
   });
 
@@ -258,7 +258,7 @@ describe("login to one of several organizations", () => {
     const error = await login({ email: first.email, password: PASSWORD }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OrganizationChoiceRequiredError);
     expect((error as OrganizationChoiceRequiredError).extensions.organizations).toHaveLength(2);
-    const session = await login({ email: first.email, password: PASSWORD, organizationName: second.name });
+    const session = await loginWithPassword({ email: first.email, password: PASSWORD, organizationName: second.name });
     expect(session.organization.id).toBe(second.id);
   });
 });
@@ -302,7 +302,7 @@ describe("migration of databases with one admin per organization", () => {
     expect(await migrated.legacyAdmins.countDocuments({})).toBe(0);
     expect(await migrated.users.findOne({ _id: adminId })).toMatchObject({ email, credentials_version: 3 });
     expect(await migrated.memberships.countDocuments({ user_id: adminId, role: "owner" })).toBe(1);
-    const session = await login({ email, password: PASSWORD });
+    const session = await loginWithPassword({ email, password: PASSWORD });
     expect(session).toMatchObject({
       userId: adminId.toHexString(),
       role: "owner",

@@ -14,7 +14,7 @@ import {
   type OrganizationWithAdmin,
 } from "../src";
 import { verifyAccessToken } from "../src/auth/tokens";
-import { useIsolatedDatabases, database } from "../src/testing";
+import { useIsolatedDatabases, database, loginWithPassword } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -209,16 +209,17 @@ describe("updateOrganization: rename", () => {
 describe("updateOrganization: credentials", () => {
   it("changes email and password: the old ones stop working, the new ones work", async () => {
     const { organization, email, password, actor } = await newOrganization();
-    const { organization: updated, token } = await updateOrganization(actor, {
+    const { organization: updated, session: continued } = await updateOrganization(actor, {
       organizationName: organization.name,
       email: "Fresh.Admin@Example.com",
       password: "a brand new password",
     });
     expect(updated.adminEmail).toBe("fresh.admin@example.com");
-    expect(token?.accessToken).toMatch(/^ey/);
+    expect(continued?.accessToken).toMatch(/^ey/);
+    expect(continued?.refreshToken).toMatch(/^[\w-]{43}$/);
     await expect(login({ email, password })).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(login({ email: "fresh.admin@example.com", password })).rejects.toBeInstanceOf(InvalidCredentialsError);
-    const session = await login({ email: "fresh.admin@example.com", password: "a brand new password" });
+    const session = await loginWithPassword({ email: "fresh.admin@example.com", password: "a brand new password" });
     expect(session.organization.id).toBe(organization.id);
   });
 
@@ -279,13 +280,14 @@ describe("deleteOrganization", () => {
 describe("login", () => {
   it("issues a token naming the admin and the organization", async () => {
     const { organization, email, password } = await newOrganization();
-    const session = await login({ email: email.toUpperCase(), password });
+    const session = await loginWithPassword({ email: email.toUpperCase(), password });
     expect(session.userId).toBe(organization.adminId);
     expect(session.role).toBe("owner");
-    expect(session.expiresIn).toBe(3600);
+    expect(session.expiresIn).toBe(900);
     expect(await verifyAccessToken(session.accessToken)).toEqual({
       sub: organization.adminId,
       org: organization.id,
+      sid: session.sessionId,
       cv: 1,
       role: "owner",
       gr: expect.stringMatching(/^[0-9a-f]{24}$/),

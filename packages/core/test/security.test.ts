@@ -15,7 +15,7 @@ import {
   ValidationError,
   type Actor,
 } from "../src";
-import { useIsolatedDatabases, database } from "../src/testing";
+import { useIsolatedDatabases, database, loginWithPassword } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -118,7 +118,7 @@ describe("passwords bcrypt cannot tell apart", () => {
       ]);
     }
     const { organization, email, password } = await newOrganization();
-    const actor = await authenticate((await login({ email, password })).accessToken);
+    const actor = await authenticate((await loginWithPassword({ email, password })).accessToken);
     const refused = await updateOrganization(actor, {
       organizationName: organization.name,
       password: "\u0000".repeat(8),
@@ -149,21 +149,21 @@ describe("passwords bcrypt cannot tell apart", () => {
 describe("revocation", () => {
   it("a password change revokes earlier tokens; the update hands over a working one", async () => {
     const { organization, email, password } = await newOrganization();
-    const before = await login({ email, password });
+    const before = await loginWithPassword({ email, password });
     const actor = await authenticate(before.accessToken);
-    const { token } = await updateOrganization(actor, {
+    const { session } = await updateOrganization(actor, {
       organizationName: organization.name,
       password: "the-new-password",
     });
     await expect(authenticate(before.accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
-    await expect(authenticate(token!.accessToken)).resolves.toEqual(actor);
+    await expect(authenticate(session!.accessToken)).resolves.toEqual({ ...actor, sessionId: session!.sessionId });
   });
 
   it("an email change revokes earlier tokens; a rename alone does not", async () => {
     const { organization, email, password } = await newOrganization();
-    const { accessToken } = await login({ email, password });
+    const { accessToken } = await loginWithPassword({ email, password });
     const actor = await authenticate(accessToken);
-    const { token: none } = await updateOrganization(actor, {
+    const { session: none } = await updateOrganization(actor, {
       organizationName: organization.name,
       newOrganizationName: `${organization.name} Renamed`,
     });
@@ -178,17 +178,22 @@ describe("revocation", () => {
 
   it("a delete revokes every token of the organization", async () => {
     const { organization, email, password } = await newOrganization();
-    const { accessToken } = await login({ email, password });
+    const { accessToken } = await loginWithPassword({ email, password });
     await deleteOrganization(await authenticate(accessToken), organization.name);
     await expect(authenticate(accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
-  it("authorizer claims must name the token's own admin and organization", async () => {
+  it("authorizer claims must name the token's own admin, organization and session", async () => {
     const { email, password, organization } = await newOrganization();
-    const { accessToken } = await login({ email, password });
-    await expect(authenticate(accessToken, { sub: organization.adminId, org: organization.id })).resolves.toBeDefined();
+    const { accessToken, sessionId } = await loginWithPassword({ email, password });
     await expect(
-      authenticate(accessToken, { sub: organization.adminId, org: "000000000000000000000000" }),
+      authenticate(accessToken, { sub: organization.adminId, org: organization.id, sid: sessionId }),
+    ).resolves.toBeDefined();
+    await expect(
+      authenticate(accessToken, { sub: organization.adminId, org: organization.id, sid: "000000000000000000000000" }),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(
+      authenticate(accessToken, { sub: organization.adminId, org: "000000000000000000000000", sid: sessionId }),
     ).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(authenticate(undefined)).rejects.toBeInstanceOf(UnauthenticatedError);
   });

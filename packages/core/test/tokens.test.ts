@@ -25,10 +25,11 @@ async function rsaKeyPair() {
 }
 
 describe("access tokens", () => {
-  it("are RS256 with a kid and carry iss, aud, sub, org, iat, exp and jti", async () => {
+  it("are RS256 with a kid and carry iss, aud, sub, org, sid, iat, exp and jti", async () => {
     const { accessToken, expiresIn } = await issueAccessToken({
       sub: "admin-1",
       org: "org-1",
+      sid: "session-1",
       cv: 1,
       role: "owner",
       gr: "grant-1",
@@ -42,6 +43,7 @@ describe("access tokens", () => {
       aud: "org-service-test",
       sub: "admin-1",
       org: "org-1",
+      sid: "session-1",
       cv: 1,
       role: "owner",
       gr: "grant-1",
@@ -52,6 +54,7 @@ describe("access tokens", () => {
     expect(await verifyAccessToken(accessToken)).toEqual({
       sub: "admin-1",
       org: "org-1",
+      sid: "session-1",
       cv: 1,
       role: "owner",
       gr: "grant-1",
@@ -62,7 +65,7 @@ describe("access tokens", () => {
     const pair = await rsaKeyPair();
     process.env.JWT_PRIVATE_KEY = await exportPKCS8(pair.privateKey);
     resetConfig();
-    const { accessToken } = await issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
+    const { accessToken } = await issueAccessToken({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" });
     const { keys } = await jsonWebKeySet();
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({
@@ -88,7 +91,7 @@ describe("access tokens", () => {
 
     // A token the previous key signed still verifies until the previous key is retired.
     const oldKid = keys[1]!.kid!;
-    const oldToken = await new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })
+    const oldToken = await new SignJWT({ org: "o", sid: "s", cv: 1, role: "member", gr: "g" })
       .setProtectedHeader({ alg: "RS256", kid: oldKid })
       .setIssuer("https://api.example.test")
       .setAudience("org-service-test")
@@ -96,7 +99,7 @@ describe("access tokens", () => {
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(previous.privateKey);
-    expect(await verifyAccessToken(oldToken)).toEqual({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
+    expect(await verifyAccessToken(oldToken)).toEqual({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" });
   });
 
   describe("verification refuses", () => {
@@ -109,7 +112,7 @@ describe("access tokens", () => {
       resetConfig();
     });
     const token = (overrides: { iss?: string; aud?: string; exp?: number | string; kid?: string } = {}) =>
-      new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })
+      new SignJWT({ org: "o", sid: "s", cv: 1, role: "member", gr: "g" })
         .setProtectedHeader({ alg: "RS256", kid: overrides.kid ?? kid })
         .setIssuer(overrides.iss ?? "https://api.example.test")
         .setAudience(overrides.aud ?? "org-service-test")
@@ -119,7 +122,25 @@ describe("access tokens", () => {
         .sign(pair.privateKey);
 
     it("a token that is fine, as a control", async () => {
-      expect(await verifyAccessToken(await token())).toEqual({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" });
+      expect(await verifyAccessToken(await token())).toEqual({
+        sub: "a",
+        org: "o",
+        sid: "s",
+        cv: 1,
+        role: "member",
+        gr: "g",
+      });
+    });
+    it("a token without a session (issued before sessions existed)", async () => {
+      const withoutSession = await new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setIssuer("https://api.example.test")
+        .setAudience("org-service-test")
+        .setSubject("a")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(pair.privateKey);
+      expect(await verifyAccessToken(withoutSession)).toBeUndefined();
     });
     it("an expired token", async () => {
       expect(await verifyAccessToken(await token({ exp: Math.floor(Date.now() / 1000) - 10 }))).toBeUndefined();
@@ -154,7 +175,7 @@ describe("access tokens", () => {
   it("are never signed with a generated key inside Lambda: a missing key is a configuration error", async () => {
     process.env.AWS_LAMBDA_FUNCTION_NAME = "org-service-login";
     resetConfig();
-    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
+    await expect(issueAccessToken({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
       /JWT_PRIVATE_KEY is not set/,
     );
   });
@@ -163,7 +184,7 @@ describe("access tokens", () => {
     const ec = await generateKeyPair("ES256", { extractable: true });
     process.env.JWT_PRIVATE_KEY = JSON.stringify(await exportJWK(ec.privateKey));
     resetConfig();
-    await expect(issueAccessToken({ sub: "a", org: "o", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
+    await expect(issueAccessToken({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" })).rejects.toThrow(
       /must be an RSA key/,
     );
   });

@@ -7,9 +7,14 @@ const POLL_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
 
-// --- session: the token lives in this tab only (sessionStorage), never in localStorage ---------
+// --- session: the tokens live in this tab only (sessionStorage), never in localStorage ----------
 
-/** @returns {{ token: string, organization_name: string, role: string, user_id: string } | null} */
+/**
+ * The access token lasts minutes (`expires_at`); the refresh token renews it, once each, shortly
+ * before it expires (a silent refresh), and again if a request finds it expired anyway.
+ * @returns {{ token: string, refresh_token?: string, session_id?: string, expires_at?: number,
+ *   organization_name: string, role: string, user_id: string } | null}
+ */
 function session() {
   try {
     const value = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
@@ -22,18 +27,72 @@ function session() {
   }
 }
 
+/** A session's tokens, as a login, a refresh or a credential change answers them. */
+const tokensFrom = (result) => ({
+  token: result.access_token,
+  refresh_token: result.refresh_token,
+  session_id: result.session_id,
+  expires_at: Date.now() + result.expires_in * 1000,
+});
+
 /** The session a login (or an accepted invitation) starts. */
 const sessionFrom = (result) => ({
-  token: result.access_token,
+  ...tokensFrom(result),
   organization_name: result.organization_name,
   role: result.role,
   user_id: result.user_id,
 });
 
-function saveSession(value) {
+/** Keeps the tokens without redrawing the page (a refresh changes nothing the page shows). */
+function storeSession(value) {
   if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
   else sessionStorage.removeItem(SESSION_KEY);
+  scheduleRefresh();
+}
+
+function saveSession(value) {
+  storeSession(value);
   renderSession();
+}
+
+// --- silent refresh: before the access token expires, rotate both tokens ------------------------
+
+/** Refresh this long before the access token expires. */
+const REFRESH_AHEAD_MS = 60_000;
+let refreshTimer;
+/** The refresh under way: a refresh token works once, so two requests never refresh at once. */
+let refreshInFlight;
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  const current = session();
+  if (!current?.refresh_token || !current.expires_at) return;
+  const wait = Math.max(5_000, current.expires_at - Date.now() - REFRESH_AHEAD_MS);
+  refreshTimer = setTimeout(() => refreshTokens().catch(() => undefined), wait);
+}
+
+/** Rotates the tokens; resolves true when the session goes on, false when it has ended (then logged out). */
+function refreshTokens() {
+  refreshInFlight ??= (async () => {
+    const current = session();
+    if (!current?.refresh_token) return false;
+    const response = await fetch("auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, application/problem+json" },
+      body: JSON.stringify({ refresh_token: current.refresh_token }),
+    });
+    // Another login or a logout meanwhile: this answer belongs to a session that is no longer shown.
+    if (session()?.refresh_token !== current.refresh_token) return Boolean(session());
+    if (!response.ok) {
+      if (response.status === 401) saveSession(null);
+      return false;
+    }
+    storeSession({ ...current, ...tokensFrom(await response.json()) });
+    return true;
+  })().finally(() => {
+    refreshInFlight = undefined;
+  });
+  return refreshInFlight;
 }
 
 function renderSession() {
@@ -45,7 +104,11 @@ function renderSession() {
   $("own").disabled = !current;
   $("own-hint").hidden = Boolean(current);
   $("collection-refresh").disabled = !current;
+  if (!current) {
+    $("mfa").hidden = !mfaToken;
+  }
   renderMembers(current);
+  renderSecurity(current);
   if (current) {
     refreshCollection();
   } else {
@@ -68,8 +131,12 @@ class ApiError extends Error {
   }
 }
 
-/** `keepSession`: a 401 here says nothing about the session's token (a public route that accepts one). */
-async function api(method, path, { body, auth = false, keepSession = false } = {}) {
+/**
+ * `keepSession`: a 401 here says nothing about the session's token (a public route that accepts
+ * one). A 401 on an authenticated request gets one refresh and one retry: the access token may
+ * just have expired (a tab asleep past its silent refresh).
+ */
+async function api(method, path, { body, auth = false, keepSession = false, retried = false } = {}) {
   const headers = { accept: "application/json, application/problem+json" };
   const current = session();
   if (auth && current) headers.authorization = `Bearer ${current.token}`;
@@ -77,12 +144,20 @@ async function api(method, path, { body, auth = false, keepSession = false } = {
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await response.json().catch(() => undefined);
   if (!response.ok) {
-    // A refused token (expired, or revoked by a credential change elsewhere) ends the session.
-    if (response.status === 401 && auth && current && !keepSession) saveSession(null);
+    // Not a wrong password or code, which are 401s too (`invalid-credentials`): a refused token.
+    const refused = response.status === 401 && auth && current && !keepSession && !isWrongCredential(data);
+    if (refused && !retried && current.refresh_token && (await refreshTokens())) {
+      return api(method, path, { body, auth, keepSession, retried: true });
+    }
+    // A refused token (revoked by a logout, a credential change elsewhere, or ended) ends the session.
+    if (refused && session()?.token === current.token) saveSession(null);
     throw new ApiError(response.status, data);
   }
   return data;
 }
+
+const isWrongCredential = (problem) =>
+  typeof problem?.type === "string" && problem.type.endsWith(":invalid-credentials");
 
 // --- output helpers ----------------------------------------------------------------------------
 
@@ -286,12 +361,46 @@ async function logIn(fields, form) {
     throw error;
   }
   form.reset();
+  if (result.mfa_required) return askForCode(result);
+  return loggedIn(result);
+}
+
+function loggedIn(result) {
   saveSession(sessionFrom(result));
   const minutes = Math.round(result.expires_in / 60);
   return [
-    paragraph(`Logged in to ${result.organization_name} as ${result.role}; the session lasts ${minutes} minutes.`),
+    paragraph(
+      `Logged in to ${result.organization_name} as ${result.role}; the access token lasts ${minutes} minute${minutes === 1 ? "" : "s"} and renews itself while the page is open.`,
+    ),
   ];
 }
+
+// --- the code step of a login with two-factor login on -------------------------------------------
+
+/** The `mfa_token` of the login waiting for its code (in memory only: it lives 5 minutes). */
+let mfaToken = "";
+
+function askForCode(result) {
+  mfaToken = result.mfa_token;
+  $("mfa").hidden = false;
+  show($("mfa-result"), []);
+  $("mfa-code").value = "";
+  $("mfa-code").focus();
+  return [paragraph("Password accepted. Enter the code from your authenticator app to finish logging in.")];
+}
+
+onSubmit("mfa", async (fields, form) => {
+  if (!mfaToken) throw new Error("Log in with your password first.");
+  const entered = fields.code.trim();
+  // Six digits are the app's code; anything else is taken for a recovery code.
+  const proof = /^\d{6}$/.test(entered.replace(/\s/g, "")) ? { code: entered } : { recovery_code: entered };
+  const result = await api("POST", "auth/mfa", { body: { mfa_token: mfaToken, ...proof } });
+  mfaToken = "";
+  form.reset();
+  form.hidden = true;
+  show($("login-result"), loggedIn(result));
+  return [];
+});
 
 function organizationChoices(fields, choices, form) {
   const list = document.createElement("ul");
@@ -343,8 +452,8 @@ onSubmit("credentials", async (fields, form) => {
     body: { organization_name: current.organization_name, ...change },
   });
   form.reset();
-  // The change revoked the old token; the answer carries the new one.
-  if (result.access_token) saveSession({ ...current, token: result.access_token });
+  // The change ended every session of the user; this one continues with the tokens of the answer.
+  if (result.access_token) saveSession({ ...current, ...tokensFrom(result) });
   const what = [change.email && "email", change.password && "password"].filter(Boolean).join(" and ");
   return [paragraph(`Changed the ${what}. Other sessions are logged out; this one continues with a new token.`)];
 });
@@ -575,6 +684,146 @@ onSubmit("invite", async (fields, form) => {
   return nodes;
 });
 
+// --- sessions and two-factor login ----------------------------------------------------------------
+
+function renderSecurity(current) {
+  $("security-hint").hidden = Boolean(current);
+  $("security-panel").hidden = !current;
+  for (const id of ["sessions-result", "mfa-verify-result", "mfa-disable-result"]) show($(id), []);
+  for (const question of $("security-panel").querySelectorAll(".confirm")) question.remove();
+  $("sessions-others").hidden = false;
+  $("mfa-enrollment").hidden = true;
+  $("mfa-qr").replaceChildren();
+  if (current) loadSessions().catch((error) => showError(undefined, $("sessions-result"), error));
+  else $("sessions-list").replaceChildren();
+}
+
+async function loadSessions() {
+  const current = session();
+  if (!current) return;
+  const { sessions } = await api("GET", "me/sessions", { auth: true });
+  if (session()?.user_id !== current.user_id) return;
+  $("sessions-list").replaceChildren(...sessions.map(sessionRow));
+}
+
+function sessionRow(entry) {
+  const row = document.createElement("tr");
+  const device = document.createElement("th");
+  device.scope = "row";
+  device.textContent = entry.user_agent ?? "unknown device";
+  if (entry.current || entry.mfa) {
+    const notes = document.createElement("span");
+    notes.className = "hint";
+    notes.textContent = ` (${[entry.current && "this session", entry.mfa && "two-factor"].filter(Boolean).join(", ")})`;
+    device.append(notes);
+  }
+  const from = document.createElement("td");
+  from.textContent = entry.source_ip ?? "";
+  const started = document.createElement("td");
+  started.append(time(entry.created_at, (date) => date.toLocaleString()));
+  const used = document.createElement("td");
+  used.append(time(entry.last_used_at, (date) => date.toLocaleString()));
+  const actions = document.createElement("td");
+  if (!entry.current) {
+    const revoke = button("Log out", {
+      label: `Log out the session of ${device.textContent} from ${from.textContent}`,
+    });
+    revoke.addEventListener("click", () =>
+      act(revoke, $("sessions-result"), async () => {
+        await api("DELETE", `me/sessions/${encodeURIComponent(entry.session_id)}`, { auth: true });
+        await loadSessions();
+        return [paragraph("That session is logged out.")];
+      }),
+    );
+    actions.append(revoke);
+  }
+  row.append(device, from, started, used, actions);
+  return row;
+}
+
+$("sessions-reload").addEventListener("click", (event) =>
+  act(event.currentTarget, $("sessions-result"), async () => {
+    await loadSessions();
+    return [];
+  }),
+);
+$("sessions-others").addEventListener("click", (event) => {
+  const others = event.currentTarget;
+  confirmInline(others, "Log out every other session?", "Yes, log them out", () =>
+    act(others, $("sessions-result"), async () => {
+      const { revoked } = await api("DELETE", "me/sessions", { auth: true });
+      await loadSessions();
+      return [paragraph(`${revoked} other ${revoked === 1 ? "session" : "sessions"} logged out.`)];
+    }),
+  );
+});
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * The QR code the server drew, rebuilt with DOM calls: the page writes no markup from strings
+ * (Trusted Types), so only the SVG's `viewBox` and its paths' `d`, `fill` and `stroke` are taken.
+ */
+function qrCode(svgText, label) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", /viewBox="([\d .]+)"/.exec(svgText)?.[1] ?? "0 0 0 0");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  svg.setAttribute("shape-rendering", "crispEdges");
+  for (const [, attributes] of svgText.matchAll(/<path([^>]*)\/?>/g)) {
+    const path = document.createElementNS(SVG, "path");
+    for (const name of ["d", "fill", "stroke"]) {
+      const value = new RegExp(`\\s${name}="([^"]*)"`).exec(attributes)?.[1];
+      if (value !== undefined) path.setAttribute(name, value);
+    }
+    svg.append(path);
+  }
+  return svg;
+}
+
+$("mfa-enroll").addEventListener("click", (event) =>
+  act(event.currentTarget, $("mfa-verify-result"), async () => {
+    const enrollment = await api("POST", "me/mfa/totp", { auth: true });
+    $("mfa-qr").replaceChildren(qrCode(enrollment.qr_svg, "QR code to scan with an authenticator app"));
+    $("mfa-secret").textContent = enrollment.secret;
+    $("mfa-enrollment").hidden = false;
+    $("mfa-verify-code").focus();
+    return [];
+  }),
+);
+
+onSubmit("mfa-verify", async (fields, form) => {
+  const { recovery_codes: codes } = await api("POST", "me/mfa/totp/verify", { auth: true, body: fields });
+  form.reset();
+  $("mfa-enrollment").hidden = true;
+  $("mfa-qr").replaceChildren();
+  const list = document.createElement("ol");
+  list.id = "recovery-codes";
+  list.append(
+    ...codes.map((code) => {
+      const item = document.createElement("li");
+      const text = document.createElement("code");
+      text.textContent = code;
+      item.append(text);
+      return item;
+    }),
+  );
+  const done = paragraph(
+    "Two-factor login is on. Keep these recovery codes somewhere safe: each logs in once without the app, and they are shown only now.",
+  );
+  done.tabIndex = -1;
+  done.setAttribute("data-focus", "");
+  // Shown below the enrollment, which is hidden now.
+  return [done, list];
+});
+
+onSubmit("mfa-disable", async (fields, form) => {
+  await api("DELETE", "me/mfa/totp", { auth: true, body: fields });
+  form.reset();
+  show($("mfa-verify-result"), []);
+  return [paragraph("Two-factor login is off: the password alone logs in, and the recovery codes no longer work.")];
+});
+
 // --- accepting an invitation: its link is this page with #invitation=<token> --------------------
 
 let invitationToken = "";
@@ -610,7 +859,14 @@ onSubmit("accept", async (fields, form) => {
 window.addEventListener("hashchange", readInvitationLink);
 readInvitationLink();
 
-$("logout").addEventListener("click", () => saveSession(null));
+$("logout").addEventListener("click", async (event) => {
+  const logout = event.currentTarget;
+  logout.disabled = true;
+  // The server ends the session (its refresh token with it); the page forgets it either way.
+  await api("POST", "auth/logout", { auth: true, keepSession: true }).catch(() => undefined);
+  logout.disabled = false;
+  saveSession(null);
+});
 $("collection-refresh").addEventListener("click", refreshCollection);
 // Live while the tab is visible; a hidden tab does not poll.
 setInterval(() => {

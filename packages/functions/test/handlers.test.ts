@@ -184,14 +184,18 @@ describe("GET /org/get", () => {
 });
 
 describe("POST /admin/login", () => {
-  it("200 with a bearer token", async () => {
+  it("200 with a session: an access token, a refresh token and the session's id", async () => {
     const { session, created, name } = await signUp();
     expect(session.status).toBe(200);
     expect(session.headers["cache-control"]).toBe("no-store");
     expect(session.json).toEqual({
       access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       token_type: "Bearer",
-      expires_in: 3600,
+      expires_in: 900,
+      // Added by sessions: 256 random bits, and a week until the session idles out.
+      refresh_token: expect.stringMatching(/^[\w-]{43}$/),
+      refresh_expires_in: 7 * 86_400,
+      session_id: expect.stringMatching(/^[0-9a-f]{24}$/),
       admin_id: expect.stringMatching(/^[0-9a-f]{24}$/),
       organization_id: created.json.organization_id,
       organization_name: name,

@@ -1,5 +1,5 @@
 import { closeDatabase } from "@org-service/core";
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { totpCode, useIsolatedDatabases } from "@org-service/core/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type * as z from "zod/mini";
@@ -81,13 +81,17 @@ describe("every route of the route table is documented", () => {
     auth = (await signUp()).auth;
   });
 
-  /** Invoke a route's handler as API Gateway would, with the claims and token of an admin on protected routes. */
+  /**
+   * Invoke a route's handler as API Gateway would, with the claims and token of an admin on
+   * protected routes (a session of its own for logout, which ends it).
+   */
   async function probe(route: Route, request: { rawQueryString?: string; json?: unknown }): Promise<Invocation> {
+    const credentials = route.handler === "logout" ? (await signUp()).auth : auth;
     return invoke(await handlerOf(route), {
       method: route.method,
       path: route.path,
       routeKey: routeKey(route),
-      ...(route.auth === "jwt" && auth),
+      ...(route.auth === "jwt" && credentials),
       ...request,
     });
   }
@@ -211,5 +215,64 @@ describe("real answers match the documented schemas", () => {
     await call("GET /health", {});
     await call("GET /.well-known/openid-configuration", {});
     await call("GET /.well-known/jwks.json", {});
+  });
+  it("through a session's life and two-factor login", async () => {
+    const call = async (
+      key: RouteKey,
+      request: Parameters<typeof invoke>[1] extends infer R ? Omit<R & object, "method" | "path"> : never,
+    ) => {
+      const route = routes.find((candidate) => routeKey(candidate) === key)!;
+      const path = route.path.replace("{session_id}", String(request.pathParameters?.session_id ?? ""));
+      const result = await invoke(await handlerOf(route), { method: route.method, path, routeKey: key, ...request });
+      expectDocumented(key, result);
+      return result;
+    };
+    const { email, password, session, auth } = await signUp();
+    const other = await signUp();
+    const refreshed = await call("POST /auth/refresh", { json: { refresh_token: session.json.refresh_token } });
+    await call("POST /auth/refresh", { json: { refresh_token: session.json.refresh_token } }); // 401: reuse
+    await call("POST /auth/refresh", { json: {} }); // 422
+    expect(refreshed.json.session_id).toBe(session.json.session_id);
+    const second = await call("POST /admin/login", { json: { email, password } });
+    const current = authFor(String(second.json.access_token));
+    await call("GET /me/sessions", current);
+    await call("DELETE /me/sessions/{session_id}", {
+      ...current,
+      pathParameters: { session_id: String(other.session.json.session_id) },
+    }); // 404
+    await call("DELETE /me/sessions/{session_id}", {
+      ...current,
+      pathParameters: { session_id: "not-an-id" },
+    }); // 422
+    const third = await call("POST /admin/login", { json: { email, password } });
+    await call("DELETE /me/sessions/{session_id}", {
+      ...current,
+      pathParameters: { session_id: String(third.json.session_id) },
+    });
+    await call("DELETE /me/sessions", current);
+    await call("GET /me/sessions", auth); // 401: revoked by the reuse
+
+    const enrollment = await call("POST /me/mfa/totp", current);
+    await call("POST /me/mfa/totp/verify", { ...current, json: { code: "000000" } }); // 401
+    const enabled = await call("POST /me/mfa/totp/verify", {
+      ...current,
+      json: { code: totpCode(String(enrollment.json.secret)) },
+    });
+    expect(enabled.json.recovery_codes).toHaveLength(10);
+    await call("POST /me/mfa/totp", current); // 409
+    const step = await call("POST /admin/login", { json: { email, password } });
+    expect(step.json.mfa_required).toBe(true);
+    await call("POST /auth/mfa", { json: { mfa_token: step.json.mfa_token } }); // 422: no code
+    await call("POST /auth/mfa", { json: { mfa_token: step.json.mfa_token, code: "000000" } }); // 401
+    const completed = await call("POST /auth/mfa", {
+      json: { mfa_token: step.json.mfa_token, recovery_code: (enabled.json.recovery_codes as string[])[0] },
+    });
+    const mfaSession = authFor(String(completed.json.access_token));
+    await call("DELETE /me/mfa/totp", { ...mfaSession, json: { password: "wrong-password" } }); // 401
+    await call("DELETE /me/mfa/totp", { ...mfaSession, json: {} }); // 422
+    await call("DELETE /me/mfa/totp", { ...mfaSession, json: { password } });
+    await call("DELETE /me/mfa/totp", { ...mfaSession, json: { password } }); // 404
+    await call("POST /auth/logout", mfaSession);
+    await call("POST /auth/logout", mfaSession); // 401
   });
 });

@@ -2,8 +2,8 @@ import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { closeDatabase } from "@org-service/core";
-import { useIsolatedDatabases, database } from "@org-service/core/testing";
+import { closeDatabase, resetConfig } from "@org-service/core";
+import { useIsolatedDatabases, database, totpCode } from "@org-service/core/testing";
 import { startLocalServer, type LocalServer } from "../src/server";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -328,6 +328,92 @@ describe("the dashboard", () => {
 
     await ownerTab.screenshot({ path: path.join(ARTIFACTS, "dashboard-members.png"), fullPage: true });
     await Promise.all([ownerTab.close(), memberTab.close()]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("sessions: silent refresh → the session list → log another out → two-factor setup with the QR code → logout → the code step at login", async () => {
+    const organization = `Sessions Org ${suffix}`;
+    const user = `sessions.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: organization, email: user, password: "session-password" });
+    // Another device's session, through the API.
+    const other = await post("/admin/login", { email: user, password: "session-password" });
+    // Short access tokens, so the page's silent refresh comes within the test (5 s after the login).
+    process.env.JWT_TTL_SECONDS = "60";
+    resetConfig();
+    const tab = watch(await context.newPage());
+    const stored = async () =>
+      JSON.parse((await tab.evaluate<string | null>(`sessionStorage.getItem("org-service.session")`)) ?? "null") as {
+        token: string;
+        refresh_token: string;
+        session_id: string;
+      } | null;
+    const login = section("Log in", tab);
+    try {
+      await tab.goto(`${server.url}/`);
+      await login.getByLabel("Email").fill(user);
+      await login.getByLabel("Password").fill("session-password");
+      await login.getByRole("button", { name: "Log in", exact: true }).click();
+      await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+      const first = (await stored())!;
+      expect(first.refresh_token).toMatch(/^[\w-]{43}$/);
+
+      // The silent refresh: both tokens rotate in the background, the session stays the same.
+      await expect.poll(async () => (await stored())?.refresh_token, { timeout: 20_000 }).not.toBe(first.refresh_token);
+      const renewed = (await stored())!;
+      expect(renewed.session_id).toBe(first.session_id);
+      expect(renewed.token).not.toBe(first.token);
+    } finally {
+      delete process.env.JWT_TTL_SECONDS;
+      resetConfig();
+    }
+    const me = (token: string) => fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me((await stored())!.token)).status).toBe(200);
+
+    // The session list: this one and the other device's; the other one logged out from here.
+    const security = section("Sessions and two-factor login", tab);
+    const sessions = security.locator("#sessions-list");
+    await security.getByRole("button", { name: "Reload sessions" }).click();
+    await expectText(sessions, "this session");
+    await expect.poll(() => sessions.locator("tr").count()).toBe(2);
+    const otherRow = sessions.locator("tr", { hasNotText: "this session" });
+    await otherRow.getByRole("button", { name: /^Log out the session of/ }).click();
+    await expectText(security.locator("#sessions-result"), "That session is logged out.");
+    expect((await me(other.access_token!)).status).toBe(401);
+    await expect.poll(() => sessions.locator("tr").count()).toBe(1);
+
+    // Two-factor login: the QR code drawn in the page, a code from the secret, the recovery codes.
+    await security.getByRole("button", { name: "Set up two-factor login" }).click();
+    const qr = security.getByRole("img", { name: "QR code to scan with an authenticator app" });
+    await qr.waitFor();
+    expect(await qr.locator("path").count()).toBeGreaterThan(0);
+    const secret = (await security.locator("#mfa-secret").textContent())!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await security.getByLabel("Code from the app").fill(totpCode(secret));
+    await security.getByRole("button", { name: "Enable two-factor login" }).click();
+    await expectText(security.locator("#mfa-verify-result"), "Two-factor login is on.");
+    expect(await security.locator("#recovery-codes li").count()).toBe(10);
+    await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-sessions.png"), fullPage: true });
+
+    // Logout ends the session on the server, not only in the page.
+    const before = (await stored())!;
+    await tab.getByRole("button", { name: "Log out", exact: true }).click();
+    await expectText(tab.locator("#session"), "Not logged in.");
+    expect((await me(before.token)).status).toBe(401);
+
+    // The password, then the code step.
+    await login.getByLabel("Email").fill(user);
+    await login.getByLabel("Password").fill("session-password");
+    await login.getByRole("button", { name: "Log in", exact: true }).click();
+    await expectText(login.locator("#login-result"), "Password accepted.");
+    const step = tab.getByRole("form", { name: "Two-factor login" });
+    expect(await tab.evaluate<string | null>("document.activeElement.id")).toBe("mfa-code");
+    // The next step's code: the one enabling spent this step's.
+    await step.getByLabel("Code").fill(totpCode(secret, new Date(Date.now() + 30_000)));
+    await step.getByRole("button", { name: "Verify" }).click();
+    await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+    await expectText(sessions, "two-factor");
+    await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-two-factor.png"), fullPage: true });
+    await tab.close();
     expect(pageErrors).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import type { Role } from "@org-service/core";
+import { totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
 import { describe, expect, it } from "vitest";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
@@ -146,7 +147,39 @@ const actions: Action[] = [
     allowed: ALL,
     run: (_, token, self) => call("DELETE", `/org/members/${self.userId}`, { token }),
   },
+  // Sessions and two-factor login: everyone's own.
+  { label: "GET /me/sessions", allowed: ALL, run: (_, token) => call("GET", "/me/sessions", { token }) },
+  { label: "DELETE /me/sessions", allowed: ALL, run: (_, token) => call("DELETE", "/me/sessions", { token }) },
+  {
+    label: "DELETE /me/sessions/{own}",
+    allowed: ALL,
+    run: (_, token) => call("DELETE", `/me/sessions/${sessionOf(token)}`, { token }),
+  },
+  { label: "POST /auth/logout", allowed: ALL, run: (_, token) => call("POST", "/auth/logout", { token }) },
+  { label: "POST /me/mfa/totp", allowed: ALL, run: (_, token) => call("POST", "/me/mfa/totp", { token }) },
+  {
+    label: "POST /me/mfa/totp/verify",
+    allowed: ALL,
+    run: async (_, token) => {
+      const { secret } = (await call("POST", "/me/mfa/totp", { token })).json;
+      return call("POST", "/me/mfa/totp/verify", { token, json: { code: totpCode(secret) } });
+    },
+  },
+  {
+    label: "DELETE /me/mfa/totp",
+    allowed: ALL,
+    run: async (_, token) => {
+      const { secret } = (await call("POST", "/me/mfa/totp", { token })).json;
+      await call("POST", "/me/mfa/totp/verify", { token, json: { code: totpCode(secret) } });
+      return call("DELETE", "/me/mfa/totp", { token, json: { password: PASSWORD } });
+    },
+  },
 ];
+
+/** The session an access token belongs to (its `sid` claim). */
+function sessionOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).sid;
+}
 
 const ROLES_UNDER_TEST: Role[] = ["owner", "admin", "member"];
 const cells = actions.flatMap((action) => ROLES_UNDER_TEST.map((role) => [action.label, role, action] as const));

@@ -1,46 +1,71 @@
 import { database } from "../db/client";
 import { UnauthenticatedError } from "../errors";
-import { membershipId } from "../members/membership";
 import type { AuthenticatedActor } from "../organizations/model";
 import { toObjectId } from "../organizations/model";
+import { hasEnded } from "../sessions/session";
 import { verifyAccessToken } from "./tokens";
 
 /**
  * The one check every authenticated request passes: the token verifies (tokens.ts) AND is still
- * current — its membership exists (a removal or a delete ends it), holds the token's grant (a role
- * change renews it) and the token's credentials version (an email or password change bumps it).
- * All of that is one read by primary key: the membership's `_id` is the token's organization and
- * user.
+ * current — its session exists (logout, a revocation, a role change, a removal, a credential
+ * change or a delete deletes it), has not ended (idle or absolute expiry), and holds the token's
+ * user, organization, role, grant and credentials version, which it mirrors from the membership
+ * and the user. All of that is one read by primary key: the session's `_id` is the token's `sid`.
  *
  * `authorizerClaims`: on protected routes API Gateway's authorizer has already verified the token;
- * its claims must then name the same user and organization (defence in depth: a misconfigured or
- * bypassed authorizer cannot smuggle in an identity).
+ * its claims must then name the same user, organization and session (defence in depth: a
+ * misconfigured or bypassed authorizer cannot smuggle in an identity).
  */
 export async function authenticate(
   token: string | undefined,
   authorizerClaims?: Readonly<Record<string, unknown>>,
+  now: Date = new Date(),
 ): Promise<AuthenticatedActor> {
   const claims = token === undefined ? undefined : await verifyAccessToken(token);
   if (!claims) throw new UnauthenticatedError();
-  if (authorizerClaims && (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org)) {
-    throw new UnauthenticatedError();
-  }
-  if (!toObjectId(claims.sub) || !toObjectId(claims.org)) throw new UnauthenticatedError();
-
-  const db = await database();
-  const membership = await db.memberships.findOne(
-    { _id: membershipId(claims.org, claims.sub) },
-    { projection: { role: 1, grant: 1, credentials_version: 1, email: 1 } },
-  );
   if (
-    !membership ||
-    membership.grant.toHexString() !== claims.gr ||
-    membership.credentials_version !== claims.cv ||
-    membership.role !== claims.role
+    authorizerClaims &&
+    (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org || authorizerClaims.sid !== claims.sid)
   ) {
     throw new UnauthenticatedError();
   }
-  return { userId: claims.sub, organizationId: claims.org, role: membership.role, email: membership.email };
+  const sessionId = toObjectId(claims.sid);
+  if (!sessionId || !toObjectId(claims.sub) || !toObjectId(claims.org)) throw new UnauthenticatedError();
+
+  const db = await database();
+  const session = await db.sessions.findOne(
+    { _id: sessionId },
+    {
+      projection: {
+        user_id: 1,
+        organization_id: 1,
+        role: 1,
+        grant: 1,
+        credentials_version: 1,
+        email: 1,
+        expires_at: 1,
+        idle_expires_at: 1,
+      },
+    },
+  );
+  if (
+    !session ||
+    hasEnded(session, now) ||
+    session.user_id.toHexString() !== claims.sub ||
+    session.organization_id.toHexString() !== claims.org ||
+    session.grant.toHexString() !== claims.gr ||
+    session.credentials_version !== claims.cv ||
+    session.role !== claims.role
+  ) {
+    throw new UnauthenticatedError();
+  }
+  return {
+    userId: claims.sub,
+    organizationId: claims.org,
+    role: session.role,
+    email: session.email,
+    sessionId: claims.sid,
+  };
 }
 
 /** For public routes, where a token is optional: the actor, or `undefined` for anything less than a valid, current token. */

@@ -6,13 +6,15 @@ import { isRole, type Role, scopesOf } from "./permissions";
 
 /**
  * What a valid access token says: who (`sub`, the user) acts for which organization (`org`) in
- * which role, under which version of the user's credentials (`cv`) and which grant of the
- * membership (`gr`, renewed by every role change). The `scope` claim (space-separated, derived from
- * the role) is what API Gateway's authorizer checks against each route's required scope.
+ * which session (`sid`) and role, under which version of the user's credentials (`cv`) and which
+ * grant of the membership (`gr`, renewed by every role change). The `scope` claim (space-separated,
+ * derived from the role) is what API Gateway's authorizer checks against each route's required
+ * scope.
  */
 export interface AccessTokenClaims {
   readonly sub: string;
   readonly org: string;
+  readonly sid: string;
   readonly cv: number;
   readonly role: Role;
   readonly gr: string;
@@ -28,6 +30,7 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
   const { current } = await signingKeys();
   const accessToken = await new SignJWT({
     org: claims.org,
+    sid: claims.sid,
     cv: claims.cv,
     role: claims.role,
     gr: claims.gr,
@@ -61,15 +64,16 @@ export async function verifyAccessToken(token: string): Promise<AccessTokenClaim
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
-      requiredClaims: ["sub", "org", "cv", "role", "gr", "exp", "iat"],
+      requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "exp", "iat"],
     });
-    const { sub, org, cv, role, gr } = payload;
+    const { sub, org, sid, cv, role, gr } = payload;
     return typeof sub === "string" &&
       typeof org === "string" &&
+      typeof sid === "string" &&
       Number.isInteger(cv) &&
       isRole(role) &&
       typeof gr === "string"
-      ? { sub, org, cv: cv as number, role, gr }
+      ? { sub, org, sid, cv: cv as number, role, gr }
       : undefined;
   } catch {
     return undefined;

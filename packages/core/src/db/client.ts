@@ -10,7 +10,14 @@ import type {
   LockDocument,
   LoginFailureDocument,
   MembershipDocument,
+  MfaChallengeDocument,
+  MfaEnrollmentDocument,
+  MfaFactorDocument,
   OrganizationDocument,
+  RefreshTokenDocument,
+  RefreshTokenUseDocument,
+  SessionDocument,
+  UsedOnceDocument,
   UserDocument,
 } from "./documents";
 import { migrateLegacyAdmins } from "./migrate-legacy-admins";
@@ -54,6 +61,13 @@ export interface Database {
   readonly locks: Collection<LockDocument>;
   readonly loginFailures: Collection<LoginFailureDocument>;
   readonly audit: Collection<AuditDocument>;
+  readonly sessions: Collection<SessionDocument>;
+  readonly refreshTokens: Collection<RefreshTokenDocument>;
+  readonly refreshTokenUses: Collection<RefreshTokenUseDocument>;
+  readonly mfaEnrollments: Collection<MfaEnrollmentDocument>;
+  readonly mfaFactors: Collection<MfaFactorDocument>;
+  readonly mfaChallenges: Collection<MfaChallengeDocument>;
+  readonly usedOnce: Collection<UsedOnceDocument>;
 }
 
 const connection = once(connect);
@@ -82,6 +96,13 @@ async function connect(): Promise<Database> {
       locks: master.collection<LockDocument>("organization_locks"),
       loginFailures: master.collection<LoginFailureDocument>("login_failures"),
       audit: master.collection<AuditDocument>("audit_log"),
+      sessions: master.collection<SessionDocument>("sessions"),
+      refreshTokens: master.collection<RefreshTokenDocument>("refresh_tokens"),
+      refreshTokenUses: master.collection<RefreshTokenUseDocument>("refresh_token_uses"),
+      mfaEnrollments: master.collection<MfaEnrollmentDocument>("mfa_enrollments"),
+      mfaFactors: master.collection<MfaFactorDocument>("mfa_factors"),
+      mfaChallenges: master.collection<MfaChallengeDocument>("mfa_challenges"),
+      usedOnce: master.collection<UsedOnceDocument>("used_once"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
@@ -110,26 +131,45 @@ const INDEXES = [
   ["invitations", { key: { organization_id: 1, expires_at: 1 }, name: "organization_expires" }],
   ["loginFailures", { key: { key: 1, at: -1 }, name: "key_at" }],
   ["audit", { key: { organization_id: 1, _id: -1 }, name: "organization_newest_first" }],
+  ["sessions", { key: { user_id: 1, last_used_at: -1 }, name: "user_last_used" }],
+  ["sessions", { key: { organization_id: 1, user_id: 1 }, name: "organization_user" }],
+  ["usedOnce", { key: { user_id: 1 }, name: "user_id" }],
+] as const;
+
+/**
+ * Collections whose documents carry an explicit `expires_at`: every query that matters filters on
+ * it and the reconciler deletes what has expired; a TTL index does it too where the server has
+ * them.
+ */
+const EXPIRING = [
+  "loginFailures",
+  "sessions",
+  "refreshTokens",
+  "refreshTokenUses",
+  "mfaEnrollments",
+  "mfaChallenges",
+  "usedOnce",
 ] as const;
 
 async function ensureIndexes(db: Database): Promise<void> {
   await Promise.all([
     ...INDEXES.map(([collection, { key, ...options }]) => db[collection].createIndex(key, options)),
-    expireLoginFailures(db),
+    ...EXPIRING.map((collection) => expireByField(db, collection)),
   ]);
 }
 
 /**
- * Where the server has TTL indexes (MongoDB), expired login failures go by themselves; FerretDB v1
+ * Where the server has TTL indexes (MongoDB), expired documents go by themselves; FerretDB v1
  * answers "not implemented", and the reconciler's clean-up does it instead. Correctness never
- * depends on it: counting filters on the window.
+ * depends on it: queries filter on `expires_at`. (A TTL index ignores documents without the field:
+ * recovery codes' uses stay until their factor goes.)
  */
-async function expireLoginFailures(db: Database): Promise<void> {
+async function expireByField(db: Database, collection: (typeof EXPIRING)[number]): Promise<void> {
   try {
-    await db.loginFailures.createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 });
+    await db[collection].createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 });
   } catch (error) {
     if (!isNotImplementedError(error)) throw error;
-    await db.loginFailures.createIndex({ expires_at: 1 }, { name: "expires_at" });
+    await db[collection].createIndex({ expires_at: 1 }, { name: "expires_at" });
   }
 }
 

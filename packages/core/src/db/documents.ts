@@ -148,7 +148,117 @@ export interface LoginFailureDocument {
   expires_at: Date;
 }
 
+/**
+ * Master database: one login of a user into one organization, named by the access tokens it
+ * issues (`sid`). Every authenticated request reads it by `_id` — the one read that checks the
+ * token is still current — so it mirrors what that check needs from the membership and the user:
+ * `role`, `grant`, `credentials_version` and `email`, copied when the session opens and never
+ * changed afterwards. A change of any of them (a role change, a removal, an email or password
+ * change, a delete) deletes the sessions it covers instead: revoking is deleting, which no
+ * concurrent write can undo (on FerretDB an update writes back the whole document it read, so an
+ * update racing a revocation could otherwise restore it). The reconciler deletes sessions whose
+ * mirror no longer matches their membership (a change that crashed between its two writes) and
+ * expired ones.
+ */
+export interface SessionDocument {
+  _id: ObjectId;
+  user_id: ObjectId;
+  organization_id: ObjectId;
+  /** The membership it was opened for (`<organization id>:<user id>`). */
+  membership_id: string;
+  role: Role;
+  grant: ObjectId;
+  credentials_version: number;
+  email: string;
+  created_at: Date;
+  /** The login or the last refresh. */
+  last_used_at: Date;
+  source_ip?: string;
+  user_agent?: string;
+  /** Absolute end: `SESSION_TTL_DAYS` after the login, whatever happens. */
+  expires_at: Date;
+  /** Idle end: `SESSION_IDLE_DAYS` after the last refresh (never past `expires_at`). */
+  idle_expires_at: Date;
+  /** Whether the login passed a second factor. */
+  mfa: boolean;
+}
+
+/**
+ * Master database: a refresh token issued to a session, by the SHA-256 of the token (the token
+ * itself is never stored). One per refresh: rotation issues the next and consumes this one.
+ */
+export interface RefreshTokenDocument {
+  _id: string;
+  session_id: ObjectId;
+  issued_at: Date;
+  /** The session's absolute end: the token cannot outlive it. */
+  expires_at: Date;
+}
+
+/**
+ * Master database: a refresh token consumed. The one refresh that inserts this (keyed like the
+ * token) rotates; any other presentation of that token fails on the unique `_id` and is a reuse:
+ * the session is revoked.
+ */
+export interface RefreshTokenUseDocument {
+  _id: string;
+  session_id: ObjectId;
+  used_at: Date;
+  expires_at: Date;
+}
+
+/** Master database: a TOTP secret offered to a user (`_id`), pending until a code from it is verified. */
+export interface MfaEnrollmentDocument {
+  _id: ObjectId;
+  secret: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/**
+ * Master database: a user's enabled TOTP factor, keyed by the user's id, so a user has at most
+ * one (enabling inserts it; disabling deletes it). Recovery codes are stored as SHA-256 hashes.
+ */
+export interface MfaFactorDocument {
+  _id: ObjectId;
+  secret: string;
+  recovery_code_hashes: string[];
+  enabled_at: Date;
+}
+
+/**
+ * Master database: a login waiting for its second factor, by the SHA-256 of its `mfa_token`:
+ * the password was right; the code completes it. Lives 5 minutes.
+ */
+export interface MfaChallengeDocument {
+  _id: string;
+  user_id: ObjectId;
+  organization_id: ObjectId;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/**
+ * Master database: something that may be used once, used — by its key, whose unique `_id` makes
+ * "once" hold under any concurrency: `totp:<user>:<time step>` (a code within its step),
+ * `recovery:<user>:<code hash>`, `challenge:<challenge hash>`. `expires_at` when it can be
+ * forgotten (recovery codes: when the factor goes).
+ */
+export interface UsedOnceDocument {
+  _id: string;
+  user_id: ObjectId;
+  kind: "totp" | "recovery" | "challenge";
+  used_at: Date;
+  expires_at?: Date;
+}
+
 export type AuditAction =
+  | "session.revoked"
+  | "session.logout"
+  | "session.refresh_reuse_detected"
+  | "mfa.enabled"
+  | "mfa.disabled"
+  | "mfa.recovery_code_used"
   | "member.invited"
   | "invitation.revoked"
   | "invitation.accepted"

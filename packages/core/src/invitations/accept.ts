@@ -1,17 +1,17 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
-import { issueTokenFor } from "../auth/membership-token";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { ConflictError, GoneError, InvalidCredentialsError, ValidationError } from "../errors";
+import { ConflictError, ForbiddenError, GoneError, InvalidCredentialsError, ValidationError } from "../errors";
 import { newMembership } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
 import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
 import { emailTaken, VISIBLE } from "../organizations/steps";
 import { hashPassword, verifyPassword } from "../passwords";
+import { openSession } from "../sessions/session";
 import { parseInput, passwordSchema } from "../validation";
 import { closeInvitation, isPending } from "./close";
 import { hashInvitationToken } from "./token";
@@ -29,8 +29,9 @@ const gone = () => new GoneError("This invitation is unknown, used, revoked or e
 /**
  * Accept an invitation: the invited email becomes a member with the invited role and is logged
  * into the organization (the answer is a login's). A new email must choose a password; an
- * existing user proves it is them with their password or a bearer token of theirs. Unknown,
- * revoked, used and expired tokens all get the same 410.
+ * existing user proves it is them with their password or a bearer token of theirs (only the token
+ * when they have two-factor login on: a password alone would skip the code). Unknown, revoked,
+ * used and expired tokens all get the same 410. The answer opens a session, as a login does.
  *
  * Single use under any concurrency: the one accept that inserts the invitation's claim (keyed by
  * its id) proceeds, every other gets 410. If that accept then fails, it releases the claim; if it
@@ -58,6 +59,12 @@ export async function acceptInvitation(
     const byToken = caller?.userId === existing._id.toHexString();
     if (!byToken && !(password !== undefined && (await verifyPassword(password, existing.password_hash)))) {
       throw new InvalidCredentialsError();
+    }
+    // A password alone would get past the second factor: such a user accepts signed in.
+    if (!byToken && (await db.mfaFactors.findOne({ _id: existing._id }, { projection: { _id: 1 } }))) {
+      throw new ForbiddenError(
+        "This account has two-factor login: log in first, then accept the invitation with your bearer token.",
+      );
     }
     user = existing;
   } else {
@@ -106,7 +113,7 @@ export async function acceptInvitation(
   }
 
   const [issued] = await Promise.all([
-    issueTokenFor(membership),
+    openSession(db, membership, context),
     recordAudit(
       db,
       {

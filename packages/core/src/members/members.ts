@@ -9,6 +9,7 @@ import { ownOrganization } from "../invitations/invite";
 import { withOrganizationLock } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { deleteUserIfNoMemberships } from "../organizations/steps";
+import { revokeMembershipSessions } from "../sessions/revoke";
 import { parseInput } from "../validation";
 import { membershipId } from "./membership";
 import { MEMBERS_PAGE_MAX } from "./page";
@@ -65,7 +66,8 @@ export const roleSchema = z.enum(ROLES);
  * Change a member's role. Owners and admins manage admins and members; only an owner grants or
  * takes `owner` (an admin touching an owner: 403). Taking away the last owner is refused (409).
  * Under the organization's lock, like every change of its owners, so two owners demoting each
- * other at once cannot both succeed. The member's earlier tokens stop working (a new grant).
+ * other at once cannot both succeed. The member's sessions in the organization end (and with them
+ * their tokens): they log in again and get the new role.
  */
 export async function changeMemberRole(
   actor: Actor,
@@ -84,6 +86,7 @@ export async function changeMemberRole(
       { _id: target._id },
       { $set: { role: newRole, grant: updated.grant, updated_at: updated.updated_at } },
     );
+    await revokeMembershipSessions(db, target.organization_id, target.user_id);
     await recordAudit(
       db,
       {
@@ -102,8 +105,8 @@ export async function changeMemberRole(
 /**
  * Remove a member; removing yourself is leaving, which every role may do. Removing someone else
  * takes `members:manage`, and `owners:manage` for an owner. The last owner can neither leave nor be
- * removed (409). Their tokens for this organization stop working; a user left without any
- * organization is deleted.
+ * removed (409). Their sessions in this organization end; a user left without any organization
+ * is deleted.
  */
 export async function removeMember(actor: Actor, userId: string, context: RequestContext = {}) {
   return changeMembers(actor, userId, "remove members", async (db, current, target) => {
@@ -113,6 +116,7 @@ export async function removeMember(actor: Actor, userId: string, context: Reques
       await assertNotLastOwner(db, target);
     }
     await db.memberships.deleteOne({ _id: target._id });
+    await revokeMembershipSessions(db, target.organization_id, target.user_id);
     await deleteUserIfNoMemberships(db, target.user_id);
     const leaving = target.user_id.equals(current.user_id);
     await recordAudit(

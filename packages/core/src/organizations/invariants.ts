@@ -1,11 +1,12 @@
 import { database } from "../db/client";
+import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
 
 /**
  * The consistency the service promises once no operation is in flight (after a reconcile): each
  * organization record has at least one owner and one tenant collection, no tenant collection or
  * membership lacks its record, every membership's user exists and every user has a membership,
- * and nothing is left half-done. Returns what is wrong, empty when all holds.
+ * every session still matches its membership (what it mirrors), and nothing is left half-done. Returns what is wrong, empty when all holds.
  */
 export async function checkInvariants(): Promise<string[]> {
   const db = await database();
@@ -36,6 +37,12 @@ export async function checkInvariants(): Promise<string[]> {
   for await (const user of db.users.find({}, { projection: { email: 1 } })) {
     if ((await db.memberships.countDocuments({ user_id: user._id }, { limit: 1 })) === 0)
       problems.push(`user ${user.email} belongs to no organization`);
+  }
+  for await (const session of db.sessions.find()) {
+    const membership = await db.memberships.findOne({ _id: session.membership_id });
+    if (!stillMirrors(session, membership)) {
+      problems.push(`session ${session._id.toHexString()} no longer matches its membership`);
+    }
   }
   for await (const lock of db.locks.find()) problems.push(`organization ${lock._id.toHexString()} is still locked`);
   return problems;

@@ -1,13 +1,14 @@
 import * as z from "zod/mini";
 import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
-import { issueTokenFor } from "../auth/membership-token";
 import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MembershipDocument, OrganizationDocument, UserDocument } from "../db/documents";
 import { InvalidCredentialsError, OrganizationChoiceRequiredError } from "../errors";
+import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import { verifyPassword } from "../passwords";
+import { type IssuedSession, openSession } from "../sessions/session";
 import { slugify } from "../slug";
 import { hasControlCharacter, organizationNameSchema, parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
@@ -26,9 +27,8 @@ export const loginInputSchema = z.object({
 
 export type LoginInput = z.input<typeof loginInputSchema>;
 
-export interface LoginResult {
-  readonly accessToken: string;
-  readonly expiresIn: number;
+/** A login's answer: the new session's tokens, for one organization. */
+export interface LoginResult extends IssuedSession {
   readonly userId: string;
   readonly role: Role;
   readonly organization: Organization;
@@ -57,8 +57,12 @@ interface Candidate {
  * organization the user is not a member of. A user of several organizations who names none is told
  * which they may choose — only once the password checked out. Past the failure limit for the email
  * or the source address, logins are refused before any comparison (see login-throttle.ts).
+ *
+ * A login opens a session (sessions/session.ts). With two-factor login on, the right password
+ * opens none yet: it answers a challenge for the code step (mfa/login.ts), and forgives no
+ * failures — only a completed login does.
  */
-export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult> {
+export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult | MfaRequired> {
   const { email, password, organizationName } = parseInput(loginInputSchema, input);
   const db = await database();
   // The throttle check and the account lookup are independent: one round trip, not two.
@@ -76,6 +80,10 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   // Fetched while bcrypt runs (bcryptjs yields to the event loop between rounds).
   const candidatesLookup = user ? candidatesOf(db, user, organizationName) : Promise.resolve([]);
   candidatesLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+  const factorLookup = user
+    ? db.mfaFactors.findOne({ _id: user._id }, { projection: { _id: 1 } })
+    : Promise.resolve(null);
+  factorLookup.catch(() => undefined);
   const matches = await verifyPassword(password, mayMatch(password) ? user?.password_hash : undefined);
   const candidates = matches ? await candidatesLookup : [];
   // A user whose only organizations are half-created or mid-deletion cannot log in.
@@ -111,13 +119,14 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   }
 
   const [{ membership, organization }] = candidates as [Candidate];
-  const [token] = await Promise.all([
-    issueTokenFor(membership),
+  if (await factorLookup) return startMfaChallenge(db, membership, context);
+  const session = await openSession(db, membership, context);
+  await Promise.all([
     recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: user._id, email }, context),
     allowed.value ? forgiveLoginFailures(db, email) : undefined,
   ]);
   return {
-    ...token,
+    ...session,
     userId: user._id.toHexString(),
     role: membership.role,
     organization: toOrganization(organization),

@@ -28,11 +28,14 @@ export interface Actor {
   readonly userId: string;
   readonly organizationId: string;
   readonly role: Role;
+  /** The session the request comes in (a credential change continues it under the new credentials). */
+  readonly sessionId?: string;
 }
 
-/** An actor as authentication found it, membership read: the email comes with it. */
+/** An actor as authentication found it, session read: the email and the session come with it. */
 export interface AuthenticatedActor extends Actor {
   readonly email: string;
+  readonly sessionId: string;
 }
 
 export const organizationProjection = {

@@ -16,6 +16,7 @@ import {
 } from "./steps";
 import { closeInvitation } from "../invitations/close";
 import { membershipId } from "../members/membership";
+import { stillMirrors } from "../sessions/session";
 
 /** What one reconcile run repaired, by kind. */
 export interface ReconcileReport {
@@ -29,6 +30,12 @@ export interface ReconcileReport {
   readonly staleInvitationClaimsReleased: number;
   readonly staleLocksRemoved: number;
   readonly expiredLoginFailuresDeleted: number;
+  /** Sessions whose membership is gone or changed (a change that died before deleting them). */
+  readonly staleSessionsRevoked: number;
+  /** Sessions past their idle or absolute end. */
+  readonly expiredSessionsDeleted: number;
+  /** Expired refresh tokens and their uses, two-factor enrollments and challenges, and used codes. */
+  readonly expiredSessionRecordsDeleted: number;
 }
 
 type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
@@ -44,7 +51,9 @@ type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-f
  * - delete → finished: collection, invitations, memberships, record.
  *
  * Then memberships whose organization record is gone are deleted, users left without any
- * membership, invitation claims whose accept died halfway, and expired login failures. Every
+ * membership, invitation claims whose accept died halfway, sessions that no longer match their
+ * membership, and everything expired: login failures, sessions, refresh tokens and their uses,
+ * two-factor enrollments, challenges and used codes. Every
  * step is idempotent and conditional on the state it expects, so runs may overlap with each other
  * and with traffic.
  */
@@ -87,6 +96,48 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     // Left by requests that died before or after their marker; the next change would take them over anyway.
     staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lte: cutoff } })).deletedCount,
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
+    staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
+    ...(await deleteExpiredSessionRecords(db, new Date())),
+  };
+}
+
+/**
+ * A session mirrors its membership (role, grant, credentials version): a change writes the
+ * membership, then deletes the sessions it covers. One that died in between left sessions that
+ * no longer match: deleted here. Sessions younger than the grace period may still be opening (the
+ * opener checks its own: see openSession).
+ */
+async function deleteStaleSessions(db: Database, cutoff: Date): Promise<number> {
+  let deleted = 0;
+  const sessions = db.sessions.find(
+    { created_at: { $lte: cutoff } },
+    { projection: { membership_id: 1, role: 1, grant: 1, credentials_version: 1 } },
+  );
+  for await (const session of sessions) {
+    const membership = await db.memberships.findOne(
+      { _id: session.membership_id },
+      { projection: { role: 1, grant: 1, credentials_version: 1 } },
+    );
+    if (!stillMirrors(session, membership)) deleted += (await db.sessions.deleteOne({ _id: session._id })).deletedCount;
+  }
+  return deleted;
+}
+
+/** What a TTL index deletes where the server has them; everything that reads these filters on the expiry anyway. */
+async function deleteExpiredSessionRecords(
+  db: Database,
+  now: Date,
+): Promise<Pick<ReconcileReport, "expiredSessionsDeleted" | "expiredSessionRecordsDeleted">> {
+  const expired = { expires_at: { $lte: now } };
+  const sessions = await db.sessions.deleteMany({ $or: [expired, { idle_expires_at: { $lte: now } }] });
+  const others = await Promise.all(
+    [db.refreshTokens, db.refreshTokenUses, db.mfaEnrollments, db.mfaChallenges, db.usedOnce].map(
+      async (collection) => (await (collection as typeof db.usedOnce).deleteMany(expired)).deletedCount,
+    ),
+  );
+  return {
+    expiredSessionsDeleted: sessions.deletedCount,
+    expiredSessionRecordsDeleted: others.reduce((sum, count) => sum + count, 0),
   };
 }
 

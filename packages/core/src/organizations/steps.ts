@@ -4,6 +4,7 @@ import { membershipId } from "../members/membership";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
+import { revokeOrganizationSessions, revokeSessionsOfOtherCredentials } from "../sessions/revoke";
 
 /**
  * The idempotent steps multi-step operations are made of. The online operations run them in
@@ -94,15 +95,24 @@ export async function rollBackCreate(
   const pending = organization.pending?.op === "create" ? organization.pending : undefined;
   const creator = pending?.user_id ?? organization.admin_id;
   await db.memberships.deleteOne({ _id: membershipId(organization._id, creator) });
+  await revokeOrganizationSessions(db, organization._id);
   // Markers from before users existed made their admin; a user who signed up earlier stays.
   if (pending?.user_created !== false) await deleteUserIfNoMemberships(db, creator);
   await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
 }
 
-/** A user belongs to at least one organization; one left with none is deleted. */
+/** A user belongs to at least one organization; one left with none is deleted, with their second factor. */
 export async function deleteUserIfNoMemberships(db: Database, userId: ObjectId): Promise<boolean> {
   if ((await db.memberships.countDocuments({ user_id: userId }, { limit: 1 })) > 0) return false;
-  return (await db.users.deleteOne({ _id: userId })).deletedCount > 0;
+  const deleted = (await db.users.deleteOne({ _id: userId })).deletedCount > 0;
+  if (deleted) {
+    await Promise.all([
+      db.mfaFactors.deleteOne({ _id: userId }),
+      db.mfaEnrollments.deleteOne({ _id: userId }),
+      db.usedOnce.deleteMany({ user_id: userId }),
+    ]);
+  }
+  return deleted;
 }
 
 // --- update ----------------------------------------------------------------------------------
@@ -111,7 +121,10 @@ export async function deleteUserIfNoMemberships(db: Database, userId: ObjectId):
 const credentialsOwner = (organization: OrganizationDocument, pending: PendingUpdate): ObjectId =>
   pending.credentials?.user_id ?? organization.admin_id;
 
-/** Set a user's credentials, and mirror the email and version on their memberships, where tokens are checked. */
+/**
+ * Set a user's credentials, mirror the email and version on their memberships, and end every
+ * session of theirs opened under other credentials (sessions mirror them too: see openSession).
+ */
 async function setCredentials(
   db: Database,
   userId: ObjectId,
@@ -123,6 +136,7 @@ async function setCredentials(
     { user_id: userId },
     { $set: { credentials_version, ...(email !== undefined && { email }) } },
   );
+  await revokeSessionsOfOtherCredentials(db, userId, credentials_version);
 }
 
 export async function applyCredentials(
@@ -173,8 +187,8 @@ export async function rollBackUpdate(
 // --- delete ----------------------------------------------------------------------------------
 
 /**
- * Finish a delete: collection, invitations, memberships, the users left without any, then the
- * record, which names what is left until the end. Users a crash leaves without a membership are
+ * Finish a delete: collection, invitations, memberships and their sessions, the users left
+ * without any, then the record, which names what is left until the end. Users a crash leaves without a membership are
  * deleted by the reconciler.
  */
 export async function finishDelete(
@@ -189,6 +203,7 @@ export async function finishDelete(
     .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
     .toArray();
   await db.memberships.deleteMany({ organization_id: organization._id });
+  await revokeOrganizationSessions(db, organization._id);
   for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });

@@ -1,6 +1,4 @@
 import * as z from "zod/mini";
-import { issueTokenFor } from "../auth/membership-token";
-import type { IssuedToken } from "../auth/tokens";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
@@ -10,6 +8,7 @@ import { isDuplicateKeyError } from "../db/mongo-errors";
 import { UnauthenticatedError } from "../errors";
 import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
+import { type IssuedSession, openSession } from "../sessions/session";
 import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { changeOwnOrganization } from "./change-own-organization";
@@ -32,8 +31,11 @@ export type UpdateOrganizationInput = z.input<typeof updateOrganizationInputSche
 /** What an update answers. */
 export interface UpdateResult {
   readonly organization: OrganizationWithAdmin;
-  /** A fresh token when the credentials changed (which revokes every earlier one). */
-  readonly token?: IssuedToken;
+  /**
+   * When the credentials changed, which ends every session of the user opened under the old ones:
+   * the caller's session continues under a new id, with fresh tokens.
+   */
+  readonly session?: IssuedSession;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface UpdateResult {
  * 1. the record takes its new name, marked `pending: update` with what it was before (the unique
  *    slug index decides a race for the new name, and no other change may start meanwhile);
  * 2. the caller's new credentials (the unique email index may refuse them), mirrored on their
- *    memberships, which revokes their earlier tokens;
+ *    memberships, and every session of theirs opened under the old ones deleted;
  * 3. the tenant collection renamed (a metadata operation: O(1), every document kept);
  * 4. the marker removed.
  * A failing step puts everything back; a crash leaves the marker for the reconciler.
@@ -61,9 +63,11 @@ export async function updateOrganization(
       ? ({ scope: "profile:write", action: "change their credentials" } as const)
       : ({ scope: "org:rename", action: "rename the organization" } as const);
   return changeOwnOrganization(db, actor, organizationName, permission, async (current) => {
-    const [admin, membership] = await Promise.all([
+    const sessionId = actor.sessionId === undefined ? undefined : toObjectId(actor.sessionId);
+    const [admin, membership, session] = await Promise.all([
       db.users.findOne({ _id: toObjectId(actor.userId) }),
       db.memberships.findOne({ _id: membershipId(current._id, actor.userId) }),
+      sessionId ? db.sessions.findOne({ _id: sessionId }) : null,
     ]);
     if (!admin || !membership) throw new UnauthenticatedError();
 
@@ -148,11 +152,17 @@ export async function updateOrganization(
       role: membership.role,
     };
     if (!pending.credentials) return { organization };
-    // The caller's token was just revoked with the old credentials: hand over one for the new ones.
-    const token = await issueTokenFor({
-      ...membership,
-      credentials_version: pending.credentials.target.credentials_version,
-    });
-    return { organization, token };
+    // The caller's session ended with the old credentials: it continues under the new ones.
+    const continued = await openSession(
+      db,
+      {
+        ...membership,
+        email: email ?? membership.email,
+        credentials_version: pending.credentials.target.credentials_version,
+      },
+      context,
+      session ? { continues: session } : {},
+    );
+    return { organization, session: continued };
   });
 }

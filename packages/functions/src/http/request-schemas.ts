@@ -146,3 +146,69 @@ export const acceptInvitationBody = meta(
   }),
   { id: "AcceptInvitationRequest" },
 );
+
+const secret = (description: string) =>
+  meta(z.string().check(z.minLength(1), z.maxLength(512)), { description, format: "password" });
+
+export const refreshBody = meta(
+  z.strictObject({ refresh_token: secret("The `refresh_token` of the login or of the previous refresh.") }),
+  { id: "RefreshRequest", description: "Single-use: presenting a used refresh token again revokes its session." },
+);
+
+export const sessionIdPath = z.strictObject({
+  session_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not a session id")), {
+    description: "The session's `session_id` (from `GET /me/sessions`).",
+  }),
+});
+
+const totpCode = meta(z.string().check(z.minLength(1), z.maxLength(32)), {
+  description: "The 6-digit code the authenticator app shows now (each code works once).",
+  example: "123456",
+});
+
+export const verifyTotpBody = meta(z.strictObject({ code: totpCode }), { id: "VerifyTotpRequest" });
+
+const disableFields = z.strictObject({
+  code: z.optional(totpCode),
+  password: meta(z.optional(z.string().check(z.maxLength(1024))), {
+    description: "The account's password, instead of a code.",
+    format: "password",
+  }),
+});
+
+export const disableTotpBody = meta(
+  disableFields.check(
+    z.refine(
+      (body: z.output<typeof disableFields>) => (body.code === undefined) !== (body.password === undefined),
+      "give either code or password",
+    ),
+  ),
+  {
+    id: "DisableTotpRequest",
+    description: "Prove it is you with a current code or the password: exactly one of the two.",
+    override: { oneOf: [{ required: ["code"] }, { required: ["password"] }] },
+  },
+);
+
+const completeMfaFields = z.strictObject({
+  mfa_token: secret("The `mfa_token` of the login's answer (single-use, 5 minutes)."),
+  code: z.optional(totpCode),
+  recovery_code: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(64))), {
+    description: "One of the recovery codes shown when two-factor login was enabled (each works once).",
+    example: "abcde-fghjk",
+  }),
+});
+
+export const completeMfaBody = meta(
+  completeMfaFields.check(
+    z.refine(
+      (body: z.output<typeof completeMfaFields>) => (body.code === undefined) !== (body.recovery_code === undefined),
+      "give either code or recovery_code",
+    ),
+  ),
+  {
+    id: "CompleteMfaRequest",
+    description: "The second step of a login: exactly one of `code` and `recovery_code`.",
+    override: { oneOf: [{ required: ["code"] }, { required: ["recovery_code"] }] },
+  },
+);

@@ -40,7 +40,12 @@ export async function authenticatedActor(event: HttpEvent): Promise<Authenticate
   return authenticate(bearerToken(event), claims);
 }
 
-/** Who asks, for the audit log and login throttling: API Gateway's view of the caller. */
+/** Who asks, for the audit log, sessions and login throttling: API Gateway's view of the caller. */
 export function requestContextOf(event: HttpEvent): RequestContext {
-  return { sourceIp: event.requestContext.http.sourceIp, requestId: event.requestContext.requestId };
+  const userAgent = event.headers?.["user-agent"] ?? event.requestContext.http.userAgent;
+  return {
+    sourceIp: event.requestContext.http.sourceIp,
+    requestId: event.requestContext.requestId,
+    ...(userAgent && { userAgent }),
+  };
 }

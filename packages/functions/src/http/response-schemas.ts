@@ -34,8 +34,20 @@ export const organizationViewSchema = meta(
 const issuedToken = {
   access_token: meta(z.string(), { description: "RS256 JWT; send it as `Authorization: Bearer <token>`." }),
   token_type: z.literal("Bearer"),
-  expires_in: meta(z.int().check(z.positive()), { description: "Seconds until the token expires.", example: 3600 }),
+  expires_in: meta(z.int().check(z.positive()), { description: "Seconds until the token expires.", example: 900 }),
+  refresh_token: meta(z.string(), {
+    description:
+      "Opaque and single-use: `POST /auth/refresh` exchanges it for the next pair. Presenting it twice revokes the session.",
+  }),
+  refresh_expires_in: meta(z.int().check(z.nonnegative()), {
+    description: "Seconds until the refresh token stops working if unused (the session's idle or absolute end).",
+    example: 604800,
+  }),
+  session_id: meta(objectId, { description: "The session the tokens belong to (`sid` in the access token)." }),
 };
+
+/** The tokens of a session, as a refresh answers them. */
+export const sessionTokensSchema = meta(z.strictObject(issuedToken), { id: "SessionTokens" });
 
 export const loginResultSchema = meta(
   z.strictObject({
@@ -49,7 +61,68 @@ export const loginResultSchema = meta(
   { id: "LoginResult" },
 );
 
+/** A login with two-factor login on: the password was right; `POST /auth/mfa` completes it. */
+export const mfaRequiredSchema = meta(
+  z.strictObject({
+    mfa_required: z.literal(true),
+    mfa_token: meta(z.string(), { description: "Single-use, for `POST /auth/mfa` with a code." }),
+    expires_in: meta(z.int().check(z.positive()), { description: "Seconds the code step waits.", example: 300 }),
+  }),
+  { id: "MfaRequired" },
+);
+
+export const loginAnswerSchema = meta(z.union([loginResultSchema, mfaRequiredSchema]), {
+  id: "LoginAnswer",
+  description: "The session's tokens, or, with two-factor login on, the code step to complete.",
+});
+
 const role = z.enum(ROLES);
+
+export const sessionSchema = meta(
+  z.strictObject({
+    session_id: objectId,
+    organization_id: objectId,
+    created_at: timestamp,
+    last_used_at: meta(timestamp, { description: "The login or the last refresh." }),
+    expires_at: meta(timestamp, { description: "The absolute end (`SESSION_TTL_DAYS` after the login)." }),
+    idle_expires_at: meta(timestamp, { description: "The end if no refresh comes first (`SESSION_IDLE_DAYS`)." }),
+    source_ip: z.optional(z.string()),
+    user_agent: z.optional(z.string()),
+    mfa: meta(z.boolean(), { description: "Whether the login passed a second factor." }),
+    current: meta(z.boolean(), { description: "The session of this request." }),
+  }),
+  { id: "Session" },
+);
+
+export const sessionListSchema = meta(z.strictObject({ sessions: z.array(sessionSchema) }), { id: "SessionList" });
+
+export const sessionRevokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), { id: "SessionRevoked" });
+export const sessionsRevokedSchema = meta(
+  z.strictObject({ revoked: meta(z.int().check(z.nonnegative()), { description: "How many sessions ended." }) }),
+  { id: "SessionsRevoked" },
+);
+export const loggedOutSchema = meta(z.strictObject({ logged_out: z.literal(true) }), { id: "LoggedOut" });
+
+export const totpEnrollmentSchema = meta(
+  z.strictObject({
+    secret: meta(z.string(), { description: "Base32, to type into an app by hand.", example: "JBSWY3DPEHPK3PXP" }),
+    otpauth_url: meta(z.string(), { description: "The `otpauth://totp/…` URI, what the QR code holds." }),
+    qr_svg: meta(z.string(), { description: "The QR code, an SVG document." }),
+  }),
+  { id: "TotpEnrollment", description: "Pending until `POST /me/mfa/totp/verify` checks a code from it." },
+);
+
+export const recoveryCodesSchema = meta(
+  z.strictObject({
+    enabled: z.literal(true),
+    recovery_codes: meta(z.array(z.string()), {
+      description: "Ten single-use codes for when the app is lost: shown this once, only their hashes are kept.",
+    }),
+  }),
+  { id: "TotpEnabled" },
+);
+
+export const totpDisabledSchema = meta(z.strictObject({ disabled: z.literal(true) }), { id: "TotpDisabled" });
 
 export const meSchema = meta(
   z.strictObject({
@@ -101,16 +174,20 @@ export const invitationListSchema = meta(z.strictObject({ invitations: z.array(i
 export const revokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), { id: "InvitationRevoked" });
 export const removedSchema = meta(z.strictObject({ removed: z.literal(true) }), { id: "MemberRemoved" });
 
-/** After an update: the organization, plus a fresh token when the credentials changed (the old one is revoked). */
+/** After an update: the organization, plus fresh tokens when the credentials changed (every other session is revoked). */
 export const updateResultSchema = meta(
   z.extend(organizationViewSchema, {
     access_token: z.optional(issuedToken.access_token),
     token_type: z.optional(issuedToken.token_type),
     expires_in: z.optional(issuedToken.expires_in),
+    refresh_token: z.optional(issuedToken.refresh_token),
+    refresh_expires_in: z.optional(issuedToken.refresh_expires_in),
+    session_id: z.optional(issuedToken.session_id),
   }),
   {
     id: "UpdateResult",
-    description: "The organization; with a new token when the credentials changed, which revokes every earlier one.",
+    description:
+      "The organization; when the credentials changed, which ends every session of the user, the caller's continues under a new `session_id` with these tokens.",
   },
 );
 
@@ -222,6 +299,12 @@ export const gatewayMessageSchema = meta(z.strictObject({ message: meta(z.string
 
 export type OrganizationView = z.input<typeof organizationViewSchema>;
 export type LoginResultView = z.input<typeof loginResultSchema>;
+export type LoginAnswerView = z.input<typeof loginAnswerSchema>;
+export type SessionTokensView = z.input<typeof sessionTokensSchema>;
+export type SessionView = z.input<typeof sessionSchema>;
+export type SessionListView = z.input<typeof sessionListSchema>;
+export type TotpEnrollmentView = z.input<typeof totpEnrollmentSchema>;
+export type RecoveryCodesView = z.input<typeof recoveryCodesSchema>;
 export type UpdateResultView = z.input<typeof updateResultSchema>;
 export type DeleteResultView = z.input<typeof deleteResultSchema>;
 export type TenantCollectionView = z.input<typeof tenantCollectionSchema>;

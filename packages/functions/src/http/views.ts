@@ -1,4 +1,8 @@
 import type {
+  IssuedSession,
+  MfaRequired,
+  SessionSummary,
+  TotpEnrollment,
   AuditPage,
   Invitation,
   IssuedInvitation,
@@ -12,6 +16,11 @@ import type {
   UpdateResult,
 } from "@org-service/core";
 import type {
+  LoginAnswerView,
+  SessionListView,
+  SessionTokensView,
+  SessionView,
+  TotpEnrollmentView,
   AuditPageView,
   InvitationView,
   IssuedInvitationView,
@@ -47,11 +56,21 @@ export function tenantCollectionView(collection: TenantCollection): TenantCollec
   };
 }
 
+/** A session's tokens: what a refresh answers, and every login besides its own fields. */
+export function sessionTokensView(session: IssuedSession): SessionTokensView {
+  return {
+    access_token: session.accessToken,
+    token_type: "Bearer",
+    expires_in: session.expiresIn,
+    refresh_token: session.refreshToken,
+    refresh_expires_in: session.refreshExpiresIn,
+    session_id: session.sessionId,
+  };
+}
+
 export function loginResultView(result: LoginResult): LoginResultView {
   return {
-    access_token: result.accessToken,
-    token_type: "Bearer",
-    expires_in: result.expiresIn,
+    ...sessionTokensView(result),
     user_id: result.userId,
     admin_id: result.userId,
     role: result.role,
@@ -60,12 +79,40 @@ export function loginResultView(result: LoginResult): LoginResultView {
   };
 }
 
-/** A credential change revokes the caller's token; the answer carries its replacement. */
-export function updateResultView({ organization, token }: UpdateResult): UpdateResultView {
+/** With two-factor login on, the password's answer is the code step. */
+export function loginAnswerView(result: LoginResult | MfaRequired): LoginAnswerView {
+  if ("mfaRequired" in result) {
+    return { mfa_required: true, mfa_token: result.mfaToken, expires_in: result.expiresIn };
+  }
+  return loginResultView(result);
+}
+
+/** A credential change ends the caller's session with the others; the answer carries the tokens of its continuation. */
+export function updateResultView({ organization, session }: UpdateResult): UpdateResultView {
+  return { ...organizationView(organization), ...(session && sessionTokensView(session)) };
+}
+
+export function sessionView(session: SessionSummary): SessionView {
   return {
-    ...organizationView(organization),
-    ...(token && { access_token: token.accessToken, token_type: "Bearer" as const, expires_in: token.expiresIn }),
+    session_id: session.sessionId,
+    organization_id: session.organizationId,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+    idle_expires_at: session.idleExpiresAt.toISOString(),
+    ...(session.sourceIp && { source_ip: session.sourceIp }),
+    ...(session.userAgent && { user_agent: session.userAgent }),
+    mfa: session.mfa,
+    current: session.current,
   };
+}
+
+export function sessionListView(sessions: readonly SessionSummary[]): SessionListView {
+  return { sessions: sessions.map(sessionView) };
+}
+
+export function totpEnrollmentView(enrollment: TotpEnrollment): TotpEnrollmentView {
+  return { secret: enrollment.secret, otpauth_url: enrollment.otpauthUrl, qr_svg: enrollment.qrSvg };
 }
 
 export function deleteResultView(organizationName: string): DeleteResultView {

@@ -32,12 +32,15 @@ export function openApiDocument() {
       version: "1.0.0",
       description:
         "Multi-tenant organization management. Errors are RFC 9457 problem details (`application/problem+json`). " +
-        "Log in with `POST /admin/login`, then send the token as `Authorization: Bearer <token>` (the Authorize button).",
+        "Log in with `POST /admin/login`, then send the access token as `Authorization: Bearer <token>` (the Authorize button); " +
+        "`POST /auth/refresh` renews it with the refresh token before it expires.",
     },
     tags: [
       { name: "Organizations" },
       { name: "Members" },
       { name: "Authentication" },
+      { name: "Sessions" },
+      { name: "Two-factor login" },
       { name: "Operations" },
       { name: "Documentation" },
       { name: "Dashboard" },

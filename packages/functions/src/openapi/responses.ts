@@ -46,7 +46,7 @@ export const errors = {
   unauthenticated: {
     "401": {
       description:
-        "No valid, current bearer token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses one revoked by a credential change or a delete (a problem).",
+        "No valid, current bearer token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses one whose session has ended — logout, a revocation, a role change, a removal, a credential change, a delete, or the session's idle or absolute end (a problem).",
       content: { ...problemContent, ...gatewayContent },
       headers: z.object({ "www-authenticate": meta(z.string(), { example: 'Bearer error="invalid_token"' }) }),
     },
@@ -78,7 +78,7 @@ export const errors = {
   throttled: {
     "429": {
       description:
-        "Throttled by API Gateway (`{message}`), or, on login, too many failed attempts (a problem, with Retry-After).",
+        "Throttled by API Gateway (`{message}`), or, where a password or a code is checked, too many failed attempts (a problem, with Retry-After).",
       content: { ...problemContent, ...gatewayContent },
       headers: retryAfter,
     },

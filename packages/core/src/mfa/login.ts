@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from "node:crypto";
+import * as z from "zod/mini";
+import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
+import { recordAudit } from "../audit";
+import { nowOf, type RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { MembershipDocument } from "../db/documents";
+import { InvalidGrantError } from "../errors";
+import { membershipId } from "../members/membership";
+import type { LoginResult } from "../organizations/login";
+import { organizationProjection, toOrganization } from "../organizations/model";
+import { VISIBLE } from "../organizations/steps";
+import { openSession } from "../sessions/session";
+import { parseInput } from "../validation";
+import { useOnce, useRecoveryCode, useTotpCode } from "./codes";
+
+/** How long the code step of a login waits: 5 minutes. */
+export const MFA_CHALLENGE_TTL_SECONDS = 300;
+
+/** A login whose password was right, waiting for the second factor. */
+export interface MfaRequired {
+  readonly mfaRequired: true;
+  readonly mfaToken: string;
+  readonly expiresIn: number;
+}
+
+const hashChallengeToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("base64url");
+
+/** After the password: a challenge (256 random bits, only its hash stored) for the code step. */
+export async function startMfaChallenge(
+  db: Database,
+  membership: Pick<MembershipDocument, "user_id" | "organization_id">,
+  context: RequestContext,
+): Promise<MfaRequired> {
+  const now = nowOf(context);
+  const token = randomBytes(32).toString("base64url");
+  await db.mfaChallenges.insertOne({
+    _id: hashChallengeToken(token),
+    user_id: membership.user_id,
+    organization_id: membership.organization_id,
+    created_at: now,
+    expires_at: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
+  });
+  return { mfaRequired: true, mfaToken: token, expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+}
+
+const secretSchema = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is too long"));
+
+export const completeMfaInputSchema = z
+  .object({
+    mfaToken: secretSchema,
+    code: z.optional(z.string().check(z.minLength(1), z.maxLength(32, "is not a code"))),
+    recoveryCode: z.optional(z.string().check(z.minLength(1), z.maxLength(64, "is not a recovery code"))),
+  })
+  .check(
+    z.refine(
+      (input) => (input.code === undefined) !== (input.recoveryCode === undefined),
+      "give either code or recovery_code",
+    ),
+  );
+export type CompleteMfaInput = z.input<typeof completeMfaInputSchema>;
+
+const challengeGone = () =>
+  new InvalidGrantError("This two-factor login is unknown, used or expired: log in with the password again.");
+
+/**
+ * `POST /auth/mfa`: the second step of a login with two-factor login on. A current TOTP code (once
+ * per time step) or an unused recovery code (once each) completes it with the normal login answer;
+ * the challenge is single-use (its use is a unique key) and lives 5 minutes. Wrong codes count
+ * against the same limits as wrong passwords, per email and per address: past them, 429 with
+ * Retry-After — for the code step and for the password step alike, so guessing codes cannot be
+ * restarted by logging in again (only a completed login forgives failures).
+ */
+export async function completeMfaLogin(input: CompleteMfaInput, context: RequestContext = {}): Promise<LoginResult> {
+  const { mfaToken, code, recoveryCode } = parseInput(completeMfaInputSchema, input);
+  const now = nowOf(context);
+  const db = await database();
+  const challengeId = hashChallengeToken(mfaToken);
+  const challenge = await db.mfaChallenges.findOne({ _id: challengeId, expires_at: { $gt: now } });
+  if (!challenge) throw challengeGone();
+  const [user, factor] = await Promise.all([
+    db.users.findOne({ _id: challenge.user_id }, { projection: { email: 1 } }),
+    db.mfaFactors.findOne({ _id: challenge.user_id }),
+  ]);
+  if (!user || !factor) throw challengeGone();
+  const failures = await assertLoginAllowed(db, user.email, context.sourceIp, now);
+
+  const accepted =
+    code !== undefined
+      ? await useTotpCode(db, user._id, factor.secret, code, now)
+      : await useRecoveryCode(db, factor, recoveryCode!, now);
+  if (!accepted) {
+    await Promise.all([
+      recordLoginFailure(db, user.email, context.sourceIp, now),
+      recordAudit(
+        db,
+        {
+          action: "admin.login_failed",
+          organizationId: challenge.organization_id,
+          adminId: user._id,
+          email: user.email,
+          details: { reason: code !== undefined ? "invalid_code" : "invalid_recovery_code" },
+        },
+        context,
+      ),
+    ]);
+    throw new InvalidGrantError("The code is wrong, expired or used already.");
+  }
+  if (!(await useOnce(db, user._id, `challenge:${challengeId}`, "challenge", now, challenge.expires_at))) {
+    throw challengeGone();
+  }
+  await db.mfaChallenges.deleteOne({ _id: challengeId });
+
+  const [membership, organization] = await Promise.all([
+    db.memberships.findOne({ _id: membershipId(challenge.organization_id, challenge.user_id) }),
+    db.organizations.findOne({ _id: challenge.organization_id, ...VISIBLE }, { projection: organizationProjection }),
+  ]);
+  if (!membership || !organization) throw challengeGone();
+  const session = await openSession(db, membership, context, { mfa: true });
+  await Promise.all([
+    recordAudit(
+      db,
+      {
+        action: "admin.login",
+        organizationId: organization._id,
+        adminId: user._id,
+        email: user.email,
+        details: { mfa: code !== undefined ? "totp" : "recovery_code" },
+      },
+      context,
+    ),
+    recoveryCode !== undefined &&
+      recordAudit(
+        db,
+        {
+          action: "mfa.recovery_code_used",
+          organizationId: organization._id,
+          adminId: user._id,
+          email: user.email,
+          details: {
+            remaining: String(
+              factor.recovery_code_hashes.length -
+                (await db.usedOnce.countDocuments({ user_id: user._id, kind: "recovery" })),
+            ),
+          },
+        },
+        context,
+      ),
+    failures ? forgiveLoginFailures(db, user.email) : undefined,
+  ]);
+  return {
+    ...session,
+    userId: user._id.toHexString(),
+    role: membership.role,
+    organization: toOrganization(organization),
+  };
+}

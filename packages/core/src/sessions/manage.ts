@@ -1,0 +1,120 @@
+import { recordAudit } from "../audit";
+import { nowOf, type RequestContext } from "../context";
+import { database } from "../db/client";
+import type { SessionDocument } from "../db/documents";
+import { NotFoundError, UnauthenticatedError } from "../errors";
+import { type AuthenticatedActor, toObjectId } from "../organizations/model";
+
+/** A session as its user sees it in the list. */
+export interface SessionSummary {
+  readonly sessionId: string;
+  readonly organizationId: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly expiresAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly mfa: boolean;
+  /** The session of the request that asks. */
+  readonly current: boolean;
+}
+
+/** The caller as a session's owner: their user id and their current session, both as ObjectIds. */
+function ownerOf(actor: AuthenticatedActor) {
+  const userId = toObjectId(actor.userId);
+  const sessionId = toObjectId(actor.sessionId);
+  if (!userId || !sessionId) throw new UnauthenticatedError();
+  return { userId, sessionId };
+}
+
+/** `POST /auth/logout`: the current session ends; its access token is refused from the next request, its refresh token dead. */
+export async function logout(actor: AuthenticatedActor, context: RequestContext = {}): Promise<void> {
+  const { sessionId } = ownerOf(actor);
+  const db = await database();
+  const ended = await db.sessions.findOneAndDelete({ _id: sessionId });
+  if (!ended) return; // ended meanwhile: logging out twice is no error
+  await recordAudit(
+    db,
+    {
+      action: "session.logout",
+      organizationId: ended.organization_id,
+      adminId: ended.user_id,
+      email: ended.email,
+      details: { session_id: sessionId.toHexString() },
+    },
+    context,
+  );
+}
+
+/** The caller's live sessions, in every organization of theirs, the most recently used first. */
+export async function listSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<SessionSummary[]> {
+  const { userId, sessionId } = ownerOf(actor);
+  const now = nowOf(context);
+  const db = await database();
+  const sessions = await db.sessions
+    .find({ user_id: userId, expires_at: { $gt: now }, idle_expires_at: { $gt: now } })
+    .sort({ last_used_at: -1, _id: -1 })
+    .toArray();
+  return sessions.map((session) => toSummary(session, sessionId.toHexString()));
+}
+
+function toSummary(session: SessionDocument, currentId: string): SessionSummary {
+  return {
+    sessionId: session._id.toHexString(),
+    organizationId: session.organization_id.toHexString(),
+    createdAt: session.created_at,
+    lastUsedAt: session.last_used_at,
+    expiresAt: session.expires_at,
+    idleExpiresAt: session.idle_expires_at,
+    ...(session.source_ip && { sourceIp: session.source_ip }),
+    ...(session.user_agent && { userAgent: session.user_agent }),
+    mfa: session.mfa,
+    current: session._id.toHexString() === currentId,
+  };
+}
+
+/** `DELETE /me/sessions/{id}`: one of the caller's own sessions (the current one too); anyone else's is a 404, like an unknown id. */
+export async function revokeSession(
+  actor: AuthenticatedActor,
+  id: string,
+  context: RequestContext = {},
+): Promise<void> {
+  const { userId } = ownerOf(actor);
+  const target = toObjectId(id);
+  const db = await database();
+  const revoked = target && (await db.sessions.findOneAndDelete({ _id: target, user_id: userId }));
+  if (!revoked) throw new NotFoundError("You have no session with this id.");
+  await recordAudit(
+    db,
+    {
+      action: "session.revoked",
+      organizationId: revoked.organization_id,
+      adminId: revoked.user_id,
+      email: revoked.email,
+      details: { session_id: revoked._id.toHexString(), current: revoked._id.toHexString() === actor.sessionId },
+    },
+    context,
+  );
+}
+
+/** `DELETE /me/sessions`: every session of the caller but the current one. Returns how many ended. */
+export async function revokeOtherSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<number> {
+  const { userId, sessionId } = ownerOf(actor);
+  const db = await database();
+  const { deletedCount } = await db.sessions.deleteMany({ user_id: userId, _id: { $ne: sessionId } });
+  if (deletedCount > 0) {
+    await recordAudit(
+      db,
+      {
+        action: "session.revoked",
+        organizationId: toObjectId(actor.organizationId),
+        adminId: userId,
+        email: actor.email,
+        details: { others: true, count: String(deletedCount), kept_session_id: sessionId.toHexString() },
+      },
+      context,
+    );
+  }
+  return deletedCount;
+}

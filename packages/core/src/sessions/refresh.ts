@@ -1,0 +1,86 @@
+import * as z from "zod/mini";
+import { recordAudit } from "../audit";
+import { nowOf, type RequestContext } from "../context";
+import { database } from "../db/client";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { InvalidGrantError } from "../errors";
+import { parseInput } from "../validation";
+import { hasEnded, hashRefreshToken, idleEndAfter, type IssuedSession, newRefreshToken, tokensFor } from "./session";
+
+export const refreshInputSchema = z.object({
+  refreshToken: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a refresh token")),
+});
+export type RefreshInput = z.input<typeof refreshInputSchema>;
+
+const invalid = () => new InvalidGrantError("The refresh token is unknown, used, revoked or expired: log in again.");
+
+/**
+ * Rotate: a refresh token buys a new access token and a new refresh token, once. The refresh that
+ * inserts the token's use (a unique key: the token's hash) is the one that rotates; presenting a
+ * token that was used already — by an earlier refresh, or by a concurrent one that got there
+ * first — is a reuse, and revokes the whole session (RFC 9700 §4.14.2: one of the two presenters
+ * holds a stolen token, and the server cannot tell which). A legitimate client refreshes with a
+ * token once.
+ *
+ * Every failure is the same 401. An ended session (idle or absolute) is deleted on the way.
+ */
+export async function refreshSession(input: RefreshInput, context: RequestContext = {}): Promise<IssuedSession> {
+  const { refreshToken } = parseInput(refreshInputSchema, input);
+  const now = nowOf(context);
+  const db = await database();
+  const hash = hashRefreshToken(refreshToken);
+  const issued = await db.refreshTokens.findOne({ _id: hash });
+  if (!issued || issued.expires_at <= now) throw invalid();
+
+  // Read before the use is recorded: once it is, a concurrent reuse may delete the session, and
+  // the refresh that won must still answer (exactly one of any number of racers does).
+  const session = await db.sessions.findOne({ _id: issued.session_id });
+  if (!session) throw invalid();
+  if (hasEnded(session, now)) {
+    await db.sessions.deleteOne({ _id: session._id });
+    throw invalid();
+  }
+
+  try {
+    await db.refreshTokenUses.insertOne({
+      _id: hash,
+      session_id: issued.session_id,
+      used_at: now,
+      expires_at: issued.expires_at,
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const revoked = await db.sessions.findOneAndDelete({ _id: issued.session_id });
+    if (revoked) {
+      await recordAudit(
+        db,
+        {
+          action: "session.refresh_reuse_detected",
+          organizationId: revoked.organization_id,
+          adminId: revoked.user_id,
+          email: revoked.email,
+          details: { session_id: revoked._id.toHexString() },
+        },
+        context,
+      );
+    }
+    throw invalid();
+  }
+
+  const next = newRefreshToken();
+  const used = { ...session, last_used_at: now, idle_expires_at: idleEndAfter(now, session.expires_at) };
+  // Only the refresh that won the rotation writes the session; a revocation meanwhile stays (an update never recreates a deleted document).
+  await Promise.all([
+    db.refreshTokens.insertOne({
+      _id: next.hash,
+      session_id: session._id,
+      issued_at: now,
+      expires_at: session.expires_at,
+    }),
+    db.sessions.updateOne(
+      { _id: session._id },
+      { $set: { last_used_at: used.last_used_at, idle_expires_at: used.idle_expires_at } },
+    ),
+  ]);
+  return tokensFor(used, next.token, now);
+}

@@ -1,0 +1,143 @@
+import { createHash, randomBytes } from "node:crypto";
+import { ObjectId } from "mongodb";
+import { issueAccessToken } from "../auth/tokens";
+import { config } from "../config";
+import { nowOf, type RequestContext } from "../context";
+import type { Database } from "../db/client";
+import type { MembershipDocument, SessionDocument } from "../db/documents";
+import { ConflictError } from "../errors";
+
+/** What a login, an invitation accept, a refresh or a credential change hands the client. */
+export interface IssuedSession {
+  readonly accessToken: string;
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number;
+  /** Opaque, single-use: exchanged at `POST /auth/refresh` for the next pair. */
+  readonly refreshToken: string;
+  /** Seconds until the refresh token stops working if unused (the session's idle or absolute end, whichever is first). */
+  readonly refreshExpiresIn: number;
+  readonly sessionId: string;
+}
+
+const DAY_MS = 86_400_000;
+/** A user agent is shown, never interpreted: kept short. */
+const USER_AGENT_MAX = 256;
+
+/**
+ * A refresh token: 256 random bits, shown once to the client, stored only as its SHA-256 (enough
+ * for a random secret of that size: there is nothing to guess from it).
+ */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString("base64url");
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("base64url");
+}
+
+/** The idle end after a use at `now`: never past the absolute end. */
+export function idleEndAfter(now: Date, expiresAt: Date): Date {
+  return new Date(Math.min(now.getTime() + config().sessions.idleDays * DAY_MS, expiresAt.getTime()));
+}
+
+type Mirrored = Pick<SessionDocument, "role" | "grant" | "credentials_version">;
+
+/** Whether a session (or the membership it was opened from) still mirrors the membership as it is now. */
+export function stillMirrors(session: Mirrored, membership: Mirrored | null | undefined): boolean {
+  if (!membership) return false;
+  return (
+    membership.grant.equals(session.grant) &&
+    membership.role === session.role &&
+    membership.credentials_version === session.credentials_version
+  );
+}
+
+/** Whether the session is over at `now`: past its absolute or its idle end. */
+export function hasEnded(session: Pick<SessionDocument, "expires_at" | "idle_expires_at">, now: Date): boolean {
+  return session.expires_at <= now || session.idle_expires_at <= now;
+}
+
+/** An access token from the session's mirror of its membership, and the refresh token given. */
+export async function tokensFor(session: SessionDocument, refreshToken: string, now: Date): Promise<IssuedSession> {
+  const { accessToken, expiresIn } = await issueAccessToken({
+    sub: session.user_id.toHexString(),
+    org: session.organization_id.toHexString(),
+    sid: session._id.toHexString(),
+    cv: session.credentials_version,
+    role: session.role,
+    gr: session.grant.toHexString(),
+  });
+  const end = Math.min(session.idle_expires_at.getTime(), session.expires_at.getTime());
+  return {
+    accessToken,
+    expiresIn,
+    refreshToken,
+    refreshExpiresIn: Math.max(0, Math.floor((end - now.getTime()) / 1000)),
+    sessionId: session._id.toHexString(),
+  };
+}
+
+export interface OpenSessionOptions {
+  /** The login passed a second factor. */
+  readonly mfa?: boolean;
+  /** A session this one continues (a credential change replaces the caller's): its start, end and factor are kept. */
+  readonly continues?: Pick<SessionDocument, "created_at" | "expires_at" | "mfa">;
+}
+
+/**
+ * Open a session for a membership as it was read, and issue its first tokens.
+ *
+ * The session copies the membership's role, grant and credentials version, and every change of
+ * those writes the membership first and then deletes the sessions it covers. A change landing
+ * between the read of the membership and the insert of the session would miss it; so, once the
+ * session is in, the membership is read again: if it changed, the session is deleted here and the
+ * login refused (409, try again). Either the change's delete comes after the insert and removes
+ * the session, or the change came before this second read and it sees it: no session outlives a
+ * change of what it mirrors.
+ */
+export async function openSession(
+  db: Database,
+  membership: Pick<
+    MembershipDocument,
+    "_id" | "organization_id" | "user_id" | "role" | "grant" | "credentials_version" | "email"
+  >,
+  context: RequestContext = {},
+  options: OpenSessionOptions = {},
+): Promise<IssuedSession> {
+  const now = nowOf(context);
+  const expiresAt = options.continues?.expires_at ?? new Date(now.getTime() + config().sessions.ttlDays * DAY_MS);
+  const session: SessionDocument = {
+    _id: new ObjectId(),
+    user_id: membership.user_id,
+    organization_id: membership.organization_id,
+    membership_id: membership._id,
+    role: membership.role,
+    grant: membership.grant,
+    credentials_version: membership.credentials_version,
+    email: membership.email,
+    created_at: options.continues?.created_at ?? now,
+    last_used_at: now,
+    ...(context.sourceIp && { source_ip: context.sourceIp }),
+    ...(context.userAgent && { user_agent: context.userAgent.slice(0, USER_AGENT_MAX) }),
+    expires_at: expiresAt,
+    idle_expires_at: idleEndAfter(now, expiresAt),
+    mfa: options.mfa ?? options.continues?.mfa ?? false,
+  };
+  const refresh = newRefreshToken();
+  await Promise.all([
+    db.sessions.insertOne(session),
+    db.refreshTokens.insertOne({ _id: refresh.hash, session_id: session._id, issued_at: now, expires_at: expiresAt }),
+  ]);
+  const current = await db.memberships.findOne(
+    { _id: membership._id },
+    { projection: { role: 1, grant: 1, credentials_version: 1 } },
+  );
+  if (!stillMirrors(membership, current)) {
+    await db.sessions.deleteOne({ _id: session._id });
+    throw new ConflictError("The membership or the credentials changed while logging in: log in again.", "session", {
+      issue: "changed while the session was opening",
+    });
+  }
+  return tokensFor(session, refresh.token, now);
+}
