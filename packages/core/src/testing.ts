@@ -14,6 +14,7 @@ export { database, type Database } from "./db/client";
 export { resetSigningKeys } from "./auth/keys";
 export { injectFault, clearFaults, type Fault } from "./checkpoints";
 export { createLogger } from "./logger";
+export { captureLogLines, type LogCapture } from "./log-capture";
 export { sentMail } from "./mail/mailer";
 export { totpCode } from "./mfa/codes";
 

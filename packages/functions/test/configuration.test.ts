@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { captureLogLines, type LogCapture } from "@org-service/core/testing";
 import type { Context } from "aws-lambda";
 import type { HttpEvent, HttpResult } from "../src/http/endpoint";
 import { invoke } from "./support/invoke";
@@ -27,7 +28,7 @@ const TOUCHED = [
   "SST_Secret_value_JWT_PRIVATE_KEY",
 ];
 let saved: Record<string, string | undefined>;
-let lines: string[];
+let capture: LogCapture;
 
 beforeEach(() => {
   saved = Object.fromEntries(TOUCHED.map((name) => [name, process.env[name]]));
@@ -35,19 +36,11 @@ beforeEach(() => {
   ssm.imported = 0;
   ssm.values = {};
   vi.resetModules();
-  lines = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-    vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = chunk.toString();
-      if (!text.startsWith("{")) return write(chunk, ...rest);
-      lines.push(...text.split("\n").filter(Boolean));
-      return true;
-    }) as typeof stream.write);
-  }
+  capture = captureLogLines();
 });
 
 afterEach(() => {
+  capture.stop();
   vi.restoreAllMocks();
   for (const [name, value] of Object.entries(saved)) {
     if (value === undefined) delete process.env[name];
@@ -56,7 +49,7 @@ afterEach(() => {
 });
 
 const errorLines = () =>
-  lines
+  capture.lines
     .map((line) => JSON.parse(line) as { level?: string; error?: { message?: string } })
     .filter((record) => record.level === "ERROR");
 
@@ -96,7 +89,7 @@ describe("a function's configuration", () => {
     expect(errors[0]?.error?.message).toBe(
       'Invalid configuration: MONGODB_URI (secret, value not shown): not a MongoDB connection string; expected a connection string whose scheme is "mongodb" or "mongodb+srv"',
     );
-    expect(lines.join("\n")).not.toContain("hunter2");
+    expect(capture.lines.join("\n")).not.toContain("hunter2");
   });
 
   it("fails the scheduled reconciler the same way: logged, and the invocation fails", async () => {

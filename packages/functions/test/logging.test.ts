@@ -2,7 +2,7 @@ import { closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { handler as getOrganization } from "../src/handlers/get-organization";
-import { createLogger } from "@org-service/core/testing";
+import { captureLogLines, createLogger, type LogCapture } from "@org-service/core/testing";
 import { redact } from "@org-service/core/logger";
 import { handler as login } from "../src/handlers/login";
 import { handler as collection } from "../src/handlers/organization-collection";
@@ -21,26 +21,17 @@ afterAll(async () => {
 });
 
 /** The JSON lines the handlers write to stdout, and stderr for errors (Lambda sends both to CloudWatch). */
-let lines: string[] = [];
+let capture: LogCapture;
 beforeEach(() => {
-  lines = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-    vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = chunk.toString();
-      if (!text.startsWith("{")) return write(chunk, ...rest);
-      lines.push(...text.split("\n").filter(Boolean));
-      return true;
-    }) as typeof stream.write);
-  }
+  capture = captureLogLines();
 });
-afterEach(() => vi.restoreAllMocks());
-const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+afterEach(() => capture.stop());
+const records = () => capture.records();
 
 describe("structured request logs", () => {
   it("one JSON line per request: request id, route, status, latency, organization id; never the password or the token", async () => {
     const { email, password } = await signUp();
-    lines = [];
+    capture.clear();
     const session = await invoke(login, {
       method: "POST",
       path: "/admin/login",
@@ -90,7 +81,7 @@ describe("structured request logs", () => {
     expect(logged[2]).toMatchObject({ request_id: "req-get-1", route: "GET /org/get", status: 404 });
     expect(logged[2]!.latency_ms as number).toBeGreaterThanOrEqual(0);
 
-    const everything = lines.join("\n");
+    const everything = capture.lines.join("\n");
     expect(everything).not.toContain(password);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(token.split(".")[2]);
@@ -123,7 +114,7 @@ describe("structured request logs", () => {
     });
     expect(records().find((record) => record.message === "request")).toMatchObject({ status: 500 });
     expect(redact(`failed to reach ${secretUri}`)).toBe("failed to reach mongodb://[redacted]");
-    expect(lines.join("\n")).not.toContain("s3cr3t");
+    expect(capture.lines.join("\n")).not.toContain("s3cr3t");
   });
 
   it("takes its level from POWERTOOLS_LOG_LEVEL or LOG_LEVEL, INFO by default", () => {

@@ -2,8 +2,9 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { resetConfig } from "@org-service/core";
+import { captureLogLines } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sourceModuleOf } from "../src/handler-modules";
 import { startLocalServer } from "../src/server";
 import { byName, httpClient } from "./support/http";
@@ -260,26 +261,6 @@ describe("error answers over HTTP", () => {
 });
 
 describe("a failure inside a request", () => {
-  /** The JSON log lines written meanwhile (the logger writes to stdout and stderr). */
-  function captureLogs(): { records: () => Record<string, unknown>[]; stop: () => void } {
-    const lines: string[] = [];
-    const spies = [process.stdout, process.stderr].map((stream) => {
-      const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-      return vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-        const text = chunk.toString();
-        if (!text.startsWith("{")) return write(chunk, ...rest);
-        lines.push(...text.split("\n").filter(Boolean));
-        return true;
-      }) as typeof stream.write);
-    });
-    return {
-      records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-      stop: () => {
-        for (const spy of spies) spy.mockRestore();
-      },
-    };
-  }
-
   const expectInternalProblem = (result: Awaited<ReturnType<typeof call>>, detail: string) => {
     expect(result.status).toBe(500);
     expect(result.contentType).toBe("application/problem+json");
@@ -296,7 +277,7 @@ describe("a failure inside a request", () => {
     const fresh = await startLocalServer({ port: 0 });
     const callFresh = httpClient(() => fresh.url);
     const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
-    const logs = captureLogs();
+    const logs = captureLogLines();
     try {
       process.env.LOGIN_MAX_FAILURES_PER_IP = "1000000";
       resetConfig();
@@ -336,7 +317,7 @@ describe("a failure inside a request", () => {
             : sourceModuleOf(route),
     });
     const callBroken = httpClient(() => broken.url);
-    const logs = captureLogs();
+    const logs = captureLogLines();
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         expectInternalProblem(await callBroken("GET", "/health"), "An unexpected error occurred.");

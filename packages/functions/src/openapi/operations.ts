@@ -80,6 +80,14 @@ const assetVersion = z.object({
   }),
 });
 
+/** What may go wrong on any protected route: no current token, a role without the scope, the database, the rest. */
+const protectedRouteErrors = {
+  ...errors.unauthenticated,
+  ...errors.scope,
+  ...errors.unavailable,
+  ...alwaysPossible,
+};
+
 /** What may go wrong when an admin changes their own organization (update, delete). */
 const ownOrganizationChangeErrors = {
   ...bodyErrors,
@@ -171,10 +179,7 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "Logged out.", content: json(loggedOutSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "POST /auth/mfa": {
@@ -201,10 +206,7 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "The sessions, the most recently used first.", content: json(sessionListSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "DELETE /me/sessions": {
@@ -214,10 +216,7 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "How many sessions ended.", content: json(sessionsRevokedSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "DELETE /me/sessions/{session_id}": {
@@ -353,10 +352,7 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "The caller and their memberships.", content: json(meSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "GET /org/members": {
@@ -368,10 +364,7 @@ export const operations = {
     responses: {
       "200": { description: "A page of members.", content: json(membersPageSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "PUT /org/members/{user_id}": {
@@ -442,10 +435,7 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "The pending invitations.", content: json(invitationListSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "DELETE /org/invitations/{invitation_id}": {
