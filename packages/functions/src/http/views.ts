@@ -1,5 +1,8 @@
 import type {
   AuditPage,
+  DocumentPage,
+  TenantIndex,
+  TenantUsage,
   Invitation,
   IssuedInvitation,
   Me,
@@ -13,6 +16,9 @@ import type {
 } from "@org-service/core";
 import type {
   AuditPageView,
+  DocumentPageView,
+  IndexView,
+  UsageView,
   InvitationView,
   IssuedInvitationView,
   MemberPageView,
@@ -127,5 +133,26 @@ export function issuedInvitationView(invitation: IssuedInvitation): IssuedInvita
     accept_url: invitation.acceptUrl,
     token: invitation.token,
     mail_sent: invitation.mailSent,
+  };
+}
+
+export function documentPageView(page: DocumentPage): DocumentPageView {
+  return { documents: [...page.documents], ...(page.nextCursor && { next_cursor: page.nextCursor }) };
+}
+
+export function indexView(index: TenantIndex): IndexView {
+  return { name: index.name, keys: { ...index.keys }, unique: index.unique };
+}
+
+export function usageView(usage: TenantUsage): UsageView {
+  return {
+    document_count: usage.documentCount,
+    data_bytes: usage.dataBytes,
+    index_count: usage.indexCount,
+    quotas: {
+      max_documents: usage.quotas.maxDocuments,
+      max_data_bytes: usage.quotas.maxDataBytes,
+      max_indexes: usage.quotas.maxIndexes,
+    },
   };
 }

@@ -37,6 +37,7 @@ export function openApiDocument() {
     tags: [
       { name: "Organizations" },
       { name: "Members" },
+      { name: "Data" },
       { name: "Authentication" },
       { name: "Operations" },
       { name: "Documentation" },
