@@ -113,6 +113,18 @@ const SETTINGS = {
   MAX_PENDING_INVITATIONS: wholeNumber(1, 10_000, 100),
   /** How long an invitation can be accepted: a week by default. */
   INVITATION_TTL_HOURS: wholeNumber(1, 8_760, 168),
+  /**
+   * The largest tenant document, measured as BSON (what the server stores): larger ones answer 413.
+   * Capped well under the 16 MiB BSON limit and so that the request body it allows (6× this) fits
+   * Lambda's 6 MB payload.
+   */
+  TENANT_DOCUMENT_MAX_BYTES: wholeNumber(1_024, 786_432, 65_536),
+  /** Documents an organization's collection may hold; a write past it answers 403 quota-exceeded. */
+  TENANT_MAX_DOCUMENTS: wholeNumber(1, 100_000_000, 100_000),
+  /** Bytes of data (BSON) an organization's collection may hold: 256 MiB by default. */
+  TENANT_MAX_DATA_BYTES: wholeNumber(1_024, 1_099_511_627_776, 268_435_456),
+  /** Indexes an organization may create on its collection, besides the one on `_id`. */
+  TENANT_MAX_INDEXES: wholeNumber(0, 60, 10),
   /** Base of the accept links in invitations (the dashboard's address); the issuer when unset. */
   PUBLIC_URL: setting({
     schema: z.optional(z.url({ protocol: /^https?$/ })),
@@ -186,6 +198,13 @@ export interface Config {
   };
   readonly mailFrom: string | undefined;
   readonly sessions: { readonly ttlDays: number; readonly idleDays: number };
+  /** The tenant document API's limits, per organization. */
+  readonly data: {
+    readonly documentMaxBytes: number;
+    readonly maxDocuments: number;
+    readonly maxDataBytes: number;
+    readonly maxIndexes: number;
+  };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -219,6 +238,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     },
     mailFrom: e.MAIL_FROM,
     sessions: { ttlDays: e.SESSION_TTL_DAYS, idleDays: e.SESSION_IDLE_DAYS },
+    data: {
+      documentMaxBytes: e.TENANT_DOCUMENT_MAX_BYTES,
+      maxDocuments: e.TENANT_MAX_DOCUMENTS,
+      maxDataBytes: e.TENANT_MAX_DATA_BYTES,
+      maxIndexes: e.TENANT_MAX_INDEXES,
+    },
     loginThrottle: {
       maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,

@@ -23,7 +23,9 @@ export abstract class DomainError extends Error {
     | "invalid-credentials"
     | "unauthenticated"
     | "forbidden"
-    | "too-many-attempts";
+    | "too-many-attempts"
+    | "too-large"
+    | "quota-exceeded";
 }
 
 export class ValidationError extends DomainError {
@@ -118,6 +120,28 @@ export class UnauthenticatedError extends DomainError {
 export class InvalidGrantError extends DomainError {
   override readonly name = "InvalidGrantError";
   readonly kind = "invalid-credentials";
+}
+
+/** The input is larger than the service stores (a tenant document over `TENANT_DOCUMENT_MAX_BYTES`). */
+export class TooLargeError extends DomainError {
+  override readonly name = "TooLargeError";
+  readonly kind = "too-large";
+}
+
+/** The write would take the organization past one of its quotas: refused, nothing written. */
+export class QuotaExceededError extends DomainError {
+  override readonly name = "QuotaExceededError";
+  readonly kind = "quota-exceeded";
+  override readonly extensions: { readonly quota: string; readonly limit: number };
+
+  constructor(quota: "max_documents" | "max_data_bytes" | "max_indexes", limit: number, options?: ErrorOptions) {
+    const what = { max_documents: "documents", max_data_bytes: "bytes of data", max_indexes: "indexes" }[quota];
+    super(
+      `The organization may hold at most ${limit} ${what}: the write was refused and nothing was written.`,
+      options,
+    );
+    this.extensions = { quota, limit };
+  }
 }
 
 /** Too many failed logins for this email or from this address: refused until the window passes. */

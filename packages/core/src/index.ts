@@ -22,6 +22,29 @@ export {
 } from "./organizations/update";
 export { deleteOrganization } from "./organizations/delete";
 export { getTenantCollection, type TenantCollection } from "./organizations/collection";
+export {
+  insertDocument,
+  getDocument,
+  replaceDocument,
+  patchDocument,
+  deleteDocument,
+  listDocuments,
+  DOCUMENTS_PAGE_MAX,
+  type StoredDocument,
+  type DocumentQuery,
+  type DocumentPage,
+} from "./data/documents";
+export {
+  listIndexes,
+  createIndex,
+  dropIndex,
+  type TenantIndex,
+  type IndexInput,
+  type TenantUsage,
+} from "./data/indexes";
+export { getUsage } from "./data/usage";
+export { MAX_CONDITIONS, FILTER_OPERATORS } from "./data/filter";
+export { MAX_DEPTH, DOCUMENT_ID_PATTERN } from "./data/rules";
 export { login, loginInputSchema, type LoginInput, type LoginResult } from "./organizations/login";
 export { refreshSession, refreshInputSchema, type RefreshInput } from "./sessions/refresh";
 export {
@@ -102,6 +125,8 @@ export {
   type ConfigurationIssue,
   UnauthenticatedError,
   TooManyAttemptsError,
+  TooLargeError,
+  QuotaExceededError,
   type FieldIssue,
 } from "./errors";
 export { isDatabaseUnavailableError } from "./db/mongo-errors";

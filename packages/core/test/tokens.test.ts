@@ -47,7 +47,8 @@ describe("access tokens", () => {
       cv: 1,
       role: "owner",
       gr: "grant-1",
-      scope: "org:read profile:write org:rename members:manage owners:manage org:delete audit:read",
+      scope:
+        "org:read profile:write org:rename members:manage owners:manage org:delete audit:read data:read data:write data:indexes",
     });
     expect(claims.exp! - claims.iat!).toBe(expiresIn);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);

@@ -8,7 +8,7 @@
  */
 import type { Scope } from "@org-service/core";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
  * What a function needs bound to it at deploy time: secrets and the values derived from them, and
@@ -122,6 +122,87 @@ export const routes = [
     handler: "organization-collection",
     auth: "jwt",
     scope: "org:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/org/usage",
+    handler: "organization-usage",
+    auth: "jwt",
+    scope: "org:read",
+    needs: ["database", "signing-key"],
+  },
+  // The tenant document API: always the caller's own collection, found from the token's organization.
+  {
+    method: "POST",
+    path: "/org/data/documents",
+    handler: "insert-document",
+    auth: "jwt",
+    scope: "data:write",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/org/data/documents",
+    handler: "list-documents",
+    auth: "jwt",
+    scope: "data:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/org/data/documents/{id}",
+    handler: "get-document",
+    auth: "jwt",
+    scope: "data:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "PUT",
+    path: "/org/data/documents/{id}",
+    handler: "replace-document",
+    auth: "jwt",
+    scope: "data:write",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "PATCH",
+    path: "/org/data/documents/{id}",
+    handler: "patch-document",
+    auth: "jwt",
+    scope: "data:write",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/data/documents/{id}",
+    handler: "delete-document",
+    auth: "jwt",
+    scope: "data:write",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/org/data/indexes",
+    handler: "list-indexes",
+    auth: "jwt",
+    scope: "data:indexes",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/data/indexes",
+    handler: "create-index",
+    auth: "jwt",
+    scope: "data:indexes",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/data/indexes/{name}",
+    handler: "drop-index",
+    auth: "jwt",
+    scope: "data:indexes",
     needs: ["database", "signing-key"],
   },
   // Members, roles and invitations.

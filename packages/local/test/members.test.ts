@@ -61,6 +61,13 @@ async function team() {
 
 type Team = Awaited<ReturnType<typeof team>>;
 
+/** A document the team's owner stored: its id. */
+async function ownerDocument(t: Team): Promise<string> {
+  const stored = await call("POST", "/org/data/documents", { token: t.owner.token, json: { n: 0 } });
+  expect(stored.status, stored.text).toBe(201);
+  return stored.json._id as string;
+}
+
 /** The permission table as the product defines it, written out here, not read from the code under test. */
 const ALL: Role[] = ["owner", "admin", "member"];
 const OWNER_ADMIN: Role[] = ["owner", "admin"];
@@ -78,6 +85,53 @@ const actions: Action[] = [
   { label: "GET /org/members", allowed: ALL, run: (_, token) => call("GET", "/org/members", { token }) },
   { label: "GET /org/collection", allowed: ALL, run: (_, token) => call("GET", "/org/collection", { token }) },
   { label: "GET /org/audit", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/audit", { token }) },
+  { label: "GET /org/usage", allowed: ALL, run: (_, token) => call("GET", "/org/usage", { token }) },
+  {
+    label: "POST /org/data/documents",
+    allowed: ALL,
+    run: (_, token) => call("POST", "/org/data/documents", { token, json: { n: 1 } }),
+  },
+  { label: "GET /org/data/documents", allowed: ALL, run: (_, token) => call("GET", "/org/data/documents", { token }) },
+  {
+    label: "GET /org/data/documents/{id}",
+    allowed: ALL,
+    run: async (t, token) => call("GET", `/org/data/documents/${await ownerDocument(t)}`, { token }),
+  },
+  {
+    label: "PUT /org/data/documents/{id}",
+    allowed: ALL,
+    run: async (t, token) => call("PUT", `/org/data/documents/${await ownerDocument(t)}`, { token, json: { n: 2 } }),
+  },
+  {
+    label: "PATCH /org/data/documents/{id}",
+    allowed: ALL,
+    run: async (t, token) =>
+      call("PATCH", `/org/data/documents/${await ownerDocument(t)}`, { token, json: { $set: { n: 3 } } }),
+  },
+  {
+    label: "DELETE /org/data/documents/{id}",
+    allowed: ALL,
+    run: async (t, token) => call("DELETE", `/org/data/documents/${await ownerDocument(t)}`, { token }),
+  },
+  {
+    label: "GET /org/data/indexes",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("GET", "/org/data/indexes", { token }),
+  },
+  {
+    label: "POST /org/data/indexes",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("POST", "/org/data/indexes", { token, json: { keys: { n: 1 } } }),
+  },
+  {
+    label: "DELETE /org/data/indexes/{name}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => {
+      const created = await call("POST", "/org/data/indexes", { token: t.owner.token, json: { keys: { k: -1 } } });
+      expect(created.status, created.text).toBe(201);
+      return call("DELETE", `/org/data/indexes/${created.json.name}`, { token });
+    },
+  },
   {
     label: "PUT /org/update (own password)",
     allowed: ALL,

@@ -24,6 +24,12 @@ export const PERMISSIONS = {
   "org:delete": ["owner"],
   /** Read the audit log. */
   "audit:read": ["owner", "admin"],
+  /** Read the organization's own documents (get, list) and its indexes. */
+  "data:read": ["owner", "admin", "member"],
+  /** Insert, replace, patch and delete the organization's own documents. */
+  "data:write": ["owner", "admin", "member"],
+  /** Create and drop indexes on the organization's collection. */
+  "data:indexes": ["owner", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Scope = keyof typeof PERMISSIONS;

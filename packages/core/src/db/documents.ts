@@ -268,7 +268,10 @@ export type AuditAction =
   | "admin.login"
   | "admin.login_failed"
   | "organization.update"
-  | "organization.delete";
+  | "organization.delete"
+  | "data.index_created"
+  | "data.index_dropped"
+  | "data.quota_exceeded";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {

@@ -36,6 +36,8 @@ export interface EndpointOptions {
    * strict defaults, which forbid every script and style. `undefined` drops a default directive.
    */
   readonly contentSecurityPolicy?: Readonly<Record<string, string | undefined>>;
+  /** The largest body accepted, in bytes, read per request (64 KiB when absent): 413 past it. */
+  readonly maxBodyBytes?: () => number;
 }
 
 export function httpEndpoint(
@@ -59,7 +61,7 @@ export function httpEndpoint(
     .use(problemResponses())
     .use(deployedSecrets())
     .use(validConfiguration())
-    .use(bodyLimit());
+    .use(bodyLimit(options.maxBodyBytes));
   if (options.body !== "none") stack.use(jsonBody({ required: options.body === "json" }));
   return stack.handler(handle);
 }

@@ -74,6 +74,8 @@ const domainProblems = {
   unauthenticated: [401, "unauthenticated", "Unauthorized"],
   forbidden: [403, "forbidden", "Forbidden"],
   "too-many-attempts": [429, "too-many-attempts", "Too Many Requests"],
+  "too-large": [413, "payload-too-large", "Content Too Large"],
+  "quota-exceeded": [403, "quota-exceeded", "Forbidden"],
 } as const;
 
 /** Headers that belong with a domain failure: how to authenticate, when to retry. */

@@ -1,6 +1,11 @@
 import {
   atLeastOneOf,
   AUDIT_PAGE_MAX,
+  DOCUMENT_ID_PATTERN,
+  DOCUMENTS_PAGE_MAX,
+  FILTER_OPERATORS,
+  MAX_CONDITIONS,
+  MAX_DEPTH,
   emailSchema,
   loginInputSchema,
   MEMBERS_PAGE_MAX,
@@ -212,3 +217,74 @@ export const completeMfaBody = meta(
     override: { oneOf: [{ required: ["code"] }, { required: ["recovery_code"] }] },
   },
 );
+
+/**
+ * The tenant document API. Documents are any JSON object: core checks their rules (field names,
+ * depth, size) itself, so these schemas describe more than they validate.
+ */
+const documentId = meta(z.string().check(z.regex(DOCUMENT_ID_PATTERN, "is not a document id")), {
+  description: "1–128 letters, digits, `_ . : -`.",
+  example: "user:42",
+});
+
+export const documentIdPath = z.strictObject({ id: meta(documentId, { description: "The document's `_id`." }) });
+
+const documentRules = `Field names may not start with \`$\` or contain \`.\` or NUL (422, with the path); nesting deeper than ${MAX_DEPTH} levels is a 422; a document larger than \`TENANT_DOCUMENT_MAX_BYTES\` as BSON (64 KiB by default) is a 413.`;
+
+export const documentBody = meta(z.looseObject({ _id: z.optional(documentId) }), {
+  id: "DocumentInput",
+  description: `One JSON object. \`_id\` is optional: without it the service generates one (an ObjectId's hex). ${documentRules}`,
+  example: { _id: "user:42", name: "Ada", tags: ["admin"], address: { city: "London" } },
+});
+
+export const documentPatchBody = meta(
+  z.strictObject({
+    $set: meta(z.optional(z.record(z.string(), z.unknown())), {
+      description: "Field paths (dots reach into objects) and their new values.",
+    }),
+    $unset: meta(z.optional(z.record(z.string(), z.unknown())), {
+      description: "Field paths to remove (the values are ignored).",
+    }),
+  }),
+  {
+    id: "DocumentPatch",
+    description: `\`$set\` and \`$unset\` only: any other operator is a 422. \`_id\` cannot change; a path may not be both set and unset. ${documentRules}`,
+    example: { $set: { "address.city": "Paris" }, $unset: { tags: "" } },
+  },
+);
+
+export const documentsQuery = z.strictObject({
+  filter: meta(z.optional(z.string().check(z.maxLength(8192))), {
+    description: `A JSON filter in a safe subset of MongoDB's: field equality and ${FILTER_OPERATORS.join(" ")}, at most ${MAX_CONDITIONS} conditions; any other operator is a 422 naming it.`,
+    example: '{"age":{"$gte":18},"$or":[{"city":"London"},{"city":"Paris"}]}',
+  }),
+  sort: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(1024))), {
+    description: "A field path to sort by (default `_id`); documents with the same value are ordered by `_id`.",
+    example: "age",
+  }),
+  order: meta(z.optional(z.enum(["asc", "desc"])), { description: "Default `asc`." }),
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(DOCUMENTS_PAGE_MAX))), {
+    description: `Documents per page, 1–${DOCUMENTS_PAGE_MAX} (default 50).`,
+  }),
+  cursor: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(4096))), {
+    description: "The `next_cursor` of the previous page, with the same filter, sort and order.",
+  }),
+});
+
+export const indexBody = meta(
+  z.strictObject({
+    keys: meta(z.record(z.string(), z.union([z.literal(1), z.literal(-1)])), {
+      description: "The fields, in order, each 1 (ascending) or -1 (descending); at most 8.",
+      example: { email: 1 },
+    }),
+    unique: meta(z.optional(z.boolean()), { description: "Refuse a second document with the same values (409)." }),
+  }),
+  { id: "IndexRequest" },
+);
+
+export const indexNamePath = z.strictObject({
+  name: meta(z.string().check(z.minLength(1), z.maxLength(1024)), {
+    description: "The index's `name`, as the list shows it.",
+    example: "email_1",
+  }),
+});

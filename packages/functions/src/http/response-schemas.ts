@@ -297,6 +297,58 @@ export const gatewayMessageSchema = meta(z.strictObject({ message: meta(z.string
   description: "API Gateway's own answer, sent before any function runs.",
 });
 
+export const documentSchema = meta(z.looseObject({ _id: meta(z.string(), { example: "user:42" }) }), {
+  id: "Document",
+  description: "A stored document: its fields as stored, `_id` always a string.",
+});
+
+export const documentPageSchema = meta(
+  z.strictObject({
+    documents: z.array(documentSchema),
+    next_cursor: meta(z.optional(z.string()), {
+      description: "Pass as `cursor` (with the same filter, sort and order) for the next page; absent on the last.",
+    }),
+  }),
+  { id: "DocumentPage" },
+);
+
+export const documentDeletedSchema = meta(z.strictObject({ deleted: z.literal(true) }), { id: "DocumentDeleted" });
+
+export const indexSchema = meta(
+  z.strictObject({
+    name: meta(z.string(), { example: "email_1" }),
+    keys: z.record(z.string(), z.union([z.literal(1), z.literal(-1)])),
+    unique: z.boolean(),
+  }),
+  { id: "Index" },
+);
+
+export const indexListSchema = meta(z.strictObject({ indexes: z.array(indexSchema) }), {
+  id: "IndexList",
+  description: "The indexes the organization created (the one on `_id`, which every collection has, is not listed).",
+});
+
+export const indexDroppedSchema = meta(z.strictObject({ dropped: z.literal(true) }), { id: "IndexDropped" });
+
+const count = z.int().check(z.nonnegative());
+
+export const usageSchema = meta(
+  z.strictObject({
+    document_count: count,
+    data_bytes: meta(count, {
+      description:
+        "Bytes of data: the server's collStats `size` where it reports one, else the documents' BSON sizes summed.",
+    }),
+    index_count: meta(count, { description: "Indexes the organization created (not the one on `_id`)." }),
+    quotas: z.strictObject({ max_documents: count, max_data_bytes: count, max_indexes: count }),
+  }),
+  { id: "Usage" },
+);
+
+export type DocumentView = z.input<typeof documentSchema>;
+export type DocumentPageView = z.input<typeof documentPageSchema>;
+export type IndexView = z.input<typeof indexSchema>;
+export type UsageView = z.input<typeof usageSchema>;
 export type OrganizationView = z.input<typeof organizationViewSchema>;
 export type LoginResultView = z.input<typeof loginResultSchema>;
 export type LoginAnswerView = z.input<typeof loginAnswerSchema>;

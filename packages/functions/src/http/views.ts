@@ -4,6 +4,9 @@ import type {
   SessionSummary,
   TotpEnrollment,
   AuditPage,
+  DocumentPage,
+  TenantIndex,
+  TenantUsage,
   Invitation,
   IssuedInvitation,
   Me,
@@ -22,6 +25,9 @@ import type {
   SessionView,
   TotpEnrollmentView,
   AuditPageView,
+  DocumentPageView,
+  IndexView,
+  UsageView,
   InvitationView,
   IssuedInvitationView,
   MemberPageView,
@@ -174,5 +180,26 @@ export function issuedInvitationView(invitation: IssuedInvitation): IssuedInvita
     accept_url: invitation.acceptUrl,
     token: invitation.token,
     mail_sent: invitation.mailSent,
+  };
+}
+
+export function documentPageView(page: DocumentPage): DocumentPageView {
+  return { documents: [...page.documents], ...(page.nextCursor && { next_cursor: page.nextCursor }) };
+}
+
+export function indexView(index: TenantIndex): IndexView {
+  return { name: index.name, keys: { ...index.keys }, unique: index.unique };
+}
+
+export function usageView(usage: TenantUsage): UsageView {
+  return {
+    document_count: usage.documentCount,
+    data_bytes: usage.dataBytes,
+    index_count: usage.indexCount,
+    quotas: {
+      max_documents: usage.quotas.maxDocuments,
+      max_data_bytes: usage.quotas.maxDataBytes,
+      max_indexes: usage.quotas.maxIndexes,
+    },
   };
 }

@@ -38,6 +38,7 @@ export function openApiDocument() {
     tags: [
       { name: "Organizations" },
       { name: "Members" },
+      { name: "Data" },
       { name: "Authentication" },
       { name: "Sessions" },
       { name: "Two-factor login" },

@@ -8,6 +8,12 @@ import {
   sessionIdPath,
   verifyTotpBody,
   auditQuery,
+  documentBody,
+  documentIdPath,
+  documentPatchBody,
+  documentsQuery,
+  indexBody,
+  indexNamePath,
   changeRoleBody,
   createOrganizationBody,
   invitationIdPath,
@@ -31,6 +37,13 @@ import {
   totpDisabledSchema,
   totpEnrollmentSchema,
   auditPageSchema,
+  documentDeletedSchema,
+  documentPageSchema,
+  documentSchema,
+  indexDroppedSchema,
+  indexListSchema,
+  indexSchema,
+  usageSchema,
   invitationListSchema,
   issuedInvitationSchema,
   memberSchema,
@@ -98,6 +111,36 @@ const ownOrganizationChangeErrors = {
   ...errors.unavailable,
   ...alwaysPossible,
 };
+
+/** What may go wrong on the document API. */
+const noDocument = {
+  "404": problemAnswer(
+    "No document of the caller's organization has this id — one of another organization's answers exactly the same.",
+  ),
+};
+const documentTooLarge = {
+  "413": {
+    description:
+      "The body is larger than 6 × `TENANT_DOCUMENT_MAX_BYTES`, or the document is larger than `TENANT_DOCUMENT_MAX_BYTES` as BSON (a problem; API Gateway's own limit answers `{message}`).",
+    content: errors.bodyTooLarge["413"].content,
+  },
+};
+const quotaExceeded = {
+  "403": {
+    ...errors.scope["403"],
+    description:
+      "The token lacks the route's scope (`{message}`), or the write would take the organization past a quota: a problem of type `urn:org-service:problem:quota-exceeded` with `quota` and `limit`, and nothing is written.",
+  },
+};
+const documentWriteErrors = {
+  ...bodyErrors,
+  ...documentTooLarge,
+  ...errors.unauthenticated,
+  ...quotaExceeded,
+  ...errors.unavailable,
+  ...alwaysPossible,
+};
+const indexErrors = { ...errors.unauthenticated, ...errors.scope, ...errors.unavailable, ...alwaysPossible };
 
 export const operations = {
   "POST /org/create": {
@@ -343,6 +386,152 @@ export const operations = {
       ...errors.notFound,
       ...errors.unavailable,
       ...alwaysPossible,
+    },
+  },
+  "GET /org/usage": {
+    operationId: "getUsage",
+    tags: ["Organizations"],
+    summary: "What the organization uses of its collection, beside its quotas",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "Documents, bytes of data and indexes, and the quotas.", content: json(usageSchema) },
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /org/data/documents": {
+    operationId: "insertDocument",
+    tags: ["Data"],
+    summary: "Store a document in the caller's own collection",
+    security: protectedRoute,
+    requestBody: jsonBody(documentBody),
+    responses: {
+      "201": { description: "Stored: the document, `_id` as a string.", content: json(documentSchema) },
+      ...documentWriteErrors,
+      "409": problemAnswer("A document with this `_id` exists already."),
+    },
+  },
+  "GET /org/data/documents": {
+    operationId: "listDocuments",
+    tags: ["Data"],
+    summary: "The caller's documents matching a filter, a page at a time",
+    description:
+      "Keyset pagination by the sort field and `_id`: documents inserted while paging never shift a page or show twice.",
+    security: protectedRoute,
+    requestParams: { query: documentsQuery },
+    responses: {
+      "200": { description: "A page of documents.", content: json(documentPageSchema) },
+      "422": problemAnswer(
+        "The filter is not JSON, uses an operator outside the safe subset (named in `errors`), has too many conditions, or the cursor does not fit.",
+      ),
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/data/documents/{id}": {
+    operationId: "getDocument",
+    tags: ["Data"],
+    summary: "One of the caller's documents",
+    security: protectedRoute,
+    requestParams: { path: documentIdPath },
+    responses: {
+      "200": { description: "The document.", content: json(documentSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...noDocument,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "PUT /org/data/documents/{id}": {
+    operationId: "replaceDocument",
+    tags: ["Data"],
+    summary: "Replace one of the caller's documents whole",
+    description: "The `_id` stays; a body's `_id`, when given, must be the path's.",
+    security: protectedRoute,
+    requestParams: { path: documentIdPath },
+    requestBody: jsonBody(documentBody),
+    responses: {
+      "200": { description: "The document as stored now.", content: json(documentSchema) },
+      ...documentWriteErrors,
+      ...noDocument,
+    },
+  },
+  "PATCH /org/data/documents/{id}": {
+    operationId: "patchDocument",
+    tags: ["Data"],
+    summary: "Change fields of one of the caller's documents (`$set`, `$unset`)",
+    security: protectedRoute,
+    requestParams: { path: documentIdPath },
+    requestBody: jsonBody(documentPatchBody),
+    responses: {
+      "200": { description: "The document as stored now.", content: json(documentSchema) },
+      ...documentWriteErrors,
+      ...noDocument,
+    },
+  },
+  "DELETE /org/data/documents/{id}": {
+    operationId: "deleteDocument",
+    tags: ["Data"],
+    summary: "Delete one of the caller's documents",
+    security: protectedRoute,
+    requestParams: { path: documentIdPath },
+    responses: {
+      "200": { description: "Deleted.", content: json(documentDeletedSchema) },
+      ...errors.invalid,
+      ...errors.unauthenticated,
+      ...errors.scope,
+      ...noDocument,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "GET /org/data/indexes": {
+    operationId: "listIndexes",
+    tags: ["Data"],
+    summary: "The indexes the organization created on its collection",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The indexes (not the one on `_id`).", content: json(indexListSchema) },
+      ...indexErrors,
+    },
+  },
+  "POST /org/data/indexes": {
+    operationId: "createIndex",
+    tags: ["Data"],
+    summary: "Create an index on the caller's collection",
+    description:
+      "At most `TENANT_MAX_INDEXES` (10 by default) besides `_id`'s. The name is the fields and directions joined by `_`, as MongoDB names them; the same keys and options again answer the existing index.",
+    security: protectedRoute,
+    requestBody: jsonBody(indexBody),
+    responses: {
+      "201": { description: "The index.", content: json(indexSchema) },
+      ...bodyErrors,
+      ...errors.unauthenticated,
+      ...quotaExceeded,
+      "409": problemAnswer(
+        "An index on these keys exists with other options, or documents repeat values a unique index would refuse.",
+      ),
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "DELETE /org/data/indexes/{name}": {
+    operationId: "dropIndex",
+    tags: ["Data"],
+    summary: "Drop one of the organization's indexes",
+    security: protectedRoute,
+    requestParams: { path: indexNamePath },
+    responses: {
+      "200": { description: "Dropped.", content: json(indexDroppedSchema) },
+      "404": problemAnswer("The collection has no index of this name."),
+      "422": problemAnswer("The name is malformed, or names the index on `_id`, which cannot be dropped."),
+      ...indexErrors,
     },
   },
   "GET /me": {

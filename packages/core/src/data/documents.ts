@@ -1,0 +1,326 @@
+import { ObjectId } from "mongodb";
+import type { RequestContext } from "../context";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../errors";
+import type { Actor } from "../organizations/model";
+import { parseFilterText, fieldPathProblem } from "./filter";
+import { checkQuota } from "./quota";
+import { bsonSize, checkDocument, checkSize, isDocumentId, isPlainObject, valueIssues, MAX_DEPTH } from "./rules";
+import { tenantCollectionOf, type TenantDocument } from "./tenant";
+
+/** A stored document as the API answers it: its fields as stored, `_id` always a string. */
+export type StoredDocument = Record<string, unknown> & { readonly _id: string };
+
+export const DOCUMENTS_PAGE_MAX = 100;
+const DOCUMENTS_PAGE_DEFAULT = 50;
+
+const notFound = () => new NotFoundError("No document of this organization has this id.");
+
+/** `_id` as the API shows it: a string, whether stored as one or (written by other means) as an ObjectId. */
+function toStored(document: TenantDocument): StoredDocument {
+  const id = document._id instanceof ObjectId ? document._id.toHexString() : String(document._id);
+  return { ...document, _id: id };
+}
+
+/** What an id from a path matches: the string, and the ObjectId of the same hex for documents written by other means. */
+function idFilter(id: string) {
+  return /^[0-9a-f]{24}$/.test(id) ? { _id: { $in: [id, new ObjectId(id)] } } : { _id: id };
+}
+
+/**
+ * Store one document in the caller's collection. `_id` is the client's (1–128 of `[A-Za-z0-9_.:-]`)
+ * or a new ObjectId's hex, stored as a string; a taken one is a 409.
+ */
+export async function insertDocument(
+  actor: Actor,
+  body: unknown,
+  context: RequestContext = {},
+): Promise<StoredDocument> {
+  const input = checkDocument(body, { idAllowed: true });
+  const document = { ...input, _id: (input._id as string | undefined) ?? new ObjectId().toHexString() };
+  const size = checkSize(document);
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  await checkQuota(handle, actor, { documents: 1, bytes: size }, context);
+  try {
+    await handle.collection.insertOne(document);
+  } catch (error) {
+    if (isDuplicateKeyError(error)) {
+      throw new ConflictError("A document with this _id exists already.", "_id", { cause: error });
+    }
+    throw error;
+  }
+  return document;
+}
+
+export async function getDocument(actor: Actor, id: string): Promise<StoredDocument> {
+  if (!isDocumentId(id)) throw notFound();
+  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents");
+  const document = await collection.findOne(idFilter(id));
+  if (!document) throw notFound();
+  return toStored(document);
+}
+
+/** Replace a document whole (its `_id` stays); 404 when there is none. */
+export async function replaceDocument(
+  actor: Actor,
+  id: string,
+  body: unknown,
+  context: RequestContext = {},
+): Promise<StoredDocument> {
+  const input = checkDocument(body, { idAllowed: true });
+  if (input._id !== undefined && input._id !== id) {
+    throw new ValidationError([{ path: "_id", message: "must be the id in the path, when given" }]);
+  }
+  const replacement = { ...input };
+  delete replacement._id;
+  const size = checkSize({ _id: id, ...replacement });
+  if (!isDocumentId(id)) throw notFound();
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  const current = await handle.collection.findOne(idFilter(id));
+  if (!current) throw notFound();
+  await checkQuota(handle, actor, { documents: 0, bytes: size - bsonSize(current) }, context);
+  const result = await handle.collection.replaceOne({ _id: current._id }, replacement);
+  if (result.matchedCount === 0) throw notFound();
+  return toStored({ ...replacement, _id: current._id });
+}
+
+const PATCH_OPERATORS = new Set(["$set", "$unset"]);
+
+/** A `{$set, $unset}` patch, checked: field paths, values, no `_id`, no path both set and unset or inside another. */
+function checkPatch(body: unknown): { set: Record<string, unknown>; unset: string[] } {
+  if (!isPlainObject(body)) throw new ValidationError([{ path: "", message: "must be a JSON object" }]);
+  const issues: FieldIssue[] = [];
+  for (const key of Object.keys(body)) {
+    if (!PATCH_OPERATORS.has(key)) {
+      issues.push({ path: key, message: `the update operator ${key} is not supported (only $set and $unset)` });
+    } else if (!isPlainObject(body[key])) {
+      issues.push({ path: key, message: `${key} takes an object of field paths` });
+    }
+  }
+  if (Object.keys(body).length === 0) issues.push({ path: "", message: "give $set, $unset or both" });
+  if (issues.length > 0) throw new ValidationError(issues);
+  const set = (body.$set ?? {}) as Record<string, unknown>;
+  const unset = Object.keys((body.$unset ?? {}) as Record<string, unknown>);
+  const paths = [
+    ...Object.keys(set).map((path) => ["$set", path] as const),
+    ...unset.map((path) => ["$unset", path] as const),
+  ];
+  for (const [operator, path] of paths) {
+    const problem = fieldPathProblem(path);
+    if (problem) issues.push({ path: `${operator}.${path}`, message: problem });
+    else if (path === "_id" || path.startsWith("_id."))
+      issues.push({ path: `${operator}.${path}`, message: "_id cannot change" });
+    else if (path.split(".").length > MAX_DEPTH) {
+      issues.push({ path: `${operator}.${path}`, message: `nests deeper than ${MAX_DEPTH} levels` });
+    }
+  }
+  for (const [path, value] of Object.entries(set))
+    valueIssues(value, `$set.${path}`, path.split(".").length + 1, issues);
+  const all = paths.map(([, path]) => path);
+  for (const [index, path] of all.entries()) {
+    const clash = all.find(
+      (other, otherIndex) => otherIndex !== index && (other === path || other.startsWith(`${path}.`)),
+    );
+    if (clash) issues.push({ path, message: `conflicts with ${clash}` });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { set, unset };
+}
+
+/** The document the patch would produce, to check its size and depth before the server applies it. */
+function applyPatch(
+  document: TenantDocument,
+  set: Record<string, unknown>,
+  unset: readonly string[],
+): Record<string, unknown> {
+  const result = structuredClone(document) as Record<string, unknown>;
+  const walk = (path: string, create: boolean): [Record<string, unknown>, string] | undefined => {
+    const segments = path.split(".");
+    let node: unknown = result;
+    for (const segment of segments.slice(0, -1)) {
+      if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
+      const container = node as Record<string, unknown>;
+      if (container[segment] === undefined && create) container[segment] = {};
+      node = container[segment];
+    }
+    if (!isPlainObject(node) && !Array.isArray(node)) {
+      if (create)
+        throw new ValidationError([{ path: `$set.${path}`, message: "goes through a field that is not an object" }]);
+      return undefined;
+    }
+    return [node as Record<string, unknown>, segments.at(-1) as string];
+  };
+  for (const [path, value] of Object.entries(set)) {
+    const [container, key] = walk(path, true) as [Record<string, unknown>, string];
+    container[key] = value;
+  }
+  for (const path of unset) {
+    const target = walk(path, false);
+    if (target) delete target[0][target[1]];
+  }
+  return result;
+}
+
+/** `$set` and `$unset` only, applied by the server in one write; 404 when there is no such document. */
+export async function patchDocument(
+  actor: Actor,
+  id: string,
+  body: unknown,
+  context: RequestContext = {},
+): Promise<StoredDocument> {
+  const { set, unset } = checkPatch(body);
+  if (!isDocumentId(id)) throw notFound();
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  const current = await handle.collection.findOne(idFilter(id));
+  if (!current) throw notFound();
+  const patched = applyPatch(current, set, unset);
+  const depthIssues = valueIssues(patched, "", 1);
+  if (depthIssues.length > 0) throw new ValidationError(depthIssues);
+  const size = checkSize(patched);
+  await checkQuota(handle, actor, { documents: 0, bytes: size - bsonSize(current) }, context);
+  const update = {
+    ...(Object.keys(set).length > 0 && { $set: set }),
+    ...(unset.length > 0 && { $unset: Object.fromEntries(unset.map((path) => [path, ""])) }),
+  };
+  const after = await handle.collection.findOneAndUpdate({ _id: current._id }, update, { returnDocument: "after" });
+  if (!after) throw notFound();
+  return toStored(after);
+}
+
+export async function deleteDocument(actor: Actor, id: string): Promise<{ deleted: true }> {
+  if (!isDocumentId(id)) throw notFound();
+  const { collection } = await tenantCollectionOf(actor, "data:write", "write documents");
+  const result = await collection.deleteOne(idFilter(id));
+  if (result.deletedCount === 0) throw notFound();
+  return { deleted: true };
+}
+
+export interface DocumentQuery {
+  /** JSON text of a filter in the safe subset (filter.ts). */
+  readonly filter?: string;
+  /** A field path to sort by; `_id` when absent. */
+  readonly sort?: string;
+  readonly order?: "asc" | "desc";
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface DocumentPage {
+  readonly documents: readonly StoredDocument[];
+  /** Pass as `cursor` (with the same filter, sort and order) for the next page; absent on the last. */
+  readonly nextCursor?: string;
+}
+
+interface Cursor {
+  readonly s: string;
+  readonly o: "asc" | "desc";
+  /** The last document's sort value (absent when the field was); unused when sorting by `_id`. */
+  readonly v?: unknown;
+  /** The last document's `_id`, as a string, or `{oid}` for one stored as an ObjectId. */
+  readonly i: string | { readonly oid: string };
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+const badCursor = () =>
+  new ValidationError([{ path: "cursor", message: "is not the next_cursor of a page with this sort and order" }]);
+
+function decodeCursor(text: string, sort: string, order: "asc" | "desc"): { value: unknown; id: unknown } {
+  let cursor: unknown;
+  try {
+    cursor = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    throw badCursor();
+  }
+  if (!isPlainObject(cursor) || cursor.s !== sort || cursor.o !== order) throw badCursor();
+  const id =
+    typeof cursor.i === "string"
+      ? cursor.i
+      : isPlainObject(cursor.i) && typeof cursor.i.oid === "string" && /^[0-9a-f]{24}$/.test(cursor.i.oid)
+        ? new ObjectId(cursor.i.oid)
+        : undefined;
+  // The value goes back to the server as a literal: nothing operator-shaped in it.
+  if (id === undefined || valueIssues(cursor.v, "v", 1).length > 0) throw badCursor();
+  return { value: cursor.v ?? null, id };
+}
+
+/** MongoDB's order of the JSON types (missing and null first), and the `$type` names of each (JSON has no decimals). */
+const TYPE_ORDER = [["null"], ["double", "int", "long"], ["string"], ["object"], ["array"], ["bool"]] as const;
+
+function typeRank(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === "number") return 1;
+  if (typeof value === "string") return 2;
+  if (Array.isArray(value)) return 4;
+  if (typeof value === "boolean") return 5;
+  return 3;
+}
+
+/**
+ * The documents after (sort value, `_id`) in the page order. Comparisons in MongoDB's query
+ * language hold within one type, so the documents whose sort value is of a type that sorts later
+ * (earlier, descending) are asked for by `$type`; missing and null sort first and match `null`.
+ */
+function after(sort: string, order: "asc" | "desc", value: unknown, id: unknown): Record<string, unknown> {
+  const forward = order === "asc";
+  const idAfter = { _id: forward ? { $gt: id } : { $lt: id } };
+  if (sort === "_id") return idAfter;
+  const rank = typeRank(value);
+  const branches: Record<string, unknown>[] = [{ [sort]: rank === 0 ? null : { $eq: value }, ...idAfter }];
+  if (rank !== 0) branches.push({ [sort]: forward ? { $gt: value } : { $lt: value } });
+  const laterTypes = TYPE_ORDER.filter((_, index) => (forward ? index > rank : index < rank) && index !== 0).flat();
+  if (laterTypes.length > 0) branches.push({ [sort]: { $type: laterTypes } });
+  if (!forward && rank !== 0) branches.push({ [sort]: null });
+  return { $or: branches };
+}
+
+function sortValueOf(document: TenantDocument, sort: string): unknown {
+  let node: unknown = document;
+  for (const segment of sort.split(".")) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[segment];
+  }
+  return node;
+}
+
+/**
+ * A page of the caller's documents matching the filter, in (sort field, `_id`) order. Keyset
+ * pagination: the cursor holds the last document's sort value and `_id`, so documents inserted
+ * meanwhile never shift a page (one sorting before the cursor is simply not shown, one after it
+ * will be), and no document is shown twice.
+ */
+export async function listDocuments(actor: Actor, query: DocumentQuery = {}): Promise<DocumentPage> {
+  const filter = parseFilterText(query.filter);
+  const sort = query.sort ?? "_id";
+  const sortProblem = fieldPathProblem(sort);
+  if (sortProblem) throw new ValidationError([{ path: "sort", message: sortProblem }]);
+  const order = query.order ?? "asc";
+  const limit = Math.min(Math.max(query.limit ?? DOCUMENTS_PAGE_DEFAULT, 1), DOCUMENTS_PAGE_MAX);
+  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort, order);
+  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents");
+  const conditions = [filter, ...(position ? [after(sort, order, position.value, position.id)] : [])].filter(
+    (condition) => Object.keys(condition).length > 0,
+  );
+  const direction = order === "asc" ? 1 : -1;
+  const documents = await collection
+    .find(conditions.length === 0 ? {} : conditions.length === 1 ? (conditions[0] as object) : { $and: conditions })
+    .sort(sort === "_id" ? { _id: direction } : { [sort]: direction, _id: direction })
+    .limit(limit + 1)
+    .toArray();
+  const page = documents.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    documents: page.map(toStored),
+    ...(documents.length > limit &&
+      last && {
+        nextCursor: encodeCursor({
+          s: sort,
+          o: order,
+          ...(sort !== "_id" && { v: sortValueOf(last, sort) ?? null }),
+          i: last._id instanceof ObjectId ? { oid: last._id.toHexString() } : String(last._id),
+        }),
+      }),
+  };
+}

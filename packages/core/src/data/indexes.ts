@@ -1,0 +1,163 @@
+import { recordAudit } from "../audit";
+import { config } from "../config";
+import type { RequestContext } from "../context";
+import { isDuplicateKeyError, isNamespaceNotFoundError } from "../db/mongo-errors";
+import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
+import { type Actor, toObjectId } from "../organizations/model";
+import { fieldPathProblem } from "./filter";
+import { isPlainObject } from "./rules";
+import { type TenantHandle, tenantCollectionOf } from "./tenant";
+
+export interface TenantIndex {
+  readonly name: string;
+  readonly keys: Readonly<Record<string, 1 | -1>>;
+  readonly unique: boolean;
+}
+
+export interface IndexInput {
+  readonly keys: unknown;
+  readonly unique?: boolean | undefined;
+}
+
+/** Fields an index may have. */
+export const MAX_INDEX_FIELDS = 8;
+/** The name MongoDB gives the index on `_id`, which every collection has and none may drop. */
+const ID_INDEX = "_id_";
+
+/** The indexes of a collection not created yet: none but `_id`'s. */
+export async function listIndexesOf({ collection }: TenantHandle): Promise<TenantIndex[]> {
+  try {
+    const indexes = await collection.listIndexes().toArray();
+    return indexes
+      .filter((index) => index.name !== ID_INDEX)
+      .map((index) => ({
+        name: String(index.name),
+        keys: Object.fromEntries(
+          Object.entries(index.key as Record<string, unknown>).map(([k, v]) => [k, Number(v) < 0 ? -1 : 1]),
+        ),
+        unique: index.unique === true,
+      }));
+  } catch (error) {
+    if (isNamespaceNotFoundError(error)) return [];
+    throw error;
+  }
+}
+
+/** The indexes the organization created on its collection (the one on `_id` not among them). */
+export async function listIndexes(actor: Actor): Promise<TenantIndex[]> {
+  return listIndexesOf(await tenantCollectionOf(actor, "data:indexes", "manage indexes"));
+}
+
+function checkKeys(keys: unknown): Record<string, 1 | -1> {
+  if (!isPlainObject(keys) || Object.keys(keys).length === 0) {
+    throw new ValidationError([{ path: "keys", message: "must name at least one field: {field: 1 | -1}" }]);
+  }
+  const issues: FieldIssue[] = [];
+  if (Object.keys(keys).length > MAX_INDEX_FIELDS) {
+    issues.push({ path: "keys", message: `an index may have at most ${MAX_INDEX_FIELDS} fields` });
+  }
+  for (const [field, direction] of Object.entries(keys)) {
+    const problem = fieldPathProblem(field);
+    if (problem) issues.push({ path: `keys.${field}`, message: problem });
+    else if (direction !== 1 && direction !== -1) issues.push({ path: `keys.${field}`, message: "must be 1 or -1" });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return keys as Record<string, 1 | -1>;
+}
+
+/**
+ * Create an index on the caller's collection (owners and admins): at most `TENANT_MAX_INDEXES`
+ * besides `_id`'s (403 quota-exceeded past it). The count is checked before the create, so two
+ * creates at once may pass the limit by one. A unique index over values that repeat is a 409.
+ */
+export async function createIndex(actor: Actor, input: IndexInput, context: RequestContext = {}): Promise<TenantIndex> {
+  const keys = checkKeys(input.keys);
+  const unique = input.unique === true;
+  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes");
+  const existing = await listIndexesOf(handle);
+  const name = Object.entries(keys)
+    .map(([field, direction]) => `${field}_${direction}`)
+    .join("_");
+  const same = existing.find((index) => index.name === name);
+  if (same) {
+    if (same.unique === unique) return same;
+    throw new ConflictError("An index on these keys exists already, with other options.", "keys");
+  }
+  const adminId = toObjectId(actor.userId);
+  const { maxIndexes } = config().data;
+  if (existing.length >= maxIndexes) {
+    await recordAudit(
+      handle.db,
+      {
+        action: "data.quota_exceeded",
+        organizationId: handle.organization._id,
+        ...(adminId && { adminId }),
+        details: { quota: "max_indexes" },
+      },
+      context,
+    );
+    throw new QuotaExceededError("max_indexes", maxIndexes);
+  }
+  try {
+    await handle.collection.createIndex(keys, { name, ...(unique && { unique: true }) });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) {
+      throw new ConflictError("Documents repeat a value of these keys: the index cannot be unique.", "keys", {
+        cause: error,
+        issue: "has repeated values",
+      });
+    }
+    throw error;
+  }
+  await recordAudit(
+    handle.db,
+    {
+      action: "data.index_created",
+      organizationId: handle.organization._id,
+      ...(adminId && { adminId }),
+      details: { name, unique },
+    },
+    context,
+  );
+  return { name, keys, unique };
+}
+
+/** Drop one of the caller's indexes by name (owners and admins); `_id_` is not theirs to drop. */
+export async function dropIndex(actor: Actor, name: string, context: RequestContext = {}): Promise<{ dropped: true }> {
+  if (name === ID_INDEX) throw new ValidationError([{ path: "name", message: "the index on _id cannot be dropped" }]);
+  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes");
+  const existing = await listIndexesOf(handle);
+  if (!existing.some((index) => index.name === name))
+    throw new NotFoundError("The collection has no index of this name.");
+  try {
+    await handle.collection.dropIndex(name);
+  } catch (error) {
+    // Dropped by someone else meanwhile: as absent as can be.
+    if (
+      /index not found|can't find index/i.test((error as Error).message) ||
+      (error as { code?: unknown }).code === 27
+    ) {
+      throw new NotFoundError("The collection has no index of this name.", { cause: error });
+    }
+    throw error;
+  }
+  const adminId = toObjectId(actor.userId);
+  await recordAudit(
+    handle.db,
+    {
+      action: "data.index_dropped",
+      organizationId: handle.organization._id,
+      ...(adminId && { adminId }),
+      details: { name },
+    },
+    context,
+  );
+  return { dropped: true };
+}
+
+export interface TenantUsage {
+  readonly documentCount: number;
+  readonly dataBytes: number;
+  readonly indexCount: number;
+  readonly quotas: { readonly maxDocuments: number; readonly maxDataBytes: number; readonly maxIndexes: number };
+}

@@ -1,0 +1,16 @@
+import { patchDocument } from "@org-service/core";
+import { documentBodyLimit } from "../http/body-limit";
+import { httpEndpoint } from "../http/endpoint";
+import { authenticatedActor, parsePath, requestContextOf } from "../http/request";
+import { documentIdPath } from "../http/request-schemas";
+import { json } from "../http/respond";
+
+/** PATCH /org/data/documents/{id} — protected (any role): `$set` and `$unset` on one of the caller's documents. */
+export const handler = httpEndpoint(
+  async (event) => {
+    const actor = await authenticatedActor(event);
+    const { id } = parsePath(documentIdPath, event);
+    return json(200, await patchDocument(actor, id, event.body, requestContextOf(event)));
+  },
+  { body: "json", maxBodyBytes: documentBodyLimit },
+);
