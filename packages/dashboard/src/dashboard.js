@@ -868,6 +868,7 @@ async function deleteDocument(id) {
   if (editing === id) closeEdit();
   $("documents-none").hidden = $("documents-list").rows.length > 0;
   await loadUsage().catch(() => undefined);
+  refreshCollection();
   return [paragraph(`Deleted ${id}.`)];
 }
 
@@ -875,9 +876,11 @@ onSubmit("insert", async (_fields, form) => {
   const body = jsonObject(form.elements.namedItem("document"), "document");
   const stored = await api("POST", "org/data/documents", { auth: true, body });
   form.reset();
-  // Shown where the list's order puts it, on the pages loaded so far.
+  // The list again from its first page, the new document where its order puts it.
   await loadDocuments().catch((error) => showError(undefined, $("documents-result"), error));
   await loadUsage().catch(() => undefined);
+  // The collection's count, shown above, changed too.
+  refreshCollection();
   return [paragraph(`Inserted ${stored._id}.`)];
 });
 

@@ -526,6 +526,8 @@ describe("the dashboard", () => {
     await expectText(documents.locator("#documents-result"), "Deleted alpha.");
     expect(await list.textContent()).not.toContain("alpha");
     await expectText(usage, "Documents4 of 100000");
+    // The live view of the collection follows the page's own writes.
+    await expectText(tab.locator("#collection-count"), "4 documents");
     const gone = await fetch(`${server.url}/org/data/documents/alpha`, {
       headers: { authorization: `Bearer ${token}` },
     });
