@@ -108,6 +108,7 @@ function renderSession() {
     $("mfa").hidden = !mfaToken;
   }
   renderMembers(current);
+  renderDocuments(current);
   renderSecurity(current);
   if (current) {
     refreshCollection();
@@ -272,8 +273,13 @@ function showError(form, target, error) {
       const item = document.createElement("li");
       item.textContent = issue.path ? `${issue.path} ${issue.message}` : issue.message;
       list.append(item);
-      const input = form?.elements.namedItem(issue.path);
-      if (input instanceof HTMLInputElement || input instanceof HTMLSelectElement) {
+      // A form that sends one JSON document marks its textarea for any path inside the document.
+      const input = form?.elements.namedItem(issue.path) ?? form?.elements.namedItem(form.dataset.jsonField ?? "");
+      if (
+        input instanceof HTMLInputElement ||
+        input instanceof HTMLSelectElement ||
+        input instanceof HTMLTextAreaElement
+      ) {
         input.setAttribute("aria-invalid", "true");
       }
     }
@@ -683,6 +689,236 @@ onSubmit("invite", async (fields, form) => {
   }
   return nodes;
 });
+
+// --- documents: the tenant collection's documents, paged, inserted, edited, deleted --------------
+
+/** The query of the list shown (filter, sort, order, limit) and the cursor of its next page. */
+let documentsQuery = {};
+let documentsCursor;
+
+function renderDocuments(current) {
+  $("documents-hint").hidden = Boolean(current);
+  $("documents-panel").hidden = !current;
+  for (const id of ["documents-result", "documents-query-result", "insert-result", "document-edit-result"]) {
+    show($(id), []);
+  }
+  closeEdit();
+  if (current) {
+    documentsQuery = { limit: $("documents-limit").value || "20" };
+    loadDocuments().catch((error) => showError(undefined, $("documents-result"), error));
+    loadUsage().catch((error) => showError(undefined, $("usage"), error));
+  } else {
+    documentsCursor = undefined;
+    $("documents-query").reset();
+    $("documents-list").replaceChildren();
+    $("documents-more").hidden = true;
+    $("usage").replaceChildren();
+  }
+}
+
+/**
+ * A textarea's JSON object, or an error that says what is wrong with it (the field marked
+ * invalid): nothing is sent then.
+ */
+function jsonObject(field, what) {
+  let value;
+  try {
+    value = JSON.parse(field.value);
+  } catch (error) {
+    field.setAttribute("aria-invalid", "true");
+    throw new Error(`The ${what} is not valid JSON: ${error.message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    field.setAttribute("aria-invalid", "true");
+    throw new Error(`The ${what} must be one JSON object, like {"city": "Paris"}.`);
+  }
+  return value;
+}
+
+/** A document in one line, without its `_id` (shown beside it), cut short when long. */
+function preview(entry) {
+  const { _id, ...fields } = entry;
+  const text = JSON.stringify(fields);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
+/** The first page of documents for `documentsQuery`, or the next one appended (`more`). */
+async function loadDocuments(more = false) {
+  const current = session();
+  if (!current) return;
+  const query = new URLSearchParams(documentsQuery);
+  if (more && documentsCursor) query.set("cursor", documentsCursor);
+  const page = await api("GET", `org/data/documents?${query}`, { auth: true });
+  if (session()?.token !== current.token) return;
+  const rows = page.documents.map(documentRow);
+  if (more) $("documents-list").append(...rows);
+  else $("documents-list").replaceChildren(...rows);
+  documentsCursor = page.next_cursor;
+  $("documents-more").hidden = !documentsCursor;
+  $("documents-none").hidden = $("documents-list").rows.length > 0;
+}
+
+function documentRow(entry) {
+  const row = document.createElement("tr");
+  row.dataset.id = entry._id;
+  const id = document.createElement("th");
+  id.scope = "row";
+  const idCode = document.createElement("code");
+  idCode.textContent = entry._id;
+  id.append(idCode);
+  const body = document.createElement("td");
+  const code = document.createElement("code");
+  code.className = "preview";
+  code.textContent = preview(entry);
+  body.append(code);
+  const actions = document.createElement("td");
+  const controls = document.createElement("div");
+  controls.className = "actions";
+  const edit = button("Edit", { label: `Edit ${entry._id}` });
+  edit.addEventListener("click", () => act(edit, $("documents-result"), () => openEdit(entry._id, edit)));
+  const remove = button("Delete", { label: `Delete ${entry._id}`, className: "danger" });
+  remove.addEventListener("click", () =>
+    confirmInline(remove, `Delete the document ${entry._id}?`, "Yes, delete", () =>
+      act(remove, $("documents-result"), () => deleteDocument(entry._id)),
+    ),
+  );
+  controls.append(edit, remove);
+  actions.append(controls);
+  row.append(id, body, actions);
+  return row;
+}
+
+/** The row showing the document `id`, if the list shows it. */
+const rowOf = (id) => [...$("documents-list").rows].find((row) => row.dataset.id === id);
+
+async function loadUsage() {
+  const current = session();
+  if (!current) return;
+  const usage = await api("GET", "org/usage", { auth: true });
+  if (session()?.token !== current.token) return;
+  const { quotas } = usage;
+  show($("usage"), [
+    details([
+      ["Documents", `${usage.document_count} of ${quotas.max_documents}`],
+      ["Data", `${bytes(usage.data_bytes)} of ${bytes(quotas.max_data_bytes)}`],
+      ["Indexes", `${usage.index_count} of ${quotas.max_indexes} (besides _id's)`],
+    ]),
+  ]);
+}
+
+function bytes(count) {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+/** Opens the edit form with the document as stored now; `trigger` gets the focus back afterwards. */
+let editTrigger;
+let editing = "";
+
+async function openEdit(id, trigger) {
+  const stored = await api("GET", `org/data/documents/${encodeURIComponent(id)}`, { auth: true });
+  editing = id;
+  editTrigger = trigger;
+  $("document-edit-title").textContent = `Edit document ${id}`;
+  const field = $("document-edit-json");
+  field.removeAttribute("aria-invalid");
+  field.value = JSON.stringify(stored, null, 2);
+  show($("document-edit-result"), []);
+  $("document-edit").hidden = false;
+  field.focus();
+  return [];
+}
+
+function closeEdit() {
+  const open = !$("document-edit").hidden;
+  editing = "";
+  $("document-edit").hidden = true;
+  $("document-edit-json").value = "";
+  if (open && editTrigger?.isConnected) editTrigger.focus();
+  editTrigger = undefined;
+}
+
+onSubmit("document-edit", async (_fields, form) => {
+  const id = editing;
+  if (!id) throw new Error("Choose a document to edit.");
+  const body = jsonObject(form.elements.namedItem("document"), "document");
+  const saved = await api("PUT", `org/data/documents/${encodeURIComponent(id)}`, { auth: true, body });
+  rowOf(id)?.replaceWith(documentRow(saved));
+  editTrigger = rowOf(id)?.querySelector("button");
+  closeEdit();
+  await loadUsage().catch(() => undefined);
+  show($("documents-result"), [paragraph(`Saved ${id}.`)]);
+  return [];
+});
+
+$("document-edit-cancel").addEventListener("click", closeEdit);
+$("document-edit").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeEdit();
+});
+
+async function deleteDocument(id) {
+  await api("DELETE", `org/data/documents/${encodeURIComponent(id)}`, { auth: true });
+  rowOf(id)?.remove();
+  if (editing === id) closeEdit();
+  $("documents-none").hidden = $("documents-list").rows.length > 0;
+  await loadUsage().catch(() => undefined);
+  refreshCollection();
+  return [paragraph(`Deleted ${id}.`)];
+}
+
+onSubmit("insert", async (_fields, form) => {
+  const body = jsonObject(form.elements.namedItem("document"), "document");
+  const stored = await api("POST", "org/data/documents", { auth: true, body });
+  form.reset();
+  // The list again from its first page, the new document where its order puts it.
+  await loadDocuments().catch((error) => showError(undefined, $("documents-result"), error));
+  await loadUsage().catch(() => undefined);
+  // The collection's count, shown above, changed too.
+  refreshCollection();
+  return [paragraph(`Inserted ${stored._id}.`)];
+});
+
+onSubmit("documents-query", async (fields, form) => {
+  const query = {};
+  if (fields.filter.trim() !== "") {
+    jsonObject(form.elements.namedItem("filter"), "filter");
+    query.filter = fields.filter.trim();
+  }
+  if (fields.sort.trim() !== "") query.sort = fields.sort.trim();
+  if (fields.order === "desc") query.order = "desc";
+  if (fields.limit !== "") query.limit = fields.limit;
+  const previous = documentsQuery;
+  documentsQuery = query;
+  try {
+    await loadDocuments();
+  } catch (error) {
+    documentsQuery = previous;
+    throw error;
+  }
+  await loadUsage().catch((error) => showError(undefined, $("usage"), error));
+  const count = $("documents-list").rows.length;
+  const shown = `${count} ${count === 1 ? "document" : "documents"}`;
+  return [paragraph(documentsCursor ? `Showing ${shown}; more with “More documents”.` : `Showing ${shown}.`)];
+});
+
+$("documents-more").addEventListener("click", (event) =>
+  act(event.currentTarget, $("documents-result"), async () => {
+    await loadDocuments(true);
+    return [];
+  }),
+);
+$("documents-reload").addEventListener("click", (event) =>
+  act(event.currentTarget, $("documents-result"), async () => {
+    await Promise.all([loadDocuments(), loadUsage()]);
+    return [];
+  }),
+);
 
 // --- sessions and two-factor login ----------------------------------------------------------------
 

@@ -417,6 +417,127 @@ describe("the dashboard", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("documents: insert through the form → edit → page with More → delete after confirming; invalid JSON sends nothing", async () => {
+    const organization = `Documents Org ${suffix}`;
+    const user = `documents.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: organization, email: user, password: "documents-password" });
+    const { access_token: token } = await post("/admin/login", { email: user, password: "documents-password" });
+    const tab = watch(await context.newPage());
+    /** The page's requests to the document routes, to show that an invalid JSON sends none. */
+    const documentRequests: string[] = [];
+    tab.on("request", (request) => {
+      if (new URL(request.url()).pathname.startsWith("/org/data/documents"))
+        documentRequests.push(`${request.method()} ${request.url()}`);
+    });
+    await tab.goto(`${server.url}/`);
+    const login = section("Log in", tab);
+    await login.getByLabel("Email").fill(user);
+    await login.getByLabel("Password").fill("documents-password");
+    await login.getByRole("button", { name: "Log in", exact: true }).click();
+    await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+
+    const documents = section("Documents", tab);
+    const list = documents.locator("#documents-list");
+    const usage = documents.locator("#usage");
+    await expectText(usage, "Documents0 of 100000");
+
+    // Insert two through the form: one with its own _id, one with a generated one.
+    const insert = documents.getByRole("form", { name: "Insert" });
+    const json = insert.getByLabel("New document (JSON)");
+    await json.fill('{"_id": "alpha", "city": "Paris", "n": 1}');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    await expectText(insert.getByRole("status"), "Inserted alpha.");
+    await json.fill('{"city": "Lyon", "n": 2}');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    const inserted = await expectText(insert.getByRole("status"), /Inserted [0-9a-f]{24}\./);
+    const generated = /Inserted ([0-9a-f]{24})\./.exec(inserted)![1]!;
+    await expect.poll(() => list.locator("tr").count()).toBe(2);
+    await expectText(list.locator("tr", { hasText: "alpha" }), '{"city":"Paris","n":1}');
+    await expectText(list.locator("tr", { hasText: generated }), '{"city":"Lyon","n":2}');
+    await expectText(usage, "Documents2 of 100000");
+
+    // Invalid JSON: a message, the field marked, and no request.
+    const sent = documentRequests.length;
+    await json.fill('{"city": ');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    await expectText(insert.getByRole("status"), "The document is not valid JSON");
+    expect(await json.getAttribute("aria-invalid")).toBe("true");
+    expect(documentRequests.length).toBe(sent);
+    // The server's refusal, with the offending field's path.
+    await json.fill('{"ok": 1, "bad": {"$where": "1"}}');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    await expectText(insert.getByRole("status"), "Unprocessable Content");
+    await expectText(insert.getByRole("status"), "bad.$where");
+    expect(await json.getAttribute("aria-invalid")).toBe("true");
+    await json.fill('{"_id": "alpha"}');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    await expectText(insert.getByRole("status"), "Conflict");
+
+    // Edit: the stored JSON loaded into the form, saved with PUT, the row updated.
+    await list.getByRole("button", { name: "Edit alpha" }).click();
+    const edit = documents.getByRole("form", { name: "Edit document alpha" });
+    const editJson = edit.getByLabel("Document JSON");
+    await editJson.waitFor();
+    await expect.poll(() => tab.evaluate<string | null>("document.activeElement.id")).toBe("document-edit-json");
+    expect(JSON.parse(await editJson.inputValue())).toEqual({ _id: "alpha", city: "Paris", n: 1 });
+    await editJson.fill('{"_id": "alpha", "city": "Marseille", "n": 1}');
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expectText(documents.locator("#documents-result"), "Saved alpha.");
+    await expectText(list.locator("tr", { hasText: "alpha" }), '{"city":"Marseille","n":1}');
+    expect(await edit.isHidden()).toBe(true);
+
+    // Three more through the API, then pages of two: "More documents" until the last.
+    for (const n of [3, 4, 5]) {
+      const response = await fetch(`${server.url}/org/data/documents`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ _id: `doc-${n}`, city: "Nantes", n }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const query = documents.getByRole("form", { name: "List" });
+    await query.getByLabel("Sort by field").fill("n");
+    await query.getByLabel("Per page").fill("2");
+    await query.getByRole("button", { name: "List" }).click();
+    await expectText(query.getByRole("status"), "Showing 2 documents; more");
+    const more = documents.getByRole("button", { name: "More documents" });
+    await more.click();
+    await expect.poll(() => list.locator("tr").count()).toBe(4);
+    await more.click();
+    await expect.poll(() => list.locator("tr").count()).toBe(5);
+    expect(await more.isHidden()).toBe(true);
+    expect(await list.locator("th").allTextContents()).toEqual(["alpha", generated, "doc-3", "doc-4", "doc-5"]);
+    await expectText(usage, "Documents5 of 100000");
+
+    // A filter, sent as filter=.
+    await query.getByLabel("Filter").fill('{"city": "Nantes", "n": {"$gte": 4}}');
+    await query.getByLabel("Order").selectOption("desc");
+    await query.getByRole("button", { name: "List" }).click();
+    await expectText(query.getByRole("status"), "Showing 2 documents.");
+    expect(await list.locator("th").allTextContents()).toEqual(["doc-5", "doc-4"]);
+    await query.getByLabel("Filter").fill("");
+    await query.getByLabel("Order").selectOption("asc");
+    await query.getByRole("button", { name: "List" }).click();
+    await expectText(query.getByRole("status"), "Showing 2 documents; more");
+
+    // Delete, after confirming in the page.
+    await list.getByRole("button", { name: "Delete alpha" }).click();
+    await list.getByRole("button", { name: "Yes, delete" }).click();
+    await expectText(documents.locator("#documents-result"), "Deleted alpha.");
+    expect(await list.textContent()).not.toContain("alpha");
+    await expectText(usage, "Documents4 of 100000");
+    // The live view of the collection follows the page's own writes.
+    await expectText(tab.locator("#collection-count"), "4 documents");
+    const gone = await fetch(`${server.url}/org/data/documents/alpha`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(gone.status).toBe(404);
+
+    await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-documents.png"), fullPage: true });
+    await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it("serves Swagger UI at /docs from this server, with bearer authorization", async () => {
     const requests: string[] = [];
     page.on("request", (request) => requests.push(request.url()));
