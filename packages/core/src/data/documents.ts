@@ -53,7 +53,8 @@ async function uniqueIndexConflict(
     unique.find((candidate) => candidate.name === named) ??
     unique.find((candidate) => Object.keys(candidate.keys).some(writes)) ??
     unique[0];
-  if (!index) return new ConflictError("A document with this _id exists already.", "_id", { cause: error });
+  // No unique index left to name (dropped meanwhile): the problem's path is the document's root.
+  if (!index) return new ConflictError("Another document has the same value of a unique index.", "", { cause: error });
   const fields = Object.keys(index.keys).join(", ");
   return new ConflictError(`Another document has the same ${fields} (unique index ${index.name}).`, fields, {
     cause: error,
