@@ -26,6 +26,7 @@ export default [
       include: [
         "test/authentication-reads.test.ts",
         "test/collection.test.ts",
+        "test/data-conflicts.test.ts",
         "test/database-behaviour.test.ts",
         "test/faults.test.ts",
         "test/members.test.ts",

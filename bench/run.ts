@@ -9,7 +9,8 @@
  * started for the purpose, so that the two can be compared from one run.
  *
  * Knobs (environment): BENCH_QUICK=1 (fewer samples, shorter load runs; for trying the script);
- * BENCH_ONLY=scale (section 5 alone, on both storages; prints, leaves results.md as it is).
+ * BENCH_ONLY=scale (section 5 alone, on both storages; prints, leaves results.md as it is);
+ * BENCH_ONLY=data (section 3b alone, the document API under load; prints, leaves results.md as it is).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -49,6 +50,7 @@ import {
   type Target,
 } from "./lib/common";
 import { type AuthenticationReads, measureAuthenticationReads, medianOf } from "./lib/authentication-reads";
+import { DATA_LIST_LIMIT, DATA_SEEDED, type DataLoadResult, measureDataLoad } from "./lib/data-load";
 import { killAllChildServers, measureLoad, startChildServer, type ChildServer, type LoadResult } from "./lib/load";
 import {
   createRequest,
@@ -69,7 +71,9 @@ exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "scale") throw new Error(`BENCH_ONLY=${ONLY}: only "scale" is supported`);
+if (ONLY !== undefined && ONLY !== "scale" && ONLY !== "data") {
+  throw new Error(`BENCH_ONLY=${ONLY}: only "scale" and "data" are supported`);
+}
 const SETTINGS = {
   initRuns: QUICK ? 5 : 21,
   getSamples: QUICK ? 100 : 400,
@@ -78,6 +82,8 @@ const SETTINGS = {
   loadSeconds: QUICK ? 3 : 8,
   loadWarmupSeconds: QUICK ? 1 : 2,
   concurrency: [1, 16, 64],
+  /** The document API's operations are measured at this many connections. */
+  dataConcurrency: 16,
   largeOrganizations: 2000,
   smallOrganizations: 10,
   costTable: [8, 10, 12],
@@ -200,6 +206,18 @@ async function main(): Promise<void> {
     reportBundles(bundles, failed, naive, plain && withSourceMaps && { plain, withSourceMaps });
   }
 
+  if (ONLY === "data") {
+    const { service, floor } = await startServiceAndFloor(uri);
+    reportDataLoad(await dataLoad(uri, service, floor));
+    for (const child of children.splice(0)) await child.stop();
+    startSection(6);
+    reportTargets();
+    emit();
+    emit(`Load average at the end: ${loadAverage()}.`);
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
+
   // 5 (and the get/create part of 2): latency against data size, at the low cost, here and on
   // FerretDB's other storage.
   const handlers = await loadHandlers();
@@ -259,20 +277,7 @@ async function main(): Promise<void> {
   await closeDatabase();
 
   // 3. HTTP load: the local server and the floor, each in its own process, on the small data set.
-  const childEnv = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    MONGODB_URI: uri,
-    MONGODB_MASTER_DB: dataSets.small.masterDb,
-    MONGODB_TENANT_DB: dataSets.small.tenantDb,
-    BCRYPT_COST: String(CONFIGURED_COST),
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  };
-  log("HTTP load: starting the local server and the floor in child processes");
-  const service = await startChildServer("local-server.ts", childEnv);
-  children.push(service);
-  const floor = await startChildServer("floor-server.ts", childEnv);
-  children.push(floor);
+  const { service, floor } = await startServiceAndFloor(uri);
   const query = `/org/get?${new URLSearchParams({ organization_name: probeName(3) })}`;
   const loadResults: { connections: number; service: LoadResult; floor: LoadResult }[] = [];
   for (const connections of SETTINGS.concurrency) {
@@ -291,22 +296,58 @@ async function main(): Promise<void> {
     loadResults.push({ connections, service: serviceResult, floor: floorResult });
   }
   reportLoad(loadResults);
+  // 3b. The document API, with the same two processes.
+  reportDataLoad(await dataLoad(uri, service, floor));
   for (const child of children.splice(0)) await child.stop();
 
   startSection(6);
   reportTargets();
   emit();
-  emit(
-    `Load average at the end: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(", ")}.`,
-  );
+  emit(`Load average at the end: ${loadAverage()}.`);
   emit();
   emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
   writeFileSync(path.join(BENCH_DIR, "results.md"), `${ordered.join("\n")}\n`);
   log(`written to ${path.join(BENCH_DIR, "results.md")}`);
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
+}
+
+/** The local server and the floor, each in its own child process, on the small data set. */
+async function startServiceAndFloor(uri: string): Promise<{ service: ChildServer; floor: ChildServer }> {
+  const childEnv = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    MONGODB_URI: uri,
+    MONGODB_MASTER_DB: dataSets.small.masterDb,
+    MONGODB_TENANT_DB: dataSets.small.tenantDb,
+    BCRYPT_COST: String(CONFIGURED_COST),
+    POWERTOOLS_LOG_LEVEL: "WARN",
+  };
+  log("HTTP load: starting the local server and the floor in child processes");
+  const service = await startChildServer("local-server.ts", childEnv);
+  children.push(service);
+  const floor = await startChildServer("floor-server.ts", childEnv);
+  children.push(floor);
+  return { service, floor };
+}
+
+function dataLoad(uri: string, service: ChildServer, floor: ChildServer): Promise<DataLoadResult[]> {
+  return measureDataLoad({
+    service,
+    floor,
+    uri,
+    tenantDb: dataSets.small.tenantDb,
+    connections: SETTINGS.dataConcurrency,
+    seconds: SETTINGS.loadSeconds,
+    warmupSeconds: SETTINGS.loadWarmupSeconds,
+    runId,
+  });
 }
 
 /**
@@ -843,6 +884,58 @@ function reportLoad(results: { connections: number; service: LoadResult; floor: 
       measured: at16.service.p50 / at16.floor.p50,
       limit: 1.3,
       detail: `${ms(at16.service.p50, 2)} vs ${ms(at16.floor.p50, 2)}`,
+    });
+  }
+}
+
+function reportDataLoad(results: readonly DataLoadResult[]): void {
+  startSection(3.5);
+  emit(`## 3b. The document API over HTTP under load`);
+  emit();
+  emit(
+    `autocannon at ${SETTINGS.dataConcurrency} connections for ${SETTINGS.loadSeconds} s per run after a ${SETTINGS.loadWarmupSeconds} s warm-up, on one organization's collection (${DATA_SEEDED} documents seeded, an index on \`group\`, 50 values of it). Insert: \`POST /org/data/documents\` with a small JSON body and a new \`_id\` per request; get by id: \`GET /org/data/documents/{id}\`; filtered list: \`GET /org/data/documents?filter={"group":…}&limit=${DATA_LIST_LIMIT}\` (${DATA_SEEDED / 50} documents match). The floor (bare \`node:http\`, same process setup) makes the same driver call on the same collection — \`insertOne\`, \`findOne\` by \`_id\`, \`find\` by the filter in \`_id\` order — and nothing else. **The service's figures include its own work the floor does not do**: verifying the bearer token (RS256) and the membership read of authentication, the organization lookup that picks the collection, the document checks, and for an insert the quota check (a count and \`collStats\` before each write).`,
+  );
+  emit();
+  emit(
+    table(
+      [
+        "operation",
+        "service req/s",
+        "service p50",
+        "service p99",
+        "floor req/s",
+        "floor p50",
+        "floor p99",
+        "p50 service / floor",
+        "one alone: service / floor",
+      ],
+      results.map(({ operation, service, floor, alone }) => [
+        operation,
+        service.requestsPerSecond.toFixed(0),
+        ms(service.p50, 2),
+        ms(service.p99, 2),
+        floor.requestsPerSecond.toFixed(0),
+        ms(floor.p50, 2),
+        ms(floor.p99, 2),
+        ratio(service.p50 / floor.p50),
+        `${ms(alone.service, 1)} / ${ms(alone.floor, 1)}`,
+      ]),
+    ),
+  );
+  emit();
+  emit(
+    `"one alone": a single request of each before the runs, with no other load. A run in which no request of the service's was answered (0 req/s) reads n/a: its requests were still in flight when the run ended.`,
+  );
+  emit();
+  for (const { operation, service, floor } of results) {
+    targets.push({
+      name: `document ${operation} p50 at ${SETTINGS.dataConcurrency} connections ≤ 1.3× the floor`,
+      measured: service.total === 0 ? Number.POSITIVE_INFINITY : service.p50 / floor.p50,
+      limit: 1.3,
+      detail:
+        service.total === 0
+          ? `no request answered within the ${SETTINGS.loadSeconds} s run vs ${ms(floor.p50, 2)}`
+          : `${ms(service.p50, 2)} vs ${ms(floor.p50, 2)} (${ratio(service.p50 / floor.p50)})`,
     });
   }
 }

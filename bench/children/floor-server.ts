@@ -2,8 +2,13 @@
  * Child process: the floor for GET /org/get — a bare node:http server doing the same indexed
  * findOne (by slug, visible records only, same projection) through the same driver with the
  * service's pool settings, and nothing else: no API Gateway event, no Middy, no zod.
+ *
+ * And the floor of the document API, on a tenant collection named in the path (no
+ * authentication, no organization lookup, no checks, no quota): `POST /data/<collection>` inserts
+ * the body, `GET /data/<collection>/<id>` finds one by `_id`, `GET /data/<collection>?filter=&limit=`
+ * finds the filter's documents in `_id` order — the driver calls the service makes for them.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadMongo } from "../lib/common";
 import { slugify } from "../../packages/core/src/slug";
@@ -16,9 +21,48 @@ const { MongoClient } = await loadMongo();
 const client = new MongoClient(process.env.MONGODB_URI!, { ...CLIENT_OPTIONS, appName: "org-service-bench-floor" });
 await client.connect();
 const organizations = client.db(process.env.MONGODB_MASTER_DB!).collection("organizations");
+const tenants = client.db(process.env.MONGODB_TENANT_DB!);
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function data(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  const [, , name, id] = url.pathname.split("/").map(decodeURIComponent);
+  const collection = tenants.collection<{ _id: string }>(name!);
+  if (request.method === "POST") {
+    const document = JSON.parse(await readBody(request)) as { _id: string };
+    await collection.insertOne(document);
+    json(response, 201, document);
+    return;
+  }
+  if (id !== undefined) {
+    const document = await collection.findOne({ _id: id });
+    json(response, document ? 200 : 404, document ?? { status: 404 });
+    return;
+  }
+  const limit = Number(url.searchParams.get("limit") ?? 50);
+  const documents = await collection
+    .find(JSON.parse(url.searchParams.get("filter") ?? "{}"))
+    .sort({ _id: 1 })
+    .limit(limit + 1)
+    .toArray();
+  json(response, 200, { documents: documents.slice(0, limit) });
+}
 
 const server = createServer((request, response) => {
-  const name = new URL(request.url ?? "/", "http://localhost").searchParams.get("organization_name") ?? "";
+  const url = new URL(request.url ?? "/", "http://localhost");
+  if (url.pathname.startsWith("/data/")) {
+    data(request, response, url).catch(() => response.writeHead(500).end());
+    return;
+  }
+  const name = url.searchParams.get("organization_name") ?? "";
   organizations
     .findOne({ slug: slugify(name), ...VISIBLE }, { projection: organizationProjection })
     .then((document) => {

@@ -61,13 +61,36 @@ export interface LoadResult {
   readonly errors: number;
 }
 
-export async function load(url: string, connections: number, durationSeconds: number): Promise<LoadResult> {
+/** What each request sends, when it is not a plain GET: method, headers, and a body made per request. */
+export interface LoadRequest {
+  readonly method?: "GET" | "POST";
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called for every request, so that each may differ (unique ids for inserts). */
+  readonly body?: () => string;
+}
+
+export async function load(
+  url: string,
+  connections: number,
+  durationSeconds: number,
+  request: LoadRequest = {},
+): Promise<LoadResult> {
   // autocannon's histogram keeps whole milliseconds; the per-response times it emits are exact,
   // so the percentiles are computed from those.
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: durationSeconds, pipelining: 1 }, (error, done) =>
-      error ? reject(error) : resolve(done),
+    const { body } = request;
+    const instance = autocannon(
+      {
+        url,
+        connections,
+        duration: durationSeconds,
+        pipelining: 1,
+        ...(request.method && { method: request.method }),
+        ...(request.headers && { headers: { ...request.headers } }),
+        ...(body && { requests: [{ setupRequest: (each) => ({ ...each, body: body() }) }] }),
+      },
+      (error, done) => (error ? reject(error) : resolve(done)),
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
@@ -90,9 +113,10 @@ export async function measureLoad(
   connections: number,
   durationSeconds: number,
   warmupSeconds: number,
+  request: LoadRequest = {},
 ): Promise<LoadResult> {
-  await load(url, connections, warmupSeconds);
-  const result = await load(url, connections, durationSeconds);
+  await load(url, connections, warmupSeconds, request);
+  const result = await load(url, connections, durationSeconds, request);
   log(
     `  ${url} c=${connections}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
   );

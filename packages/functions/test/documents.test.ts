@@ -150,4 +150,36 @@ describe("the document handlers", () => {
       404,
     );
   });
+
+  it("answer 409 when a replace or a patch repeats a unique index's value", async () => {
+    const { auth } = await signUp();
+    const index = await invoke(createIndex, {
+      method: "POST",
+      path: "/org/data/indexes",
+      ...auth,
+      json: { keys: { email: 1 }, unique: true },
+    });
+    expect(index.status, index.text).toBe(201);
+    for (const json of [
+      { _id: "a", email: "a@x" },
+      { _id: "b", email: "b@x" },
+    ]) {
+      expect(
+        (await invoke(insertDocument, { method: "POST", path: "/org/data/documents", ...auth, json })).status,
+      ).toBe(201);
+    }
+    const put = problem(
+      await invoke(replaceDocument, documentRequest(auth, "PUT", "b", { email: "a@x" })),
+      409,
+      "conflict",
+    );
+    expect(JSON.stringify(put)).toContain("email");
+    const patch = problem(
+      await invoke(patchDocument, documentRequest(auth, "PATCH", "b", { $set: { email: "a@x" } })),
+      409,
+      "conflict",
+    );
+    expect(JSON.stringify(patch)).toContain("email");
+    expect((await invoke(getDocument, documentRequest(auth, "GET", "b"))).json).toEqual({ _id: "b", email: "b@x" });
+  });
 });

@@ -4,9 +4,10 @@ import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../errors";
 import type { Actor } from "../organizations/model";
 import { parseFilterText, fieldPathProblem } from "./filter";
+import { listIndexesOf } from "./indexes";
 import { checkQuota } from "./quota";
 import { bsonSize, checkDocument, checkSize, isDocumentId, isPlainObject, valueIssues, MAX_DEPTH } from "./rules";
-import { tenantCollectionOf, type TenantDocument } from "./tenant";
+import { tenantCollectionOf, type TenantDocument, type TenantHandle } from "./tenant";
 
 /** A stored document as the API answers it: its fields as stored, `_id` always a string. */
 export type StoredDocument = Record<string, unknown> & { readonly _id: string };
@@ -20,6 +21,45 @@ const notFound = () => new NotFoundError("No document of this organization has t
 function toStored(document: TenantDocument): StoredDocument {
   const id = document._id instanceof ObjectId ? document._id.toHexString() : String(document._id);
   return { ...document, _id: id };
+}
+
+function hasPath(document: Record<string, unknown>, path: string): boolean {
+  let node: unknown = document;
+  for (const segment of path.split(".")) {
+    if (!isPlainObject(node) || !(segment in node)) return false;
+    node = node[segment];
+  }
+  return true;
+}
+
+/** One path is the other or reaches into it. */
+const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/**
+ * The 409 for a write a unique index refused: the index the server names (MongoDB says
+ * `index: email_1`), or else — FerretDB's storage errors name no index the API knows — the first
+ * unique index of the collection over a field the write gave a value.
+ */
+async function uniqueIndexConflict(
+  handle: TenantHandle,
+  /** Whether the write gave the field a value. */
+  writes: (field: string) => boolean,
+  error: unknown,
+): Promise<ConflictError> {
+  const named = error instanceof Error ? /index: (\S+)/.exec(error.message)?.[1] : undefined;
+  if (named === "_id_") return new ConflictError("A document with this _id exists already.", "_id", { cause: error });
+  const unique = (await listIndexesOf(handle)).filter((index) => index.unique);
+  const index =
+    unique.find((candidate) => candidate.name === named) ??
+    unique.find((candidate) => Object.keys(candidate.keys).some(writes)) ??
+    unique[0];
+  // No unique index left to name (dropped meanwhile): the problem's path is the document's root.
+  if (!index) return new ConflictError("Another document has the same value of a unique index.", "", { cause: error });
+  const fields = Object.keys(index.keys).join(", ");
+  return new ConflictError(`Another document has the same ${fields} (unique index ${index.name}).`, fields, {
+    cause: error,
+    issue: `is already taken (unique index ${index.name})`,
+  });
 }
 
 /** What an id from a path matches: the string, and the ObjectId of the same hex for documents written by other means. */
@@ -44,10 +84,10 @@ export async function insertDocument(
   try {
     await handle.collection.insertOne(document);
   } catch (error) {
-    if (isDuplicateKeyError(error)) {
-      throw new ConflictError("A document with this _id exists already.", "_id", { cause: error });
-    }
-    throw error;
+    if (!isDuplicateKeyError(error)) throw error;
+    const taken = await handle.collection.findOne(idFilter(document._id), { projection: { _id: 1 } });
+    if (taken) throw new ConflictError("A document with this _id exists already.", "_id", { cause: error });
+    throw await uniqueIndexConflict(handle, (field) => hasPath(document, field), error);
   }
   return document;
 }
@@ -79,7 +119,14 @@ export async function replaceDocument(
   const current = await handle.collection.findOne(idFilter(id));
   if (!current) throw notFound();
   await checkQuota(handle, actor, { documents: 0, bytes: size - bsonSize(current) }, context);
-  const result = await handle.collection.replaceOne({ _id: current._id }, replacement);
+  let result: Awaited<ReturnType<typeof handle.collection.replaceOne>>;
+  try {
+    result = await handle.collection.replaceOne({ _id: current._id }, replacement);
+  } catch (error) {
+    if (isDuplicateKeyError(error))
+      throw await uniqueIndexConflict(handle, (field) => hasPath(replacement, field), error);
+    throw error;
+  }
   if (result.matchedCount === 0) throw notFound();
   return toStored({ ...replacement, _id: current._id });
 }
@@ -182,7 +229,14 @@ export async function patchDocument(
     ...(Object.keys(set).length > 0 && { $set: set }),
     ...(unset.length > 0 && { $unset: Object.fromEntries(unset.map((path) => [path, ""])) }),
   };
-  const after = await handle.collection.findOneAndUpdate({ _id: current._id }, update, { returnDocument: "after" });
+  let after: TenantDocument | null;
+  try {
+    after = await handle.collection.findOneAndUpdate({ _id: current._id }, update, { returnDocument: "after" });
+  } catch (error) {
+    if (isDuplicateKeyError(error))
+      throw await uniqueIndexConflict(handle, (field) => Object.keys(set).some((path) => overlaps(path, field)), error);
+    throw error;
+  }
   if (!after) throw notFound();
   return toStored(after);
 }

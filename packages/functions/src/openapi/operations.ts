@@ -132,6 +132,11 @@ const quotaExceeded = {
       "The token lacks the route's scope (`{message}`), or the write would take the organization past a quota: a problem of type `urn:org-service:problem:quota-exceeded` with `quota` and `limit`, and nothing is written.",
   },
 };
+const uniqueConflict = {
+  "409": problemAnswer(
+    "The result would repeat another document's value of a unique index (`errors` names the field), and nothing is written.",
+  ),
+};
 const documentWriteErrors = {
   ...bodyErrors,
   ...documentTooLarge,
@@ -410,7 +415,9 @@ export const operations = {
     responses: {
       "201": { description: "Stored: the document, `_id` as a string.", content: json(documentSchema) },
       ...documentWriteErrors,
-      "409": problemAnswer("A document with this `_id` exists already."),
+      "409": problemAnswer(
+        "A document with this `_id` exists already, or another has the same value of a unique index (`errors` names the field).",
+      ),
     },
   },
   "GET /org/data/documents": {
@@ -460,6 +467,7 @@ export const operations = {
       "200": { description: "The document as stored now.", content: json(documentSchema) },
       ...documentWriteErrors,
       ...noDocument,
+      ...uniqueConflict,
     },
   },
   "PATCH /org/data/documents/{id}": {
@@ -473,6 +481,7 @@ export const operations = {
       "200": { description: "The document as stored now.", content: json(documentSchema) },
       ...documentWriteErrors,
       ...noDocument,
+      ...uniqueConflict,
     },
   },
   "DELETE /org/data/documents/{id}": {

@@ -1,0 +1,170 @@
+/**
+ * The document API under HTTP load: insert, get by id and a filtered list, each through the local
+ * server and beside the floor's route doing the same driver call on the same tenant collection.
+ */
+import { log } from "./common";
+import { type ChildServer, type LoadRequest, type LoadResult, measureLoad } from "./load";
+import { loadMongo } from "./common";
+
+export const DATA_OPERATIONS = ["insert", "get by id", "filtered list"] as const;
+export type DataOperation = (typeof DATA_OPERATIONS)[number];
+
+export interface DataLoadResult {
+  readonly operation: DataOperation;
+  readonly service: LoadResult;
+  readonly floor: LoadResult;
+  /** One request with no other load, before the runs (ms). */
+  readonly alone: { readonly service: number; readonly floor: number };
+}
+
+/** Documents in the collection before the runs: `group` takes 50 values, 20 documents each. */
+const SEEDED = 1_000;
+const GROUPS = 50;
+const LIST_LIMIT = 20;
+
+async function call(url: string, init: RequestInit & { json?: unknown }, status: number): Promise<unknown> {
+  const { json, ...rest } = init;
+  const response = await fetch(url, {
+    ...rest,
+    ...(json !== undefined && {
+      body: JSON.stringify(json),
+      headers: { "content-type": "application/json", ...(rest.headers as Record<string, string>) },
+    }),
+  });
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * An organization made through the service (sign-up, login, a `group` index), its collection
+ * seeded through the driver, then each operation at `connections`: the floor, then the service.
+ */
+export async function measureDataLoad(options: {
+  readonly service: ChildServer;
+  readonly floor: ChildServer;
+  readonly uri: string;
+  readonly tenantDb: string;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly runId: string;
+}): Promise<DataLoadResult[]> {
+  const { service, floor, connections, seconds, warmupSeconds, runId } = options;
+  const email = `data-load-${runId}@bench.example`;
+  const password = "bench-password-123";
+  const name = `Data Load ${runId}`;
+  await call(`${service.url}/org/create`, { method: "POST", json: { organization_name: name, email, password } }, 201);
+  const { access_token: token } = (await call(
+    `${service.url}/admin/login`,
+    { method: "POST", json: { email, password } },
+    200,
+  )) as { access_token: string };
+  const auth = { authorization: `Bearer ${token}` };
+  const { collection_name: collectionName } = (await call(
+    `${service.url}/org/get?${new URLSearchParams({ organization_name: name })}`,
+    {},
+    200,
+  )) as { collection_name: string };
+  await call(`${service.url}/org/data/indexes`, { method: "POST", headers: auth, json: { keys: { group: 1 } } }, 201);
+
+  const { MongoClient } = await loadMongo();
+  const client = new MongoClient(options.uri);
+  try {
+    await client
+      .db(options.tenantDb)
+      .collection<{ _id: string }>(collectionName)
+      .insertMany(
+        Array.from({ length: SEEDED }, (_, i) => ({
+          _id: `seed-${String(i).padStart(5, "0")}`,
+          group: `g${i % GROUPS}`,
+          name: `Seeded ${i}`,
+          n: i,
+        })),
+      );
+  } finally {
+    await client.close();
+  }
+  log(`document API: ${collectionName} seeded with ${SEEDED} documents, indexed on group`);
+
+  let sequence = 0;
+  const newDocument = (side: string) => () => {
+    const n = ++sequence;
+    return JSON.stringify({ _id: `${side}-${runId}-${n}`, group: `g${n % GROUPS}`, name: `Inserted ${n}`, n });
+  };
+  const filter = encodeURIComponent(JSON.stringify({ group: "g7" }));
+  const json = { "content-type": "application/json" };
+  const operations: Record<DataOperation, { service: [string, LoadRequest]; floor: [string, LoadRequest] }> = {
+    insert: {
+      floor: [`/data/${collectionName}`, { method: "POST", headers: json, body: newDocument("floor") }],
+      service: ["/org/data/documents", { method: "POST", headers: { ...json, ...auth }, body: newDocument("service") }],
+    },
+    "get by id": {
+      floor: [`/data/${collectionName}/seed-00042`, {}],
+      service: ["/org/data/documents/seed-00042", { headers: auth }],
+    },
+    "filtered list": {
+      floor: [`/data/${collectionName}?filter=${filter}&limit=${LIST_LIMIT}`, {}],
+      service: [`/org/data/documents?filter=${filter}&limit=${LIST_LIMIT}`, { headers: auth }],
+    },
+  };
+  const results: DataLoadResult[] = [];
+  for (const operation of DATA_OPERATIONS) {
+    const { floor: floorRoute, service: serviceRoute } = operations[operation];
+    // One of each first: both answer what they should, and how long one takes with no other load.
+    const alone = async (server: ChildServer, [route, request]: [string, LoadRequest]) => {
+      const t = performance.now();
+      await call(
+        server.url + route,
+        {
+          method: request.method ?? "GET",
+          headers: { ...request.headers },
+          ...(request.body && { body: request.body() }),
+        },
+        request.method === "POST" ? 201 : 200,
+      );
+      return performance.now() - t;
+    };
+    const floorAlone = await alone(floor, floorRoute);
+    const serviceAlone = await alone(service, serviceRoute);
+    log(
+      `document API: one ${operation} alone: floor ${floorAlone.toFixed(1)} ms, service ${serviceAlone.toFixed(1)} ms`,
+    );
+    const runFloor = () => measureLoad(floor.url + floorRoute[0], connections, seconds, warmupSeconds, floorRoute[1]);
+    const runService = async () => {
+      const result = await measureLoad(
+        service.url + serviceRoute[0],
+        connections,
+        seconds,
+        warmupSeconds,
+        serviceRoute[1],
+      );
+      // Requests still in flight when the run ended finish before anything else is measured.
+      const t = performance.now();
+      await call(`${service.url}/org/data/documents/seed-00042`, { headers: auth }, 200);
+      log(`document API: the service answered again ${(performance.now() - t).toFixed(0)} ms after the run`);
+      return result;
+    };
+    // An insert's quota check reads the collection's size, which the other side's inserts grow:
+    // the service inserts first, into the seeded collection, and the floor after it.
+    let serviceResult: LoadResult;
+    let floorResult: LoadResult;
+    if (operation === "insert") {
+      serviceResult = await runService();
+      floorResult = await runFloor();
+    } else {
+      floorResult = await runFloor();
+      serviceResult = await runService();
+    }
+    results.push({
+      operation,
+      service: serviceResult,
+      floor: floorResult,
+      alone: { service: serviceAlone, floor: floorAlone },
+    });
+  }
+  return results;
+}
+
+export const DATA_LIST_LIMIT = LIST_LIMIT;
+export const DATA_SEEDED = SEEDED;

@@ -1,0 +1,78 @@
+/**
+ * Writes a tenant's unique index refuses are 409s naming the index, whatever the write: an
+ * insert, a replace or a patch. FerretDB answers a colliding update with its storage's own error
+ * (code 1), unlike an insert's 11000, so this file runs on both backends (vitest.workspace.ts).
+ */
+import { afterAll, describe, expect, inject, it } from "vitest";
+import {
+  ConflictError,
+  createIndex,
+  createOrganization,
+  getDocument,
+  insertDocument,
+  patchDocument,
+  replaceDocument,
+  type Actor,
+} from "../src";
+import { useIsolatedDatabases } from "../src/testing";
+
+const databases = useIsolatedDatabases(inject("mongodbUri"));
+afterAll(() => databases.drop());
+
+let sequence = 0;
+const unique = () => `${Date.now().toString(36)}${++sequence}`;
+
+async function owner(): Promise<Actor> {
+  const organization = await createOrganization({
+    organizationName: `Conflicts ${unique()}`,
+    email: `conflicts.${unique()}@data.example`,
+    password: "password-123",
+  });
+  return { userId: organization.adminId, organizationId: organization.id, role: "owner" };
+}
+
+async function conflictOf(promise: Promise<unknown>): Promise<ConflictError> {
+  const error = await promise.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(ConflictError);
+  return error as ConflictError;
+}
+
+describe("a unique index refuses a write", () => {
+  it("PUT whose replacement repeats another document's unique value: 409 naming the index, nothing changed", async () => {
+    const actor = await owner();
+    await createIndex(actor, { keys: { email: 1 }, unique: true });
+    await insertDocument(actor, { _id: "a", email: "a@x" });
+    await insertDocument(actor, { _id: "b", email: "b@x", n: 1 });
+    const conflict = await conflictOf(replaceDocument(actor, "b", { email: "a@x" }));
+    expect(conflict.field).toBe("email");
+    expect(conflict.message).toContain("email_1");
+    expect(await getDocument(actor, "b")).toEqual({ _id: "b", email: "b@x", n: 1 });
+  });
+
+  it("PATCH whose result repeats another document's unique value: 409 naming the index, nothing changed", async () => {
+    const actor = await owner();
+    await createIndex(actor, { keys: { "profile.handle": 1 }, unique: true });
+    await createIndex(actor, { keys: { email: 1 }, unique: true });
+    await insertDocument(actor, { _id: "a", email: "a@x", profile: { handle: "ada" } });
+    await insertDocument(actor, { _id: "b", email: "b@x", profile: { handle: "bob" } });
+    const conflict = await conflictOf(patchDocument(actor, "b", { $set: { "profile.handle": "ada" } }));
+    expect(conflict.field).toBe("profile.handle");
+    expect(conflict.message).toContain("profile.handle_1");
+    const byEmail = await conflictOf(patchDocument(actor, "b", { $set: { email: "a@x", other: 1 } }));
+    expect(byEmail.field).toBe("email");
+    expect(await getDocument(actor, "b")).toEqual({ _id: "b", email: "b@x", profile: { handle: "bob" } });
+    // A patch of the document's own unique value to itself is no collision.
+    expect(await patchDocument(actor, "b", { $set: { email: "b@x" } })).toMatchObject({ email: "b@x" });
+  });
+
+  it("insert: a taken _id names _id, a repeated unique value names the index", async () => {
+    const actor = await owner();
+    await createIndex(actor, { keys: { email: 1 }, unique: true });
+    await insertDocument(actor, { _id: "a", email: "a@x" });
+    expect((await conflictOf(insertDocument(actor, { _id: "a", email: "new@x" }))).field).toBe("_id");
+    expect((await conflictOf(insertDocument(actor, { _id: "c", email: "a@x" }))).field).toBe("email");
+  });
+});
