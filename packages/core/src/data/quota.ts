@@ -37,6 +37,42 @@ export async function statisticsOf({ db, collection }: TenantHandle): Promise<Co
 }
 
 /**
+ * Counting a collection reads all of it on FerretDB (and costs a scan's worth on any server), which
+ * would make every insert as slow as its tenant is large. So a container reuses a count for up to
+ * {@link FRESH_MS}, adding what it let through since, but only while more headroom is left than
+ * that window can use up: API Gateway's route throttle (100 requests/s by default) lets through at
+ * most {@link WINDOW_WRITES} writes in it, each of at most TENANT_DOCUMENT_MAX_BYTES. So a reused
+ * count can never let a write past a quota; nearer the limit every write is counted afresh, and
+ * the bound below holds as it is.
+ */
+const FRESH_MS = 2_000;
+const WINDOW_WRITES = 200;
+
+interface RecentCount {
+  readonly at: number;
+  documentCount: number;
+  dataBytes: number;
+}
+
+const recentCounts = new Map<string, RecentCount>();
+
+async function statisticsForQuota(
+  handle: TenantHandle,
+  quotas: { readonly maxDocuments: number; readonly maxDataBytes: number; readonly documentMaxBytes: number },
+): Promise<RecentCount> {
+  const key = `${handle.db.tenants.databaseName}.${handle.collection.collectionName}`;
+  const recent = recentCounts.get(key);
+  const farFromQuotas = (count: RecentCount) =>
+    quotas.maxDocuments - count.documentCount > WINDOW_WRITES &&
+    quotas.maxDataBytes - count.dataBytes > WINDOW_WRITES * quotas.documentMaxBytes;
+  if (recent && Date.now() - recent.at < FRESH_MS && farFromQuotas(recent)) return recent;
+  const { documentCount, dataBytes } = await statisticsOf(handle);
+  const counted = { at: Date.now(), documentCount, dataBytes };
+  recentCounts.set(key, counted);
+  return counted;
+}
+
+/**
  * Refuse a write that would take the organization past its quotas (403 quota-exceeded, audited),
  * before anything is written. Checked, then written: without transactions, N writers at once may
  * each pass the check, so the collection may overshoot by at most N − 1 documents, and by at most
@@ -49,15 +85,20 @@ export async function checkQuota(
   context: RequestContext,
 ): Promise<void> {
   if (growth.documents <= 0 && growth.bytes <= 0) return;
-  const { maxDocuments, maxDataBytes } = config().data;
-  const statistics = await statisticsOf(handle);
+  const { maxDocuments, maxDataBytes, documentMaxBytes } = config().data;
+  const statistics = await statisticsForQuota(handle, { maxDocuments, maxDataBytes, documentMaxBytes });
   const refused =
     growth.documents > 0 && statistics.documentCount + growth.documents > maxDocuments
       ? new QuotaExceededError("max_documents", maxDocuments)
       : growth.bytes > 0 && statistics.dataBytes + growth.bytes > maxDataBytes
         ? new QuotaExceededError("max_data_bytes", maxDataBytes)
         : undefined;
-  if (!refused) return;
+  if (!refused) {
+    // What this container lets through counts until the next count.
+    statistics.documentCount += growth.documents;
+    statistics.dataBytes += Math.max(0, growth.bytes);
+    return;
+  }
   const adminId = toObjectId(actor.userId);
   await recordAudit(
     handle.db,

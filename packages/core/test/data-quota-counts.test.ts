@@ -1,0 +1,54 @@
+import { afterAll, afterEach, expect, inject, it } from "vitest";
+import { createOrganization, insertDocument, QuotaExceededError, resetConfig, type Actor } from "../src";
+import { database, useIsolatedDatabases } from "../src/testing";
+
+// The driver's command monitoring, switched on through the connection string.
+const databases = useIsolatedDatabases(`${inject("mongodbUri")}?monitorCommands=true`);
+afterAll(() => databases.drop());
+afterEach(() => {
+  delete process.env.TENANT_MAX_DOCUMENTS;
+  resetConfig();
+});
+
+let sequence = 0;
+async function owner(): Promise<Actor> {
+  const n = `${Date.now().toString(36)}${++sequence}`;
+  const organization = await createOrganization({
+    organizationName: `Quota Counts ${n}`,
+    email: `quota.${n}@data.example`,
+    password: "password-123",
+  });
+  return { userId: organization.adminId, organizationId: organization.id, role: "owner" };
+}
+
+/** The commands that count a collection (countDocuments is an aggregate; collStats reads it too). */
+async function countingCommandsDuring(run: () => Promise<unknown>): Promise<number> {
+  const db = await database();
+  let counting = 0;
+  const record = (event: { commandName: string }) => {
+    if (["aggregate", "count", "collStats"].includes(event.commandName)) counting++;
+  };
+  db.client.on("commandStarted", record);
+  try {
+    await run();
+  } finally {
+    db.client.off("commandStarted", record);
+  }
+  return counting;
+}
+
+it("far from its quotas, a tenant's inserts reuse a recent count instead of counting the collection each time", async () => {
+  const actor = await owner();
+  expect(await countingCommandsDuring(() => insertDocument(actor, { n: 1 }))).toBeGreaterThan(0);
+  expect(await countingCommandsDuring(() => insertDocument(actor, { n: 2 }))).toBe(0);
+});
+
+it("near a quota (less headroom than a throttled burst could use), every insert counts afresh, and the quota holds exactly", async () => {
+  process.env.TENANT_MAX_DOCUMENTS = "3";
+  resetConfig();
+  const actor = await owner();
+  for (let n = 0; n < 3; n++) {
+    expect(await countingCommandsDuring(() => insertDocument(actor, { n }))).toBeGreaterThan(0);
+  }
+  await expect(insertDocument(actor, { n: 3 })).rejects.toBeInstanceOf(QuotaExceededError);
+});
