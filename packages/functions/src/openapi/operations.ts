@@ -276,11 +276,8 @@ export const operations = {
     responses: {
       "200": { description: "Ended.", content: json(sessionRevokedSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
       "404": problemAnswer("The caller has no session with this id (another user's is just as unknown)."),
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "POST /me/mfa/totp": {
@@ -292,11 +289,8 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "The secret, its `otpauth://` URL and the QR code.", content: json(totpEnrollmentSchema) },
-      ...errors.unauthenticated,
-      ...errors.scope,
       "409": problemAnswer("Two-factor login is enabled already."),
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "POST /me/mfa/totp/verify": {
@@ -448,11 +442,8 @@ export const operations = {
     responses: {
       "200": { description: "The document.", content: json(documentSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
       ...noDocument,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "PUT /org/data/documents/{id}": {
@@ -493,11 +484,8 @@ export const operations = {
     responses: {
       "200": { description: "Deleted.", content: json(documentDeletedSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
       ...noDocument,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "GET /org/data/indexes": {
@@ -577,12 +565,9 @@ export const operations = {
     responses: {
       "200": { description: "The member as they are now.", content: json(memberSchema) },
       ...bodyErrors,
-      ...errors.unauthenticated,
-      ...errors.scope,
       ...errors.noMember,
       ...errors.lastOwner,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "DELETE /org/members/{user_id}": {
@@ -596,12 +581,9 @@ export const operations = {
     responses: {
       "200": { description: "Removed.", content: json(removedSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
       ...errors.noMember,
       ...errors.lastOwner,
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "POST /org/invitations": {
@@ -615,15 +597,12 @@ export const operations = {
     responses: {
       "201": { description: "The invitation, with its token.", content: json(issuedInvitationSchema) },
       ...bodyErrors,
-      ...errors.unauthenticated,
-      ...errors.scope,
       "409": {
         ...errors.conflict["409"],
         description:
           "A member already has this email, it has a pending invitation, or the organization has as many pending invitations as it may.",
       },
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "GET /org/invitations": {
@@ -645,11 +624,8 @@ export const operations = {
     responses: {
       "200": { description: "Revoked.", content: json(revokedSchema) },
       ...errors.invalid,
-      ...errors.unauthenticated,
-      ...errors.scope,
       "404": problemAnswer("No pending invitation of this organization has this id."),
-      ...errors.unavailable,
-      ...alwaysPossible,
+      ...protectedRouteErrors,
     },
   },
   "POST /invitations/accept": {
