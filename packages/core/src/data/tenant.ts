@@ -2,8 +2,7 @@ import type { Collection, Document, ObjectId } from "mongodb";
 import { requirePermission, type Scope } from "../auth/permissions";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { ownOrganization } from "../invitations/invite";
-import type { Actor } from "../organizations/model";
+import { type Actor, ownOrganization } from "../organizations/model";
 
 /** A document of a tenant collection, as stored: any fields, an `_id` (a string for everything this API writes). */
 export interface TenantDocument extends Document {

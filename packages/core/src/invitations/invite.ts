@@ -7,11 +7,10 @@ import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { InvitationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError } from "../errors";
 import { sendBestEffort } from "../mail/mailer";
 import { membershipId } from "../members/membership";
-import { type Actor, organizationProjection, toObjectId } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
 import { emailSchema, parseInput } from "../validation";
 import { closeInvitation, isPending, pendingKeyOf } from "./close";
 import { newInvitationToken } from "./token";
@@ -137,14 +136,4 @@ async function insertInvitation(db: Database, invitation: InvitationDocument): P
   throw new ConflictError("This email has a pending invitation already.", "email", {
     issue: "has a pending invitation already",
   });
-}
-
-/** The caller's organization, as readers see it (not half-created or mid-deletion). */
-export async function ownOrganization(db: Database, actor: Actor) {
-  const organizationId = toObjectId(actor.organizationId);
-  const organization =
-    organizationId &&
-    (await db.organizations.findOne({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection }));
-  if (!organization) throw new NotFoundError("The token's organization does not exist.");
-  return organization;
 }

@@ -1,8 +1,6 @@
 import { database } from "../db/client";
 import { requirePermission } from "../auth/permissions";
-import { NotFoundError } from "../errors";
-import { organizationProjection, toObjectId, type Actor } from "./model";
-import { VISIBLE } from "./steps";
+import { ownOrganization, type Actor } from "./model";
 
 export interface TenantCollection {
   readonly organizationId: string;
@@ -18,14 +16,8 @@ export interface TenantCollection {
  * 404, as for every other reader.
  */
 export async function getTenantCollection(actor: Actor): Promise<TenantCollection> {
-  const organizationId = toObjectId(actor.organizationId);
-  if (!organizationId) throw new NotFoundError("The token's organization does not exist.");
   const db = await database();
-  const organization = await db.organizations.findOne(
-    { _id: organizationId, ...VISIBLE },
-    { projection: organizationProjection },
-  );
-  if (!organization) throw new NotFoundError("The token's organization does not exist.");
+  const organization = await ownOrganization(db, actor);
   requirePermission(actor.role, "org:read", "read the organization's collection");
   const documentCount = await db.tenants.collection(organization.collection_name).countDocuments();
   return {

@@ -61,6 +61,22 @@ export function toOrganization(document: OrganizationDocument): Organization {
   };
 }
 
+/**
+ * The caller's own organization, found by the token's organization id (never by anything the
+ * request names), as readers see it: half-created or mid-deletion, it does not exist (404).
+ */
+export async function ownOrganization(
+  db: Database,
+  actor: Pick<Actor, "organizationId">,
+): Promise<OrganizationDocument> {
+  const organizationId = toObjectId(actor.organizationId);
+  const organization =
+    organizationId &&
+    (await db.organizations.findOne({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection }));
+  if (!organization) throw new NotFoundError("The token's organization does not exist.");
+  return organization;
+}
+
 /** Look an organization up by name; any spelling with the same slug finds it. */
 export async function findOrganizationDocument(db: Database, name: string): Promise<OrganizationDocument> {
   const document = await db.organizations.findOne(
