@@ -195,7 +195,7 @@ function writeGatewayMessage(response: ServerResponse, status: number, message: 
 }
 
 /** Whether the token's space-separated `scope` claim holds the route's required scope (routes without one: yes). */
-export function hasScope(claims: Readonly<Record<string, unknown>>, required: string | undefined): boolean {
+function hasScope(claims: Readonly<Record<string, unknown>>, required: string | undefined): boolean {
   if (required === undefined) return true;
   return typeof claims.scope === "string" && claims.scope.split(" ").includes(required);
 }

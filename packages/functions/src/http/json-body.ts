@@ -12,7 +12,7 @@ import { HttpProblem } from "./problem";
  */
 const JSON_MEDIA_TYPE = /^application\/(.+\+)?json($|;.+)/;
 
-export const unsupportedMediaType = () =>
+const unsupportedMediaType = () =>
   new HttpProblem(
     415,
     "unsupported-media-type",
