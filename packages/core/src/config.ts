@@ -1,6 +1,7 @@
 // zod/mini, not classic zod: tree-shakable, so every function that reads its configuration stays small.
 import * as z from "zod/mini";
 import { ConfigurationError, type ConfigurationIssue } from "./errors";
+import { type CellConfig, DEFAULT_CELL, parseTenantCells, tenantCellsProblem } from "./cells/cell-config";
 
 /**
  * Service configuration, read from the environment once per container on first use (not at
@@ -76,6 +77,31 @@ const SETTINGS = {
   }),
   MONGODB_MASTER_DB: databaseName("org_master"),
   MONGODB_TENANT_DB: databaseName("org_tenants"),
+  /**
+   * The deployments tenants are placed across (cells.ts): a JSON list of
+   * `{name, uri, database, max_namespaces}`. Unset: one cell, "default", made of MONGODB_URI and
+   * MONGODB_TENANT_DB without a budget. Holds connection strings, so it is a secret.
+   */
+  TENANT_CELLS: setting({
+    schema: z.optional(
+      z.string().check(
+        z.superRefine((value, context) => {
+          const problem = tenantCellsProblem(value);
+          if (problem) context.issues.push({ code: "custom", input: value, message: problem });
+        }),
+      ),
+    ),
+    expected:
+      'a JSON list of cells {"name", "uri", "database", "max_namespaces"} with distinct names (default: one cell of MONGODB_URI and MONGODB_TENANT_DB)',
+    secret: true,
+  }),
+  /**
+   * How long a tenant's writes stay fenced before its move may verify and switch: longer than any
+   * write that read the placement before the fence may still run (the data routes' timeout).
+   */
+  TENANT_MOVE_DRAIN_SECONDS: wholeNumber(0, 900, 30),
+  /** Documents a tenant move copies per batch (and per step it records, to resume from). */
+  TENANT_MOVE_BATCH_DOCUMENTS: wholeNumber(1, 100_000, 1_000),
   /** bcrypt work factor: every step doubles the time of a hash and of a login. */
   BCRYPT_COST: wholeNumber(4, 15, 12),
   /** The `iss` of every token and the base of the OIDC discovery document. */
@@ -187,6 +213,9 @@ export interface Config {
   readonly mongodbUri: string | undefined;
   readonly masterDbName: string;
   readonly tenantDbName: string;
+  /** Where tenants may be placed, in the order ties are broken; never empty. */
+  readonly cells: readonly CellConfig[];
+  readonly moves: { readonly drainSeconds: number; readonly batchDocuments: number };
   readonly bcryptCost: number;
   readonly reconcileGraceSeconds: number;
   readonly loginThrottle: { readonly maxPerEmail: number; readonly maxPerIp: number; readonly windowSeconds: number };
@@ -229,6 +258,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     mongodbUri: e.MONGODB_URI,
     masterDbName: e.MONGODB_MASTER_DB,
     tenantDbName: e.MONGODB_TENANT_DB,
+    cells: e.TENANT_CELLS
+      ? parseTenantCells(e.TENANT_CELLS)
+      : [{ name: DEFAULT_CELL, uri: e.MONGODB_URI, database: e.MONGODB_TENANT_DB, maxNamespaces: undefined }],
+    moves: { drainSeconds: e.TENANT_MOVE_DRAIN_SECONDS, batchDocuments: e.TENANT_MOVE_BATCH_DOCUMENTS },
     bcryptCost: e.BCRYPT_COST,
     reconcileGraceSeconds: e.RECONCILE_GRACE_SECONDS,
     invitations: {

@@ -25,7 +25,9 @@ export abstract class DomainError extends Error {
     | "forbidden"
     | "too-many-attempts"
     | "too-large"
-    | "quota-exceeded";
+    | "quota-exceeded"
+    | "no-capacity"
+    | "tenant-moving";
 }
 
 export class ValidationError extends DomainError {
@@ -141,6 +143,28 @@ export class QuotaExceededError extends DomainError {
       options,
     );
     this.extensions = { quota, limit };
+  }
+}
+
+/** No cell has room for another tenant (or the one a move names has none): nothing was written. */
+export class NoCapacityError extends DomainError {
+  override readonly name = "NoCapacityError";
+  readonly kind = "no-capacity";
+}
+
+/**
+ * The organization's tenant is moving to another cell or tier: its writes, renames and deletes
+ * wait until the move is done (reads keep working).
+ */
+export class TenantMovingError extends DomainError {
+  override readonly name = "TenantMovingError";
+  readonly kind = "tenant-moving";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }
 

@@ -127,6 +127,8 @@ export {
   TooManyAttemptsError,
   TooLargeError,
   QuotaExceededError,
+  NoCapacityError,
+  TenantMovingError,
   type FieldIssue,
 } from "./errors";
 export { isDatabaseUnavailableError } from "./db/mongo-errors";

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { closeDatabase, database } from "./db/client";
-import { resetConfig } from "./config";
+import { config, resetConfig } from "./config";
+import { cellDatabase } from "./cells/clients";
+import { isSiloOf } from "./cells/placement";
 import { resetSigningKeys } from "./auth/keys";
 import type { RequestContext } from "./context";
 import { type LoginInput, type LoginResult, login } from "./organizations/login";
@@ -25,15 +27,33 @@ export async function loginWithPassword(input: LoginInput, context?: RequestCont
   return result;
 }
 
+/** A cell of a test: a server, and the namespaces it may hold. */
+export interface TestCell {
+  readonly name: string;
+  readonly uri: string;
+  readonly maxNamespaces: number;
+}
+
 /**
  * Point the service at fresh, uniquely named master and tenant databases on a real server, so test
- * files running in parallel never see each other's data, and drop them after.
+ * files running in parallel never see each other's data, and drop them after. With `cells`, tenants
+ * are placed across those (TENANT_CELLS), each with a pool database of this test's own.
  */
-export function useIsolatedDatabases(uri: string, options: { bcryptCost?: number } = {}) {
+export function useIsolatedDatabases(uri: string, options: { bcryptCost?: number; cells?: readonly TestCell[] } = {}) {
   const suffix = randomBytes(4).toString("hex");
   process.env.MONGODB_URI = uri;
   process.env.MONGODB_MASTER_DB = `test_${suffix}_master`;
   process.env.MONGODB_TENANT_DB = `test_${suffix}_tenants`;
+  if (options.cells) {
+    process.env.TENANT_CELLS = JSON.stringify(
+      options.cells.map((cell) => ({
+        name: cell.name,
+        uri: cell.uri,
+        database: `test_${suffix}_${cell.name.replace(/-/g, "_")}`,
+        max_namespaces: cell.maxNamespaces,
+      })),
+    );
+  } else delete process.env.TENANT_CELLS;
   // The lowest cost bcrypt allows: tests check behaviour, the benchmark measures the real cost.
   process.env.BCRYPT_COST = String(options.bcryptCost ?? 4);
   resetConfig();
@@ -42,8 +62,19 @@ export function useIsolatedDatabases(uri: string, options: { bcryptCost?: number
   return {
     async drop(): Promise<void> {
       const db = await database();
-      await Promise.all([db.master.dropDatabase(), db.tenants.dropDatabase()]);
+      await Promise.all([db.master.dropDatabase(), db.tenants.dropDatabase(), dropCellDatabases()]);
       await closeDatabase();
     },
   };
+}
+
+/** Every cell's pool database and its silos. */
+async function dropCellDatabases(): Promise<void> {
+  for (const cell of config().cells) {
+    const { databases } = await (await cellDatabase(cell.name, "admin")).admin().listDatabases({ nameOnly: true });
+    for (const { name } of databases) {
+      if (name === cell.database || isSiloOf(cell.database, name))
+        await (await cellDatabase(cell.name, name)).dropDatabase();
+    }
+  }
 }

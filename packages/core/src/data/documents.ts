@@ -79,7 +79,7 @@ export async function insertDocument(
   const input = checkDocument(body, { idAllowed: true });
   const document = { ...input, _id: (input._id as string | undefined) ?? new ObjectId().toHexString() };
   const size = checkSize(document);
-  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents", "write");
   await checkQuota(handle, actor, { documents: 1, bytes: size }, context);
   try {
     await handle.collection.insertOne(document);
@@ -94,7 +94,7 @@ export async function insertDocument(
 
 export async function getDocument(actor: Actor, id: string): Promise<StoredDocument> {
   if (!isDocumentId(id)) throw notFound();
-  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents");
+  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents", "read");
   const document = await collection.findOne(idFilter(id));
   if (!document) throw notFound();
   return toStored(document);
@@ -115,7 +115,7 @@ export async function replaceDocument(
   delete replacement._id;
   const size = checkSize({ _id: id, ...replacement });
   if (!isDocumentId(id)) throw notFound();
-  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents", "write");
   const current = await handle.collection.findOne(idFilter(id));
   if (!current) throw notFound();
   await checkQuota(handle, actor, { documents: 0, bytes: size - bsonSize(current) }, context);
@@ -217,7 +217,7 @@ export async function patchDocument(
 ): Promise<StoredDocument> {
   const { set, unset } = checkPatch(body);
   if (!isDocumentId(id)) throw notFound();
-  const handle = await tenantCollectionOf(actor, "data:write", "write documents");
+  const handle = await tenantCollectionOf(actor, "data:write", "write documents", "write");
   const current = await handle.collection.findOne(idFilter(id));
   if (!current) throw notFound();
   const patched = applyPatch(current, set, unset);
@@ -243,7 +243,7 @@ export async function patchDocument(
 
 export async function deleteDocument(actor: Actor, id: string): Promise<{ deleted: true }> {
   if (!isDocumentId(id)) throw notFound();
-  const { collection } = await tenantCollectionOf(actor, "data:write", "write documents");
+  const { collection } = await tenantCollectionOf(actor, "data:write", "write documents", "write");
   const result = await collection.deleteOne(idFilter(id));
   if (result.deletedCount === 0) throw notFound();
   return { deleted: true };
@@ -353,7 +353,7 @@ export async function listDocuments(actor: Actor, query: DocumentQuery = {}): Pr
   const order = query.order ?? "asc";
   const limit = Math.min(Math.max(query.limit ?? DOCUMENTS_PAGE_DEFAULT, 1), DOCUMENTS_PAGE_MAX);
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort, order);
-  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents");
+  const { collection } = await tenantCollectionOf(actor, "data:read", "read documents", "read");
   const conditions = [filter, ...(position ? [after(sort, order, position.value, position.id)] : [])].filter(
     (condition) => Object.keys(condition).length > 0,
   );

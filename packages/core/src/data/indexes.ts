@@ -45,7 +45,18 @@ export async function listIndexesOf({ collection }: TenantHandle): Promise<Tenan
 
 /** The indexes the organization created on its collection (the one on `_id` not among them). */
 export async function listIndexes(actor: Actor): Promise<TenantIndex[]> {
-  return listIndexesOf(await tenantCollectionOf(actor, "data:indexes", "manage indexes"));
+  return listIndexesOf(await tenantCollectionOf(actor, "data:indexes", "manage indexes", "read"));
+}
+
+/**
+ * Every index is a namespace its cell holds: the organization record counts them (cells/capacity.ts).
+ * A move copies them at the count it started with; index changes wait for it (they are writes).
+ */
+async function countNamespaces({ db, organization }: TenantHandle, change: 1 | -1): Promise<void> {
+  await db.organizations.updateOne(
+    { _id: organization._id, placement: { $exists: true } },
+    { $inc: { "placement.namespaces": change } },
+  );
 }
 
 function checkKeys(keys: unknown): Record<string, 1 | -1> {
@@ -73,7 +84,7 @@ function checkKeys(keys: unknown): Record<string, 1 | -1> {
 export async function createIndex(actor: Actor, input: IndexInput, context: RequestContext = {}): Promise<TenantIndex> {
   const keys = checkKeys(input.keys);
   const unique = input.unique === true;
-  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes");
+  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes", "write");
   const existing = await listIndexesOf(handle);
   const name = Object.entries(keys)
     .map(([field, direction]) => `${field}_${direction}`)
@@ -98,9 +109,12 @@ export async function createIndex(actor: Actor, input: IndexInput, context: Requ
     );
     throw new QuotaExceededError("max_indexes", maxIndexes);
   }
+  // Counted against the cell before it exists: a crash between leaves the count one too high, never too low.
+  await countNamespaces(handle, 1);
   try {
     await handle.collection.createIndex(keys, { name, ...(unique && { unique: true }) });
   } catch (error) {
+    await countNamespaces(handle, -1);
     if (isDuplicateKeyError(error)) {
       throw new ConflictError("Documents repeat a value of these keys: the index cannot be unique.", "keys", {
         cause: error,
@@ -125,7 +139,7 @@ export async function createIndex(actor: Actor, input: IndexInput, context: Requ
 /** Drop one of the caller's indexes by name (owners and admins); `_id_` is not theirs to drop. */
 export async function dropIndex(actor: Actor, name: string, context: RequestContext = {}): Promise<{ dropped: true }> {
   if (name === ID_INDEX) throw new ValidationError([{ path: "name", message: "the index on _id cannot be dropped" }]);
-  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes");
+  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes", "write");
   const existing = await listIndexesOf(handle);
   if (!existing.some((index) => index.name === name))
     throw new NotFoundError("The collection has no index of this name.");
@@ -141,6 +155,7 @@ export async function dropIndex(actor: Actor, name: string, context: RequestCont
     }
     throw error;
   }
+  await countNamespaces(handle, -1);
   const adminId = toObjectId(actor.userId);
   await recordAudit(
     handle.db,

@@ -18,12 +18,12 @@ export interface CollectionStatistics {
  * where it reports both, otherwise counted (the documents' BSON sizes summed). The count is
  * always counted: collStats' count may lag on some servers, and a quota is about documents.
  */
-export async function statisticsOf({ db, collection }: TenantHandle): Promise<CollectionStatistics> {
+export async function statisticsOf({ tenants, collection }: TenantHandle): Promise<CollectionStatistics> {
   const documentCount = await collection.countDocuments();
   // FerretDB reports the storage an empty collection takes: no documents, no data.
   if (documentCount === 0) return { documentCount, dataBytes: 0, source: "computed" };
   try {
-    const stats = await db.tenants.command({ collStats: collection.collectionName });
+    const stats = await tenants.command({ collStats: collection.collectionName });
     const size = Number(stats.size);
     if (Number.isFinite(size) && size > 0) {
       return { documentCount, dataBytes: size, source: "server" };
@@ -60,7 +60,7 @@ async function statisticsForQuota(
   handle: TenantHandle,
   quotas: { readonly maxDocuments: number; readonly maxDataBytes: number; readonly documentMaxBytes: number },
 ): Promise<RecentCount> {
-  const key = `${handle.db.tenants.databaseName}.${handle.collection.collectionName}`;
+  const key = `${handle.organization._id.toHexString()}.${handle.collection.namespace}`;
   const recent = recentCounts.get(key);
   const farFromQuotas = (count: RecentCount) =>
     quotas.maxDocuments - count.documentCount > WINDOW_WRITES &&

@@ -1,4 +1,6 @@
-import type { Collection, Document, ObjectId } from "mongodb";
+import type { Collection, Db, Document, ObjectId } from "mongodb";
+import { placementOf, tenantDatabaseAt } from "../cells/placement";
+import { TenantMovingError } from "../errors";
 import { requirePermission, type Scope } from "../auth/permissions";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
@@ -13,8 +15,13 @@ export interface TenantDocument extends Document {
 export interface TenantHandle {
   readonly db: Database;
   readonly organization: OrganizationDocument;
+  /** The database the collection is in, wherever the organization is placed. */
+  readonly tenants: Db;
   readonly collection: Collection<TenantDocument>;
 }
+
+/** How long a client should wait before writing to a moving tenant again. */
+export const MOVING_RETRY_AFTER_SECONDS = 10;
 
 /**
  * The only way to a tenant collection for the document API: the collection is the one the
@@ -24,10 +31,24 @@ export interface TenantHandle {
  * here too, from the membership authentication read, whatever the route's scope already said.
  *
  * A half-created or half-deleted organization has no collection: 404, as for every other reader.
+ * While the tenant moves to another cell or tier, writes are fenced (409 tenant-moving, with
+ * Retry-After) until the placement has switched; reads keep using the source until then.
  */
-export async function tenantCollectionOf(actor: Actor, scope: Scope, action: string): Promise<TenantHandle> {
+export async function tenantCollectionOf(
+  actor: Actor,
+  scope: Scope,
+  action: string,
+  intent: "read" | "write",
+): Promise<TenantHandle> {
   requirePermission(actor.role, scope, action);
   const db = await database();
   const organization = await ownOrganization(db, actor);
-  return { db, organization, collection: db.tenants.collection<TenantDocument>(organization.collection_name) };
+  if (intent === "write" && organization.move && organization.move.step !== "switched") {
+    throw new TenantMovingError(
+      "The organization's data is moving to another cell; writes resume when the move is done. Reads keep working.",
+      MOVING_RETRY_AFTER_SECONDS,
+    );
+  }
+  const tenants = await tenantDatabaseAt(placementOf(organization));
+  return { db, organization, tenants, collection: tenants.collection<TenantDocument>(organization.collection_name) };
 }

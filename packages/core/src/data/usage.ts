@@ -10,7 +10,7 @@ import { tenantCollectionOf } from "./tenant";
  * created (the one on `_id` not counted, as the quota does not count it). Any member may read it.
  */
 export async function getUsage(actor: Actor): Promise<TenantUsage> {
-  const handle = await tenantCollectionOf(actor, "org:read", "read the organization's usage");
+  const handle = await tenantCollectionOf(actor, "org:read", "read the organization's usage", "read");
   const [statistics, indexes] = await Promise.all([statisticsOf(handle), listIndexesOf(handle)]);
   const { maxDocuments, maxDataBytes, maxIndexes } = config().data;
   return {

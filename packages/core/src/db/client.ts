@@ -21,6 +21,8 @@ import type {
   UserDocument,
 } from "./documents";
 import { migrateLegacyAdmins } from "./migrate-legacy-admins";
+import { placeUnplacedOrganizations } from "./migrate-placement";
+import { closeCellClients } from "../cells/clients";
 import { isNotImplementedError } from "./mongo-errors";
 
 /**
@@ -41,7 +43,7 @@ export const CLIENT_OPTIONS = {
 } as const;
 
 /** Options written in the connection string win: the operator tuned them on purpose. */
-function defaultsNotIn(uri: string): Partial<typeof CLIENT_OPTIONS> {
+export function clientOptionsFor(uri: string): Partial<typeof CLIENT_OPTIONS> {
   const query = uri.split("?")[1] ?? "";
   const given = new Set([...new URLSearchParams(query).keys()].map((key) => key.toLowerCase()));
   return Object.fromEntries(Object.entries(CLIENT_OPTIONS).filter(([key]) => !given.has(key.toLowerCase())));
@@ -50,6 +52,11 @@ function defaultsNotIn(uri: string): Partial<typeof CLIENT_OPTIONS> {
 export interface Database {
   readonly client: MongoClient;
   readonly master: Db;
+  /**
+   * MONGODB_TENANT_DB on the master's deployment: the default cell's pool database, where every
+   * tenant lived before cells. The service reaches tenant collections through their placement
+   * (cells/placement.ts), never through this; tests and tools use it to inspect the default cell.
+   */
   readonly tenants: Db;
   readonly organizations: Collection<OrganizationDocument>;
   readonly users: Collection<UserDocument>;
@@ -79,7 +86,7 @@ export function database(): Promise<Database> {
 async function connect(): Promise<Database> {
   const { mongodbUri, masterDbName, tenantDbName } = config();
   if (!mongodbUri) throw new ConfigurationError("MONGODB_URI is not set");
-  const client = new MongoClient(mongodbUri, defaultsNotIn(mongodbUri));
+  const client = new MongoClient(mongodbUri, clientOptionsFor(mongodbUri));
   try {
     await client.connect();
     const master = client.db(masterDbName);
@@ -106,6 +113,7 @@ async function connect(): Promise<Database> {
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
+    await placeUnplacedOrganizations(db);
     return db;
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -123,6 +131,7 @@ async function connect(): Promise<Database> {
 const INDEXES = [
   ["organizations", { key: { slug: 1 }, name: "slug_unique", unique: true }],
   ["organizations", { key: { admin_id: 1 }, name: "admin_id" }],
+  ["organizations", { key: { "placement.cell": 1 }, name: "placement_cell" }],
   ["users", { key: { email: 1 }, name: "email_unique", unique: true }],
   ["memberships", { key: { organization_id: 1, role: 1, joined_at: 1 }, name: "organization_role_joined" }],
   ["memberships", { key: { user_id: 1 }, name: "user_id" }],
@@ -175,6 +184,7 @@ async function expireByField(db: Database, collection: (typeof EXPIRING)[number]
 
 /** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */
 export async function closeDatabase(): Promise<void> {
+  await closeCellClients();
   const pending = connection.current();
   connection.reset();
   if (!pending) return;

@@ -18,6 +18,42 @@ export interface OrganizationDocument {
   created_at: Date;
   updated_at: Date;
   pending?: PendingOperation;
+  /** Where its collection lives. Records from before cells get one when the service first connects. */
+  placement?: PlacementDocument;
+  /** A move to another cell or tier under way (organizations/move.ts). */
+  move?: MoveDocument;
+}
+
+/** Pool: the cell's shared tenant database. Silo: a database of the tenant's own in the cell. */
+export type Tier = "pool" | "silo";
+
+export interface PlacementDocument {
+  cell: string;
+  tier: Tier;
+  database: string;
+  /**
+   * What the tenant counts against its cell's budget: its collection, the index on `_id` and every
+   * index it created. The records are the count (cells/capacity.ts), so no crash can leave a
+   * count that disagrees with them.
+   */
+  namespaces: number;
+}
+
+/** The steps of a move, in order; each is recorded once done, so an interrupted move resumes after it. */
+export type MoveStep = "fenced" | "indexes-copied" | "documents-copied" | "switched";
+
+export interface MoveDocument {
+  to: PlacementDocument;
+  started_at: Date;
+  /** The last step done. */
+  step: MoveStep;
+  /** When writes were fenced: verification waits TENANT_MOVE_DRAIN_SECONDS after it for writes already under way. */
+  fenced_at: Date;
+  /** When the placement switched: the source is dropped a drain period later, once no read may still be using it. */
+  switched_at?: Date;
+  /** Documents copied so far, and the `_id` of the last, to resume from. */
+  copied: number;
+  last_id?: unknown;
 }
 
 export type PendingOperation = PendingCreate | PendingUpdate | PendingDelete;

@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { tenantCollectionAt } from "../cells/placement";
 import { requirePermission } from "../auth/permissions";
 import { ownOrganization, type Actor } from "./model";
 
@@ -19,7 +20,7 @@ export async function getTenantCollection(actor: Actor): Promise<TenantCollectio
   const db = await database();
   const organization = await ownOrganization(db, actor);
   requirePermission(actor.role, "org:read", "read the organization's collection");
-  const documentCount = await db.tenants.collection(organization.collection_name).countDocuments();
+  const documentCount = await (await tenantCollectionAt(organization)).countDocuments();
   return {
     organizationId: organization._id.toHexString(),
     organizationName: organization.name,

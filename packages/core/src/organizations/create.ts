@@ -7,6 +7,8 @@ import { type Database, database } from "../db/client";
 import type { OrganizationDocument, UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { hashPassword } from "../passwords";
+import { cellWithMostRoom } from "../cells/capacity";
+import { NEW_TENANT_NAMESPACES, placementIn } from "../cells/placement";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { UnauthenticatedError } from "../errors";
@@ -30,7 +32,9 @@ export type CreateOrganizationForUserInput = z.input<typeof createOrganizationFo
 /**
  * Create the organization record, its owner and its tenant collection.
  *
- * 1. the record, marked `pending: create` (the unique slug index decides a race for the name);
+ * 1. the record, marked `pending: create` (the unique slug index decides a race for the name),
+ *    placed in the pool of the cell with the most room (503 no-capacity when none has any); the
+ *    record is what counts the namespaces it takes there;
  * 2. the owner: a new user (the unique email index decides a race for the email) or the signed-in
  *    caller, and their owner membership;
  * 3. the tenant collection, created explicitly;
@@ -60,12 +64,15 @@ export async function createOrganization(
 
   const slug = slugify(organizationName);
   const now = new Date();
+  const organizationId = new ObjectId();
+  const cell = await cellWithMostRoom(db, NEW_TENANT_NAMESPACES);
   const organization: OrganizationDocument = {
-    _id: new ObjectId(),
+    _id: organizationId,
     admin_id: owner.user._id,
     name: organizationName,
     slug,
     collection_name: collectionNameFor(slug),
+    placement: placementIn(cell, "pool", organizationId, NEW_TENANT_NAMESPACES),
     created_at: now,
     updated_at: now,
     pending: { op: "create", started_at: now, user_id: owner.user._id, user_created: owner.isNew },
@@ -92,7 +99,7 @@ export async function createOrganization(
     }
     await db.memberships.insertOne(newMembership(organization._id, owner.user, "owner", now));
     await checkpoint("create", 2);
-    await createTenantCollection(db, organization);
+    await createTenantCollection(organization);
     collectionCreated = true;
     await checkpoint("create", 3);
     await clearPending(db, organization);

@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { placementOf } from "../cells/placement";
 import { organizationNameSchema, parseInput } from "../validation";
 import {
   adminEmailOf,
@@ -19,5 +20,11 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
   const document = await findOrganizationDocument(db, organizationName);
   const organization = toOrganization(document);
   if (viewer?.organizationId !== organization.id) return organization;
-  return { ...organization, adminEmail: await adminEmailOf(db, document._id), role: viewer.role };
+  const { cell, tier } = placementOf(document);
+  return {
+    ...organization,
+    adminEmail: await adminEmailOf(db, document._id),
+    role: viewer.role,
+    placement: { cell, tier },
+  };
 }

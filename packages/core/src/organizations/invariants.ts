@@ -1,6 +1,37 @@
 import { database } from "../db/client";
 import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
+import { config } from "../config";
+import { cellDatabase } from "../cells/clients";
+import { isSiloOf, NEW_TENANT_NAMESPACES, placementOf, tenantDatabaseAt } from "../cells/placement";
+import type { OrganizationDocument } from "../db/documents";
+import { listIndexesOf } from "../data/indexes";
+import type { TenantHandle } from "../data/tenant";
+
+/** Every tenant collection in every cell, as `cell/database/collection`: the pools' and the silos'. */
+async function tenantCollectionsInCells(): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const cell of config().cells) {
+    const admin = (await cellDatabase(cell.name, "admin")).admin();
+    const { databases } = await admin.listDatabases({ nameOnly: true });
+    const names = databases
+      .map((database) => database.name)
+      .filter((name) => name === cell.database || name === config().tenantDbName || isSiloOf(cell.database, name));
+    for (const name of names) {
+      const tenants = await cellDatabase(cell.name, name);
+      for (const { name: collection } of await tenants.listCollections({}, { nameOnly: true }).toArray()) {
+        if (collection.startsWith(COLLECTION_PREFIX)) found.add(`${cell.name}/${name}/${collection}`);
+      }
+    }
+  }
+  return found;
+}
+
+async function handleOf(organization: OrganizationDocument): Promise<TenantHandle> {
+  const tenants = await tenantDatabaseAt(placementOf(organization));
+  const db = await database();
+  return { db, organization, tenants, collection: tenants.collection(organization.collection_name) };
+}
 
 /**
  * The consistency the service promises once no operation is in flight (after a reconcile): each
@@ -11,23 +42,24 @@ import { COLLECTION_PREFIX } from "../slug";
 export async function checkInvariants(): Promise<string[]> {
   const db = await database();
   const problems: string[] = [];
-  const collections = new Set(
-    (await db.tenants.listCollections({}, { nameOnly: true }).toArray())
-      .map((c) => c.name)
-      .filter((name) => name.startsWith(COLLECTION_PREFIX)),
-  );
+  const collections = await tenantCollectionsInCells();
   const claimed = new Set<string>();
 
   for await (const organization of db.organizations.find()) {
     const label = `organization ${organization._id.toHexString()} (${organization.slug})`;
-    claimed.add(organization.collection_name);
+    const placement = placementOf(organization);
+    const where = `${placement.cell}/${placement.database}/${organization.collection_name}`;
+    claimed.add(where);
     if (organization.pending) problems.push(`${label} has an unfinished ${organization.pending.op}`);
-    if (!collections.has(organization.collection_name))
-      problems.push(`${label} has no collection ${organization.collection_name}`);
+    if (organization.move) problems.push(`${label} has an unfinished move`);
+    if (!collections.has(where)) problems.push(`${label} has no collection ${where}`);
+    const expected = NEW_TENANT_NAMESPACES + (await listIndexesOf(await handleOf(organization))).length;
+    if (organization.placement && organization.placement.namespaces !== expected)
+      problems.push(`${label} counts ${organization.placement.namespaces} namespaces for ${expected}`);
     const owners = await db.memberships.countDocuments({ organization_id: organization._id, role: "owner" });
     if (owners < 1) problems.push(`${label} has no owner`);
   }
-  for (const name of collections) if (!claimed.has(name)) problems.push(`collection ${name} has no organization`);
+  for (const where of collections) if (!claimed.has(where)) problems.push(`collection ${where} has no organization`);
   for await (const membership of db.memberships.find()) {
     if ((await db.organizations.countDocuments({ _id: membership.organization_id })) === 0)
       problems.push(`membership ${membership._id} has no organization`);

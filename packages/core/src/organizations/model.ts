@@ -1,7 +1,7 @@
 import { ObjectId } from "mongodb";
 import type { Role } from "../auth/permissions";
 import type { Database } from "../db/client";
-import type { OrganizationDocument } from "../db/documents";
+import type { OrganizationDocument, Tier } from "../db/documents";
 import { NotFoundError } from "../errors";
 import { slugify } from "../slug";
 import { VISIBLE } from "./steps";
@@ -21,6 +21,8 @@ export interface Organization {
 export interface OrganizationWithAdmin extends Organization {
   readonly adminEmail: string;
   readonly role?: Role;
+  /** Where its data lives, for members looking it up (never a connection string). */
+  readonly placement?: { readonly cell: string; readonly tier: Tier };
 }
 
 /** The identity a verified access token carries: a user acting for an organization, in a role. */
@@ -45,6 +47,8 @@ export const organizationProjection = {
   name: 1,
   slug: 1,
   collection_name: 1,
+  placement: 1,
+  move: 1,
   created_at: 1,
   updated_at: 1,
 } as const;

@@ -1,7 +1,8 @@
-import type { ObjectId } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
+import { placementOf, tenantDatabaseAt } from "../cells/placement";
 import type { Database } from "../db/client";
 import { membershipId } from "../members/membership";
-import type { OrganizationDocument, PendingUpdate } from "../db/documents";
+import type { OrganizationDocument, PendingUpdate, PlacementDocument } from "../db/documents";
 import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
 import { revokeOrganizationSessions, revokeSessionsOfOtherCredentials } from "../sessions/revoke";
@@ -23,44 +24,57 @@ export function emailTaken(): ConflictError {
   return new ConflictError("A user with this email already exists.", "email");
 }
 
-async function collectionExists(db: Database, name: string): Promise<boolean> {
-  return (await db.tenants.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+async function collectionExists(tenants: Db, name: string): Promise<boolean> {
+  return (await tenants.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
 }
 
-/** Rename a tenant collection; a repeat after it already moved is a no-op. */
-export async function moveCollection(db: Database, from: string, to: string): Promise<void> {
+/** Rename a tenant collection within its database; a repeat after it already moved is a no-op. */
+export async function moveCollection(tenants: Db, from: string, to: string): Promise<void> {
   if (from === to) return;
   try {
-    await db.tenants.renameCollection(from, to);
+    await tenants.renameCollection(from, to);
   } catch (error) {
-    if (isNamespaceNotFoundError(error) && (await collectionExists(db, to))) return;
+    if (isNamespaceNotFoundError(error) && (await collectionExists(tenants, to))) return;
     throw error;
   }
 }
 
 /**
- * Drop a tenant collection unless another record claims it. During a rename the collection keeps
- * its old name for a moment after the record has moved on, and that old name is then free: a
- * collection of that name still belongs to the renaming record, never to a newcomer.
+ * Drop a tenant collection (a silo tenant's: with its database) unless another record claims it.
+ * During a rename the collection keeps its old name for a moment after the record has moved on,
+ * and that old name is then free: a collection of that name in the same database still belongs
+ * to the renaming record, never to a newcomer.
  */
-export async function dropCollectionOf(db: Database, organization: OrganizationDocument): Promise<void> {
+export async function dropCollectionOf(
+  db: Database,
+  organization: Pick<OrganizationDocument, "_id" | "collection_name" | "placement">,
+  placement: PlacementDocument = placementOf(organization),
+): Promise<void> {
   const name = organization.collection_name;
   const claimedElsewhere = await db.organizations.countDocuments(
-    { _id: { $ne: organization._id }, $or: [{ collection_name: name }, { "pending.previous.collection_name": name }] },
+    {
+      _id: { $ne: organization._id },
+      $or: [{ collection_name: name }, { "pending.previous.collection_name": name }],
+      "placement.cell": { $in: [placement.cell, null] },
+      "placement.database": { $in: [placement.database, null] },
+    },
     { limit: 1 },
   );
   if (claimedElsewhere > 0) return;
+  const tenants = await tenantDatabaseAt(placement);
   try {
-    await db.tenants.dropCollection(name);
+    await tenants.dropCollection(name);
   } catch (error) {
     if (!isNamespaceNotFoundError(error)) throw error;
   }
+  // Named by the organization's id, a silo database holds nothing of anyone else's.
+  if (placement.tier === "silo") await tenants.dropDatabase();
 }
 
 /** Create a tenant collection; a collection of that name that still exists means the name is not free yet. */
-export async function createTenantCollection(db: Database, organization: OrganizationDocument): Promise<void> {
+export async function createTenantCollection(organization: OrganizationDocument): Promise<void> {
   try {
-    await db.tenants.createCollection(organization.collection_name);
+    await (await tenantDatabaseAt(placementOf(organization))).createCollection(organization.collection_name);
   } catch (error) {
     if (isNamespaceExistsError(error)) throw nameTaken(organization.name);
     throw error;
@@ -163,7 +177,8 @@ export async function moveTenantCollection(
   pending: PendingUpdate,
 ): Promise<void> {
   try {
-    await moveCollection(db, pending.previous.collection_name, organization.collection_name);
+    const tenants = await tenantDatabaseAt(placementOf(organization));
+    await moveCollection(tenants, pending.previous.collection_name, organization.collection_name);
   } catch (error) {
     if (isNamespaceExistsError(error)) throw nameTaken(organization.name);
     throw error;
@@ -179,7 +194,8 @@ export async function rollBackUpdate(
   if (pending.credentials) {
     await setCredentials(db, credentialsOwner(organization, pending), pending.credentials.previous);
   }
-  await moveCollection(db, organization.collection_name, pending.previous.collection_name);
+  const tenants = await tenantDatabaseAt(placementOf(organization));
+  await moveCollection(tenants, organization.collection_name, pending.previous.collection_name);
   const { name, slug, collection_name, updated_at } = pending.previous;
   await clearPending(db, organization, { name, slug, collection_name, updated_at });
 }

@@ -3,6 +3,7 @@ import {
   ConflictError,
   DomainError,
   isDatabaseUnavailableError,
+  TenantMovingError,
   TooManyAttemptsError,
   UnauthenticatedError,
   ValidationError,
@@ -76,12 +77,16 @@ const domainProblems = {
   "too-many-attempts": [429, "too-many-attempts", "Too Many Requests"],
   "too-large": [413, "payload-too-large", "Content Too Large"],
   "quota-exceeded": [403, "quota-exceeded", "Forbidden"],
+  "no-capacity": [503, "no-capacity", "Service Unavailable"],
+  "tenant-moving": [409, "tenant-moving", "Conflict"],
 } as const;
 
 /** Headers that belong with a domain failure: how to authenticate, when to retry. */
 function domainHeaders(error: DomainError): Record<string, string> {
   if (error instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer error="invalid_token"' };
-  if (error instanceof TooManyAttemptsError) return { "retry-after": String(error.retryAfterSeconds) };
+  if (error instanceof TooManyAttemptsError || error instanceof TenantMovingError) {
+    return { "retry-after": String(error.retryAfterSeconds) };
+  }
   return {};
 }
 

@@ -25,6 +25,19 @@ export const organizationViewSchema = meta(
       example: "admin@acme.example",
     }),
     role: meta(z.optional(z.enum(ROLES)), { description: "The caller's role; only for the organization's members." }),
+    placement: meta(
+      z.optional(
+        z.strictObject({
+          cell: meta(z.string(), { example: "default" }),
+          tier: meta(z.enum(["pool", "silo"]), {
+            description: "pool: the cell's shared tenant database; silo: a database of the organization's own.",
+          }),
+        }),
+      ),
+      {
+        description: "Where the organization's data lives; only for the organization's members (from `GET /org/get`).",
+      },
+    ),
     created_at: timestamp,
     updated_at: timestamp,
   }),

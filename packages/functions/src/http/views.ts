@@ -48,6 +48,7 @@ export function organizationView(organization: Organization | OrganizationWithAd
     collection_name: organization.collectionName,
     ...("adminEmail" in organization && { admin_email: organization.adminEmail }),
     ...("role" in organization && organization.role && { role: organization.role }),
+    ...("placement" in organization && organization.placement && { placement: organization.placement }),
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),
   };

@@ -1,0 +1,66 @@
+import type { Collection, Db, Document, ObjectId } from "mongodb";
+import { config } from "../config";
+import type { OrganizationDocument, PlacementDocument, Tier } from "../db/documents";
+import { cellDatabase } from "./clients";
+
+/** The namespaces a new tenant takes: its collection and the index on `_id`. */
+export const NEW_TENANT_NAMESPACES = 2;
+
+/**
+ * A silo tenant's database: the cell's pool database name and the organization's id, so that a
+ * rename never has to move it (MongoDB cannot rename a database) and what belongs to a cell is
+ * recognisable by name. At most 38 + 1 + 24 = 63 bytes, within MongoDB's 64.
+ */
+export function siloDatabaseName(poolDatabase: string, organizationId: ObjectId): string {
+  return `${poolDatabase}_${organizationId.toHexString()}`;
+}
+
+/** Whether a database name is one of this pool's silos. */
+export function isSiloOf(poolDatabase: string, name: string): boolean {
+  return name.startsWith(`${poolDatabase}_`) && /^[0-9a-f]{24}$/.test(name.slice(poolDatabase.length + 1));
+}
+
+/** Where a tenant of this tier goes in this cell. */
+export function placementIn(
+  cell: { readonly name: string; readonly database: string },
+  tier: Tier,
+  organizationId: ObjectId,
+  namespaces: number,
+): PlacementDocument {
+  return {
+    cell: cell.name,
+    tier,
+    database: tier === "pool" ? cell.database : siloDatabaseName(cell.database, organizationId),
+    namespaces,
+  };
+}
+
+/**
+ * Where records from before cells are: the pool of MONGODB_TENANT_DB on MONGODB_URI, which is the
+ * cell made of those two (the default cell when TENANT_CELLS is unset), else the first cell on
+ * that deployment, else the first cell.
+ */
+export function legacyPlacement(): PlacementDocument {
+  const { cells, mongodbUri, tenantDbName } = config();
+  const cell =
+    cells.find((candidate) => candidate.uri === mongodbUri && candidate.database === tenantDbName) ??
+    cells.find((candidate) => candidate.uri === mongodbUri) ??
+    cells[0]!;
+  return { cell: cell.name, tier: "pool", database: tenantDbName, namespaces: NEW_TENANT_NAMESPACES };
+}
+
+export function placementOf(organization: Pick<OrganizationDocument, "placement">): PlacementDocument {
+  return organization.placement ?? legacyPlacement();
+}
+
+/** The database holding a tenant's collection, wherever its placement says. */
+export function tenantDatabaseAt(placement: Pick<PlacementDocument, "cell" | "database">): Promise<Db> {
+  return cellDatabase(placement.cell, placement.database);
+}
+
+/** The organization's tenant collection, where its record places it. */
+export async function tenantCollectionAt<T extends Document = Document>(
+  organization: Pick<OrganizationDocument, "placement" | "collection_name">,
+): Promise<Collection<T>> {
+  return (await tenantDatabaseAt(placementOf(organization))).collection<T>(organization.collection_name);
+}
