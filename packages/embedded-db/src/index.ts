@@ -37,6 +37,11 @@ import { postgresRunAs } from "./postgres-user";
  * Whatever was started stops, and its temp dir goes, on stop(), on exit, on SIGINT/SIGTERM/SIGHUP
  * and — through a watchdog process — when the parent is SIGKILLed (see process-cleanup.ts).
  *
+ * startEmbeddedDatabases(count) starts `count` independent servers the same way (one backend for
+ * all, each with its own port, processes and temp dir; in parallel), for tests that need several
+ * deployments at once. With MONGODB_URI it returns `count` entries with that one URI: callers then
+ * keep them apart by database name.
+ *
  * Limits: FerretDB is close to, not identical with, MongoDB (no transactions on a standalone,
  * fewer operators/aggregation stages; README, "The database").
  */
