@@ -1,6 +1,7 @@
 import { ensureFerretDbBinary, FERRETDB_VERSION } from "./ferretdb-install";
 import { type FerretDbServer, PostgresUnavailableError, startFerretDbServer } from "./ferretdb-server";
-import { tryStartMemoryServer } from "./memory-server";
+import { type EmbeddedDatabaseGroup, group, startGroup } from "./group";
+import { type MemoryServerHandle, tryStartMemoryServer } from "./memory-server";
 import { findPostgresBinaries } from "./postgres-binaries";
 import { postgresRunAs } from "./postgres-user";
 
@@ -36,9 +37,16 @@ import { postgresRunAs } from "./postgres-user";
  * Whatever was started stops, and its temp dir goes, on stop(), on exit, on SIGINT/SIGTERM/SIGHUP
  * and — through a watchdog process — when the parent is SIGKILLed (see process-cleanup.ts).
  *
+ * startEmbeddedDatabases(count) starts `count` independent servers the same way (one backend for
+ * all, each with its own port, processes and temp dir; in parallel), for tests that need several
+ * deployments at once. With MONGODB_URI it returns `count` entries with that one URI: callers then
+ * keep them apart by database name.
+ *
  * Limits: FerretDB is close to, not identical with, MongoDB (no transactions on a standalone,
  * fewer operators/aggregation stages; README, "The database").
  */
+
+export type { EmbeddedDatabaseGroup } from "./group";
 
 export type EmbeddedDatabaseKind = "external" | "mongod" | "ferretdb-postgres" | "ferretdb-sqlite";
 
@@ -93,11 +101,38 @@ function parseTimeout(value: string | undefined): number | undefined {
 const defaultLog = (line: string) => process.stderr.write(`[embedded-db] ${line}\n`);
 
 export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
+  const { servers } = await startEmbeddedDatabases(1, options);
+  return servers[0]!;
+}
+
+/**
+ * `count` independent servers, chosen as for startEmbeddedDatabase (same environment variables,
+ * same order, one backend for all of them): each with its own port, processes and temp dir, so
+ * data written to one is not seen by another. The one-time work (finding or building FerretDB,
+ * finding PostgreSQL, a mongod download) is done once; then the servers start in parallel.
+ * Should one fail to start, those that did are stopped again before the error is thrown. In auto
+ * mode, if PostgreSQL cannot start for any of them, all of them run on SQLite instead (one kind
+ * per group).
+ *
+ * With MONGODB_URI set, nothing is started: the result holds `count` entries of kind "external"
+ * with that same URI, so callers that need the servers kept apart must separate them by database
+ * name themselves.
+ *
+ * Each server stops on its own stop() as well as on the group's, and all of them go on exit, on
+ * signals and when the parent is SIGKILLed, as a single server does.
+ */
+export async function startEmbeddedDatabases(
+  count: number,
+  options: StartEmbeddedDatabaseOptions = {},
+): Promise<EmbeddedDatabaseGroup> {
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new RangeError(`startEmbeddedDatabases: count must be a positive integer, not ${count}`);
+  }
   const { log = defaultLog, env = process.env } = options;
 
   const external = env.MONGODB_URI?.trim();
   if (external) {
-    return {
+    const server: EmbeddedDatabase = {
       uri: external,
       kind: "external",
       description: "external MongoDB from MONGODB_URI",
@@ -106,22 +141,22 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
       dataDir: undefined,
       stop: async () => {},
     };
+    return group(Array.from({ length: count }, () => server));
   }
 
   const mode = parseMode(env.EMBEDDED_DB);
   if (mode === "auto" || mode === "mongod") {
-    const result = await tryStartMemoryServer({ timeoutMs: parseTimeout(env.EMBEDDED_DB_MONGOD_TIMEOUT_MS) });
+    const timeoutMs = parseTimeout(env.EMBEDDED_DB_MONGOD_TIMEOUT_MS);
+    const result = await tryStartMemoryServer({ timeoutMs });
     if (result.ok) {
-      const { server } = result;
-      return {
-        uri: server.uri,
-        kind: "mongod",
-        description: `mongod (mongodb-memory-server) at ${server.uri}`,
-        pid: server.pid,
-        processes: server.pid === undefined ? [] : [{ name: "mongod", pid: server.pid }],
-        dataDir: undefined,
-        stop: server.stop,
-      };
+      // The first start found (or downloaded) the binary: the others need not wait for that.
+      const first = describeMongod(result.server);
+      return startGroup(count, async (index) => {
+        if (index === 0) return first;
+        const next = await tryStartMemoryServer({ timeoutMs });
+        if (!next.ok) throw new Error(`mongod started once, but not again: ${next.reason}`);
+        return describeMongod(next.server);
+      });
     }
     if (mode === "mongod") {
       throw new Error(
@@ -134,7 +169,7 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
   const binary = await ensureFerretDbBinary({ env, log });
   if (mode !== "ferretdb-sqlite") {
     try {
-      return await startOnPostgres(binary, log, env);
+      return await startOnPostgres(count, binary, log, env);
     } catch (err) {
       if (!(err instanceof PostgresUnavailableError)) throw err;
       const reason = firstLine(err.message);
@@ -144,25 +179,46 @@ export async function startEmbeddedDatabase(options: StartEmbeddedDatabaseOption
       log(`FerretDB on SQLite, as PostgreSQL cannot start here: ${reason}`);
     }
   }
-  const server = await startFerretDbServer({ binary, storage: { handler: "sqlite" }, log, env });
-  return describe(server, "ferretdb-sqlite", `FerretDB ${FERRETDB_VERSION} on SQLite at ${server.uri}`);
+  return startGroup(count, async () => {
+    const server = await startFerretDbServer({ binary, storage: { handler: "sqlite" }, log, env });
+    return describe(server, "ferretdb-sqlite", `FerretDB ${FERRETDB_VERSION} on SQLite at ${server.uri}`);
+  });
 }
 
-async function startOnPostgres(binary: string, log: (line: string) => void, env: Env): Promise<EmbeddedDatabase> {
+function describeMongod(server: MemoryServerHandle): EmbeddedDatabase {
+  return {
+    uri: server.uri,
+    kind: "mongod",
+    description: `mongod (mongodb-memory-server) at ${server.uri}`,
+    pid: server.pid,
+    processes: server.pid === undefined ? [] : [{ name: "mongod", pid: server.pid }],
+    dataDir: undefined,
+    stop: server.stop,
+  };
+}
+
+async function startOnPostgres(
+  count: number,
+  binary: string,
+  log: (line: string) => void,
+  env: Env,
+): Promise<EmbeddedDatabaseGroup> {
   let storage: { handler: "postgresql" } & Awaited<ReturnType<typeof postgresStorage>>;
   try {
     storage = { handler: "postgresql", ...(await postgresStorage()) };
   } catch (err) {
     throw new PostgresUnavailableError((err as Error).message, { cause: err });
   }
-  const server = await startFerretDbServer({ binary, storage, log, env });
   const { version, source } = storage.binaries;
   const as = storage.runAs ? `, run as ${storage.runAs.name}` : "";
-  return describe(
-    server,
-    "ferretdb-postgres",
-    `FerretDB ${FERRETDB_VERSION} on ${version} (${source}${as}) at ${server.uri}`,
-  );
+  return startGroup(count, async () => {
+    const server = await startFerretDbServer({ binary, storage, log, env });
+    return describe(
+      server,
+      "ferretdb-postgres",
+      `FerretDB ${FERRETDB_VERSION} on ${version} (${source}${as}) at ${server.uri}`,
+    );
+  });
 }
 
 async function postgresStorage() {

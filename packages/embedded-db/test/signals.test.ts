@@ -19,27 +19,35 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, "fixtures", "start-db.ts");
 const repoRoot = join(here, "..", "..", "..");
 
-interface Info {
+interface ServerInfo {
   kind: string;
   processes: EmbeddedProcess[];
   dataDir: string;
   uri: string;
+}
+
+interface Info extends ServerInfo {
   watchdog: number | undefined;
 }
 
 interface Started {
   child: ReturnType<typeof spawn>;
-  info: Info;
-  /** Every process that must be gone afterwards: the database's, PostgreSQL's workers, the watchdog. */
+  /** One server, or each of a group's. */
+  servers: ServerInfo[];
+  /** Every process that must be gone afterwards: the databases', PostgreSQL's workers, the watchdog. */
   pids: number[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
 }
 
-/** Starts the fixture in its own node process (tsx loader) and waits for its JSON line. */
-async function startFixture(mode: string, kind: FerretDbKind = "ferretdb-postgres"): Promise<Started> {
+/**
+ * Starts the fixture in its own node process (tsx loader) and waits for its JSON line. With
+ * `count`, the fixture starts that many servers as one group.
+ */
+async function startFixture(mode: string, kind: FerretDbKind = "ferretdb-postgres", count?: number): Promise<Started> {
   // cwd = repo root so that `--import tsx` resolves the workspace's tsx.
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], {
+  const args = ["--import", "tsx", fixture, mode, ...(count === undefined ? [] : [String(count)])];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: ferretEnv(kind),
     stdio: ["ignore", "pipe", "pipe"],
@@ -50,7 +58,7 @@ async function startFixture(mode: string, kind: FerretDbKind = "ferretdb-postgre
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const info = await new Promise<Info>((resolve, reject) => {
+  const info = await new Promise<Info | { servers: ServerInfo[]; watchdog: number | undefined }>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const newline = stdout.indexOf("\n");
@@ -60,24 +68,31 @@ async function startFixture(mode: string, kind: FerretDbKind = "ferretdb-postgre
       reject(new Error(`fixture exited early (code ${code}, signal ${signal}):\n${stderr}`)),
     );
   });
-  expect(info.kind).toBe(kind);
-  expect(info.processes.map((p) => p.name)).toEqual(
-    kind === "ferretdb-postgres" ? ["ferretdb", "postgres"] : ["ferretdb"],
-  );
+  const servers = "servers" in info ? info.servers : [info];
+  expect(servers).toHaveLength(count ?? 1);
   expect(info.watchdog).toBeTypeOf("number");
-  const postgres = info.processes.find((p) => p.name === "postgres");
-  const pids = [...info.processes.map((p) => p.pid), ...(postgres ? childrenOf(postgres.pid) : []), info.watchdog!];
+  const pids: number[] = [info.watchdog!];
+  for (const server of servers) {
+    expect(server.kind).toBe(kind);
+    expect(server.processes.map((p) => p.name)).toEqual(
+      kind === "ferretdb-postgres" ? ["ferretdb", "postgres"] : ["ferretdb"],
+    );
+    const postgres = server.processes.find((p) => p.name === "postgres");
+    pids.push(...server.processes.map((p) => p.pid), ...(postgres ? childrenOf(postgres.pid) : []));
+  }
   for (const pid of pids) expect(isProcessAlive(pid)).toBe(true);
-  return { child, info, pids, exit, stderr: () => stderr };
+  return { child, servers, pids, exit, stderr: () => stderr };
 }
 
-async function expectNothingLeft({ info, pids }: Started): Promise<void> {
+async function expectNothingLeft({ servers, pids }: Started): Promise<void> {
   for (const pid of pids) expect(await waitUntilGone(pid)).toBe(true);
-  expect(await acceptsConnections(portOf(info.uri))).toBe(false);
-  // The watchdog removes the dir after the processes are gone: poll, bounded.
-  const deadline = Date.now() + 10_000;
-  while (existsSync(info.dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(existsSync(info.dataDir)).toBe(false);
+  for (const { uri, dataDir } of servers) {
+    expect(await acceptsConnections(portOf(uri))).toBe(false);
+    // The watchdog removes the dir after the processes are gone: poll, bounded.
+    const deadline = Date.now() + 10_000;
+    while (existsSync(dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(dataDir)).toBe(false);
+  }
 }
 
 describe("the database does not outlive its parent", () => {
@@ -126,4 +141,12 @@ describe("the database does not outlive its parent", () => {
       await expectNothingLeft(started);
     },
   );
+
+  it("SIGKILL to the parent of a group of three (startEmbeddedDatabases): every server goes", async () => {
+    const started = await startFixture("wait", "ferretdb-postgres", 3);
+    expect(new Set(started.servers.map((s) => s.dataDir)).size).toBe(3);
+    started.child.kill("SIGKILL");
+    expect(await started.exit).toEqual({ code: null, signal: "SIGKILL" });
+    await expectNothingLeft(started);
+  });
 });
