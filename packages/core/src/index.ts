@@ -73,6 +73,16 @@ export {
 export { listAudit, type AuditEntry, type AuditPage } from "./audit";
 export { AUDIT_PAGE_MAX } from "./audit-page";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
+export {
+  moveTenant,
+  continueMove,
+  undoMove,
+  moveInputSchema,
+  type MoveInput,
+  type MoveOptions,
+  type MoveStatus,
+} from "./cells/move";
+export { listCells, type CellListing, type CellTenant } from "./cells/list";
 export { checkInvariants } from "./organizations/invariants";
 export { authenticate, authenticateOptionally } from "./auth/authenticate";
 export {
@@ -142,4 +152,5 @@ export {
   SECRET_VARIABLES,
   type Config,
 } from "./config";
+export type { CellConfig } from "./cells/cell-config";
 export { closeDatabase, pingDatabase } from "./db/client";

@@ -6,7 +6,7 @@ import { legacyPlacement } from "./placement";
 
 export interface CellUsage {
   readonly name: string;
-  /** Namespaces the records place in the cell, moves into it included. */
+  /** Namespaces the records place in the cell, and those moves hold there (a target being filled, a source not yet dropped). */
   readonly namespaces: number;
   /** Undefined: no budget. */
   readonly maxNamespaces: number | undefined;
@@ -27,8 +27,8 @@ export async function cellUsage(db: Database): Promise<CellUsage[]> {
       .toArray(),
     db.organizations
       .aggregate<{ _id: string; namespaces: number }>([
-        { $match: { "move.to.cell": { $exists: true } } },
-        { $group: { _id: "$move.to.cell", namespaces: { $sum: "$move.to.namespaces" } } },
+        { $match: { "move.reserved.cell": { $exists: true } } },
+        { $group: { _id: "$move.reserved.cell", namespaces: { $sum: "$move.reserved.namespaces" } } },
       ])
       .toArray(),
   ]);

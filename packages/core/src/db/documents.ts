@@ -20,7 +20,7 @@ export interface OrganizationDocument {
   pending?: PendingOperation;
   /** Where its collection lives. Records from before cells get one when the service first connects. */
   placement?: PlacementDocument;
-  /** A move to another cell or tier under way (organizations/move.ts). */
+  /** A move to another cell or tier under way (cells/move.ts). */
   move?: MoveDocument;
 }
 
@@ -43,17 +43,25 @@ export interface PlacementDocument {
 export type MoveStep = "fenced" | "indexes-copied" | "documents-copied" | "switched";
 
 export interface MoveDocument {
+  from: PlacementDocument;
   to: PlacementDocument;
+  /**
+   * The namespaces the move holds on the side the placement does not name: the target's until
+   * the switch, then the source's until it is dropped. Counted with the placements (cells/capacity.ts).
+   */
+  reserved: PlacementDocument;
   started_at: Date;
   /** The last step done. */
   step: MoveStep;
   /** When writes were fenced: verification waits TENANT_MOVE_DRAIN_SECONDS after it for writes already under way. */
   fenced_at: Date;
-  /** When the placement switched: the source is dropped a drain period later, once no read may still be using it. */
+  /** When the placement switched: the source is dropped a drain period later, once no read may still use it. */
   switched_at?: Date;
   /** Documents copied so far, and the `_id` of the last, to resume from. */
   copied: number;
   last_id?: unknown;
+  /** Verifications that found the sides different (a write that slipped past the fence): each starts the copy afresh. */
+  verify_failures: number;
 }
 
 export type PendingOperation = PendingCreate | PendingUpdate | PendingDelete;
@@ -307,7 +315,10 @@ export type AuditAction =
   | "organization.delete"
   | "data.index_created"
   | "data.index_dropped"
-  | "data.quota_exceeded";
+  | "data.quota_exceeded"
+  | "tenant.move_started"
+  | "tenant.moved"
+  | "tenant.move_undone";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {

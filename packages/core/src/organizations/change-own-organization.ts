@@ -1,7 +1,8 @@
 import { requirePermission, type Scope } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
+import { ConflictError, ForbiddenError, NotFoundError, TenantMovingError } from "../errors";
+import { MOVING_RETRY_AFTER_SECONDS } from "../data/tenant";
 import { withOrganizationLock } from "./lock";
 import { findOrganizationDocument, organizationProjection, type Actor } from "./model";
 import { reconcileOrganization } from "./reconcile";
@@ -49,4 +50,12 @@ async function reload(db: Database, found: OrganizationDocument): Promise<Organi
     );
   }
   return current;
+}
+
+/** Renames and deletes wait for a move of the organization's data to finish (or be undone). */
+export function movingOrganization(name: string, change: "renamed" | "deleted"): TenantMovingError {
+  return new TenantMovingError(
+    `"${name}" cannot be ${change} while its data moves to another cell; try again when the move is done.`,
+    MOVING_RETRY_AFTER_SECONDS,
+  );
 }

@@ -3,7 +3,7 @@ import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { organizationNameSchema, parseInput } from "../validation";
-import { changeOwnOrganization } from "./change-own-organization";
+import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
 import { type Actor, toObjectId } from "./model";
 import { finishDelete } from "./steps";
 
@@ -23,6 +23,7 @@ export async function deleteOrganization(
   const db = await database();
   const permission = { scope: "org:delete", action: "delete the organization" } as const;
   return changeOwnOrganization(db, actor, organizationName, permission, async (organization) => {
+    if (organization.move) throw movingOrganization(organization.name, "deleted");
     const pending = { op: "delete", started_at: new Date() } as const;
     await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
     await checkpoint("delete", 1);

@@ -37,10 +37,14 @@ async function acquire(db: Database, organizationId: ObjectId, graceSeconds: num
     // Stale: remove exactly that lock (not one a competitor took meanwhile), then try once more.
     if (held) await db.locks.deleteOne({ _id: organizationId, acquired_at: held.acquired_at });
   }
-  throw new ConflictError(
-    "Another change to this organization is in progress; try again in a moment.",
-    "organization_name",
-  );
+  throw new OrganizationBusyError();
+}
+
+/** The organization's lock is held by a live request (or a move's worker): 409, try again shortly. */
+export class OrganizationBusyError extends ConflictError {
+  constructor(options?: ErrorOptions) {
+    super("Another change to this organization is in progress; try again in a moment.", "organization_name", options);
+  }
 }
 
 /** At least the grace period old, as the reconciler counts it (a zero grace takes over any lock). */

@@ -5,6 +5,7 @@ import { database, type Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
 import { withOrganizationLock } from "./lock";
+import { continueMoves } from "../cells/move";
 import {
   applyCredentials,
   clearPending,
@@ -36,7 +37,13 @@ export interface ReconcileReport {
   readonly expiredSessionsDeleted: number;
   /** Expired refresh tokens and their uses, two-factor enrollments and challenges, and used codes. */
   readonly expiredSessionRecordsDeleted: number;
+  /** Tenant moves carried on (cells/move.ts), and how many of them it finished. */
+  readonly movesContinued: number;
+  readonly movesFinished: number;
 }
+
+/** The share of a run given to carrying moves on: the scheduled function has 120 s in all. */
+export const RECONCILE_MOVE_BUDGET_MS = 60_000;
 
 type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
 
@@ -53,11 +60,14 @@ type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-f
  * Then memberships whose organization record is gone are deleted, users left without any
  * membership, invitation claims whose accept died halfway, sessions that no longer match their
  * membership, and everything expired: login failures, sessions, refresh tokens and their uses,
- * two-factor enrollments, challenges and used codes. Every
+ * two-factor enrollments, challenges and used codes. Tenant moves under way are carried on as far
+ * as their drain periods allow (cells/move.ts). Every
  * step is idempotent and conditional on the state it expects, so runs may overlap with each other
  * and with traffic.
  */
-export async function reconcile(options: { graceSeconds?: number } = {}): Promise<ReconcileReport> {
+export async function reconcile(
+  options: { graceSeconds?: number; moveBudgetMs?: number } = {},
+): Promise<ReconcileReport> {
   const db = await database();
   const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;
   // At least the grace period old (inclusive): with no grace, everything started up to now, even
@@ -85,6 +95,9 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     }
   }
 
+  // After the repairs above: a move never starts while a change is unfinished, and these may have been in its way.
+  const moves = await continueMoves(db, { graceSeconds, budgetMs: options.moveBudgetMs ?? RECONCILE_MOVE_BUDGET_MS });
+
   return {
     createsUndone: counts["create-undone"],
     updatesFinished: counts["update-finished"],
@@ -98,6 +111,8 @@ export async function reconcile(options: { graceSeconds?: number } = {}): Promis
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
     staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
     ...(await deleteExpiredSessionRecords(db, new Date())),
+    movesContinued: moves.continued,
+    movesFinished: moves.finished,
   };
 }
 

@@ -11,7 +11,7 @@ import { hashPassword } from "../passwords";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { changeOwnOrganization } from "./change-own-organization";
+import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
 import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
@@ -73,6 +73,7 @@ export async function updateOrganization(
 
     const now = new Date();
     const newName = newOrganizationName ?? current.name;
+    if (current.move && slugify(newName) !== current.slug) throw movingOrganization(current.name, "renamed");
     const slug = slugify(newName);
     const changesCredentials = email !== undefined || passwordHash !== undefined;
     const pending: PendingUpdate = {

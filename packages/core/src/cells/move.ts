@@ -1,0 +1,381 @@
+import type { ObjectId } from "mongodb";
+import * as z from "zod/mini";
+import { recordAudit } from "../audit";
+import { logger } from "../logger";
+import { checkpoint } from "../checkpoints";
+import { config } from "../config";
+import type { RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { MoveDocument, OrganizationDocument, PlacementDocument, Tier } from "../db/documents";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { OrganizationBusyError, withOrganizationLock } from "../organizations/lock";
+import { findOrganizationDocument } from "../organizations/model";
+import { dropCollectionOf } from "../organizations/steps";
+import { organizationNameSchema, parseInput } from "../validation";
+import { requireRoomIn } from "./capacity";
+import { copyBatch, copyIndexes, digestOf } from "./copy";
+import { placementIn, placementOf, tenantDatabaseAt } from "./placement";
+
+/**
+ * Moving a tenant to another cell, or between the pool and a silo, as a resumable operation
+ * recorded on the organization (`move`). Its steps, each recorded when done:
+ *
+ * 1. fence: the move is recorded; from now on the tenant's writes (documents, indexes), renames
+ *    and deletes answer 409 tenant-moving, and reads keep using the source. The target's
+ *    namespaces are reserved in the same write;
+ * 2. the target collection and every index of the source created on it;
+ * 3. the documents copied in `_id` order, in batches, each batch recorded (a repeat after a crash
+ *    skips what is there already);
+ * 4. verified, once the fence has stood TENANT_MOVE_DRAIN_SECONDS (a write that read the placement
+ *    before the fence may still land until then): the count and an order-independent hash of
+ *    every document, on both sides. Different (such a write landed after its document was copied):
+ *    the target is emptied and the copy starts again;
+ * 5. the placement switched to the target, in one write that also lifts the fence and turns the
+ *    reservation over to the source;
+ * 6. a drain period later (reads that found the old placement may still run), the source dropped
+ *    and the move record removed.
+ *
+ * Every step is idempotent and conditional on the recorded state, so a move interrupted anywhere
+ * — a crash, kill -9, the end of an invocation's time — is carried on by the next `pnpm tenants
+ * move`, the move function or the reconciler, and one interrupted before the switch can be undone
+ * instead. The organization's lock is held a slice at a time, never for longer than half the
+ * grace period after which a lock counts as abandoned.
+ */
+
+export const moveInputSchema = z.object({
+  organizationName: organizationNameSchema,
+  toCell: z.string().check(z.minLength(1)),
+  tier: z.optional(z.enum(["pool", "silo"])),
+});
+
+export type MoveInput = z.input<typeof moveInputSchema>;
+
+export interface MoveStatus {
+  readonly organizationId: string;
+  readonly organizationName: string;
+  readonly from: { readonly cell: string; readonly tier: Tier };
+  readonly to: { readonly cell: string; readonly tier: Tier };
+  /** The last step done; "done" once the record has no move left, "undone" after an undo. */
+  readonly step: MoveDocument["step"] | "done" | "undone";
+  readonly copied: number;
+}
+
+export interface MoveOptions {
+  /** How long this call may work before it returns, the move recorded where it got to (default: until done). */
+  readonly budgetMs?: number;
+  /** Wait out the drain periods (the command, the function) rather than leave them to a later call (the reconciler). */
+  readonly waitForDrain?: boolean;
+  readonly graceSeconds?: number;
+  readonly context?: RequestContext;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Start a move of the named organization to `toCell` (and `tier`, default its current one), or
+ * carry on the one under way to the same place, and advance it within the budget.
+ */
+export async function moveTenant(input: MoveInput, options: MoveOptions = {}): Promise<MoveStatus> {
+  const { organizationName, toCell, tier } = parseInput(moveInputSchema, input);
+  const db = await database();
+  const found = await findOrganizationDocument(db, organizationName);
+  const started = await begin(db, found._id, toCell, tier, options);
+  return advance(db, found._id, started, options);
+}
+
+/** Carry on the move under way of the named organization, within the budget. */
+export async function continueMove(organizationName: string, options: MoveOptions = {}): Promise<MoveStatus> {
+  const db = await database();
+  const found = await findOrganizationDocument(db, parseInput(organizationNameSchema, organizationName));
+  if (!found.move) throw new NotFoundError(`"${found.name}" is not moving.`);
+  return advance(db, found._id, statusOf(found), options);
+}
+
+/** Undo a move that has not switched yet: the target is dropped, the fence lifted, the source untouched. */
+export async function undoMove(organizationName: string, options: MoveOptions = {}): Promise<MoveStatus> {
+  const db = await database();
+  const found = await findOrganizationDocument(db, parseInput(organizationNameSchema, organizationName));
+  return withOrganizationLock(
+    db,
+    found._id,
+    async () => {
+      const organization = await db.organizations.findOne({ _id: found._id });
+      const move = organization?.move;
+      if (!organization || !move) throw new NotFoundError(`"${found.name}" is not moving.`);
+      if (move.step === "switched") {
+        throw new ConflictError(
+          `The move of "${organization.name}" has switched to its target already; it can only be finished.`,
+          "organization_name",
+        );
+      }
+      await dropCollectionOf(db, organization, move.to);
+      await db.organizations.updateOne(
+        { _id: organization._id, "move.started_at": move.started_at },
+        { $unset: { move: "" } },
+      );
+      await recordAudit(db, moveAudit("tenant.move_undone", organization, move), options.context);
+      return { ...statusOf(organization), step: "undone" };
+    },
+    options.graceSeconds,
+  );
+}
+
+/** Every move under way, advanced as far as the budget allows without waiting: the reconciler's part. */
+export async function continueMoves(
+  db: Database,
+  options: { readonly graceSeconds: number; readonly budgetMs: number },
+): Promise<{ continued: number; finished: number }> {
+  const deadline = Date.now() + options.budgetMs;
+  let continued = 0;
+  let finished = 0;
+  for await (const { _id } of db.organizations.find({ move: { $exists: true } }, { projection: { _id: 1 } })) {
+    if (Date.now() >= deadline) break;
+    const organization = await db.organizations.findOne({ _id });
+    if (!organization?.move) continue;
+    try {
+      const status = await advance(db, _id, statusOf(organization), {
+        budgetMs: deadline - Date.now(),
+        waitForDrain: false,
+        graceSeconds: options.graceSeconds,
+      });
+      continued++;
+      if (status.step === "done") finished++;
+    } catch (error) {
+      // One tenant's move that cannot go on (its target unreachable, a copy that keeps differing) holds up no other.
+      logger.error("A tenant move could not be carried on", { organization_id: _id.toHexString(), error });
+    }
+  }
+  return { continued, finished };
+}
+
+function statusOf(organization: OrganizationDocument): MoveStatus {
+  const move = organization.move;
+  const from = move?.from ?? placementOf(organization);
+  const to = move?.to ?? placementOf(organization);
+  return {
+    organizationId: organization._id.toHexString(),
+    organizationName: organization.name,
+    from: { cell: from.cell, tier: from.tier },
+    to: { cell: to.cell, tier: to.tier },
+    step: move?.step ?? "done",
+    copied: move?.copied ?? 0,
+  };
+}
+
+function moveAudit(
+  action: "tenant.move_started" | "tenant.moved" | "tenant.move_undone",
+  organization: OrganizationDocument,
+  move: Pick<MoveDocument, "from" | "to">,
+) {
+  return {
+    action,
+    organizationId: organization._id,
+    details: { from_cell: move.from.cell, from_tier: move.from.tier, to_cell: move.to.cell, to_tier: move.to.tier },
+  } as const;
+}
+
+/** Record the move (the fence), unless the same move is under way already. */
+async function begin(
+  db: Database,
+  organizationId: ObjectId,
+  toCell: string,
+  tier: Tier | undefined,
+  options: MoveOptions,
+): Promise<MoveStatus> {
+  const cell = config().cells.find((candidate) => candidate.name === toCell);
+  if (!cell) throw new ValidationError([{ path: "to", message: `no cell is named "${toCell}"` }]);
+  return withOrganizationLock(
+    db,
+    organizationId,
+    async () => {
+      const organization = await db.organizations.findOne({ _id: organizationId });
+      if (!organization || organization.pending?.op === "create" || organization.pending?.op === "delete") {
+        throw new NotFoundError("The organization does not exist.");
+      }
+      const from = placementOf(organization);
+      const to = placementIn(cell, tier ?? from.tier, organization._id, from.namespaces);
+      if (organization.move) {
+        const { to: current } = organization.move;
+        if (current.cell === to.cell && current.database === to.database) return statusOf(organization);
+        throw new ConflictError(
+          `"${organization.name}" is moving to ${current.cell} (${current.tier}) already; finish or undo that move first.`,
+          "organization_name",
+        );
+      }
+      if (organization.pending) {
+        throw new ConflictError(
+          `A change to "${organization.name}" is unfinished; try again once it is done.`,
+          "organization_name",
+        );
+      }
+      if (from.cell === to.cell && from.database === to.database) {
+        throw new ConflictError(`"${organization.name}" is in ${to.cell} (${to.tier}) already.`, "to");
+      }
+      await requireRoomIn(db, to.cell, to.namespaces);
+      const now = new Date();
+      const move: MoveDocument = {
+        from,
+        to,
+        reserved: to,
+        started_at: now,
+        step: "fenced",
+        fenced_at: now,
+        copied: 0,
+        verify_failures: 0,
+      };
+      const { modifiedCount } = await db.organizations.updateOne(
+        { _id: organization._id, move: { $exists: false }, pending: { $exists: false } },
+        { $set: { move, placement: from } },
+      );
+      if (modifiedCount === 0)
+        throw new ConflictError("The organization changed meanwhile; try again.", "organization_name");
+      await recordAudit(db, moveAudit("tenant.move_started", organization, move), options.context);
+      await checkpoint("move", 1);
+      return statusOf({ ...organization, move });
+    },
+    options.graceSeconds,
+  );
+}
+
+/** Advance the move in slices, each under the organization's lock, until it is done or the budget is spent. */
+async function advance(
+  db: Database,
+  organizationId: ObjectId,
+  initial: MoveStatus,
+  options: MoveOptions,
+): Promise<MoveStatus> {
+  const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;
+  const deadline = Date.now() + (options.budgetMs ?? Number.POSITIVE_INFINITY);
+  const sliceMs = Math.max(1_000, (graceSeconds * 1000) / 2);
+  let status = initial;
+  while (true) {
+    let waitUntil: number | undefined;
+    try {
+      const result = await withOrganizationLock(
+        db,
+        organizationId,
+        () => advanceWithin(db, organizationId, Math.min(deadline, Date.now() + sliceMs), options.context),
+        graceSeconds,
+      );
+      status = result.status;
+      waitUntil = result.waitUntil;
+    } catch (error) {
+      // Another worker (the reconciler, a second command) holds it for a slice: wait for it.
+      if (!(error instanceof OrganizationBusyError)) throw error;
+      waitUntil = Date.now() + 500;
+    }
+    if (status.step === "done" || Date.now() >= deadline) return status;
+    if (waitUntil !== undefined) {
+      if (options.waitForDrain === false || waitUntil >= deadline) return status;
+      await sleep(waitUntil - Date.now());
+    }
+  }
+}
+
+interface SliceResult {
+  readonly status: MoveStatus;
+  /** Nothing to do before this time (a drain period). */
+  readonly waitUntil?: number;
+}
+
+/** Run the move's next steps until `until`; the caller holds the organization's lock. */
+async function advanceWithin(
+  db: Database,
+  organizationId: ObjectId,
+  until: number,
+  context: RequestContext | undefined,
+): Promise<SliceResult> {
+  const { drainSeconds, batchDocuments } = config().moves;
+  while (true) {
+    const organization = await db.organizations.findOne({ _id: organizationId });
+    if (!organization) throw new NotFoundError("The organization does not exist.");
+    const move = organization.move;
+    if (!move) return { status: statusOf(organization) };
+    if (Date.now() >= until) return { status: statusOf(organization) };
+    const recorded = { _id: organizationId, "move.started_at": move.started_at, "move.step": move.step };
+    const targetDatabase = await tenantDatabaseAt(move.to);
+    const source = await collectionAt(organization, move.from);
+    const target = targetDatabase.collection(organization.collection_name);
+
+    switch (move.step) {
+      case "fenced":
+        await copyIndexes(source, target, targetDatabase);
+        await checkpoint("move", 2);
+        await db.organizations.updateOne(recorded, { $set: { "move.step": "indexes-copied" } });
+        break;
+      case "indexes-copied": {
+        const batch = await copyBatch(source, target, move.last_id, batchDocuments);
+        if (batch) {
+          await db.organizations.updateOne(recorded, {
+            $set: { "move.last_id": batch.lastId },
+            $inc: { "move.copied": batch.read },
+          });
+          await checkpoint("move", 3);
+        } else {
+          await db.organizations.updateOne(recorded, { $set: { "move.step": "documents-copied" } });
+          await checkpoint("move", 4);
+        }
+        break;
+      }
+      case "documents-copied": {
+        const drained = move.fenced_at.getTime() + 1000 * drainSeconds;
+        if (Date.now() < drained) return { status: statusOf(organization), waitUntil: drained };
+        const [sourceDigest, targetDigest] = await Promise.all([digestOf(source), digestOf(target)]);
+        if (sourceDigest.count !== targetDigest.count || sourceDigest.hash !== targetDigest.hash) {
+          await startCopyAgain(db, organization, move, target);
+          break;
+        }
+        await checkpoint("move", 5);
+        await db.organizations.updateOne(recorded, {
+          $set: {
+            placement: move.to,
+            "move.step": "switched",
+            "move.switched_at": new Date(),
+            "move.reserved": move.from,
+          },
+        });
+        await checkpoint("move", 6);
+        break;
+      }
+      case "switched": {
+        const drained = (move.switched_at ?? move.fenced_at).getTime() + 1000 * drainSeconds;
+        if (Date.now() < drained) return { status: statusOf(organization), waitUntil: drained };
+        await dropCollectionOf(db, organization, move.from);
+        await checkpoint("move", 7);
+        await db.organizations.updateOne(recorded, { $unset: { move: "" } });
+        await recordAudit(db, moveAudit("tenant.moved", organization, move), context);
+        return { status: { ...statusOf(organization), step: "done" } };
+      }
+    }
+  }
+}
+
+/** After this many verifications that found a difference, the move stops and asks for an operator. */
+const MAX_VERIFY_FAILURES = 3;
+
+/** The sides differ: empty the target and copy again (the fence has stood long enough that nothing changes the source now). */
+async function startCopyAgain(
+  db: Database,
+  organization: OrganizationDocument,
+  move: MoveDocument,
+  target: Awaited<ReturnType<typeof collectionAt>>,
+): Promise<void> {
+  if (move.verify_failures + 1 >= MAX_VERIFY_FAILURES) {
+    throw new Error(
+      `The copy of "${organization.name}" differs from its source after ${MAX_VERIFY_FAILURES} attempts; undo the move and look into the target cell.`,
+    );
+  }
+  await target.deleteMany({});
+  await db.organizations.updateOne(
+    { _id: organization._id, "move.started_at": move.started_at, "move.step": "documents-copied" },
+    {
+      $set: { "move.step": "indexes-copied", "move.copied": 0 },
+      $unset: { "move.last_id": "" },
+      $inc: { "move.verify_failures": 1 },
+    },
+  );
+}
+
+async function collectionAt(organization: OrganizationDocument, placement: PlacementDocument) {
+  return (await tenantDatabaseAt(placement)).collection(organization.collection_name);
+}
