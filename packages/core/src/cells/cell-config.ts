@@ -22,8 +22,8 @@ const cellSchema = z.strictObject({
   uri: z.string().check(z.regex(/^mongodb(\+srv)?:\/\/\S+$/)),
   // Pool database names share the limits of MONGODB_TENANT_DB.
   database: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,38}$/)),
-  // At least one tenant's collection and its _id index.
-  max_namespaces: z.number().check(z.int(), z.gte(2), z.lte(10_000_000)),
+  // 0 closes a cell to new tenants (one being emptied by moves, say).
+  max_namespaces: z.number().check(z.int(), z.gte(0), z.lte(10_000_000)),
 });
 
 const cellsSchema = z.array(cellSchema).check(z.minLength(1), z.maxLength(64));
@@ -50,7 +50,7 @@ export function tenantCellsProblem(value: string): string | undefined {
       case "database":
         return `${where}: "database" must be 1–38 letters, digits, "_" or "-"`;
       case "max_namespaces":
-        return `${where}: "max_namespaces" must be a whole number from 2 to 10000000`;
+        return `${where}: "max_namespaces" must be a whole number from 0 to 10000000`;
       default:
         return `${where}: must be {"name", "uri", "database", "max_namespaces"} and nothing else`;
     }

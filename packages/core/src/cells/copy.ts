@@ -42,13 +42,14 @@ export async function copyIndexes(source: Collection, target: Collection, target
 
 /**
  * BSON's order of types, as `$type` names: `_id`s of different types sort by it, but a range query
- * (`$gt`) matches only its own type, so resuming after an `_id` also takes every later type.
+ * (`$gt`) matches only its own type, so resuming after an `_id` also takes every later type. Only
+ * the names FerretDB knows too (no minKey, maxKey, symbol or decimal, which no `_id` here has).
  */
 const TYPE_ORDER: readonly (readonly string[])[] = [
-  ["minKey"],
-  ["null", "undefined"],
-  ["double", "int", "long", "decimal"],
-  ["symbol", "string"],
+  [],
+  ["null"],
+  ["double", "int", "long"],
+  ["string"],
   ["object"],
   ["binData"],
   ["objectId"],
@@ -56,7 +57,7 @@ const TYPE_ORDER: readonly (readonly string[])[] = [
   ["date"],
   ["timestamp"],
   ["regex"],
-  ["maxKey"],
+  [],
 ];
 
 function typeGroupOf(value: unknown): number {
