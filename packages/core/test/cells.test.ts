@@ -21,7 +21,8 @@ import {
   updateOrganization,
   type Actor,
 } from "../src";
-import { cellDatabase } from "../src/cells/clients";
+import { cellDatabase, cellsWithClients } from "../src/cells/clients";
+import { closeDatabase } from "../src/db/client";
 import { isSiloOf } from "../src/cells/placement";
 import { clearFaults, database, injectFault, useIsolatedDatabases } from "../src/testing";
 
@@ -174,6 +175,18 @@ describe("placement", () => {
     await createIndex(owner, { keys: { v: 1 } });
     expect((await listCells()).find((cell) => cell.name === "three")!.namespaces).toBe(before + 1);
     expect(await checkInvariants()).toEqual([]);
+  });
+
+  it("connects to a cell on its first use only, and to none a request does not touch", async () => {
+    await leaveFree({ one: 0, two: 0, three: 100 });
+    const { owner } = await newTenant("Lazy");
+    await insertDocument(owner, { _id: "x" });
+    await closeDatabase();
+    expect(cellsWithClients()).toEqual([]);
+    await getOrganization("anything", owner).catch(() => undefined);
+    expect(cellsWithClients()).toEqual([]);
+    expect(await getDocument(owner, "x")).toEqual({ _id: "x" });
+    expect(cellsWithClients()).toEqual(uris.three === uris.one ? [] : ["three"]);
   });
 
   it("lets creates racing for a small budget pass it by at most one tenant per create beside the last that fitted", async () => {

@@ -44,6 +44,11 @@ export async function cellDatabase(cellName: string, databaseName: string): Prom
   return (await clientOf(cellNamed(cellName))).db(databaseName);
 }
 
+/** The cells this container has a client of its own for (the master's deployment not among them). */
+export function cellsWithClients(): string[] {
+  return [...clients.keys()];
+}
+
 /** Close every cell's own client (local server shutdown, tests); the master's is closed with the master. */
 export async function closeCellClients(): Promise<void> {
   const pending = [...clients.values()].map((client) => client.current());

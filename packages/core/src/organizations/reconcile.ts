@@ -186,7 +186,7 @@ export async function reconcileOrganization(db: Database, organization: Organiza
     case "update":
       try {
         await applyCredentials(db, organization, pending, new Date());
-        await moveTenantCollection(db, organization, pending);
+        await moveTenantCollection(organization, pending);
         await clearPending(db, organization, { updated_at: pending.started_at });
         return "update-finished";
       } catch (error) {

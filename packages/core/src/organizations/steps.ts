@@ -171,11 +171,7 @@ export async function applyCredentials(
   }
 }
 
-export async function moveTenantCollection(
-  db: Database,
-  organization: OrganizationDocument,
-  pending: PendingUpdate,
-): Promise<void> {
+export async function moveTenantCollection(organization: OrganizationDocument, pending: PendingUpdate): Promise<void> {
   try {
     const tenants = await tenantDatabaseAt(placementOf(organization));
     await moveCollection(tenants, pending.previous.collection_name, organization.collection_name);

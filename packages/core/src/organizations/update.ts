@@ -123,7 +123,7 @@ export async function updateOrganization(
       await checkpoint("update", 1);
       await applyCredentials(db, updated, pending, now);
       await checkpoint("update", 2);
-      await moveTenantCollection(db, updated, pending);
+      await moveTenantCollection(updated, pending);
       await checkpoint("update", 3);
       await clearPending(db, updated, { updated_at: now });
     } catch (error) {

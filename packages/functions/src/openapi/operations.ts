@@ -62,7 +62,7 @@ import {
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
-import { alwaysPossible, bodyErrors, errors, problemAnswer } from "./responses";
+import { alwaysPossible, bodyErrors, errors, problemAnswer, writeConflict } from "./responses";
 
 /** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
 type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string }
@@ -107,7 +107,7 @@ const ownOrganizationChangeErrors = {
   ...errors.unauthenticated,
   ...errors.forbidden,
   ...errors.notFound,
-  ...errors.conflict,
+  ...errors.changeConflict,
   ...errors.unavailable,
   ...alwaysPossible,
 };
@@ -133,7 +133,7 @@ const quotaExceeded = {
   },
 };
 const uniqueConflict = {
-  "409": problemAnswer(
+  "409": writeConflict(
     "The result would repeat another document's value of a unique index (`errors` names the field), and nothing is written.",
   ),
 };
@@ -161,7 +161,7 @@ export const operations = {
       },
       ...bodyErrors,
       ...errors.conflict,
-      ...errors.unavailable,
+      ...errors.noCapacity,
       ...alwaysPossible,
     },
   },
@@ -409,7 +409,7 @@ export const operations = {
     responses: {
       "201": { description: "Stored: the document, `_id` as a string.", content: json(documentSchema) },
       ...documentWriteErrors,
-      "409": problemAnswer(
+      "409": writeConflict(
         "A document with this `_id` exists already, or another has the same value of a unique index (`errors` names the field).",
       ),
     },
@@ -485,6 +485,7 @@ export const operations = {
       "200": { description: "Deleted.", content: json(documentDeletedSchema) },
       ...errors.invalid,
       ...noDocument,
+      "409": writeConflict(),
       ...protectedRouteErrors,
     },
   },
@@ -511,7 +512,7 @@ export const operations = {
       ...bodyErrors,
       ...errors.unauthenticated,
       ...quotaExceeded,
-      "409": problemAnswer(
+      "409": writeConflict(
         "An index on these keys exists with other options, or documents repeat values a unique index would refuse.",
       ),
       ...errors.unavailable,
@@ -528,6 +529,7 @@ export const operations = {
       "200": { description: "Dropped.", content: json(indexDroppedSchema) },
       "404": problemAnswer("The collection has no index of this name."),
       "422": problemAnswer("The name is malformed, or names the index on `_id`, which cannot be dropped."),
+      "409": writeConflict(),
       ...indexErrors,
     },
   },

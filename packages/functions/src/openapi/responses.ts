@@ -29,6 +29,13 @@ const problem = (
 /** One problem answer, described. */
 export const problemAnswer = (description: string): ZodOpenApiResponseObject => problem(description);
 
+/** A 409 of the document API: `reason`, or the organization's data moving to another cell (writes wait for it). */
+export const writeConflict = (reason?: string): ZodOpenApiResponseObject =>
+  problem(
+    `${reason ? `${reason} Or the` : "The"} organization's data is moving to another cell: writes answer \`urn:org-service:problem:tenant-moving\` with Retry-After until the move is done (reads keep working).`,
+    { headers: z.partial(retryAfter) },
+  );
+
 export const errors = {
   malformedJson: { "400": problem("The body is not valid JSON.") },
   bodyTooLarge: {
@@ -75,6 +82,13 @@ export const errors = {
   conflict: {
     "409": problem("The name (by slug) or the email is taken, or another change of this organization is under way."),
   },
+  /** Renames and deletes wait for a move; so do the tenant's writes. */
+  changeConflict: {
+    "409": problem(
+      "The name (by slug) or the email is taken, another change of this organization is under way, or — for a rename or a delete — its data is moving to another cell (`urn:org-service:problem:tenant-moving`, with Retry-After).",
+      { headers: z.partial(retryAfter) },
+    ),
+  },
   throttled: {
     "429": {
       description:
@@ -85,6 +99,12 @@ export const errors = {
   },
   internal: { "500": problem("An unexpected error; nothing internal is disclosed.") },
   unavailable: { "503": problem("The database is not reachable right now.", { headers: retryAfter }) },
+  noCapacity: {
+    "503": problem(
+      "The database is not reachable right now (with Retry-After), or every cell has used its namespace budget (`urn:org-service:problem:no-capacity`): nothing was created.",
+      { headers: z.partial(retryAfter) },
+    ),
+  },
 } satisfies Record<string, ZodOpenApiResponsesObject>;
 
 /** Every function may fail unexpectedly and every route is throttled. */
