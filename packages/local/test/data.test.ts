@@ -1,4 +1,4 @@
-import { resetConfig } from "@org-service/core";
+import { moveTenant, resetConfig, undoMove } from "@org-service/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type HttpAnswer, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
@@ -187,5 +187,51 @@ describe("documents over HTTP", () => {
     );
     // GET /org/collection answers as before.
     expect((await call("GET", "/org/collection", { token })).json).toMatchObject({ document_count: 1 });
+  });
+});
+
+describe("a tenant moving to a silo, over HTTP", () => {
+  afterEach(() => {
+    delete process.env.TENANT_MOVE_DRAIN_SECONDS;
+    resetConfig();
+  });
+
+  it("shows members the placement; writes, renames and deletes answer 409 tenant-moving with Retry-After, reads work; undo lifts it", async () => {
+    const { token, name } = await organization();
+    expect((await call("POST", "/org/data/documents", { token, json: { _id: "kept", n: 1 } })).status).toBe(201);
+    const query = `/org/get?organization_name=${encodeURIComponent(name)}`;
+    expect((await call("GET", query, { token })).json.placement).toEqual({ cell: "default", tier: "pool" });
+    expect((await call("GET", query)).json).not.toHaveProperty("placement");
+
+    // Copied, then held by the drain period: the fence is up until the move can verify and switch.
+    process.env.TENANT_MOVE_DRAIN_SECONDS = "600";
+    resetConfig();
+    const status = await moveTenant(
+      { organizationName: name, toCell: "default", tier: "silo" },
+      { waitForDrain: false },
+    );
+    expect(status.step).toBe("documents-copied");
+
+    for (const [method, path, json] of [
+      ["POST", "/org/data/documents", { n: 2 }],
+      ["PUT", "/org/data/documents/kept", { n: 3 }],
+      ["PATCH", "/org/data/documents/kept", { $set: { n: 4 } }],
+      ["DELETE", "/org/data/documents/kept", undefined],
+      ["POST", "/org/data/indexes", { keys: { n: 1 } }],
+      ["PUT", "/org/update", { organization_name: name, new_organization_name: `${name} Renamed` }],
+      ["DELETE", "/org/delete", { organization_name: name }],
+    ] as const) {
+      const refused = await call(method, path, { token, ...(json && { json }) });
+      expectProblem(refused, 409, "tenant-moving");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    expect((await call("GET", "/org/data/documents/kept", { token })).json).toEqual({ _id: "kept", n: 1 });
+
+    await undoMove(name, { graceSeconds: 0 });
+    expect((await call("PATCH", "/org/data/documents/kept", { token, json: { $set: { n: 5 } } })).json).toEqual({
+      _id: "kept",
+      n: 5,
+    });
+    expect((await call("GET", query, { token })).json.placement).toEqual({ cell: "default", tier: "pool" });
   });
 });
