@@ -62,6 +62,9 @@ const freeIn = (usage: CellUsage): number =>
  * for every create running beside the last one that fitted.
  */
 export async function cellWithMostRoom(db: Database, needed: number): Promise<CellConfig> {
+  const { cells } = config();
+  // One cell without a budget (the default): nothing to choose, nothing to count.
+  if (cells.length === 1 && cells[0]!.maxNamespaces === undefined) return cells[0]!;
   const usage = await cellUsage(db);
   let best: CellUsage | undefined;
   for (const cell of usage) if (freeIn(cell) >= needed && (!best || freeIn(cell) > freeIn(best))) best = cell;
