@@ -264,7 +264,12 @@ async function advance(
       if (!(error instanceof OrganizationBusyError)) throw error;
       waitUntil = Date.now() + 500;
     }
-    if (status.step === "done" || Date.now() >= deadline) return status;
+    if (status.step === "done") {
+      // No move left, and the tenant not where this one was taking it: it was undone meanwhile.
+      const arrived = status.to.cell === initial.to.cell && status.to.tier === initial.to.tier;
+      return arrived ? { ...status, from: initial.from } : { ...initial, step: "undone" };
+    }
+    if (Date.now() >= deadline) return status;
     if (waitUntil !== undefined) {
       if (options.waitForDrain === false || waitUntil >= deadline) return status;
       await sleep(waitUntil - Date.now());
