@@ -76,9 +76,24 @@ function typeGroupOf(value: unknown): number {
   return 4;
 }
 
-/** The documents after `lastId` in `_id` order, whatever their types. */
-export function after(lastId: unknown): Filter<Document> {
-  const later = TYPE_ORDER.slice(typeGroupOf(lastId) + 1).flat();
+/**
+ * Types FerretDB v1 can neither store nor name in `$type` ("Unknown type name alias"): where the
+ * server refuses them, no document can be of them, so leaving them out of the filter loses nothing.
+ */
+const NOT_ON_FERRETDB = new Set(["minKey", "undefined", "decimal", "symbol", "maxKey"]);
+
+/** The server refused a `$type` alias it does not know (FerretDB v1). */
+function isUnknownTypeError(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  // An Int32 here: the find reads with promoteValues off, the server's answer too.
+  return Number(code) === 2 && typeof message === "string" && /type name alias/i.test(message);
+}
+
+/** The documents after `lastId` in `_id` order, whatever their types (`knownTypesOnly`: those FerretDB v1 has). */
+export function after(lastId: unknown, knownTypesOnly = false): Filter<Document> {
+  const later = TYPE_ORDER.slice(typeGroupOf(lastId) + 1)
+    .flat()
+    .filter((type) => !(knownTypesOnly && NOT_ON_FERRETDB.has(type)));
   const next = { _id: { $gt: lastId } };
   return (later.length === 0 ? next : { $or: [next, { _id: { $type: later } }] }) as Filter<Document>;
 }
@@ -94,8 +109,14 @@ export async function copyBatch(
   lastId: unknown,
   size: number,
 ): Promise<{ read: number; lastId: unknown } | undefined> {
-  const filter = lastId === undefined ? {} : after(lastId);
-  const batch = await source.find(filter, AS_STORED).sort({ _id: 1 }).limit(size).toArray();
+  const read = (filter: Filter<Document>) => source.find(filter, AS_STORED).sort({ _id: 1 }).limit(size).toArray();
+  let batch: Document[];
+  try {
+    batch = await read(lastId === undefined ? {} : after(lastId));
+  } catch (error) {
+    if (lastId === undefined || !isUnknownTypeError(error)) throw error;
+    batch = await read(after(lastId, true));
+  }
   if (batch.length === 0) return undefined;
   try {
     await target.insertMany(batch, { ordered: false });
