@@ -15,6 +15,7 @@ import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/f
 import { checkedFunctionEnvironment } from "./environment";
 import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
+import { addTenantMover } from "./tenant-mover";
 import { databaseEnvironmentFor, logRetentionFor } from "./stage";
 
 /** Name of the API's JWT authorizer, as routes refer to it. */
@@ -117,13 +118,16 @@ export function ApiStack({ stack, app }: StackContext) {
   endpoint.api = api;
   limitRoutes(api);
   const reconciler = addReconciler(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
+  const tenantMover = addTenantMover(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
 
   stack.addOutputs({
     ApiEndpoint: api.customDomainUrl ?? api.url,
     JwtIssuer: issuer,
     JwtAudience: audience,
+    // For `aws lambda invoke --function-name <this>`: moving a tenant (README, "Moving a tenant").
+    TenantMoverFunction: tenantMover.functionName,
   });
-  return { api, issuer, audience, reconciler };
+  return { api, issuer, audience, reconciler, tenantMover };
 }
 
 /**

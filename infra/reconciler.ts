@@ -1,6 +1,6 @@
 /**
  * The reconciler on a schedule: one function, outside the HTTP API, that repairs operations a
- * crashed function left unfinished (core's `reconcile`). Bound to the database secret only.
+ * crashed function left unfinished (core's `reconcile`). Bound to the database's secrets only.
  */
 import { Cron, type Stack } from "sst/constructs";
 import type { FunctionProps } from "sst/constructs";
@@ -26,7 +26,7 @@ export function addReconciler(
         memorySize: 512,
         timeout: RECONCILER_TIMEOUT_SECONDS,
         environment: { ...options.defaults.environment, ...options.environment },
-        bind: [options.secrets.MONGODB_URI],
+        bind: [options.secrets.MONGODB_URI, options.secrets.TENANT_CELLS],
       },
     },
   });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { routeDeployments, type RouteDeployment } from "../functions";
 import { LAZY_BUILTINS } from "../lazy-builtins";
 import { RECONCILER_HANDLER } from "../reconciler";
+import { TENANT_MOVER_HANDLER } from "../tenant-mover";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
 import { ROOT, synthesize, type Synthesized } from "./synth";
@@ -183,6 +184,12 @@ it("serves Swagger UI's files and the dashboard from the bundles themselves (inl
 
 it("bundles the scheduled reconciler, which loads in a plain Node.js process", async () => {
   const entry = entryFile({ handler: RECONCILER_HANDLER });
+  const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+  await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+});
+
+it("bundles the tenant mover, which loads in a plain Node.js process", async () => {
+  const entry = entryFile({ handler: TENANT_MOVER_HANDLER });
   const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
   await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
 });

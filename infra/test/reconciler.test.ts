@@ -20,7 +20,7 @@ function scheduledFunction(): Resource & { id: string } {
 }
 
 describe("the scheduled reconciler", () => {
-  it("runs the reconcile handler every few minutes with the database secret only", () => {
+  it("runs the reconcile handler every few minutes with the database's secrets only", () => {
     const fn = scheduledFunction();
     // (Its handler, RECONCILER_HANDLER, is built and loaded by bundle.test.ts.)
     expect(fn.Properties.Runtime).toBe("nodejs22.x");
@@ -29,12 +29,14 @@ describe("the scheduled reconciler", () => {
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
     expect(Object.keys(env).filter((name) => name.startsWith("SST_Secret_value_"))).toEqual([
       "SST_Secret_value_MONGODB_URI",
+      "SST_Secret_value_TENANT_CELLS",
     ]);
     expect(env.MONGODB_MASTER_DB).toBe("pr-7_master");
     const readable = statementsOf(synthesized.template, fn)
       .filter((s) => [s.Action].flat().includes("ssm:GetParameters"))
       .map((s) => JSON.stringify(s.Resource));
     expect(readable.join()).toContain("/Secret/MONGODB_URI/value");
+    expect(readable.join()).toContain("/Secret/TENANT_CELLS/value");
     expect(readable.join()).not.toContain("JWT_PRIVATE_KEY");
   });
 });

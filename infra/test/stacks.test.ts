@@ -136,6 +136,7 @@ describe("secrets, spelled out", () => {
       "SST_Secret_value_JWT_PREVIOUS_KEY",
       "SST_Secret_value_JWT_PRIVATE_KEY",
       "SST_Secret_value_MONGODB_URI",
+      "SST_Secret_value_TENANT_CELLS",
     ]);
     expect(secretsOf("jwks")).toEqual(["SST_Secret_value_JWT_PREVIOUS_KEY", "SST_Secret_value_JWT_PRIVATE_KEY"]);
     // Protected functions verify the bearer token again themselves: database and keys.
@@ -143,14 +144,16 @@ describe("secrets, spelled out", () => {
       "SST_Secret_value_JWT_PREVIOUS_KEY",
       "SST_Secret_value_JWT_PRIVATE_KEY",
       "SST_Secret_value_MONGODB_URI",
+      "SST_Secret_value_TENANT_CELLS",
     ]);
     // Create verifies an optional bearer token (a signed-in user's second organization).
     expect(secretsOf("create-organization")).toEqual([
       "SST_Secret_value_JWT_PREVIOUS_KEY",
       "SST_Secret_value_JWT_PRIVATE_KEY",
       "SST_Secret_value_MONGODB_URI",
+      "SST_Secret_value_TENANT_CELLS",
     ]);
-    expect(secretsOf("health")).toEqual(["SST_Secret_value_MONGODB_URI"]);
+    expect(secretsOf("health")).toEqual(["SST_Secret_value_MONGODB_URI", "SST_Secret_value_TENANT_CELLS"]);
     expect(secretsOf("openid-configuration")).toEqual([]);
   });
 });
@@ -195,8 +198,8 @@ describe("per stage", () => {
     ["production", 90],
   ])("%s: function logs are kept %i days", (stage, days) => {
     const retention = Object.values(resources(stages[stage]!.template, "Custom::LogRetention"));
-    // Every route's function, and the scheduled reconciler.
-    expect(retention).toHaveLength(routeDeployments.length + 1);
+    // Every route's function, the scheduled reconciler and the tenant mover.
+    expect(retention).toHaveLength(routeDeployments.length + 2);
     for (const r of retention) expect(r.Properties.RetentionInDays).toBe(days);
   });
 

@@ -71,7 +71,9 @@ it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI"
   const failed = await reconcileCommand(["--check"]).catch((error: { code: number; stderr: string }) => error);
   expect(failed).toMatchObject({
     code: 1,
-    stderr: expect.stringContaining("collection org_nobody_owns_me has no organization"),
+    stderr: expect.stringContaining(
+      "collection default/${process.env.MONGODB_TENANT_DB}/org_nobody_owns_me has no organization",
+    ),
   });
   await db.tenants.dropCollection("org_nobody_owns_me");
 

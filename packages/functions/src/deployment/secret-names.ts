@@ -7,26 +7,32 @@
  */
 import type { Capability } from "../routes";
 
-export const SECRET_NAMES = ["MONGODB_URI", "JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"] as const;
+export const SECRET_NAMES = ["MONGODB_URI", "TENANT_CELLS", "JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** The secrets a capability needs bound: a function gets these and no others. */
 export const SECRETS_BY_CAPABILITY = {
-  database: ["MONGODB_URI"],
+  // TENANT_CELLS: the cells tenants are placed across (connection strings), wherever the database is used.
+  database: ["MONGODB_URI", "TENANT_CELLS"],
   "signing-key": ["JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"],
   // A permission and a plain setting, no secret.
   mail: [],
 } as const satisfies Record<Capability, readonly SecretName[]>;
 
 /**
- * SST v2 cannot bind an optional secret: a function whose bound secret has no value fails at cold
- * start. Secrets that may legitimately be empty are set to this placeholder instead (once for the
- * app: `sst secrets set --fallback JWT_PREVIOUS_KEY none`), and the loader treats it as absent.
+ * SST v2 cannot bind an optional secret: its loader fails the cold start of a function with a bound
+ * secret that has no value. Secrets that may legitimately be empty may be set to this placeholder
+ * (once for the app: `sst secrets set --fallback JWT_PREVIOUS_KEY none`), which the loader treats
+ * as absent; the {@link OPTIONAL_SECRETS} may also be left unset (the loader reads those itself).
  */
 export const ABSENT_SECRET_VALUE = "none";
 
-/** Secrets that are commonly {@link ABSENT_SECRET_VALUE} (documented; any secret may be). */
-export const OPTIONAL_SECRETS: readonly SecretName[] = ["JWT_PREVIOUS_KEY"];
+/**
+ * Secrets that may be {@link ABSENT_SECRET_VALUE} (any secret may be), or not set at all: these the
+ * loader fetches itself, and one set for neither the stage nor as the app's fallback counts as
+ * absent instead of failing the cold start (TENANT_CELLS unset: the one default cell).
+ */
+export const OPTIONAL_SECRETS: readonly SecretName[] = ["TENANT_CELLS", "JWT_PREVIOUS_KEY"];
 
 export function secretsFor(needs: readonly Capability[]): SecretName[] {
   const names = new Set<SecretName>(needs.flatMap((need) => SECRETS_BY_CAPABILITY[need]));
