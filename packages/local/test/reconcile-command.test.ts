@@ -72,7 +72,7 @@ it("exits 1 with --check when an invariant is broken, and 2 without MONGODB_URI"
   expect(failed).toMatchObject({
     code: 1,
     stderr: expect.stringContaining(
-      "collection default/${process.env.MONGODB_TENANT_DB}/org_nobody_owns_me has no organization",
+      `collection default/${process.env.MONGODB_TENANT_DB}/org_nobody_owns_me has no organization`,
     ),
   });
   await db.tenants.dropCollection("org_nobody_owns_me");
