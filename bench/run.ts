@@ -10,13 +10,18 @@
  *
  * Knobs (environment): BENCH_QUICK=1 (fewer samples, shorter load runs; for trying the script);
  * BENCH_ONLY=scale (section 5 alone, on both storages; prints, leaves results.md as it is);
- * BENCH_ONLY=data (section 3b alone, the document API under load; prints, leaves results.md as it is).
+ * BENCH_ONLY=data (section 3b alone, the document API under load; prints, leaves results.md as it is);
+ * BENCH_ONLY=cells (section 5b alone, create and get with tenants over one cell and over two, a
+ * second server started for cell "b"; prints, leaves results.md as it is).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { closeDatabase, parseConfig } from "../packages/core/src/index";
+import { cellUsage } from "../packages/core/src/cells/capacity";
+import { placementOf, tenantDatabaseAt } from "../packages/core/src/cells/placement";
+import type { PlacementDocument } from "../packages/core/src/db/documents";
 import { database } from "../packages/core/src/testing";
 import { organizationProjection } from "../packages/core/src/organizations/model";
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
@@ -71,8 +76,8 @@ exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "scale" && ONLY !== "data") {
-  throw new Error(`BENCH_ONLY=${ONLY}: only "scale" and "data" are supported`);
+if (ONLY !== undefined && ONLY !== "scale" && ONLY !== "data" && ONLY !== "cells") {
+  throw new Error(`BENCH_ONLY=${ONLY}: only "scale", "data" and "cells" are supported`);
 }
 const SETTINGS = {
   initRuns: QUICK ? 5 : 21,
@@ -109,10 +114,50 @@ const dataSets = {
     tenantDb: `bench_${runId}_l_tenants`,
   },
 } satisfies Record<string, DataSet>;
+/**
+ * Section 5b: the same two sizes with every tenant in one cell (the default cell, as in section 5)
+ * and with the tenants spread over two cells, "a" on the benchmark's server and "b" on a second
+ * one. The master registry is on the benchmark's server in both.
+ */
+const cellDataSets = {
+  one: {
+    small: {
+      label: `${SETTINGS.smallOrganizations} organizations, one cell`,
+      masterDb: `bench_${runId}_c1s_master`,
+      tenantDb: `bench_${runId}_c1s_tenants`,
+    },
+    large: {
+      label: `${SETTINGS.largeOrganizations} organizations, one cell`,
+      masterDb: `bench_${runId}_c1l_master`,
+      tenantDb: `bench_${runId}_c1l_tenants`,
+    },
+  },
+  two: {
+    small: {
+      label: `${SETTINGS.smallOrganizations} organizations, two cells`,
+      masterDb: `bench_${runId}_c2s_master`,
+      // Cell "a"'s pool; cell "b"'s is CELL_B_POOL on the second server.
+      tenantDb: `bench_${runId}_c2s_tenants`,
+    },
+    large: {
+      label: `${SETTINGS.largeOrganizations} organizations, two cells`,
+      masterDb: `bench_${runId}_c2l_master`,
+      tenantDb: `bench_${runId}_c2l_tenants`,
+    },
+  },
+} satisfies Record<"one" | "two", Record<"small" | "large", DataSet>>;
+/** Cell "b"'s pool database on the second server, for each size. */
+const cellBPool = (key: "small" | "large") => `bench_${runId}_c2${key[0]}_b_tenants`;
+/** Each cell's budget in section 5b: far more than the benchmark places, so placement never refuses. */
+const CELL_BUDGET = 1_000_000;
+/** TENANT_CELLS as the benchmark found it: section 5b sets its own, then puts this back. */
+const ORIGINAL_TENANT_CELLS = process.env.TENANT_CELLS;
 
 let embedded: EmbeddedDatabase | undefined;
 /** FerretDB on its other storage, for section 5's comparison; stopped right after. */
 let comparison: EmbeddedDatabase | undefined;
+/** The server of section 5b's cell "b"; stopped right after. */
+let secondCell: EmbeddedDatabase | undefined;
 const children: ChildServer[] = [];
 const targets: Target[] = [];
 
@@ -146,10 +191,14 @@ async function cleanUp(): Promise<void> {
   killAllChildServers();
   await comparison?.stop().catch(() => undefined);
   comparison = undefined;
+  await secondCell?.stop().catch(() => undefined);
+  secondCell = undefined;
+  useTenantCells(ORIGINAL_TENANT_CELLS);
   if (embedded) {
     // On an external server the benchmark's databases must not outlive it.
     const uri = embedded.uri;
-    for (const dataSet of Object.values(dataSets)) {
+    const all = [...Object.values(dataSets), ...Object.values(cellDataSets).flatMap((sets) => Object.values(sets))];
+    for (const dataSet of all) {
       await useDataSet(uri, dataSet, LOW_COST).catch(() => undefined);
       const db = await database().catch(() => undefined);
       await Promise.all([db?.master.dropDatabase(), db?.tenants.dropDatabase()]).catch(() => undefined);
@@ -221,6 +270,11 @@ async function main(): Promise<void> {
   // 5 (and the get/create part of 2): latency against data size, at the low cost, here and on
   // FerretDB's other storage.
   const handlers = await loadHandlers();
+  if (ONLY === "cells") {
+    reportCells(await measureCells(startedDb, handlers));
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
   const scale = await measureScale(uri, handlers);
   const compared = await measureOtherStorage(startedDb.kind, handlers);
   reportScale({ label: databaseLabel(startedDb), scale }, compared);
@@ -230,6 +284,9 @@ async function main(): Promise<void> {
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
+
+  // 5b: the same sizes with the tenants over one cell and over two, a second server for cell "b".
+  reportCells(await measureCells(startedDb, handlers));
 
   // 2 and 4: login and create at the configured cost, login at each cost of the table, and the
   // bare bcrypt comparison they are measured against. Small data set.
@@ -371,18 +428,8 @@ async function measureScale(uri: string, handlers: Handlers): Promise<Record<"sm
     // Names spread over the whole data set, as real traffic would be: a server that scans instead
     // of using the index finds the first-inserted organizations early and the last ones late.
     const names = organizationNames(key);
-    const get = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
-      expectStatus(await invoke(handlers.get, getRequest(names[(Math.abs(i) * 7919) % names.length]!)), 200, "get");
-    });
     const pass = scale[key].create.length;
-    const create = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
-      const n = `${pass}-${i < 0 ? `w${-i}` : i}`;
-      expectStatus(
-        await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)),
-        201,
-        "create",
-      );
-    });
+    const { get, create } = await timeGetAndCreate(handlers, names, String(pass));
     // The database alone, on the same data set through the same client: the lookup get makes; the
     // tenant collection create makes, and its record's write and marker update. What grows with
     // these is the database's, not the service's.
@@ -421,6 +468,134 @@ async function measureScale(uri: string, handlers: Handlers): Promise<Record<"sm
   }
   await closeDatabase();
   return scale;
+}
+
+/**
+ * Get and create, warm, on the data set the service points at: get looks up `names` spread over
+ * the whole data set; each create adds an organization named after `tag` and its index.
+ */
+async function timeGetAndCreate(
+  handlers: Handlers,
+  names: readonly string[],
+  tag: string,
+): Promise<{ get: number[]; create: number[] }> {
+  const get = await timeInvocations(SETTINGS.getSamples / 2, 20, async (i) => {
+    expectStatus(await invoke(handlers.get, getRequest(names[(Math.abs(i) * 7919) % names.length]!)), 200, "get");
+  });
+  const create = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
+    const n = `${tag}-${i < 0 ? `w${-i}` : i}`;
+    expectStatus(
+      await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)),
+      201,
+      "create",
+    );
+  });
+  return { get, create };
+}
+
+type CellLayout = "one" | "two";
+
+interface CellsMeasurement {
+  /** Where cell "a" (and the master registry) and cell "b" run. */
+  readonly labels: { readonly a: string; readonly b: string };
+  readonly samples: Record<CellLayout, Record<"small" | "large", { get: number[]; create: number[]; usage: number[] }>>;
+  /** Tenants per cell in each two-cell data set right after seeding. */
+  readonly spread: Record<"small" | "large", string>;
+}
+
+function useTenantCells(value: string | undefined): void {
+  if (value === undefined) delete process.env.TENANT_CELLS;
+  else process.env.TENANT_CELLS = value;
+}
+
+/** Point the service at one of section 5b's data sets: one cell (the default) or cells "a" and "b". */
+async function useCellLayout(mainUri: string, layout: CellLayout, key: "small" | "large"): Promise<void> {
+  const dataSet = cellDataSets[layout][key];
+  useTenantCells(
+    layout === "one"
+      ? undefined
+      : JSON.stringify([
+          { name: "a", uri: mainUri, database: dataSet.tenantDb, max_namespaces: CELL_BUDGET },
+          { name: "b", uri: secondCell!.uri, database: cellBPool(key), max_namespaces: CELL_BUDGET },
+        ]),
+  );
+  await useDataSet(mainUri, dataSet, LOW_COST);
+}
+
+/**
+ * Section 5b: a second server for cell "b", then four data sets on the benchmark's server — 10 and
+ * 2,000 organizations, all in one cell or half in each of two — seeded as section 5 seeds (the
+ * first ten through the create handler, which places them itself; the rest as clones, every other
+ * one placed in cell "b", with its collection in that cell's pool), and get and create timed in
+ * the same way, in alternating passes. With them, the placement's registry aggregation alone.
+ */
+async function measureCells(main: EmbeddedDatabase, handlers: Handlers): Promise<CellsMeasurement> {
+  const { MONGODB_URI: _, ...env } = process.env;
+  log("two cells: starting a second server for cell b");
+  secondCell = await startEmbeddedDatabase({
+    env: { ...env, ...(main.kind !== "external" && { EMBEDDED_DB: main.kind }) },
+    log: (line) => log(`[embedded-db] ${line}`),
+  });
+  try {
+    const sizes = ["small", "large"] as const;
+    const spread = { small: "", large: "" };
+    for (const layout of ["one", "two"] as const) {
+      for (const key of sizes) {
+        await useCellLayout(main.uri, layout, key);
+        await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
+        if (key === "large") {
+          const placements =
+            layout === "one"
+              ? undefined
+              : [
+                  { cell: "a", tier: "pool" as const, database: cellDataSets.two.large.tenantDb, namespaces: 2 },
+                  { cell: "b", tier: "pool" as const, database: cellBPool("large"), namespaces: 2 },
+                ];
+          await seedClones(SETTINGS.largeOrganizations - SETTINGS.smallOrganizations, placements);
+        }
+        if (layout === "two") {
+          // Counted here rather than read from cellUsage's `tenants`: FerretDB v1 sums `{$sum: 1}` to 0.
+          const db = await database();
+          const counts = await Promise.all(
+            ["a", "b"].map(
+              async (cell) => `${await db.organizations.countDocuments({ "placement.cell": cell })} in "${cell}"`,
+            ),
+          );
+          spread[key] = counts.join(", ");
+          log(`${cellDataSets.two[key].label}: ${spread[key]}`);
+        }
+      }
+    }
+    const empty = () => ({ get: [] as number[], create: [] as number[], usage: [] as number[] });
+    const samples = { one: { small: empty(), large: empty() }, two: { small: empty(), large: empty() } };
+    for (const key of ["small", "large", "small", "large"] as const) {
+      for (const layout of ["one", "two"] as const) {
+        await useCellLayout(main.uri, layout, key);
+        log(`warm latency, ${cellDataSets[layout][key].label}`);
+        const into = samples[layout][key];
+        const { get, create } = await timeGetAndCreate(
+          handlers,
+          organizationNames(key),
+          `${layout}${into.create.length}`,
+        );
+        // What every create runs before it writes: the cells' usage summed over the whole registry.
+        const db = await database();
+        const usage = await timeInvocations(SETTINGS.createSamplesLowCost / 2, 2, async () => {
+          await cellUsage(db);
+        });
+        into.get.push(...get);
+        into.create.push(...create);
+        into.usage.push(...usage);
+      }
+    }
+    await closeDatabase();
+    return { labels: { a: databaseLabel(main), b: databaseLabel(secondCell) }, samples, spread };
+  } finally {
+    await closeDatabase().catch(() => undefined);
+    useTenantCells(ORIGINAL_TENANT_CELLS);
+    await secondCell.stop();
+    secondCell = undefined;
+  }
 }
 
 /**
@@ -474,8 +649,12 @@ async function seedThroughHandler(handlers: Handlers, count: number): Promise<vo
   }
 }
 
-/** Clones of a real organization, its owner and membership (so the shape follows the code), with their tenant collections. */
-async function seedClones(count: number): Promise<void> {
+/**
+ * Clones of a real organization, its owner and membership (so the shape follows the code), with
+ * their tenant collections. With `placements`, the clones take them in turn and each collection is
+ * created where its record places it; otherwise they keep the template's placement.
+ */
+async function seedClones(count: number, placements?: readonly PlacementDocument[]): Promise<void> {
   const { ObjectId } = await loadMongo();
   const db = await database();
   const template = await db.organizations.findOne({});
@@ -500,6 +679,7 @@ async function seedClones(count: number): Promise<void> {
         name: fillerName(n),
         slug,
         collection_name: `org_${slug}`,
+        ...(placements && { placement: placements[i % placements.length]! }),
       });
       admins.push({ ...adminTemplate, _id: adminId, email: `filler${n}@bench.example` });
       memberships.push({
@@ -514,15 +694,16 @@ async function seedClones(count: number): Promise<void> {
     await db.users.insertMany(admins, { ordered: false });
     await db.memberships.insertMany(memberships, { ordered: false });
   }
-  const names = Array.from(
-    { length: count },
-    (_, i) =>
-      `org_${fillerName(SETTINGS.smallOrganizations + i)
-        .toLowerCase()
-        .replaceAll(" ", "_")}`,
-  );
-  for (let i = 0; i < names.length; i += 16) {
-    await Promise.all(names.slice(i, i + 16).map((name) => db.tenants.createCollection(name)));
+  const spread = placements ?? [placementOf(template)];
+  const pools = await Promise.all(spread.map((placement) => tenantDatabaseAt(placement)));
+  const collections = Array.from({ length: count }, (_, i) => ({
+    pool: pools[i % pools.length]!,
+    name: `org_${fillerName(SETTINGS.smallOrganizations + i)
+      .toLowerCase()
+      .replaceAll(" ", "_")}`,
+  }));
+  for (let i = 0; i < collections.length; i += 16) {
+    await Promise.all(collections.slice(i, i + 16).map(({ pool, name }) => pool.createCollection(name)));
   }
   log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
@@ -842,6 +1023,54 @@ function scaleTable(scale: Record<"small" | "large", Scale>): string {
     ],
     rows,
   );
+}
+
+function reportCells({ labels, samples, spread }: CellsMeasurement): void {
+  startSection(5.5);
+  emit(`## 5b. Create and get over one cell and over two`);
+  emit();
+  emit(
+    `As section 5 (create at cost ${LOW_COST}, get by names spread over the data set, ${SETTINGS.getSamples} gets and ${SETTINGS.createSamplesLowCost} creates per data set in two alternating passes, each create adding an organization), on four data sets whose master registry is on ${labels.a}: every tenant in one cell (the default cell, as in section 5), or the tenants spread over two cells (TENANT_CELLS), "a" on that server and "b" on a second ${labels.b} started for this section, each with a budget of ${CELL_BUDGET.toLocaleString("en")} namespaces. The ${SETTINGS.largeOrganizations} organizations were ${spread.large} after seeding; the ${SETTINGS.smallOrganizations}, ${spread.small}. A create first sums the cells' usage over the whole registry (\`cellUsage\`, two aggregations on \`organizations\`); that call alone, through the service's client, is the third operation.`,
+  );
+  emit();
+  const rows = (["get", "create", "usage"] as const).flatMap((op) =>
+    (["small", "large"] as const).map((key) => {
+      const one = samples.one[key][op];
+      const two = samples.two[key][op];
+      return [
+        { get: "GET /org/get", create: "POST /org/create", usage: "… its `cellUsage` alone" }[op],
+        String(key === "small" ? SETTINGS.smallOrganizations : SETTINGS.largeOrganizations),
+        String(one.length),
+        ms(percentile(one, 50), 2),
+        ms(percentile(one, 95), 2),
+        ms(percentile(two, 50), 2),
+        ms(percentile(two, 95), 2),
+        ratio(percentile(two, 50) / percentile(one, 50)),
+      ];
+    }),
+  );
+  emit(
+    table(
+      [
+        "operation",
+        "organizations",
+        "n",
+        "one cell p50",
+        "one cell p95",
+        "two cells p50",
+        "two cells p95",
+        "p50 two / one",
+      ],
+      rows,
+    ),
+  );
+  emit();
+  const growth = (layout: CellLayout, op: "get" | "create" | "usage") =>
+    ratio(percentile(samples[layout].large[op], 50) / percentile(samples[layout].small[op], 50));
+  emit(
+    `p50 at ${SETTINGS.largeOrganizations} over p50 at ${SETTINGS.smallOrganizations}: get ${growth("one", "get")} in one cell, ${growth("two", "get")} in two; create ${growth("one", "create")} and ${growth("two", "create")}; \`cellUsage\` ${growth("one", "usage")} and ${growth("two", "usage")}.`,
+  );
+  emit();
 }
 
 function reportLoad(results: { connections: number; service: LoadResult; floor: LoadResult }[]): void {
