@@ -1030,7 +1030,7 @@ function reportCells({ labels, samples, spread }: CellsMeasurement): void {
   emit(`## 5b. Create and get over one cell and over two`);
   emit();
   emit(
-    `As section 5 (create at cost ${LOW_COST}, get by names spread over the data set, ${SETTINGS.getSamples} gets and ${SETTINGS.createSamplesLowCost} creates per data set in two alternating passes, each create adding an organization), on four data sets whose master registry is on ${labels.a}: every tenant in one cell (the default cell, as in section 5), or the tenants spread over two cells (TENANT_CELLS), "a" on that server and "b" on a second ${labels.b} started for this section, each with a budget of ${CELL_BUDGET.toLocaleString("en")} namespaces. The ${SETTINGS.largeOrganizations} organizations were ${spread.large} after seeding; the ${SETTINGS.smallOrganizations}, ${spread.small}. A create first sums the cells' usage over the whole registry (\`cellUsage\`, two aggregations on \`organizations\`); that call alone, through the service's client, is the third operation.`,
+    `As section 5 (create at cost ${LOW_COST}, get by names spread over the data set, ${SETTINGS.getSamples} gets and ${SETTINGS.createSamplesLowCost} creates per data set in two alternating passes, each create adding an organization), on four data sets whose master registry is on ${labels.a}: every tenant in one cell (the default cell, as in section 5), or the tenants spread over two cells (TENANT_CELLS), "a" on that server and "b" on a second ${labels.b} started for this section, each with a budget of ${CELL_BUDGET.toLocaleString("en")} namespaces. The ${SETTINGS.largeOrganizations} organizations were ${spread.large} after seeding; the ${SETTINGS.smallOrganizations}, ${spread.small}. With two cells a create chooses its cell from the cells' usage summed over the whole registry (\`cellUsage\`: two aggregations and a count on \`organizations\`), which a container reuses for up to 10 s while the chosen cell has room to spare; with one cell without a budget nothing is summed. That sum alone, through the service's client, is the third operation: what the first create of a container (or of a 10 s window) pays on top.`,
   );
   emit();
   const rows = (["get", "create", "usage"] as const).flatMap((op) =>
@@ -1038,7 +1038,7 @@ function reportCells({ labels, samples, spread }: CellsMeasurement): void {
       const one = samples.one[key][op];
       const two = samples.two[key][op];
       return [
-        { get: "GET /org/get", create: "POST /org/create", usage: "… its `cellUsage` alone" }[op],
+        { get: "GET /org/get", create: "POST /org/create", usage: "… the `cellUsage` sum alone" }[op],
         String(key === "small" ? SETTINGS.smallOrganizations : SETTINGS.largeOrganizations),
         String(one.length),
         ms(percentile(one, 50), 2),
