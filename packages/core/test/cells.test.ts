@@ -177,6 +177,27 @@ describe("placement", () => {
     expect(await checkInvariants()).toEqual([]);
   });
 
+  it("sums the records afresh near a budget: what other containers placed is seen at once", async () => {
+    await leaveFree({ one: 6, two: 0, three: 0 });
+    await newTenant("Near The Budget");
+    // Another container places a tenant meanwhile: its record is the only trace of it.
+    const db = await database();
+    const pool = poolOf("one");
+    await db.organizations.insertOne({
+      _id: new ObjectId(),
+      name: "Placed Elsewhere",
+      slug: `placed_elsewhere_${sequence}`,
+      collection_name: `org_placed_elsewhere_${sequence}`,
+      admin_id: new ObjectId(),
+      created_at: new Date(),
+      updated_at: new Date(),
+      pending: { op: "create", started_at: new Date() },
+      placement: { cell: "one", tier: "pool", database: pool, namespaces: 4 },
+    });
+    await expect(newTenant("One Too Many")).rejects.toBeInstanceOf(NoCapacityError);
+    await reconcileAndCheck();
+  });
+
   it("connects to a cell on its first use only, and to none a request does not touch", async () => {
     await leaveFree({ one: 0, two: 0, three: 100 });
     const { owner } = await newTenant("Lazy");
