@@ -132,14 +132,15 @@ function table(cells: readonly CellListing[]): string {
 async function carryOn(first: () => Promise<MoveStatus>, organizationName: string): Promise<MoveStatus> {
   let status = await first();
   console.log(describe(status));
-  while (status.step !== "done") {
+  while (status.step !== "done" && status.step !== "undone") {
     const before = status;
     try {
       status = await continueMove(organizationName, { budgetMs: SLICE_MS, waitForDrain: true });
     } catch (error) {
-      // Another worker (the reconciler) finished it between two calls.
       if (!(error instanceof NotFoundError)) throw error;
-      status = { ...status, step: "done" };
+      // Another worker (the reconciler, an operator's undo) ended it between two calls.
+      console.log(`${organizationName}: no longer moving (finished or undone elsewhere)`);
+      return status;
     }
     if (status.step !== before.step || status.copied !== before.copied) console.log(describe(status));
     else await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
