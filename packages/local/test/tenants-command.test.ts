@@ -126,15 +126,8 @@ it("undoes a move that stalled before its switch", async () => {
 });
 
 it("answers usage errors with the usage and exit code 2, and --help with the usage", async () => {
-  const usages = [
-    [],
-    ["shuffle"],
-    ["list", "--bogus"],
-    ["move", "Moved Co"],
-    ["move", "Moved Co", "--to", "cell-a", "--tier", "gold"],
-    ["move", "Moved Co", "--undo", "--continue"],
-    ["move", "--to", "cell-a"],
-  ];
+  // Each a process of its own: a few that fail in different places of the parsing.
+  const usages = [["shuffle"], ["list", "--bogus"], ["move", "Moved Co", "--to", "cell-a", "--tier", "gold"]];
   const [help, ...failures] = await Promise.all([tenantsCommand(["--help"]), ...usages.map(failureOf)]);
   for (const [i, failure] of failures.entries()) {
     expect(failure, usages[i]!.join(" ")).toMatchObject({ code: 2, stdout: "" });
@@ -197,7 +190,7 @@ async function reconcileUntilMoved(id: ObjectId) {
 }
 
 it("a move killed with SIGKILL mid-copy, and one killed right after its switch, are finished by the reconciler", async () => {
-  const first = await tenantWith("Killed Copy Co", 3_000);
+  const first = await tenantWith("Killed Copy Co", 1_500);
   const second = await tenantWith("Killed Switch Co", 300);
 
   const midCopy = await killWhen(
@@ -206,7 +199,7 @@ it("a move killed with SIGKILL mid-copy, and one killed right after its switch, 
     (move) => (move.copied as number) > 0,
   );
   expect(midCopy.step).toBe("indexes-copied");
-  expect(midCopy.copied).toBeLessThan(3_000);
+  expect(midCopy.copied).toBeLessThan(1_500);
 
   // Two seconds between the switch and the drop of the source: the window to kill it in.
   const switched = await killWhen(
