@@ -330,15 +330,15 @@ describe("moves", () => {
     expect(refused).toBeInstanceOf(TenantMovingError);
     expect((refused as TenantMovingError).retryAfterSeconds).toBeGreaterThan(0);
     await expect(createIndex(owner, { keys: { other: 1 } })).rejects.toBeInstanceOf(TenantMovingError);
-    await expect(
-      updateOrganization(owner, { organizationName: organization.name, newOrganizationName: `${organization.name} X` }),
-    ).rejects.toThrow(/(moves|in progress)/);
     expect(await getDocument(owner, "doc-0002")).toMatchObject({ i: 2 });
     expect(
       (await listCells()).find((listed) => listed.name === target)!.tenants.map((t) => t.organizationName),
     ).toContain(organization.name);
 
     await reconcile({ graceSeconds: 0, moveBudgetMs: 0 }); // takes the dead mover's lock over, moves nothing
+    await expect(
+      updateOrganization(owner, { organizationName: organization.name, newOrganizationName: `${organization.name} X` }),
+    ).rejects.toBeInstanceOf(TenantMovingError);
     await expect(deleteOrganization(owner, organization.name)).rejects.toBeInstanceOf(TenantMovingError);
     // Credentials are no part of the tenant's data: they may change meanwhile.
     await updateOrganization(owner, { organizationName: organization.name, password: "another-password-1" });
@@ -369,6 +369,103 @@ describe("moves", () => {
     expect((await listDocuments(owner, {})).documents).toHaveLength(15);
     const record = await (await database()).organizations.findOne({ slug: organization.slug });
     expect(record?.move).toBeUndefined();
+  });
+
+  it("copies an index that landed on the source after the indexes were copied, and counts it on the target", async () => {
+    const { organization, owner } = await newTenant("Late Index");
+    await seed(owner, 8);
+    const { cell } = (await placementOf(owner, organization.name))!;
+    const target = CELLS.find((other) => other !== cell)!;
+    const { reached } = injectFault("move", 4, "crash");
+    void moveTenant({ organizationName: organization.name, toCell: target });
+    await reached;
+    // An index creation that read the placement before the fence, landing now, counted as it does.
+    const db = await database();
+    await (await cellDatabase(cell, poolOf(cell)))
+      .collection(organization.collectionName)
+      .createIndex({ late: 1 }, { name: "late_1", unique: true });
+    await db.organizations.updateOne({ slug: organization.slug }, { $inc: { "placement.namespaces": 1 } });
+
+    await reconcileAndCheck(); // the invariants compare every record's count with its indexes
+    const moved = (await cellDatabase(target, poolOf(target))).collection(organization.collectionName);
+    expect((await moved.listIndexes().toArray()).map((index) => index.name).sort()).toEqual([
+      "_id_",
+      "i_1",
+      "late_1",
+      "tag_1_i_-1",
+    ]);
+    expect((await db.organizations.findOne({ slug: organization.slug }))?.placement?.namespaces).toBe(5);
+  });
+
+  it.each([1, 2])("finishes an undo interrupted after its step %i, the source untouched", async (step) => {
+    const { organization, owner } = await newTenant(`Undo Crash ${step}`);
+    await seed(owner, 12);
+    const { cell } = (await placementOf(owner, organization.name))!;
+    const target = CELLS.find((other) => other !== cell)!;
+    const stalled = injectFault("move", 4, "crash");
+    void moveTenant({ organizationName: organization.name, toCell: target });
+    await stalled.reached;
+    await reconcile({ graceSeconds: 0, moveBudgetMs: 0 });
+    const { reached } = injectFault("move-undo", step, "crash");
+    void undoMove(organization.name, { graceSeconds: 0 });
+    await reached;
+    await expect(insertDocument(owner, { _id: "while-undoing" })).rejects.toBeInstanceOf(TenantMovingError);
+
+    await reconcileAndCheck();
+    expect(await whereIs(organization.collectionName)).toEqual([`${cell}/pool`]);
+    expect((await listDocuments(owner, { limit: 100 })).documents).toHaveLength(12);
+    await insertDocument(owner, { _id: "after-undo" });
+  });
+
+  it("refuses a target that already holds a collection of the tenant's name, recording nothing", async () => {
+    const { organization, owner } = await newTenant("Occupied");
+    const { cell } = (await placementOf(owner, organization.name))!;
+    const target = CELLS.find((other) => other !== cell)!;
+    await (await cellDatabase(target, poolOf(target))).createCollection(organization.collectionName);
+    await expect(moveTenant({ organizationName: organization.name, toCell: target })).rejects.toThrow(
+      /already holds a collection/,
+    );
+    expect((await (await database()).organizations.findOne({ slug: organization.slug }))?.move).toBeUndefined();
+    await (await cellDatabase(target, poolOf(target))).dropCollection(organization.collectionName);
+  });
+
+  it("places records from before cells where they always were, counting their indexes, and refuses a guess", async () => {
+    const db = await database();
+    const legacy = { _id: new ObjectId(), slug: `legacy_${sequence}`, collection_name: `org_legacy_${sequence}` };
+    await db.tenants.createCollection(legacy.collection_name);
+    await db.tenants.collection(legacy.collection_name).createIndex({ a: 1 });
+    await db.organizations.insertOne({
+      ...legacy,
+      name: "Legacy",
+      admin_id: new ObjectId(),
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
+    // No cell is MONGODB_TENANT_DB on MONGODB_URI: the service refuses to start rather than guess.
+    await closeDatabase();
+    expect(process.env.TENANT_CELLS).toBeDefined();
+    await expect(database()).rejects.toThrow(/no cell of TENANT_CELLS is that database/);
+    // Without TENANT_CELLS the default cell is that database: placed there, its index counted.
+    const cells = process.env.TENANT_CELLS;
+    delete process.env.TENANT_CELLS;
+    resetConfig();
+    try {
+      await closeDatabase();
+      const placed = await (await database()).organizations.findOne({ _id: legacy._id });
+      expect(placed?.placement).toEqual({
+        cell: "default",
+        tier: "pool",
+        database: process.env.MONGODB_TENANT_DB,
+        namespaces: 3,
+      });
+    } finally {
+      const current = await database();
+      await current.organizations.deleteOne({ _id: legacy._id });
+      await current.tenants.dropCollection(legacy.collection_name);
+      process.env.TENANT_CELLS = cells;
+      resetConfig();
+      await closeDatabase();
+    }
   });
 
   it("refuses a move to an unknown cell, to where the tenant is, or into a full cell", async () => {

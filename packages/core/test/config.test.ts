@@ -98,3 +98,52 @@ describe("parseConfig", () => {
     expect(issuesOf({ POWERTOOLS_LOG_LEVEL: "" })).toEqual([]);
   });
 });
+
+describe("TENANT_CELLS", () => {
+  const cell = (name: string, database = "org_tenants", uri = "mongodb://db.example/") => ({
+    name,
+    uri,
+    database,
+    max_namespaces: 5_000,
+  });
+  const problemWith = (value: unknown) => {
+    try {
+      parseConfig({ TENANT_CELLS: typeof value === "string" ? value : JSON.stringify(value) });
+      return undefined;
+    } catch (error) {
+      return describeConfigurationIssue((error as ConfigurationError).issues[0]!);
+    }
+  };
+
+  it("is one default cell of MONGODB_URI and MONGODB_TENANT_DB when unset, without a budget", () => {
+    expect(parseConfig({ MONGODB_URI: "mongodb://db.example/", MONGODB_TENANT_DB: "t" }).cells).toEqual([
+      { name: "default", uri: "mongodb://db.example/", database: "t", maxNamespaces: undefined },
+    ]);
+  });
+
+  it("takes a list of cells, in order", () => {
+    const { cells } = parseConfig({ TENANT_CELLS: JSON.stringify([cell("eu-1"), cell("eu-2", "other")]) });
+    expect(cells.map((listed) => [listed.name, listed.database, listed.maxNamespaces])).toEqual([
+      ["eu-1", "org_tenants", 5_000],
+      ["eu-2", "other", 5_000],
+    ]);
+  });
+
+  it("refuses what is not a list of well-formed, distinct cells, never repeating a connection string", () => {
+    const cases: [unknown, string][] = [
+      ["not json", "not JSON"],
+      [[], "not a list of one to 64 cells"],
+      [[{ ...cell("eu-1"), max_namespaces: -1 }], '"max_namespaces" must be a whole number'],
+      [[{ ...cell("eu-1"), uri: "postgres://x" }], '"uri" is not a MongoDB connection string'],
+      [[{ ...cell("eu-1"), extra: 1 }], "and nothing else"],
+      [[cell("eu-1"), cell("eu-1", "other")], 'the name "eu-1" is given to two cells'],
+      [[cell("eu-1"), cell("eu-2")], "cells 1 and 2 name the same database on the same deployment"],
+    ];
+    for (const [value, message] of cases) {
+      const said = problemWith(value);
+      expect(said, JSON.stringify(value)).toContain(message);
+      expect(said).toContain("TENANT_CELLS (secret, value not shown)");
+      expect(said).not.toContain("db.example");
+    }
+  });
+});

@@ -38,7 +38,7 @@ export async function cellUsage(db: Database): Promise<CellUsage[]> {
   const add = (cell: string, namespaces: number) => totals.set(cell, (totals.get(cell) ?? 0) + namespaces);
   for (const group of [...placed, ...moving]) if (group._id !== null) add(group._id, group.namespaces);
   const legacy = legacyPlacement();
-  add(legacy.cell, unplaced * legacy.namespaces);
+  if (legacy) add(legacy.cell, unplaced * legacy.namespaces);
   return config().cells.map((cell) => ({
     name: cell.name,
     namespaces: totals.get(cell.name) ?? 0,

@@ -58,6 +58,11 @@ export function tenantCellsProblem(value: string): string | undefined {
   const names = parsed.data.map((cell) => cell.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated) return `the name "${repeated}" is given to two cells`;
+  // Two cells of one database would be one: a move between them would drop what it moved.
+  const places = parsed.data.map((cell) => `${cell.uri} ${cell.database}`);
+  const same = places.findIndex((place, i) => places.indexOf(place) !== i);
+  if (same >= 0)
+    return `cells ${places.indexOf(places[same]!) + 1} and ${same + 1} name the same database on the same deployment`;
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import {
   type Document,
   type Filter,
 } from "mongodb";
-import { isDuplicateKeyError, isNamespaceExistsError } from "../db/mongo-errors";
+import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 
 /**
  * The data-moving parts of a tenant move, each safe to run again after a crash: copying the
@@ -22,22 +22,57 @@ import { isDuplicateKeyError, isNamespaceExistsError } from "../db/mongo-errors"
 /** Documents read with their BSON types kept (a double stays a double), so a copy changes nothing. */
 const AS_STORED = { promoteValues: false, promoteLongs: false, promoteBuffers: false } as const;
 
-/** Create the target collection and every index of the source on it; what exists already is kept. */
+interface IndexSpec {
+  readonly name: string;
+  readonly key: Document;
+  readonly unique: boolean;
+  readonly sparse: boolean;
+}
+
+/** A collection's indexes besides `_id`'s, by name, as the service creates them (none if it does not exist). */
+export async function indexSpecsOf(collection: Collection): Promise<IndexSpec[]> {
+  let indexes: Document[];
+  try {
+    indexes = await collection.listIndexes().toArray();
+  } catch (error) {
+    if (isNamespaceNotFoundError(error)) return [];
+    throw error;
+  }
+  return indexes
+    .filter((index) => index.name !== "_id_")
+    .map((index) => ({
+      name: String(index.name),
+      key: index.key as Document,
+      unique: index.unique === true,
+      sparse: index.sparse === true,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The same indexes, the same way: what the verification compares. */
+export const sameIndexes = (a: readonly IndexSpec[], b: readonly IndexSpec[]): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Create the target collection and make its indexes the source's: the missing ones created, any
+ * other dropped (a repeat after the source changed, when a verification found the sides apart).
+ * Answers how many indexes the target has besides `_id`'s.
+ */
 export async function copyIndexes(source: Collection, target: Collection, targetDatabase: Db): Promise<number> {
   try {
     await targetDatabase.createCollection(target.collectionName);
   } catch (error) {
     if (!isNamespaceExistsError(error)) throw error;
   }
-  let copied = 0;
-  for (const index of await source.listIndexes().toArray()) {
-    if (index.name === "_id_") continue;
-    const { key, name, unique, sparse } = index as { key: Document; name: string; unique?: boolean; sparse?: boolean };
+  const wanted = await indexSpecsOf(source);
+  for (const index of await indexSpecsOf(target)) {
+    if (!wanted.some((other) => sameIndexes([other], [index]))) await target.dropIndex(index.name);
+  }
+  for (const { key, name, unique, sparse } of wanted) {
     // One index per command: FerretDB v1 drops the connection when one names several that exist (db/client.ts).
     await target.createIndex(key, { name, ...(unique && { unique: true }), ...(sparse && { sparse: true }) });
-    copied++;
   }
-  return copied;
+  return wanted.length;
 }
 
 /**

@@ -1,20 +1,25 @@
-import type { ObjectId } from "mongodb";
+import type { Collection, ObjectId } from "mongodb";
 import * as z from "zod/mini";
 import { recordAudit } from "../audit";
-import { logger } from "../logger";
 import { checkpoint } from "../checkpoints";
 import { config } from "../config";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MoveDocument, OrganizationDocument, PlacementDocument, Tier } from "../db/documents";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { OrganizationBusyError, withOrganizationLock } from "../organizations/lock";
+import { logger } from "../logger";
+import {
+  type Lease,
+  OrganizationBusyError,
+  withOrganizationLock,
+  withRenewedOrganizationLock,
+} from "../organizations/lock";
 import { findOrganizationDocument } from "../organizations/model";
 import { dropCollectionOf } from "../organizations/steps";
 import { organizationNameSchema, parseInput } from "../validation";
 import { requireRoomIn } from "./capacity";
-import { copyBatch, copyIndexes, digestOf } from "./copy";
-import { placementIn, placementOf, tenantDatabaseAt } from "./placement";
+import { copyBatch, copyIndexes, digestOf, indexSpecsOf, sameIndexes } from "./copy";
+import { NEW_TENANT_NAMESPACES, placementIn, placementOf, tenantDatabaseAt } from "./placement";
 
 /**
  * Moving a tenant to another cell, or between the pool and a silo, as a resumable operation
@@ -23,23 +28,24 @@ import { placementIn, placementOf, tenantDatabaseAt } from "./placement";
  * 1. fence: the move is recorded; from now on the tenant's writes (documents, indexes), renames
  *    and deletes answer 409 tenant-moving, and reads keep using the source. The target's
  *    namespaces are reserved in the same write;
- * 2. the target collection and every index of the source created on it;
+ * 2. the target collection, with the source's indexes;
  * 3. the documents copied in `_id` order, in batches, each batch recorded (a repeat after a crash
  *    skips what is there already);
  * 4. verified, once the fence has stood TENANT_MOVE_DRAIN_SECONDS (a write that read the placement
- *    before the fence may still land until then): the count and an order-independent hash of
- *    every document, on both sides. Different (such a write landed after its document was copied):
- *    the target is emptied and the copy starts again;
- * 5. the placement switched to the target, in one write that also lifts the fence and turns the
- *    reservation over to the source;
+ *    before the fence may still land until then): the indexes, and the count and an
+ *    order-independent hash of every document, on both sides. Different (such a write landed
+ *    after the copy passed it): the target is emptied and the copy starts again from step 2;
+ * 5. the placement switched to the target, in one write that also lifts the fence, counts the
+ *    target's namespaces as they are, and turns the reservation over to the source;
  * 6. a drain period later (reads that found the old placement may still run), the source dropped
  *    and the move record removed.
  *
  * Every step is idempotent and conditional on the recorded state, so a move interrupted anywhere
  * — a crash, kill -9, the end of an invocation's time — is carried on by the next `pnpm tenants
- * move`, the move function or the reconciler, and one interrupted before the switch can be undone
- * instead. The organization's lock is held a slice at a time, never for longer than half the
- * grace period after which a lock counts as abandoned.
+ * move`, the move function or the reconciler. One interrupted before the switch can be undone
+ * instead: recorded as `undoing` first, so that an undo interrupted in turn is finished, never
+ * half done. The organization's lock is held a slice at a time and renewed while a slice runs,
+ * and every step that cannot be taken back first checks it is still held.
  */
 
 export const moveInputSchema = z.object({
@@ -50,11 +56,18 @@ export const moveInputSchema = z.object({
 
 export type MoveInput = z.input<typeof moveInputSchema>;
 
+/** One side of a move: the cell, the tier and the database the tenant's collection is in. */
+export interface MoveSide {
+  readonly cell: string;
+  readonly tier: Tier;
+  readonly database: string;
+}
+
 export interface MoveStatus {
   readonly organizationId: string;
   readonly organizationName: string;
-  readonly from: { readonly cell: string; readonly tier: Tier };
-  readonly to: { readonly cell: string; readonly tier: Tier };
+  readonly from: MoveSide;
+  readonly to: MoveSide;
   /** The last step done; "done" once the record has no move left, "undone" after an undo. */
   readonly step: MoveDocument["step"] | "done" | "undone";
   readonly copied: number;
@@ -83,7 +96,7 @@ export async function moveTenant(input: MoveInput, options: MoveOptions = {}): P
   return advance(db, found._id, started, options);
 }
 
-/** Carry on the move under way of the named organization, within the budget. */
+/** Carry on the move under way of the named organization (an undo under way too), within the budget. */
 export async function continueMove(organizationName: string, options: MoveOptions = {}): Promise<MoveStatus> {
   const db = await database();
   const found = await findOrganizationDocument(db, parseInput(organizationNameSchema, organizationName));
@@ -91,11 +104,15 @@ export async function continueMove(organizationName: string, options: MoveOption
   return advance(db, found._id, statusOf(found), options);
 }
 
-/** Undo a move that has not switched yet: the target is dropped, the fence lifted, the source untouched. */
+/**
+ * Undo a move that has not switched yet: recorded as `undoing`, then the target dropped and the
+ * record's move removed; the source was never touched. Interrupted, the undo is finished by the
+ * next continue or the reconciler.
+ */
 export async function undoMove(organizationName: string, options: MoveOptions = {}): Promise<MoveStatus> {
   const db = await database();
   const found = await findOrganizationDocument(db, parseInput(organizationNameSchema, organizationName));
-  return withOrganizationLock(
+  const undoing = await withOrganizationLock(
     db,
     found._id,
     async () => {
@@ -108,16 +125,16 @@ export async function undoMove(organizationName: string, options: MoveOptions = 
           "organization_name",
         );
       }
-      await dropCollectionOf(db, organization, move.to);
       await db.organizations.updateOne(
         { _id: organization._id, "move.started_at": move.started_at },
-        { $unset: { move: "" } },
+        { $set: { "move.step": "undoing" } },
       );
-      await recordAudit(db, moveAudit("tenant.move_undone", organization, move), options.context);
-      return { ...statusOf(organization), step: "undone" };
+      await checkpoint("move-undo", 1);
+      return statusOf({ ...organization, move: { ...move, step: "undoing" } });
     },
     options.graceSeconds,
   );
+  return advance(db, found._id, undoing, options);
 }
 
 /** Every move under way, advanced as far as the budget allows without waiting: the reconciler's part. */
@@ -139,7 +156,7 @@ export async function continueMoves(
         graceSeconds: options.graceSeconds,
       });
       continued++;
-      if (status.step === "done") finished++;
+      if (status.step === "done" || status.step === "undone") finished++;
     } catch (error) {
       // One tenant's move that cannot go on (its target unreachable, a copy that keeps differing) holds up no other.
       logger.error("A tenant move could not be carried on", { organization_id: _id.toHexString(), error });
@@ -148,15 +165,16 @@ export async function continueMoves(
   return { continued, finished };
 }
 
+const sideOf = ({ cell, tier, database }: PlacementDocument): MoveSide => ({ cell, tier, database });
+
 function statusOf(organization: OrganizationDocument): MoveStatus {
   const move = organization.move;
-  const from = move?.from ?? placementOf(organization);
-  const to = move?.to ?? placementOf(organization);
+  const placement = placementOf(organization);
   return {
     organizationId: organization._id.toHexString(),
     organizationName: organization.name,
-    from: { cell: from.cell, tier: from.tier },
-    to: { cell: to.cell, tier: to.tier },
+    from: sideOf(move?.from ?? placement),
+    to: sideOf(move?.to ?? placement),
     step: move?.step ?? "done",
     copied: move?.copied ?? 0,
   };
@@ -195,10 +213,14 @@ async function begin(
       const from = placementOf(organization);
       const to = placementIn(cell, tier ?? from.tier, organization._id, from.namespaces);
       if (organization.move) {
-        const { to: current } = organization.move;
-        if (current.cell === to.cell && current.database === to.database) return statusOf(organization);
+        const { to: current, step } = organization.move;
+        if (step !== "undoing" && current.cell === to.cell && current.database === to.database) {
+          return statusOf(organization);
+        }
         throw new ConflictError(
-          `"${organization.name}" is moving to ${current.cell} (${current.tier}) already; finish or undo that move first.`,
+          step === "undoing"
+            ? `A move of "${organization.name}" is being undone; try again once it is.`
+            : `"${organization.name}" is moving to ${current.cell} (${current.tier}) already; finish or undo that move first.`,
           "organization_name",
         );
       }
@@ -210,6 +232,16 @@ async function begin(
       }
       if (from.cell === to.cell && from.database === to.database) {
         throw new ConflictError(`"${organization.name}" is in ${to.cell} (${to.tier}) already.`, "to");
+      }
+      // A collection of its name there already is none of this move's: another cell reaching the
+      // same database under another connection string (moving onto it would drop the tenant), or
+      // a leftover. Nothing is copied over it.
+      const target = await tenantDatabaseAt(to);
+      if ((await target.listCollections({ name: organization.collection_name }, { nameOnly: true }).toArray()).length) {
+        throw new ConflictError(
+          `The target already holds a collection named ${organization.collection_name}: is "${to.cell}" the same database as the tenant's own under another name?`,
+          "to",
+        );
       }
       await requireRoomIn(db, to.cell, to.namespaces);
       const now = new Date();
@@ -223,9 +255,11 @@ async function begin(
         copied: 0,
         verify_failures: 0,
       };
+      // A record from before cells is given its placement here; an existing one is left as it is,
+      // so an index count written meanwhile is not overwritten.
       const { modifiedCount } = await db.organizations.updateOne(
         { _id: organization._id, move: { $exists: false }, pending: { $exists: false } },
-        { $set: { move, placement: from } },
+        { $set: { move, ...(!organization.placement && { placement: from }) } },
       );
       if (modifiedCount === 0)
         throw new ConflictError("The organization changed meanwhile; try again.", "organization_name");
@@ -237,7 +271,7 @@ async function begin(
   );
 }
 
-/** Advance the move in slices, each under the organization's lock, until it is done or the budget is spent. */
+/** Advance the move in slices, each under the organization's renewed lock, until it is done or the budget is spent. */
 async function advance(
   db: Database,
   organizationId: ObjectId,
@@ -251,10 +285,10 @@ async function advance(
   while (true) {
     let waitUntil: number | undefined;
     try {
-      const result = await withOrganizationLock(
+      const result = await withRenewedOrganizationLock(
         db,
         organizationId,
-        () => advanceWithin(db, organizationId, Math.min(deadline, Date.now() + sliceMs), options.context),
+        (lease) => advanceWithin(db, organizationId, Math.min(deadline, Date.now() + sliceMs), lease, options.context),
         graceSeconds,
       );
       status = result.status;
@@ -266,10 +300,10 @@ async function advance(
     }
     if (status.step === "done") {
       // No move left, and the tenant not where this one was taking it: it was undone meanwhile.
-      const arrived = status.to.cell === initial.to.cell && status.to.tier === initial.to.tier;
+      const arrived = status.to.cell === initial.to.cell && status.to.database === initial.to.database;
       return arrived ? { ...status, from: initial.from } : { ...initial, step: "undone" };
     }
-    if (Date.now() >= deadline) return status;
+    if (status.step === "undone" || Date.now() >= deadline) return status;
     if (waitUntil !== undefined) {
       if (options.waitForDrain === false || waitUntil >= deadline) return status;
       await sleep(waitUntil - Date.now());
@@ -283,11 +317,12 @@ interface SliceResult {
   readonly waitUntil?: number;
 }
 
-/** Run the move's next steps until `until`; the caller holds the organization's lock. */
+/** Run the move's next steps until `until`; the caller holds the organization's lock as `lease`. */
 async function advanceWithin(
   db: Database,
   organizationId: ObjectId,
   until: number,
+  lease: Lease,
   context: RequestContext | undefined,
 ): Promise<SliceResult> {
   const { drainSeconds, batchDocuments } = config().moves;
@@ -295,8 +330,7 @@ async function advanceWithin(
     const organization = await db.organizations.findOne({ _id: organizationId });
     if (!organization) throw new NotFoundError("The organization does not exist.");
     const move = organization.move;
-    if (!move) return { status: statusOf(organization) };
-    if (Date.now() >= until) return { status: statusOf(organization) };
+    if (!move || Date.now() >= until) return { status: statusOf(organization) };
     const recorded = { _id: organizationId, "move.started_at": move.started_at, "move.step": move.step };
     const targetDatabase = await tenantDatabaseAt(move.to);
     const source = await collectionAt(organization, move.from);
@@ -325,19 +359,27 @@ async function advanceWithin(
       case "documents-copied": {
         const drained = move.fenced_at.getTime() + 1000 * drainSeconds;
         if (Date.now() < drained) return { status: statusOf(organization), waitUntil: drained };
-        const [sourceDigest, targetDigest] = await Promise.all([digestOf(source), digestOf(target)]);
-        if (sourceDigest.count !== targetDigest.count || sourceDigest.hash !== targetDigest.hash) {
+        const [sourceDigest, targetDigest, sourceIndexes, targetIndexes] = await Promise.all([
+          digestOf(source),
+          digestOf(target),
+          indexSpecsOf(source),
+          indexSpecsOf(target),
+        ]);
+        await lease.assertHeld();
+        if (
+          sourceDigest.count !== targetDigest.count ||
+          sourceDigest.hash !== targetDigest.hash ||
+          !sameIndexes(sourceIndexes, targetIndexes)
+        ) {
           await startCopyAgain(db, organization, move, target);
           break;
         }
         await checkpoint("move", 5);
+        // The target's namespaces as they are: what the source had by the end, index changes that
+        // landed in the drain period included.
+        const placement = { ...move.to, namespaces: NEW_TENANT_NAMESPACES + targetIndexes.length };
         await db.organizations.updateOne(recorded, {
-          $set: {
-            placement: move.to,
-            "move.step": "switched",
-            "move.switched_at": new Date(),
-            "move.reserved": move.from,
-          },
+          $set: { placement, "move.step": "switched", "move.switched_at": new Date(), "move.reserved": move.from },
         });
         await checkpoint("move", 6);
         break;
@@ -345,11 +387,20 @@ async function advanceWithin(
       case "switched": {
         const drained = (move.switched_at ?? move.fenced_at).getTime() + 1000 * drainSeconds;
         if (Date.now() < drained) return { status: statusOf(organization), waitUntil: drained };
+        await lease.assertHeld();
         await dropCollectionOf(db, organization, move.from);
         await checkpoint("move", 7);
         await db.organizations.updateOne(recorded, { $unset: { move: "" } });
         await recordAudit(db, moveAudit("tenant.moved", organization, move), context);
         return { status: { ...statusOf(organization), step: "done" } };
+      }
+      case "undoing": {
+        await lease.assertHeld();
+        await dropCollectionOf(db, organization, move.to);
+        await checkpoint("move-undo", 2);
+        await db.organizations.updateOne(recorded, { $unset: { move: "" } });
+        await recordAudit(db, moveAudit("tenant.move_undone", organization, move), context);
+        return { status: { ...statusOf(organization), step: "undone" } };
       }
     }
   }
@@ -358,12 +409,15 @@ async function advanceWithin(
 /** After this many verifications that found a difference, the move stops and asks for an operator. */
 const MAX_VERIFY_FAILURES = 3;
 
-/** The sides differ: empty the target and copy again (the fence has stood long enough that nothing changes the source now). */
+/**
+ * The sides differ: empty the target and copy again from the indexes on (the fence has stood long
+ * enough that nothing changes the source now).
+ */
 async function startCopyAgain(
   db: Database,
   organization: OrganizationDocument,
   move: MoveDocument,
-  target: Awaited<ReturnType<typeof collectionAt>>,
+  target: Collection,
 ): Promise<void> {
   if (move.verify_failures + 1 >= MAX_VERIFY_FAILURES) {
     throw new Error(
@@ -374,7 +428,7 @@ async function startCopyAgain(
   await db.organizations.updateOne(
     { _id: organization._id, "move.started_at": move.started_at, "move.step": "documents-copied" },
     {
-      $set: { "move.step": "indexes-copied", "move.copied": 0 },
+      $set: { "move.step": "fenced", "move.copied": 0 },
       $unset: { "move.last_id": "" },
       $inc: { "move.verify_failures": 1 },
     },

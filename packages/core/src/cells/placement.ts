@@ -1,5 +1,6 @@
 import type { Collection, Db, Document, ObjectId } from "mongodb";
 import { config } from "../config";
+import { ConfigurationError } from "../errors";
 import type { OrganizationDocument, PlacementDocument, Tier } from "../db/documents";
 import { cellDatabase } from "./clients";
 
@@ -36,21 +37,24 @@ export function placementIn(
 }
 
 /**
- * Where records from before cells are: the pool of MONGODB_TENANT_DB on MONGODB_URI, which is the
- * cell made of those two (the default cell when TENANT_CELLS is unset), else the first cell on
- * that deployment, else the first cell.
+ * Where records from before cells are: the pool of MONGODB_TENANT_DB on MONGODB_URI — the cell
+ * made of exactly those two (the default cell when TENANT_CELLS is unset). Undefined when
+ * TENANT_CELLS lists no such cell: a guess could name another cluster.
  */
-export function legacyPlacement(): PlacementDocument {
+export function legacyPlacement(): PlacementDocument | undefined {
   const { cells, mongodbUri, tenantDbName } = config();
-  const cell =
-    cells.find((candidate) => candidate.uri === mongodbUri && candidate.database === tenantDbName) ??
-    cells.find((candidate) => candidate.uri === mongodbUri) ??
-    cells[0]!;
-  return { cell: cell.name, tier: "pool", database: tenantDbName, namespaces: NEW_TENANT_NAMESPACES };
+  const cell = cells.find((candidate) => candidate.uri === mongodbUri && candidate.database === tenantDbName);
+  return cell && { cell: cell.name, tier: "pool", database: tenantDbName, namespaces: NEW_TENANT_NAMESPACES };
 }
 
+/** The message when records from before cells exist and no cell is where they are. */
+export const NO_LEGACY_CELL =
+  "Organizations from before cells have their collections in MONGODB_TENANT_DB on MONGODB_URI, and no cell of TENANT_CELLS is that database on that connection string: list it, with the same string.";
+
 export function placementOf(organization: Pick<OrganizationDocument, "placement">): PlacementDocument {
-  return organization.placement ?? legacyPlacement();
+  const placement = organization.placement ?? legacyPlacement();
+  if (!placement) throw new ConfigurationError(NO_LEGACY_CELL);
+  return placement;
 }
 
 /** The database holding a tenant's collection, wherever its placement says. */

@@ -53,8 +53,11 @@ export async function listIndexes(actor: Actor): Promise<TenantIndex[]> {
  * A move copies them at the count it started with; index changes wait for it (they are writes).
  */
 async function countNamespaces({ db, organization }: TenantHandle, change: 1 | -1): Promise<void> {
+  const { placement } = organization;
+  if (!placement) return;
+  // Only where the index is: after a move has switched, the target was counted as it is.
   await db.organizations.updateOne(
-    { _id: organization._id, placement: { $exists: true } },
+    { _id: organization._id, "placement.cell": placement.cell, "placement.database": placement.database },
     { $inc: { "placement.namespaces": change } },
   );
 }

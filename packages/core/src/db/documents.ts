@@ -39,8 +39,11 @@ export interface PlacementDocument {
   namespaces: number;
 }
 
-/** The steps of a move, in order; each is recorded once done, so an interrupted move resumes after it. */
-export type MoveStep = "fenced" | "indexes-copied" | "documents-copied" | "switched";
+/**
+ * The steps of a move, in order; each is recorded once done, so an interrupted move resumes after
+ * it. `undoing`: an undo has begun (the target is being dropped), which is only ever finished.
+ */
+export type MoveStep = "fenced" | "indexes-copied" | "documents-copied" | "switched" | "undoing";
 
 export interface MoveDocument {
   from: PlacementDocument;
@@ -177,6 +180,8 @@ export interface LegacyAdminDocument {
 export interface LockDocument {
   _id: ObjectId;
   acquired_at: Date;
+  /** Set by a holder doing long work (a tenant move): it is stale a grace period after this instead. */
+  renewed_at?: Date;
 }
 
 /**

@@ -1,15 +1,41 @@
-import { legacyPlacement } from "../cells/placement";
+import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL } from "../cells/placement";
+import { ConfigurationError } from "../errors";
 import type { Database } from "./client";
+import { isNamespaceNotFoundError } from "./mongo-errors";
 
 /**
- * Records written before cells carry no placement: on connect they are given the one their
- * collection has always had (cells/placement.ts, legacyPlacement), so that every record counts
- * against its cell's budget. One update, idempotent; a record created meanwhile already has one.
+ * Records written before cells carry no placement: on connect each is given the one its collection
+ * has always had (cells/placement.ts, legacyPlacement), counting the indexes it has there, so that
+ * every record counts what it holds against its cell's budget. Conditional on the record still
+ * having none, so containers connecting at once agree; with nothing to place it costs one query.
+ * When such records exist and no cell is where they are, the service refuses to start rather than
+ * guess.
  */
 export async function placeUnplacedOrganizations(db: Database): Promise<number> {
-  const { modifiedCount } = await db.organizations.updateMany(
+  let placed = 0;
+  const unplaced = db.organizations.find(
     { placement: { $exists: false } },
-    { $set: { placement: legacyPlacement() } },
+    { projection: { _id: 1, collection_name: 1 } },
   );
-  return modifiedCount;
+  for await (const organization of unplaced) {
+    const placement = legacyPlacement();
+    if (!placement) throw new ConfigurationError(NO_LEGACY_CELL);
+    const namespaces = NEW_TENANT_NAMESPACES + (await indexesBesidesId(db, organization.collection_name));
+    const { modifiedCount } = await db.organizations.updateOne(
+      { _id: organization._id, placement: { $exists: false } },
+      { $set: { placement: { ...placement, namespaces } } },
+    );
+    placed += modifiedCount;
+  }
+  return placed;
+}
+
+/** Indexes of a legacy collection besides `_id`'s; none when it does not exist (a create that never got so far). */
+async function indexesBesidesId(db: Database, collectionName: string): Promise<number> {
+  try {
+    return (await db.tenants.collection(collectionName).listIndexes().toArray()).length - 1;
+  } catch (error) {
+    if (isNamespaceNotFoundError(error)) return 0;
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
 import { config } from "../config";
 import { cellDatabase } from "../cells/clients";
-import { isSiloOf, NEW_TENANT_NAMESPACES, placementOf, tenantDatabaseAt } from "../cells/placement";
+import { isSiloOf, legacyPlacement, NEW_TENANT_NAMESPACES, placementOf, tenantDatabaseAt } from "../cells/placement";
 import type { OrganizationDocument } from "../db/documents";
 import { listIndexesOf } from "../data/indexes";
 import type { TenantHandle } from "../data/tenant";
@@ -16,7 +16,13 @@ async function tenantCollectionsInCells(): Promise<Set<string>> {
     const { databases } = await admin.listDatabases({ nameOnly: true });
     const names = databases
       .map((database) => database.name)
-      .filter((name) => name === cell.database || name === config().tenantDbName || isSiloOf(cell.database, name));
+      .filter(
+        (name) =>
+          name === cell.database ||
+          isSiloOf(cell.database, name) ||
+          // Where records from before cells are: under that one cell only.
+          (name === config().tenantDbName && cell.name === legacyPlacement()?.cell),
+      );
     for (const name of names) {
       const tenants = await cellDatabase(cell.name, name);
       for (const { name: collection } of await tenants.listCollections({}, { nameOnly: true }).toArray()) {

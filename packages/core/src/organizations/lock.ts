@@ -23,6 +23,51 @@ export async function withOrganizationLock<T>(
   }
 }
 
+/** A lock held across long work: renewed while it runs, and checked before anything that cannot be taken back. */
+export interface Lease {
+  /** Throws LeaseLostError when the lock is no longer this holder's (taken over as stale). */
+  assertHeld(): Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+  constructor(options?: ErrorOptions) {
+    super("The organization's lock was taken over by another worker; this one stops.", options);
+  }
+}
+
+/**
+ * As withOrganizationLock, for work that may outlast the grace period (a tenant move's copy or
+ * verification): the lock is renewed every quarter of the grace period while `change` runs, so no
+ * other worker (nor the reconciler) takes it as abandoned, and `change` checks it still holds it
+ * before each step that could not be taken back.
+ */
+export async function withRenewedOrganizationLock<T>(
+  db: Database,
+  organizationId: ObjectId,
+  change: (lease: Lease) => Promise<T>,
+  graceSeconds = config().reconcileGraceSeconds,
+): Promise<T> {
+  const acquiredAt = await acquire(db, organizationId, graceSeconds);
+  const mine = { _id: organizationId, acquired_at: acquiredAt };
+  const renewal = setInterval(
+    () => void db.locks.updateOne(mine, { $set: { renewed_at: new Date() } }).catch(() => undefined),
+    Math.max(250, (graceSeconds * 1000) / 4),
+  );
+  renewal.unref();
+  const lease: Lease = {
+    async assertHeld() {
+      if ((await db.locks.countDocuments(mine, { limit: 1 })) === 0) throw new LeaseLostError();
+    },
+  };
+  try {
+    return await change(lease);
+  } finally {
+    clearInterval(renewal);
+    await db.locks.deleteOne(mine);
+  }
+}
+
 async function acquire(db: Database, organizationId: ObjectId, graceSeconds: number): Promise<Date> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const acquiredAt = new Date();
@@ -33,7 +78,7 @@ async function acquire(db: Database, organizationId: ObjectId, graceSeconds: num
       if (!isDuplicateKeyError(error)) throw error;
     }
     const held = await db.locks.findOne({ _id: organizationId });
-    if (held && !isOlderThanGrace(held.acquired_at, graceSeconds)) break;
+    if (held && !isOlderThanGrace(held.renewed_at ?? held.acquired_at, graceSeconds)) break;
     // Stale: remove exactly that lock (not one a competitor took meanwhile), then try once more.
     if (held) await db.locks.deleteOne({ _id: organizationId, acquired_at: held.acquired_at });
   }

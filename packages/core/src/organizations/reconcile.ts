@@ -95,10 +95,7 @@ export async function reconcile(
     }
   }
 
-  // After the repairs above: a move never starts while a change is unfinished, and these may have been in its way.
-  const moves = await continueMoves(db, { graceSeconds, budgetMs: options.moveBudgetMs ?? RECONCILE_MOVE_BUDGET_MS });
-
-  return {
+  const repaired = {
     createsUndone: counts["create-undone"],
     updatesFinished: counts["update-finished"],
     updatesUndone: counts["update-undone"],
@@ -107,13 +104,19 @@ export async function reconcile(
     orphanAdminsDeleted: await deleteOrphanUsers(db, cutoff),
     staleInvitationClaimsReleased: await releaseStaleInvitationClaims(db, cutoff),
     // Left by requests that died before or after their marker; the next change would take them over anyway.
-    staleLocksRemoved: (await db.locks.deleteMany({ acquired_at: { $lte: cutoff } })).deletedCount,
+    staleLocksRemoved: (
+      await db.locks.deleteMany({
+        $or: [{ renewed_at: { $lte: cutoff } }, { renewed_at: { $exists: false }, acquired_at: { $lte: cutoff } }],
+      })
+    ).deletedCount,
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
     staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
     ...(await deleteExpiredSessionRecords(db, new Date())),
-    movesContinued: moves.continued,
-    movesFinished: moves.finished,
   };
+  // Last: a move never starts while a change is unfinished, the repairs above may have been in its
+  // way, and a long one must not keep the rest of the run from happening.
+  const moves = await continueMoves(db, { graceSeconds, budgetMs: options.moveBudgetMs ?? RECONCILE_MOVE_BUDGET_MS });
+  return { ...repaired, movesContinued: moves.continued, movesFinished: moves.finished };
 }
 
 /**
