@@ -60,8 +60,8 @@ export type MoveTenantAnswer =
       readonly finished: boolean;
       readonly organization_id: string;
       readonly organization_name: string;
-      readonly from: MoveStatus["from"];
-      readonly to: MoveStatus["to"];
+      readonly from: Pick<MoveStatus["from"], "cell" | "tier">;
+      readonly to: Pick<MoveStatus["to"], "cell" | "tier">;
       readonly step: MoveStatus["step"];
       readonly copied: number;
     }
@@ -100,8 +100,8 @@ export const handler = async (event: unknown, context: Context): Promise<MoveTen
       finished: status.step === "done" || status.step === "undone",
       organization_id: status.organizationId,
       organization_name: status.organizationName,
-      from: status.from,
-      to: status.to,
+      from: { cell: status.from.cell, tier: status.from.tier },
+      to: { cell: status.to.cell, tier: status.to.tier },
       step: status.step,
       copied: status.copied,
     } as const;
