@@ -1,4 +1,4 @@
-import { checkInvariants, createOrganization } from "@org-service/core";
+import { checkInvariants, createOrganization, resetConfig } from "@org-service/core";
 import { database, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
 import { budgetFor, handler } from "../src/handlers/move-tenant";
@@ -78,4 +78,32 @@ it("works until a safety margin before the invocation's time runs out", () => {
   expect(budgetFor({ getRemainingTimeInMillis: () => 900_000 })).toBe(840_000);
   expect(budgetFor({ getRemainingTimeInMillis: () => 20_000 })).toBe(15_000);
   expect(budgetFor({ getRemainingTimeInMillis: () => 100 })).toBe(1_000);
+});
+
+it("answers finished: false when the invocation's time runs out, and a continue invocation finishes the move", async () => {
+  await createOrganization({ organizationName: "Slow Co", email: "slow@example.com", password: "password-123" });
+  const db = await database();
+  const record = (await db.organizations.findOne({ name: "Slow Co" }))!;
+  await db.client
+    .db(record.placement!.database)
+    .collection(record.collection_name)
+    .insertMany(Array.from({ length: 10 }, (_, n) => ({ n })));
+  // A drain period longer than the invocation: it copies, then has to leave the rest to a later one.
+  process.env.TENANT_MOVE_DRAIN_SECONDS = "600";
+  resetConfig();
+  const short = await handler(
+    { organization_name: "Slow Co", to: "cell-b" },
+    lambdaContext("move-tenant", "test", 4_000),
+  );
+  expect(short).toMatchObject({ ok: true, finished: false, step: "documents-copied", copied: 10 });
+
+  process.env.TENANT_MOVE_DRAIN_SECONDS = "0";
+  resetConfig();
+  expect(await invoke({ organization_name: "Slow Co", action: "continue" })).toMatchObject({
+    ok: true,
+    finished: true,
+    step: "done",
+    to: { cell: "cell-b", tier: "pool" },
+  });
+  expect(await checkInvariants()).toEqual([]);
 });

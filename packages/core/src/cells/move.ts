@@ -345,11 +345,12 @@ async function advanceWithin(
       case "indexes-copied": {
         const batch = await copyBatch(source, target, move.last_id, batchDocuments);
         if (batch) {
+          // Inserted, not yet recorded: a crash here repeats the batch, whose documents are then skipped.
+          await checkpoint("move", 3);
           await db.organizations.updateOne(recorded, {
             $set: { "move.last_id": batch.lastId },
             $inc: { "move.copied": batch.read },
           });
-          await checkpoint("move", 3);
         } else {
           await db.organizations.updateOne(recorded, { $set: { "move.step": "documents-copied" } });
           await checkpoint("move", 4);
