@@ -327,7 +327,8 @@ async function advanceWithin(
 ): Promise<SliceResult> {
   const { drainSeconds, batchDocuments } = config().moves;
   while (true) {
-    const organization = await db.organizations.findOne({ _id: organizationId });
+    // A 64-bit `_id` to resume after stays exact (as a number it could round past documents).
+    const organization = await db.organizations.findOne({ _id: organizationId }, { promoteLongs: false });
     if (!organization) throw new NotFoundError("The organization does not exist.");
     const move = organization.move;
     if (!move || Date.now() >= until) return { status: statusOf(organization) };
