@@ -35,6 +35,17 @@ export interface TestCell {
 }
 
 /**
+ * Two cells on one server, each its own pool database: a create goes to cell-a (the more room), so
+ * a move has cell-b to go to.
+ */
+export function twoCellsOn(uri: string): TestCell[] {
+  return [
+    { name: "cell-a", uri, maxNamespaces: 1_000 },
+    { name: "cell-b", uri, maxNamespaces: 100 },
+  ];
+}
+
+/**
  * Point the service at fresh, uniquely named master and tenant databases on a real server, so test
  * files running in parallel never see each other's data, and drop them after. With `cells`, tenants
  * are placed across those (TENANT_CELLS), each with a pool database of this test's own.

@@ -124,6 +124,21 @@ async function seed(owner: Actor, count: number): Promise<void> {
   await createIndex(owner, { keys: { i: 1 }, unique: true });
 }
 
+/**
+ * A tenant with `documents` documents whose move to another cell stopped for good after `step`, as
+ * if its process died there: the record, the lock and whatever was copied are left as they were.
+ */
+async function stalledMove(prefix: string, documents: number, step: number, tier?: "pool" | "silo") {
+  const { organization, owner } = await newTenant(prefix);
+  await seed(owner, documents);
+  const { cell } = (await placementOf(owner, organization.name))!;
+  const target = CELLS[(CELLS.indexOf(cell as Cell) + 1) % CELLS.length]!;
+  const { reached } = injectFault("move", step, "crash");
+  void moveTenant({ organizationName: organization.name, toCell: target, ...(tier && { tier }) });
+  await reached;
+  return { organization, owner, cell, target };
+}
+
 async function reconcileAndCheck() {
   await reconcile({ graceSeconds: 0 });
   expect(await checkInvariants()).toEqual([]);
@@ -317,14 +332,7 @@ describe("moves", () => {
   });
 
   it("fences writes, renames and deletes while moving, keeps reads on the source, and lifts all on undo", async () => {
-    const { organization, owner } = await newTenant("Fenced");
-    await seed(owner, 5);
-    const { cell } = (await placementOf(owner, organization.name))!;
-    const target = CELLS.find((other) => other !== cell)!;
-    // Stalled after the fence, as a move is while its copy runs.
-    const { reached } = injectFault("move", 1, "crash");
-    void moveTenant({ organizationName: organization.name, toCell: target });
-    await reached;
+    const { organization, owner, cell, target } = await stalledMove("Fenced", 5, 1);
 
     const refused = await insertDocument(owner, { _id: "during" }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TenantMovingError);
@@ -351,13 +359,7 @@ describe("moves", () => {
   });
 
   it("copies afresh when a write slipped past the fence after its document was copied", async () => {
-    const { organization, owner } = await newTenant("Late Write");
-    await seed(owner, 15);
-    const { cell } = (await placementOf(owner, organization.name))!;
-    const target = CELLS.find((other) => other !== cell)!;
-    const { reached } = injectFault("move", 4, "crash"); // every document copied
-    void moveTenant({ organizationName: organization.name, toCell: target });
-    await reached;
+    const { organization, owner, cell, target } = await stalledMove("Late Write", 15, 4);
     // A write that read the placement before the fence, landing now on the source.
     await (await cellDatabase(cell, poolOf(cell)))
       .collection(organization.collectionName)
@@ -372,13 +374,7 @@ describe("moves", () => {
   });
 
   it("copies an index that landed on the source after the indexes were copied, and counts it on the target", async () => {
-    const { organization, owner } = await newTenant("Late Index");
-    await seed(owner, 8);
-    const { cell } = (await placementOf(owner, organization.name))!;
-    const target = CELLS.find((other) => other !== cell)!;
-    const { reached } = injectFault("move", 4, "crash");
-    void moveTenant({ organizationName: organization.name, toCell: target });
-    await reached;
+    const { organization, cell, target } = await stalledMove("Late Index", 8, 4);
     // An index creation that read the placement before the fence, landing now, counted as it does.
     const db = await database();
     await (await cellDatabase(cell, poolOf(cell)))
@@ -398,13 +394,7 @@ describe("moves", () => {
   });
 
   it.each([1, 2])("finishes an undo interrupted after its step %i, the source untouched", async (step) => {
-    const { organization, owner } = await newTenant(`Undo Crash ${step}`);
-    await seed(owner, 12);
-    const { cell } = (await placementOf(owner, organization.name))!;
-    const target = CELLS.find((other) => other !== cell)!;
-    const stalled = injectFault("move", 4, "crash");
-    void moveTenant({ organizationName: organization.name, toCell: target });
-    await stalled.reached;
+    const { organization, owner, cell } = await stalledMove(`Undo Crash ${step}`, 12, 4);
     await reconcile({ graceSeconds: 0, moveBudgetMs: 0 });
     const { reached } = injectFault("move-undo", step, "crash");
     void undoMove(organization.name, { graceSeconds: 0 });
@@ -485,13 +475,12 @@ describe("moves", () => {
 describe("a move crashed after every step, then reconciled", () => {
   const STEPS = [1, 2, 3, 4, 5, 6, 7] as const;
   it.each(STEPS)("after step %i: on exactly one side, every document once, the counts right", async (step) => {
-    const { organization, owner } = await newTenant(`Crash ${step}`);
-    await seed(owner, 25);
-    const { cell } = (await placementOf(owner, organization.name))!;
-    const target = CELLS[(CELLS.indexOf(cell as Cell) + 1) % CELLS.length]!;
-    const { reached } = injectFault("move", step, "crash");
-    void moveTenant({ organizationName: organization.name, toCell: target, tier: step % 2 === 0 ? "silo" : "pool" });
-    await reached;
+    const { organization, owner, target } = await stalledMove(
+      `Crash ${step}`,
+      25,
+      step,
+      step % 2 === 0 ? "silo" : "pool",
+    );
 
     await reconcileAndCheck();
     const where = await whereIs(organization.collectionName);

@@ -1,5 +1,5 @@
 import { checkInvariants, createOrganization, resetConfig } from "@org-service/core";
-import { database, useIsolatedDatabases } from "@org-service/core/testing";
+import { database, twoCellsOn, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
 import { budgetFor, handler } from "../src/handlers/move-tenant";
 import { lambdaContext } from "../src/http/lambda-context";
@@ -7,12 +7,7 @@ import { lambdaContext } from "../src/http/lambda-context";
 /** Two cells on the one test server, each its own pool database; creates land in cell-a (most room). */
 const uri = inject("mongodbUri");
 process.env.TENANT_MOVE_DRAIN_SECONDS = "0";
-const databases = useIsolatedDatabases(uri, {
-  cells: [
-    { name: "cell-a", uri, maxNamespaces: 1_000 },
-    { name: "cell-b", uri, maxNamespaces: 100 },
-  ],
-});
+const databases = useIsolatedDatabases(uri, { cells: twoCellsOn(uri) });
 afterAll(async () => {
   await databases.drop();
   delete process.env.TENANT_MOVE_DRAIN_SECONDS;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { ObjectId } from "mongodb";
 import { checkInvariants, closeDatabase, createOrganization, moveTenant, reconcile } from "@org-service/core";
-import { database, useIsolatedDatabases } from "@org-service/core/testing";
+import { database, twoCellsOn, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
 
 /**
@@ -17,12 +17,7 @@ const uri = inject("mongodbUri");
 // Read by this process's reconciler too: no drain period to wait out, small batches to kill between.
 process.env.TENANT_MOVE_DRAIN_SECONDS = "0";
 process.env.TENANT_MOVE_BATCH_DOCUMENTS = "50";
-const databases = useIsolatedDatabases(uri, {
-  cells: [
-    { name: "cell-a", uri, maxNamespaces: 1_000 },
-    { name: "cell-b", uri, maxNamespaces: 100 },
-  ],
-});
+const databases = useIsolatedDatabases(uri, { cells: twoCellsOn(uri) });
 afterAll(async () => {
   await databases.drop();
   await closeDatabase();
