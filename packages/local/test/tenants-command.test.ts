@@ -216,3 +216,49 @@ it("a move killed with SIGKILL mid-copy, and one killed right after its switch, 
   }
   expect(await checkInvariants()).toEqual([]);
 });
+
+/** The move in a process of its own, stopped at its checkpoint `step`: resolves once it is there. */
+async function moveStoppedAt(organizationName: string, step: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "packages/local/test/fixtures/move-until-checkpoint.ts",
+      organizationName,
+      "cell-b",
+      String(step),
+    ],
+    { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("reached")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`the move exited (${code}) before step ${step}`)));
+  });
+  return child;
+}
+
+it("a move killed with SIGKILL after each of its steps is finished by the reconciler: one side, every document once", async () => {
+  const steps = [1, 2, 3, 4, 5, 6, 7];
+  const tenants = await Promise.all(steps.map((step) => tenantWith(`Killed At ${step} Co`, 120)));
+  const movers = await Promise.all(steps.map((step) => moveStoppedAt(`Killed At ${step} Co`, step)));
+  await Promise.all(
+    movers.map(async (child) => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }),
+  );
+
+  for (const { id } of tenants) await reconcileUntilMoved(id);
+  for (const [i, { id, ids }] of tenants.entries()) {
+    const after = await inspect(id);
+    expect(after.organization.placement?.cell, `step ${steps[i]}`).toBe("cell-b");
+    expect(after.copies, `step ${steps[i]}`).toEqual({ "cell-a": 0, "cell-b": 1 });
+    expect(after.ids, `step ${steps[i]}`).toEqual([...ids].sort());
+    expect(after.indexes).toEqual(["_id_", "n_1"]);
+  }
+  expect(await checkInvariants()).toEqual([]);
+});
