@@ -25,6 +25,7 @@ export default [
       root: "./packages/core",
       include: [
         "test/authentication-reads.test.ts",
+        "test/cells.test.ts",
         "test/collection.test.ts",
         "test/data-conflicts.test.ts",
         "test/database-behaviour.test.ts",

@@ -2,7 +2,7 @@ import { config } from "../config";
 import type { Database } from "../db/client";
 import { NoCapacityError } from "../errors";
 import type { CellConfig } from "./cell-config";
-import { legacyPlacement } from "./placement";
+import { legacyPlacement, UNPLACED } from "./placement";
 
 export interface CellUsage {
   readonly name: string;
@@ -32,7 +32,7 @@ export async function cellUsage(db: Database): Promise<CellUsage[]> {
       ])
       .toArray(),
     // Written by a version without cells since this container connected: placed as legacyPlacement says.
-    db.organizations.countDocuments({ placement: { $exists: false } }),
+    db.organizations.countDocuments(UNPLACED),
   ]);
   const totals = new Map<string, number>();
   const add = (cell: string, namespaces: number) => totals.set(cell, (totals.get(cell) ?? 0) + namespaces);

@@ -47,6 +47,12 @@ export function legacyPlacement(): PlacementDocument | undefined {
   return cell && { cell: cell.name, tier: "pool", database: tenantDbName, namespaces: NEW_TENANT_NAMESPACES };
 }
 
+/**
+ * Records without a placement (from before cells), found through the `placement.cell` index, whose
+ * entries for a missing field are null: so the check each connect makes reads no record on MongoDB.
+ */
+export const UNPLACED = { "placement.cell": null } as const;
+
 /** The message when records from before cells exist and no cell is where they are. */
 export const NO_LEGACY_CELL =
   "Organizations from before cells have their collections in MONGODB_TENANT_DB on MONGODB_URI, and no cell of TENANT_CELLS is that database on that connection string: list it, with the same string.";

@@ -1,4 +1,4 @@
-import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL } from "../cells/placement";
+import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL, UNPLACED } from "../cells/placement";
 import { ConfigurationError } from "../errors";
 import type { Database } from "./client";
 import { isNamespaceNotFoundError } from "./mongo-errors";
@@ -13,16 +13,13 @@ import { isNamespaceNotFoundError } from "./mongo-errors";
  */
 export async function placeUnplacedOrganizations(db: Database): Promise<number> {
   let placed = 0;
-  const unplaced = db.organizations.find(
-    { placement: { $exists: false } },
-    { projection: { _id: 1, collection_name: 1 } },
-  );
+  const unplaced = db.organizations.find(UNPLACED, { projection: { _id: 1, collection_name: 1 } });
   for await (const organization of unplaced) {
     const placement = legacyPlacement();
     if (!placement) throw new ConfigurationError(NO_LEGACY_CELL);
     const namespaces = NEW_TENANT_NAMESPACES + (await indexesBesidesId(db, organization.collection_name));
     const { modifiedCount } = await db.organizations.updateOne(
-      { _id: organization._id, placement: { $exists: false } },
+      { _id: organization._id, ...UNPLACED },
       { $set: { placement: { ...placement, namespaces } } },
     );
     placed += modifiedCount;
