@@ -102,49 +102,25 @@ const PASSWORD = "bench-password-123";
 const started = Date.now();
 const runId = randomBytes(3).toString("hex");
 const outDir = mkdtempSync(path.join(os.tmpdir(), "org-service-bench-"));
-const dataSets = {
-  small: {
-    label: `${SETTINGS.smallOrganizations} organizations`,
-    masterDb: `bench_${runId}_s_master`,
-    tenantDb: `bench_${runId}_s_tenants`,
-  },
-  large: {
-    label: `${SETTINGS.largeOrganizations} organizations`,
-    masterDb: `bench_${runId}_l_master`,
-    tenantDb: `bench_${runId}_l_tenants`,
-  },
-} satisfies Record<string, DataSet>;
+/** A data set of `size` organizations, its master and tenant databases named for this run by `tag`. */
+function dataSet(size: "small" | "large", tag: string, layout = ""): DataSet {
+  const count = size === "small" ? SETTINGS.smallOrganizations : SETTINGS.largeOrganizations;
+  return {
+    label: `${count} organizations${layout}`,
+    masterDb: `bench_${runId}_${tag}_master`,
+    tenantDb: `bench_${runId}_${tag}_tenants`,
+  };
+}
+const dataSets = { small: dataSet("small", "s"), large: dataSet("large", "l") } satisfies Record<string, DataSet>;
 /**
  * Section 5b: the same two sizes with every tenant in one cell (the default cell, as in section 5)
  * and with the tenants spread over two cells, "a" on the benchmark's server and "b" on a second
- * one. The master registry is on the benchmark's server in both.
+ * one. The master registry is on the benchmark's server in both; a two-cell set's tenant database
+ * is cell "a"'s pool, cell "b"'s is cellBPool on the second server.
  */
 const cellDataSets = {
-  one: {
-    small: {
-      label: `${SETTINGS.smallOrganizations} organizations, one cell`,
-      masterDb: `bench_${runId}_c1s_master`,
-      tenantDb: `bench_${runId}_c1s_tenants`,
-    },
-    large: {
-      label: `${SETTINGS.largeOrganizations} organizations, one cell`,
-      masterDb: `bench_${runId}_c1l_master`,
-      tenantDb: `bench_${runId}_c1l_tenants`,
-    },
-  },
-  two: {
-    small: {
-      label: `${SETTINGS.smallOrganizations} organizations, two cells`,
-      masterDb: `bench_${runId}_c2s_master`,
-      // Cell "a"'s pool; cell "b"'s is CELL_B_POOL on the second server.
-      tenantDb: `bench_${runId}_c2s_tenants`,
-    },
-    large: {
-      label: `${SETTINGS.largeOrganizations} organizations, two cells`,
-      masterDb: `bench_${runId}_c2l_master`,
-      tenantDb: `bench_${runId}_c2l_tenants`,
-    },
-  },
+  one: { small: dataSet("small", "c1s", ", one cell"), large: dataSet("large", "c1l", ", one cell") },
+  two: { small: dataSet("small", "c2s", ", two cells"), large: dataSet("large", "c2l", ", two cells") },
 } satisfies Record<"one" | "two", Record<"small" | "large", DataSet>>;
 /** Cell "b"'s pool database on the second server, for each size. */
 const cellBPool = (key: "small" | "large") => `bench_${runId}_c2${key[0]}_b_tenants`;
