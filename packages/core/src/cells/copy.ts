@@ -11,7 +11,8 @@ import {
   type Document,
   type Filter,
 } from "mongodb";
-import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
+import { isDuplicateKeyError, isNamespaceExistsError } from "../db/mongo-errors";
+import { type IndexSpec, indexesOf } from "../db/indexes";
 
 /**
  * The data-moving parts of a tenant move, each safe to run again after a crash: copying the
@@ -22,36 +23,12 @@ import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError }
 /** Documents read with their BSON types kept (a double stays a double), so a copy changes nothing. */
 const AS_STORED = { promoteValues: false, promoteLongs: false, promoteBuffers: false } as const;
 
-interface IndexSpec {
-  readonly name: string;
-  readonly key: Document;
-  readonly unique: boolean;
-  readonly sparse: boolean;
-}
-
-/** A collection's indexes besides `_id`'s, by name, as the service creates them (none if it does not exist). */
-export async function indexSpecsOf(collection: Collection): Promise<IndexSpec[]> {
-  let indexes: Document[];
-  try {
-    indexes = await collection.listIndexes().toArray();
-  } catch (error) {
-    if (isNamespaceNotFoundError(error)) return [];
-    throw error;
-  }
-  return indexes
-    .filter((index) => index.name !== "_id_")
-    .map((index) => ({
-      name: String(index.name),
-      key: index.key as Document,
-      unique: index.unique === true,
-      sparse: index.sparse === true,
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** The same indexes, the same way: what the verification compares. */
-export const sameIndexes = (a: readonly IndexSpec[], b: readonly IndexSpec[]): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
+export const sameIndexes = (a: readonly IndexSpec[], b: readonly IndexSpec[]): boolean => {
+  const inOrder = (specs: readonly IndexSpec[]) =>
+    JSON.stringify([...specs].sort((x, y) => x.name.localeCompare(y.name)));
+  return inOrder(a) === inOrder(b);
+};
 
 /**
  * Create the target collection and make its indexes the source's: the missing ones created, any
@@ -64,8 +41,8 @@ export async function copyIndexes(source: Collection, target: Collection, target
   } catch (error) {
     if (!isNamespaceExistsError(error)) throw error;
   }
-  const wanted = await indexSpecsOf(source);
-  for (const index of await indexSpecsOf(target)) {
+  const wanted = await indexesOf(source);
+  for (const index of await indexesOf(target)) {
     if (!wanted.some((other) => sameIndexes([other], [index]))) await target.dropIndex(index.name);
   }
   for (const { key, name, unique, sparse } of wanted) {

@@ -18,8 +18,9 @@ import { findOrganizationDocument } from "../organizations/model";
 import { dropCollectionOf } from "../organizations/steps";
 import { organizationNameSchema, parseInput } from "../validation";
 import { requireRoomIn } from "./capacity";
-import { copyBatch, copyIndexes, digestOf, indexSpecsOf, sameIndexes } from "./copy";
-import { NEW_TENANT_NAMESPACES, placementIn, placementOf, tenantDatabaseAt } from "./placement";
+import { indexesOf } from "../db/indexes";
+import { copyBatch, copyIndexes, digestOf, sameIndexes } from "./copy";
+import { NEW_TENANT_NAMESPACES, placementIn, placementOf, tenantCollectionAt, tenantDatabaseAt } from "./placement";
 
 /**
  * Moving a tenant to another cell, or between the pool and a silo, as a resumable operation
@@ -334,7 +335,7 @@ async function advanceWithin(
     if (!move || Date.now() >= until) return { status: statusOf(organization) };
     const recorded = { _id: organizationId, "move.started_at": move.started_at, "move.step": move.step };
     const targetDatabase = await tenantDatabaseAt(move.to);
-    const source = await collectionAt(organization, move.from);
+    const source = await tenantCollectionAt(organization, move.from);
     const target = targetDatabase.collection(organization.collection_name);
 
     switch (move.step) {
@@ -364,8 +365,8 @@ async function advanceWithin(
         const [sourceDigest, targetDigest, sourceIndexes, targetIndexes] = await Promise.all([
           digestOf(source),
           digestOf(target),
-          indexSpecsOf(source),
-          indexSpecsOf(target),
+          indexesOf(source),
+          indexesOf(target),
         ]);
         await lease.assertHeld();
         if (
@@ -435,8 +436,4 @@ async function startCopyAgain(
       $inc: { "move.verify_failures": 1 },
     },
   );
-}
-
-async function collectionAt(organization: OrganizationDocument, placement: PlacementDocument) {
-  return (await tenantDatabaseAt(placement)).collection(organization.collection_name);
 }

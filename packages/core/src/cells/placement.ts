@@ -68,9 +68,10 @@ export function tenantDatabaseAt(placement: Pick<PlacementDocument, "cell" | "da
   return cellDatabase(placement.cell, placement.database);
 }
 
-/** The organization's tenant collection, where its record places it. */
+/** The organization's tenant collection, where its record places it (or at `placement`: a move's other side). */
 export async function tenantCollectionAt<T extends Document = Document>(
   organization: Pick<OrganizationDocument, "placement" | "collection_name">,
+  placement: Pick<PlacementDocument, "cell" | "database"> = placementOf(organization),
 ): Promise<Collection<T>> {
-  return (await tenantDatabaseAt(placementOf(organization))).collection<T>(organization.collection_name);
+  return (await tenantDatabaseAt(placement)).collection<T>(organization.collection_name);
 }

@@ -1,7 +1,8 @@
 import { recordAudit } from "../audit";
 import { config } from "../config";
 import type { RequestContext } from "../context";
-import { isDuplicateKeyError, isNamespaceNotFoundError } from "../db/mongo-errors";
+import { ID_INDEX, indexesOf } from "../db/indexes";
+import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
 import { type Actor, toObjectId } from "../organizations/model";
 import { fieldPathProblem } from "./filter";
@@ -21,26 +22,14 @@ export interface IndexInput {
 
 /** Fields an index may have. */
 export const MAX_INDEX_FIELDS = 8;
-/** The name MongoDB gives the index on `_id`, which every collection has and none may drop. */
-const ID_INDEX = "_id_";
 
-/** The indexes of a collection not created yet: none but `_id`'s. */
-export async function listIndexesOf({ collection }: TenantHandle): Promise<TenantIndex[]> {
-  try {
-    const indexes = await collection.listIndexes().toArray();
-    return indexes
-      .filter((index) => index.name !== ID_INDEX)
-      .map((index) => ({
-        name: String(index.name),
-        keys: Object.fromEntries(
-          Object.entries(index.key as Record<string, unknown>).map(([k, v]) => [k, Number(v) < 0 ? -1 : 1]),
-        ),
-        unique: index.unique === true,
-      }));
-  } catch (error) {
-    if (isNamespaceNotFoundError(error)) return [];
-    throw error;
-  }
+/** The indexes of a tenant collection as the API shows them. */
+export async function listIndexesOf({ collection }: Pick<TenantHandle, "collection">): Promise<TenantIndex[]> {
+  return (await indexesOf(collection)).map(({ name, key, unique }) => ({
+    name,
+    keys: Object.fromEntries(Object.entries(key).map(([k, v]) => [k, Number(v) < 0 ? -1 : 1])),
+    unique,
+  }));
 }
 
 /** The indexes the organization created on its collection (the one on `_id` not among them). */

@@ -1,7 +1,7 @@
 import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL, UNPLACED } from "../cells/placement";
 import { ConfigurationError } from "../errors";
 import type { Database } from "./client";
-import { isNamespaceNotFoundError } from "./mongo-errors";
+import { indexesOf } from "./indexes";
 
 /**
  * Records written before cells carry no placement: on connect each is given the one its collection
@@ -17,7 +17,8 @@ export async function placeUnplacedOrganizations(db: Database): Promise<number> 
   for await (const organization of unplaced) {
     const placement = legacyPlacement();
     if (!placement) throw new ConfigurationError(NO_LEGACY_CELL);
-    const namespaces = NEW_TENANT_NAMESPACES + (await indexesBesidesId(db, organization.collection_name));
+    const namespaces =
+      NEW_TENANT_NAMESPACES + (await indexesOf(db.tenants.collection(organization.collection_name))).length;
     const { modifiedCount } = await db.organizations.updateOne(
       { _id: organization._id, ...UNPLACED },
       { $set: { placement: { ...placement, namespaces } } },
@@ -25,14 +26,4 @@ export async function placeUnplacedOrganizations(db: Database): Promise<number> 
     placed += modifiedCount;
   }
   return placed;
-}
-
-/** Indexes of a legacy collection besides `_id`'s; none when it does not exist (a create that never got so far). */
-async function indexesBesidesId(db: Database, collectionName: string): Promise<number> {
-  try {
-    return (await db.tenants.collection(collectionName).listIndexes().toArray()).length - 1;
-  } catch (error) {
-    if (isNamespaceNotFoundError(error)) return 0;
-    throw error;
-  }
 }

@@ -3,10 +3,8 @@ import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
 import { config } from "../config";
 import { cellDatabase } from "../cells/clients";
-import { isSiloOf, legacyPlacement, NEW_TENANT_NAMESPACES, placementOf, tenantDatabaseAt } from "../cells/placement";
-import type { OrganizationDocument } from "../db/documents";
-import { listIndexesOf } from "../data/indexes";
-import type { TenantHandle } from "../data/tenant";
+import { isSiloOf, legacyPlacement, NEW_TENANT_NAMESPACES, placementOf, tenantCollectionAt } from "../cells/placement";
+import { indexesOf } from "../db/indexes";
 
 /** Every tenant collection in every cell, as `cell/database/collection`: the pools' and the silos'. */
 async function tenantCollectionsInCells(): Promise<Set<string>> {
@@ -33,12 +31,6 @@ async function tenantCollectionsInCells(): Promise<Set<string>> {
   return found;
 }
 
-async function handleOf(organization: OrganizationDocument): Promise<TenantHandle> {
-  const tenants = await tenantDatabaseAt(placementOf(organization));
-  const db = await database();
-  return { db, organization, tenants, collection: tenants.collection(organization.collection_name) };
-}
-
 /**
  * The consistency the service promises once no operation is in flight (after a reconcile): each
  * organization record has at least one owner and one tenant collection, no tenant collection or
@@ -59,7 +51,7 @@ export async function checkInvariants(): Promise<string[]> {
     if (organization.pending) problems.push(`${label} has an unfinished ${organization.pending.op}`);
     if (organization.move) problems.push(`${label} has an unfinished move`);
     if (!collections.has(where)) problems.push(`${label} has no collection ${where}`);
-    const expected = NEW_TENANT_NAMESPACES + (await listIndexesOf(await handleOf(organization))).length;
+    const expected = NEW_TENANT_NAMESPACES + (await indexesOf(await tenantCollectionAt(organization))).length;
     if (organization.placement && organization.placement.namespaces !== expected)
       problems.push(`${label} counts ${organization.placement.namespaces} namespaces for ${expected}`);
     const owners = await db.memberships.countDocuments({ organization_id: organization._id, role: "owner" });
