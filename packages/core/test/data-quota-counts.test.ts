@@ -1,4 +1,4 @@
-import { afterAll, afterEach, expect, inject, it } from "vitest";
+import { afterAll, afterEach, expect, inject, it, vi } from "vitest";
 import { createOrganization, insertDocument, QuotaExceededError, resetConfig, type Actor } from "../src";
 import { database, useIsolatedDatabases } from "../src/testing";
 
@@ -6,6 +6,7 @@ import { database, useIsolatedDatabases } from "../src/testing";
 const databases = useIsolatedDatabases(`${inject("mongodbUri")}?monitorCommands=true`);
 afterAll(() => databases.drop());
 afterEach(() => {
+  vi.useRealTimers();
   delete process.env.TENANT_MAX_DOCUMENTS;
   resetConfig();
 });
@@ -41,6 +42,20 @@ it("far from its quotas, a tenant's inserts reuse a recent count instead of coun
   const actor = await owner();
   expect(await countingCommandsDuring(() => insertDocument(actor, { n: 1 }))).toBeGreaterThan(0);
   expect(await countingCommandsDuring(() => insertDocument(actor, { n: 2 }))).toBe(0);
+});
+
+it("when a reused count expires, a burst of concurrent inserts waits for one new count instead of starting one each", async () => {
+  const actor = await owner();
+  await insertDocument(actor, { n: 0 });
+  // Past the reuse window (only the clock moves: the driver's timers are left alone): what one count takes.
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+  const oneCount = await countingCommandsDuring(() => insertDocument(actor, { n: -1 }));
+  expect(oneCount).toBeGreaterThan(0);
+  vi.setSystemTime(Date.now() + 60_000);
+  const burst = await countingCommandsDuring(() =>
+    Promise.all(Array.from({ length: 16 }, (_, n) => insertDocument(actor, { n: n + 1 }))),
+  );
+  expect(burst).toBe(oneCount);
 });
 
 it("near a quota (less headroom than a throttled burst could use), every insert counts afresh, and the quota holds exactly", async () => {

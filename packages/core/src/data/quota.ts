@@ -44,6 +44,11 @@ export async function statisticsOf({ tenants, collection }: TenantHandle): Promi
  * most {@link WINDOW_WRITES} writes in it, each of at most TENANT_DOCUMENT_MAX_BYTES. So a reused
  * count can never let a write past a quota; nearer the limit every write is counted afresh, and
  * the bound below holds as it is.
+ *
+ * In that same far-from-the-quotas regime, writes that find the count expired while a new one is
+ * already running wait for that one instead of each starting its own: where one process serves
+ * many requests at once (the local server), a burst would otherwise start a count per request,
+ * each a scan, all at the moment the window ends.
  */
 const FRESH_MS = 2_000;
 const WINDOW_WRITES = 200;
@@ -55,6 +60,8 @@ interface RecentCount {
 }
 
 const recentCounts = new Map<string, RecentCount>();
+/** The count running for a collection whose last count was far from the quotas, if any. */
+const countsUnderWay = new Map<string, Promise<RecentCount>>();
 
 async function statisticsForQuota(
   handle: TenantHandle,
@@ -62,14 +69,21 @@ async function statisticsForQuota(
 ): Promise<RecentCount> {
   const key = `${handle.organization._id.toHexString()}.${handle.collection.namespace}`;
   const recent = recentCounts.get(key);
-  const farFromQuotas = (count: RecentCount) =>
-    quotas.maxDocuments - count.documentCount > WINDOW_WRITES &&
-    quotas.maxDataBytes - count.dataBytes > WINDOW_WRITES * quotas.documentMaxBytes;
-  if (recent && Date.now() - recent.at < FRESH_MS && farFromQuotas(recent)) return recent;
-  const { documentCount, dataBytes } = await statisticsOf(handle);
-  const counted = { at: Date.now(), documentCount, dataBytes };
-  recentCounts.set(key, counted);
-  return counted;
+  const farFromQuotas =
+    recent !== undefined &&
+    quotas.maxDocuments - recent.documentCount > WINDOW_WRITES &&
+    quotas.maxDataBytes - recent.dataBytes > WINDOW_WRITES * quotas.documentMaxBytes;
+  if (farFromQuotas && Date.now() - recent.at < FRESH_MS) return recent;
+  const underWay = farFromQuotas ? countsUnderWay.get(key) : undefined;
+  if (underWay) return underWay;
+  const counting = statisticsOf(handle).then(({ documentCount, dataBytes }) => {
+    const counted = { at: Date.now(), documentCount, dataBytes };
+    recentCounts.set(key, counted);
+    return counted;
+  });
+  if (!farFromQuotas) return counting;
+  countsUnderWay.set(key, counting);
+  return counting.finally(() => countsUnderWay.delete(key));
 }
 
 /**
