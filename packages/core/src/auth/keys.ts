@@ -1,5 +1,6 @@
 import {
   calculateJwkThumbprint,
+  createLocalJWKSet,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -7,6 +8,7 @@ import {
   importSPKI,
   type CryptoKey,
   type JWK,
+  type JWTVerifyGetKey,
 } from "jose";
 import { config } from "../config";
 import { ConfigurationError } from "../errors";
@@ -23,6 +25,12 @@ export interface SigningKeys {
   readonly current: { readonly kid: string; readonly privateKey: CryptoKey };
   /** Public JWKs of every key a valid token may carry: the current one first. */
   readonly publicJwks: readonly JWK[];
+  /**
+   * Those keys as jose verifies with them. Made once with the keys: jose imports a JWK the first
+   * time a set uses it and keeps it in that set, so a set made per token would import an RSA key
+   * on every request.
+   */
+  readonly verificationKeys: JWTVerifyGetKey;
 }
 
 const keys = once(loadSigningKeys);
@@ -54,6 +62,7 @@ async function loadSigningKeys(): Promise<SigningKeys> {
   return {
     current: { kid: current.kid!, privateKey: (await importJWK(current, SIGNING_ALGORITHM)) as CryptoKey },
     publicJwks,
+    verificationKeys: createLocalJWKSet({ keys: [...publicJwks] }),
   };
 }
 

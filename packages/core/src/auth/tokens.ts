@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
 import { isRole, type Role, scopesOf } from "./permissions";
@@ -55,12 +55,12 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
  */
 export async function verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined> {
   const { issuer, audience } = config().jwt;
-  const { publicJwks } = await signingKeys();
+  const { publicJwks, verificationKeys } = await signingKeys();
   try {
     const { alg, kid } = decodeProtectedHeader(token);
     if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid))
       return undefined;
-    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [...publicJwks] }), {
+    const { payload } = await jwtVerify(token, verificationKeys, {
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
