@@ -1,7 +1,7 @@
 import { database } from "../db/client";
 import { UnauthenticatedError } from "../errors";
 import type { AuthenticatedActor } from "../organizations/model";
-import { toObjectId } from "../organizations/model";
+import { startOrganizationRead, toObjectId } from "../organizations/model";
 import { hasEnded } from "../sessions/session";
 import { verifyAccessToken } from "./tokens";
 
@@ -15,11 +15,16 @@ import { verifyAccessToken } from "./tokens";
  * `authorizerClaims`: on protected routes API Gateway's authorizer has already verified the token;
  * its claims must then name the same user, organization and session (defence in depth: a
  * misconfigured or bypassed authorizer cannot smuggle in an identity).
+ *
+ * `readOrganization`: for routes that go on to the organization's record (its data, its
+ * collection), that record is read at the same time as the session instead of after it; the
+ * request's first `ownOrganization` uses it, and only once the session has passed.
  */
 export async function authenticate(
   token: string | undefined,
   authorizerClaims?: Readonly<Record<string, unknown>>,
   now: Date = new Date(),
+  { readOrganization = false }: { readonly readOrganization?: boolean } = {},
 ): Promise<AuthenticatedActor> {
   const claims = token === undefined ? undefined : await verifyAccessToken(token);
   if (!claims) throw new UnauthenticatedError();
@@ -33,6 +38,7 @@ export async function authenticate(
   if (!sessionId || !toObjectId(claims.sub) || !toObjectId(claims.org)) throw new UnauthenticatedError();
 
   const db = await database();
+  const organizationRead = readOrganization ? startOrganizationRead(db, claims.org) : undefined;
   const session = await db.sessions.findOne(
     { _id: sessionId },
     {
@@ -59,13 +65,15 @@ export async function authenticate(
   ) {
     throw new UnauthenticatedError();
   }
-  return {
+  const actor: AuthenticatedActor = {
     userId: claims.sub,
     organizationId: claims.org,
     role: session.role,
     email: session.email,
     sessionId: claims.sid,
   };
+  organizationRead?.adopt(actor);
+  return actor;
 }
 
 /** For public routes, where a token is optional: the actor, or `undefined` for anything less than a valid, current token. */

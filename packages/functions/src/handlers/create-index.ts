@@ -8,7 +8,7 @@ import { indexView } from "../http/views";
 /** POST /org/data/indexes — protected (owners and admins): an index on the caller's collection. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { keys, unique } = parseBody(indexBody, event);
     return json(201, indexView(await createIndex(actor, { keys, unique }, requestContextOf(event))));
   },

@@ -7,7 +7,7 @@ import { json } from "../http/respond";
 /** DELETE /org/data/indexes/{name} — protected (owners and admins): drop one of the organization's indexes. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { name } = parsePath(indexNamePath, event);
     return json(200, await dropIndex(actor, name, requestContextOf(event)));
   },

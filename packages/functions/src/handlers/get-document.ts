@@ -7,7 +7,7 @@ import { json } from "../http/respond";
 /** GET /org/data/documents/{id} — protected (any role): one of the caller's documents; 404 for any other id. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { id } = parsePath(documentIdPath, event);
     return json(200, await getDocument(actor, id));
   },

@@ -8,7 +8,7 @@ import { documentPageView } from "../http/views";
 /** GET /org/data/documents — protected (any role): the caller's documents matching a filter, a page at a time. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { filter, sort, order, limit, cursor } = parseQuery(documentsQuery, event);
     const page = await listDocuments(actor, {
       ...(filter !== undefined && { filter }),

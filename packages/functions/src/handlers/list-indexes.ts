@@ -6,6 +6,9 @@ import { indexView } from "../http/views";
 
 /** GET /org/data/indexes — protected (owners and admins): the indexes the organization created. */
 export const handler = httpEndpoint(
-  async (event) => json(200, { indexes: (await listIndexes(await authenticatedActor(event))).map(indexView) }),
+  async (event) =>
+    json(200, {
+      indexes: (await listIndexes(await authenticatedActor(event, { readOrganization: true }))).map(indexView),
+    }),
   { body: "none" },
 );

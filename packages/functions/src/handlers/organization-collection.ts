@@ -6,6 +6,10 @@ import { tenantCollectionView } from "../http/views";
 
 /** GET /org/collection — protected: the caller's own tenant collection, its name and document count. */
 export const handler = httpEndpoint(
-  async (event) => json(200, tenantCollectionView(await getTenantCollection(await authenticatedActor(event)))),
+  async (event) =>
+    json(
+      200,
+      tenantCollectionView(await getTenantCollection(await authenticatedActor(event, { readOrganization: true }))),
+    ),
   { body: "none" },
 );

@@ -8,7 +8,7 @@ import { json } from "../http/respond";
 /** PATCH /org/data/documents/{id} — protected (any role): `$set` and `$unset` on one of the caller's documents. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { id } = parsePath(documentIdPath, event);
     return json(200, await patchDocument(actor, id, event.body, requestContextOf(event)));
   },

@@ -8,7 +8,7 @@ import { json } from "../http/respond";
 /** PUT /org/data/documents/{id} — protected (any role): replace one of the caller's documents whole. */
 export const handler = httpEndpoint(
   async (event) => {
-    const actor = await authenticatedActor(event);
+    const actor = await authenticatedActor(event, { readOrganization: true });
     const { id } = parsePath(documentIdPath, event);
     return json(200, await replaceDocument(actor, id, event.body, requestContextOf(event)));
   },

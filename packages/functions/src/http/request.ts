@@ -33,11 +33,17 @@ export function bearerToken(event: HttpEvent): string | undefined {
  * put its claims in the request context; in depth, the handler verifies the token again itself and
  * checks it is still current (not revoked by a credential change or a delete). Missing claims mean
  * the route is not behind the authorizer, which must fail closed.
+ *
+ * `readOrganization`: the route goes on to the organization's record (its documents, indexes,
+ * collection or usage), so that read runs beside the session's instead of after it.
  */
-export async function authenticatedActor(event: HttpEvent): Promise<AuthenticatedActor> {
+export async function authenticatedActor(
+  event: HttpEvent,
+  options: { readonly readOrganization?: boolean } = {},
+): Promise<AuthenticatedActor> {
   const claims = event.requestContext.authorizer?.jwt?.claims;
   if (!claims) throw new UnauthenticatedError();
-  return authenticate(bearerToken(event), claims);
+  return authenticate(bearerToken(event), claims, new Date(), options);
 }
 
 /** Who asks, for the audit log, sessions and login throttling: API Gateway's view of the caller. */
