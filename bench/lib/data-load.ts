@@ -7,14 +7,17 @@ import { type ChildServer, type LoadRequest, type LoadResult, measureLoad } from
 import { loadMongo } from "./common";
 
 export const DATA_OPERATIONS = ["insert", "get by id", "filtered list"] as const;
+type Side = "service" | "floor";
 export type DataOperation = (typeof DATA_OPERATIONS)[number];
 
 export interface DataLoadResult {
   readonly operation: DataOperation;
+  /** Documents in the collection when this operation's runs began (earlier inserts grew it). */
+  readonly documents: number;
   readonly service: LoadResult;
   readonly floor: LoadResult;
-  /** One request with no other load, before the runs (ms). */
-  readonly alone: { readonly service: number; readonly floor: number };
+  /** One connection, one request at a time: the latency of a request on an idle service. */
+  readonly oneAtATime: { readonly service: LoadResult; readonly floor: LoadResult };
 }
 
 /** Documents in the collection before the runs: `group` takes 50 values, 20 documents each. */
@@ -48,9 +51,11 @@ export async function measureDataLoad(options: {
   readonly connections: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** The one-connection runs' length. */
+  readonly oneAtATimeSeconds: number;
   readonly runId: string;
 }): Promise<DataLoadResult[]> {
-  const { service, floor, connections, seconds, warmupSeconds, runId } = options;
+  const { service, floor, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
   const email = `data-load-${runId}@bench.example`;
   const password = "bench-password-123";
   const name = `Data Load ${runId}`;
@@ -70,100 +75,71 @@ export async function measureDataLoad(options: {
 
   const { MongoClient } = await loadMongo();
   const client = new MongoClient(options.uri);
+  const collection = client.db(options.tenantDb).collection<{ _id: string }>(collectionName);
   try {
-    await client
-      .db(options.tenantDb)
-      .collection<{ _id: string }>(collectionName)
-      .insertMany(
-        Array.from({ length: SEEDED }, (_, i) => ({
-          _id: `seed-${String(i).padStart(5, "0")}`,
-          group: `g${i % GROUPS}`,
-          name: `Seeded ${i}`,
-          n: i,
-        })),
-      );
+    await collection.insertMany(
+      Array.from({ length: SEEDED }, (_, i) => ({
+        _id: `seed-${String(i).padStart(5, "0")}`,
+        group: `g${i % GROUPS}`,
+        name: `Seeded ${i}`,
+        n: i,
+      })),
+    );
+    log(`document API: ${collectionName} seeded with ${SEEDED} documents, indexed on group`);
+
+    let sequence = 0;
+    const newDocument = (side: string) => () => {
+      const n = ++sequence;
+      return JSON.stringify({ _id: `${side}-${runId}-${n}`, group: `g${n % GROUPS}`, name: `Inserted ${n}`, n });
+    };
+    const filter = encodeURIComponent(JSON.stringify({ group: "g7" }));
+    const json = { "content-type": "application/json" };
+    const operations: Record<DataOperation, Record<Side, [string, LoadRequest]>> = {
+      insert: {
+        floor: [`/data/${collectionName}`, { method: "POST", headers: json, body: newDocument("floor") }],
+        service: [
+          "/org/data/documents",
+          { method: "POST", headers: { ...json, ...auth }, body: newDocument("service") },
+        ],
+      },
+      "get by id": {
+        floor: [`/data/${collectionName}/seed-00042`, {}],
+        service: ["/org/data/documents/seed-00042", { headers: auth }],
+      },
+      "filtered list": {
+        floor: [`/data/${collectionName}?filter=${filter}&limit=${LIST_LIMIT}`, {}],
+        service: [`/org/data/documents?filter=${filter}&limit=${LIST_LIMIT}`, { headers: auth }],
+      },
+    };
+    const results: DataLoadResult[] = [];
+    for (const operation of DATA_OPERATIONS) {
+      const documents = await collection.countDocuments();
+      log(`document API: ${operation}, on ${documents} documents`);
+      const servers = { service, floor };
+      const run = async (side: Side, at: number, length: number) => {
+        const [route, request] = operations[operation][side];
+        const result = await measureLoad(servers[side].url + route, at, length, warmupSeconds, request);
+        if (side === "service") {
+          // Requests still in flight when the run ended finish before anything else is measured.
+          const t = performance.now();
+          await call(`${service.url}/org/data/documents/seed-00042`, { headers: auth }, 200);
+          log(`document API: the service answered again ${(performance.now() - t).toFixed(0)} ms after the run`);
+        }
+        return result;
+      };
+      // An insert's quota check reads the collection's size, which the other side's inserts grow:
+      // the service inserts first, into the seeded collection, and the floor after it.
+      const order: Side[] = operation === "insert" ? ["service", "floor"] : ["floor", "service"];
+      const oneAtATime = {} as Record<Side, LoadResult>;
+      const underLoad = {} as Record<Side, LoadResult>;
+      for (const side of order) oneAtATime[side] = await run(side, 1, oneAtATimeSeconds);
+      for (const side of order) underLoad[side] = await run(side, connections, seconds);
+      results.push({ operation, documents, ...underLoad, oneAtATime });
+    }
+    return results;
   } finally {
     await client.close();
   }
-  log(`document API: ${collectionName} seeded with ${SEEDED} documents, indexed on group`);
-
-  let sequence = 0;
-  const newDocument = (side: string) => () => {
-    const n = ++sequence;
-    return JSON.stringify({ _id: `${side}-${runId}-${n}`, group: `g${n % GROUPS}`, name: `Inserted ${n}`, n });
-  };
-  const filter = encodeURIComponent(JSON.stringify({ group: "g7" }));
-  const json = { "content-type": "application/json" };
-  const operations: Record<DataOperation, { service: [string, LoadRequest]; floor: [string, LoadRequest] }> = {
-    insert: {
-      floor: [`/data/${collectionName}`, { method: "POST", headers: json, body: newDocument("floor") }],
-      service: ["/org/data/documents", { method: "POST", headers: { ...json, ...auth }, body: newDocument("service") }],
-    },
-    "get by id": {
-      floor: [`/data/${collectionName}/seed-00042`, {}],
-      service: ["/org/data/documents/seed-00042", { headers: auth }],
-    },
-    "filtered list": {
-      floor: [`/data/${collectionName}?filter=${filter}&limit=${LIST_LIMIT}`, {}],
-      service: [`/org/data/documents?filter=${filter}&limit=${LIST_LIMIT}`, { headers: auth }],
-    },
-  };
-  const results: DataLoadResult[] = [];
-  for (const operation of DATA_OPERATIONS) {
-    const { floor: floorRoute, service: serviceRoute } = operations[operation];
-    // One of each first: both answer what they should, and how long one takes with no other load.
-    const alone = async (server: ChildServer, [route, request]: [string, LoadRequest]) => {
-      const t = performance.now();
-      await call(
-        server.url + route,
-        {
-          method: request.method ?? "GET",
-          headers: { ...request.headers },
-          ...(request.body && { body: request.body() }),
-        },
-        request.method === "POST" ? 201 : 200,
-      );
-      return performance.now() - t;
-    };
-    const floorAlone = await alone(floor, floorRoute);
-    const serviceAlone = await alone(service, serviceRoute);
-    log(
-      `document API: one ${operation} alone: floor ${floorAlone.toFixed(1)} ms, service ${serviceAlone.toFixed(1)} ms`,
-    );
-    const runFloor = () => measureLoad(floor.url + floorRoute[0], connections, seconds, warmupSeconds, floorRoute[1]);
-    const runService = async () => {
-      const result = await measureLoad(
-        service.url + serviceRoute[0],
-        connections,
-        seconds,
-        warmupSeconds,
-        serviceRoute[1],
-      );
-      // Requests still in flight when the run ended finish before anything else is measured.
-      const t = performance.now();
-      await call(`${service.url}/org/data/documents/seed-00042`, { headers: auth }, 200);
-      log(`document API: the service answered again ${(performance.now() - t).toFixed(0)} ms after the run`);
-      return result;
-    };
-    // An insert's quota check reads the collection's size, which the other side's inserts grow:
-    // the service inserts first, into the seeded collection, and the floor after it.
-    let serviceResult: LoadResult;
-    let floorResult: LoadResult;
-    if (operation === "insert") {
-      serviceResult = await runService();
-      floorResult = await runFloor();
-    } else {
-      floorResult = await runFloor();
-      serviceResult = await runService();
-    }
-    results.push({
-      operation,
-      service: serviceResult,
-      floor: floorResult,
-      alone: { service: serviceAlone, floor: floorAlone },
-    });
-  }
-  return results;
 }
 
 export const DATA_LIST_LIMIT = LIST_LIMIT;
