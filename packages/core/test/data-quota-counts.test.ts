@@ -1,5 +1,12 @@
 import { afterAll, afterEach, expect, inject, it, vi } from "vitest";
-import { createOrganization, insertDocument, QuotaExceededError, resetConfig, type Actor } from "../src";
+import {
+  createOrganization,
+  getTenantCollection,
+  insertDocument,
+  QuotaExceededError,
+  resetConfig,
+  type Actor,
+} from "../src";
 import { database, useIsolatedDatabases } from "../src/testing";
 
 // The driver's command monitoring, switched on through the connection string.
@@ -56,6 +63,25 @@ it("when a reused count expires, a burst of concurrent inserts waits for one new
     Promise.all(Array.from({ length: 16 }, (_, n) => insertDocument(actor, { n: n + 1 }))),
   );
   expect(burst).toBe(oneCount);
+});
+
+it("a burst that joins a count finding the tenant near a quota after all counts each write afresh", async () => {
+  process.env.TENANT_MAX_DOCUMENTS = "1000";
+  resetConfig();
+  const actor = await owner();
+  await insertDocument(actor, { n: 0 });
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+  const oneCount = await countingCommandsDuring(() => insertDocument(actor, { n: -1 }));
+  // Written meanwhile by other containers: the last count (2 documents, far from 1,000) no longer tells.
+  const { collectionName } = await getTenantCollection(actor);
+  await (await database()).tenants
+    .collection(collectionName)
+    .insertMany(Array.from({ length: 850 }, (_, n) => ({ _id: `other-${n}`, n })));
+  vi.setSystemTime(Date.now() + 60_000);
+  const burst = await countingCommandsDuring(() =>
+    Promise.all(Array.from({ length: 16 }, (_, n) => insertDocument(actor, { n: n + 1 }))),
+  );
+  expect(burst).toBe(16 * oneCount);
 });
 
 it("near a quota (less headroom than a throttled burst could use), every insert counts afresh, and the quota holds exactly", async () => {

@@ -69,19 +69,25 @@ async function statisticsForQuota(
 ): Promise<RecentCount> {
   const key = `${handle.organization._id.toHexString()}.${handle.collection.namespace}`;
   const recent = recentCounts.get(key);
-  const farFromQuotas =
-    recent !== undefined &&
-    quotas.maxDocuments - recent.documentCount > WINDOW_WRITES &&
-    quotas.maxDataBytes - recent.dataBytes > WINDOW_WRITES * quotas.documentMaxBytes;
-  if (farFromQuotas && Date.now() - recent.at < FRESH_MS) return recent;
-  const underWay = farFromQuotas ? countsUnderWay.get(key) : undefined;
-  if (underWay) return underWay;
-  const counting = statisticsOf(handle).then(({ documentCount, dataBytes }) => {
-    const counted = { at: Date.now(), documentCount, dataBytes };
-    recentCounts.set(key, counted);
-    return counted;
-  });
-  if (!farFromQuotas) return counting;
+  const farFromQuotas = (count: RecentCount | undefined): count is RecentCount =>
+    count !== undefined &&
+    quotas.maxDocuments - count.documentCount > WINDOW_WRITES &&
+    quotas.maxDataBytes - count.dataBytes > WINDOW_WRITES * quotas.documentMaxBytes;
+  if (farFromQuotas(recent) && Date.now() - recent.at < FRESH_MS) return recent;
+  const countAfresh = () =>
+    statisticsOf(handle).then(({ documentCount, dataBytes }) => {
+      const counted = { at: Date.now(), documentCount, dataBytes };
+      recentCounts.set(key, counted);
+      return counted;
+    });
+  if (!farFromQuotas(recent)) return countAfresh();
+  const underWay = countsUnderWay.get(key);
+  if (underWay) {
+    const joined = await underWay;
+    // The count joined found the tenant near a quota after all: this write counts for itself.
+    return farFromQuotas(joined) ? joined : countAfresh();
+  }
+  const counting = countAfresh();
   countsUnderWay.set(key, counting);
   return counting.finally(() => countsUnderWay.delete(key));
 }
