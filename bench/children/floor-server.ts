@@ -7,20 +7,27 @@
  * authentication, no organization lookup, no checks, no quota): `POST /data/<collection>` inserts
  * the body, `GET /data/<collection>/<id>` finds one by `_id`, `GET /data/<collection>?filter=&limit=`
  * finds the filter's documents in `_id` order — the driver calls the service makes for them.
+ * With `x-floor-reads: <session id> <organization id>`, a data route first makes the two reads the
+ * service makes before it (the session by `_id`, the organization by `_id`, sent together, with
+ * the service's filters and projections) and answers 401 if either finds nothing: the service's
+ * database work, without its code.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadMongo } from "../lib/common";
 import { slugify } from "../../packages/core/src/slug";
 import { CLIENT_OPTIONS } from "../../packages/core/src/db/client";
+import { sessionCheckProjection } from "../../packages/core/src/auth/authenticate";
 import { organizationProjection } from "../../packages/core/src/organizations/model";
 import { VISIBLE } from "../../packages/core/src/organizations/steps";
 
-const { MongoClient } = await loadMongo();
+const { MongoClient, ObjectId } = await loadMongo();
 // The service's own client options, so that only the stack above the driver differs.
 const client = new MongoClient(process.env.MONGODB_URI!, { ...CLIENT_OPTIONS, appName: "org-service-bench-floor" });
 await client.connect();
-const organizations = client.db(process.env.MONGODB_MASTER_DB!).collection("organizations");
+const master = client.db(process.env.MONGODB_MASTER_DB!);
+const organizations = master.collection("organizations");
+const sessions = master.collection("sessions");
 const tenants = client.db(process.env.MONGODB_TENANT_DB!);
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -33,8 +40,24 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The service's reads before a data operation, if the request asks for them: whether both found their record. */
+async function serviceReads(request: IncomingMessage): Promise<boolean> {
+  const header = request.headers["x-floor-reads"];
+  if (typeof header !== "string") return true;
+  const [sessionId = "", organizationId = ""] = header.split(" ");
+  const [session, organization] = await Promise.all([
+    sessions.findOne({ _id: new ObjectId(sessionId) }, { projection: sessionCheckProjection }),
+    organizations.findOne({ _id: new ObjectId(organizationId), ...VISIBLE }, { projection: organizationProjection }),
+  ]);
+  return session !== null && organization !== null;
+}
+
 async function data(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const [, , name, id] = url.pathname.split("/").map(decodeURIComponent);
+  if (!(await serviceReads(request))) {
+    json(response, 401, { status: 401 });
+    return;
+  }
   const collection = tenants.collection<{ _id: string }>(name!);
   if (request.method === "POST") {
     const document = JSON.parse(await readBody(request)) as { _id: string };

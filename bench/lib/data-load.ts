@@ -7,7 +7,8 @@ import { type ChildServer, type LoadRequest, type LoadResult, measureLoad } from
 import { loadMongo } from "./common";
 
 export const DATA_OPERATIONS = ["insert", "get by id", "filtered list"] as const;
-type Side = "service" | "floor";
+/** The floor, and the floor making the service's two reads (session, organization) before the operation. */
+type Side = "service" | "floor" | "floorWithReads";
 export type DataOperation = (typeof DATA_OPERATIONS)[number];
 
 export interface DataLoadResult {
@@ -16,8 +17,9 @@ export interface DataLoadResult {
   readonly documents: number;
   readonly service: LoadResult;
   readonly floor: LoadResult;
+  readonly floorWithReads: LoadResult;
   /** One connection, one request at a time: the latency of a request on an idle service. */
-  readonly oneAtATime: { readonly service: LoadResult; readonly floor: LoadResult };
+  readonly oneAtATime: Readonly<Record<Side, LoadResult>>;
 }
 
 /** Documents in the collection before the runs: `group` takes 50 values, 20 documents each. */
@@ -66,6 +68,12 @@ export async function measureDataLoad(options: {
     200,
   )) as { access_token: string };
   const auth = { authorization: `Bearer ${token}` };
+  // The ids the service's reads look up, from the token's payload (the floor verifies nothing).
+  const { sid, org } = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
+    sid: string;
+    org: string;
+  };
+  const reads = { "x-floor-reads": `${sid} ${org}` };
   const { collection_name: collectionName } = (await call(
     `${service.url}/org/get?${new URLSearchParams({ organization_name: name })}`,
     {},
@@ -94,31 +102,29 @@ export async function measureDataLoad(options: {
     };
     const filter = encodeURIComponent(JSON.stringify({ group: "g7" }));
     const json = { "content-type": "application/json" };
-    const operations: Record<DataOperation, Record<Side, [string, LoadRequest]>> = {
-      insert: {
-        floor: [`/data/${collectionName}`, { method: "POST", headers: json, body: newDocument("floor") }],
-        service: [
-          "/org/data/documents",
-          { method: "POST", headers: { ...json, ...auth }, body: newDocument("service") },
-        ],
-      },
-      "get by id": {
-        floor: [`/data/${collectionName}/seed-00042`, {}],
-        service: ["/org/data/documents/seed-00042", { headers: auth }],
-      },
-      "filtered list": {
-        floor: [`/data/${collectionName}?filter=${filter}&limit=${LIST_LIMIT}`, {}],
-        service: [`/org/data/documents?filter=${filter}&limit=${LIST_LIMIT}`, { headers: auth }],
-      },
+    const floorRoutes: Record<DataOperation, [string, LoadRequest]> = {
+      insert: [`/data/${collectionName}`, { method: "POST", headers: json, body: newDocument("floor") }],
+      "get by id": [`/data/${collectionName}/seed-00042`, {}],
+      "filtered list": [`/data/${collectionName}?filter=${filter}&limit=${LIST_LIMIT}`, {}],
+    };
+    const serviceRoutes: Record<DataOperation, [string, LoadRequest]> = {
+      insert: ["/org/data/documents", { method: "POST", headers: { ...json, ...auth }, body: newDocument("service") }],
+      "get by id": ["/org/data/documents/seed-00042", { headers: auth }],
+      "filtered list": [`/org/data/documents?filter=${filter}&limit=${LIST_LIMIT}`, { headers: auth }],
+    };
+    const routeOf = (operation: DataOperation, side: Side): [string, LoadRequest] => {
+      if (side === "service") return serviceRoutes[operation];
+      const [route, request] = floorRoutes[operation];
+      return side === "floor" ? [route, request] : [route, { ...request, headers: { ...request.headers, ...reads } }];
     };
     const results: DataLoadResult[] = [];
     for (const operation of DATA_OPERATIONS) {
       const documents = await collection.countDocuments();
       log(`document API: ${operation}, on ${documents} documents`);
-      const servers = { service, floor };
       const run = async (side: Side, at: number, length: number) => {
-        const [route, request] = operations[operation][side];
-        const result = await measureLoad(servers[side].url + route, at, length, warmupSeconds, request);
+        const [route, request] = routeOf(operation, side);
+        const server = side === "service" ? service : floor;
+        const result = await measureLoad(server.url + route, at, length, warmupSeconds, request);
         if (side === "service") {
           // Requests still in flight when the run ended finish before anything else is measured.
           const t = performance.now();
@@ -129,7 +135,8 @@ export async function measureDataLoad(options: {
       };
       // An insert's quota check reads the collection's size, which the other side's inserts grow:
       // the service inserts first (both its runs), into the seeded collection, and the floor after it.
-      const order: Side[] = operation === "insert" ? ["service", "floor"] : ["floor", "service"];
+      const order: Side[] =
+        operation === "insert" ? ["service", "floor", "floorWithReads"] : ["floor", "floorWithReads", "service"];
       const oneAtATime = {} as Record<Side, LoadResult>;
       const underLoad = {} as Record<Side, LoadResult>;
       for (const side of order) {

@@ -75,7 +75,7 @@ it("a burst that joins a count finding the tenant near a quota after all counts 
   // Written meanwhile by other containers: the last count (2 documents, far from 1,000) no longer tells.
   const { collectionName } = await getTenantCollection(actor);
   await (await database()).tenants
-    .collection(collectionName)
+    .collection<{ _id: string; n: number }>(collectionName)
     .insertMany(Array.from({ length: 850 }, (_, n) => ({ _id: `other-${n}`, n })));
   vi.setSystemTime(Date.now() + 60_000);
   const burst = await countingCommandsDuring(() =>

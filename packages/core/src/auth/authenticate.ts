@@ -5,6 +5,18 @@ import { startOrganizationRead, toObjectId } from "../organizations/model";
 import { hasEnded } from "../sessions/session";
 import { verifyAccessToken } from "./tokens";
 
+/** What the check reads of a session: the fields it compares with the token, and the email. */
+export const sessionCheckProjection = {
+  user_id: 1,
+  organization_id: 1,
+  role: 1,
+  grant: 1,
+  credentials_version: 1,
+  email: 1,
+  expires_at: 1,
+  idle_expires_at: 1,
+} as const;
+
 /**
  * The one check every authenticated request passes: the token verifies (tokens.ts) AND is still
  * current — its session exists (logout, a revocation, a role change, a removal, a credential
@@ -39,21 +51,7 @@ export async function authenticate(
 
   const db = await database();
   const organizationRead = readOrganization ? startOrganizationRead(db, claims.org) : undefined;
-  const session = await db.sessions.findOne(
-    { _id: sessionId },
-    {
-      projection: {
-        user_id: 1,
-        organization_id: 1,
-        role: 1,
-        grant: 1,
-        credentials_version: 1,
-        email: 1,
-        expires_at: 1,
-        idle_expires_at: 1,
-      },
-    },
-  );
+  const session = await db.sessions.findOne({ _id: sessionId }, { projection: sessionCheckProjection });
   if (
     !session ||
     hasEnded(session, now) ||
