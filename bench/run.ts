@@ -235,12 +235,7 @@ async function main(): Promise<void> {
 
   if (ONLY === "data") {
     const { service, floor } = await startServiceAndFloor(uri);
-    reportDataLoad(await dataLoad(uri, service, floor));
-    for (const child of children.splice(0)) await child.stop();
-    startSection(6);
-    reportTargets();
-    emit();
-    emit(`Load average at the end: ${loadAverage()}.`);
+    await documentApiThenTargets(uri, service, floor);
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
@@ -331,19 +326,23 @@ async function main(): Promise<void> {
     loadResults.push({ connections, service: serviceResult, floor: floorResult });
   }
   reportLoad(loadResults);
-  // 3b. The document API, with the same two processes.
-  reportDataLoad(await dataLoad(uri, service, floor));
-  for (const child of children.splice(0)) await child.stop();
-
-  startSection(6);
-  reportTargets();
-  emit();
-  emit(`Load average at the end: ${loadAverage()}.`);
+  // 3b. The document API, with the same two processes; then the targets.
+  await documentApiThenTargets(uri, service, floor);
   emit();
   emit(`Total benchmark time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   const ordered = [...sections.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
   writeFileSync(path.join(BENCH_DIR, "results.md"), `${ordered.join("\n")}\n`);
   log(`written to ${path.join(BENCH_DIR, "results.md")}`);
+}
+
+/** Section 3b on the running service and floor, which stop after it; then the targets (section 6). */
+async function documentApiThenTargets(uri: string, service: ChildServer, floor: ChildServer): Promise<void> {
+  reportDataLoad(await dataLoad(uri, service, floor));
+  for (const child of children.splice(0)) await child.stop();
+  startSection(6);
+  reportTargets();
+  emit();
+  emit(`Load average at the end: ${loadAverage()}.`);
 }
 
 function loadAverage(): string {
