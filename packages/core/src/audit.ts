@@ -1,4 +1,5 @@
 import { ObjectId } from "mongodb";
+import { requireScope } from "./auth/permissions";
 import { AUDIT_PAGE_MAX } from "./audit-page";
 import type { RequestContext } from "./context";
 import { database, type Database } from "./db/client";
@@ -62,6 +63,7 @@ export interface AuditPage {
 
 /** The caller's own organization's entries, newest first, a page at a time (keyset pagination on `_id`). */
 export async function listAudit(actor: Actor, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
+  requireScope(actor, "audit:read", "read the audit log");
   const limit = Math.min(Math.max(options.limit ?? 50, 1), AUDIT_PAGE_MAX);
   const before = options.before === undefined ? undefined : toObjectId(options.before);
   if (options.before !== undefined && !before)

@@ -291,6 +291,7 @@ describe("login", () => {
       cv: 1,
       role: "owner",
       gr: expect.stringMatching(/^[0-9a-f]{24}$/),
+      scopes: expect.arrayContaining(["org:delete", "owners:manage"]),
     });
   });
 

@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jsonWebKeySet, openIdConfiguration, resetConfig } from "../src";
+import { scopesOf } from "../src/auth/permissions";
 import { issueAccessToken, verifyAccessToken } from "../src/auth/tokens";
 import { resetSigningKeys } from "../src/testing";
 
@@ -59,6 +60,7 @@ describe("access tokens", () => {
       cv: 1,
       role: "owner",
       gr: "grant-1",
+      scopes: scopesOf("owner"),
     });
   });
 
@@ -92,7 +94,14 @@ describe("access tokens", () => {
 
     // A token the previous key signed still verifies until the previous key is retired.
     const oldKid = keys[1]!.kid!;
-    const oldToken = await new SignJWT({ org: "o", sid: "s", cv: 1, role: "member", gr: "g" })
+    const oldToken = await new SignJWT({
+      org: "o",
+      sid: "s",
+      cv: 1,
+      role: "member",
+      gr: "g",
+      scope: "org:read data:read",
+    })
       .setProtectedHeader({ alg: "RS256", kid: oldKid })
       .setIssuer("https://api.example.test")
       .setAudience("org-service-test")
@@ -100,7 +109,15 @@ describe("access tokens", () => {
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(previous.privateKey);
-    expect(await verifyAccessToken(oldToken)).toEqual({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" });
+    expect(await verifyAccessToken(oldToken)).toEqual({
+      sub: "a",
+      org: "o",
+      sid: "s",
+      cv: 1,
+      role: "member",
+      gr: "g",
+      scopes: ["org:read", "data:read"],
+    });
   });
 
   describe("verification refuses", () => {
@@ -113,7 +130,7 @@ describe("access tokens", () => {
       resetConfig();
     });
     const token = (overrides: { iss?: string; aud?: string; exp?: number | string; kid?: string } = {}) =>
-      new SignJWT({ org: "o", sid: "s", cv: 1, role: "member", gr: "g" })
+      new SignJWT({ org: "o", sid: "s", cv: 1, role: "member", gr: "g", scope: "org:read data:read" })
         .setProtectedHeader({ alg: "RS256", kid: overrides.kid ?? kid })
         .setIssuer(overrides.iss ?? "https://api.example.test")
         .setAudience(overrides.aud ?? "org-service-test")
@@ -130,7 +147,13 @@ describe("access tokens", () => {
         cv: 1,
         role: "member",
         gr: "g",
+        scopes: ["org:read", "data:read"],
       });
+    });
+    it("a token without a scope claim (none this service issues)", async () => {
+      const { scope: _scope, ...claims } = decodeJwt(await token());
+      const unscoped = await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid }).sign(pair.privateKey);
+      expect(await verifyAccessToken(unscoped)).toBeUndefined();
     });
     it("a token without a session (issued before sessions existed)", async () => {
       const withoutSession = await new SignJWT({ org: "o", cv: 1, role: "member", gr: "g" })

@@ -3,6 +3,7 @@ import { UnauthenticatedError } from "../errors";
 import type { AuthenticatedActor } from "../organizations/model";
 import { startOrganizationRead, toObjectId } from "../organizations/model";
 import { hasEnded } from "../sessions/session";
+import { may } from "./permissions";
 import { verifyAccessToken } from "./tokens";
 
 /** What the check reads of a session: the fields it compares with the token, and the email. */
@@ -67,6 +68,8 @@ export async function authenticate(
     userId: claims.sub,
     organizationId: claims.org,
     role: session.role,
+    // What the token was granted, within what the role holds now (core checks both: requireScope).
+    scopes: claims.scopes.filter((scope) => may(session.role, scope)),
     email: session.email,
     sessionId: claims.sid,
   };

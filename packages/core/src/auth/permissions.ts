@@ -52,3 +52,34 @@ export function isRole(value: unknown): value is Role {
 export function requirePermission(role: Role, scope: Scope, action: string): void {
   if (!may(role, scope)) throw new ForbiddenError(`A ${role} may not ${action}.`);
 }
+
+/** Who acts, as far as permissions go: a role, and the scopes the caller's token was granted. */
+export interface ScopedCaller {
+  readonly role: Role;
+  /**
+   * The scopes of the token the request came with (authenticate.ts reads them from its `scope`
+   * claim, within the role's). Absent only for a caller the service builds itself (a command, a
+   * test): then the role's own.
+   */
+  readonly scopes?: readonly Scope[] | undefined;
+}
+
+/**
+ * The check every operation behind a protected route makes first, with the route's scope: the
+ * role must hold it and so must the token. API Gateway's authorizer checks the token's scopes
+ * before the function runs; this checks them again in core, with the role the database holds now,
+ * so a misconfigured route, a bypassed authorizer or a narrowed token grants nothing more.
+ */
+export function requireScope(caller: ScopedCaller, scope: Scope, action: string): void {
+  requirePermission(caller.role, scope, action);
+  if (caller.scopes && !caller.scopes.includes(scope)) {
+    throw new ForbiddenError(`This token does not carry the "${scope}" scope, which is needed to ${action}.`);
+  }
+}
+
+/** The known scopes in a token's space-separated `scope` claim. */
+export function parseScopes(claim: unknown): Scope[] {
+  if (typeof claim !== "string") return [];
+  const granted = new Set(claim.split(" "));
+  return SCOPES.filter((scope) => granted.has(scope));
+}

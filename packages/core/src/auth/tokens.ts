@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
-import { isRole, type Role, scopesOf } from "./permissions";
+import { isRole, parseScopes, type Role, type Scope, scopesOf } from "./permissions";
 
 /**
  * What a valid access token says: who (`sub`, the user) acts for which organization (`org`) in
@@ -18,6 +18,11 @@ export interface AccessTokenClaims {
   readonly cv: number;
   readonly role: Role;
   readonly gr: string;
+}
+
+/** A verified token's claims, with the scopes it was granted (its `scope` claim, the known ones). */
+export interface VerifiedAccessToken extends AccessTokenClaims {
+  readonly scopes: readonly Scope[];
 }
 
 export interface IssuedToken {
@@ -53,7 +58,7 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
  * audience and expiry; and the claims this service needs. Returns them, or `undefined`.
  * Whether the token has since been revoked is a question for the database: see authenticate.ts.
  */
-export async function verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined> {
+export async function verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined> {
   const { issuer, audience } = config().jwt;
   const { publicJwks, verificationKeys } = await signingKeys();
   try {
@@ -64,16 +69,16 @@ export async function verifyAccessToken(token: string): Promise<AccessTokenClaim
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
-      requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "exp", "iat"],
+      requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "scope", "exp", "iat"],
     });
-    const { sub, org, sid, cv, role, gr } = payload;
+    const { sub, org, sid, cv, role, gr, scope } = payload;
     return typeof sub === "string" &&
       typeof org === "string" &&
       typeof sid === "string" &&
       Number.isInteger(cv) &&
       isRole(role) &&
       typeof gr === "string"
-      ? { sub, org, sid, cv: cv as number, role, gr }
+      ? { sub, org, sid, cv: cv as number, role, gr, scopes: parseScopes(scope) }
       : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 import type { Collection, Db, Document, ObjectId } from "mongodb";
 import { placementOf, tenantDatabaseAt } from "../cells/placement";
 import { TenantMovingError } from "../errors";
-import { requirePermission, type Scope } from "../auth/permissions";
+import { requireScope, type Scope } from "../auth/permissions";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { type Actor, ownOrganization } from "../organizations/model";
@@ -40,7 +40,7 @@ export async function tenantCollectionOf(
   action: string,
   intent: "read" | "write",
 ): Promise<TenantHandle> {
-  requirePermission(actor.role, scope, action);
+  requireScope(actor, scope, action);
   const db = await database();
   const organization = await ownOrganization(db, actor);
   if (intent === "write" && organization.move && organization.move.step !== "switched") {

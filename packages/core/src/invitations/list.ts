@@ -1,11 +1,11 @@
-import { requirePermission } from "../auth/permissions";
+import { requireScope } from "../auth/permissions";
 import { database } from "../db/client";
 import { type Actor, toObjectId } from "../organizations/model";
 import { type Invitation, toInvitation } from "./invite";
 
 /** The caller's organization's pending invitations, newest first — never their tokens (owners and admins). */
 export async function listInvitations(actor: Actor): Promise<Invitation[]> {
-  requirePermission(actor.role, "members:manage", "list invitations");
+  requireScope(actor, "members:manage", "list invitations");
   const db = await database();
   const documents = await db.invitations
     .find({

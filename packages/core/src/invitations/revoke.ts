@@ -1,4 +1,4 @@
-import { requirePermission } from "../auth/permissions";
+import { requirePermission, requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
@@ -12,7 +12,7 @@ import { closeInvitation, isPending } from "./close";
  * not found: 404, as an unknown id.
  */
 export async function revokeInvitation(actor: Actor, invitationId: string, context: RequestContext = {}) {
-  requirePermission(actor.role, "members:manage", "revoke invitations");
+  requireScope(actor, "members:manage", "revoke invitations");
   const db = await database();
   const id = toObjectId(invitationId);
   const invitation =

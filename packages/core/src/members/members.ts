@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { may, requirePermission, ROLES, type Role } from "../auth/permissions";
+import { may, requirePermission, requireScope, ROLES, type Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
@@ -38,7 +38,7 @@ export async function listMembers(
   actor: Actor,
   options: { limit?: number; cursor?: string } = {},
 ): Promise<MemberPage> {
-  requirePermission(actor.role, "org:read", "list members");
+  requireScope(actor, "org:read", "list members");
   const limit = Math.min(Math.max(options.limit ?? 50, 1), MEMBERS_PAGE_MAX);
   if (options.cursor !== undefined && !toObjectId(options.cursor)) {
     throw new ValidationError([{ path: "cursor", message: "is not a cursor from a previous page" }]);
@@ -74,6 +74,7 @@ export async function changeMemberRole(
   role: Role,
   context: RequestContext = {},
 ): Promise<Member> {
+  requireScope(actor, "members:manage", "change roles");
   const newRole = parseInput(roleSchema, role);
   return changeMembers(actor, userId, "change roles", async (db, current, target) => {
     const touchesOwner = target.role === "owner" || newRole === "owner";
@@ -108,6 +109,7 @@ export async function changeMemberRole(
  * is deleted.
  */
 export async function removeMember(actor: Actor, userId: string, context: RequestContext = {}) {
+  requireScope(actor, "profile:write", "remove members or leave");
   return changeMembers(actor, userId, "remove members", async (db, current, target) => {
     if (target.role === "owner") {
       const leaving = target.user_id.equals(current.user_id);

@@ -1,4 +1,4 @@
-import { requirePermission, type Scope } from "../auth/permissions";
+import { requireScope, type Scope } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError, ForbiddenError, NotFoundError, TenantMovingError } from "../errors";
@@ -27,7 +27,7 @@ export async function changeOwnOrganization<T>(
   if (found._id.toHexString() !== actor.organizationId) {
     throw new ForbiddenError("The token does not belong to a member of this organization.");
   }
-  requirePermission(actor.role, permission.scope, permission.action);
+  requireScope(actor, permission.scope, permission.action);
   return withOrganizationLock(db, found._id, async () => {
     let current = await reload(db, found);
     if (current.pending) {

@@ -1,6 +1,6 @@
 import { database } from "../db/client";
 import { tenantCollectionAt } from "../cells/placement";
-import { requirePermission } from "../auth/permissions";
+import { requireScope } from "../auth/permissions";
 import { ownOrganization, type Actor } from "./model";
 
 export interface TenantCollection {
@@ -17,9 +17,9 @@ export interface TenantCollection {
  * 404, as for every other reader.
  */
 export async function getTenantCollection(actor: Actor): Promise<TenantCollection> {
+  requireScope(actor, "org:read", "read the organization's collection");
   const db = await database();
   const organization = await ownOrganization(db, actor);
-  requirePermission(actor.role, "org:read", "read the organization's collection");
   const documentCount = await (await tenantCollectionAt(organization)).countDocuments();
   return {
     organizationId: organization._id.toHexString(),

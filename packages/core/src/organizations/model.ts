@@ -1,5 +1,5 @@
 import { ObjectId } from "mongodb";
-import type { Role } from "../auth/permissions";
+import type { Role, ScopedCaller } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument, Tier } from "../db/documents";
 import { NotFoundError } from "../errors";
@@ -25,8 +25,8 @@ export interface OrganizationWithAdmin extends Organization {
   readonly placement?: { readonly cell: string; readonly tier: Tier };
 }
 
-/** The identity a verified access token carries: a user acting for an organization, in a role. */
-export interface Actor {
+/** The identity a verified access token carries: a user acting for an organization, in a role, with the token's scopes. */
+export interface Actor extends ScopedCaller {
   readonly userId: string;
   readonly organizationId: string;
   readonly role: Role;

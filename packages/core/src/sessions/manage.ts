@@ -1,3 +1,4 @@
+import { requireScope, type Scope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
@@ -20,8 +21,9 @@ export interface SessionSummary {
   readonly current: boolean;
 }
 
-/** The caller as a session's owner: their user id and their current session, both as ObjectIds. */
-function ownerOf(actor: AuthenticatedActor) {
+/** The caller as a session's owner, allowed `scope`: their user id and their current session, both as ObjectIds. */
+function ownerOf(actor: AuthenticatedActor, scope: Scope, action: string) {
+  requireScope(actor, scope, action);
   const userId = toObjectId(actor.userId);
   const sessionId = toObjectId(actor.sessionId);
   if (!userId || !sessionId) throw new UnauthenticatedError();
@@ -30,7 +32,7 @@ function ownerOf(actor: AuthenticatedActor) {
 
 /** `POST /auth/logout`: the current session ends; its access token is refused from the next request, its refresh token dead. */
 export async function logout(actor: AuthenticatedActor, context: RequestContext = {}): Promise<void> {
-  const { sessionId } = ownerOf(actor);
+  const { sessionId } = ownerOf(actor, "profile:write", "log out");
   const db = await database();
   const ended = await db.sessions.findOneAndDelete({ _id: sessionId });
   if (!ended) return; // ended meanwhile: logging out twice is no error
@@ -49,7 +51,7 @@ export async function logout(actor: AuthenticatedActor, context: RequestContext 
 
 /** The caller's live sessions, in every organization of theirs, the most recently used first. */
 export async function listSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<SessionSummary[]> {
-  const { userId, sessionId } = ownerOf(actor);
+  const { userId, sessionId } = ownerOf(actor, "org:read", "list their sessions");
   const now = nowOf(context);
   const db = await database();
   const sessions = await db.sessions
@@ -80,7 +82,7 @@ export async function revokeSession(
   id: string,
   context: RequestContext = {},
 ): Promise<void> {
-  const { userId } = ownerOf(actor);
+  const { userId } = ownerOf(actor, "profile:write", "revoke a session");
   const target = toObjectId(id);
   const db = await database();
   const revoked = target && (await db.sessions.findOneAndDelete({ _id: target, user_id: userId }));
@@ -100,7 +102,7 @@ export async function revokeSession(
 
 /** `DELETE /me/sessions`: every session of the caller but the current one. Returns how many ended. */
 export async function revokeOtherSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<number> {
-  const { userId, sessionId } = ownerOf(actor);
+  const { userId, sessionId } = ownerOf(actor, "profile:write", "revoke their other sessions");
   const db = await database();
   const { deletedCount } = await db.sessions.deleteMany({ user_id: userId, _id: { $ne: sessionId } });
   if (deletedCount > 0) {

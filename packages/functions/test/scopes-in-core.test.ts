@@ -1,0 +1,165 @@
+import {
+  acceptInvitation,
+  authenticate,
+  changeMemberRole,
+  createIndex,
+  createOrganization,
+  deleteDocument,
+  deleteOrganization,
+  disableTotp,
+  dropIndex,
+  enrollTotp,
+  ForbiddenError,
+  getDocument,
+  getMe,
+  getTenantCollection,
+  getUsage,
+  insertDocument,
+  inviteMember,
+  listAudit,
+  listDocuments,
+  listIndexes,
+  listInvitations,
+  listMembers,
+  listSessions,
+  logout,
+  patchDocument,
+  PERMISSIONS,
+  removeMember,
+  replaceDocument,
+  revokeInvitation,
+  revokeOtherSessions,
+  revokeSession,
+  ROLES,
+  SCOPES,
+  updateOrganization,
+  verifyTotpEnrollment,
+  type AuthenticatedActor,
+  type Role,
+  type Scope,
+} from "@org-service/core";
+import { inviteShown, loginWithPassword, useIsolatedDatabases } from "@org-service/core/testing";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { routes } from "../src/routes";
+
+/**
+ * Every protected route's scope is checked in core as well as by API Gateway's authorizer: each
+ * route's operation, called directly with an actor that lacks the route's scope — by its role, or
+ * by its token's scopes alone — is refused with ForbiddenError. A protected route without an entry
+ * below fails the first test, so a new operation cannot ship without being tried here.
+ */
+const databases = useIsolatedDatabases(inject("mongodbUri"));
+afterAll(() => databases.drop());
+
+const PASSWORD = "password-123";
+
+interface Fixture {
+  readonly organizationName: string;
+  /** A member to change or remove, and a pending invitation to revoke. */
+  readonly memberId: string;
+  readonly invitationId: string;
+}
+
+type Operation = (actor: AuthenticatedActor, fixture: Fixture) => Promise<unknown>;
+
+/** Each protected route's handler, as the core operation it calls, with valid input. */
+const operations: Record<string, Operation> = {
+  "update-organization": (actor, { organizationName }) =>
+    updateOrganization(actor, { organizationName, password: "another-password-1" }),
+  "delete-organization": (actor, { organizationName }) => deleteOrganization(actor, organizationName),
+  "organization-audit": (actor) => listAudit(actor),
+  "organization-collection": (actor) => getTenantCollection(actor),
+  "organization-usage": (actor) => getUsage(actor),
+  "insert-document": (actor) => insertDocument(actor, { title: "scoped" }),
+  "list-documents": (actor) => listDocuments(actor),
+  "get-document": (actor) => getDocument(actor, "doc-1"),
+  "replace-document": (actor) => replaceDocument(actor, "doc-1", { title: "replaced" }),
+  "patch-document": (actor) => patchDocument(actor, "doc-1", { $set: { title: "patched" } }),
+  "delete-document": (actor) => deleteDocument(actor, "doc-1"),
+  "list-indexes": (actor) => listIndexes(actor),
+  "create-index": (actor) => createIndex(actor, { keys: { title: 1 } }),
+  "drop-index": (actor) => dropIndex(actor, "title_1"),
+  me: (actor) => getMe(actor),
+  "list-members": (actor) => listMembers(actor),
+  "change-member-role": (actor, { memberId }) => changeMemberRole(actor, memberId, "admin"),
+  "remove-member": (actor, { memberId }) => removeMember(actor, memberId),
+  "invite-member": (actor) => inviteMember(actor, { email: `scoped.${Date.now()}@scopes.example`, role: "member" }),
+  "list-invitations": (actor) => listInvitations(actor),
+  "revoke-invitation": (actor, { invitationId }) => revokeInvitation(actor, invitationId),
+  logout: (actor) => logout(actor),
+  "list-sessions": (actor) => listSessions(actor),
+  "revoke-other-sessions": (actor) => revokeOtherSessions(actor),
+  "revoke-session": (actor) => revokeSession(actor, actor.sessionId),
+  "enroll-totp": (actor) => enrollTotp(actor),
+  "verify-totp": (actor) => verifyTotpEnrollment(actor, { code: "123456" }),
+  "disable-totp": (actor) => disableTotp(actor, { password: PASSWORD }),
+};
+
+const protectedRoutes = routes.filter((route) => route.auth === "jwt");
+
+let fixture: Fixture;
+const actors = new Map<Role, AuthenticatedActor>();
+
+beforeAll(async () => {
+  const organizationName = `Scopes ${Date.now().toString(36)}`;
+  const ownerEmail = `owner.${Date.now()}@scopes.example`;
+  await createOrganization({ organizationName, email: ownerEmail, password: PASSWORD });
+  const owner = await loginWithPassword({ email: ownerEmail, password: PASSWORD });
+  const ownerActor = await authenticate(owner.accessToken);
+  actors.set("owner", ownerActor);
+  for (const role of ["admin", "member"] as const) {
+    const email = `${role}.${Date.now()}@scopes.example`;
+    const { token } = await inviteShown(ownerActor, { email, role });
+    actors.set(role, await authenticate((await acceptInvitation({ token, password: PASSWORD })).accessToken));
+  }
+  const target = await inviteShown(ownerActor, { email: `target.${Date.now()}@scopes.example`, role: "member" });
+  const member = await acceptInvitation({ token: target.token, password: PASSWORD });
+  const pending = await inviteMember(ownerActor, { email: `pending.${Date.now()}@scopes.example`, role: "member" });
+  fixture = { organizationName, memberId: member.userId, invitationId: pending.id };
+});
+
+describe("every protected operation checks its route's scope in core", () => {
+  it("each protected route of the route table has its operation here, and each has a scope", () => {
+    expect(protectedRoutes.length).toBeGreaterThan(0);
+    for (const route of protectedRoutes) {
+      expect(route.scope, `${route.method} ${route.path} names no scope`).toBeDefined();
+      expect(operations, `${route.method} ${route.path}: add its core operation to this test`).toHaveProperty(
+        route.handler,
+      );
+    }
+    expect(Object.keys(operations).sort()).toEqual([...new Set(protectedRoutes.map((r) => r.handler))].sort());
+  });
+
+  const cases = protectedRoutes.flatMap((route) => {
+    const scope = route.scope as Scope;
+    const narrowed = { label: "an owner whose token lacks the scope", role: "owner" as Role, without: scope };
+    const lacking = ROLES.filter((role) => !(PERMISSIONS[scope] as readonly Role[]).includes(role)).map((role) => ({
+      label: `a ${role}, whose role lacks it`,
+      role,
+      without: undefined,
+    }));
+    return [narrowed, ...lacking].map((variant) => ({ route, scope, ...variant }));
+  });
+
+  it.each(cases)("$route.method $route.path ($scope): $label is refused", async ({ route, role, without }) => {
+    const actor = actors.get(role)!;
+    const scoped: AuthenticatedActor =
+      without === undefined ? actor : { ...actor, scopes: SCOPES.filter((scope) => scope !== without) };
+    const outcome = await operations[route.handler]!(scoped, fixture).then(
+      () => "allowed",
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(ForbiddenError);
+  });
+
+  it("the same operations with every scope of the owner's role are not refused (the refusals above are the scope's)", async () => {
+    // Delete last: it ends the organization the others act on.
+    const order = [...protectedRoutes].sort(
+      (a, b) => Number(a.handler === "delete-organization") - Number(b.handler === "delete-organization"),
+    );
+    for (const route of order) {
+      const outcome = await operations[route.handler]!(actors.get("owner")!, fixture).catch((error: unknown) => error);
+      expect(outcome, `${route.method} ${route.path}`).not.toBeInstanceOf(ForbiddenError);
+    }
+  });
+});
