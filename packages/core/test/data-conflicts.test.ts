@@ -2,19 +2,23 @@
  * Writes a tenant's unique index refuses are 409s naming the index, whatever the write: an
  * insert, a replace or a patch. FerretDB answers a colliding update with its storage's own error
  * (code 1), unlike an insert's 11000, so this file runs on both backends (vitest.workspace.ts).
+ * So do index changes at once, which must leave the cell's count of namespaces exact on both.
  */
 import { afterAll, describe, expect, inject, it } from "vitest";
 import {
   ConflictError,
   createIndex,
   createOrganization,
+  dropIndex,
   getDocument,
   insertDocument,
+  listIndexes,
   patchDocument,
   replaceDocument,
   type Actor,
 } from "../src";
-import { useIsolatedDatabases } from "../src/testing";
+import { ObjectId } from "mongodb";
+import { database, useIsolatedDatabases } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -74,5 +78,27 @@ describe("a unique index refuses a write", () => {
     await insertDocument(actor, { _id: "a", email: "a@x" });
     expect((await conflictOf(insertDocument(actor, { _id: "a", email: "new@x" }))).field).toBe("_id");
     expect((await conflictOf(insertDocument(actor, { _id: "c", email: "a@x" }))).field).toBe("email");
+  });
+});
+
+describe("index changes at once", () => {
+  it("creates and drops racing each other all succeed and leave the namespace count exact (no increment to lose)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const actor = await owner();
+      for (const field of ["a", "b", "c"]) await createIndex(actor, { keys: { [field]: 1 } });
+      const outcomes = await Promise.allSettled([
+        ...["d", "e", "f", "g", "h"].map((field) => createIndex(actor, { keys: { [field]: 1 } })),
+        createIndex(actor, { keys: { c: 1 } }), // there already: answered as it is
+        dropIndex(actor, "a_1"),
+        dropIndex(actor, "b_1"),
+      ]);
+      expect(outcomes.filter((outcome) => outcome.status === "rejected")).toEqual([]);
+      const indexes = await listIndexes(actor);
+      expect(indexes.map((index) => index.name).sort()).toEqual(["c_1", "d_1", "e_1", "f_1", "g_1", "h_1"]);
+      const db = await database();
+      const record = await db.organizations.findOne({ _id: new ObjectId(actor.organizationId) });
+      // The collection, its _id index and each of the six.
+      expect(record?.placement?.namespaces).toBe(2 + indexes.length);
+    }
   });
 });

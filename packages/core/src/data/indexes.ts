@@ -1,9 +1,11 @@
 import { recordAudit } from "../audit";
+import { NEW_TENANT_NAMESPACES } from "../cells/placement";
 import { config } from "../config";
 import type { RequestContext } from "../context";
 import { ID_INDEX, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
+import { withOrganizationLock } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { fieldPathProblem } from "./filter";
 import { isPlainObject } from "./rules";
@@ -37,17 +39,37 @@ export async function listIndexes(actor: Actor): Promise<TenantIndex[]> {
   return listIndexesOf(await tenantCollectionOf(actor, "data:indexes", "manage indexes", "read"));
 }
 
+/** How long an index change waits for another change of the organization (an index, a rename) to end. */
+const INDEX_LOCK_WAIT_MS = 5_000;
+
 /**
- * Every index is a namespace its cell holds: the organization record counts them (cells/capacity.ts).
- * A move copies them at the count it started with; index changes wait for it (they are writes).
+ * Every index is a namespace its cell holds, and the organization record is the count
+ * (cells/capacity.ts). So index changes of one organization run one at a time, under its lock
+ * (waiting a little for one another), and each writes the count from the indexes the collection
+ * has: an increment would lose counts on FerretDB, which reads, adds and writes back, and a count
+ * read outside the lock could land after a newer one. The record is read again under the lock, so
+ * a move that fenced the tenant meanwhile refuses the change (a move holds the lock to fence).
  */
-async function countNamespaces({ db, organization }: TenantHandle, change: 1 | -1): Promise<void> {
+async function changeIndexes<T>(actor: Actor, change: (handle: TenantHandle) => Promise<T>): Promise<T> {
+  const scope = "data:indexes";
+  const action = "manage indexes";
+  const { db, organization } = await tenantCollectionOf(actor, scope, action, "write");
+  return withOrganizationLock(
+    db,
+    organization._id,
+    async () => change(await tenantCollectionOf(actor, scope, action, "write")),
+    undefined,
+    INDEX_LOCK_WAIT_MS,
+  );
+}
+
+/** The count of namespaces, as the collection has `indexes` besides `_id`'s: where the placement still is. */
+async function recordNamespaces({ db, organization }: TenantHandle, indexes: number): Promise<void> {
   const { placement } = organization;
   if (!placement) return;
-  // Only where the index is: after a move has switched, the target was counted as it is.
   await db.organizations.updateOne(
     { _id: organization._id, "placement.cell": placement.cell, "placement.database": placement.database },
-    { $inc: { "placement.namespaces": change } },
+    { $set: { "placement.namespaces": NEW_TENANT_NAMESPACES + indexes } },
   );
 }
 
@@ -70,13 +92,22 @@ function checkKeys(keys: unknown): Record<string, 1 | -1> {
 
 /**
  * Create an index on the caller's collection (owners and admins): at most `TENANT_MAX_INDEXES`
- * besides `_id`'s (403 quota-exceeded past it). The count is checked before the create, so two
- * creates at once may pass the limit by one. A unique index over values that repeat is a 409.
+ * besides `_id`'s (403 quota-exceeded past it; changes run one at a time, so never past it). A
+ * unique index over values that repeat is a 409.
  */
 export async function createIndex(actor: Actor, input: IndexInput, context: RequestContext = {}): Promise<TenantIndex> {
   const keys = checkKeys(input.keys);
   const unique = input.unique === true;
-  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes", "write");
+  return changeIndexes(actor, (handle) => createIndexUnderLock(handle, actor, keys, unique, context));
+}
+
+async function createIndexUnderLock(
+  handle: TenantHandle,
+  actor: Actor,
+  keys: Record<string, 1 | -1>,
+  unique: boolean,
+  context: RequestContext,
+): Promise<TenantIndex> {
   const existing = await listIndexesOf(handle);
   const name = Object.entries(keys)
     .map(([field, direction]) => `${field}_${direction}`)
@@ -101,12 +132,13 @@ export async function createIndex(actor: Actor, input: IndexInput, context: Requ
     );
     throw new QuotaExceededError("max_indexes", maxIndexes);
   }
-  // Counted against the cell before it exists: a crash between leaves the count one too high, never too low.
-  await countNamespaces(handle, 1);
+  // Counted against the cell before it exists: a crash between leaves the count one too high, never
+  // too low (the next index change, or a move, writes it as it is).
+  await recordNamespaces(handle, existing.length + 1);
   try {
     await handle.collection.createIndex(keys, { name, ...(unique && { unique: true }) });
   } catch (error) {
-    await countNamespaces(handle, -1);
+    await recordNamespaces(handle, (await listIndexesOf(handle)).length);
     if (isDuplicateKeyError(error)) {
       throw new ConflictError("Documents repeat a value of these keys: the index cannot be unique.", "keys", {
         cause: error,
@@ -115,6 +147,7 @@ export async function createIndex(actor: Actor, input: IndexInput, context: Requ
     }
     throw error;
   }
+  await recordNamespaces(handle, (await listIndexesOf(handle)).length);
   await recordAudit(
     handle.db,
     {
@@ -131,7 +164,15 @@ export async function createIndex(actor: Actor, input: IndexInput, context: Requ
 /** Drop one of the caller's indexes by name (owners and admins); `_id_` is not theirs to drop. */
 export async function dropIndex(actor: Actor, name: string, context: RequestContext = {}): Promise<{ dropped: true }> {
   if (name === ID_INDEX) throw new ValidationError([{ path: "name", message: "the index on _id cannot be dropped" }]);
-  const handle = await tenantCollectionOf(actor, "data:indexes", "manage indexes", "write");
+  return changeIndexes(actor, (handle) => dropIndexUnderLock(handle, actor, name, context));
+}
+
+async function dropIndexUnderLock(
+  handle: TenantHandle,
+  actor: Actor,
+  name: string,
+  context: RequestContext,
+): Promise<{ dropped: true }> {
   const existing = await listIndexesOf(handle);
   if (!existing.some((index) => index.name === name))
     throw new NotFoundError("The collection has no index of this name.");
@@ -147,7 +188,7 @@ export async function dropIndex(actor: Actor, name: string, context: RequestCont
     }
     throw error;
   }
-  await countNamespaces(handle, -1);
+  await recordNamespaces(handle, existing.length - 1);
   const adminId = toObjectId(actor.userId);
   await recordAudit(
     handle.db,

@@ -8,14 +8,16 @@ import { ConflictError } from "../errors";
  * Run `change` while holding the organization's lock, so that changes of one organization never
  * interleave. A lock older than the grace period belongs to a request that died: it is taken
  * over. A crash leaves the lock behind, and the next taker (or the reconciler) finds it stale.
+ * A live holder makes this a 409 at once, or, with `waitMs`, once it has held on for that long.
  */
 export async function withOrganizationLock<T>(
   db: Database,
   organizationId: ObjectId,
   change: () => Promise<T>,
   graceSeconds = config().reconcileGraceSeconds,
+  waitMs = 0,
 ): Promise<T> {
-  const acquiredAt = await acquire(db, organizationId, graceSeconds);
+  const acquiredAt = await acquireWithin(db, organizationId, graceSeconds, waitMs);
   try {
     return await change();
   } finally {
@@ -65,6 +67,26 @@ export async function withRenewedOrganizationLock<T>(
   } finally {
     clearInterval(renewal);
     await db.locks.deleteOne(mine);
+  }
+}
+
+/** Between two tries for a held lock: short, and spread so that waiters do not try in step. */
+const RETRY_MS = { min: 20, spread: 60 };
+
+async function acquireWithin(
+  db: Database,
+  organizationId: ObjectId,
+  graceSeconds: number,
+  waitMs: number,
+): Promise<Date> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await acquire(db, organizationId, graceSeconds);
+    } catch (error) {
+      if (!(error instanceof OrganizationBusyError) || Date.now() >= deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS.min + Math.random() * RETRY_MS.spread));
   }
 }
 
