@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as z from "zod/mini";
-import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
+import { checkSecret } from "../auth/credential-check";
+import { forgiveLoginFailures } from "../auth/login-throttle";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
@@ -83,27 +84,26 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
     db.mfaFactors.findOne({ _id: challenge.user_id }),
   ]);
   if (!user || !factor) throw challengeGone();
-  const failures = await assertLoginAllowed(db, user.email, context.sourceIp, now);
-
-  const accepted =
-    code !== undefined
-      ? await useTotpCode(db, user._id, factor.secret, code, now)
-      : await useRecoveryCode(db, factor, recoveryCode!, now);
+  const { ok: accepted, hadFailures } = await checkSecret(
+    db,
+    { email: user.email, sourceIp: context.sourceIp, now },
+    () =>
+      code !== undefined
+        ? useTotpCode(db, user._id, factor.secret, code, now)
+        : useRecoveryCode(db, factor, recoveryCode!, now),
+  );
   if (!accepted) {
-    await Promise.all([
-      recordLoginFailure(db, user.email, context.sourceIp, now),
-      recordAudit(
-        db,
-        {
-          action: "admin.login_failed",
-          organizationId: challenge.organization_id,
-          adminId: user._id,
-          email: user.email,
-          details: { reason: code !== undefined ? "invalid_code" : "invalid_recovery_code" },
-        },
-        context,
-      ),
-    ]);
+    await recordAudit(
+      db,
+      {
+        action: "admin.login_failed",
+        organizationId: challenge.organization_id,
+        adminId: user._id,
+        email: user.email,
+        details: { reason: code !== undefined ? "invalid_code" : "invalid_recovery_code" },
+      },
+      context,
+    );
     throw new InvalidGrantError("The code is wrong, expired or used already.");
   }
   if (!(await useOnce(db, user._id, `challenge:${challengeId}`, "challenge", now, challenge.expires_at))) {
@@ -146,7 +146,7 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
         },
         context,
       ),
-    failures ? forgiveLoginFailures(db, user.email) : undefined,
+    hadFailures ? forgiveLoginFailures(db, user.email) : undefined,
   ]);
   return {
     ...session,

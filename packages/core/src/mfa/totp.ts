@@ -1,14 +1,14 @@
 // qrcode: the maintained QR encoder (SVG output, no canvas or native module needed).
 import QRCode from "qrcode";
 import * as z from "zod/mini";
-import { assertLoginAllowed, recordLoginFailure } from "../auth/login-throttle";
+import { checkPassword, checkSecret } from "../auth/credential-check";
+import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, InvalidGrantError, NotFoundError, UnauthenticatedError, ValidationError } from "../errors";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
-import { verifyPassword } from "../passwords";
 import { parseInput } from "../validation";
 import { newRecoveryCodes, newTotpSecret, otpauthUrl, useTotpCode } from "./codes";
 
@@ -30,7 +30,9 @@ const alreadyEnabled = () =>
     issue: "is enabled already",
   });
 
+/** The caller's user id, once their token may change their own login (`profile:write`). */
 function userIdOf(actor: AuthenticatedActor) {
+  requireScope(actor, "profile:write", "change their two-factor login");
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   return userId;
@@ -71,14 +73,13 @@ export async function verifyTotpEnrollment(
   const userId = userIdOf(actor);
   const now = nowOf(context);
   const db = await database();
-  await assertLoginAllowed(db, actor.email, context.sourceIp, now);
   const enrollment = await db.mfaEnrollments.findOne({ _id: userId, expires_at: { $gt: now } });
   if (!enrollment) {
     if (await db.mfaFactors.findOne({ _id: userId }, { projection: { _id: 1 } })) throw alreadyEnabled();
     throw new NotFoundError("No two-factor enrollment is pending: start one with POST /me/mfa/totp.");
   }
-  if (!(await useTotpCode(db, userId, enrollment.secret, code, now))) {
-    await recordLoginFailure(db, actor.email, context.sourceIp, now);
+  const attempt = { email: actor.email, sourceIp: context.sourceIp, now };
+  if (!(await checkSecret(db, attempt, () => useTotpCode(db, userId, enrollment.secret, code, now))).ok) {
     throw new InvalidGrantError("The code is wrong, expired or used already.");
   }
   const { codes, hashes } = newRecoveryCodes();
@@ -127,18 +128,18 @@ export async function disableTotp(
   const userId = userIdOf(actor);
   const now = nowOf(context);
   const db = await database();
-  await assertLoginAllowed(db, actor.email, context.sourceIp, now);
   const factor = await db.mfaFactors.findOne({ _id: userId });
   if (!factor) throw new NotFoundError("Two-factor login is not enabled.");
-  const proven =
+  const attempt = { email: actor.email, sourceIp: context.sourceIp, now };
+  const { ok: proven } =
     code !== undefined
-      ? await useTotpCode(db, userId, factor.secret, code, now)
-      : await verifyPassword(
-          password!,
-          (await db.users.findOne({ _id: userId }, { projection: { password_hash: 1 } }))?.password_hash,
+      ? await checkSecret(db, attempt, () => useTotpCode(db, userId, factor.secret, code, now))
+      : await checkPassword(
+          db,
+          { ...attempt, password: password! },
+          db.users.findOne({ _id: userId }, { projection: { password_hash: 1 } }).then((user) => user?.password_hash),
         );
   if (!proven) {
-    await recordLoginFailure(db, actor.email, context.sourceIp, now);
     throw new InvalidGrantError(
       code !== undefined ? "The code is wrong, expired or used already." : "The password is incorrect.",
     );

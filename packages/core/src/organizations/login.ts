@@ -1,16 +1,16 @@
 import * as z from "zod/mini";
-import { assertLoginAllowed, forgiveLoginFailures, recordLoginFailure } from "../auth/login-throttle";
+import { checkPassword } from "../auth/credential-check";
+import { forgiveLoginFailures } from "../auth/login-throttle";
 import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MembershipDocument, OrganizationDocument, UserDocument } from "../db/documents";
-import { InvalidCredentialsError, OrganizationChoiceRequiredError } from "../errors";
+import { InvalidCredentialsError, OrganizationChoiceRequiredError, TooManyAttemptsError } from "../errors";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
-import { verifyPassword } from "../passwords";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { slugify } from "../slug";
-import { hasControlCharacter, organizationNameSchema, parseInput } from "../validation";
+import { organizationNameSchema, parseInput } from "../validation";
 import { organizationProjection, toOrganization, type Organization } from "./model";
 import { VISIBLE } from "./steps";
 
@@ -34,17 +34,6 @@ export interface LoginResult extends IssuedSession {
   readonly organization: Organization;
 }
 
-/** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
-const BCRYPT_MAX_BYTES = 72;
-
-/**
- * A password no rule allows today can only be wrong. Compared as such (against no hash, at the same
- * cost), it never reaches bcrypt's comparison, where "\u0000" would match an account whose password
- * was eight NULs, set before they were refused.
- */
-const mayMatch = (password: string): boolean =>
-  Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES && !hasControlCharacter(password);
-
 interface Candidate {
   readonly membership: MembershipDocument;
   readonly organization: OrganizationDocument;
@@ -55,8 +44,9 @@ interface Candidate {
  * failure, unknown email included, spends one bcrypt comparison and ends in the same error, so
  * neither the answer nor its timing tells whether an account exists; so does naming an
  * organization the user is not a member of. A user of several organizations who names none is told
- * which they may choose — only once the password checked out. Past the failure limit for the email
- * or the source address, logins are refused before any comparison (see login-throttle.ts).
+ * which they may choose — only once the password checked out. The password is checked, throttled
+ * and counted by the one credential check (auth/credential-check.ts): past the failure limit for
+ * the email or the source address, logins are refused before any comparison.
  *
  * A login opens a session (sessions/session.ts). With two-factor login on, the right password
  * opens none yet: it answers a challenge for the code step (mfa/login.ts), and forgives no
@@ -65,29 +55,30 @@ interface Candidate {
 export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult | MfaRequired> {
   const { email, password, organizationName } = parseInput(loginInputSchema, input);
   const db = await database();
-  // The throttle check and the account lookup are independent: one round trip, not two.
-  const [allowed, found] = await Promise.allSettled([
-    assertLoginAllowed(db, email, context.sourceIp),
-    db.users.findOne({ email }, { projection: { password_hash: 1, email: 1 } }),
-  ]);
-  if (allowed.status === "rejected") {
-    await recordAudit(db, { action: "admin.login_failed", email, details: { reason: "throttled" } }, context);
-    throw allowed.reason;
-  }
-  if (found.status === "rejected") throw found.reason;
-  const user = found.value;
+  // Read while the throttle is (one round trip, not two), and what a login needs next while bcrypt
+  // runs (bcryptjs yields to the event loop between rounds).
+  const userLookup = db.users.findOne({ email }, { projection: { password_hash: 1, email: 1 } });
+  const candidatesLookup = userLookup.then((found) => (found ? candidatesOf(db, found, organizationName) : []));
+  const factorLookup = userLookup.then(
+    (found) => found && db.mfaFactors.findOne({ _id: found._id }, { projection: { _id: 1 } }),
+  );
+  // Awaited below where needed; never an unhandled rejection meanwhile.
+  for (const lookup of [userLookup, candidatesLookup, factorLookup]) lookup.catch(() => undefined);
 
-  // Fetched while bcrypt runs (bcryptjs yields to the event loop between rounds).
-  const candidatesLookup = user ? candidatesOf(db, user, organizationName) : Promise.resolve([]);
-  candidatesLookup.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-  const factorLookup = user
-    ? db.mfaFactors.findOne({ _id: user._id }, { projection: { _id: 1 } })
-    : Promise.resolve(null);
-  factorLookup.catch(() => undefined);
-  const matches = await verifyPassword(password, mayMatch(password) ? user?.password_hash : undefined);
-  const candidates = matches ? await candidatesLookup : [];
-  // A user whose only organizations are half-created or mid-deletion cannot log in.
-  if (!user || candidates.length === 0) {
+  const check = await checkPassword(
+    db,
+    { email, password, sourceIp: context.sourceIp },
+    userLookup.then((found) => found?.password_hash),
+    // A user whose only organizations are half-created or mid-deletion (or who names one they are
+    // not a member of) has nothing to log into: a failure like a wrong password.
+    async () => (await candidatesLookup).length > 0,
+  ).catch(async (error: unknown) => {
+    if (error instanceof TooManyAttemptsError)
+      await recordAudit(db, { action: "admin.login_failed", email, details: { reason: "throttled" } }, context);
+    throw error;
+  });
+  const user = await userLookup;
+  if (!check.ok || !user) {
     // In the audit log of each organization the account belongs to, so its admins see the attempts.
     const concerned = user ? await candidatesLookup.catch(() => []) : [];
     const failure = (organization?: OrganizationDocument) =>
@@ -102,12 +93,10 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
         },
         context,
       );
-    await Promise.all([
-      recordLoginFailure(db, email, context.sourceIp),
-      ...(concerned.length > 0 ? concerned.map(({ organization }) => failure(organization)) : [failure()]),
-    ]);
+    await Promise.all(concerned.length > 0 ? concerned.map(({ organization }) => failure(organization)) : [failure()]);
     throw new InvalidCredentialsError();
   }
+  const candidates = await candidatesLookup;
   if (candidates.length > 1) {
     throw new OrganizationChoiceRequiredError(
       candidates.map(({ membership, organization }) => ({
@@ -123,7 +112,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   const session = await openSession(db, membership, context);
   await Promise.all([
     recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: user._id, email }, context),
-    allowed.value ? forgiveLoginFailures(db, email) : undefined,
+    check.hadFailures ? forgiveLoginFailures(db, email) : undefined,
   ]);
   return {
     ...session,

@@ -1,0 +1,81 @@
+import type { Database } from "../db/client";
+import { verifyPassword } from "../passwords";
+import { hasControlCharacter } from "../validation";
+import { assertLoginAllowed, recordLoginFailure } from "./login-throttle";
+
+/**
+ * The one gate for everything a caller proves with something they know: a password, a TOTP code,
+ * a recovery code. Every such check in the service goes through {@link checkSecret} (passwords
+ * through {@link checkPassword}, which it wraps), so none can be used to guess without limit:
+ *
+ * - past the failure limit for the account's email or for the source address, the check is
+ *   refused with 429 and Retry-After before anything is compared, the right secret included;
+ * - a wrong answer counts against both, whichever door it came through (a login, an invitation's
+ *   accept, turning two-factor login off, the code step of a login), in one window;
+ * - a password is compared at the same cost whether the account exists or not.
+ *
+ * `test/credential-checks.test.ts` fails if another module compares a password or throttles by
+ * itself.
+ */
+export interface CredentialAttempt {
+  /** The account the secret is for: its failures are counted under this email. */
+  readonly email: string;
+  readonly sourceIp?: string | undefined;
+  readonly now?: Date | undefined;
+}
+
+export interface CredentialCheck {
+  readonly ok: boolean;
+  /** The email had failures in the window before this check: a completed login forgives them (login-throttle.ts). */
+  readonly hadFailures: boolean;
+}
+
+/**
+ * Throttle, then `verify`; a `false` is recorded as a failure. `verify` runs only when the limits
+ * allow, so past them nothing (no code, no single-use mark) is consumed.
+ */
+export async function checkSecret(
+  db: Database,
+  attempt: CredentialAttempt,
+  verify: () => Promise<boolean>,
+): Promise<CredentialCheck> {
+  const now = attempt.now ?? new Date();
+  const hadFailures = await assertLoginAllowed(db, attempt.email, attempt.sourceIp, now);
+  const ok = await verify();
+  if (!ok) await recordLoginFailure(db, attempt.email, attempt.sourceIp, now);
+  return { ok, hadFailures };
+}
+
+/** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
+const BCRYPT_MAX_BYTES = 72;
+
+/**
+ * A password no rule allows today can only be wrong. Compared as such (against no hash, at the same
+ * cost), it never reaches bcrypt's comparison, where "\u0000" would match an account whose password
+ * was eight NULs, set before they were refused.
+ */
+const mayMatch = (password: string): boolean =>
+  Buffer.byteLength(password, "utf8") <= BCRYPT_MAX_BYTES && !hasControlCharacter(password);
+
+/**
+ * A password against an account's stored hash — `undefined` when there is no such account, which
+ * costs one bcrypt comparison all the same and fails. The hash may still be on its way (a lookup
+ * started by the caller): the throttle is read meanwhile. `alsoRequired`, asked only when the
+ * password matched, is whatever else must hold for the attempt to count as a success (a login: an
+ * organization to log into).
+ */
+export function checkPassword(
+  db: Database,
+  attempt: CredentialAttempt & { readonly password: string },
+  storedHash: string | undefined | PromiseLike<string | undefined>,
+  alsoRequired: () => Promise<boolean> = async () => true,
+): Promise<CredentialCheck> {
+  const hash = Promise.resolve(storedHash);
+  hash.catch(() => undefined); // awaited by verify; never an unhandled rejection when the throttle refuses first
+  const { password } = attempt;
+  return checkSecret(
+    db,
+    attempt,
+    async () => (await verifyPassword(password, mayMatch(password) ? await hash : undefined)) && alsoRequired(),
+  );
+}

@@ -1,0 +1,148 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import {
+  acceptInvitation,
+  createOrganization,
+  disableTotp,
+  enrollTotp,
+  InvalidCredentialsError,
+  InvalidGrantError,
+  login,
+  resetConfig,
+  TooManyAttemptsError,
+  verifyTotpEnrollment,
+} from "../src";
+import { authenticate } from "../src/auth/authenticate";
+import { inviteShown, loginWithPassword, totpCode, useIsolatedDatabases } from "../src/testing";
+
+/**
+ * Every password, code or secret a caller proves goes through one throttled check
+ * (src/auth/credential-check.ts): the sources are read to prove no other module compares a
+ * password or throttles by itself, and the doors are tried to prove they share one count.
+ */
+const PACKAGES = join(import.meta.dirname, "..", "..");
+
+function sourceFiles(): { path: string; text: string }[] {
+  const files: { path: string; text: string }[] = [];
+  for (const pkg of readdirSync(PACKAGES)) {
+    const walk = (directory: string) => {
+      let entries: import("node:fs").Dirent[];
+      try {
+        entries = readdirSync(directory, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(directory, entry.name);
+        if (entry.isDirectory() && entry.name !== "node_modules") walk(path);
+        else if (/\.(ts|js|mjs)$/.test(entry.name))
+          files.push({ path: relative(PACKAGES, path), text: readFileSync(path, "utf8") });
+      }
+    };
+    walk(join(PACKAGES, pkg, "src"));
+  }
+  return files;
+}
+
+/** The files whose imports name `symbol`. */
+function importersOf(files: { path: string; text: string }[], symbol: string): string[] {
+  const pattern = new RegExp(`import\\s*(type\\s*)?\\{[^}]*\\b${symbol}\\b[^}]*\\}\\s*from`);
+  return files.filter((file) => pattern.test(file.text)).map((file) => file.path);
+}
+
+describe("one way to check a secret", () => {
+  const files = sourceFiles();
+
+  it("reads the sources of every package", () => {
+    expect(files.some((file) => file.path === "core/src/auth/credential-check.ts")).toBe(true);
+    expect(files.length).toBeGreaterThan(50);
+  });
+
+  it("only the credential check compares a password, and only passwords.ts uses bcrypt", () => {
+    expect(importersOf(files, "verifyPassword")).toEqual(["core/src/auth/credential-check.ts"]);
+    expect(files.filter((file) => /from\s+"bcryptjs"/.test(file.text)).map((file) => file.path)).toEqual([
+      "core/src/passwords.ts",
+    ]);
+  });
+
+  it("only the credential check reads the failure limits or records a failure", () => {
+    expect(importersOf(files, "assertLoginAllowed")).toEqual(["core/src/auth/credential-check.ts"]);
+    expect(importersOf(files, "recordLoginFailure")).toEqual(["core/src/auth/credential-check.ts"]);
+  });
+
+  it("every module that uses a TOTP or recovery code does so through checkSecret", () => {
+    const users = files.filter(
+      (file) => file.path !== "core/src/mfa/codes.ts" && /\buse(TotpCode|RecoveryCode)\(/.test(file.text),
+    );
+    expect(users.length).toBeGreaterThan(0);
+    for (const file of users) expect(importersOf([file], "checkSecret"), file.path).toEqual([file.path]);
+  });
+
+  it("the callers of the password check are the doors the README lists", () => {
+    expect(importersOf(files, "checkPassword").sort()).toEqual([
+      "core/src/invitations/accept.ts",
+      "core/src/mfa/totp.ts",
+      "core/src/organizations/login.ts",
+    ]);
+  });
+});
+
+describe("the doors share one count", () => {
+  const databases = useIsolatedDatabases(inject("mongodbUri"));
+  afterAll(() => databases.drop());
+  afterEach(() => {
+    delete process.env.LOGIN_MAX_FAILURES_PER_EMAIL;
+    resetConfig();
+  });
+
+  const PASSWORD = "password-123";
+  let sequence = 0;
+  const unique = () => `${Date.now().toString(36)}${++sequence}`;
+
+  async function victimAndAttacker() {
+    const victim = { email: `victim.${unique()}@doors.example`, organizationName: `Victim ${unique()}` };
+    await createOrganization({ ...victim, password: PASSWORD });
+    const attacker = await createOrganization({
+      organizationName: `Attacker ${unique()}`,
+      email: `attacker.${unique()}@doors.example`,
+      password: PASSWORD,
+    });
+    const owner = { userId: attacker.adminId, organizationId: attacker.id, role: "owner" as const };
+    const { token } = await inviteShown(owner, { email: victim.email, role: "member" });
+    return { victim, token };
+  }
+
+  it("wrong passwords through an invitation and through login add up: past the limit, even the right one is refused", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "5";
+    resetConfig();
+    const { victim, token } = await victimAndAttacker();
+    for (let guess = 0; guess < 3; guess++) {
+      await expect(acceptInvitation({ token, password: `guess-${guess}-wrong` })).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
+    }
+    for (let guess = 3; guess < 5; guess++) {
+      await expect(login({ email: victim.email, password: `guess-${guess}-wrong` })).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
+    }
+    await expect(acceptInvitation({ token, password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(login({ email: victim.email, password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
+  });
+
+  it("wrong codes and passwords that turn two-factor login off count against the same limit", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "4";
+    resetConfig();
+    const email = `mfa.${unique()}@doors.example`;
+    await createOrganization({ organizationName: `Mfa ${unique()}`, email, password: PASSWORD });
+    const actor = await authenticate((await loginWithPassword({ email, password: PASSWORD })).accessToken);
+    const { secret } = await enrollTotp(actor);
+    await verifyTotpEnrollment(actor, { code: totpCode(secret) });
+    for (const proof of [{ code: "000000" }, { password: "wrong-password-1" }, { code: "999999" }]) {
+      await expect(disableTotp(actor, proof)).rejects.toBeInstanceOf(InvalidGrantError);
+    }
+    await expect(login({ email, password: "wrong-password-2" })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(disableTotp(actor, { password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
+  });
+});
