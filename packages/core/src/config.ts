@@ -157,11 +157,25 @@ const SETTINGS = {
     expected: "an http:// or https:// URL (default: JWT_ISSUER)",
     malformed: "not an http(s) URL",
   }),
-  /** Sender of invitation mail through Amazon SES; unset, mail goes to the log and the outbox. */
+  /**
+   * Sender of the service's mail: through Amazon SES (an identity verified there), or through
+   * SMTP_URL when that is set. Unset with no SMTP_URL: mail goes to the log and the outbox.
+   */
   MAIL_FROM: setting({
     schema: z.optional(z.email()),
-    expected: "an email address, an identity verified in Amazon SES (default none: mail goes to the log)",
+    expected:
+      "an email address: an identity verified in Amazon SES, or the sender with SMTP_URL (default none: mail goes to the log)",
     malformed: "not an email address",
+  }),
+  /**
+   * An SMTP server to send mail through instead of SES (`smtp://` or, with TLS from the start,
+   * `smtps://`; user and password in the URL when it needs them). A secret: it may hold a password.
+   */
+  SMTP_URL: setting({
+    schema: z.optional(z.url({ protocol: /^smtps?$/, hostname: /.+/ })),
+    expected: "an smtp:// or smtps:// URL, smtp://user:password@host:port (default none)",
+    malformed: "not an smtp:// or smtps:// URL",
+    secret: true,
   }),
   /**
    * Read by the functions' CORS middleware and, at deploy time, by the API's CORS configuration
@@ -225,7 +239,15 @@ export interface Config {
     /** Base of accept links, without a trailing slash. */
     readonly publicUrl: string;
   };
-  readonly mailFrom: string | undefined;
+  /**
+   * How mail leaves: `outbox` (nowhere: the log and the tests' outbox), `ses` (Amazon SES, when
+   * MAIL_FROM is set) or `smtp` (SMTP_URL). Only through `ses` and `smtp` does a message reach a
+   * mailbox its reader alone can open, which is what invitations rely on (invitations/invite.ts).
+   */
+  readonly mail:
+    | { readonly transport: "outbox" }
+    | { readonly transport: "ses"; readonly from: string }
+    | { readonly transport: "smtp"; readonly from: string; readonly url: string };
   readonly sessions: { readonly ttlDays: number; readonly idleDays: number };
   /** The tenant document API's limits, per organization. */
   readonly data: {
@@ -269,7 +291,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       ttlHours: e.INVITATION_TTL_HOURS,
       publicUrl: (e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, ""),
     },
-    mailFrom: e.MAIL_FROM,
+    mail: e.SMTP_URL
+      ? { transport: "smtp", from: e.MAIL_FROM ?? DEFAULT_SMTP_SENDER, url: e.SMTP_URL }
+      : e.MAIL_FROM
+        ? { transport: "ses", from: e.MAIL_FROM }
+        : { transport: "outbox" },
     sessions: { ttlDays: e.SESSION_TTL_DAYS, idleDays: e.SESSION_IDLE_DAYS },
     data: {
       documentMaxBytes: e.TENANT_DOCUMENT_MAX_BYTES,
@@ -328,6 +354,9 @@ function problemOf(issue: z.core.$ZodIssue, value: string | undefined, definitio
       return definition.malformed ?? "malformed";
   }
 }
+
+/** The sender with SMTP_URL and no MAIL_FROM: a local relay accepts it; a real one wants MAIL_FROM set. */
+const DEFAULT_SMTP_SENDER = "org-service@localhost";
 
 let cached: Config | undefined;
 

@@ -6,6 +6,8 @@ import { isSiloOf } from "./cells/placement";
 import { resetSigningKeys } from "./auth/keys";
 import type { RequestContext } from "./context";
 import { type LoginInput, type LoginResult, login } from "./organizations/login";
+import { type InviteInput, type IssuedInvitation, inviteMember } from "./invitations/invite";
+import type { Actor } from "./organizations/model";
 
 /**
  * What tests need beyond core's public surface: the database handle to seed and inspect, resets of
@@ -25,6 +27,21 @@ export async function loginWithPassword(input: LoginInput, context?: RequestCont
   const result = await login(input, context);
   if ("mfaRequired" in result) throw new Error("the login asks for a second factor");
   return result;
+}
+
+/**
+ * An invitation whose token the inviter is shown, as everywhere no mail transport is configured
+ * (tests): throws if the answer holds none.
+ */
+export async function inviteShown(
+  actor: Actor,
+  input: InviteInput,
+  context?: RequestContext,
+): Promise<IssuedInvitation & { readonly token: string; readonly acceptUrl: string }> {
+  const invitation = await inviteMember(actor, input, context);
+  const { token, acceptUrl } = invitation;
+  if (token === undefined || acceptUrl === undefined) throw new Error("the invitation's token was not shown");
+  return { ...invitation, token, acceptUrl };
 }
 
 /** A cell of a test: a server, and the namespaces it may hold. */

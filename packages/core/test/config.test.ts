@@ -84,7 +84,13 @@ describe("parseConfig", () => {
       ["JWT_PRIVATE_KEY", "not a key"],
       ["JWT_PREVIOUS_KEY", "empty"],
     ]);
-    expect(SECRET_VARIABLES).toEqual(["MONGODB_URI", "TENANT_CELLS", "JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"]);
+    expect(SECRET_VARIABLES).toEqual([
+      "MONGODB_URI",
+      "TENANT_CELLS",
+      "JWT_PRIVATE_KEY",
+      "JWT_PREVIOUS_KEY",
+      "SMTP_URL",
+    ]);
     const said = `${JSON.stringify(issues)}\n${issues.map(describeConfigurationIssue).join("\n")}`;
     expect(said).not.toContain("hunter2");
     expect(describeConfigurationIssue(issues[0]!)).toBe(

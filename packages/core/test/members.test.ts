@@ -8,9 +8,11 @@ import {
   closeDatabase,
   createOrganization,
   deleteOrganization,
+  ForbiddenError,
   GoneError,
   inviteMember,
   listAudit,
+  listInvitations,
   listMembers,
   login,
   OrganizationChoiceRequiredError,
@@ -23,7 +25,14 @@ import {
   type Role,
 } from "../src";
 import { hashPassword } from "../src/passwords";
-import { database, sentMail, useIsolatedDatabases, loginWithPassword } from "../src/testing";
+import {
+  captureLogLines,
+  database,
+  inviteShown,
+  sentMail,
+  useIsolatedDatabases,
+  loginWithPassword,
+} from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -48,7 +57,7 @@ async function organizationWithOwner() {
 /** Invite and accept as a new account: the member as an actor, and their first token. */
 async function addMember(inviter: Actor, role: Role) {
   const email = `${role}.${unique()}@members.example`;
-  const { token } = await inviteMember(inviter, { email, role });
+  const { token } = await inviteShown(inviter, { email, role });
   const session = await acceptInvitation({ token, password: PASSWORD });
   const actor: Actor = { userId: session.userId, organizationId: inviter.organizationId, role };
   return { email, actor, accessToken: session.accessToken };
@@ -88,7 +97,7 @@ describe("accepting an invitation", () => {
   it("twenty parallel accepts of one invitation: exactly one succeeds, the rest 410", async () => {
     const { owner } = await organizationWithOwner();
     const email = `racer.${unique()}@members.example`;
-    const { token } = await inviteMember(owner, { email, role: "member" });
+    const { token } = await inviteShown(owner, { email, role: "member" });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => acceptInvitation({ token, password: PASSWORD })),
     );
@@ -104,7 +113,7 @@ describe("accepting an invitation", () => {
   it("unknown, revoked, used and expired tokens get one and the same 410", async () => {
     const { owner } = await organizationWithOwner();
     const db = await database();
-    const invite = () => inviteMember(owner, { email: `x.${unique()}@members.example`, role: "member" });
+    const invite = () => inviteShown(owner, { email: `x.${unique()}@members.example`, role: "member" });
     const used = await invite();
     await acceptInvitation({ token: used.token, password: PASSWORD });
     const expired = await invite();
@@ -125,7 +134,7 @@ describe("accepting an invitation", () => {
     const { owner } = await organizationWithOwner();
     const other = await organizationWithOwner();
     // other's owner is invited into the first organization.
-    const byPassword = await inviteMember(owner, { email: other.email, role: "admin" });
+    const byPassword = await inviteShown(owner, { email: other.email, role: "admin" });
     await expect(acceptInvitation({ token: byPassword.token, password: "not-their-password" })).rejects.toThrow(
       /incorrect/,
     );
@@ -133,7 +142,7 @@ describe("accepting an invitation", () => {
     expect(session).toMatchObject({ role: "admin", organization: { id: owner.organizationId } });
 
     const third = await organizationWithOwner();
-    const byToken = await inviteMember(owner, { email: third.email, role: "member" });
+    const byToken = await inviteShown(owner, { email: third.email, role: "member" });
     const joined = await acceptInvitation({ token: byToken.token }, {}, { userId: third.owner.userId });
     expect(joined.userId).toBe(third.owner.userId);
   });
@@ -154,7 +163,7 @@ describe("accepting an invitation", () => {
 
   it("a new account's password follows the rules of every password set: no NULs or control characters", async () => {
     const { owner } = await organizationWithOwner();
-    const { token } = await inviteMember(owner, { email: `nul.${unique()}@members.example`, role: "member" });
+    const { token } = await inviteShown(owner, { email: `nul.${unique()}@members.example`, role: "member" });
     const error = await acceptInvitation({ token, password: "\u0000".repeat(8) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(["password"]);
@@ -165,11 +174,23 @@ describe("accepting an invitation", () => {
   it("an expired invitation gives way to a new one for the same email", async () => {
     const { owner } = await organizationWithOwner();
     const email = `again.${unique()}@members.example`;
-    const first = await inviteMember(owner, { email, role: "member" });
+    const first = await inviteShown(owner, { email, role: "member" });
     const db = await database();
     await db.invitations.updateOne({ _id: new ObjectId(first.id) }, { $set: { expires_at: new Date(Date.now() - 1) } });
-    const second = await inviteMember(owner, { email, role: "member" });
+    const second = await inviteShown(owner, { email, role: "member" });
     await expect(acceptInvitation({ token: second.token, password: PASSWORD })).resolves.toMatchObject({
+      role: "member",
+    });
+  });
+});
+
+describe("roles", () => {
+  it("a member cannot raise their own role (core checks members:manage for a change of oneself too)", async () => {
+    const { owner } = await organizationWithOwner();
+    const member = await addMember(owner, "member");
+    await expect(changeMemberRole(member.actor, member.actor.userId, "admin")).rejects.toBeInstanceOf(ForbiddenError);
+    const db = await database();
+    expect(await db.memberships.findOne({ user_id: new ObjectId(member.actor.userId) })).toMatchObject({
       role: "member",
     });
   });
@@ -199,7 +220,7 @@ describe("revocation", () => {
     const { organization, owner } = await organizationWithOwner();
     const other = await organizationWithOwner();
     const loner = await addMember(owner, "member");
-    const shared = await inviteMember(owner, { email: other.email, role: "member" });
+    const shared = await inviteShown(owner, { email: other.email, role: "member" });
     await acceptInvitation({ token: shared.token, password: PASSWORD });
     await inviteMember(owner, { email: `left.${unique()}@members.example`, role: "member" });
     await deleteOrganization(owner, organization.name);
@@ -315,17 +336,17 @@ describe("migration of databases with one admin per organization", () => {
 });
 
 describe("invitation mail", () => {
-  it("without MAIL_FROM, goes to the outbox (and the log) with its accept link", async () => {
+  it("without a mail transport, goes to the outbox (and the log) with its accept link, which the inviter is shown", async () => {
     const { owner, organization } = await organizationWithOwner();
     const email = `mailed.${unique()}@members.example`;
-    const invitation = await inviteMember(owner, { email, role: "member" });
+    const invitation = await inviteShown(owner, { email, role: "member" });
     expect(invitation.mailSent).toBe(true);
     const mail = sentMail().at(-1)!;
     expect(mail).toMatchObject({ to: email, subject: `You are invited to ${organization.name}` });
     expect(mail.text).toContain(invitation.acceptUrl);
   });
 
-  it("with MAIL_FROM, is sent through Amazon SES v2 (the SDK client stubbed at its send boundary)", async () => {
+  it("with MAIL_FROM, is sent through Amazon SES v2 (the SDK client stubbed at its send boundary), and the inviter is not shown the link", async () => {
     process.env.MAIL_FROM = "invitations@service.example";
     resetConfig();
     const send = vi.spyOn(SESv2Client.prototype, "send").mockResolvedValue({ MessageId: "m-1" } as never);
@@ -333,22 +354,34 @@ describe("invitation mail", () => {
     const email = `ses.${unique()}@members.example`;
     const invitation = await inviteMember(owner, { email, role: "admin" });
     expect(invitation.mailSent).toBe(true);
+    expect(invitation).not.toHaveProperty("token");
+    expect(invitation).not.toHaveProperty("acceptUrl");
     expect(send).toHaveBeenCalledTimes(1);
     const command = send.mock.calls[0]![0] as unknown as { input: Record<string, unknown> };
     expect(command.input).toMatchObject({
       FromEmailAddress: "invitations@service.example",
       Destination: { ToAddresses: [email] },
     });
-    expect(JSON.stringify(command.input)).toContain(invitation.acceptUrl);
+    expect(JSON.stringify(command.input)).toMatch(/#invitation=[\w-]{43}/);
   });
 
-  it("a failing send never fails the invitation: the inviter has the link", async () => {
+  it("a failing send never fails the invitation, and its log line names the recipient's domain only", async () => {
     process.env.MAIL_FROM = "invitations@service.example";
     resetConfig();
-    vi.spyOn(SESv2Client.prototype, "send").mockRejectedValue(new Error("MessageRejected") as never);
+    vi.spyOn(SESv2Client.prototype, "send").mockRejectedValue(new Error("MessageRejected: bounce.x@members.example"));
     const { owner } = await organizationWithOwner();
-    const invitation = await inviteMember(owner, { email: `bounce.${unique()}@members.example`, role: "member" });
-    expect(invitation.mailSent).toBe(false);
-    await expect(acceptInvitation({ token: invitation.token, password: PASSWORD })).resolves.toBeDefined();
+    const email = `bounce.${unique()}@members.example`;
+    const logs = captureLogLines();
+    try {
+      const invitation = await inviteMember(owner, { email, role: "member" });
+      expect(invitation.mailSent).toBe(false);
+    } finally {
+      logs.stop();
+    }
+    const warning = logs.records().find((record) => record.message === "mail not sent");
+    expect(warning).toMatchObject({ to_domain: "members.example", error: "Error" });
+    expect(logs.lines.join("\n")).not.toContain("bounce.");
+    // Still pending: the owner revokes it and invites again.
+    expect((await listInvitations(owner)).map((pending) => pending.email)).toContain(email);
   });
 });

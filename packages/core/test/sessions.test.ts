@@ -10,7 +10,6 @@ import {
   deleteOrganization,
   InvalidGrantError,
   type IssuedSession,
-  inviteMember,
   listAudit,
   listSessions,
   logout,
@@ -24,7 +23,7 @@ import {
   updateOrganization,
 } from "../src";
 import { openSession } from "../src/sessions/session";
-import { database, loginWithPassword, useIsolatedDatabases } from "../src/testing";
+import { database, inviteShown, loginWithPassword, useIsolatedDatabases } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -262,7 +261,7 @@ describe("revocation by the changes that sessions mirror", () => {
     const { owner } = await organizationWithOwner();
     const join = async () => {
       const email = `m.${unique()}@sessions.example`;
-      const { token } = await inviteMember(owner, { email, role: "member" });
+      const { token } = await inviteShown(owner, { email, role: "member" });
       return acceptInvitation({ token, password: PASSWORD });
     };
     const promoted = await join();

@@ -657,6 +657,15 @@ onSubmit("invite", async (fields, form) => {
   form.reset();
   $("invite-result").dataset.invitationId = invitation.invitation_id;
   await loadInvitations().catch((error) => showError(undefined, $("invitations-result"), error));
+  const expires = new Date(invitation.expires_at).toLocaleString();
+  const invited = `Invited ${invitation.email} as ${invitation.role}`;
+  // Where the service sends mail, the link goes to the invitee's mailbox alone: accepting proves it.
+  if (!invitation.accept_url) {
+    const sent = invitation.mail_sent
+      ? "the link is mailed to them, and to nobody else"
+      : "the mail could not be sent: revoke the invitation and invite again";
+    return [paragraph(`${invited}; ${sent}. It works once and expires ${expires}.`)];
+  }
   const label = document.createElement("label");
   label.htmlFor = "invite-link";
   label.textContent = "Accept link";
@@ -666,12 +675,7 @@ onSubmit("invite", async (fields, form) => {
   link.value = invitation.accept_url;
   link.addEventListener("focus", () => link.select());
   const sent = invitation.mail_sent ? "the link is mailed to them" : "no mail went out, so send them the link";
-  const expires = new Date(invitation.expires_at).toLocaleString();
-  const nodes = [
-    paragraph(`Invited ${invitation.email} as ${invitation.role}; ${sent}. It works once and expires ${expires}.`),
-    label,
-    link,
-  ];
+  const nodes = [paragraph(`${invited}; ${sent}. It works once and expires ${expires}.`), label, link];
   if (navigator.clipboard) {
     const copy = button("Copy link");
     const copied = document.createElement("span");

@@ -85,8 +85,15 @@ export interface PendingUpdate {
   /** Credentials to set on the user (`user_id`, else the record's `admin_id`), and the ones to restore if undone. */
   credentials?: {
     user_id?: ObjectId;
-    target: { email?: string; password_hash?: string; credentials_version: number };
-    previous: { email: string; password_hash: string; credentials_version: number; updated_at: Date };
+    /** A new email is not verified (`email_verified: false`) until its mailbox is proven again. */
+    target: { email?: string; email_verified?: boolean; password_hash?: string; credentials_version: number };
+    previous: {
+      email: string;
+      email_verified?: boolean;
+      password_hash: string;
+      credentials_version: number;
+      updated_at: Date;
+    };
   };
 }
 
@@ -103,6 +110,12 @@ export interface UserDocument {
   _id: ObjectId;
   email: string;
   password_hash: string;
+  /**
+   * Whether the user has proven they receive mail at `email`: by accepting an invitation whose
+   * link went to that mailbox and to nobody else. Absent (users from before it was recorded,
+   * sign-ups, accepts of a token the inviter was shown): not verified.
+   */
+  email_verified?: boolean;
   /**
    * Bumped by every change of email or password; tokens carry the version they were issued under
    * (`cv`), so a change revokes every token issued before it. Mirrored on the user's memberships.
@@ -145,6 +158,12 @@ export interface InvitationDocument {
   token_hash: string;
   pending_key: string;
   invited_by: ObjectId;
+  /**
+   * Whether the inviter was shown the token (no mail transport reaches the invitee's mailbox
+   * alone). Then accepting proves nothing about the mailbox; otherwise it does. Absent on
+   * invitations from before this was recorded, which all showed it.
+   */
+  token_shown?: boolean;
   created_at: Date;
   expires_at: Date;
   accepted_at?: Date;

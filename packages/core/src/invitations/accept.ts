@@ -1,5 +1,6 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
+import { checkPassword } from "../auth/credential-check";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
@@ -10,7 +11,7 @@ import { newMembership } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
 import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
 import { emailTaken, VISIBLE } from "../organizations/steps";
-import { hashPassword, verifyPassword } from "../passwords";
+import { hashPassword } from "../passwords";
 import { openSession } from "../sessions/session";
 import { parseInput, passwordSchema } from "../validation";
 import { closeInvitation, isPending } from "./close";
@@ -26,12 +27,26 @@ const newAccountSchema = z.object({ password: passwordSchema });
 
 const gone = () => new GoneError("This invitation is unknown, used, revoked or expired.");
 
+const passwordRequired = () =>
+  new ValidationError([
+    { path: "password", message: "is required: the account's password, or a new one when the email has no account" },
+  ]);
+
 /**
  * Accept an invitation: the invited email becomes a member with the invited role and is logged
  * into the organization (the answer is a login's). A new email must choose a password; an
  * existing user proves it is them with their password or a bearer token of theirs (only the token
  * when they have two-factor login on: a password alone would skip the code). Unknown, revoked,
  * used and expired tokens all get the same 410. The answer opens a session, as a login does.
+ *
+ * The password of an existing account is checked by the one credential check, throttled and
+ * counted with logins (auth/credential-check.ts): an invitation is no way around the login
+ * limits. Before it, an accept answers alike whether the email has an account or not (no password:
+ * the same 422). After it, the outcome differs, as it must (a new account, or a password
+ * checked): README, "Security", says what that shows and to whom.
+ *
+ * Accepting proves the mailbox only when the inviter never saw the token (it went by mail alone):
+ * then the account's email counts as verified; otherwise a new account's does not.
  *
  * Single use under any concurrency: the one accept that inserts the invitation's claim (keyed by
  * its id) proceeds, every other gets 410. If that accept then fails, it releases the claim; if it
@@ -54,10 +69,21 @@ export async function acceptInvitation(
 
   // Who accepts, proven before anything is written (the slow bcrypt work holds nothing).
   const existing = await db.users.findOne({ email: invitation.email });
+  const byToken = existing !== null && caller?.userId === existing._id.toHexString();
+  if (!byToken && password === undefined) throw passwordRequired();
+  const mailboxProven = invitation.token_shown === false;
   let user: UserDocument;
   if (existing) {
-    const byToken = caller?.userId === existing._id.toHexString();
-    if (!byToken && !(password !== undefined && (await verifyPassword(password, existing.password_hash)))) {
+    if (
+      !byToken &&
+      !(
+        await checkPassword(
+          db,
+          { email: existing.email, password: password!, sourceIp: context.sourceIp },
+          existing.password_hash,
+        )
+      ).ok
+    ) {
       throw new InvalidCredentialsError();
     }
     // A password alone would get past the second factor: such a user accepts signed in.
@@ -68,13 +94,11 @@ export async function acceptInvitation(
     }
     user = existing;
   } else {
-    if (password === undefined) {
-      throw new ValidationError([{ path: "password", message: "is required to create the account" }]);
-    }
     const now = new Date();
     user = {
       _id: new ObjectId(),
       email: invitation.email,
+      email_verified: mailboxProven,
       // The rules of every password set, reported at `password` like any other field.
       password_hash: await hashPassword(parseInput(newAccountSchema, { password }).password),
       credentials_version: 1,
@@ -114,6 +138,11 @@ export async function acceptInvitation(
 
   const [issued] = await Promise.all([
     openSession(db, membership, context),
+    // The mailed link reached them: the address is theirs (still the invited one: the filter says so).
+    existing &&
+      mailboxProven &&
+      existing.email_verified !== true &&
+      db.users.updateOne({ _id: existing._id, email: invitation.email }, { $set: { email_verified: true } }),
     recordAudit(
       db,
       {

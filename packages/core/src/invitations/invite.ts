@@ -1,6 +1,6 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
-import { requirePermission, ROLES, type Role } from "../auth/permissions";
+import { requirePermission, requireScope, ROLES, type Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { config } from "../config";
 import type { RequestContext } from "../context";
@@ -8,7 +8,7 @@ import { type Database, database } from "../db/client";
 import type { InvitationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
-import { sendBestEffort } from "../mail/mailer";
+import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { membershipId } from "../members/membership";
 import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
 import { emailSchema, parseInput } from "../validation";
@@ -28,9 +28,14 @@ export interface Invitation {
 }
 
 export interface IssuedInvitation extends Invitation {
-  /** Shown once: only its hash is kept. */
-  readonly token: string;
-  readonly acceptUrl: string;
+  /**
+   * The token and its accept link, shown once to the inviter (only the hash is kept) — and only
+   * where mail does not reach the invitee's mailbox alone (no MAIL_FROM or SMTP_URL: a local run,
+   * where the developer is both sides). Where it does, the link goes to the mailbox and nowhere
+   * else, so that accepting proves the address.
+   */
+  readonly token?: string;
+  readonly acceptUrl?: string;
   readonly mailSent: boolean;
 }
 
@@ -48,7 +53,8 @@ export const acceptUrlFor = (token: string): string => `${config().invitations.p
 
 /**
  * Invite someone by email into the caller's organization (owners and admins; only an owner may
- * invite an owner). Refused (409) when the email is a member already, has a pending invitation, or
+ * invite an owner). The accept link is mailed; the inviter sees it too only where mail goes no
+ * further than the log (see IssuedInvitation), and the invitation records which it was. Refused (409) when the email is a member already, has a pending invitation, or
  * the organization has `MAX_PENDING_INVITATIONS` pending. The unique pending key decides between
  * two concurrent invitations of one email; the pending count is checked before the insert, so
  * concurrent invitations may pass the limit by at most their number minus one.
@@ -59,7 +65,7 @@ export async function inviteMember(
   context: RequestContext = {},
 ): Promise<IssuedInvitation> {
   const { email, role } = parseInput(inviteInputSchema, input);
-  requirePermission(actor.role, "members:manage", "invite members");
+  requireScope(actor, "members:manage", "invite members");
   if (role === "owner") requirePermission(actor.role, "owners:manage", "invite an owner");
   const db = await database();
   const organization = await ownOrganization(db, actor);
@@ -85,6 +91,7 @@ export async function inviteMember(
   }
 
   const { token, hash } = newInvitationToken();
+  const shown = !mailReachesOnlyTheRecipient();
   const invitation: InvitationDocument = {
     _id: new ObjectId(),
     organization_id: organization._id,
@@ -93,6 +100,7 @@ export async function inviteMember(
     token_hash: hash,
     pending_key: pendingKeyOf({ organization_id: organization._id, email }),
     invited_by: toObjectId(actor.userId)!,
+    token_shown: shown,
     created_at: now,
     expires_at: new Date(now.getTime() + ttlHours * 3_600_000),
   };
@@ -117,7 +125,7 @@ export async function inviteMember(
       context,
     ),
   ]);
-  return { ...toInvitation(invitation), token, acceptUrl, mailSent };
+  return { ...toInvitation(invitation), ...(shown && { token, acceptUrl }), mailSent };
 }
 
 /** Insert; a pending key held by an expired invitation is taken over (that one is closed first). */

@@ -2,10 +2,11 @@ import { config } from "../config";
 import { logger } from "../logger";
 
 /**
- * The mail port: what the service sends (invitations), not how. Two adapters: `outboxMailer`
- * where no sender is configured (locally, in tests: the message goes to the log and to an outbox
- * the tests read) and Amazon SES v2 when `MAIL_FROM` is set (deployed). Sending is best effort by
- * design: the caller never fails because mail did (the inviter also gets the accept link).
+ * The mail port: what the service sends (invitations), not how. Three adapters, chosen by the
+ * configuration (config.ts, `mail`): `outboxMailer` where no sender is configured (locally, in
+ * tests: the message goes to the log and to an outbox the tests read), Amazon SES v2 when
+ * `MAIL_FROM` is set (deployed), SMTP when `SMTP_URL` is. Sending is best effort by design: the
+ * caller never fails because mail did.
  */
 export interface MailMessage {
   readonly to: string;
@@ -28,7 +29,7 @@ export const outboxMailer: Mailer = {
   async send(message) {
     outbox.push(message);
     // Only where no mail is configured: locally the log is how a developer follows the link.
-    logger.info("mail (not sent: MAIL_FROM is not set)", {
+    logger.info("mail (not sent: neither MAIL_FROM nor SMTP_URL is set)", {
       to: message.to,
       subject: message.subject,
       text: message.text,
@@ -36,21 +37,43 @@ export const outboxMailer: Mailer = {
   },
 };
 
-/** The configured adapter. SES is imported only when it is the one, so other functions never load the SDK. */
+/** The configured adapter. SES and SMTP are imported only when they are the one, so other functions never load them. */
 export async function mailer(): Promise<Mailer> {
-  const from = config().mailFrom;
-  if (from === undefined) return outboxMailer;
-  const { sesMailer } = await import("./ses-mailer");
-  return sesMailer(from);
+  const { mail } = config();
+  switch (mail.transport) {
+    case "outbox":
+      return outboxMailer;
+    case "ses":
+      return (await import("./ses-mailer")).sesMailer(mail.from);
+    case "smtp":
+      return (await import("./smtp-mailer")).smtpMailer(mail.url, mail.from);
+  }
 }
 
-/** Send, and log instead of throwing when it fails: mail never fails the operation that sends it. */
+/**
+ * Whether mail reaches a mailbox only its owner reads (SES or SMTP), rather than the log and the
+ * outbox that whoever runs the service reads. Only then does a link that was mailed, and shown to
+ * nobody else, prove that whoever follows it owns the address.
+ */
+export function mailReachesOnlyTheRecipient(): boolean {
+  return config().mail.transport !== "outbox";
+}
+
+/**
+ * Send, and log instead of throwing when it fails: mail never fails the operation that sends it.
+ * The log names the recipient's domain only, and the error's name (never its message, which may
+ * quote the server's answer with the address or the link).
+ */
 export async function sendBestEffort(message: MailMessage): Promise<boolean> {
   try {
     await (await mailer()).send(message);
     return true;
   } catch (error) {
-    logger.warn("mail not sent", { to: message.to, subject: message.subject, error: (error as Error).name });
+    logger.warn("mail not sent", {
+      to_domain: message.to.slice(message.to.lastIndexOf("@") + 1),
+      subject: message.subject,
+      error: (error as Error).name,
+    });
     return false;
   }
 }

@@ -142,7 +142,13 @@ const credentialsOwner = (organization: OrganizationDocument, pending: PendingUp
 async function setCredentials(
   db: Database,
   userId: ObjectId,
-  credentials: { email?: string; password_hash?: string; credentials_version: number; updated_at?: Date },
+  credentials: {
+    email?: string;
+    email_verified?: boolean;
+    password_hash?: string;
+    credentials_version: number;
+    updated_at?: Date;
+  },
 ): Promise<void> {
   await db.users.updateOne({ _id: userId }, { $set: credentials });
   const { email, credentials_version } = credentials;

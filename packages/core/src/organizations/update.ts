@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
@@ -54,6 +55,8 @@ export async function updateOrganization(
   input: UpdateOrganizationInput,
   context: RequestContext = {},
 ): Promise<UpdateResult> {
+  // The route's scope, whatever else the change needs (renaming takes org:rename as well).
+  requireScope(actor, "profile:write", "change the organization or their credentials");
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const db = await database();
@@ -90,12 +93,14 @@ export async function updateOrganization(
           user_id: admin._id,
           target: {
             ...(email !== undefined && { email }),
+            ...(email !== undefined && email !== admin.email && { email_verified: false }),
             ...(passwordHash !== undefined && { password_hash: passwordHash }),
             // A new version revokes every token issued under the old credentials.
             credentials_version: admin.credentials_version + 1,
           },
           previous: {
             email: admin.email,
+            ...(admin.email_verified !== undefined && { email_verified: admin.email_verified }),
             password_hash: admin.password_hash,
             credentials_version: admin.credentials_version,
             updated_at: admin.updated_at,

@@ -141,6 +141,10 @@ export const meSchema = meta(
   z.strictObject({
     user_id: objectId,
     email: z.string(),
+    email_verified: meta(z.boolean(), {
+      description:
+        "Whether the user proved they receive mail at `email`: by accepting an invitation whose link was mailed to them and shown to nobody else. A sign-up, an accepted invitation whose token the inviter was shown (no mail configured) and a changed email are not verified.",
+    }),
     memberships: z.array(z.strictObject({ organization_id: objectId, organization_name: z.string(), role })),
   }),
   { id: "Me" },
@@ -173,9 +177,17 @@ export const invitationSchema = meta(
 export const issuedInvitationSchema = meta(
   z.strictObject({
     ...invitationSchema.def.shape,
-    accept_url: meta(z.url(), { description: "The dashboard's accept page, with the token in its fragment." }),
-    token: meta(z.string(), { description: "Shown once: only its hash is stored." }),
-    mail_sent: meta(z.boolean(), { description: "Whether the invitation mail went out (never fails the invitation)." }),
+    accept_url: meta(z.optional(z.url()), {
+      description:
+        "The dashboard's accept page, with the token in its fragment. Only where the service sends no mail (no `MAIL_FROM` or `SMTP_URL`): where it does, the link goes to the invitee's mailbox alone.",
+    }),
+    token: meta(z.optional(z.string()), {
+      description: "Shown once (only its hash is stored), and only where the service sends no mail, like `accept_url`.",
+    }),
+    mail_sent: meta(z.boolean(), {
+      description:
+        "Whether the invitation mail went out (never fails the invitation). Where mail is configured and it did not, revoke the invitation and invite again.",
+    }),
   }),
   { id: "IssuedInvitation" },
 );

@@ -147,6 +147,7 @@ export function meView(me: Me): MeView {
   return {
     user_id: me.userId,
     email: me.email,
+    email_verified: me.emailVerified,
     memberships: me.memberships.map((m) => ({
       organization_id: m.organizationId,
       organization_name: m.organizationName,
@@ -174,12 +175,15 @@ export function invitationView(invitation: Invitation): InvitationView {
   };
 }
 
-/** The token is in this answer and nowhere else, ever. */
+/**
+ * Where no mail transport reaches the invitee alone, the token is in this answer and nowhere else,
+ * ever; where one does, it is in the mail and nowhere else.
+ */
 export function issuedInvitationView(invitation: IssuedInvitation): IssuedInvitationView {
   return {
     ...invitationView(invitation),
-    accept_url: invitation.acceptUrl,
-    token: invitation.token,
+    ...(invitation.acceptUrl !== undefined && { accept_url: invitation.acceptUrl }),
+    ...(invitation.token !== undefined && { token: invitation.token }),
     mail_sent: invitation.mailSent,
   };
 }

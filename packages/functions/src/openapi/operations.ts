@@ -593,11 +593,14 @@ export const operations = {
     tags: ["Members"],
     summary: "Invite someone by email",
     description:
-      "The answer holds the token and its accept link, once: only the token's hash is stored. A mail goes out too when the service has a sender (`MAIL_FROM`); a failed mail never fails the invitation.",
+      "The accept link is mailed to the invitee. Where the service sends mail (`MAIL_FROM` for Amazon SES, or `SMTP_URL`), the link goes to that mailbox and nowhere else: the answer holds no token, so that accepting proves the address. Where it sends none (a local run), the answer holds the token and its accept link, once (only the token's hash is stored), for the developer to pass on. A failed mail never fails the invitation (`mail_sent: false`).",
     security: protectedRoute,
     requestBody: jsonBody(inviteBody),
     responses: {
-      "201": { description: "The invitation, with its token.", content: json(issuedInvitationSchema) },
+      "201": {
+        description: "The invitation; its token and link too where the service sends no mail.",
+        content: json(issuedInvitationSchema),
+      },
       ...bodyErrors,
       "409": {
         ...errors.conflict["409"],
@@ -635,7 +638,7 @@ export const operations = {
     tags: ["Members"],
     summary: "Accept an invitation: join the organization and log in",
     description:
-      "Public: the token is the credential. A new email chooses a `password`; an existing user sends theirs, or their bearer token. Answers like a login.",
+      "Public: the token is the credential. A new email chooses a `password`; an existing user sends theirs, or their bearer token. An existing user's password is checked as a login's is: wrong ones count against the same per-email and per-address limits, and past them even the right one answers 429 with Retry-After. Without a password or a bearer token, the answer is the same 422 whether the email has an account or not. Answers like a login.",
     security: optionalToken,
     requestBody: jsonBody(acceptInvitationBody),
     responses: {
