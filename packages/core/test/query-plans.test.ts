@@ -1,32 +1,43 @@
 /**
- * The lookups every request makes — organization by slug (get), admin by email (login),
- * organization by _id (login), admin by _id (get with a token) — asked with `explain`, in the very
- * shape the service sends them (filter, projection, limit 1 as `findOne` does).
+ * The lookups the service makes on its hot paths — the session by `_id` (every authenticated
+ * request), the organization by `_id` and by slug, the user by email, the membership by its key,
+ * a tenant document by `_id` and by an indexed field — asked with `explain`, in the very shape the
+ * service sends them (filter, projection, limit 1 as `findOne` does), over collections of a few
+ * thousand records, so that a planner has a reason to choose an index.
  *
  * What the server reports decides what is asserted:
  * - MongoDB: every lookup is served by its index (IXSCAN on slug_unique / email_unique, IDHACK or
  *   an _id_ scan for _id) and never by a collection scan.
  * - FerretDB v1 on PostgreSQL (the embedded default): `queryPlanner.Plan` is PostgreSQL's
- *   `EXPLAIN (VERBOSE, FORMAT JSON)` of the SQL FerretDB sent, so index use would show as an
- *   "Index Scan" or "Bitmap Index Scan" node. FerretDB pushes every equality down into SQL
- *   (`filterPushdown`), as jsonb containment: `_jsonb -> 'slug' @> '"plan_alpha"'`. The indexes
- *   it creates for `createIndex` (and for `_id`) are btree indexes on `_jsonb -> 'slug'`, which
- *   cannot serve `@>`: every lookup is a sequential scan, but one PostgreSQL runs over its own
- *   storage, without FerretDB decoding each document (measured by `pnpm bench`, "latency against
- *   data size").
+ *   `EXPLAIN (VERBOSE, FORMAT JSON)` of the SQL FerretDB sent. FerretDB pushes every equality down
+ *   as jsonb containment (`_jsonb -> 'slug' @> '"plan_alpha"'`), which its own btree indexes cannot
+ *   serve; the embedded cluster gives each of them a GIN companion that can
+ *   (packages/embedded-db/src/gin-companions.sql). So every lookup is a Bitmap Index Scan on the
+ *   companion of the field's index, never a sequential scan — also after the tenant's collection
+ *   is renamed, and no longer once its index is dropped (the companion goes with it).
  * - FerretDB v1 on SQLite (the fallback): `queryPlanner.Plan` is SQLite's EXPLAIN QUERY PLAN,
  *   plus `filterPushdown`. FerretDB pushes `_id` equality down into SQL, but evaluates every other
  *   filter itself on each decoded document: secondary indexes only enforce uniqueness there, and
  *   lookups by slug or email scan the collection.
- * The test records exactly that, so it fails when FerretDB's behaviour or the service's query
- * shapes change.
+ * The test records exactly that, so it fails when FerretDB's behaviour, the companions or the
+ * service's query shapes change.
  */
-import type { ObjectId } from "mongodb";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createOrganization } from "../src";
+import {
+  authenticate,
+  createIndex,
+  createOrganization,
+  dropIndex,
+  insertDocument,
+  updateOrganization,
+  type AuthenticatedActor,
+} from "../src";
+import { sessionCheckProjection } from "../src/auth/authenticate";
+import { tenantCollectionAt } from "../src/cells/placement";
 import { organizationProjection } from "../src/organizations/model";
 import { VISIBLE } from "../src/organizations/steps";
-import { database, type Database, useIsolatedDatabases } from "../src/testing";
+import { database, type Database, loginWithPassword, useIsolatedDatabases } from "../src/testing";
 import { type Backend, backendOf } from "./support/backend";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
@@ -37,31 +48,75 @@ type Explain = Record<string, unknown> & {
   filterPushdown?: boolean;
 };
 
+/** Records beside the test's own in each collection looked up. */
+const FILLER = 2_000;
+const PASSWORD = "correct horse battery";
+
 let db: Database;
 let backend: Backend;
 let organizationId: ObjectId;
 let adminId: ObjectId;
+let sessionId: ObjectId;
+let owner: AuthenticatedActor;
+let organizationName = "Plan Alpha";
 const email = "plans@example.com";
 
 beforeAll(async () => {
-  // A few records, so a planner has something to choose over.
   for (const [name, address] of [
-    ["Plan Alpha", email],
+    [organizationName, email],
     ["Plan Beta", "beta@example.com"],
-    ["Plan Gamma", "gamma@example.com"],
   ] as const) {
-    await createOrganization({ organizationName: name, email: address, password: "correct horse battery" });
+    await createOrganization({ organizationName: name, email: address, password: PASSWORD });
   }
   db = await database();
   const organization = await db.organizations.findOne({ slug: "plan_alpha" });
   if (!organization) throw new Error("the organization was not created");
   organizationId = organization._id;
   adminId = organization.admin_id;
+  const session = await loginWithPassword({ email, password: PASSWORD });
+  sessionId = new ObjectId(session.sessionId);
+  owner = await authenticate(session.accessToken);
+  await createIndex(owner, { keys: { score: 1 } });
+
+  const numbered = (make: (n: number) => Record<string, unknown>) => Array.from({ length: FILLER }, (_, n) => make(n));
+  const now = new Date();
+  await Promise.all([
+    db.organizations.insertMany(
+      numbered((n) => ({ name: `Filler ${n}`, slug: `filler_${n}`, collection_name: `org_filler_${n}` })) as never[],
+    ),
+    db.users.insertMany(numbered((n) => ({ email: `filler${n}@example.com` })) as never[]),
+    db.memberships.insertMany(numbered((n) => ({ _id: `filler:${n}`, user_id: new ObjectId() })) as never[]),
+    db.sessions.insertMany(numbered(() => ({ user_id: new ObjectId(), expires_at: now })) as never[]),
+  ]);
+  const tenant = await tenantCollectionAt(organization);
+  await tenant.insertMany(numbered((n) => ({ _id: `filler-${n}`, score: n + 1_000 })) as never[]);
+  await insertDocument(owner, { _id: "doc-42", score: 42 });
   backend = await backendOf(db.master);
 });
 
-/** The service's queries, as sent (see organizations/model.ts and organizations/login.ts). */
+/** The tenant collection where the organization's record says it is now (a rename moves it). */
+async function tenant() {
+  const organization = await db.organizations.findOne({ _id: organizationId });
+  return tenantCollectionAt<{ _id: string; score?: number }>(organization!);
+}
+
+/** The service's queries, as sent (see auth/authenticate.ts, organizations/*.ts and data/documents.ts). */
 const lookups = {
+  "session by _id (every authenticated request)": {
+    explain: () =>
+      db.sessions.find({ _id: sessionId }, { projection: sessionCheckProjection }).limit(1).explain("queryPlanner"),
+    index: "_id_",
+    field: "_id",
+  },
+  "organization by _id (every request that reads the organization)": {
+    explain: () =>
+      db.organizations
+        .find({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection })
+        .limit(1)
+        .explain("queryPlanner"),
+    index: "_id_",
+    field: "_id",
+  },
   "organization by slug": {
     explain: () =>
       db.organizations
@@ -80,16 +135,7 @@ const lookups = {
     index: "email_unique",
     field: "email",
   },
-  "organization by _id": {
-    explain: () =>
-      db.organizations
-        .find({ _id: organizationId, ...VISIBLE }, { projection: organizationProjection })
-        .limit(1)
-        .explain("queryPlanner"),
-    index: "_id_",
-    field: "_id",
-  },
-  "membership by _id (every authenticated request)": {
+  "membership by its key": {
     explain: () =>
       db.memberships
         .find(
@@ -100,6 +146,16 @@ const lookups = {
         .explain("queryPlanner"),
     index: "_id_",
     field: "_id",
+  },
+  "tenant document by _id": {
+    explain: async () => (await tenant()).find({ _id: "doc-42" }).limit(1).explain("queryPlanner"),
+    index: "_id_",
+    field: "_id",
+  },
+  "tenant document by an indexed field": {
+    explain: async () => (await tenant()).find({ score: 42 }).explain("queryPlanner"),
+    index: "score_1",
+    field: "score",
   },
 } as const;
 
@@ -116,25 +172,39 @@ function planNodes(plan: unknown, found: { stages: string[]; indexes: string[] }
   return found;
 }
 
-/** Every "Node Type" in a PostgreSQL JSON plan, its sub-plans included. */
-function postgresNodeTypes(plan: unknown, found: string[] = []): string[] {
+interface PostgresNode {
+  "Node Type"?: string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Plans?: PostgresNode[];
+}
+
+/** Every node of a PostgreSQL JSON plan, its sub-plans included. */
+function postgresNodes(plan: PostgresNode | undefined, found: PostgresNode[] = []): PostgresNode[] {
   if (plan && typeof plan === "object") {
-    const node = plan as { "Node Type"?: unknown; Plans?: unknown[] };
-    if (typeof node["Node Type"] === "string") found.push(node["Node Type"]);
-    for (const child of node.Plans ?? []) postgresNodeTypes(child, found);
+    found.push(plan);
+    for (const child of plan.Plans ?? []) postgresNodes(child, found);
   }
   return found;
 }
 
+const COMPANION = /^gin_[0-9a-f]{32}$/;
+
+/** The assertion for FerretDB on PostgreSQL: a Bitmap Index Scan on a companion, whose condition is the lookup's. */
+function expectIndexedOnPostgres(explain: Explain, field: string) {
+  expect(explain.filterPushdown).toBe(true);
+  const nodes = postgresNodes(explain.queryPlanner?.Plan as PostgresNode);
+  expect(nodes.map((node) => node["Node Type"])).not.toContain("Seq Scan");
+  const scan = nodes.find((node) => node["Node Type"] === "Bitmap Index Scan");
+  expect(scan?.["Index Name"]).toMatch(COMPANION);
+  expect(scan?.["Index Cond"]).toContain(`_jsonb -> '${field}'::text) @> `);
+}
+
 describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
-  it("is served by its index on MongoDB, and planned as recorded above on FerretDB", async () => {
+  it("is served by its index on MongoDB and on FerretDB's PostgreSQL; as recorded above on SQLite", async () => {
     const explain = (await lookup.explain()) as Explain;
     if (backend === "ferretdb-postgres") {
-      const plan = explain.queryPlanner?.Plan as { "Relation Name"?: string; Filter?: string } | undefined;
-      expect(explain.filterPushdown).toBe(true);
-      // One sequential scan of the collection's table, the lookup's equality as its SQL filter.
-      expect(postgresNodeTypes(plan)).toEqual(["Seq Scan"]);
-      expect(plan?.Filter).toMatch(new RegExp(`_jsonb -> '${lookup.field}'::text\\) @> `));
+      expectIndexedOnPostgres(explain, lookup.field);
       return;
     }
     if (backend === "ferretdb-sqlite") {
@@ -154,6 +224,25 @@ describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
       expect(stages.some((stage) => stage === "IXSCAN" || stage === "EXPRESS_IXSCAN")).toBe(true);
       expect(indexes).toContain(lookup.index);
     }
+  });
+});
+
+describe("a tenant's index and its companion on PostgreSQL", () => {
+  it("a renamed collection keeps its indexes served; a dropped index leaves no companion behind", async () => {
+    const byScore = lookups["tenant document by an indexed field"];
+    const renamed = "Plan Alpha Renamed";
+    await updateOrganization(owner, { organizationName, newOrganizationName: renamed });
+    organizationName = renamed;
+    const afterRename = (await byScore.explain()) as Explain;
+    await dropIndex(owner, "score_1");
+    const afterDrop = (await byScore.explain()) as Explain;
+    if (backend !== "ferretdb-postgres") return;
+    expectIndexedOnPostgres(afterRename, "score");
+    // Still pushed down, now with nothing to serve it: had the companion stayed, it would.
+    expect(afterDrop.filterPushdown).toBe(true);
+    expect(postgresNodes(afterDrop.queryPlanner?.Plan as PostgresNode).map((node) => node["Node Type"])).toEqual([
+      "Seq Scan",
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, chown, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OutputTail } from "./output-tail";
 import type { PostgresBinaries } from "./postgres-binaries";
@@ -13,6 +14,11 @@ import { withTimeout } from "./timeout";
  * listens on a Unix socket in `<dir>/run` only — no TCP port to find, race for or expose, and
  * nobody else on the machine can connect (the directory is private; trust authentication is
  * therefore safe). FerretDB reaches it at `url`.
+ *
+ * Before the server starts, gin-companions.sql is run in single-user mode: beside every index
+ * FerretDB creates, a GIN index its equality lookups can use (that file says why and how). Plans
+ * are made for each query's values (`plan_cache_mode=force_custom_plan`): FerretDB sends the field
+ * path as a parameter, and only a plan that knows it can match an index on that path.
  *
  * Durability is switched off (fsync, synchronous_commit, full_page_writes): the data is deleted
  * when the server stops, so flushing it to disk would only cost time. Dynamic shared memory lives
@@ -41,6 +47,7 @@ export interface StartPostgresOptions {
 }
 
 const PORT = 5432; // names the socket file only: .s.PGSQL.5432
+const COMPANIONS_SQL = fileURLToPath(new URL("./gin-companions.sql", import.meta.url));
 const STOP_GRACE_MS = 5_000;
 // sockaddr_un.sun_path holds 108 bytes on Linux (104 on macOS), terminator included.
 const MAX_SOCKET_PATH = 103;
@@ -87,6 +94,19 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     );
   }
 
+  // Single-user mode (no client needed): `-j` ends a statement at a semicolon and an empty line;
+  // an error ends the run with a non-zero exit.
+  const companions = await run(
+    binaries.postgres,
+    ["--single", "-j", "-D", dataDir, "-c", "exit_on_error=on", "postgres"],
+    { ...asUser, env, input: await readFile(COMPANIONS_SQL, "utf8") },
+  );
+  if (companions.code !== 0) {
+    throw new Error(
+      `PostgreSQL could not install the index companions (${describeExit(companions)})${summary(companions.output)}`,
+    );
+  }
+
   const args = [
     "-D",
     dataDir,
@@ -104,6 +124,8 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     "full_page_writes=off",
     "-c",
     "dynamic_shared_memory_type=mmap",
+    "-c",
+    "plan_cache_mode=force_custom_plan",
   ];
   const child = spawn(binaries.postgres, args, { ...asUser, env, stdio: ["ignore", "pipe", "pipe"] });
   // SIGQUIT: immediate shutdown, which takes PostgreSQL's own child processes along.
@@ -188,13 +210,17 @@ function describeExit(info: ExitInfo): string {
   return `exited (${info.signal ? `signal ${info.signal}` : `exit code ${info.code}`})`;
 }
 
-/** Runs a short-lived command to completion, keeping the tail of its output. */
+/** Runs a short-lived command to completion, with `input` on its stdin, keeping the tail of its output. */
 async function run(
   command: string,
   args: string[],
-  options: { uid?: number; gid?: number; env: NodeJS.ProcessEnv },
+  { input, ...options }: { uid?: number; gid?: number; env: NodeJS.ProcessEnv; input?: string },
 ): Promise<ExitInfo & { output: string }> {
-  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { ...options, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (input !== undefined) {
+    child.stdin!.on("error", () => undefined); // a child that exits early: its exit code says why
+    child.stdin!.end(input);
+  }
   const tracking = track({ pid: child.pid });
   const output = new OutputTail();
   child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
