@@ -62,9 +62,22 @@ async function uniqueIndexConflict(
   });
 }
 
-/** What an id from a path matches: the string, and the ObjectId of the same hex for documents written by other means. */
-function idFilter(id: string) {
-  return /^[0-9a-f]{24}$/.test(id) ? { _id: { $in: [id, new ObjectId(id)] } } : { _id: id };
+/**
+ * The filters an id from a path matches, in the order to try them: the string (every document this
+ * API writes), then the ObjectId of the same hex (documents written by other means). One equality
+ * at a time rather than one `$in`: FerretDB serves an equality from an index and scans for `$in`.
+ */
+function idFilters(id: string): { _id: string | ObjectId }[] {
+  return /^[0-9a-f]{24}$/.test(id) ? [{ _id: id }, { _id: new ObjectId(id) }] : [{ _id: id }];
+}
+
+/** The document with this id from a path, or null. */
+async function findById(collection: TenantHandle["collection"], id: string, projection?: Record<string, 1>) {
+  for (const filter of idFilters(id)) {
+    const found = await collection.findOne(filter, projection && { projection });
+    if (found) return found;
+  }
+  return null;
 }
 
 /**
@@ -85,7 +98,7 @@ export async function insertDocument(
     await handle.collection.insertOne(document);
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const taken = await handle.collection.findOne(idFilter(document._id), { projection: { _id: 1 } });
+    const taken = await findById(handle.collection, document._id, { _id: 1 });
     if (taken) throw new ConflictError("A document with this _id exists already.", "_id", { cause: error });
     throw await uniqueIndexConflict(handle, (field) => hasPath(document, field), error);
   }
@@ -95,7 +108,7 @@ export async function insertDocument(
 export async function getDocument(actor: Actor, id: string): Promise<StoredDocument> {
   if (!isDocumentId(id)) throw notFound();
   const { collection } = await tenantCollectionOf(actor, "data:read", "read documents", "read");
-  const document = await collection.findOne(idFilter(id));
+  const document = await findById(collection, id);
   if (!document) throw notFound();
   return toStored(document);
 }
@@ -116,7 +129,7 @@ export async function replaceDocument(
   const size = checkSize({ _id: id, ...replacement });
   if (!isDocumentId(id)) throw notFound();
   const handle = await tenantCollectionOf(actor, "data:write", "write documents", "write");
-  const current = await handle.collection.findOne(idFilter(id));
+  const current = await findById(handle.collection, id);
   if (!current) throw notFound();
   await checkQuota(handle, actor, { documents: 0, bytes: size - bsonSize(current) }, context);
   let result: Awaited<ReturnType<typeof handle.collection.replaceOne>>;
@@ -218,7 +231,7 @@ export async function patchDocument(
   const { set, unset } = checkPatch(body);
   if (!isDocumentId(id)) throw notFound();
   const handle = await tenantCollectionOf(actor, "data:write", "write documents", "write");
-  const current = await handle.collection.findOne(idFilter(id));
+  const current = await findById(handle.collection, id);
   if (!current) throw notFound();
   const patched = applyPatch(current, set, unset);
   const depthIssues = valueIssues(patched, "", 1);
@@ -244,9 +257,10 @@ export async function patchDocument(
 export async function deleteDocument(actor: Actor, id: string): Promise<{ deleted: true }> {
   if (!isDocumentId(id)) throw notFound();
   const { collection } = await tenantCollectionOf(actor, "data:write", "write documents", "write");
-  const result = await collection.deleteOne(idFilter(id));
-  if (result.deletedCount === 0) throw notFound();
-  return { deleted: true };
+  for (const filter of idFilters(id)) {
+    if ((await collection.deleteOne(filter)).deletedCount > 0) return { deleted: true };
+  }
+  throw notFound();
 }
 
 export interface DocumentQuery {

@@ -1,5 +1,6 @@
 import { requireScope, type Role } from "../auth/permissions";
 import { database } from "../db/client";
+import { oneOf } from "../db/one-of";
 import { UnauthenticatedError } from "../errors";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { VISIBLE } from "../organizations/steps";
@@ -23,7 +24,7 @@ export async function getMe(actor: AuthenticatedActor): Promise<Me> {
     db.users.findOne({ _id: userId }, { projection: { email_verified: 1 } }),
   ]);
   const organizations = await db.organizations
-    .find({ _id: { $in: memberships.map((m) => m.organization_id) }, ...VISIBLE }, { projection: { name: 1 } })
+    .find({ _id: oneOf(memberships.map((m) => m.organization_id)), ...VISIBLE }, { projection: { name: 1 } })
     .sort({ name: 1 })
     .toArray();
   return {

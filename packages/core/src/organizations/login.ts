@@ -5,6 +5,7 @@ import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
+import { oneOf } from "../db/one-of";
 import type { MembershipDocument, OrganizationDocument, UserDocument } from "../db/documents";
 import { InvalidCredentialsError, OrganizationChoiceRequiredError, TooManyAttemptsError } from "../errors";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
@@ -133,7 +134,7 @@ async function candidatesOf(
   const organizations = await db.organizations
     .find(
       {
-        _id: { $in: memberships.map((membership) => membership.organization_id) },
+        _id: oneOf(memberships.map((membership) => membership.organization_id)),
         ...(organizationName !== undefined && { slug: slugify(organizationName) }),
         ...VISIBLE,
       },
