@@ -66,9 +66,14 @@ describe("one way to check a secret", () => {
     ]);
   });
 
-  it("only the credential check reads the failure limits or records a failure", () => {
-    expect(importersOf(files, "assertLoginAllowed")).toEqual(["core/src/auth/credential-check.ts"]);
-    expect(importersOf(files, "recordLoginFailure")).toEqual(["core/src/auth/credential-check.ts"]);
+  it("only the credential check counts an attempt against the limits", () => {
+    expect(importersOf(files, "reserveAttempt")).toEqual(["core/src/auth/credential-check.ts"]);
+    expect(
+      files
+        .filter((file) => /\bloginFailures\b/.test(file.text))
+        .map((file) => file.path)
+        .sort(),
+    ).toEqual(["core/src/auth/login-throttle.ts", "core/src/db/client.ts"]);
   });
 
   it("every module that uses a TOTP or recovery code does so through checkSecret", () => {
@@ -129,6 +134,34 @@ describe("the doors share one count", () => {
     }
     await expect(acceptInvitation({ token, password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
     await expect(login({ email: victim.email, password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
+  });
+
+  it("a burst of wrong guesses at once gets no more comparisons than the limit: the rest are refused before any", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "3";
+    resetConfig();
+    const { victim, token } = await victimAndAttacker();
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, (_, guess) =>
+        acceptInvitation({ token, password: `guess-${guess}-wrong` }).catch((error: unknown) => error),
+      ),
+    );
+    const compared = outcomes.filter((outcome) => outcome instanceof InvalidCredentialsError).length;
+    expect(compared).toBeLessThanOrEqual(3);
+    expect(outcomes.filter((outcome) => outcome instanceof TooManyAttemptsError)).toHaveLength(25 - compared);
+    // Login meets the failures the burst left: refused once they reach the limit.
+    const next = login({ email: victim.email, password: PASSWORD });
+    if (compared === 3) await expect(next).rejects.toBeInstanceOf(TooManyAttemptsError);
+    else await expect(next).resolves.toBeDefined();
+  });
+
+  it("a right answer is no failure: it takes its count back", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "2";
+    resetConfig();
+    const email = `right.${unique()}@doors.example`;
+    await createOrganization({ organizationName: `Right ${unique()}`, email, password: PASSWORD });
+    for (let login = 0; login < 5; login++) await loginWithPassword({ email, password: PASSWORD });
+    await expect(login({ email, password: "wrong-password-1" })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(loginWithPassword({ email, password: PASSWORD })).resolves.toBeDefined();
   });
 
   it("wrong codes and passwords that turn two-factor login off count against the same limit", async () => {

@@ -15,6 +15,7 @@ import {
   listIndexes,
   patchDocument,
   replaceDocument,
+  updateOrganization,
   type Actor,
 } from "../src";
 import { ObjectId } from "mongodb";
@@ -100,5 +101,30 @@ describe("index changes at once", () => {
       // The collection, its _id index and each of the six.
       expect(record?.placement?.namespaces).toBe(2 + indexes.length);
     }
+  });
+});
+
+describe("index changes and the organization's other changes", () => {
+  it("wait for one another, a little; a member or credential change never waits for an index build", async () => {
+    const actor = await owner();
+    const db = await database();
+    // An index change under way (its lock held by another request).
+    const held = { _id: `${actor.organizationId}:indexes`, acquired_at: new Date() };
+    await db.locks.insertOne(held);
+    let created = false;
+    const creating = createIndex(actor, { keys: { waited: 1 } }).then((index) => {
+      created = true;
+      return index;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(created).toBe(false);
+    // The organization's own lock is free: a credential change goes ahead at once.
+    const organization = await db.organizations.findOne({ _id: new ObjectId(actor.organizationId) });
+    await expect(
+      updateOrganization(actor, { organizationName: organization!.name, password: "another-password-1" }),
+    ).resolves.toBeDefined();
+    await db.locks.deleteOne(held);
+    await expect(creating).resolves.toMatchObject({ name: "waited_1" });
+    expect(await db.locks.countDocuments({})).toBe(0);
   });
 });

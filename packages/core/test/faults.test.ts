@@ -10,6 +10,9 @@ import {
   updateOrganization,
   type Actor,
 } from "../src";
+import { ObjectId } from "mongodb";
+import type { PendingUpdate } from "../src/db/documents";
+import { rollBackUpdate } from "../src/organizations/steps";
 import { useIsolatedDatabases, clearFaults, database, injectFault, type Fault } from "../src/testing";
 
 /**
@@ -224,5 +227,27 @@ describe("the reconciler", () => {
       delete process.env.RECONCILE_GRACE_SECONDS;
       resetConfig();
     }
+  });
+});
+
+describe("an email change undone", () => {
+  it("puts back what was proven of the old address: a verification of the new one does not stay with it", async () => {
+    const { organization, actor, email } = await newOrganization();
+    const db = await database();
+    const newEmail = `proven${++sequence}@example.com`;
+    // Crashed once the new credentials are set: the user is at the new address, unverified.
+    await withFault("update", 2, "crash", () =>
+      updateOrganization(actor, { organizationName: organization.name, email: newEmail, password: "new-password-1" }),
+    );
+    expect(await db.users.findOne({ email: newEmail })).toMatchObject({ email_verified: false });
+    // Meanwhile the new address's mailbox is proven (a mailed invitation's link, accepted).
+    await db.users.updateOne({ email: newEmail }, { $set: { email_verified: true } });
+    const record = await db.organizations.findOne({ _id: new ObjectId(organization.id) });
+    await rollBackUpdate(db, record!, record!.pending as PendingUpdate);
+    expect(await db.users.findOne({ _id: new ObjectId(organization.adminId) })).toMatchObject({
+      email,
+      email_verified: false,
+    });
+    await reconcileAndCheck();
   });
 });

@@ -10,6 +10,7 @@ import {
   resetConfig,
   type Actor,
 } from "../src";
+import { smtpTransportOptions } from "../src/mail/smtp-mailer";
 import { useIsolatedDatabases } from "../src/testing";
 import { linkIn, type Mailbox, startMailbox } from "./support/mailbox";
 
@@ -91,6 +92,25 @@ describe("mail through SMTP (SMTP_URL)", () => {
     const invitation = await inviteMember(actor, { email: `lost.${unique()}@mail.example`, role: "member" });
     expect(invitation.mailSent).toBe(false);
     expect(invitation).not.toHaveProperty("token");
+  });
+
+  it("reads only address, TLS and credentials from SMTP_URL: STARTTLS required except to loopback, no logging switched on", () => {
+    expect(smtpTransportOptions("smtp://relay.example.com:587?logger=true&debug=true")).toMatchObject({
+      host: "relay.example.com",
+      port: 587,
+      secure: false,
+      requireTLS: true,
+      logger: false,
+      debug: false,
+    });
+    expect(smtpTransportOptions("smtps://us%40er:p%3Ass@mail.example.com")).toMatchObject({
+      host: "mail.example.com",
+      secure: true,
+      requireTLS: false,
+      auth: { user: "us@er", pass: "p:ss" },
+    });
+    expect(smtpTransportOptions("smtp://127.0.0.1:2525")).toMatchObject({ requireTLS: false });
+    expect(smtpTransportOptions("smtp://[::1]:2525")).toMatchObject({ host: "::1", requireTLS: false });
   });
 
   it("SMTP_URL is a secret: a wrong one is named, never echoed", () => {

@@ -143,7 +143,7 @@ describe("accepting an invitation", () => {
 
     const third = await organizationWithOwner();
     const byToken = await inviteShown(owner, { email: third.email, role: "member" });
-    const joined = await acceptInvitation({ token: byToken.token }, {}, { userId: third.owner.userId });
+    const joined = await acceptInvitation({ token: byToken.token }, {}, third.owner);
     expect(joined.userId).toBe(third.owner.userId);
   });
 

@@ -86,11 +86,25 @@ describe("where the service sends no mail (local runs): the inviter is shown the
     const nobody = `nobody.${unique()}@attacks.example`;
     const forRegistered = (await invite(attackerToken, registered.email)).json.token;
     const forNobody = (await invite(attackerToken, nobody)).json.token;
-    const withoutPassword = await Promise.all(
-      [forRegistered, forNobody].map((token) => call("POST", "/invitations/accept", { json: { token } })),
-    );
-    expect(withoutPassword[0]!.status).toBe(422);
-    expect(problemOf(withoutPassword[0]!)).toEqual(problemOf(withoutPassword[1]!));
+    const answers = async (json: Record<string, unknown>) =>
+      Promise.all(
+        [forRegistered, forNobody].map((token) => call("POST", "/invitations/accept", { json: { token, ...json } })),
+      );
+    // No password, and a password no account may have: the same 422, nothing compared or created.
+    for (const json of [{}, { password: "short" }, { password: "\u0000".repeat(12) }]) {
+      const [registeredAnswer, nobodyAnswer] = await answers(json);
+      expect(registeredAnswer!.status, JSON.stringify(json)).toBe(422);
+      expect(problemOf(registeredAnswer!)).toEqual(problemOf(nobodyAnswer!));
+    }
+    // Past the limits for the address (failed logins count for any email, known or not): the same 429.
+    for (const target of [registered.email, nobody]) {
+      for (let guess = 0; guess < GUESSES; guess++) {
+        await call("POST", "/admin/login", { json: { email: target, password: `guess-${guess}-wrong` } });
+      }
+    }
+    const [registeredAnswer, nobodyAnswer] = await answers({ password: "a-valid-password-1" });
+    expect(registeredAnswer!.status).toBe(429);
+    expect(problemOf(registeredAnswer!)).toEqual(problemOf(nobodyAnswer!));
   });
 
   it("an account made by accepting an invitation whose token the inviter saw has no verified email", async () => {

@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
 import { verifyPassword } from "../passwords";
 import { hasControlCharacter } from "../validation";
-import { assertLoginAllowed, recordLoginFailure } from "./login-throttle";
+import { assertWithinLimits, reserveAttempt } from "./login-throttle";
 
 /**
  * The one gate for everything a caller proves with something they know: a password, a TOTP code,
@@ -10,6 +10,8 @@ import { assertLoginAllowed, recordLoginFailure } from "./login-throttle";
  *
  * - past the failure limit for the account's email or for the source address, the check is
  *   refused with 429 and Retry-After before anything is compared, the right secret included;
+ * - an attempt is counted before it is compared (login-throttle.ts), so a burst of attempts at
+ *   once gets no more comparisons than the limit;
  * - a wrong answer counts against both, whichever door it came through (a login, an invitation's
  *   accept, turning two-factor login off, the code step of a login), in one window;
  * - a password is compared at the same cost whether the account exists or not.
@@ -31,19 +33,28 @@ export interface CredentialCheck {
 }
 
 /**
- * Throttle, then `verify`; a `false` is recorded as a failure. `verify` runs only when the limits
- * allow, so past them nothing (no code, no single-use mark) is consumed.
+ * Count the attempt, refuse it past the limits, then `verify`: a `false` stays counted as a
+ * failure, a `true` is taken back. `verify` runs only when the limits allow, so past them nothing
+ * (no code, no single-use mark) is consumed. An error in `verify` leaves the attempt counted.
  */
 export async function checkSecret(
   db: Database,
   attempt: CredentialAttempt,
   verify: () => Promise<boolean>,
 ): Promise<CredentialCheck> {
-  const now = attempt.now ?? new Date();
-  const hadFailures = await assertLoginAllowed(db, attempt.email, attempt.sourceIp, now);
+  const reserved = await reserveAttempt(db, attempt.email, attempt.sourceIp, attempt.now ?? new Date());
   const ok = await verify();
-  if (!ok) await recordLoginFailure(db, attempt.email, attempt.sourceIp, now);
-  return { ok, hadFailures };
+  if (ok) await reserved.succeeded();
+  return { ok, hadFailures: reserved.hadFailures };
+}
+
+/**
+ * For a door that compares nothing but must not answer differently from one that does once the
+ * limits are reached (accepting an invitation for an address without an account): 429 past them,
+ * and nothing counted.
+ */
+export function checkLimits(db: Database, attempt: CredentialAttempt): Promise<void> {
+  return assertWithinLimits(db, attempt.email, attempt.sourceIp, attempt.now ?? new Date());
 }
 
 /** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
@@ -60,7 +71,7 @@ const mayMatch = (password: string): boolean =>
 /**
  * A password against an account's stored hash — `undefined` when there is no such account, which
  * costs one bcrypt comparison all the same and fails. The hash may still be on its way (a lookup
- * started by the caller): the throttle is read meanwhile. `alsoRequired`, asked only when the
+ * started by the caller): the attempt is counted meanwhile. `alsoRequired`, asked only when the
  * password matched, is whatever else must hold for the attempt to count as a success (a login: an
  * organization to log into).
  */

@@ -5,7 +5,7 @@ import type { RequestContext } from "../context";
 import { ID_INDEX, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
-import { withOrganizationLock } from "../organizations/lock";
+import { withIndexesLock } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { fieldPathProblem } from "./filter";
 import { isPlainObject } from "./rules";
@@ -39,27 +39,22 @@ export async function listIndexes(actor: Actor): Promise<TenantIndex[]> {
   return listIndexesOf(await tenantCollectionOf(actor, "data:indexes", "manage indexes", "read"));
 }
 
-/** How long an index change waits for another change of the organization (an index, a rename) to end. */
-const INDEX_LOCK_WAIT_MS = 5_000;
-
 /**
  * Every index is a namespace its cell holds, and the organization record is the count
- * (cells/capacity.ts). So index changes of one organization run one at a time, under its lock
- * (waiting a little for one another), and each writes the count from the indexes the collection
- * has: an increment would lose counts on FerretDB, which reads, adds and writes back, and a count
- * read outside the lock could land after a newer one. The record is read again under the lock, so
- * a move that fenced the tenant meanwhile refuses the change (a move holds the lock to fence).
+ * (cells/capacity.ts). So index changes of one organization run one at a time, under their own
+ * lock (organizations/lock.ts: they wait a little for one another, and never keep a member or a
+ * credential change waiting), and each writes the count from the indexes the collection has: an
+ * increment would lose counts on FerretDB, which reads, adds and writes back, and a count read
+ * outside the lock could land after a newer one. The record is read again under the lock, so a
+ * move that fenced the tenant meanwhile refuses the change.
  */
 async function changeIndexes<T>(actor: Actor, change: (handle: TenantHandle) => Promise<T>): Promise<T> {
   const scope = "data:indexes";
   const action = "manage indexes";
   const { db, organization } = await tenantCollectionOf(actor, scope, action, "write");
-  return withOrganizationLock(
-    db,
-    organization._id,
-    async () => change(await tenantCollectionOf(actor, scope, action, "write")),
-    undefined,
-    INDEX_LOCK_WAIT_MS,
+  // Renewed while a build runs, so that a long one keeps it.
+  return withIndexesLock(db, organization._id, async () =>
+    change(await tenantCollectionOf(actor, scope, action, "write")),
   );
 }
 

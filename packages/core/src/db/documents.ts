@@ -197,7 +197,8 @@ export interface LegacyAdminDocument {
  * there, while a unique key is enforced by the storage engine on MongoDB and FerretDB alike.
  */
 export interface LockDocument {
-  _id: ObjectId;
+  /** The organization's id; or `<organization id>:indexes` for its index changes alone (organizations/lock.ts). */
+  _id: ObjectId | string;
   acquired_at: Date;
   /** Set by a holder doing long work (a tenant move): it is stale a grace period after this instead. */
   renewed_at?: Date;

@@ -1,7 +1,9 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
-import { checkPassword } from "../auth/credential-check";
+import { checkLimits, checkPassword } from "../auth/credential-check";
+import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
+import { logger, redact } from "../logger";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { UserDocument } from "../db/documents";
@@ -41,8 +43,10 @@ const passwordRequired = () =>
  *
  * The password of an existing account is checked by the one credential check, throttled and
  * counted with logins (auth/credential-check.ts): an invitation is no way around the login
- * limits. Before it, an accept answers alike whether the email has an account or not (no password:
- * the same 422). After it, the outcome differs, as it must (a new account, or a password
+ * limits. Before it, an accept answers alike whether the email has an account or not: a password
+ * is required and must meet the rules of a new one (the same 422; an account whose password
+ * predates a rule accepts with its bearer token), and the attempt counts against the same limits
+ * (the same 429). After it, the outcome differs, as it must (a new account, or a password
  * checked): README, "Security", says what that shows and to whom.
  *
  * Accepting proves the mailbox only when the inviter never saw the token (it went by mail alone):
@@ -55,7 +59,7 @@ const passwordRequired = () =>
 export async function acceptInvitation(
   input: AcceptInput,
   context: RequestContext = {},
-  caller?: Pick<Actor, "userId">,
+  caller?: Pick<Actor, "userId" | "role" | "scopes">,
 ): Promise<LoginResult> {
   const { token, password } = parseInput(acceptInputSchema, input);
   const db = await database();
@@ -67,23 +71,34 @@ export async function acceptInvitation(
   );
   if (!organization) throw gone();
 
-  // Who accepts, proven before anything is written (the slow bcrypt work holds nothing).
+  // Who accepts, proven before anything is written (the slow bcrypt work holds nothing). Up to
+  // the password check, both kinds of address are answered alike: a password is required and must
+  // meet the rules of a new one (422 either way), and the attempt is counted against the same
+  // limits (429 either way).
   const existing = await db.users.findOne({ email: invitation.email });
   const byToken = existing !== null && caller?.userId === existing._id.toHexString();
+  if (byToken) requireScope(caller, "profile:write", "accept an invitation with their token");
   if (!byToken && password === undefined) throw passwordRequired();
+  const newPassword = byToken ? undefined : parseInput(newAccountSchema, { password }).password;
+  const attempt = { email: invitation.email, sourceIp: context.sourceIp };
   const mailboxProven = invitation.token_shown === false;
   let user: UserDocument;
   if (existing) {
     if (
-      !byToken &&
-      !(
-        await checkPassword(
-          db,
-          { email: existing.email, password: password!, sourceIp: context.sourceIp },
-          existing.password_hash,
-        )
-      ).ok
+      newPassword !== undefined &&
+      !(await checkPassword(db, { ...attempt, password: newPassword }, existing.password_hash)).ok
     ) {
+      await recordAudit(
+        db,
+        {
+          action: "admin.login_failed",
+          organizationId: invitation.organization_id,
+          adminId: existing._id,
+          email: existing.email,
+          details: { reason: "invalid_credentials", invitation_id: invitation._id.toHexString() },
+        },
+        context,
+      );
       throw new InvalidCredentialsError();
     }
     // A password alone would get past the second factor: such a user accepts signed in.
@@ -94,13 +109,14 @@ export async function acceptInvitation(
     }
     user = existing;
   } else {
+    // Nothing to compare, but the same limits, so that a refusal says nothing about the address.
+    await checkLimits(db, attempt);
     const now = new Date();
     user = {
       _id: new ObjectId(),
       email: invitation.email,
       email_verified: mailboxProven,
-      // The rules of every password set, reported at `password` like any other field.
-      password_hash: await hashPassword(parseInput(newAccountSchema, { password }).password),
+      password_hash: await hashPassword(newPassword!),
       credentials_version: 1,
       created_at: now,
       updated_at: now,
@@ -139,10 +155,15 @@ export async function acceptInvitation(
   const [issued] = await Promise.all([
     openSession(db, membership, context),
     // The mailed link reached them: the address is theirs (still the invited one: the filter says so).
+    // Best effort: the accept has happened; a failed mark is logged, and the next mailed link sets it.
     existing &&
       mailboxProven &&
       existing.email_verified !== true &&
-      db.users.updateOne({ _id: existing._id, email: invitation.email }, { $set: { email_verified: true } }),
+      db.users
+        .updateOne({ _id: existing._id, email: invitation.email }, { $set: { email_verified: true } })
+        .catch((error: unknown) =>
+          logger.error("email not marked verified", { error: redact((error as Error).message) }),
+        ),
     recordAudit(
       db,
       {

@@ -1,6 +1,6 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
-import { requirePermission, requireScope, ROLES, type Role } from "../auth/permissions";
+import { requireScope, ROLES, type Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { config } from "../config";
 import type { RequestContext } from "../context";
@@ -66,7 +66,7 @@ export async function inviteMember(
 ): Promise<IssuedInvitation> {
   const { email, role } = parseInput(inviteInputSchema, input);
   requireScope(actor, "members:manage", "invite members");
-  if (role === "owner") requirePermission(actor.role, "owners:manage", "invite an owner");
+  if (role === "owner") requireScope(actor, "owners:manage", "invite an owner");
   const db = await database();
   const organization = await ownOrganization(db, actor);
 

@@ -1,4 +1,4 @@
-import { requirePermission, requireScope } from "../auth/permissions";
+import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
@@ -18,7 +18,7 @@ export async function revokeInvitation(actor: Actor, invitationId: string, conte
   const invitation =
     id && (await db.invitations.findOne({ _id: id, organization_id: toObjectId(actor.organizationId) }));
   if (!invitation || !isPending(invitation)) throw new NotFoundError("No pending invitation has this id.");
-  if (invitation.role === "owner") requirePermission(actor.role, "owners:manage", "revoke an owner's invitation");
+  if (invitation.role === "owner") requireScope(actor, "owners:manage", "revoke an owner's invitation");
   await closeInvitation(db, invitation, { revoked_at: new Date() });
   await recordAudit(
     db,

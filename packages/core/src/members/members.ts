@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { may, requirePermission, requireScope, ROLES, type Role } from "../auth/permissions";
+import { requireScope, ROLES, type Role, type ScopedCaller } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
@@ -76,9 +76,9 @@ export async function changeMemberRole(
 ): Promise<Member> {
   requireScope(actor, "members:manage", "change roles");
   const newRole = parseInput(roleSchema, role);
-  return changeMembers(actor, userId, "change roles", async (db, current, target) => {
+  return changeMembers(actor, userId, "change roles", async (db, current, target, caller) => {
     const touchesOwner = target.role === "owner" || newRole === "owner";
-    if (touchesOwner) requirePermission(current.role, "owners:manage", "grant or take the owner role");
+    if (touchesOwner) requireScope(caller, "owners:manage", "grant or take the owner role");
     if (target.role === "owner" && newRole !== "owner") await assertNotLastOwner(db, target);
     if (target.role === newRole) return toMember(target);
     const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: new Date() };
@@ -110,10 +110,10 @@ export async function changeMemberRole(
  */
 export async function removeMember(actor: Actor, userId: string, context: RequestContext = {}) {
   requireScope(actor, "profile:write", "remove members or leave");
-  return changeMembers(actor, userId, "remove members", async (db, current, target) => {
+  return changeMembers(actor, userId, "remove members", async (db, current, target, caller) => {
     if (target.role === "owner") {
       const leaving = target.user_id.equals(current.user_id);
-      if (!leaving) requirePermission(current.role, "owners:manage", "remove an owner");
+      if (!leaving) requireScope(caller, "owners:manage", "remove an owner");
       await assertNotLastOwner(db, target);
     }
     await db.memberships.deleteOne({ _id: target._id });
@@ -138,13 +138,14 @@ export async function removeMember(actor: Actor, userId: string, context: Reques
 /**
  * The shape of every change of membership: under the organization's lock, the caller's own
  * membership read again (its role now, not when the token was checked) and the target's; a change
- * of someone else needs `members:manage`.
+ * of someone else needs `members:manage`. `caller` is who the permission checks ask about: that
+ * role now, with the token's scopes.
  */
 async function changeMembers<T>(
   actor: Actor,
   userId: string,
   action: string,
-  change: (db: Database, current: MembershipDocument, target: MembershipDocument) => Promise<T>,
+  change: (db: Database, current: MembershipDocument, target: MembershipDocument, caller: ScopedCaller) => Promise<T>,
 ): Promise<T> {
   const targetId = toObjectId(userId);
   const db = await database();
@@ -155,12 +156,11 @@ async function changeMembers<T>(
       targetId ? db.memberships.findOne({ _id: membershipId(organization._id, targetId) }) : null,
     ]);
     if (!current) throw new ForbiddenError("The caller is no longer a member of this organization.");
+    const caller: ScopedCaller = { role: current.role, scopes: actor.scopes };
     const self = targetId?.toHexString() === actor.userId;
-    if (!self && !may(current.role, "members:manage")) {
-      throw new ForbiddenError(`A ${current.role} may not ${action}.`);
-    }
+    if (!self) requireScope(caller, "members:manage", action);
     if (!target) throw new NotFoundError("No member of this organization has this id.");
-    return change(db, current, target);
+    return change(db, current, target, caller);
   });
 }
 

@@ -74,6 +74,6 @@ export async function checkInvariants(): Promise<string[]> {
       problems.push(`session ${session._id.toHexString()} no longer matches its membership`);
     }
   }
-  for await (const lock of db.locks.find()) problems.push(`organization ${lock._id.toHexString()} is still locked`);
+  for await (const lock of db.locks.find()) problems.push(`lock ${String(lock._id)} is still held`);
   return problems;
 }

@@ -5,19 +5,24 @@ import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
 
 /**
+ * What a lock document's `_id` is: an organization's id for its lock, or `<id>:<purpose>` for a
+ * narrower one ({@link withIndexesLock}).
+ */
+type LockKey = ObjectId | string;
+
+/**
  * Run `change` while holding the organization's lock, so that changes of one organization never
  * interleave. A lock older than the grace period belongs to a request that died: it is taken
  * over. A crash leaves the lock behind, and the next taker (or the reconciler) finds it stale.
- * A live holder makes this a 409 at once, or, with `waitMs`, once it has held on for that long.
+ * A live holder makes this a 409.
  */
 export async function withOrganizationLock<T>(
   db: Database,
   organizationId: ObjectId,
   change: () => Promise<T>,
   graceSeconds = config().reconcileGraceSeconds,
-  waitMs = 0,
 ): Promise<T> {
-  const acquiredAt = await acquireWithin(db, organizationId, graceSeconds, waitMs);
+  const acquiredAt = await acquire(db, organizationId, graceSeconds);
   try {
     return await change();
   } finally {
@@ -44,14 +49,50 @@ export class LeaseLostError extends Error {
  * other worker (nor the reconciler) takes it as abandoned, and `change` checks it still holds it
  * before each step that could not be taken back.
  */
-export async function withRenewedOrganizationLock<T>(
+export function withRenewedOrganizationLock<T>(
   db: Database,
   organizationId: ObjectId,
   change: (lease: Lease) => Promise<T>,
   graceSeconds = config().reconcileGraceSeconds,
 ): Promise<T> {
-  const acquiredAt = await acquire(db, organizationId, graceSeconds);
-  const mine = { _id: organizationId, acquired_at: acquiredAt };
+  return withRenewedLock(db, organizationId, change, graceSeconds);
+}
+
+/** How long an index change waits for another one of the organization to end. */
+const INDEXES_LOCK_WAIT_MS = 5_000;
+
+/**
+ * The lock of an organization's index changes alone, held one at a time and renewed like a move's
+ * (an index build on a large collection may outlast the grace period), waiting up to 5 s for
+ * another index change instead of refusing at once. Other changes of the organization (members,
+ * credentials, renames) take the organization's lock and are never kept waiting by an index build;
+ * a move that starts meanwhile finds a late index when it verifies (cells/move.ts).
+ */
+export function withIndexesLock<T>(
+  db: Database,
+  organizationId: ObjectId,
+  change: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  return withRenewedLock(db, `${organizationId.toHexString()}:indexes`, change, config().reconcileGraceSeconds, {
+    waitMs: INDEXES_LOCK_WAIT_MS,
+    busy: () =>
+      new ConflictError("Another index change of this organization is in progress; try again in a moment.", "keys"),
+  });
+}
+
+async function withRenewedLock<T>(
+  db: Database,
+  key: LockKey,
+  change: (lease: Lease) => Promise<T>,
+  graceSeconds: number,
+  waiting?: { readonly waitMs: number; readonly busy: () => Error },
+): Promise<T> {
+  const acquiredAt = waiting
+    ? await acquireWithin(db, key, graceSeconds, waiting.waitMs).catch((error: unknown) => {
+        throw error instanceof OrganizationBusyError ? waiting.busy() : error;
+      })
+    : await acquire(db, key, graceSeconds);
+  const mine = { _id: key, acquired_at: acquiredAt };
   const renewal = setInterval(
     () => void db.locks.updateOne(mine, { $set: { renewed_at: new Date() } }).catch(() => undefined),
     Math.max(250, (graceSeconds * 1000) / 4),
@@ -73,16 +114,11 @@ export async function withRenewedOrganizationLock<T>(
 /** Between two tries for a held lock: short, and spread so that waiters do not try in step. */
 const RETRY_MS = { min: 20, spread: 60 };
 
-async function acquireWithin(
-  db: Database,
-  organizationId: ObjectId,
-  graceSeconds: number,
-  waitMs: number,
-): Promise<Date> {
+async function acquireWithin(db: Database, key: LockKey, graceSeconds: number, waitMs: number): Promise<Date> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await acquire(db, organizationId, graceSeconds);
+      return await acquire(db, key, graceSeconds);
     } catch (error) {
       if (!(error instanceof OrganizationBusyError) || Date.now() >= deadline) throw error;
     }
@@ -90,19 +126,19 @@ async function acquireWithin(
   }
 }
 
-async function acquire(db: Database, organizationId: ObjectId, graceSeconds: number): Promise<Date> {
+async function acquire(db: Database, key: LockKey, graceSeconds: number): Promise<Date> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const acquiredAt = new Date();
     try {
-      await db.locks.insertOne({ _id: organizationId, acquired_at: acquiredAt });
+      await db.locks.insertOne({ _id: key, acquired_at: acquiredAt });
       return acquiredAt;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    const held = await db.locks.findOne({ _id: organizationId });
+    const held = await db.locks.findOne({ _id: key });
     if (held && !isOlderThanGrace(held.renewed_at ?? held.acquired_at, graceSeconds)) break;
     // Stale: remove exactly that lock (not one a competitor took meanwhile), then try once more.
-    if (held) await db.locks.deleteOne({ _id: organizationId, acquired_at: held.acquired_at });
+    if (held) await db.locks.deleteOne({ _id: key, acquired_at: held.acquired_at });
   }
   throw new OrganizationBusyError();
 }

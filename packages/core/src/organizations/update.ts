@@ -100,7 +100,8 @@ export async function updateOrganization(
           },
           previous: {
             email: admin.email,
-            ...(admin.email_verified !== undefined && { email_verified: admin.email_verified }),
+            // Always stated, so that undoing the change puts back exactly what was proven before.
+            email_verified: admin.email_verified === true,
             password_hash: admin.password_hash,
             credentials_version: admin.credentials_version,
             updated_at: admin.updated_at,
