@@ -11,8 +11,9 @@ import {
   PROBLEM_CONTENT_TYPE,
   toProblemResponse,
 } from "@org-service/functions/gateway";
-import { routes } from "@org-service/functions/routes";
+import { routes, settingsOf } from "@org-service/functions/routes";
 import { type HandlerModuleOf, loadHandler, sourceModuleOf } from "./handler-modules";
+import { inInvocationScope } from "./invocation-scope";
 import { findRoute, pathParametersOf } from "./route-matching";
 import { jwtAuthorizer, type JwtAuthorizer } from "./jwt-authorizer";
 
@@ -109,7 +110,9 @@ async function handle(
     ...(claims && { claims }),
   });
   const handler = await loadHandler(route, handlerModule);
-  writeResult(response, await handler(event, lambdaContext(route.handler, requestId)));
+  // The route's own time limit, as its function is deployed with; each invocation in its own scope.
+  const context = lambdaContext(route.handler, requestId, settingsOf(route).timeoutSeconds * 1000);
+  writeResult(response, await inInvocationScope(requestId, () => handler(event, context)));
 }
 
 /**

@@ -90,6 +90,18 @@ function domainHeaders(error: DomainError): Record<string, string> {
   return {};
 }
 
+/**
+ * What Middy throws when an invocation is about to run out of its time (core's `timeoutEarly`,
+ * a few milliseconds before Lambda would end it): an error named TimeoutError from `@middy/core`.
+ */
+export function isInvocationTimeout(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== "TimeoutError") return false;
+  return (error.cause as { package?: unknown } | undefined)?.package === "@middy/core";
+}
+
+/** How long a client should wait after a timeout: the work it asked for may still be finishing. */
+const TIMEOUT_RETRY_AFTER_SECONDS = 5;
+
 /** Map anything a handler may throw to the problem the client sees. Internals never pass through. */
 export function toProblemResponse(error: unknown): ProblemResponse {
   if (error instanceof DomainError) {
@@ -110,6 +122,19 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     return {
       problem: problem(error.status, error.code, error.title, error.message),
       headers: error.headers,
+      unexpected: false,
+    };
+  }
+  if (isInvocationTimeout(error)) {
+    // Not a bug of the service's to log with a stack: the caller logs it once, as a timeout.
+    return {
+      problem: problem(
+        503,
+        "timeout",
+        "Service Unavailable",
+        "The request did not finish within its time limit; try again shortly.",
+      ),
+      headers: { "retry-after": String(TIMEOUT_RETRY_AFTER_SECONDS) },
       unexpected: false,
     };
   }

@@ -98,10 +98,15 @@ export const errors = {
     },
   },
   internal: { "500": problem("An unexpected error; nothing internal is disclosed.") },
-  unavailable: { "503": problem("The database is not reachable right now.", { headers: retryAfter }) },
+  unavailable: {
+    "503": problem(
+      "The database is not reachable right now (`urn:org-service:problem:unavailable`), or the request did not finish within its time limit (`urn:org-service:problem:timeout`); try again after Retry-After.",
+      { headers: retryAfter },
+    ),
+  },
   noCapacity: {
     "503": problem(
-      "The database is not reachable right now (with Retry-After), or every cell has used its namespace budget (`urn:org-service:problem:no-capacity`): nothing was created.",
+      "The database is not reachable right now or the request ran out of its time limit (both with Retry-After), or every cell has used its namespace budget (`urn:org-service:problem:no-capacity`): nothing was created.",
       { headers: z.partial(retryAfter) },
     ),
   },

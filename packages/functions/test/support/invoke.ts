@@ -14,15 +14,15 @@ export interface Invocation {
 /** Invoke a handler with the event API Gateway would send for this request. */
 export async function invoke(
   handler: Handler,
-  request: Omit<HttpRequestDescription, "body"> & { json?: unknown; body?: string },
+  request: Omit<HttpRequestDescription, "body"> & { json?: unknown; body?: string; timeoutMs?: number },
 ): Promise<Invocation> {
-  const { json, ...rest } = request;
+  const { json, timeoutMs, ...rest } = request;
   const event = buildHttpApiEvent({
     ...rest,
     ...(json !== undefined && { body: JSON.stringify(json) }),
     headers: { ...(json !== undefined && { "content-type": "application/json" }), ...rest.headers },
   });
-  const result = await handler(event, lambdaContext("test", event.requestContext.requestId));
+  const result = await handler(event, lambdaContext("test", event.requestContext.requestId, timeoutMs));
   const text = result.body ?? "";
   let parsed: Record<string, unknown> = {};
   try {
