@@ -16,7 +16,9 @@ afterAll(async () => {
 
 /** `pnpm reconcile` as a user runs it: a separate process against the same database. */
 function reconcileCommand(args: string[], env: Record<string, string | undefined> = process.env) {
-  return run(path.join(ROOT, "node_modules/.bin/tsx"), ["packages/local/src/reconcile-command.ts", ...args], {
+  // `node --import tsx`, as the script's `tsx` runs it, without the tsx CLI's relay process (which
+  // would leave its pipe directory in the temp directory).
+  return run(process.execPath, ["--import", "tsx", "packages/local/src/reconcile-command.ts", ...args], {
     cwd: ROOT,
     env,
   });

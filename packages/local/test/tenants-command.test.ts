@@ -26,7 +26,9 @@ afterAll(async () => {
 type Failure = { code: number; stdout: string; stderr: string };
 
 function tenantsCommand(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return run(path.join(ROOT, "node_modules/.bin/tsx"), ["packages/local/src/tenants-command.ts", ...args], {
+  // `node --import tsx`, as the script's `tsx` runs it, without the tsx CLI's relay process (which
+  // would leave its pipe directory in the temp directory).
+  return run(process.execPath, ["--import", "tsx", "packages/local/src/tenants-command.ts", ...args], {
     cwd: ROOT,
     env,
   });
