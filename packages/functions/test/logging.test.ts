@@ -101,6 +101,7 @@ describe("structured request logs", () => {
         path: "/org/get",
         routeKey: "GET /org/get",
         rawQueryString: "organization_name=Acme",
+        requestId: "req-unexpected-1",
       });
       expect(result.status).toBe(500);
     } finally {
@@ -110,6 +111,8 @@ describe("structured request logs", () => {
     const errorLine = records().find((record) => record.level === "ERROR");
     expect(errorLine).toMatchObject({
       message: "unexpected error",
+      // Named by the line itself, not only by the logger's Lambda context (absent where invocations run at once).
+      request_id: "req-unexpected-1",
       error: { name: expect.any(String), stack: expect.stringContaining("at ") },
     });
     expect(records().find((record) => record.message === "request")).toMatchObject({ status: 500 });

@@ -13,7 +13,6 @@ import {
 } from "@org-service/functions/gateway";
 import { routes, settingsOf } from "@org-service/functions/routes";
 import { type HandlerModuleOf, loadHandler, sourceModuleOf } from "./handler-modules";
-import { inInvocationScope } from "./invocation-scope";
 import { findRoute, pathParametersOf } from "./route-matching";
 import { jwtAuthorizer, type JwtAuthorizer } from "./jwt-authorizer";
 
@@ -110,9 +109,12 @@ async function handle(
     ...(claims && { claims }),
   });
   const handler = await loadHandler(route, handlerModule);
-  // The route's own time limit, as its function is deployed with; each invocation in its own scope.
-  const context = lambdaContext(route.handler, requestId, settingsOf(route).timeoutSeconds * 1000);
-  writeResult(response, await inInvocationScope(requestId, () => handler(event, context)));
+  // The route's own time limit, as its function is deployed with. Invocations run at once here, not
+  // one per container as on Lambda: the context says so, and the logger keeps no shared state for them.
+  const context = lambdaContext(route.handler, requestId, settingsOf(route).timeoutSeconds * 1000, {
+    concurrent: true,
+  });
+  writeResult(response, await handler(event, context));
 }
 
 /**

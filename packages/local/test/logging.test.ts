@@ -18,15 +18,16 @@ beforeEach(() => {
 afterEach(() => capture.stop());
 
 describe("the local server's logs", () => {
-  it("requests served at once each log under their own invocation: every line names its own request", async () => {
+  it("requests served at once each log under their own id: no line names another request", async () => {
     const answers = await Promise.all(
       Array.from({ length: 24 }, (_, n) => call("GET", `/org/get${byName(`Nobody ${n}`)}`)),
     );
     expect(answers.every((answer) => answer.status === 404)).toBe(true);
     const lines = capture.records().filter((record) => record.message === "request");
     expect(lines).toHaveLength(24);
-    // The Lambda context of each line (function_request_id) is the request's own (request_id).
-    for (const line of lines) expect(line.function_request_id).toBe(line.request_id);
     expect(new Set(lines.map((line) => line.request_id)).size).toBe(24);
+    // The logger's one Lambda context would name whichever request started last: the local server
+    // runs them at once, so no line carries one.
+    for (const line of capture.records()) expect(line).not.toHaveProperty("function_request_id");
   });
 });

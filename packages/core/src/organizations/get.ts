@@ -4,6 +4,7 @@ import { organizationNameSchema, parseInput } from "../validation";
 import {
   adminEmailOf,
   findOrganizationDocument,
+  publicOrganizationProjection,
   toOrganization,
   type Actor,
   type Organization,
@@ -17,7 +18,12 @@ import {
 export async function getOrganization(name: string, viewer?: Actor): Promise<Organization | OrganizationWithAdmin> {
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
-  const document = await findOrganizationDocument(db, organizationName);
+  // Where its data lives is shown to members only: read for a viewer, not for everyone.
+  const document = await findOrganizationDocument(
+    db,
+    organizationName,
+    viewer ? { ...publicOrganizationProjection, placement: 1 } : publicOrganizationProjection,
+  );
   const organization = toOrganization(document);
   if (viewer?.organizationId !== organization.id) return organization;
   const { cell, tier } = placementOf(document);

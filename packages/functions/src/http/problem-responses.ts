@@ -21,7 +21,7 @@ export function problemResponses(): MiddlewareObj<HttpEvent, HttpResult> {
     onError: async (request) => {
       if (request.response !== undefined) return;
       const { problem, headers, unexpected } = toProblemResponse(request.error);
-      if (unexpected) await logUnexpectedError(request.error);
+      if (unexpected) await logUnexpectedError(request.error, request.event.requestContext.requestId);
       if (isInvocationTimeout(request.error)) {
         logger.error("timeout", {
           route: request.event.routeKey,
