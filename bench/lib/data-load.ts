@@ -56,17 +56,11 @@ export async function measureDataLoad(options: {
   /** The one-connection runs' length. */
   readonly oneAtATimeSeconds: number;
   readonly runId: string;
+  /** The embedded database's directory, to measure its CPU time per request (undefined: not measured). */
+  readonly databaseDir?: string | undefined;
 }): Promise<DataLoadResult[]> {
   const { service, floor, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
-  const email = `data-load-${runId}@bench.example`;
-  const password = "bench-password-123";
-  const name = `Data Load ${runId}`;
-  await call(`${service.url}/org/create`, { method: "POST", json: { organization_name: name, email, password } }, 201);
-  const { access_token: token } = (await call(
-    `${service.url}/admin/login`,
-    { method: "POST", json: { email, password } },
-    200,
-  )) as { access_token: string };
+  const { token, name } = await signUp(service, `Data Load ${runId}`, `data-load-${runId}@bench.example`);
   const auth = { authorization: `Bearer ${token}` };
   // The ids the service's reads look up, from the token's payload (the floor verifies nothing).
   const { sid, org } = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
@@ -124,7 +118,10 @@ export async function measureDataLoad(options: {
       const run = async (side: Side, at: number, length: number) => {
         const [route, request] = routeOf(operation, side);
         const server = side === "service" ? service : floor;
-        const result = await measureLoad(server.url + route, at, length, warmupSeconds, request);
+        const result = await measureLoad(server.url + route, at, length, warmupSeconds, request, {
+          server,
+          databaseDir: options.databaseDir,
+        });
         if (side === "service") {
           // Requests still in flight when the run ended finish before anything else is measured.
           const t = performance.now();
@@ -144,6 +141,86 @@ export async function measureDataLoad(options: {
         underLoad[side] = await run(side, connections, seconds);
       }
       results.push({ operation, documents, ...underLoad, oneAtATime });
+    }
+    return results;
+  } finally {
+    await client.close();
+  }
+}
+
+/** An organization signed up through the service, and its owner's token. */
+async function signUp(service: ChildServer, name: string, email: string): Promise<{ token: string; name: string }> {
+  const password = "bench-password-123";
+  await call(`${service.url}/org/create`, { method: "POST", json: { organization_name: name, email, password } }, 201);
+  const { access_token: token } = (await call(
+    `${service.url}/admin/login`,
+    { method: "POST", json: { email, password } },
+    200,
+  )) as { access_token: string };
+  return { token, name };
+}
+
+/** Documents of the two tenants `GET /org/data/documents/{id}` is compared on. */
+export const TENANT_SIZES = { small: 100, large: 100_000 } as const;
+
+export interface TenantSizeResult {
+  readonly documents: number;
+  readonly oneAtATime: LoadResult;
+  readonly underLoad: LoadResult;
+}
+
+/**
+ * A document by `_id` on a tenant of {@link TENANT_SIZES}.small documents and on one of
+ * .large (seeded through the driver in batches of 1,000), each at one connection and at
+ * `connections`: whether a lookup's latency stays flat as a tenant grows.
+ */
+export async function measureTenantSizes(options: {
+  readonly service: ChildServer;
+  readonly uri: string;
+  readonly tenantDb: string;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly oneAtATimeSeconds: number;
+  readonly runId: string;
+  readonly databaseDir?: string | undefined;
+}): Promise<TenantSizeResult[]> {
+  const { service, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
+  const { MongoClient } = await loadMongo();
+  const client = new MongoClient(options.uri);
+  const results: TenantSizeResult[] = [];
+  try {
+    for (const documents of [TENANT_SIZES.small, TENANT_SIZES.large]) {
+      const { token, name } = await signUp(
+        service,
+        `Tenant Size ${documents} ${runId}`,
+        `tenant-size-${documents}-${runId}@bench.example`,
+      );
+      const { collection_name: collectionName } = (await call(
+        `${service.url}/org/get?${new URLSearchParams({ organization_name: name })}`,
+        {},
+        200,
+      )) as { collection_name: string };
+      const collection = client.db(options.tenantDb).collection<{ _id: string }>(collectionName);
+      const started = performance.now();
+      for (let from = 0; from < documents; from += 1_000) {
+        await collection.insertMany(
+          Array.from({ length: Math.min(1_000, documents - from) }, (_, i) => ({
+            _id: `doc-${String(from + i).padStart(6, "0")}`,
+            group: `g${(from + i) % GROUPS}`,
+            name: `Document ${from + i}`,
+            n: from + i,
+          })),
+        );
+      }
+      log(`tenant sizes: ${documents} documents seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      // One in the middle of the collection, so that no scan could find it early.
+      const url = `${service.url}/org/data/documents/doc-${String(Math.floor(documents / 2)).padStart(6, "0")}`;
+      const request = { headers: { authorization: `Bearer ${token}` } };
+      const cpu = { server: service, databaseDir: options.databaseDir };
+      const oneAtATime = await measureLoad(url, 1, oneAtATimeSeconds, warmupSeconds, request, cpu);
+      const underLoad = await measureLoad(url, connections, seconds, warmupSeconds, request, cpu);
+      results.push({ documents, oneAtATime, underLoad });
     }
     return results;
   } finally {

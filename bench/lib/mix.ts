@@ -27,6 +27,12 @@ export const MIX_ROUTES = [
   "GET /org/get",
   "POST /admin/login",
   "POST /admin/login (wrong password)",
+  "POST /org/data/documents",
+  "GET /org/data/documents/{id}",
+  "GET /org/data/documents",
+  "POST /org/invitations",
+  "POST /invitations/accept",
+  "POST /auth/refresh",
   "PUT /org/update",
   "GET /org/collection",
   "DELETE /org/delete",
@@ -56,6 +62,8 @@ export interface MixReport {
   readonly elapsedSeconds: number;
   readonly iterations: number;
   readonly operations: number;
+  /** Operations answered in each second of the run, from its start. */
+  readonly perSecond: number[];
   readonly routes: Map<MixRoute, RouteTally>;
   /** Answers ≥ 500 and requests without an answer, the first ones with their bodies. */
   readonly failures: ServerError[];
@@ -90,6 +98,7 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
   const failures: ServerError[] = [];
   let failureCount = 0;
   let operations = 0;
+  const perSecond: number[] = [];
   let iterations = 0;
   let leftBehind = 0;
 
@@ -123,6 +132,8 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
       body = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
     operations++;
+    const second = Math.floor((performance.now() - started) / 1000);
+    perSecond[second] = (perSecond[second] ?? 0) + 1;
     tally.latenciesMs.push(performance.now() - sent);
     tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
     if (status === "error" || Number(status) >= 500) {
@@ -168,6 +179,30 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
         leftBehind++;
         continue;
       }
+      // The tenant's data: two documents written, one read back, a filtered list.
+      for (const n of [1, 2]) {
+        await request("POST /org/data/documents", "POST", "/org/data/documents", {
+          token,
+          json: { _id: `doc-${n}`, kind: n % 2 === 0 ? "even" : "odd", n },
+        });
+      }
+      await request("GET /org/data/documents/{id}", "GET", "/org/data/documents/doc-1", { token });
+      const filter = encodeURIComponent(JSON.stringify({ kind: "odd" }));
+      await request("GET /org/data/documents", "GET", `/org/data/documents?filter=${filter}&limit=10`, { token });
+      // A member joins by invitation (the token is in the answer where the server sends no mail).
+      const invited = await request("POST /org/invitations", "POST", "/org/invitations", {
+        token,
+        json: { email: `member.${id}@example.com`, role: "member" },
+      });
+      if (typeof invited.json.token === "string") {
+        await request("POST /invitations/accept", "POST", "/invitations/accept", {
+          json: { token: invited.json.token, password: `member-password-${id}` },
+        });
+      }
+      const refreshToken = session.json.refresh_token;
+      if (typeof refreshToken === "string") {
+        await request("POST /auth/refresh", "POST", "/auth/refresh", { json: { refresh_token: refreshToken } });
+      }
       const rename = await request("PUT /org/update", "PUT", "/org/update", {
         token,
         json: { organization_name: name, new_organization_name: renamed },
@@ -207,6 +242,7 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
     elapsedSeconds: (performance.now() - started) / 1000,
     iterations,
     operations,
+    perSecond: Array.from({ length: Math.ceil(options.durationSeconds) }, (_, second) => perSecond[second] ?? 0),
     routes,
     failures,
     failureCount,
@@ -217,13 +253,44 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
 
 const count = (value: number) => value.toLocaleString("en-US");
 
+/** How long the windows compared are: the run's first and its last. */
+const WINDOW_SECONDS = 30;
+/** The last window must keep this share of the first's operations (data growth must not slow the service). */
+export const SUSTAINED_SHARE = 0.8;
+
+/**
+ * Operations per 30 s through the run, and the last window's against the first's: whether the
+ * service slows down as the data it keeps grows. Said only for runs of two windows or more.
+ */
+export function sustainedThroughput(perSecond: readonly number[]): { first: number; last: number } | undefined {
+  if (perSecond.length < 2 * WINDOW_SECONDS) return undefined;
+  const sum = (from: number) => perSecond.slice(from, from + WINDOW_SECONDS).reduce((total, n) => total + n, 0);
+  return { first: sum(0), last: sum(perSecond.length - WINDOW_SECONDS) };
+}
+
+function throughputOverTime(report: MixReport): string[] {
+  const windows: number[] = [];
+  for (let from = 0; from + WINDOW_SECONDS <= report.perSecond.length; from += WINDOW_SECONDS) {
+    windows.push(report.perSecond.slice(from, from + WINDOW_SECONDS).reduce((total, n) => total + n, 0));
+  }
+  const sustained = sustainedThroughput(report.perSecond);
+  if (!sustained) return [];
+  const share = sustained.last / sustained.first;
+  return [
+    `operations per ${WINDOW_SECONDS} s: ${windows.map(count).join(", ")}`,
+    `last ${WINDOW_SECONDS} s against the first: ${count(sustained.last)} / ${count(sustained.first)} = ${share.toFixed(2)} (target ≥ ${SUSTAINED_SHARE}: ${share >= SUSTAINED_SHARE ? "PASS" : "MISS"})`,
+    "",
+  ];
+}
+
 export function formatMixReport(report: MixReport): string {
   const { options } = report;
   const lines = [
-    `mix on ${options.url}: ${options.workers} workers for ${options.durationSeconds} s, each looping create → get → login → failed login → rename → get → collection → delete`,
+    `mix on ${options.url}: ${options.workers} workers for ${options.durationSeconds} s, each looping create → get → login → failed login → two documents written, one read, a filtered list → invite → accept → refresh → rename → get → collection → delete`,
     "",
     `${count(report.operations)} operations in ${report.elapsedSeconds.toFixed(1)} s: ${(report.operations / report.elapsedSeconds).toFixed(1)} operations/s (${count(report.iterations)} iterations)`,
     "",
+    ...throughputOverTime(report),
   ];
   const rows = [...report.routes].map(([route, tally]) => [
     route,

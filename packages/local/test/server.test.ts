@@ -5,6 +5,7 @@ import { resetConfig } from "@org-service/core";
 import { captureLogLines } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sustainedThroughput } from "../../../bench/lib/mix";
 import { sourceModuleOf } from "../src/handler-modules";
 import { startLocalServer } from "../src/server";
 import { byName, httpClient } from "./support/http";
@@ -344,6 +345,12 @@ describe("a failure inside a request", () => {
 });
 
 describe("pnpm loadtest --mix", () => {
+  it("compares the run's last 30 s with its first, once it has both", () => {
+    expect(sustainedThroughput(Array.from({ length: 59 }, () => 10))).toBeUndefined();
+    const slowing = Array.from({ length: 90 }, (_, second) => (second < 30 ? 20 : second < 60 ? 15 : 12));
+    expect(sustainedThroughput(slowing)).toEqual({ first: 600, last: 360 });
+  });
+
   it("runs a short mixed soak against the server: per-route statuses, no 5xx, the server's memory", async () => {
     // As the README runs the soak: a per-address failure limit the run cannot reach.
     const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
@@ -363,6 +370,12 @@ describe("pnpm loadtest --mix", () => {
         ["GET /org/get", 200],
         ["POST /admin/login", 200],
         ["POST /admin/login \\(wrong password\\)", 401],
+        ["POST /org/data/documents", 201],
+        ["GET /org/data/documents/\\{id\\}", 200],
+        ["GET /org/data/documents", 200],
+        ["POST /org/invitations", 201],
+        ["POST /invitations/accept", 200],
+        ["POST /auth/refresh", 200],
         ["PUT /org/update", 200],
         ["GET /org/collection", 200],
         ["DELETE /org/delete", 200],
