@@ -1130,7 +1130,9 @@ function reportLoad(results: { connections: number; service: LoadResult; floor: 
 }
 
 /** "0.123 ms" of CPU, or n/a where it was not measured. */
-const cpuMs = (value: number | undefined) => (value === undefined ? "n/a" : `${value.toFixed(3)} ms`);
+function cpuMs(value: number | undefined): string {
+  return value === undefined ? "n/a" : `${value.toFixed(3)} ms`;
+}
 
 /** " (failed: …)" for runs some of whose requests failed or timed out; their figures are not to be trusted. */
 function failureNote(...results: LoadResult[]): string {
@@ -1173,7 +1175,7 @@ function reportDataLoad(results: readonly DataLoadResult[], sizes: readonly Tena
   emit(`## 3b. The document API over HTTP under load`);
   emit();
   emit(
-    `autocannon on one organization's collection (${DATA_SEEDED} documents seeded, an index on \`group\`, 50 values of it), at one connection for ${SETTINGS.dataOneAtATimeSeconds} s (a request's latency on an idle service) and then at ${SETTINGS.dataConcurrency} connections for ${SETTINGS.loadSeconds} s, each run after a ${SETTINGS.loadWarmupSeconds} s warm-up. Insert: \`POST /org/data/documents\` with a small JSON body and a new \`_id\` per request; get by id: \`GET /org/data/documents/{id}\`; filtered list: \`GET /org/data/documents?filter={"group":…}&limit=${DATA_LIST_LIMIT}\` (${DATA_SEEDED / 50} documents match). The inserts stay in the collection, so get and list run on a larger one: "documents" is its size when each operation began. The floor (bare \`node:http\`, same process setup) makes the same driver call on the same collection — \`insertOne\`, \`findOne\` by \`_id\`, \`find\` by the filter in \`_id\` order — and nothing else. **The service's figures include its own work the floor does not do**: verifying the bearer token (RS256, twice: the local server's authorizer and the function), the session read of authentication and the organization read that picks the collection (sent together), the document checks, and for an insert the quota check (a count and \`collStats\`, reused for up to 2 s while the tenant is far from its quotas).`,
+    `autocannon on one organization's collection (${DATA_SEEDED} documents seeded, an index on \`group\`, 50 values of it), at one connection for ${SETTINGS.dataOneAtATimeSeconds} s (a request's latency on an idle service) and then at ${SETTINGS.dataConcurrency} connections for ${SETTINGS.loadSeconds} s, each run after a ${SETTINGS.loadWarmupSeconds} s warm-up. Insert: \`POST /org/data/documents\` with a small JSON body and a new \`_id\` per request; get by id: \`GET /org/data/documents/{id}\`; filtered list: \`GET /org/data/documents?filter={"group":…}&limit=${DATA_LIST_LIMIT}\` (${DATA_SEEDED / 50} documents match). The inserts stay in the collection, so get and list run on a larger one: "documents" is its size when each operation began; the inserted documents have groups of their own, so the list's filter keeps matching the same ${DATA_SEEDED / 50} (on FerretDB a list costs as many documents as its filter matches: it sorts and limits after fetching them all). The floor (bare \`node:http\`, same process setup) makes the same driver call on the same collection — \`insertOne\`, \`findOne\` by \`_id\`, \`find\` by the filter in \`_id\` order — and nothing else. **The service's figures include its own work the floor does not do**: verifying the bearer token (RS256, twice: the local server's authorizer and the function), the session read of authentication and the organization read that picks the collection (sent together), the document checks, and for an insert the quota check (a count and \`collStats\`, reused for up to 2 s while the tenant is far from its quotas).`,
   );
   emit();
   emit(
