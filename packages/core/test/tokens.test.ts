@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, decodeJwt } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonWebKeySet, openIdConfiguration, resetConfig } from "../src";
 import { scopesOf } from "../src/auth/permissions";
 import { issueAccessToken, verifyAccessToken } from "../src/auth/tokens";
@@ -118,6 +118,33 @@ describe("access tokens", () => {
       gr: "g",
       scopes: ["org:read", "data:read"],
     });
+  });
+
+  it("a token verified once is taken from memory until it expires; expired, or under reloaded keys, it is verified again", async () => {
+    process.env.JWT_TTL_SECONDS = "60";
+    resetConfig();
+    const { accessToken } = await issueAccessToken({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" });
+    const verify = vi.spyOn(globalThis.crypto.subtle, "verify");
+    try {
+      const first = await verifyAccessToken(accessToken);
+      expect(first).toMatchObject({ sub: "a", scopes: scopesOf("member") });
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(await verifyAccessToken(accessToken)).toEqual(first);
+      expect(verify).toHaveBeenCalledTimes(1);
+      // A token that differs by one character is no token seen before.
+      expect(await verifyAccessToken(`${accessToken.slice(0, -2)}AA`)).toBeUndefined();
+      expect(verify).toHaveBeenCalledTimes(2);
+      vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
+      expect(await verifyAccessToken(accessToken)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+      verify.mockRestore();
+    }
+    // Keys reloaded (a rotation): the same token is verified again, against the keys now published.
+    const again = await issueAccessToken({ sub: "a", org: "o", sid: "s", cv: 1, role: "member", gr: "g" });
+    await verifyAccessToken(again.accessToken);
+    resetSigningKeys();
+    expect(await verifyAccessToken(again.accessToken)).toBeUndefined();
   });
 
   describe("verification refuses", () => {
