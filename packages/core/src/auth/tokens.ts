@@ -96,8 +96,8 @@ function verified(keys: object, issuer: string, audience: string, token: string)
 
 function remember(keys: object, issuer: string, audience: string, token: string, claims: VerifiedAccessToken): void {
   const exp = (decodeJwt(token).exp ?? 0) as number;
-  let cache = verifiedByKeys.get(keys);
-  if (!cache) verifiedByKeys.set(keys, (cache = new Map()));
+  const cache = verifiedByKeys.get(keys) ?? new Map();
+  verifiedByKeys.set(keys, cache);
   if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
   cache.set(`${issuer} ${audience} ${token}`, { claims, exp });
 }
