@@ -59,6 +59,7 @@ import {
   DATA_LIST_LIMIT,
   DATA_SEEDED,
   type DataLoadResult,
+  type DataRunOptions,
   measureDataLoad,
   measureTenantSizes,
   TENANT_SIZES,
@@ -357,18 +358,8 @@ async function main(): Promise<void> {
 
 /** Section 3b on the running service and floor, which stop after it; then the targets (section 6). */
 async function documentApiThenTargets(uri: string, service: ChildServer, floor: ChildServer): Promise<void> {
-  const operations = await dataLoad(uri, service, floor);
-  const sizes = await measureTenantSizes({
-    service,
-    uri,
-    tenantDb: dataSets.small.tenantDb,
-    connections: SETTINGS.dataConcurrency,
-    seconds: SETTINGS.loadSeconds,
-    warmupSeconds: SETTINGS.loadWarmupSeconds,
-    oneAtATimeSeconds: SETTINGS.dataOneAtATimeSeconds,
-    runId,
-    databaseDir: embedded?.dataDir,
-  });
+  const operations = await measureDataLoad({ ...dataRunOptions(uri, service), floor });
+  const sizes = await measureTenantSizes(dataRunOptions(uri, service));
   reportDataLoad(operations, sizes);
   for (const child of children.splice(0)) await child.stop();
   startSection(6);
@@ -403,10 +394,9 @@ async function startServiceAndFloor(uri: string): Promise<{ service: ChildServer
   return { service, floor };
 }
 
-function dataLoad(uri: string, service: ChildServer, floor: ChildServer): Promise<DataLoadResult[]> {
-  return measureDataLoad({
+function dataRunOptions(uri: string, service: ChildServer): DataRunOptions {
+  return {
     service,
-    floor,
     uri,
     tenantDb: dataSets.small.tenantDb,
     connections: SETTINGS.dataConcurrency,
@@ -415,7 +405,7 @@ function dataLoad(uri: string, service: ChildServer, floor: ChildServer): Promis
     oneAtATimeSeconds: SETTINGS.dataOneAtATimeSeconds,
     runId,
     databaseDir: embedded?.dataDir,
-  });
+  };
 }
 
 /**

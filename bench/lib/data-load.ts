@@ -45,9 +45,9 @@ async function call(url: string, init: RequestInit & { json?: unknown }, status:
  * An organization made through the service (sign-up, login, a `group` index), its collection
  * seeded through the driver, then each operation at `connections`: the floor, then the service.
  */
-export async function measureDataLoad(options: {
+/** How the document API's runs are made, and against what. */
+export interface DataRunOptions {
   readonly service: ChildServer;
-  readonly floor: ChildServer;
   readonly uri: string;
   readonly tenantDb: string;
   readonly connections: number;
@@ -58,7 +58,11 @@ export async function measureDataLoad(options: {
   readonly runId: string;
   /** The embedded database's directory, to measure its CPU time per request (undefined: not measured). */
   readonly databaseDir?: string | undefined;
-}): Promise<DataLoadResult[]> {
+}
+
+export async function measureDataLoad(
+  options: DataRunOptions & { readonly floor: ChildServer },
+): Promise<DataLoadResult[]> {
   const { service, floor, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
   const { token, name } = await signUp(service, `Data Load ${runId}`, `data-load-${runId}@bench.example`);
   const auth = { authorization: `Bearer ${token}` };
@@ -181,17 +185,7 @@ export interface TenantSizeResult {
  * .large (seeded through the driver in batches of 1,000), each at one connection and at
  * `connections`: whether a lookup's latency stays flat as a tenant grows.
  */
-export async function measureTenantSizes(options: {
-  readonly service: ChildServer;
-  readonly uri: string;
-  readonly tenantDb: string;
-  readonly connections: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-  readonly oneAtATimeSeconds: number;
-  readonly runId: string;
-  readonly databaseDir?: string | undefined;
-}): Promise<TenantSizeResult[]> {
+export async function measureTenantSizes(options: DataRunOptions): Promise<TenantSizeResult[]> {
   const { service, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
   const { MongoClient } = await loadMongo();
   const client = new MongoClient(options.uri);
