@@ -21,6 +21,17 @@ afterEach(() => {
   resetSigningKeys();
 });
 
+/** What the test tokens signed with a member's claims verify to (their `scope` claim: "org:read data:read"). */
+const MEMBER_CLAIMS = {
+  sub: "a",
+  org: "o",
+  sid: "s",
+  cv: 1,
+  role: "member",
+  gr: "g",
+  scopes: ["org:read", "data:read"],
+};
+
 async function rsaKeyPair() {
   return generateKeyPair("RS256", { extractable: true, modulusLength: 2048 });
 }
@@ -109,15 +120,7 @@ describe("access tokens", () => {
       .setIssuedAt()
       .setExpirationTime("5m")
       .sign(previous.privateKey);
-    expect(await verifyAccessToken(oldToken)).toEqual({
-      sub: "a",
-      org: "o",
-      sid: "s",
-      cv: 1,
-      role: "member",
-      gr: "g",
-      scopes: ["org:read", "data:read"],
-    });
+    expect(await verifyAccessToken(oldToken)).toEqual(MEMBER_CLAIMS);
   });
 
   it("a token verified once is taken from memory until it expires; expired, or under reloaded keys, it is verified again", async () => {
@@ -167,15 +170,7 @@ describe("access tokens", () => {
         .sign(pair.privateKey);
 
     it("a token that is fine, as a control", async () => {
-      expect(await verifyAccessToken(await token())).toEqual({
-        sub: "a",
-        org: "o",
-        sid: "s",
-        cv: 1,
-        role: "member",
-        gr: "g",
-        scopes: ["org:read", "data:read"],
-      });
+      expect(await verifyAccessToken(await token())).toEqual(MEMBER_CLAIMS);
     });
     it("a token without a scope claim (none this service issues)", async () => {
       const { scope: _scope, ...claims } = decodeJwt(await token());

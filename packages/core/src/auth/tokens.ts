@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
 import { isRole, parseScopes, type Role, type Scope, scopesOf } from "./permissions";
@@ -61,11 +61,13 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
 export async function verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined> {
   const { issuer, audience } = config().jwt;
   const keys = await signingKeys();
-  const seen = verified(keys, issuer, audience, token);
+  const cacheKey = `${issuer} ${audience} ${token}`;
+  const seen = verified(keys, cacheKey);
   if (seen) return seen;
-  const claims = await verifyAgainst(keys, issuer, audience, token);
-  if (claims) remember(keys, issuer, audience, token, claims);
-  return claims;
+  const found = await verifyAgainst(keys, issuer, audience, token);
+  if (!found) return undefined;
+  remember(keys, cacheKey, found);
+  return found.claims;
 }
 
 /**
@@ -83,9 +85,8 @@ const verifiedByKeys = new WeakMap<
   Map<string, { readonly claims: VerifiedAccessToken; readonly exp: number }>
 >();
 
-function verified(keys: object, issuer: string, audience: string, token: string): VerifiedAccessToken | undefined {
+function verified(keys: object, key: string): VerifiedAccessToken | undefined {
   const cache = verifiedByKeys.get(keys);
-  const key = `${issuer} ${audience} ${token}`;
   const entry = cache?.get(key);
   if (!entry) return undefined;
   // As jose checks `exp`: valid while it is later than now.
@@ -94,12 +95,15 @@ function verified(keys: object, issuer: string, audience: string, token: string)
   return undefined;
 }
 
-function remember(keys: object, issuer: string, audience: string, token: string, claims: VerifiedAccessToken): void {
-  const exp = (decodeJwt(token).exp ?? 0) as number;
+function remember(
+  keys: object,
+  key: string,
+  entry: { readonly claims: VerifiedAccessToken; readonly exp: number },
+): void {
   const cache = verifiedByKeys.get(keys) ?? new Map();
   verifiedByKeys.set(keys, cache);
   if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(`${issuer} ${audience} ${token}`, { claims, exp });
+  cache.set(key, entry);
 }
 
 async function verifyAgainst(
@@ -107,7 +111,7 @@ async function verifyAgainst(
   issuer: string,
   audience: string,
   token: string,
-): Promise<VerifiedAccessToken | undefined> {
+): Promise<{ claims: VerifiedAccessToken; exp: number } | undefined> {
   try {
     const { alg, kid } = decodeProtectedHeader(token);
     if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid))
@@ -118,14 +122,15 @@ async function verifyAgainst(
       audience,
       requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "scope", "exp", "iat"],
     });
-    const { sub, org, sid, cv, role, gr, scope } = payload;
+    const { sub, org, sid, cv, role, gr, scope, exp } = payload;
     return typeof sub === "string" &&
       typeof org === "string" &&
       typeof sid === "string" &&
       Number.isInteger(cv) &&
       isRole(role) &&
-      typeof gr === "string"
-      ? { sub, org, sid, cv: cv as number, role, gr, scopes: parseScopes(scope) }
+      typeof gr === "string" &&
+      typeof exp === "number"
+      ? { claims: { sub, org, sid, cv: cv as number, role, gr, scopes: parseScopes(scope) }, exp }
       : undefined;
   } catch {
     return undefined;
