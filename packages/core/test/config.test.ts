@@ -55,6 +55,19 @@ describe("parseConfig", () => {
       expect.any(String),
     ],
     ["POWERTOOLS_LOG_LEVEL", "debug", "not a log level", expect.stringContaining("DEBUG")],
+    [
+      "APP_URL",
+      "app.example.com",
+      "not an http(s) URL",
+      expect.stringContaining("default: PUBLIC_URL, else JWT_ISSUER"),
+    ],
+    ["APP_URL", "ftp://app.example.com", "not an http(s) URL", expect.any(String)],
+    ["APP_URL", "https://app.example.com/?tab=1", "has a query or a fragment", expect.any(String)],
+    ["PUBLIC_URL", "https://app.example.com/#home", "has a query or a fragment", expect.stringContaining("APP_URL")],
+    ["PRODUCT_NAME", "", "empty", "1–64 printable characters, the service's name in its mail (default org-service)"],
+    ["PRODUCT_NAME", "Acme\r\nBcc: x@evil.example", "holds a control or invisible character", expect.any(String)],
+    ["PRODUCT_NAME", "Acme\u200bCloud", "holds a control or invisible character", expect.any(String)],
+    ["PRODUCT_NAME", "x".repeat(65), "longer than 64 characters", expect.any(String)],
   ])("%s=%j: %s", (variable, value, problem, expected) => {
     const issues = issuesOf({ [variable]: value });
     expect(issues).toEqual([{ variable, value, problem, expected, secret: false }]);
@@ -151,5 +164,33 @@ describe("TENANT_CELLS", () => {
       expect(said).toContain("TENANT_CELLS (secret, value not shown)");
       expect(said).not.toContain("db.example");
     }
+  });
+});
+
+describe("APP_URL and PRODUCT_NAME, what mail is made of", () => {
+  it("default to the issuer, without its trailing slash, and to org-service", () => {
+    expect(parseConfig({ JWT_ISSUER: "https://api.example.com/" }).messages).toEqual({
+      appUrl: "https://api.example.com",
+      productName: "org-service",
+    });
+    expect(parseConfig({}).messages.appUrl).toBe("http://127.0.0.1:3000");
+  });
+
+  it("read PUBLIC_URL, APP_URL's older name, when APP_URL is unset; APP_URL wins over it", () => {
+    const issuer = { JWT_ISSUER: "https://api.example.com" };
+    expect(parseConfig({ ...issuer, PUBLIC_URL: "https://old.example.com/app/" }).messages.appUrl).toBe(
+      "https://old.example.com/app",
+    );
+    const both = parseConfig({ ...issuer, PUBLIC_URL: "https://old.example.com", APP_URL: "https://app.example.com/" });
+    expect(both.messages.appUrl).toBe("https://app.example.com");
+    // The invitations' older name for the same base stays equal to it.
+    expect(both.invitations.publicUrl).toBe("https://app.example.com");
+  });
+
+  it("take a name of up to 64 characters, in any script, counted as characters", () => {
+    expect(parseConfig({ PRODUCT_NAME: "Acme Cloud — Équipes" }).messages.productName).toBe("Acme Cloud — Équipes");
+    // 64 characters, 128 UTF-16 code units.
+    expect(parseConfig({ PRODUCT_NAME: "🏢".repeat(64) }).messages.productName).toHaveLength(128);
+    expect(parseConfig({ PRODUCT_NAME: "  Acme  " }).messages.productName).toBe("Acme");
   });
 });

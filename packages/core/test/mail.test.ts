@@ -62,7 +62,7 @@ describe("mail through SMTP (SMTP_URL)", () => {
     const mail = await mailbox.next(email);
     expect(mail.recipients).toEqual([email]);
     expect(mail.from).toBe("invitations@service.example");
-    expect(mail.parsed.subject).toBe(`You are invited to ${name}`);
+    expect(mail.parsed.subject).toBe(`You are invited to ${name} on org-service`);
     expect(mail.parsed.text).toContain("as admin");
     const token = new URL(linkIn(mail)).hash.replace("#invitation=", "");
     expect(token).toMatch(/^[\w-]{43}$/);

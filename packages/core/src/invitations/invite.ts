@@ -9,6 +9,7 @@ import type { InvitationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
 import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
+import { appLink, invitationMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
 import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
 import { emailSchema, parseInput } from "../validation";
@@ -47,9 +48,6 @@ export const toInvitation = (document: InvitationDocument): Invitation => ({
   expiresAt: document.expires_at,
   invitedBy: document.invited_by.toHexString(),
 });
-
-/** Where an invitation is accepted: the dashboard, with the token in the fragment (never sent to a server). */
-export const acceptUrlFor = (token: string): string => `${config().invitations.publicUrl}/#invitation=${token}`;
 
 /**
  * Invite someone by email into the caller's organization (owners and admins; only an owner may
@@ -106,13 +104,18 @@ export async function inviteMember(
   };
   await insertInvitation(db, invitation);
 
-  const acceptUrl = acceptUrlFor(token);
+  // Accepted on the dashboard, with the token in the fragment (never sent to a server).
+  const acceptUrl = appLink("invitation", token);
   const [mailSent] = await Promise.all([
-    sendBestEffort({
-      to: email,
-      subject: `You are invited to ${organization.name}`,
-      text: `You are invited to join ${organization.name} as ${role}.\n\nAccept the invitation: ${acceptUrl}\n\nIt expires at ${invitation.expires_at.toISOString()}.`,
-    }),
+    sendBestEffort(
+      invitationMail({
+        to: email,
+        organizationName: organization.name,
+        role,
+        link: acceptUrl,
+        expiresAt: invitation.expires_at,
+      }),
+    ),
     recordAudit(
       db,
       {

@@ -2,7 +2,7 @@ import { config } from "../config";
 import { logger } from "../logger";
 
 /**
- * The mail port: what the service sends (invitations), not how. Three adapters, chosen by the
+ * The mail port: what the service sends (mail/templates.ts), not how. Three adapters, chosen by the
  * configuration (config.ts, `mail`): `outboxMailer` where no sender is configured (locally, in
  * tests: the message goes to the log and to an outbox the tests read), Amazon SES v2 when
  * `MAIL_FROM` is set (deployed), SMTP when `SMTP_URL` is. Sending is best effort by design: the
@@ -11,7 +11,9 @@ import { logger } from "../logger";
 export interface MailMessage {
   readonly to: string;
   readonly subject: string;
+  /** The plain-text part; every message has both parts, made together by mail/templates.ts. */
   readonly text: string;
+  readonly html: string;
 }
 
 export interface Mailer {
@@ -28,7 +30,8 @@ export function sentMail(): readonly MailMessage[] {
 export const outboxMailer: Mailer = {
   async send(message) {
     outbox.push(message);
-    // Only where no mail is configured: locally the log is how a developer follows the link.
+    // Only where no mail is configured: locally the log is how a developer follows the link. The
+    // text part says all the HTML part does, which would only make the line long.
     logger.info("mail (not sent: neither MAIL_FROM nor SMTP_URL is set)", {
       to: message.to,
       subject: message.subject,

@@ -1,5 +1,5 @@
-import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import type { Mailer } from "./mailer";
+import { SendEmailCommand, type SendEmailCommandInput, SESv2Client } from "@aws-sdk/client-sesv2";
+import type { Mailer, MailMessage } from "./mailer";
 
 let client: SESv2Client | undefined;
 
@@ -12,16 +12,22 @@ export function sesMailer(from: string): Mailer {
   client ??= new SESv2Client({});
   const ses = client;
   return {
-    async send({ to, subject, text }) {
-      await ses.send(
-        new SendEmailCommand({
-          FromEmailAddress: from,
-          Destination: { ToAddresses: [to] },
-          Content: {
-            Simple: { Subject: { Data: subject, Charset: "UTF-8" }, Body: { Text: { Data: text, Charset: "UTF-8" } } },
-          },
-        }),
-      );
+    async send(message) {
+      await ses.send(new SendEmailCommand(sendEmailInput(from, message)));
+    },
+  };
+}
+
+/** The SendEmail request for `message`: both parts, which SES sends as multipart/alternative. */
+function sendEmailInput(from: string, { to, subject, text, html }: MailMessage): SendEmailCommandInput {
+  return {
+    FromEmailAddress: from,
+    Destination: { ToAddresses: [to] },
+    Content: {
+      Simple: {
+        Subject: { Data: subject, Charset: "UTF-8" },
+        Body: { Text: { Data: text, Charset: "UTF-8" }, Html: { Data: html, Charset: "UTF-8" } },
+      },
     },
   };
 }

@@ -47,8 +47,9 @@ export function smtpMailer(url: string, from: string): Mailer {
   }
   const { transporter } = transport;
   return {
-    async send({ to, subject, text }) {
-      await transporter.sendMail({ from, to, subject, text, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+    async send({ to, subject, text, html }) {
+      // Both parts: nodemailer sends them as multipart/alternative, the text first.
+      await transporter.sendMail({ from, to, subject, text, html, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
     },
   };
 }
