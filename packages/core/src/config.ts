@@ -67,6 +67,34 @@ const logLevel = setting({
   malformed: "not a log level",
 });
 
+/** A base for links: an http(s) URL to which `/#kind=token` is appended. */
+const appUrl = (expected: string) =>
+  setting({
+    schema: z.optional(
+      z.url({ protocol: /^https?$/ }).check(
+        z.superRefine((value, context) => {
+          if (/[?#]/.test(value)) {
+            context.issues.push({ code: "custom", input: value, message: "has a query or a fragment" });
+          }
+        }),
+      ),
+    ),
+    expected,
+    malformed: "not an http(s) URL",
+  });
+
+/**
+ * What keeps a name out of a mail's subject and headings: control characters (line breaks among
+ * them, which would end a header), invisible format characters, line and paragraph separators.
+ */
+function productNameProblem(value: string): string | undefined {
+  if (/[\p{C}\p{Zl}\p{Zp}]/u.test(value)) return "holds a control or invisible character";
+  if (value.trim() === "") return "empty";
+  // Characters, not UTF-16 code units: a name in another script counts as it reads.
+  if ([...value].length > 64) return "longer than 64 characters";
+  return undefined;
+}
+
 const SETTINGS = {
   MONGODB_URI: setting({
     schema: z.optional(z.string().check(z.regex(/^mongodb(\+srv)?:\/\/\S+$/))),
@@ -139,6 +167,30 @@ const SETTINGS = {
   MAX_PENDING_INVITATIONS: wholeNumber(1, 10_000, 100),
   /** How long an invitation can be accepted: a week by default. */
   INVITATION_TTL_HOURS: wholeNumber(1, 8_760, 168),
+  /** How long a password reset link works: 30 minutes by default. */
+  PASSWORD_RESET_TTL_MINUTES: wholeNumber(5, 1_440, 30),
+  /** How long a link that verifies an email address, or confirms a change to one, works: a day by default. */
+  EMAIL_LINK_TTL_HOURS: wholeNumber(1, 168, 24),
+  /**
+   * The least time a public request that mails only to a known address (a password reset) takes to
+   * answer, sent or not: long enough to cover sending, so that the answer's timing does not tell
+   * whether the address has an account.
+   */
+  MAIL_REQUEST_MIN_MILLISECONDS: wholeNumber(0, 10_000, 500),
+  /**
+   * Whether an unverified email keeps a user from everything but verifying it: signing in works,
+   * every other protected operation answers 403 `email-not-verified`, and inviting waits for it.
+   */
+  REQUIRE_VERIFIED_EMAIL: setting({
+    schema: z._default(
+      z.pipe(
+        z.enum(["true", "false", "1", "0"]),
+        z.transform((value: "true" | "false" | "1" | "0") => value === "true" || value === "1"),
+      ),
+      false,
+    ),
+    expected: "true or false (default false)",
+  }),
   /**
    * The largest tenant document, measured as BSON (what the server stores): larger ones answer 413.
    * Capped well under the 16 MiB BSON limit and so that the request body it allows (6× this) fits
@@ -151,11 +203,29 @@ const SETTINGS = {
   TENANT_MAX_DATA_BYTES: wholeNumber(1_024, 1_099_511_627_776, 268_435_456),
   /** Indexes an organization may create on its collection, besides the one on `_id`. */
   TENANT_MAX_INDEXES: wholeNumber(0, 60, 10),
-  /** Base of the accept links in invitations (the dashboard's address); the issuer when unset. */
-  PUBLIC_URL: setting({
-    schema: z.optional(z.url({ protocol: /^https?$/ })),
-    expected: "an http:// or https:// URL (default: JWT_ISSUER)",
-    malformed: "not an http(s) URL",
+  /**
+   * The dashboard's address: the base of every link the service mails (mail/templates.ts). Links
+   * are appended to it as a fragment, so a query or a fragment of its own would break them all.
+   */
+  APP_URL: appUrl(
+    "an http:// or https:// URL without a query or fragment, the dashboard's address (default: PUBLIC_URL, else JWT_ISSUER)",
+  ),
+  /** APP_URL's older name, still read when APP_URL is not set. */
+  PUBLIC_URL: appUrl(
+    "an http:// or https:// URL without a query or fragment (default: JWT_ISSUER); APP_URL is its newer name",
+  ),
+  /** What the mail calls the service, in its subjects and its text: one line of printable characters. */
+  PRODUCT_NAME: setting({
+    schema: z._default(
+      z.string().check(
+        z.superRefine((value, context) => {
+          const problem = productNameProblem(value);
+          if (problem) context.issues.push({ code: "custom", input: value, message: problem });
+        }),
+      ),
+      "org-service",
+    ),
+    expected: "1–64 printable characters, the service's name in its mail (default org-service)",
   }),
   /**
    * Sender of the service's mail: through Amazon SES (an identity verified there), or through
@@ -233,11 +303,25 @@ export interface Config {
   readonly bcryptCost: number;
   readonly reconcileGraceSeconds: number;
   readonly loginThrottle: { readonly maxPerEmail: number; readonly maxPerIp: number; readonly windowSeconds: number };
+  /** The links mailed to users about their own account, and what they require (account/). */
+  readonly accounts: {
+    readonly passwordResetTtlSeconds: number;
+    readonly emailLinkTtlSeconds: number;
+    readonly mailRequestMinMs: number;
+    readonly requireVerifiedEmail: boolean;
+  };
   readonly invitations: {
     readonly maxPending: number;
     readonly ttlHours: number;
-    /** Base of accept links, without a trailing slash. */
+    /** Base of accept links, without a trailing slash: `messages.appUrl`, kept under its older name. */
     readonly publicUrl: string;
+  };
+  /** What every mail the service sends is made of besides its own values (mail/templates.ts). */
+  readonly messages: {
+    /** The dashboard's address, base of every mailed link, without a trailing slash. */
+    readonly appUrl: string;
+    /** The service's name in subjects and text. */
+    readonly productName: string;
   };
   /**
    * How mail leaves: `outbox` (nowhere: the log and the tests' outbox), `ses` (Amazon SES, when
@@ -286,11 +370,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     moves: { drainSeconds: e.TENANT_MOVE_DRAIN_SECONDS, batchDocuments: e.TENANT_MOVE_BATCH_DOCUMENTS },
     bcryptCost: e.BCRYPT_COST,
     reconcileGraceSeconds: e.RECONCILE_GRACE_SECONDS,
+    accounts: {
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_MINUTES * 60,
+      emailLinkTtlSeconds: e.EMAIL_LINK_TTL_HOURS * 3600,
+      mailRequestMinMs: e.MAIL_REQUEST_MIN_MILLISECONDS,
+      requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+    },
     invitations: {
       maxPending: e.MAX_PENDING_INVITATIONS,
       ttlHours: e.INVITATION_TTL_HOURS,
-      publicUrl: (e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, ""),
+      publicUrl: appUrlOf(e),
     },
+    messages: { appUrl: appUrlOf(e), productName: e.PRODUCT_NAME.trim() },
     mail: e.SMTP_URL
       ? { transport: "smtp", from: e.MAIL_FROM ?? DEFAULT_SMTP_SENDER, url: e.SMTP_URL }
       : e.MAIL_FROM
@@ -318,6 +409,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     },
   };
 }
+
+/** APP_URL, else its older name PUBLIC_URL, else the issuer (the API serves the dashboard at `/`). */
+const appUrlOf = (e: { APP_URL?: string; PUBLIC_URL?: string; JWT_ISSUER: string }): string =>
+  (e.APP_URL ?? e.PUBLIC_URL ?? e.JWT_ISSUER).replace(/\/+$/, "");
 
 /** One issue per variable (its first), worded for the operator. */
 function configurationErrorFrom(

@@ -27,7 +27,8 @@ export abstract class DomainError extends Error {
     | "too-large"
     | "quota-exceeded"
     | "no-capacity"
-    | "tenant-moving";
+    | "tenant-moving"
+    | "email-not-verified";
 }
 
 export class ValidationError extends DomainError {
@@ -104,6 +105,12 @@ export class InvalidCredentialsError extends DomainError {
 export class ForbiddenError extends DomainError {
   override readonly name = "ForbiddenError";
   readonly kind = "forbidden";
+}
+
+/** REQUIRE_VERIFIED_EMAIL is on and the caller has not verified their email: only verifying it is allowed. */
+export class EmailNotVerifiedError extends DomainError {
+  override readonly name = "EmailNotVerifiedError";
+  readonly kind = "email-not-verified";
 }
 
 /** No valid, current access token: missing, forged, expired, or revoked (logout, a credential change, a removal, a delete). */

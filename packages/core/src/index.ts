@@ -56,6 +56,11 @@ export {
 } from "./sessions/manage";
 export type { IssuedSession } from "./sessions/session";
 export {
+  switchOrganization,
+  switchOrganizationInputSchema,
+  type SwitchOrganizationInput,
+} from "./sessions/switch";
+export {
   enrollTotp,
   verifyTotpEnrollment,
   disableTotp,
@@ -70,6 +75,27 @@ export {
   type CompleteMfaInput,
   type MfaRequired,
 } from "./mfa/login";
+export {
+  requestPasswordReset,
+  requestPasswordResetInputSchema,
+  confirmPasswordReset,
+  confirmPasswordResetInputSchema,
+  type RequestPasswordResetInput,
+  type ConfirmPasswordResetInput,
+} from "./account/password-reset";
+export {
+  verifyEmail,
+  verifyEmailInputSchema,
+  resendEmailVerification,
+  type VerifyEmailInput,
+} from "./account/email-verification";
+export {
+  confirmEmailChange,
+  confirmEmailChangeInputSchema,
+  type ConfirmEmailChangeInput,
+  type ConfirmedEmailChange,
+  type PendingEmailChange,
+} from "./account/email-change";
 export { listAudit, type AuditEntry, type AuditPage } from "./audit";
 export { AUDIT_PAGE_MAX } from "./audit-page";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
@@ -94,7 +120,7 @@ export {
   roleSchema,
 } from "./members/members";
 export { MEMBERS_PAGE_MAX } from "./members/page";
-export { getMe, type Me } from "./members/me";
+export { getMe, listMyOrganizations, type Me, type MyOrganization } from "./members/me";
 export {
   inviteMember,
   inviteInputSchema,
@@ -128,6 +154,7 @@ export {
   InvalidCredentialsError,
   ForbiddenError,
   GoneError,
+  EmailNotVerifiedError,
   InvalidGrantError,
   OrganizationChoiceRequiredError,
   ConfigurationError,

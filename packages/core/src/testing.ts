@@ -20,6 +20,20 @@ export { injectFault, clearFaults, type Fault } from "./checkpoints";
 export { createLogger } from "./logger";
 export { captureLogLines, type LogCapture } from "./log-capture";
 export { sentMail } from "./mail/mailer";
+import { sentMail as outbox } from "./mail/mailer";
+
+/**
+ * The token of the newest link of `kind` (`#reset=…`, `#verify=…`, `#confirm-email=…`) the outbox
+ * holds for `to`: what the recipient would follow.
+ */
+export function mailedToken(to: string, kind: "reset" | "verify" | "confirm-email" | "invitation"): string {
+  const pattern = new RegExp(`#${kind}=([\\w%-]+)`);
+  for (const message of [...outbox()].reverse()) {
+    const token = message.to === to ? message.text.match(pattern)?.[1] : undefined;
+    if (token) return decodeURIComponent(token);
+  }
+  throw new Error(`no ${kind} link was mailed to ${to}`);
+}
 export { totpCode } from "./mfa/codes";
 
 /** A login of a user without two-factor login: its session (throws if the answer is the code step). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import {
+  confirmEmailChange,
   ConflictError,
   createOrganization,
   deleteOrganization,
@@ -14,7 +15,7 @@ import {
   type OrganizationWithAdmin,
 } from "../src";
 import { verifyAccessToken } from "../src/auth/tokens";
-import { useIsolatedDatabases, database, loginWithPassword } from "../src/testing";
+import { useIsolatedDatabases, database, loginWithPassword, mailedToken } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -207,18 +208,30 @@ describe("updateOrganization: rename", () => {
 });
 
 describe("updateOrganization: credentials", () => {
-  it("changes email and password: the old ones stop working, the new ones work", async () => {
+  it("changes the password at once and the email once the new address confirms it", async () => {
     const { organization, email, password, actor } = await newOrganization();
-    const { organization: updated, session: continued } = await updateOrganization(actor, {
+    const {
+      organization: updated,
+      session: continued,
+      pendingEmail,
+    } = await updateOrganization(actor, {
       organizationName: organization.name,
       email: "Fresh.Admin@Example.com",
       password: "a brand new password",
     });
-    expect(updated.adminEmail).toBe("fresh.admin@example.com");
+    // Pending: the email is what it was until the link mailed to the new address is followed.
+    expect(updated.adminEmail).toBe(email);
+    expect(pendingEmail).toMatchObject({ email: "fresh.admin@example.com", mailSent: true });
     expect(continued?.accessToken).toMatch(/^ey/);
     expect(continued?.refreshToken).toMatch(/^[\w-]{43}$/);
     await expect(login({ email, password })).rejects.toBeInstanceOf(InvalidCredentialsError);
-    await expect(login({ email: "fresh.admin@example.com", password })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(login({ email: "fresh.admin@example.com", password: "a brand new password" })).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
+    await loginWithPassword({ email, password: "a brand new password" });
+
+    await confirmEmailChange({ token: mailedToken("fresh.admin@example.com", "confirm-email") });
+    await expect(login({ email, password: "a brand new password" })).rejects.toBeInstanceOf(InvalidCredentialsError);
     const session = await loginWithPassword({ email: "fresh.admin@example.com", password: "a brand new password" });
     expect(session.organization.id).toBe(organization.id);
   });
@@ -291,6 +304,8 @@ describe("login", () => {
       cv: 1,
       role: "owner",
       gr: expect.stringMatching(/^[0-9a-f]{24}$/),
+      // Signed up, not yet verified: the sign-up mailed the link.
+      emailVerified: false,
       scopes: expect.arrayContaining(["org:delete", "owners:manage"]),
     });
   });

@@ -1,6 +1,7 @@
 import bcrypt from "bcryptjs";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import {
+  confirmEmailChange,
   authenticate,
   createOrganization,
   deleteOrganization,
@@ -15,7 +16,7 @@ import {
   ValidationError,
   type Actor,
 } from "../src";
-import { useIsolatedDatabases, database, loginWithPassword } from "../src/testing";
+import { useIsolatedDatabases, database, loginWithPassword, mailedToken } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -177,10 +178,11 @@ describe("revocation", () => {
     });
     expect(none).toBeUndefined();
     await expect(authenticate(accessToken)).resolves.toEqual(actor);
-    await updateOrganization(actor, {
-      organizationName: `${organization.name} Renamed`,
-      email: `moved.${sequence}@example.com`,
-    });
+    const moved = `moved.${sequence}@example.com`;
+    await updateOrganization(actor, { organizationName: `${organization.name} Renamed`, email: moved });
+    // Asked for, the change is pending: nothing is revoked until the new address confirms it.
+    await expect(authenticate(accessToken)).resolves.toEqual(actor);
+    await confirmEmailChange({ token: mailedToken(moved, "confirm-email") });
     await expect(authenticate(accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 

@@ -29,6 +29,7 @@ const MEMBER_CLAIMS = {
   cv: 1,
   role: "member",
   gr: "g",
+  emailVerified: false,
   scopes: ["org:read", "data:read"],
 };
 
@@ -59,6 +60,7 @@ describe("access tokens", () => {
       cv: 1,
       role: "owner",
       gr: "grant-1",
+      email_verified: false,
       scope:
         "org:read profile:write org:rename members:manage owners:manage org:delete audit:read data:read data:write data:indexes",
     });
@@ -71,6 +73,7 @@ describe("access tokens", () => {
       cv: 1,
       role: "owner",
       gr: "grant-1",
+      emailVerified: false,
       scopes: scopesOf("owner"),
     });
   });

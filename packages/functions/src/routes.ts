@@ -73,8 +73,9 @@ export const routes = [
     path: "/org/create",
     handler: "create-organization",
     auth: "public",
-    // The keys: a signed-in user may create another organization with only its name.
-    needs: ["database", "signing-key"],
+    // The keys: a signed-in user may create another organization with only its name. Mail: the
+    // verification link of a new user.
+    needs: ["database", "signing-key", "mail"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     throttle: { rate: 2, burst: 5 },
   },
@@ -97,7 +98,8 @@ export const routes = [
     auth: "jwt",
     // Credentials are everyone's own; renaming (owner, admin) is checked in the function.
     scope: "profile:write",
-    needs: ["database", "signing-key"],
+    // A new email is confirmed by mail.
+    needs: ["database", "signing-key", "mail"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
   },
   {
@@ -209,6 +211,14 @@ export const routes = [
   { method: "GET", path: "/me", handler: "me", auth: "jwt", scope: "org:read", needs: ["database", "signing-key"] },
   {
     method: "GET",
+    path: "/me/organizations",
+    handler: "list-my-organizations",
+    auth: "jwt",
+    scope: "org:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
     path: "/org/members",
     handler: "list-members",
     auth: "jwt",
@@ -282,6 +292,15 @@ export const routes = [
     scope: "profile:write",
     needs: ["database", "signing-key"],
   },
+  // Another organization of the caller's, without the password: the live session is the credential.
+  {
+    method: "POST",
+    path: "/auth/switch",
+    handler: "switch-organization",
+    auth: "jwt",
+    scope: "profile:write",
+    needs: ["database", "signing-key"],
+  },
   // The code step of a login with two-factor login on: a guessing target like login itself.
   {
     method: "POST",
@@ -290,6 +309,51 @@ export const routes = [
     auth: "public",
     needs: ["database", "signing-key"],
     throttle: { rate: 5, burst: 10 },
+  },
+  // The account's own links: public, the mailed token is the credential. Asking for a link mails
+  // only known addresses, so it is throttled like login; setting a password hashes one.
+  {
+    method: "POST",
+    path: "/auth/password-reset",
+    handler: "request-password-reset",
+    auth: "public",
+    needs: ["database", "signing-key", "mail"],
+    throttle: { rate: 5, burst: 10 },
+  },
+  {
+    method: "POST",
+    path: "/auth/password-reset/confirm",
+    handler: "confirm-password-reset",
+    auth: "public",
+    needs: ["database", "signing-key", "mail"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    throttle: { rate: 5, burst: 10 },
+  },
+  {
+    method: "POST",
+    path: "/auth/verify-email",
+    handler: "verify-email",
+    auth: "public",
+    needs: ["database", "signing-key"],
+    throttle: { rate: 5, burst: 10 },
+  },
+  // With the user's bearer token, their session continues under the new email.
+  {
+    method: "POST",
+    path: "/auth/confirm-email",
+    handler: "confirm-email-change",
+    auth: "public",
+    needs: ["database", "signing-key", "mail"],
+    throttle: { rate: 5, burst: 10 },
+  },
+  // Allowed to an unverified user when REQUIRE_VERIFIED_EMAIL is on: it is what verifying needs.
+  {
+    method: "POST",
+    path: "/me/verify-email",
+    handler: "resend-email-verification",
+    auth: "jwt",
+    scope: "profile:write",
+    needs: ["database", "signing-key", "mail"],
   },
   {
     method: "GET",

@@ -117,7 +117,9 @@ describe("every route of the route table is documented", () => {
       const { security } = operationOf(route)!;
       // A protected route requires its scope, as API Gateway does; some public ones take an optional token.
       if (route.auth === "jwt") expect(security).toEqual([{ bearer: [route.scope] }]);
-      else if (["GET /org/get", "POST /org/create", "POST /invitations/accept"].includes(key))
+      else if (
+        ["GET /org/get", "POST /org/create", "POST /invitations/accept", "POST /auth/confirm-email"].includes(key)
+      )
         expect(security).toEqual([{}, { bearer: [] }]);
       else expect(security).toEqual([]);
       if (route.auth === "jwt") expect(operationOf(route)!.responses["401"]).toBeDefined();

@@ -82,6 +82,7 @@ interface Action {
 /** Every action of the permission table, as a request that succeeds when the role may do it. */
 const actions: Action[] = [
   { label: "GET /me", allowed: ALL, run: (_, token) => call("GET", "/me", { token }) },
+  { label: "GET /me/organizations", allowed: ALL, run: (_, token) => call("GET", "/me/organizations", { token }) },
   { label: "GET /org/members", allowed: ALL, run: (_, token) => call("GET", "/org/members", { token }) },
   { label: "GET /org/collection", allowed: ALL, run: (_, token) => call("GET", "/org/collection", { token }) },
   { label: "GET /org/audit", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/audit", { token }) },
@@ -210,6 +211,11 @@ const actions: Action[] = [
     run: (_, token) => call("DELETE", `/me/sessions/${sessionOf(token)}`, { token }),
   },
   { label: "POST /auth/logout", allowed: ALL, run: (_, token) => call("POST", "/auth/logout", { token }) },
+  {
+    label: "POST /auth/switch",
+    allowed: ALL,
+    run: (t, token) => call("POST", "/auth/switch", { token, json: { organization_name: t.name } }),
+  },
   { label: "POST /me/mfa/totp", allowed: ALL, run: (_, token) => call("POST", "/me/mfa/totp", { token }) },
   {
     label: "POST /me/mfa/totp/verify",

@@ -1,3 +1,4 @@
+import { config } from "../config";
 import { database } from "../db/client";
 import { UnauthenticatedError } from "../errors";
 import type { AuthenticatedActor } from "../organizations/model";
@@ -72,6 +73,7 @@ export async function authenticate(
     scopes: claims.scopes.filter((scope) => may(session.role, scope)),
     email: session.email,
     sessionId: claims.sid,
+    ...(!claims.emailVerified && config().accounts.requireVerifiedEmail && { emailUnverified: true }),
   };
   organizationRead?.adopt(actor);
   return actor;

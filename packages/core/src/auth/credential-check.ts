@@ -57,6 +57,16 @@ export function checkLimits(db: Database, attempt: CredentialAttempt): Promise<v
   return assertWithinLimits(db, attempt.email, attempt.sourceIp, attempt.now ?? new Date());
 }
 
+/**
+ * A request that mails a link to an address if it has an account (a password reset, a new
+ * verification link): counted per email and per source address like a failed check, in a count of
+ * its own, whether the address has an account or not — so that past the limits the answer is the
+ * same 429 for both, and a mailbox cannot be flooded. Never taken back.
+ */
+export async function countMailRequest(db: Database, attempt: CredentialAttempt): Promise<void> {
+  await reserveAttempt(db, attempt.email, attempt.sourceIp, attempt.now ?? new Date(), "mail:");
+}
+
 /** bcrypt would compare only the first 72 bytes; no stored password is longer, so such a one is wrong. */
 const BCRYPT_MAX_BYTES = 72;
 

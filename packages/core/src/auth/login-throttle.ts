@@ -17,10 +17,17 @@ import { TooManyAttemptsError } from "../errors";
  * gets more comparisons than the limit allows (counting after the comparison let every request of
  * a burst through). Inserts only, never an update: they are exact on MongoDB and FerretDB alike.
  */
-const keysFor = (email: string, sourceIp: string | undefined) => [
-  `email:${email}`,
-  ...(sourceIp ? [`ip:${sourceIp}`] : []),
+const keysFor = (email: string, sourceIp: string | undefined, counter: Counter) => [
+  `${counter}email:${email}`,
+  ...(sourceIp ? [`${counter}ip:${sourceIp}`] : []),
 ];
+
+/**
+ * What is counted: failed checks of a secret (no prefix, as ever), or requests that mail a link
+ * (`mail:`), limited alike per email and per address but in a count of their own, so that asking
+ * for links never locks anyone out of logging in, nor the other way round.
+ */
+export type Counter = "" | "mail:";
 
 /** An attempt, counted as a failure until it is known to be right. */
 export interface Attempt {
@@ -39,9 +46,10 @@ export async function reserveAttempt(
   email: string,
   sourceIp: string | undefined,
   now = new Date(),
+  counter: Counter = "",
 ): Promise<Attempt> {
   const expires = new Date(now.getTime() + config().loginThrottle.windowSeconds * 1000);
-  const records: LoginFailureDocument[] = keysFor(email, sourceIp).map((key) => ({
+  const records: LoginFailureDocument[] = keysFor(email, sourceIp, counter).map((key) => ({
     _id: new ObjectId(),
     key,
     at: now,
@@ -57,7 +65,7 @@ export async function reserveAttempt(
   let hadFailures: boolean;
   try {
     [wait, hadFailures] = await Promise.all([
-      secondsUntilAllowed(db, email, sourceIp, now, 1),
+      secondsUntilAllowed(db, email, sourceIp, now, 1, counter),
       inWindow(db, emailRecord!.key, now)
         .limit(2)
         .toArray()
@@ -85,7 +93,7 @@ export async function assertWithinLimits(
   sourceIp: string | undefined,
   now = new Date(),
 ): Promise<void> {
-  const wait = await secondsUntilAllowed(db, email, sourceIp, now, 0);
+  const wait = await secondsUntilAllowed(db, email, sourceIp, now, 0, "");
   if (wait > 0) throw new TooManyAttemptsError(wait);
 }
 
@@ -107,11 +115,12 @@ async function secondsUntilAllowed(
   sourceIp: string | undefined,
   now: Date,
   counted: 0 | 1,
+  counter: Counter,
 ): Promise<number> {
   const { windowSeconds, maxPerEmail, maxPerIp } = config().loginThrottle;
   const waits = await Promise.all(
-    keysFor(email, sourceIp).map(async (key) => {
-      const limit = key.startsWith("email:") ? maxPerEmail : maxPerIp;
+    keysFor(email, sourceIp, counter).map(async (key) => {
+      const limit = key.startsWith(`${counter}email:`) ? maxPerEmail : maxPerIp;
       const [beyond] = await inWindow(db, key, now)
         .sort({ at: -1 })
         .skip(limit - 1 + counted)

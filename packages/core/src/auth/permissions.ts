@@ -1,4 +1,4 @@
-import { ForbiddenError } from "../errors";
+import { EmailNotVerifiedError, ForbiddenError } from "../errors";
 
 /**
  * The one permission table: which role may do what. Tokens carry the scopes of their role
@@ -62,6 +62,11 @@ export interface ScopedCaller {
    * test): then the role's own.
    */
   readonly scopes?: readonly Scope[] | undefined;
+  /**
+   * Set by authentication when REQUIRE_VERIFIED_EMAIL is on and the token says the user's email is
+   * not verified: only what verifying needs is allowed (see {@link requireScope}).
+   */
+  readonly emailUnverified?: boolean;
 }
 
 /**
@@ -70,10 +75,18 @@ export interface ScopedCaller {
  * before the function runs; this checks them again in core, with the role the database holds now,
  * so a misconfigured route, a bypassed authorizer or a narrowed token grants nothing more.
  */
-export function requireScope(caller: ScopedCaller, scope: Scope, action: string): void {
+export function requireScope(
+  caller: ScopedCaller,
+  scope: Scope,
+  action: string,
+  options: { readonly whileUnverified?: "allowed" } = {},
+): void {
   requirePermission(caller.role, scope, action);
   if (caller.scopes && !caller.scopes.includes(scope)) {
     throw new ForbiddenError(`This token does not carry the "${scope}" scope, which is needed to ${action}.`);
+  }
+  if (caller.emailUnverified && options.whileUnverified !== "allowed") {
+    throw new EmailNotVerifiedError(`Verify your email address before you ${action}.`);
   }
 }
 

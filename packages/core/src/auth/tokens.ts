@@ -18,10 +18,13 @@ export interface AccessTokenClaims {
   readonly cv: number;
   readonly role: Role;
   readonly gr: string;
+  /** Whether the user's email was verified when the token was issued: the `email_verified` claim, as OpenID Connect names it. */
+  readonly emailVerified?: boolean;
 }
 
 /** A verified token's claims, with the scopes it was granted (its `scope` claim, the known ones). */
 export interface VerifiedAccessToken extends AccessTokenClaims {
+  readonly emailVerified: boolean;
   readonly scopes: readonly Scope[];
 }
 
@@ -39,6 +42,7 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
     cv: claims.cv,
     role: claims.role,
     gr: claims.gr,
+    email_verified: claims.emailVerified === true,
     scope: scopesOf(claims.role).join(" "),
   })
     .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: current.kid, typ: "JWT" })
@@ -122,7 +126,7 @@ async function verifyAgainst(
       audience,
       requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "scope", "exp", "iat"],
     });
-    const { sub, org, sid, cv, role, gr, scope, exp } = payload;
+    const { sub, org, sid, cv, role, gr, scope, exp, email_verified } = payload;
     return typeof sub === "string" &&
       typeof org === "string" &&
       typeof sid === "string" &&
@@ -130,7 +134,20 @@ async function verifyAgainst(
       isRole(role) &&
       typeof gr === "string" &&
       typeof exp === "number"
-      ? { claims: { sub, org, sid, cv: cv as number, role, gr, scopes: parseScopes(scope) }, exp }
+      ? {
+          claims: {
+            sub,
+            org,
+            sid,
+            cv: cv as number,
+            role,
+            gr,
+            // Tokens from before the claim: unverified, which matters only with REQUIRE_VERIFIED_EMAIL (a refresh tells).
+            emailVerified: email_verified === true,
+            scopes: parseScopes(scope),
+          },
+          exp,
+        }
       : undefined;
   } catch {
     return undefined;

@@ -3,6 +3,7 @@ import { config } from "../config";
 import { ConfigurationError } from "../errors";
 import { once } from "../once";
 import type {
+  AccountTokenDocument,
   AuditDocument,
   InvitationClaimDocument,
   InvitationDocument,
@@ -21,6 +22,7 @@ import type {
   UserDocument,
 } from "./documents";
 import { migrateLegacyAdmins } from "./migrate-legacy-admins";
+import { migrateEmailVerified } from "./migrate-email-verified";
 import { placeUnplacedOrganizations } from "./migrate-placement";
 import { closeCellClients } from "../cells/clients";
 import { isNotImplementedError } from "./mongo-errors";
@@ -75,6 +77,7 @@ export interface Database {
   readonly mfaFactors: Collection<MfaFactorDocument>;
   readonly mfaChallenges: Collection<MfaChallengeDocument>;
   readonly usedOnce: Collection<UsedOnceDocument>;
+  readonly accountTokens: Collection<AccountTokenDocument>;
 }
 
 const connection = once(connect);
@@ -110,10 +113,12 @@ async function connect(): Promise<Database> {
       mfaFactors: master.collection<MfaFactorDocument>("mfa_factors"),
       mfaChallenges: master.collection<MfaChallengeDocument>("mfa_challenges"),
       usedOnce: master.collection<UsedOnceDocument>("used_once"),
+      accountTokens: master.collection<AccountTokenDocument>("account_tokens"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
     await placeUnplacedOrganizations(db);
+    await migrateEmailVerified(db);
     return db;
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -143,6 +148,7 @@ const INDEXES = [
   ["sessions", { key: { user_id: 1, last_used_at: -1 }, name: "user_last_used" }],
   ["sessions", { key: { organization_id: 1, user_id: 1 }, name: "organization_user" }],
   ["usedOnce", { key: { user_id: 1 }, name: "user_id" }],
+  ["accountTokens", { key: { user_id: 1 }, name: "user_id" }],
 ] as const;
 
 /**
@@ -158,6 +164,7 @@ const EXPIRING = [
   "mfaEnrollments",
   "mfaChallenges",
   "usedOnce",
+  "accountTokens",
 ] as const;
 
 async function ensureIndexes(db: Database): Promise<void> {

@@ -121,8 +121,35 @@ export interface UserDocument {
    * (`cv`), so a change revokes every token issued before it. Mirrored on the user's memberships.
    */
   credentials_version: number;
+  /**
+   * Set while a change of credentials made outside any organization's change (a password reset, a
+   * confirmed email change: account/credentials.ts) is mirrored onto the user's memberships and
+   * ends their other sessions; the reconciler finishes one a crash interrupted.
+   */
+  credentials_changing?: Date;
   created_at: Date;
   updated_at: Date;
+}
+
+/**
+ * Master database: what a link mailed to a user proves when it is followed, by the SHA-256 of its
+ * token (the token itself is never stored). Only the newest of a user's tokens for a purpose
+ * works: issuing one deletes the older ones, and using one checks no newer one exists (a crash
+ * between the two leaves no older token usable). Using it inserts a `used_once` record keyed by
+ * the token, so of any number of concurrent uses exactly one proceeds.
+ */
+export type AccountTokenPurpose = "password_reset" | "email_verification" | "email_change";
+
+export interface AccountTokenDocument {
+  _id: string;
+  purpose: AccountTokenPurpose;
+  user_id: ObjectId;
+  /** Where the link was mailed: the user's address then (reset, verification), or the new address (change). */
+  email: string;
+  /** Orders a user's tokens for a purpose: newer wins. */
+  issued: ObjectId;
+  created_at: Date;
+  expires_at: Date;
 }
 
 /**
@@ -250,6 +277,12 @@ export interface SessionDocument {
   idle_expires_at: Date;
   /** Whether the login passed a second factor. */
   mfa: boolean;
+  /**
+   * Whether the user's email was verified when the session opened. Tokens carry it; a refresh
+   * reads the user again only while it is false (verifying changes no credentials, so it does not
+   * end sessions; an email change, which unverifies, ends them).
+   */
+  email_verified?: boolean;
 }
 
 /**
@@ -310,13 +343,13 @@ export interface MfaChallengeDocument {
 /**
  * Master database: something that may be used once, used — by its key, whose unique `_id` makes
  * "once" hold under any concurrency: `totp:<user>:<time step>` (a code within its step),
- * `recovery:<user>:<code hash>`, `challenge:<challenge hash>`. `expires_at` when it can be
+ * `recovery:<user>:<code hash>`, `challenge:<challenge hash>`, `account:<token hash>` (a mailed link). `expires_at` when it can be
  * forgotten (recovery codes: when the factor goes).
  */
 export interface UsedOnceDocument {
   _id: string;
   user_id: ObjectId;
-  kind: "totp" | "recovery" | "challenge";
+  kind: "totp" | "recovery" | "challenge" | "account-token";
   used_at: Date;
   expires_at?: Date;
 }
@@ -325,6 +358,7 @@ export type AuditAction =
   | "session.revoked"
   | "session.logout"
   | "session.refresh_reuse_detected"
+  | "session.switched"
   | "mfa.enabled"
   | "mfa.disabled"
   | "mfa.recovery_code_used"
@@ -336,6 +370,11 @@ export type AuditAction =
   | "organization.create"
   | "admin.login"
   | "admin.login_failed"
+  | "user.password_reset_requested"
+  | "user.password_reset"
+  | "user.email_verified"
+  | "user.email_change_requested"
+  | "user.email_changed"
   | "organization.update"
   | "organization.delete"
   | "data.index_created"

@@ -1,9 +1,8 @@
 import { requireScope, type Role } from "../auth/permissions";
 import { database } from "../db/client";
-import { oneOf } from "../db/one-of";
 import { UnauthenticatedError } from "../errors";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { visibleMembershipsOf } from "./visible-memberships";
 
 export interface Me {
   readonly userId: string;
@@ -15,26 +14,51 @@ export interface Me {
 
 /** Who the caller is, and every organization they belong to (that exists for readers), by name. */
 export async function getMe(actor: AuthenticatedActor): Promise<Me> {
-  requireScope(actor, "org:read", "read their profile");
+  requireScope(actor, "org:read", "read their profile", { whileUnverified: "allowed" });
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   const db = await database();
   const [memberships, user] = await Promise.all([
-    db.memberships.find({ user_id: userId }, { projection: { organization_id: 1, role: 1 } }).toArray(),
+    visibleMembershipsOf(db, userId),
     db.users.findOne({ _id: userId }, { projection: { email_verified: 1 } }),
   ]);
-  const organizations = await db.organizations
-    .find({ _id: oneOf(memberships.map((m) => m.organization_id)), ...VISIBLE }, { projection: { name: 1 } })
-    .sort({ name: 1 })
-    .toArray();
   return {
     userId: actor.userId,
     email: actor.email,
     emailVerified: user?.email_verified === true,
-    memberships: organizations.map((organization) => ({
+    memberships: memberships.map(({ membership, organization }) => ({
       organizationId: organization._id.toHexString(),
       organizationName: organization.name,
-      role: memberships.find((m) => m.organization_id.equals(organization._id))!.role,
+      role: membership.role,
     })),
   };
+}
+
+/** One of the caller's organizations, as `GET /me/organizations` lists them. */
+export interface MyOrganization {
+  readonly organizationId: string;
+  readonly organizationName: string;
+  readonly slug: string;
+  readonly role: Role;
+  /** The organization of the caller's token. */
+  readonly current: boolean;
+}
+
+/**
+ * `GET /me/organizations`: every organization the caller belongs to (that exists for readers, as
+ * in {@link getMe}), by name, with their role in it and which one the token is for — what a client
+ * offers to switch to (`POST /auth/switch`).
+ */
+export async function listMyOrganizations(actor: AuthenticatedActor): Promise<MyOrganization[]> {
+  requireScope(actor, "org:read", "list their organizations");
+  const userId = toObjectId(actor.userId);
+  if (!userId) throw new UnauthenticatedError();
+  const memberships = await visibleMembershipsOf(await database(), userId);
+  return memberships.map(({ membership, organization }) => ({
+    organizationId: organization._id.toHexString(),
+    organizationName: organization.name,
+    slug: organization.slug,
+    role: membership.role,
+    current: organization._id.toHexString() === actor.organizationId,
+  }));
 }

@@ -1,5 +1,6 @@
 import { ObjectId } from "mongodb";
 import * as z from "zod/mini";
+import { sendEmailVerification } from "../account/email-verification";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
@@ -108,17 +109,22 @@ export async function createOrganization(
     throw error;
   }
 
-  await recordAudit(
-    db,
-    {
-      action: "organization.create",
-      organizationId: organization._id,
-      adminId: owner.user._id,
-      email: owner.user.email,
-      details: { organization_name: organizationName },
-    },
-    context,
-  );
+  await Promise.all([
+    recordAudit(
+      db,
+      {
+        action: "organization.create",
+        organizationId: organization._id,
+        adminId: owner.user._id,
+        email: owner.user.email,
+        details: { organization_name: organizationName },
+      },
+      context,
+    ),
+    // A new user's address is unproven: the sign-up mails a link that verifies it.
+    // The organization exists either way: a link that could not be made is asked for again (POST /me/verify-email).
+    owner.isNew ? sendEmailVerification(db, owner.user, now).catch(() => false) : undefined,
+  ]);
   const { pending: _, ...created } = organization;
   return { ...toOrganization(created), adminEmail: owner.user.email };
 }
@@ -135,6 +141,8 @@ async function newUser(input: CreateOrganizationInput | CreateOrganizationForUse
     _id: new ObjectId(),
     email,
     password_hash: await hashPassword(password),
+    // Until the link mailed at sign-up is followed (account/email-verification.ts).
+    email_verified: false,
     credentials_version: 1,
     created_at: now,
     updated_at: now,

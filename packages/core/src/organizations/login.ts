@@ -4,16 +4,14 @@ import { forgiveLoginFailures } from "../auth/login-throttle";
 import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
-import { type Database, database } from "../db/client";
-import { oneOf } from "../db/one-of";
-import type { MembershipDocument, OrganizationDocument, UserDocument } from "../db/documents";
+import { database } from "../db/client";
+import type { OrganizationDocument } from "../db/documents";
 import { InvalidCredentialsError, OrganizationChoiceRequiredError, TooManyAttemptsError } from "../errors";
+import { type VisibleMembership, visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import { type IssuedSession, openSession } from "../sessions/session";
-import { slugify } from "../slug";
 import { organizationNameSchema, parseInput } from "../validation";
-import { organizationProjection, toOrganization, type Organization } from "./model";
-import { VISIBLE } from "./steps";
+import { toOrganization, type Organization } from "./model";
 
 /** Loose on purpose: a login never tells which rule a credential breaks, only that it is wrong. */
 export const loginInputSchema = z.object({
@@ -35,11 +33,6 @@ export interface LoginResult extends IssuedSession {
   readonly organization: Organization;
 }
 
-interface Candidate {
-  readonly membership: MembershipDocument;
-  readonly organization: OrganizationDocument;
-}
-
 /**
  * Exchange a user's email and password for an access token to one of their organizations. Every
  * failure, unknown email included, spends one bcrypt comparison and ends in the same error, so
@@ -59,7 +52,10 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   // Read while the throttle is (one round trip, not two), and what a login needs next while bcrypt
   // runs (bcryptjs yields to the event loop between rounds).
   const userLookup = db.users.findOne({ email }, { projection: { password_hash: 1, email: 1 } });
-  const candidatesLookup = userLookup.then((found) => (found ? candidatesOf(db, found, organizationName) : []));
+  // The user's memberships of organizations that exist for readers; the named one only, when a name is given.
+  const candidatesLookup = userLookup.then((found) =>
+    found ? visibleMembershipsOf(db, found._id, organizationName) : [],
+  );
   const factorLookup = userLookup.then(
     (found) => found && db.mfaFactors.findOne({ _id: found._id }, { projection: { _id: 1 } }),
   );
@@ -108,7 +104,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
     );
   }
 
-  const [{ membership, organization }] = candidates as [Candidate];
+  const [{ membership, organization }] = candidates as [VisibleMembership];
   if (await factorLookup) return startMfaChallenge(db, membership, context);
   const session = await openSession(db, membership, context);
   await Promise.all([
@@ -121,29 +117,4 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
     role: membership.role,
     organization: toOrganization(organization),
   };
-}
-
-/** The user's memberships of organizations that exist for readers; the named one only, when a name is given. */
-async function candidatesOf(
-  db: Database,
-  user: Pick<UserDocument, "_id">,
-  organizationName: string | undefined,
-): Promise<Candidate[]> {
-  const memberships = await db.memberships.find({ user_id: user._id }).toArray();
-  if (memberships.length === 0) return [];
-  const organizations = await db.organizations
-    .find(
-      {
-        _id: oneOf(memberships.map((membership) => membership.organization_id)),
-        ...(organizationName !== undefined && { slug: slugify(organizationName) }),
-        ...VISIBLE,
-      },
-      { projection: organizationProjection },
-    )
-    .sort({ name: 1 })
-    .toArray();
-  return organizations.map((organization) => ({
-    organization,
-    membership: memberships.find((membership) => membership.organization_id.equals(organization._id))!,
-  }));
 }

@@ -1,3 +1,4 @@
+import { finishCredentialChanges } from "../account/credentials";
 import type { ObjectId } from "mongodb";
 import { deleteExpiredLoginFailures } from "../auth/login-throttle";
 import { config } from "../config";
@@ -33,9 +34,11 @@ export interface ReconcileReport {
   readonly expiredLoginFailuresDeleted: number;
   /** Sessions whose membership is gone or changed (a change that died before deleting them). */
   readonly staleSessionsRevoked: number;
+  /** Password resets and email changes that died before their memberships mirrored them (account/credentials.ts). */
+  readonly credentialChangesFinished: number;
   /** Sessions past their idle or absolute end. */
   readonly expiredSessionsDeleted: number;
-  /** Expired refresh tokens and their uses, two-factor enrollments and challenges, and used codes. */
+  /** Expired refresh tokens and their uses, two-factor enrollments and challenges, used codes and mailed links. */
   readonly expiredSessionRecordsDeleted: number;
   /** Tenant moves carried on (cells/move.ts), and how many of them it finished. */
   readonly movesContinued: number;
@@ -110,6 +113,8 @@ export async function reconcile(
       })
     ).deletedCount,
     expiredLoginFailuresDeleted: await deleteExpiredLoginFailures(db),
+    // Before the stale sessions: finishing a change is what makes the sessions it ends stale.
+    credentialChangesFinished: await finishCredentialChanges(db, cutoff),
     staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
     ...(await deleteExpiredSessionRecords(db, new Date())),
   };
@@ -149,7 +154,7 @@ async function deleteExpiredSessionRecords(
   const expired = { expires_at: { $lte: now } };
   const sessions = await db.sessions.deleteMany({ $or: [expired, { idle_expires_at: { $lte: now } }] });
   const others = await Promise.all(
-    [db.refreshTokens, db.refreshTokenUses, db.mfaEnrollments, db.mfaChallenges, db.usedOnce].map(
+    [db.refreshTokens, db.refreshTokenUses, db.mfaEnrollments, db.mfaChallenges, db.usedOnce, db.accountTokens].map(
       async (collection) => (await (collection as typeof db.usedOnce).deleteMany(expired)).deletedCount,
     ),
   );

@@ -139,7 +139,7 @@ const credentialsOwner = (organization: OrganizationDocument, pending: PendingUp
  * Set a user's credentials, mirror the email and version on their memberships, and end every
  * session of theirs opened under other credentials (sessions mirror them too: see openSession).
  */
-async function setCredentials(
+export async function setCredentials(
   db: Database,
   userId: ObjectId,
   credentials: {

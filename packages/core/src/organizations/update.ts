@@ -14,7 +14,8 @@ import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
 import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
-import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
+import { type PendingEmailChange, requestEmailChange } from "../account/email-change";
+import { applyCredentials, clearPending, emailTaken, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 const updateFields = z.object({
   organizationName: organizationNameSchema,
@@ -37,6 +38,11 @@ export interface UpdateResult {
    * the caller's session continues under a new id, with fresh tokens.
    */
   readonly session?: IssuedSession;
+  /**
+   * When a new email was asked for: it waits for the new address to confirm it (account/email-change.ts);
+   * until then the user's email is what it was.
+   */
+  readonly pendingEmail?: PendingEmailChange;
 }
 
 /**
@@ -78,7 +84,10 @@ export async function updateOrganization(
     const newName = newOrganizationName ?? current.name;
     if (current.move && slugify(newName) !== current.slug) throw movingOrganization(current.name, "renamed");
     const slug = slugify(newName);
-    const changesCredentials = email !== undefined || passwordHash !== undefined;
+    // A new email only ever becomes pending here: refused now if another user has it, before anything changes.
+    const changesEmail = email !== undefined && email !== admin.email;
+    if (changesEmail && (await db.users.countDocuments({ email }, { limit: 1 })) > 0) throw emailTaken();
+    const changesCredentials = passwordHash !== undefined;
     const pending: PendingUpdate = {
       op: "update",
       started_at: now,
@@ -92,8 +101,6 @@ export async function updateOrganization(
         credentials: {
           user_id: admin._id,
           target: {
-            ...(email !== undefined && { email }),
-            ...(email !== undefined && email !== admin.email && { email_verified: false }),
             ...(passwordHash !== undefined && { password_hash: passwordHash }),
             // A new version revokes every token issued under the old credentials.
             credentials_version: admin.credentials_version + 1,
@@ -143,33 +150,31 @@ export async function updateOrganization(
         action: "organization.update",
         organizationId: current._id,
         adminId: admin._id,
-        email: email ?? admin.email,
+        email: admin.email,
         details: {
           ...(newName !== current.name && { renamed_from: current.name, renamed_to: newName }),
-          email_changed: email !== undefined && email !== admin.email,
+          email_changed: false,
+          ...(changesEmail && { email_change_requested: true }),
           password_changed: passwordHash !== undefined,
         },
       },
       context,
     );
+    const pendingEmail = changesEmail ? await requestEmailChange(db, admin, email, context) : undefined;
     const { pending: _, ...done } = updated;
     const organization = {
       ...toOrganization({ ...done, updated_at: now }),
       adminEmail: await adminEmailOf(db, current._id),
       role: membership.role,
     };
-    if (!pending.credentials) return { organization };
+    if (!pending.credentials) return { organization, ...(pendingEmail && { pendingEmail }) };
     // The caller's session ended with the old credentials: it continues under the new ones.
     const continued = await openSession(
       db,
-      {
-        ...membership,
-        email: email ?? membership.email,
-        credentials_version: pending.credentials.target.credentials_version,
-      },
+      { ...membership, credentials_version: pending.credentials.target.credentials_version },
       context,
       session ? { continues: session } : {},
     );
-    return { organization, session: continued };
+    return { organization, session: continued, ...(pendingEmail && { pendingEmail }) };
   });
 }

@@ -22,8 +22,13 @@ export interface SessionSummary {
 }
 
 /** The caller as a session's owner, allowed `scope`: their user id and their current session, both as ObjectIds. */
-function ownerOf(actor: AuthenticatedActor, scope: Scope, action: string) {
-  requireScope(actor, scope, action);
+function ownerOf(
+  actor: AuthenticatedActor,
+  scope: Scope,
+  action: string,
+  options?: Parameters<typeof requireScope>[3],
+) {
+  requireScope(actor, scope, action, options);
   const userId = toObjectId(actor.userId);
   const sessionId = toObjectId(actor.sessionId);
   if (!userId || !sessionId) throw new UnauthenticatedError();
@@ -32,7 +37,8 @@ function ownerOf(actor: AuthenticatedActor, scope: Scope, action: string) {
 
 /** `POST /auth/logout`: the current session ends; its access token is refused from the next request, its refresh token dead. */
 export async function logout(actor: AuthenticatedActor, context: RequestContext = {}): Promise<void> {
-  const { sessionId } = ownerOf(actor, "profile:write", "log out");
+  // Ending one's session is never withheld, verified email or not.
+  const { sessionId } = ownerOf(actor, "profile:write", "log out", { whileUnverified: "allowed" });
   const db = await database();
   const ended = await db.sessions.findOneAndDelete({ _id: sessionId });
   if (!ended) return; // ended meanwhile: logging out twice is no error

@@ -68,7 +68,16 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
   }
 
   const next = newRefreshToken();
-  const used = { ...session, last_used_at: now, idle_expires_at: idleEndAfter(now, session.expires_at) };
+  // Verifying changes no credentials and ends no session: a session opened before it learns of it here.
+  const verified =
+    session.email_verified === true ||
+    (await db.users.countDocuments({ _id: session.user_id, email_verified: true }, { limit: 1 })) > 0;
+  const used = {
+    ...session,
+    last_used_at: now,
+    idle_expires_at: idleEndAfter(now, session.expires_at),
+    email_verified: verified,
+  };
   // Only the refresh that won the rotation writes the session; a revocation meanwhile stays (an update never recreates a deleted document).
   await Promise.all([
     db.refreshTokens.insertOne({
@@ -79,7 +88,9 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
     }),
     db.sessions.updateOne(
       { _id: session._id },
-      { $set: { last_used_at: used.last_used_at, idle_expires_at: used.idle_expires_at } },
+      {
+        $set: { last_used_at: used.last_used_at, idle_expires_at: used.idle_expires_at, email_verified: verified },
+      },
     ),
   ]);
   return tokensFor(used, next.token, now);

@@ -67,6 +67,7 @@ export async function tokensFor(session: SessionDocument, refreshToken: string, 
     cv: session.credentials_version,
     role: session.role,
     gr: session.grant.toHexString(),
+    emailVerified: session.email_verified === true,
   });
   const end = Math.min(session.idle_expires_at.getTime(), session.expires_at.getTime());
   return {
@@ -106,6 +107,7 @@ export async function openSession(
   options: OpenSessionOptions = {},
 ): Promise<IssuedSession> {
   const now = nowOf(context);
+  const user = await db.users.findOne({ _id: membership.user_id }, { projection: { email_verified: 1 } });
   const expiresAt = options.continues?.expires_at ?? new Date(now.getTime() + config().sessions.ttlDays * DAY_MS);
   const session: SessionDocument = {
     _id: new ObjectId(),
@@ -123,6 +125,7 @@ export async function openSession(
     expires_at: expiresAt,
     idle_expires_at: idleEndAfter(now, expiresAt),
     mfa: options.mfa ?? options.continues?.mfa ?? false,
+    email_verified: user?.email_verified === true,
   };
   const refresh = newRefreshToken();
   await Promise.all([

@@ -79,6 +79,7 @@ const domainProblems = {
   "quota-exceeded": [403, "quota-exceeded", "Forbidden"],
   "no-capacity": [503, "no-capacity", "Service Unavailable"],
   "tenant-moving": [409, "tenant-moving", "Conflict"],
+  "email-not-verified": [403, "email-not-verified", "Forbidden"],
 } as const;
 
 /** Headers that belong with a domain failure: how to authenticate, when to retry. */

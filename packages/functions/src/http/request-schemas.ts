@@ -160,6 +160,12 @@ export const refreshBody = meta(
   { id: "RefreshRequest", description: "Single-use: presenting a used refresh token again revokes its session." },
 );
 
+/** With the caller's bearer token: another organization of theirs, by name only (no password). */
+export const switchOrganizationBody = meta(z.strictObject({ organization_name: organizationName }), {
+  id: "SwitchOrganizationRequest",
+  description: "The organization to open a session for: one the caller is a member of.",
+});
+
 export const sessionIdPath = z.strictObject({
   session_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not a session id")), {
     description: "The session's `session_id` (from `GET /me/sessions`).",
@@ -287,4 +293,28 @@ export const indexNamePath = z.strictObject({
     description: "The index's `name`, as the list shows it.",
     example: "email_1",
   }),
+});
+
+const linkToken = (what: string) =>
+  secret(
+    `The token of the ${what} link: what follows \`#${what === "password reset" ? "reset" : what === "email verification" ? "verify" : "confirm-email"}=\` in the mailed link.`,
+  );
+
+/** Loose like login's email: a malformed address is a 422, and that tells nothing about accounts. */
+export const passwordResetBody = meta(z.strictObject({ email }), {
+  id: "PasswordResetRequest",
+  description: "The address to mail a password reset link to, if it has an account.",
+});
+
+export const passwordResetConfirmBody = meta(z.strictObject({ token: linkToken("password reset"), password }), {
+  id: "PasswordResetConfirmRequest",
+  description: "The mailed link's token and the new password.",
+});
+
+export const verifyEmailBody = meta(z.strictObject({ token: linkToken("email verification") }), {
+  id: "VerifyEmailRequest",
+});
+
+export const confirmEmailBody = meta(z.strictObject({ token: linkToken("email change") }), {
+  id: "ConfirmEmailRequest",
 });

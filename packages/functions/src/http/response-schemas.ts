@@ -150,6 +150,24 @@ export const meSchema = meta(
   { id: "Me" },
 );
 
+export const myOrganizationsSchema = meta(
+  z.strictObject({
+    organizations: z.array(
+      z.strictObject({
+        organization_id: objectId,
+        organization_name: meta(z.string(), { example: "Acme Corp" }),
+        slug: meta(z.string(), { description: "The name's slug, unique among organizations.", example: "acme_corp" }),
+        role,
+        current: meta(z.boolean(), { description: "The organization of the token this request came with." }),
+      }),
+    ),
+  }),
+  {
+    id: "MyOrganizations",
+    description: "The caller's organizations, by name: what `POST /auth/switch` may open a session for.",
+  },
+);
+
 export const memberSchema = meta(z.strictObject({ user_id: objectId, email: z.string(), role, joined_at: timestamp }), {
   id: "Member",
 });
@@ -200,8 +218,26 @@ export const revokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), 
 export const removedSchema = meta(z.strictObject({ removed: z.literal(true) }), { id: "MemberRemoved" });
 
 /** After an update: the organization, plus fresh tokens when the credentials changed (every other session is revoked). */
+/** An email change waiting for the new address to confirm it. */
+export const pendingEmailSchema = meta(
+  z.strictObject({
+    email: meta(z.string(), {
+      description: "The new address, which has been mailed a confirmation link.",
+      format: "email",
+    }),
+    expires_at: meta(z.iso.datetime(), { description: "When the link stops working." }),
+    mail_sent: meta(z.boolean(), { description: "Whether the mail left; if not, ask again." }),
+  }),
+  {
+    id: "PendingEmailChange",
+    description:
+      "The email does not change yet: the new address must follow the mailed link (`POST /auth/confirm-email`). Until then login and everything else use the current address, which has been sent a notice.",
+  },
+);
+
 export const updateResultSchema = meta(
   z.extend(organizationViewSchema, {
+    pending_email: z.optional(pendingEmailSchema),
     access_token: z.optional(issuedToken.access_token),
     token_type: z.optional(issuedToken.token_type),
     expires_in: z.optional(issuedToken.expires_in),
@@ -370,6 +406,61 @@ export const usageSchema = meta(
   { id: "Usage" },
 );
 
+/** `POST /auth/password-reset`: the same answer whether the address has an account or not. */
+export const mailRequestAcceptedSchema = meta(
+  z.strictObject({
+    message: meta(z.string(), {
+      example: "If the address has an account, a link to set a new password is on its way.",
+    }),
+  }),
+  { id: "MailRequestAccepted" },
+);
+
+export const passwordChangedSchema = meta(
+  z.strictObject({
+    password_changed: z.literal(true),
+    sessions_ended: meta(z.literal(true), {
+      description: "Every session and refresh token of the user, in every organization, has ended.",
+    }),
+  }),
+  { id: "PasswordChanged" },
+);
+
+export const emailVerifiedSchema = meta(
+  z.strictObject({ email: meta(z.string(), { format: "email" }), email_verified: z.literal(true) }),
+  { id: "EmailVerified" },
+);
+
+export const verificationSentSchema = meta(
+  z.strictObject({
+    email: meta(z.string(), { format: "email" }),
+    mail_sent: meta(z.boolean(), { description: "Whether the mail left; if not, ask again later." }),
+  }),
+  { id: "VerificationSent" },
+);
+
+export const emailChangedSchema = meta(
+  z.extend(emailVerifiedSchema, {
+    access_token: z.optional(issuedToken.access_token),
+    token_type: z.optional(issuedToken.token_type),
+    expires_in: z.optional(issuedToken.expires_in),
+    refresh_token: z.optional(issuedToken.refresh_token),
+    refresh_expires_in: z.optional(issuedToken.refresh_expires_in),
+    session_id: z.optional(issuedToken.session_id),
+  }),
+  {
+    id: "EmailChanged",
+    description:
+      "The user's email is now the new address, verified. Every session of the user has ended; when the request carried the user's bearer token, that session continues under a new `session_id` with these tokens.",
+  },
+);
+
+export type PendingEmailView = z.input<typeof pendingEmailSchema>;
+export type MailRequestAcceptedView = z.input<typeof mailRequestAcceptedSchema>;
+export type PasswordChangedView = z.input<typeof passwordChangedSchema>;
+export type EmailVerifiedView = z.input<typeof emailVerifiedSchema>;
+export type VerificationSentView = z.input<typeof verificationSentSchema>;
+export type EmailChangedView = z.input<typeof emailChangedSchema>;
 export type DocumentView = z.input<typeof documentSchema>;
 export type DocumentPageView = z.input<typeof documentPageSchema>;
 export type IndexView = z.input<typeof indexSchema>;
@@ -387,6 +478,7 @@ export type DeleteResultView = z.input<typeof deleteResultSchema>;
 export type TenantCollectionView = z.input<typeof tenantCollectionSchema>;
 export type AuditPageView = z.input<typeof auditPageSchema>;
 export type MeView = z.input<typeof meSchema>;
+export type MyOrganizationsView = z.input<typeof myOrganizationsSchema>;
 export type MemberView = z.input<typeof memberSchema>;
 export type MemberPageView = z.input<typeof membersPageSchema>;
 export type InvitationView = z.input<typeof invitationSchema>;

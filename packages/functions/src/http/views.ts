@@ -10,6 +10,7 @@ import type {
   Invitation,
   IssuedInvitation,
   Me,
+  MyOrganization,
   Member,
   MemberPage,
   LoginResult,
@@ -17,6 +18,8 @@ import type {
   OrganizationWithAdmin,
   TenantCollection,
   UpdateResult,
+  ConfirmedEmailChange,
+  PendingEmailChange,
 } from "@org-service/core";
 import type {
   LoginAnswerView,
@@ -33,11 +36,14 @@ import type {
   MemberPageView,
   MemberView,
   MeView,
+  MyOrganizationsView,
   DeleteResultView,
   LoginResultView,
   OrganizationView,
   TenantCollectionView,
   UpdateResultView,
+  EmailChangedView,
+  PendingEmailView,
 } from "./response-schemas";
 
 /** An organization as the API shows it. `admin_email` only when the caller may see it. */
@@ -95,8 +101,20 @@ export function loginAnswerView(result: LoginResult | MfaRequired): LoginAnswerV
 }
 
 /** A credential change ends the caller's session with the others; the answer carries the tokens of its continuation. */
-export function updateResultView({ organization, session }: UpdateResult): UpdateResultView {
-  return { ...organizationView(organization), ...(session && sessionTokensView(session)) };
+export function updateResultView({ organization, session, pendingEmail }: UpdateResult): UpdateResultView {
+  return {
+    ...organizationView(organization),
+    ...(pendingEmail && { pending_email: pendingEmailView(pendingEmail) }),
+    ...(session && sessionTokensView(session)),
+  };
+}
+
+export function pendingEmailView(pending: PendingEmailChange): PendingEmailView {
+  return { email: pending.email, expires_at: pending.expiresAt.toISOString(), mail_sent: pending.mailSent };
+}
+
+export function emailChangedView({ email, session }: ConfirmedEmailChange): EmailChangedView {
+  return { email, email_verified: true, ...(session && sessionTokensView(session)) };
 }
 
 export function sessionView(session: SessionSummary): SessionView {
@@ -152,6 +170,18 @@ export function meView(me: Me): MeView {
       organization_id: m.organizationId,
       organization_name: m.organizationName,
       role: m.role,
+    })),
+  };
+}
+
+export function myOrganizationsView(organizations: readonly MyOrganization[]): MyOrganizationsView {
+  return {
+    organizations: organizations.map((organization) => ({
+      organization_id: organization.organizationId,
+      organization_name: organization.organizationName,
+      slug: organization.slug,
+      role: organization.role,
+      current: organization.current,
     })),
   };
 }

@@ -41,6 +41,7 @@ export function openApiDocument() {
       { name: "Data" },
       { name: "Authentication" },
       { name: "Sessions" },
+      { name: "Account" },
       { name: "Two-factor login" },
       { name: "Operations" },
       { name: "Documentation" },

@@ -6,6 +6,7 @@ import {
   disableTotpBody,
   refreshBody,
   sessionIdPath,
+  switchOrganizationBody,
   verifyTotpBody,
   auditQuery,
   documentBody,
@@ -25,6 +26,10 @@ import {
   getOrganizationQuery,
   loginBody,
   updateOrganizationBody,
+  passwordResetBody,
+  passwordResetConfirmBody,
+  verifyEmailBody,
+  confirmEmailBody,
 } from "../http/request-schemas";
 import {
   loggedOutSchema,
@@ -49,6 +54,7 @@ import {
   memberSchema,
   membersPageSchema,
   meSchema,
+  myOrganizationsSchema,
   removedSchema,
   revokedSchema,
   deleteResultSchema,
@@ -59,6 +65,11 @@ import {
   organizationViewSchema,
   tenantCollectionSchema,
   updateResultSchema,
+  mailRequestAcceptedSchema,
+  passwordChangedSchema,
+  emailVerifiedSchema,
+  verificationSentSchema,
+  emailChangedSchema,
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
@@ -230,6 +241,107 @@ export const operations = {
       ...protectedRouteErrors,
     },
   },
+  "POST /auth/switch": {
+    operationId: "switchOrganization",
+    tags: ["Sessions"],
+    summary: "Open a session for another of the caller's organizations, without the password",
+    description:
+      "The current, live session is the credential. Switching is like logging into a second organization: a NEW session (its own `session_id`, access and refresh tokens) for the named organization, with the caller's role there and that role's scopes — and the current session stays as it is, to be used, refreshed or ended on its own (`POST /auth/logout` with its token). Naming the organization the token is for already opens a fresh session too. Answers like a login; for a user with two-factor login on whose current session did not pass it, the answer is the code step (`{mfa_required, mfa_token, expires_in}`), completed at `POST /auth/mfa`, and a session that passed it opens the new one as having passed it. An organization the caller is not a member of answers exactly like one that does not exist (404). Recorded in the target organization's audit log as `session.switched`.",
+    security: protectedRoute,
+    requestBody: jsonBody(switchOrganizationBody),
+    responses: {
+      "200": {
+        description: "The new session's tokens, as a login answers them, or the code step.",
+        content: json(loginAnswerSchema),
+      },
+      ...bodyErrors,
+      "404": problemAnswer(
+        "The caller is not a member of an organization of this name — one that does not exist (or is being created or deleted) answers exactly the same.",
+      ),
+      "409": problemAnswer("The membership changed while the session was opening: try again."),
+      ...protectedRouteErrors,
+    },
+  },
+  "POST /auth/password-reset": {
+    operationId: "requestPasswordReset",
+    tags: ["Account"],
+    summary: "Mail a link that sets a new password",
+    description:
+      "Public. If the address has an account, mails it a link (`APP_URL/#reset=<token>`) that works once, for `PASSWORD_RESET_TTL_MINUTES`; a newer request voids older links. The answer is the same 202 with the same body whether the address has an account or not, and takes at least `MAIL_REQUEST_MIN_MILLISECONDS`, which covers sending, so its timing does not tell either. Requests are counted per address and per source like failed logins (429 with Retry-After past the limits, for known and unknown addresses alike).",
+    security: publicRoute,
+    requestBody: jsonBody(passwordResetBody),
+    responses: {
+      "202": {
+        description: "Accepted: a link is on its way if the address has an account.",
+        content: json(mailRequestAcceptedSchema),
+      },
+      ...bodyErrors,
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /auth/password-reset/confirm": {
+    operationId: "confirmPasswordReset",
+    tags: ["Account"],
+    summary: "Set a new password with a reset link's token",
+    description:
+      "Public: the token is the credential. Sets the password (the same rules as everywhere), ends every session and refresh token of the user in every organization, mails the address a notice, and records it in each organization's audit log. The address counts as verified where mail reaches only its recipient. Two-factor login is unchanged: the next login still asks for a code. The token works once: of concurrent confirms exactly one succeeds.",
+    security: publicRoute,
+    requestBody: jsonBody(passwordResetConfirmBody),
+    responses: {
+      "200": { description: "The password is changed; log in with it.", content: json(passwordChangedSchema) },
+      ...bodyErrors,
+      "410": problemAnswer("The link is unknown, used, expired or replaced by a newer one (one answer for all)."),
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /auth/verify-email": {
+    operationId: "verifyEmail",
+    tags: ["Account"],
+    summary: "Verify an email address with a mailed link's token",
+    description:
+      "Public: the token is the credential. The link is mailed at sign-up and by `POST /me/verify-email`; it works once, for `EMAIL_LINK_TTL_HOURS`, and only while the user still has the address it was mailed to. Sessions go on; their next refresh carries `email_verified: true`.",
+    security: publicRoute,
+    requestBody: jsonBody(verifyEmailBody),
+    responses: {
+      "200": { description: "The address is verified.", content: json(emailVerifiedSchema) },
+      ...bodyErrors,
+      "410": problemAnswer("The link is unknown, used, expired or replaced by a newer one (one answer for all)."),
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /auth/confirm-email": {
+    operationId: "confirmEmailChange",
+    tags: ["Account"],
+    summary: "Confirm an email change with the link mailed to the new address",
+    description:
+      "Public: the token is the credential; a bearer token of the same user is optional. Switches the user to the new address, verified, and ends every session of theirs — except the caller's, when the request carries its bearer token: that one continues under a new `session_id` with the tokens in the answer. Addresses stay unique: of two users confirming the same address, one wins and the other gets 409.",
+    security: optionalToken,
+    requestBody: jsonBody(confirmEmailBody),
+    responses: {
+      "200": { description: "The email is changed.", content: json(emailChangedSchema) },
+      ...bodyErrors,
+      "409": problemAnswer("Another user has this address now."),
+      "410": problemAnswer("The link is unknown, used, expired or replaced by a newer one (one answer for all)."),
+      ...errors.unavailable,
+      ...alwaysPossible,
+    },
+  },
+  "POST /me/verify-email": {
+    operationId: "resendEmailVerification",
+    tags: ["Account"],
+    summary: "Mail a new link that verifies the caller's email",
+    description:
+      "A new link voids the older one. Counted per address and per source like a password reset request (429 with Retry-After past the limits). Allowed to an unverified user when `REQUIRE_VERIFIED_EMAIL` is on.",
+    security: protectedRoute,
+    responses: {
+      "202": { description: "The link is on its way.", content: json(verificationSentSchema) },
+      "409": problemAnswer("The address is verified already."),
+      ...protectedRouteErrors,
+    },
+  },
   "POST /auth/mfa": {
     operationId: "completeMfaLogin",
     tags: ["Two-factor login"],
@@ -340,7 +452,8 @@ export const operations = {
     requestBody: jsonBody(updateOrganizationBody),
     responses: {
       "200": {
-        description: "The organization as it is now; a new token if the credentials changed.",
+        description:
+          "The organization as it is now; a new token if the password changed. A new `email` does not change the email yet: it answers `pending_email`, and the new address is mailed a link to confirm it (`POST /auth/confirm-email`).",
         content: json(updateResultSchema),
       },
       ...ownOrganizationChangeErrors,
@@ -540,6 +653,18 @@ export const operations = {
     security: protectedRoute,
     responses: {
       "200": { description: "The caller and their memberships.", content: json(meSchema) },
+      ...protectedRouteErrors,
+    },
+  },
+  "GET /me/organizations": {
+    operationId: "listMyOrganizations",
+    tags: ["Members"],
+    summary: "The caller's organizations, with their role in each and the current one",
+    description:
+      "Every organization the caller is a member of (not those being created or deleted), sorted by name; `current` marks the token's. Any of them may be switched to with `POST /auth/switch`.",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The caller's organizations.", content: json(myOrganizationsSchema) },
       ...protectedRouteErrors,
     },
   },

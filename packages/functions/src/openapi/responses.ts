@@ -68,7 +68,7 @@ export const errors = {
   scope: {
     "403": {
       description:
-        "The caller's role may not do this: API Gateway refuses a token without the route's scope (`{message}`), the function checks the role the database holds now (a problem).",
+        "The caller's role may not do this: API Gateway refuses a token without the route's scope (`{message}`), the function checks the role the database holds now (a problem). With `REQUIRE_VERIFIED_EMAIL` on, a user whose email is not verified gets `urn:org-service:problem:email-not-verified` here on every route but `GET /me`, `POST /auth/logout` and `POST /me/verify-email`.",
       content: { ...problemContent, ...gatewayContent },
     },
   },

@@ -1,0 +1,114 @@
+import * as z from "zod/mini";
+import { config } from "../config";
+import { nowOf, type RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { UserDocument } from "../db/documents";
+import { sendBestEffort } from "../mail/mailer";
+import { appLink, confirmEmailChangeMail, emailChangeRequestedMail } from "../mail/templates";
+import { membershipId } from "../members/membership";
+import { type AuthenticatedActor, toObjectId } from "../organizations/model";
+import { emailTaken } from "../organizations/steps";
+import { type IssuedSession, openSession } from "../sessions/session";
+import { parseInput } from "../validation";
+import { auditInEachOrganization } from "./audit-everywhere";
+import { changeUserCredentials } from "./credentials";
+import { claimAccountToken, issueAccountToken, linkGone } from "./tokens";
+
+/** An email change asked for and waiting for the new address to confirm it. */
+export interface PendingEmailChange {
+  readonly email: string;
+  readonly expiresAt: Date;
+  readonly mailSent: boolean;
+}
+
+/**
+ * Ask to change a user's address: nothing changes yet. The new address gets a link that confirms
+ * the change (single-use, EMAIL_LINK_TTL_HOURS); the current one a notice, which needs no link to
+ * object: the change happens only if the new address confirms it, and until then login and
+ * everything else go on with the current address. A newer request voids the older link. An
+ * address another user has is refused now (409), as it would be at confirmation.
+ */
+export async function requestEmailChange(
+  db: Database,
+  user: Pick<UserDocument, "_id" | "email">,
+  newEmail: string,
+  context: RequestContext,
+): Promise<PendingEmailChange> {
+  const now = nowOf(context);
+  if ((await db.users.countDocuments({ email: newEmail }, { limit: 1 })) > 0) throw emailTaken();
+  const { token, expiresAt } = await issueAccountToken(db, {
+    purpose: "email_change",
+    userId: user._id,
+    email: newEmail,
+    ttlSeconds: config().accounts.emailLinkTtlSeconds,
+    now,
+  });
+  const [mailSent] = await Promise.all([
+    sendBestEffort(confirmEmailChangeMail({ to: newEmail, link: appLink("confirm-email", token), expiresAt })),
+    sendBestEffort(emailChangeRequestedMail({ to: user.email, newEmail, at: now })),
+    auditInEachOrganization(
+      db,
+      user._id,
+      { action: "user.email_change_requested", email: user.email, details: { new_email: newEmail } },
+      context,
+    ),
+  ]);
+  return { email: newEmail, expiresAt, mailSent };
+}
+
+export const confirmEmailChangeInputSchema = z.object({
+  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a token")),
+});
+export type ConfirmEmailChangeInput = z.input<typeof confirmEmailChangeInputSchema>;
+
+export interface ConfirmedEmailChange {
+  readonly email: string;
+  /** When the request came with a current session of the same user: it goes on under the new credentials. */
+  readonly session?: IssuedSession;
+}
+
+/**
+ * `POST /auth/confirm-email`: the link mailed to the new address switches the user to it, verified
+ * (following it proves that mailbox). The email index keeps addresses unique: of two users
+ * confirming the same address, exactly one wins and the other gets 409. Every session of the user
+ * ends (a new credentials version), except the caller's own when the request carries its bearer
+ * token, which continues under a new id with fresh tokens. Public: the token is the credential;
+ * used, expired, replaced or unknown ones answer 410.
+ */
+export async function confirmEmailChange(
+  input: ConfirmEmailChangeInput,
+  context: RequestContext = {},
+  caller?: AuthenticatedActor,
+): Promise<ConfirmedEmailChange> {
+  const { token } = parseInput(confirmEmailChangeInputSchema, input);
+  const now = nowOf(context);
+  const db = await database();
+  const claim = await claimAccountToken(db, { token, purpose: "email_change", what: "email change", now });
+  const { user_id: userId, email } = claim.document;
+  // The caller's own session, read before the change ends it, to continue it afterwards.
+  const continuing =
+    caller && toObjectId(caller.userId)?.equals(userId) === true
+      ? await db.sessions.findOne({ _id: toObjectId(caller.sessionId)!, user_id: userId })
+      : null;
+  let previousEmail: string;
+  try {
+    const user = await db.users.findOne({ _id: userId });
+    if (!user) throw linkGone("email change");
+    previousEmail = user.email;
+    await changeUserCredentials(db, user, { email, email_verified: true }, now);
+  } catch (error) {
+    await claim.release().catch(() => undefined);
+    throw error;
+  }
+  await claim.consumed();
+  await auditInEachOrganization(
+    db,
+    userId,
+    { action: "user.email_changed", email, details: { previous_email: previousEmail } },
+    context,
+  );
+  if (!continuing) return { email };
+  const membership = await db.memberships.findOne({ _id: membershipId(continuing.organization_id, userId) });
+  if (!membership) return { email };
+  return { email, session: await openSession(db, membership, context, { continues: continuing }) };
+}

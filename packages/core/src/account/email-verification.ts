@@ -1,0 +1,93 @@
+import type { ObjectId } from "mongodb";
+import * as z from "zod/mini";
+import { countMailRequest } from "../auth/credential-check";
+import { requireScope } from "../auth/permissions";
+import { config } from "../config";
+import { nowOf, type RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import { ConflictError, UnauthenticatedError } from "../errors";
+import { sendBestEffort } from "../mail/mailer";
+import { appLink, verifyEmailMail } from "../mail/templates";
+import { type AuthenticatedActor, toObjectId } from "../organizations/model";
+import { parseInput } from "../validation";
+import { auditInEachOrganization } from "./audit-everywhere";
+import { claimAccountToken, issueAccountToken } from "./tokens";
+
+/**
+ * Mail the user a link that verifies their address (single-use, EMAIL_LINK_TTL_HOURS); an older
+ * link stops working. Best effort, like all mail: whether it was sent is returned, never thrown.
+ */
+export async function sendEmailVerification(
+  db: Database,
+  user: { readonly _id: ObjectId; readonly email: string },
+  now: Date,
+): Promise<boolean> {
+  const { token, expiresAt } = await issueAccountToken(db, {
+    purpose: "email_verification",
+    userId: user._id,
+    email: user.email,
+    ttlSeconds: config().accounts.emailLinkTtlSeconds,
+    now,
+  });
+  return sendBestEffort(verifyEmailMail({ to: user.email, link: appLink("verify", token), expiresAt }));
+}
+
+export const verifyEmailInputSchema = z.object({
+  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a token")),
+});
+export type VerifyEmailInput = z.input<typeof verifyEmailInputSchema>;
+
+/**
+ * `POST /auth/verify-email`: the link's token verifies the address it was mailed to, if the user
+ * still has it. Public (the token is the credential), once per token; a used, expired, replaced or
+ * unknown one answers 410. Verifying changes no credentials: sessions go on, and their next
+ * refresh carries `email_verified: true`.
+ */
+export async function verifyEmail(input: VerifyEmailInput, context: RequestContext = {}): Promise<{ email: string }> {
+  const { token } = parseInput(verifyEmailInputSchema, input);
+  const now = nowOf(context);
+  const db = await database();
+  const claim = await claimAccountToken(db, {
+    token,
+    purpose: "email_verification",
+    what: "email verification",
+    now,
+    stillHolds: async ({ user_id, email }) =>
+      (await db.users.countDocuments({ _id: user_id, email }, { limit: 1 })) > 0,
+  });
+  const { user_id: userId, email } = claim.document;
+  try {
+    // Conditional on the address: one changed since is not the one this link proves.
+    await db.users.updateOne({ _id: userId, email }, { $set: { email_verified: true, updated_at: now } });
+  } catch (error) {
+    await claim.release().catch(() => undefined);
+    throw error;
+  }
+  await claim.consumed();
+  await auditInEachOrganization(db, userId, { action: "user.email_verified", email }, context);
+  return { email };
+}
+
+/**
+ * `POST /me/verify-email`: a new verification link for the caller's address. Counted like a
+ * password reset request (per address and source; 429 past the limits); 409 when the address is
+ * verified already. Allowed to an unverified user under REQUIRE_VERIFIED_EMAIL: it is what
+ * verifying needs.
+ */
+export async function resendEmailVerification(
+  actor: AuthenticatedActor,
+  context: RequestContext = {},
+): Promise<{ email: string; mailSent: boolean }> {
+  requireScope(actor, "profile:write", "ask for a verification link", { whileUnverified: "allowed" });
+  const userId = toObjectId(actor.userId);
+  if (!userId) throw new UnauthenticatedError();
+  const now = nowOf(context);
+  const db = await database();
+  const user = await db.users.findOne({ _id: userId }, { projection: { email: 1, email_verified: 1 } });
+  if (!user) throw new UnauthenticatedError();
+  if (user.email_verified === true) {
+    throw new ConflictError("This email address is verified already.", "email", { issue: "is verified already" });
+  }
+  await countMailRequest(db, { email: user.email, sourceIp: context.sourceIp, now });
+  return { email: user.email, mailSent: await sendEmailVerification(db, user, now) };
+}
