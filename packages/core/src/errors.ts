@@ -181,9 +181,9 @@ export class TooManyAttemptsError extends DomainError {
   readonly kind = "too-many-attempts";
   constructor(
     readonly retryAfterSeconds: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly what?: string },
   ) {
-    super(`Too many failed logins; try again in ${retryAfterSeconds} seconds.`, options);
+    super(`Too many ${options?.what ?? "failed logins"}; try again in ${retryAfterSeconds} seconds.`, options);
   }
 }
 

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, describe, expect, inject, it, vi } from "vitest";
 import {
+  authenticate,
   checkInvariants,
+  confirmPasswordReset,
+  InvalidCredentialsError,
+  requestPasswordReset,
+  resetConfig,
+  UnauthenticatedError,
   createOrganization,
   deleteOrganization,
   getOrganization,
@@ -13,7 +19,15 @@ import {
 import { ObjectId } from "mongodb";
 import type { PendingUpdate } from "../src/db/documents";
 import { applyCredentials, rollBackUpdate } from "../src/organizations/steps";
-import { useIsolatedDatabases, clearFaults, database, injectFault, type Fault } from "../src/testing";
+import {
+  useIsolatedDatabases,
+  clearFaults,
+  database,
+  injectFault,
+  loginWithPassword,
+  mailedToken,
+  type Fault,
+} from "../src/testing";
 
 /**
  * Every step of every multi-step operation, made to fail (the operation's own error handling
@@ -228,6 +242,29 @@ describe("the reconciler", () => {
       delete process.env.RECONCILE_GRACE_SECONDS;
       resetConfig();
     }
+  });
+});
+
+describe("a password reset crashed between the user and what mirrors it", () => {
+  it("leaves no session of the old password behind once the reconciler has run", async () => {
+    process.env.MAIL_REQUEST_MIN_MILLISECONDS = "0";
+    resetConfig();
+    const { email, password } = await newOrganization();
+    const before = await loginWithPassword({ email, password });
+    await requestPasswordReset({ email });
+    const token = mailedToken(email, "reset");
+    await withFault("credentials", 1, "crash", () => confirmPasswordReset({ token, password: "reset-password-1" }));
+    // The user has the new password; the session opened under the old one still mirrors the membership.
+    await expect(login({ email, password })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(authenticate(before.accessToken)).resolves.toBeDefined();
+
+    expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ credentialChangesFinished: 1 });
+    await expect(authenticate(before.accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(await (await database()).users.findOne({ email })).not.toHaveProperty("credentials_changing");
+    await expect(loginWithPassword({ email, password: "reset-password-1" })).resolves.toBeDefined();
+    expect(await checkInvariants()).toEqual([]);
+    delete process.env.MAIL_REQUEST_MIN_MILLISECONDS;
+    resetConfig();
   });
 });
 

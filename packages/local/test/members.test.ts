@@ -83,6 +83,8 @@ interface Action {
 const actions: Action[] = [
   { label: "GET /me", allowed: ALL, run: (_, token) => call("GET", "/me", { token }) },
   { label: "GET /me/organizations", allowed: ALL, run: (_, token) => call("GET", "/me/organizations", { token }) },
+  // Every role may ask for a verification link; the sign-up's address is unverified, so it is sent (202).
+  { label: "POST /me/verify-email", allowed: ALL, run: (_, token) => call("POST", "/me/verify-email", { token }) },
   { label: "GET /org/members", allowed: ALL, run: (_, token) => call("GET", "/org/members", { token }) },
   { label: "GET /org/collection", allowed: ALL, run: (_, token) => call("GET", "/org/collection", { token }) },
   { label: "GET /org/audit", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/audit", { token }) },

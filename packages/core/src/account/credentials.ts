@@ -1,4 +1,5 @@
 import type { ObjectId } from "mongodb";
+import { checkpoint } from "../checkpoints";
 import type { Database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -34,6 +35,7 @@ export async function changeUserCredentials(
     if (isDuplicateKeyError(error)) throw emailTaken();
     throw error;
   }
+  await checkpoint("credentials", 1);
   await mirrorCredentials(db, user._id);
   return credentials_version;
 }

@@ -78,7 +78,7 @@ export async function reserveAttempt(
   if (wait > 0) {
     // A refused attempt compared nothing: it is no failure, and must not lengthen the lockout.
     await takeBack();
-    throw new TooManyAttemptsError(wait);
+    throw new TooManyAttemptsError(wait, counter === "mail:" ? { what: "requests for mailed links" } : {});
   }
   return { hadFailures, succeeded: takeBack };
 }

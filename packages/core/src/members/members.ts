@@ -19,6 +19,8 @@ export interface Member {
   readonly email: string;
   readonly role: Role;
   readonly joinedAt: Date;
+  /** In member lists: whether the user has verified their address (UserDocument.email_verified). */
+  readonly emailVerified?: boolean;
 }
 
 export interface MemberPage {
@@ -53,8 +55,14 @@ export async function listMembers(
     .limit(limit + 1)
     .toArray();
   const page = documents.slice(0, limit);
+  // One read by primary key per member, at once: FerretDB serves an equality from an index and scans for `$in`.
+  const verified = await Promise.all(
+    page.map((membership) =>
+      db.users.countDocuments({ _id: membership.user_id, email_verified: true }, { limit: 1 }).then((n) => n > 0),
+    ),
+  );
   return {
-    members: page.map(toMember),
+    members: page.map((membership, i) => ({ ...toMember(membership), emailVerified: verified[i]! })),
     ...(documents.length > limit && { nextCursor: page.at(-1)!.user_id.toHexString() }),
   };
 }

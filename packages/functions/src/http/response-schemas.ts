@@ -168,9 +168,18 @@ export const myOrganizationsSchema = meta(
   },
 );
 
-export const memberSchema = meta(z.strictObject({ user_id: objectId, email: z.string(), role, joined_at: timestamp }), {
-  id: "Member",
-});
+export const memberSchema = meta(
+  z.strictObject({
+    user_id: objectId,
+    email: z.string(),
+    role,
+    joined_at: timestamp,
+    email_verified: meta(z.optional(z.boolean()), {
+      description: "In member lists: whether the member has verified their address.",
+    }),
+  }),
+  { id: "Member" },
+);
 
 export const membersPageSchema = meta(
   z.strictObject({

@@ -187,7 +187,13 @@ export function myOrganizationsView(organizations: readonly MyOrganization[]): M
 }
 
 export function memberView(member: Member): MemberView {
-  return { user_id: member.userId, email: member.email, role: member.role, joined_at: member.joinedAt.toISOString() };
+  return {
+    user_id: member.userId,
+    email: member.email,
+    role: member.role,
+    joined_at: member.joinedAt.toISOString(),
+    ...(member.emailVerified !== undefined && { email_verified: member.emailVerified }),
+  };
 }
 
 export function memberPageView(page: MemberPage): MemberPageView {
