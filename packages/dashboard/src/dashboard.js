@@ -110,6 +110,7 @@ function renderSession() {
   renderMembers(current);
   renderDocuments(current);
   renderSecurity(current);
+  renderEmailNotice(current).catch((error) => showError(undefined, $("email-resend-result"), error));
   if (current) {
     refreshCollection();
   } else {
@@ -285,6 +286,8 @@ function showError(form, target, error) {
     }
     nodes.push(list);
   }
+  // What the user can do about it (a button that asks for a new link), when the caller offers one.
+  if (Array.isArray(error?.followUp)) nodes.push(...error.followUp);
   show(target, nodes, true);
 }
 
@@ -460,8 +463,25 @@ onSubmit("credentials", async (fields, form) => {
   form.reset();
   // The change ended every session of the user; this one continues with the tokens of the answer.
   if (result.access_token) saveSession({ ...current, ...tokensFrom(result) });
-  const what = [change.email && "email", change.password && "password"].filter(Boolean).join(" and ");
-  return [paragraph(`Changed the ${what}. Other sessions are logged out; this one continues with a new token.`)];
+  const nodes = [];
+  if (change.password) {
+    nodes.push(paragraph("Changed the password. Other sessions are logged out; this one continues with a new token."));
+  }
+  // A new email changes nothing yet: the new address must follow the link mailed to it.
+  const pending = result.pending_email;
+  if (pending) {
+    const expires = new Date(pending.expires_at).toLocaleString();
+    nodes.push(
+      paragraph(
+        pending.mail_sent
+          ? `Check ${pending.email} to confirm the new address: the email changes once the link mailed there is followed (it expires ${expires}). Until then you log in with the current one.`
+          : `The link to confirm ${pending.email} could not be mailed: try the change again later. The email stays as it was.`,
+      ),
+    );
+  } else if (change.email) {
+    nodes.push(paragraph(`The email is ${result.admin_email ?? change.email}.`));
+  }
+  return nodes;
 });
 
 onSubmit("delete", async (fields, form) => {
@@ -1096,8 +1116,186 @@ onSubmit("accept", async (fields, form) => {
   return [paragraph(`Joined ${result.organization_name} as ${result.role}. You are logged in.`)];
 });
 
-window.addEventListener("hashchange", readInvitationLink);
-readInvitationLink();
+// --- the account's mailed links: #reset=, #verify=, #confirm-email= (like #invitation=) ------------
+
+/** The token of the password reset link opened (in memory only, out of the address bar). */
+let resetToken = "";
+
+/**
+ * Reads a mailed link's token from the fragment (which never reaches a server's log) and takes it
+ * out of the address bar and this history entry at once: the token is a credential.
+ */
+function takeLinkToken(name) {
+  const token = new URLSearchParams(location.hash.slice(1)).get(name);
+  if (!token) return "";
+  history.replaceState(history.state, "", `${location.pathname}${location.search}`);
+  return token;
+}
+
+function readAccountLinks() {
+  const reset = takeLinkToken("reset");
+  if (reset) openReset(reset);
+  const verify = takeLinkToken("verify");
+  if (verify) followEmailLink(() => verifyEmailLink(verify));
+  const confirm = takeLinkToken("confirm-email");
+  if (confirm) followEmailLink(() => confirmEmailLink(confirm));
+}
+
+/** Shows the password section with one of its forms: "forgot" (ask for a link) or "reset" (set one). */
+function showPasswordForm(which) {
+  $("password-section").hidden = false;
+  $("forgot").hidden = which !== "forgot";
+  $("reset").hidden = which !== "reset";
+  $("forgot-open").setAttribute("aria-expanded", String(which === "forgot"));
+}
+
+function closePasswordSection() {
+  $("password-section").hidden = true;
+  $("forgot-open").setAttribute("aria-expanded", "false");
+}
+
+function openForgot() {
+  showPasswordForm("forgot");
+  show($("forgot-result"), []);
+  // The address typed into the login already, if any.
+  if ($("forgot-email").value === "") $("forgot-email").value = $("login-email").value;
+  $("forgot-email").focus();
+}
+
+function openReset(token) {
+  resetToken = token;
+  showPasswordForm("reset");
+  $("reset").reset();
+  $("reset-fields").hidden = false;
+  show($("reset-result"), []);
+  $("reset-password").focus();
+}
+
+$("forgot-open").addEventListener("click", () => {
+  if ($("forgot-open").getAttribute("aria-expanded") === "true") closePasswordSection();
+  else openForgot();
+});
+
+onSubmit("forgot", async (fields) => {
+  // The same answer whether the address has an account or not.
+  const { message } = await api("POST", "auth/password-reset", { body: { email: fields.email.trim() } });
+  return [paragraph(message)];
+});
+
+onSubmit("reset", async (fields, form) => {
+  if (!resetToken) throw new Error("Open the link in the mail again, or ask for a new one.");
+  if (fields.password !== fields.confirm) {
+    form.elements.namedItem("confirm").setAttribute("aria-invalid", "true");
+    throw new Error("The passwords do not match.");
+  }
+  try {
+    await api("POST", "auth/password-reset/confirm", { body: { token: resetToken, password: fields.password } });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 410) {
+      // The link works no more: say why, and offer a new one.
+      resetToken = "";
+      form.reset();
+      $("reset-fields").hidden = true;
+      const again = button("Ask for a new link");
+      again.setAttribute("data-focus", "");
+      again.addEventListener("click", openForgot);
+      error.followUp = [again];
+    }
+    throw error;
+  }
+  resetToken = "";
+  form.reset();
+  // Every session of the user ended: this tab's too, if it was theirs (a check finds out, and logs out).
+  if (session()) await api("GET", "me", { auth: true }).catch(() => undefined);
+  closePasswordSection();
+  show($("login-result"), [paragraph("Password changed; sign in with the new password.")]);
+  $("login-email").focus();
+  return [];
+});
+
+/** Runs a verify or confirm link's request and shows its outcome in the email section. */
+async function followEmailLink(action) {
+  $("email-section").hidden = false;
+  const target = $("email-result");
+  show(target, [paragraph("Checking the link…")]);
+  try {
+    const nodes = await action();
+    show(target, nodes);
+  } catch (error) {
+    showError(undefined, target, error);
+  }
+  $("email-section").hidden = false;
+}
+
+async function verifyEmailLink(token) {
+  const result = await api("POST", "auth/verify-email", { body: { token } });
+  // The notice of a signed-in user goes once their address is the one verified.
+  await renderEmailNotice(session()).catch(() => undefined);
+  return [paragraph(`Your email ${result.email} is verified.`)];
+}
+
+async function confirmEmailLink(token) {
+  let current = session();
+  // An expired access token would be ignored (and its session ended with the others): renew it first.
+  if (current?.expires_at && current.expires_at < Date.now() + 5_000 && (await refreshTokens())) current = session();
+  // Signed in, the bearer token lets this session continue under the new address.
+  const result = await api("POST", "auth/confirm-email", {
+    body: { token },
+    auth: Boolean(current),
+    keepSession: true,
+  });
+  const continued = Boolean(result.access_token) && current !== null && session()?.token === current.token;
+  if (continued) saveSession({ ...current, ...tokensFrom(result) });
+  // Otherwise every session of the user ended: this tab's too, if it was theirs.
+  else if (session()) await api("GET", "me", { auth: true }).catch(() => undefined);
+  return [
+    paragraph(
+      continued
+        ? `Your email is now ${result.email}. Other sessions are logged out; this one continues.`
+        : `Your email is now ${result.email}. Every session was logged out: log in with the new address.`,
+    ),
+  ];
+}
+
+// --- a signed-in user whose email is not verified: a notice, and a new link on request -----------
+
+/**
+ * Shows the notice when `GET /me` says the email is not verified; hides it otherwise. What a link
+ * said (`email-result`) stays until the next link; the section shows while either has something.
+ */
+async function renderEmailNotice(current) {
+  let unverified = false;
+  if (current) {
+    const me = await api("GET", "me", { auth: true });
+    if (session()?.token !== current.token) return;
+    unverified = me.email_verified === false;
+    $("email-notice-hint").textContent = `Follow the link mailed to ${me.email}, or have it sent again.`;
+  }
+  if (!unverified) show($("email-resend-result"), []);
+  $("email-notice").hidden = !unverified;
+  $("email-section").hidden = !unverified && $("email-result").childElementCount === 0;
+}
+
+$("email-resend").addEventListener("click", (event) =>
+  act(event.currentTarget, $("email-resend-result"), async () => {
+    const result = await api("POST", "me/verify-email", { auth: true });
+    return [
+      paragraph(
+        result.mail_sent
+          ? `A new link is sent to ${result.email}. Follow it to verify the address.`
+          : `The mail to ${result.email} could not be sent: try again later.`,
+      ),
+    ];
+  }),
+);
+
+function readLinks() {
+  readInvitationLink();
+  readAccountLinks();
+}
+
+window.addEventListener("hashchange", readLinks);
+readLinks();
 
 $("logout").addEventListener("click", async (event) => {
   const logout = event.currentTarget;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, resetConfig } from "@org-service/core";
-import { useIsolatedDatabases, database, totpCode } from "@org-service/core/testing";
+import { useIsolatedDatabases, database, mailedToken, totpCode } from "@org-service/core/testing";
 import { startLocalServer, type LocalServer } from "../src/server";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -145,17 +145,28 @@ describe("the dashboard", () => {
     await expectText(page.locator("#rename-result"), `Renamed to ${renamed}.`);
     await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
 
-    // Change both credentials: the page carries on with the new token the answer brings.
+    // Change both credentials: the page carries on with the new token the answer brings, and the
+    // new email waits for the link mailed to it.
     await own.getByLabel("New email").fill(newEmail);
     await own.getByLabel("New password").fill("second-password");
     await own.getByRole("button", { name: "Change credentials" }).click();
-    await expectText(page.locator("#credentials-result"), "Changed the email and password.");
+    await expectText(page.locator("#credentials-result"), "Changed the password.");
+    await expectText(page.locator("#credentials-result"), `Check ${newEmail} to confirm the new address`);
     const oldLogin = await fetch(`${server.url}/admin/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password: "first-password" }),
     });
     expect(oldLogin.status).toBe(401);
+
+    // The confirmation link, opened in this signed-in tab: this session continues with the tokens
+    // of the answer, and the token leaves the address bar.
+    const before = await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")');
+    await page.goto(`${server.url}/#confirm-email=${mailedToken(newEmail, "confirm-email")}`);
+    await expectText(page.locator("#email-result"), `Your email is now ${newEmail}. Other sessions are logged out`);
+    await expect.poll(() => page.url()).toBe(`${server.url}/`);
+    expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).not.toBe(before);
+    await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
 
     // The live view of the tenant collection, with documents written straight into it.
     const collection = page.locator("#collection");
@@ -535,6 +546,79 @@ describe("the dashboard", () => {
 
     await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-documents.png"), fullPage: true });
     await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("account links: unverified notice → the verify link → forgot password → the reset link → log in with the new password; a used link is gone", async () => {
+    const organization = `Account Org ${suffix}`;
+    const user = `account.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: organization, email: user, password: "old-password" });
+    await page.goto(`${server.url}/`);
+    const login = section("Log in");
+    const logIn = async (password: string) => {
+      await login.getByLabel("Email").fill(user);
+      await login.getByLabel("Password").fill(password);
+      await login.getByRole("button", { name: "Log in", exact: true }).click();
+      await expectText(page.locator("#session"), `Logged in to ${organization} as owner.`);
+    };
+    const logOut = async () => {
+      await page.getByRole("button", { name: "Log out", exact: true }).click();
+      await expectText(page.locator("#session"), "Not logged in.");
+    };
+
+    // Signed in with an address not verified yet: the notice, and a new link on request.
+    await logIn("old-password");
+    const emailSection = section("Email address");
+    await expectText(emailSection, "Your email is not verified.");
+    await emailSection.getByRole("button", { name: "Send link again" }).click();
+    await expectText(emailSection.locator("#email-resend-result"), `A new link is sent to ${user}.`);
+
+    // The verify link: the result shown, the notice gone, the token out of the address bar.
+    await page.goto(`${server.url}/#verify=${mailedToken(user, "verify")}`);
+    await expectText(emailSection.locator("#email-result"), `Your email ${user} is verified.`);
+    await expect.poll(() => page.url()).toBe(`${server.url}/`);
+    await expect.poll(() => page.locator("#email-notice").isHidden()).toBe(true);
+    await logOut();
+
+    // "Forgot password?" under the login opens a small form; the answer is the same for any address.
+    await login.getByRole("button", { name: "Forgot password?" }).click();
+    const reset = section("Reset your password");
+    const forgot = reset.getByRole("form", { name: "Forgot your password?" });
+    expect(await page.evaluate<string | null>("document.activeElement.id")).toBe("forgot-email");
+    await forgot.getByLabel("Email").fill(user);
+    await forgot.getByRole("button", { name: "Send reset link" }).click();
+    await expectText(
+      forgot.getByRole("status"),
+      "If the address has an account, a link to set a new password is on its way.",
+    );
+    const link = `${server.url}/#reset=${mailedToken(user, "reset")}`;
+
+    // The mailed link: the two passwords must match (checked in the page), then the new one is set.
+    await page.goto(link);
+    await expect.poll(() => page.url()).toBe(`${server.url}/`);
+    const setForm = reset.getByRole("form", { name: "Set a new password" });
+    await setForm.getByLabel(/^New password/).fill("new-password-1");
+    await setForm.getByLabel("Confirm new password").fill("new-password-2");
+    await setForm.getByRole("button", { name: "Set new password" }).click();
+    await expectText(setForm.getByRole("status"), "The passwords do not match.");
+    expect(await setForm.getByLabel("Confirm new password").getAttribute("aria-invalid")).toBe("true");
+    await setForm.getByLabel("Confirm new password").fill("new-password-1");
+    await setForm.getByRole("button", { name: "Set new password" }).click();
+    await expectText(login.locator("#login-result"), "Password changed; sign in");
+    expect(await reset.isHidden()).toBe(true);
+    await logIn("new-password-1");
+    await logOut();
+
+    // The same link again: used, so the problem's detail, and a way to ask for a new one.
+    await page.goto(link);
+    await setForm.getByLabel(/^New password/).fill("new-password-3");
+    await setForm.getByLabel("Confirm new password").fill("new-password-3");
+    await setForm.getByRole("button", { name: "Set new password" }).click();
+    await expectText(setForm.getByRole("status"), "This password reset link is unknown, used, expired");
+    await setForm.getByRole("button", { name: "Ask for a new link" }).click();
+    await forgot.waitFor();
+    expect(await page.evaluate<string | null>("document.activeElement.id")).toBe("forgot-email");
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-account.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 
