@@ -247,10 +247,15 @@ describe("mail", () => {
     );
   };
 
-  it("only the function that sends invitations may send through SES", () => {
-    expect(actionsOf("invite-member")).toContain("ses:SendEmail");
-    for (const deployment of routeDeployments.filter((d) => d.route.handler !== "invite-member")) {
-      expect(actionsOf(deployment.route.handler), deployment.key).not.toContain("ses:SendEmail");
+  it("only the functions that send mail (their route needs `mail`) may send through SES", () => {
+    const senders = routeDeployments.filter((d) => (d.route.needs as readonly string[]).includes("mail"));
+    expect(senders.map((d) => d.route.handler)).toEqual(
+      expect.arrayContaining(["invite-member", "request-password-reset", "create-organization"]),
+    );
+    for (const deployment of routeDeployments) {
+      const actions = actionsOf(deployment.route.handler);
+      if (senders.includes(deployment)) expect(actions, deployment.key).toContain("ses:SendEmail");
+      else expect(actions, deployment.key).not.toContain("ses:SendEmail");
     }
   });
 });

@@ -176,7 +176,7 @@ const SETTINGS = {
    * answer, sent or not: long enough to cover sending, so that the answer's timing does not tell
    * whether the address has an account.
    */
-  MAIL_REQUEST_MIN_MILLISECONDS: wholeNumber(0, 10_000, 500),
+  MAIL_REQUEST_MIN_MILLISECONDS: wholeNumber(100, 10_000, 500),
   /**
    * Whether an unverified email keeps a user from everything but verifying it: signing in works,
    * every other protected operation answers 403 `email-not-verified`, and inviting waits for it.

@@ -41,6 +41,11 @@ export const organizationNameSchema = z.string().check(
     `must reduce to at most ${SLUG_MAX_LENGTH} letters, digits and separators`,
   ),
   z.refine<string>((name) => !isReservedSlug(slugify(name)), "is reserved"),
+  // A name is shown in mail and pages: a line break or a control character in it could forge lines.
+  z.refine<string>(
+    (name) => !hasControlCharacter(name) && !/[\u0085\u2028\u2029]/.test(name),
+    "must not contain control characters or line breaks",
+  ),
 );
 
 export const emailSchema = z.pipe(

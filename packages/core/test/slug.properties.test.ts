@@ -19,7 +19,13 @@ describe("slug properties", () => {
         const slug = slugify(name.trim());
         if (accepted) expect(slug).toMatch(/^[a-z0-9_]{1,48}$/);
         else
-          expect(/^[a-z0-9_]{1,48}$/.test(slug) && !isReservedSlug(slug) && [...name.trim()].length <= 64).toBe(false);
+          expect(
+            /^[a-z0-9_]{1,48}$/.test(slug) &&
+              !isReservedSlug(slug) &&
+              [...name.trim()].length <= 64 &&
+              // Nor a control character or a line break, which a name shown in mail must not carry.
+              !/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(name.trim()),
+          ).toBe(false);
       }),
       { numRuns: 2000 },
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import { emailSchema, parseInput, passwordSchema, ValidationError } from "../src";
+import { emailSchema, organizationNameSchema, parseInput, passwordSchema, ValidationError } from "../src";
 
 describe("password rules (bytes of UTF-8, bcrypt's 72-byte limit)", () => {
   it.each([
@@ -49,5 +49,18 @@ describe("email rules", () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).issues[0]?.path).toBe("0");
     }
+  });
+});
+
+describe("organization name rules", () => {
+  it.each(["Acme\nCorp", "Acme\rCorp", "Acme\u0000", "Acme\u2028Corp", "Acme\u0085Corp"])(
+    "refuses a line break or a control character (%j): a name is shown in mail and pages",
+    (name) => {
+      expect(() => parseInput(organizationNameSchema, name)).toThrow(/control characters or line breaks/);
+    },
+  );
+
+  it("accepts a name with accents, punctuation and spaces", () => {
+    expect(parseInput(organizationNameSchema, " Café & Co. (Zürich) ")).toBe("Café & Co. (Zürich)");
   });
 });

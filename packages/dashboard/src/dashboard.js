@@ -1125,10 +1125,19 @@ let resetToken = "";
  * Reads a mailed link's token from the fragment (which never reaches a server's log) and takes it
  * out of the address bar and this history entry at once: the token is a credential.
  */
+/**
+ * The token of a mailed link, taken out of the address bar. The service's links carry it in the
+ * fragment (`#reset=…`), which no request sends to a server; a link written with a query
+ * (`?reset=…`) by another sender works too, and its query is dropped from the address at once.
+ */
 function takeLinkToken(name) {
-  const token = new URLSearchParams(location.hash.slice(1)).get(name);
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get(name);
+  const query = new URLSearchParams(location.search);
+  const token = fromHash || query.get(name);
   if (!token) return "";
-  history.replaceState(history.state, "", `${location.pathname}${location.search}`);
+  query.delete(name);
+  const search = query.size > 0 ? `?${query}` : "";
+  history.replaceState(history.state, "", `${location.pathname}${search}${fromHash ? "" : location.hash}`);
   return token;
 }
 

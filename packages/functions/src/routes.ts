@@ -300,6 +300,8 @@ export const routes = [
     auth: "jwt",
     scope: "profile:write",
     needs: ["database", "signing-key"],
+    // Opens a session: limited like the other doors that do.
+    throttle: { rate: 5, burst: 10 },
   },
   // The code step of a login with two-factor login on: a guessing target like login itself.
   {

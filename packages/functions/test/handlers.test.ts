@@ -273,7 +273,10 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
     expectProblem(await put({ organization_name: other.name, new_organization_name: "Mine Now" }), 403);
     expectProblem(await put({ organization_name: "No Such Org", new_organization_name: "Whatever" }), 404);
     expectProblem(await put({ organization_name: own.name, new_organization_name: other.name }), 409);
-    expectProblem(await put({ organization_name: own.name, email: other.email }), 409);
+    // An email another user has is answered as any pending change: asking must not tell who has an account.
+    const taken = await put({ organization_name: own.name, email: other.email });
+    expect(taken.status).toBe(200);
+    expect(taken.json.pending_email).toMatchObject({ email: other.email });
     const nothing = await put({ organization_name: own.name });
     expectProblem(nothing, 422);
     expect(nothing.json.detail).toMatch(/at least one of new_organization_name, email or password/);

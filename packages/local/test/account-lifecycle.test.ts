@@ -199,6 +199,24 @@ describe("password reset", () => {
     expect(login.json).toEqual({ mfa_required: true, mfa_token: expect.any(String), expires_in: 300 });
   });
 
+  it("a two-factor login begun with the old password cannot be completed after a reset", async () => {
+    const user = await signUp();
+    await mailbox.next(user.email);
+    const secret = (await call("POST", "/me/mfa/totp", { token: user.token })).json.secret as string;
+    await call("POST", "/me/mfa/totp/verify", { token: user.token, json: { code: totpCode(secret) } });
+    // The attacker knows the old password and is waiting for a phished code.
+    const started = await call("POST", "/admin/login", { json: { email: user.email, password: user.password } });
+    expect(started.json.mfa_required).toBe(true);
+    await requestReset(user.email);
+    expect((await confirmReset(tokenIn(await mailbox.next(user.email), "reset"), "after-reset-pass-1")).status).toBe(
+      200,
+    );
+    const completed = await call("POST", "/auth/mfa", {
+      json: { mfa_token: started.json.mfa_token, code: totpCode(secret, new Date(Date.now() + 30_000)) },
+    });
+    expect(completed.status).toBe(401);
+  });
+
   it("is throttled per address alike for known and unknown ones: the same 429 with Retry-After", async () => {
     const { email } = await signUp();
     const ghost = `ghost.${unique()}@account.example`;
@@ -312,14 +330,60 @@ describe("email change", () => {
     expect(await db.users.countDocuments({ email: wanted })).toBe(1);
   });
 
-  it("an address another user has is refused when asked, and nothing is mailed", async () => {
+  it("asking for an address another user has answers as for a free one, and mails nothing to it", async () => {
     const [a, b] = await Promise.all([signUp(), signUp()]);
-    const asked = await call("PUT", "/org/update", {
-      token: a!.token,
-      json: { organization_name: a!.name, email: b!.email },
+    await Promise.all([mailbox.next(a!.email), mailbox.next(b!.email)]);
+    const ask = (email: string) =>
+      call("PUT", "/org/update", { token: a!.token, json: { organization_name: a!.name, email } });
+    const free = await ask(`free.${unique()}@account.example`);
+    const taken = await ask(b!.email);
+    const shape = (answer: HttpAnswer) => ({
+      status: answer.status,
+      keys: Object.keys(answer.json).sort(),
+      pending: Object.keys(answer.json.pending_email).sort(),
+      mailSent: answer.json.pending_email.mail_sent,
     });
-    expect(asked.status).toBe(409);
-    expect(asked.json.errors).toEqual([{ path: "email", message: expect.any(String) }]);
+    expect(shape(taken)).toEqual(shape(free));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mailbox.received.filter((mail) => mail.recipients.includes(b!.email))).toHaveLength(1); // its sign-up's
+  });
+
+  it("a pending change dies with the password reset its notice asks for: an attacker's link no longer works", async () => {
+    const victim = await signUp();
+    await mailbox.next(victim.email);
+    // The attacker holds a stolen session of the victim's and asks for their own address.
+    const stolen = await call("POST", "/admin/login", { json: { email: victim.email, password: victim.password } });
+    const attackerEmail = `attacker.${unique()}@evil.example`;
+    await call("PUT", "/org/update", {
+      token: stolen.json.access_token,
+      json: { organization_name: victim.name, email: attackerEmail },
+    });
+    const link = tokenIn(await mailbox.next(attackerEmail), "confirm-email");
+    await mailbox.next(victim.email); // the notice, which says to reset the password
+    await requestReset(victim.email);
+    expect(
+      (await confirmReset(tokenIn(await mailbox.next(victim.email), "reset"), "victims-new-password")).status,
+    ).toBe(200);
+    const confirmed = await call("POST", "/auth/confirm-email", { json: { token: link } });
+    expect(confirmed.status).toBe(410);
+    expect((await call("GET", "/me", { token: stolen.json.access_token })).status).toBe(401);
+    expect(
+      (await call("POST", "/admin/login", { json: { email: victim.email, password: "victims-new-password" } })).status,
+    ).toBe(200);
+  });
+
+  it("is counted like a reset request: past the limit for the new address, 429", async () => {
+    const user = await signUp();
+    const wanted = `counted.${unique()}@account.example`;
+    const answers: number[] = [];
+    for (let i = 0; i <= PER_EMAIL; i++) {
+      answers.push(
+        (await call("PUT", "/org/update", { token: user.token, json: { organization_name: user.name, email: wanted } }))
+          .status,
+      );
+    }
+    expect(answers.slice(0, PER_EMAIL)).toEqual(Array(PER_EMAIL).fill(200));
+    expect(answers.at(-1)).toBe(429);
   });
 });
 
@@ -346,6 +410,16 @@ describe("with REQUIRE_VERIFIED_EMAIL", () => {
       expect(refused.status, `${method} ${path}`).toBe(403);
       expect(refused.json.type).toBe("urn:org-service:problem:email-not-verified");
     }
+    const created = await call("POST", "/org/create", {
+      token: user.token,
+      json: { organization_name: `Unverified ${unique()}` },
+    });
+    expect(created.status).toBe(403);
+    expect(created.json.type).toBe("urn:org-service:problem:email-not-verified");
+    // A member's view of the organization is what anyone sees until then.
+    expect(
+      (await call("GET", `/org/get?organization_name=${encodeURIComponent(user.name)}`, { token: user.token })).json,
+    ).not.toHaveProperty("admin_email");
     expect((await call("GET", "/me", { token: user.token })).status).toBe(200);
     expect((await call("POST", "/auth/verify-email", { json: { token } })).status).toBe(200);
     const refreshed = await call("POST", "/auth/refresh", { json: { refresh_token: user.refreshToken } });

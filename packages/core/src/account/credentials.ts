@@ -3,51 +3,64 @@ import { checkpoint } from "../checkpoints";
 import type { Database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { emailTaken, setCredentials } from "../organizations/steps";
+import { UnauthenticatedError } from "../errors";
+import { withCredentialsLock } from "../organizations/lock";
+import { emailTaken, mirrorCredentials } from "../organizations/steps";
 
 /**
  * A change of a user's credentials that belongs to no organization (a password reset, a confirmed
- * email change), all the way to what mirrors them:
+ * email change), all the way to what mirrors them, under the user's credentials lock (so that two
+ * changes never bump to the same version):
  *
- * 1. the user takes the new credentials and a new version, with `credentials_changing` set (the
- *    unique email index refuses an address another user has: 409);
- * 2. the memberships mirror the new version (and email), and every session opened under another
- *    version is deleted — tokens issued before the change stop working at their next request;
+ * 1. the user takes the new credentials and the next version, read under the lock, with
+ *    `credentials_changing` set (the unique email index refuses an address another user has: 409);
+ * 2. the memberships mirror the new version (and email); every session opened under another
+ *    version is deleted, and with it every link mailed and every two-factor login begun under the
+ *    old credentials (tokens issued before stop working at their next request);
  * 3. the marker goes.
  *
  * A crash after step 1 leaves the marker: {@link finishCredentialChanges} (the reconciler) repeats
- * step 2 from the user as it is, so no session outlives the change for longer than the grace
- * period. Returns the new credentials version.
+ * step 2 from the user as stored, so no session outlives the change for longer than the grace
+ * period. `written` is called once step 1 is done: from then on the change has happened, whatever
+ * fails after it. Returns the user as changed.
  */
-export async function changeUserCredentials(
+export function changeUserCredentials(
   db: Database,
-  user: Pick<UserDocument, "_id" | "credentials_version">,
-  change: { password_hash?: string; email?: string; email_verified?: boolean },
+  userId: ObjectId,
+  change: (user: UserDocument) => { password_hash?: string; email?: string; email_verified?: boolean },
   now: Date,
-): Promise<number> {
-  const credentials_version = user.credentials_version + 1;
-  try {
-    await db.users.updateOne(
-      { _id: user._id },
-      { $set: { ...change, credentials_version, credentials_changing: now, updated_at: now } },
-    );
-  } catch (error) {
-    if (isDuplicateKeyError(error)) throw emailTaken();
-    throw error;
-  }
-  await checkpoint("credentials", 1);
-  await mirrorCredentials(db, user._id);
-  return credentials_version;
+  written: () => void = () => undefined,
+): Promise<UserDocument> {
+  return withCredentialsLock(db, userId, async () => {
+    const user = await db.users.findOne({ _id: userId });
+    if (!user) throw new UnauthenticatedError();
+    const changed: UserDocument = {
+      ...user,
+      ...change(user),
+      credentials_version: user.credentials_version + 1,
+      credentials_changing: now,
+      updated_at: now,
+    };
+    const { _id, ...fields } = changed;
+    try {
+      await db.users.updateOne({ _id: userId }, { $set: fields });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw emailTaken();
+      throw error;
+    }
+    written();
+    await checkpoint("credentials", 1);
+    await finish(db, changed);
+    return changed;
+  });
 }
 
-/** Steps 2 and 3, from the user as stored: idempotent, so the reconciler may repeat them. */
-async function mirrorCredentials(db: Database, userId: ObjectId): Promise<void> {
-  const user = await db.users.findOne({ _id: userId }, { projection: { email: 1, credentials_version: 1 } });
-  if (!user) return;
-  await setCredentials(db, userId, { email: user.email, credentials_version: user.credentials_version });
+/** Steps 2 and 3 for the user as stored: idempotent, so the reconciler may repeat them. */
+async function finish(db: Database, user: Pick<UserDocument, "_id" | "email" | "credentials_version">): Promise<void> {
+  await mirrorCredentials(db, user._id, { email: user.email, credentials_version: user.credentials_version });
   // Conditional on the version: a later change's marker is its own to clear.
   await db.users.updateOne(
-    { _id: userId, credentials_version: user.credentials_version },
+    { _id: user._id, credentials_version: user.credentials_version },
     { $unset: { credentials_changing: "" } },
   );
 }
@@ -55,8 +68,12 @@ async function mirrorCredentials(db: Database, userId: ObjectId): Promise<void> 
 /** The reconciler's part: finish every change of credentials begun at least the grace period ago. */
 export async function finishCredentialChanges(db: Database, cutoff: Date): Promise<number> {
   let finished = 0;
-  for await (const { _id } of db.users.find({ credentials_changing: { $lte: cutoff } }, { projection: { _id: 1 } })) {
-    await mirrorCredentials(db, _id);
+  const changing = db.users.find(
+    { credentials_changing: { $lte: cutoff } },
+    { projection: { email: 1, credentials_version: 1 } },
+  );
+  for await (const user of changing) {
+    await finish(db, user);
     finished++;
   }
   return finished;

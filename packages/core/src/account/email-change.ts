@@ -1,18 +1,19 @@
 import * as z from "zod/mini";
+import { countMailRequest } from "../auth/credential-check";
 import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
+import { logger } from "../logger";
 import { sendBestEffort } from "../mail/mailer";
 import { appLink, confirmEmailChangeMail, emailChangeRequestedMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
-import { emailTaken } from "../organizations/steps";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { parseInput } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
 import { changeUserCredentials } from "./credentials";
-import { claimAccountToken, issueAccountToken, linkGone } from "./tokens";
+import { claimAccountToken, issueAccountToken } from "./tokens";
 
 /** An email change asked for and waiting for the new address to confirm it. */
 export interface PendingEmailChange {
@@ -25,8 +26,13 @@ export interface PendingEmailChange {
  * Ask to change a user's address: nothing changes yet. The new address gets a link that confirms
  * the change (single-use, EMAIL_LINK_TTL_HOURS); the current one a notice, which needs no link to
  * object: the change happens only if the new address confirms it, and until then login and
- * everything else go on with the current address. A newer request voids the older link. An
- * address another user has is refused now (409), as it would be at confirmation.
+ * everything else go on with the current address. A newer request voids the older link.
+ *
+ * The answer is the same whether another user has the new address or not, so that asking cannot
+ * be used to find out which addresses have accounts: for a taken one nothing is mailed to it (its
+ * owner is not bothered) and nothing could be confirmed (the unique email index would refuse it).
+ * Requests are counted per new address and per source like a password reset request (429 past the
+ * limits), so the service cannot be used to flood a mailbox either.
  */
 export async function requestEmailChange(
   db: Database,
@@ -35,16 +41,25 @@ export async function requestEmailChange(
   context: RequestContext,
 ): Promise<PendingEmailChange> {
   const now = nowOf(context);
-  if ((await db.users.countDocuments({ email: newEmail }, { limit: 1 })) > 0) throw emailTaken();
-  const { token, expiresAt } = await issueAccountToken(db, {
-    purpose: "email_change",
-    userId: user._id,
-    email: newEmail,
-    ttlSeconds: config().accounts.emailLinkTtlSeconds,
-    now,
-  });
-  const [mailSent] = await Promise.all([
-    sendBestEffort(confirmEmailChangeMail({ to: newEmail, link: appLink("confirm-email", token), expiresAt })),
+  await countMailRequest(db, { email: newEmail, sourceIp: context.sourceIp, now });
+  const taken = (await db.users.countDocuments({ email: newEmail }, { limit: 1 })) > 0;
+  const ttlSeconds = config().accounts.emailLinkTtlSeconds;
+  const confirmation = async (): Promise<{ mailSent: boolean; expiresAt: Date }> => {
+    if (taken) return { mailSent: true, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+    const { token, expiresAt } = await issueAccountToken(db, {
+      purpose: "email_change",
+      userId: user._id,
+      email: newEmail,
+      ttlSeconds,
+      now,
+    });
+    const mailSent = await sendBestEffort(
+      confirmEmailChangeMail({ to: newEmail, link: appLink("confirm-email", token), expiresAt }),
+    );
+    return { mailSent, expiresAt };
+  };
+  const [{ mailSent, expiresAt }] = await Promise.all([
+    confirmation(),
     sendBestEffort(emailChangeRequestedMail({ to: user.email, newEmail, at: now })),
     auditInEachOrganization(
       db,
@@ -90,15 +105,25 @@ export async function confirmEmailChange(
     caller && toObjectId(caller.userId)?.equals(userId) === true
       ? await db.sessions.findOne({ _id: toObjectId(caller.sessionId)!, user_id: userId })
       : null;
-  let previousEmail: string;
+  let previousEmail = claim.document.email;
+  let written = false;
   try {
-    const user = await db.users.findOne({ _id: userId });
-    if (!user) throw linkGone("email change");
-    previousEmail = user.email;
-    await changeUserCredentials(db, user, { email, email_verified: true }, now);
+    await changeUserCredentials(
+      db,
+      userId,
+      (user) => {
+        previousEmail = user.email;
+        return { email, email_verified: true };
+      },
+      now,
+      () => {
+        written = true;
+      },
+    );
   } catch (error) {
-    await claim.release().catch(() => undefined);
-    throw error;
+    await (written ? claim.consumed() : claim.release()).catch(() => undefined);
+    if (!written) throw error;
+    logger.warn("email change finished by the reconciler", { error: (error as Error).name });
   }
   await claim.consumed();
   await auditInEachOrganization(

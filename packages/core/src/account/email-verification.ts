@@ -11,7 +11,7 @@ import { appLink, verifyEmailMail } from "../mail/templates";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { parseInput } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
-import { claimAccountToken, issueAccountToken } from "./tokens";
+import { claimAccountToken, issueAccountToken, linkGone } from "./tokens";
 
 /**
  * Mail the user a link that verifies their address (single-use, EMAIL_LINK_TTL_HOURS); an older
@@ -56,12 +56,20 @@ export async function verifyEmail(input: VerifyEmailInput, context: RequestConte
       (await db.users.countDocuments({ _id: user_id, email }, { limit: 1 })) > 0,
   });
   const { user_id: userId, email } = claim.document;
+  let matched: number;
   try {
     // Conditional on the address: one changed since is not the one this link proves.
-    await db.users.updateOne({ _id: userId, email }, { $set: { email_verified: true, updated_at: now } });
+    ({ matchedCount: matched } = await db.users.updateOne(
+      { _id: userId, email },
+      { $set: { email_verified: true, updated_at: now } },
+    ));
   } catch (error) {
     await claim.release().catch(() => undefined);
     throw error;
+  }
+  if (matched === 0) {
+    await claim.consumed();
+    throw linkGone("email verification");
   }
   await claim.consumed();
   await auditInEachOrganization(db, userId, { action: "user.email_verified", email }, context);

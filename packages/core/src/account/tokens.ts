@@ -3,7 +3,7 @@ import { ObjectId } from "mongodb";
 import type { Database } from "../db/client";
 import type { AccountTokenDocument, AccountTokenPurpose } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { GoneError } from "../errors";
+import { GoneError, UnauthenticatedError } from "../errors";
 
 /**
  * The single-use tokens of mailed links (password reset, email verification, email change): 256
@@ -25,6 +25,8 @@ export async function issueAccountToken(
   db: Database,
   request: { purpose: AccountTokenPurpose; userId: ObjectId; email: string; ttlSeconds: number; now: Date },
 ): Promise<IssuedAccountToken> {
+  const user = await db.users.findOne({ _id: request.userId }, { projection: { credentials_version: 1 } });
+  if (!user) throw new UnauthenticatedError();
   const token = randomBytes(32).toString("base64url");
   const document: AccountTokenDocument = {
     _id: hashOf(token),
@@ -32,6 +34,7 @@ export async function issueAccountToken(
     user_id: request.userId,
     email: request.email,
     issued: new ObjectId(),
+    credentials_version: user.credentials_version,
     created_at: request.now,
     expires_at: new Date(request.now.getTime() + request.ttlSeconds * 1000),
   };
@@ -62,9 +65,9 @@ export const linkGone = (what: string): GoneError =>
   new GoneError(`This ${what} link is unknown, used, expired or replaced by a newer one: ask for a new one.`);
 
 /**
- * Claim a token for `purpose`: it must exist, be unexpired, be the user's newest for the purpose
- * and pass `stillHolds` (what it was mailed for is still so: the user still has the address it was
- * mailed to); then the `used_once` record keyed by its hash is inserted, and the unique key lets
+ * Claim a token for `purpose`: it must exist, be unexpired, be the user's newest for the purpose,
+ * have been issued under the user's current credentials, and pass `stillHolds` (what it was mailed
+ * for is still so: the user still has the address it was mailed to); then the `used_once` record keyed by its hash is inserted, and the unique key lets
  * exactly one of any number of concurrent claims through. Everything else is {@link linkGone}.
  */
 export async function claimAccountToken(
@@ -86,7 +89,12 @@ export async function claimAccountToken(
     { user_id: document.user_id, purpose, issued: { $gt: document.issued } },
     { limit: 1 },
   );
-  if (newer > 0 || (request.stillHolds && !(await request.stillHolds(document)))) throw linkGone(what);
+  const current =
+    (await db.users.countDocuments(
+      { _id: document.user_id, credentials_version: document.credentials_version },
+      { limit: 1 },
+    )) > 0;
+  if (newer > 0 || !current || (request.stillHolds && !(await request.stillHolds(document)))) throw linkGone(what);
   const useId = `account:${id}`;
   try {
     await db.usedOnce.insertOne({
@@ -105,8 +113,9 @@ export async function claimAccountToken(
     release: async () => {
       await db.usedOnce.deleteOne({ _id: useId });
     },
+    // With every older one of its kind: one an interrupted issue left would otherwise be the newest again.
     consumed: async () => {
-      await db.accountTokens.deleteOne({ _id: id });
+      await db.accountTokens.deleteMany({ user_id: document.user_id, purpose, issued: { $lte: document.issued } });
     },
   };
 }

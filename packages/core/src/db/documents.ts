@@ -148,6 +148,12 @@ export interface AccountTokenDocument {
   email: string;
   /** Orders a user's tokens for a purpose: newer wins. */
   issued: ObjectId;
+  /**
+   * The user's credentials version when it was issued: a change of credentials since (a reset, a
+   * password or email change) voids it — a pending email change does not survive the password
+   * reset its notice asks for.
+   */
+  credentials_version: number;
   created_at: Date;
   expires_at: Date;
 }
@@ -336,6 +342,8 @@ export interface MfaChallengeDocument {
   _id: string;
   user_id: ObjectId;
   organization_id: ObjectId;
+  /** The credentials it was begun under: a change of them since voids it (absent on earlier ones: void as well). */
+  credentials_version?: number;
   created_at: Date;
   expires_at: Date;
 }

@@ -30,7 +30,7 @@ const hashChallengeToken = (token: string): string => createHash("sha256").updat
 /** After the password: a challenge (256 random bits, only its hash stored) for the code step. */
 export async function startMfaChallenge(
   db: Database,
-  membership: Pick<MembershipDocument, "user_id" | "organization_id">,
+  membership: Pick<MembershipDocument, "user_id" | "organization_id" | "credentials_version">,
   context: RequestContext,
 ): Promise<MfaRequired> {
   const now = nowOf(context);
@@ -39,6 +39,7 @@ export async function startMfaChallenge(
     _id: hashChallengeToken(token),
     user_id: membership.user_id,
     organization_id: membership.organization_id,
+    credentials_version: membership.credentials_version,
     created_at: now,
     expires_at: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
   });
@@ -80,10 +81,11 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
   const challenge = await db.mfaChallenges.findOne({ _id: challengeId, expires_at: { $gt: now } });
   if (!challenge) throw challengeGone();
   const [user, factor] = await Promise.all([
-    db.users.findOne({ _id: challenge.user_id }, { projection: { email: 1 } }),
+    db.users.findOne({ _id: challenge.user_id }, { projection: { email: 1, credentials_version: 1 } }),
     db.mfaFactors.findOne({ _id: challenge.user_id }),
   ]);
-  if (!user || !factor) throw challengeGone();
+  // Begun under credentials changed since (a password reset): the password it passed is no longer the user's.
+  if (!user || !factor || challenge.credentials_version !== user.credentials_version) throw challengeGone();
   const { ok: accepted, hadFailures } = await checkSecret(
     db,
     { email: user.email, sourceIp: context.sourceIp, now },
@@ -115,7 +117,8 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
     db.memberships.findOne({ _id: membershipId(challenge.organization_id, challenge.user_id) }),
     db.organizations.findOne({ _id: challenge.organization_id, ...VISIBLE }, { projection: organizationProjection }),
   ]);
-  if (!membership || !organization) throw challengeGone();
+  if (!membership || !organization || membership.credentials_version !== challenge.credentials_version)
+    throw challengeGone();
   const session = await openSession(db, membership, context, { mfa: true });
   await Promise.all([
     recordAudit(

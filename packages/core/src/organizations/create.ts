@@ -12,7 +12,7 @@ import { cellWithMostRoom } from "../cells/capacity";
 import { NEW_TENANT_NAMESPACES, placementIn } from "../cells/placement";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { UnauthenticatedError } from "../errors";
+import { EmailNotVerifiedError, UnauthenticatedError } from "../errors";
 import { newMembership } from "../members/membership";
 import { type Actor, toObjectId, toOrganization, type OrganizationWithAdmin } from "./model";
 import { clearPending, createTenantCollection, emailTaken, nameTaken, rollBackCreate } from "./steps";
@@ -50,13 +50,15 @@ export async function createOrganization(
 export async function createOrganization(
   input: CreateOrganizationForUserInput,
   context: RequestContext,
-  creator: Pick<Actor, "userId">,
+  creator: Pick<Actor, "userId" | "emailUnverified">,
 ): Promise<OrganizationWithAdmin>;
 export async function createOrganization(
   input: CreateOrganizationInput | CreateOrganizationForUserInput,
   context: RequestContext = {},
-  creator?: Pick<Actor, "userId">,
+  creator?: Pick<Actor, "userId" | "emailUnverified">,
 ): Promise<OrganizationWithAdmin> {
+  if (creator?.emailUnverified)
+    throw new EmailNotVerifiedError("Verify your email address before you create an organization.");
   const db = await database();
   const owner = creator ? await signedUpUser(db, creator) : await newUser(input);
   const { organizationName } = parseInput(createOrganizationForUserInputSchema, {

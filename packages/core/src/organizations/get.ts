@@ -25,7 +25,8 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
     viewer ? { ...publicOrganizationProjection, placement: 1 } : publicOrganizationProjection,
   );
   const organization = toOrganization(document);
-  if (viewer?.organizationId !== organization.id) return organization;
+  // An unverified member under REQUIRE_VERIFIED_EMAIL sees what anyone sees.
+  if (viewer?.organizationId !== organization.id || viewer.emailUnverified) return organization;
   const { cell, tier } = placementOf(document);
   return {
     ...organization,

@@ -80,6 +80,25 @@ export function withIndexesLock<T>(
   });
 }
 
+/** How long a change of a user's credentials waits for another one of the same user to end. */
+const CREDENTIALS_LOCK_WAIT_MS = 5_000;
+
+/**
+ * The lock of one user's credentials: a password change, a password reset and a confirmed email
+ * change of one user run one at a time, each reading the version it bumps while holding it (two at
+ * once would both write the same next version, and the second would keep sessions the first ends).
+ */
+export function withCredentialsLock<T>(db: Database, userId: ObjectId, change: () => Promise<T>): Promise<T> {
+  return withRenewedLock(db, `credentials:${userId.toHexString()}`, change, config().reconcileGraceSeconds, {
+    waitMs: CREDENTIALS_LOCK_WAIT_MS,
+    busy: () =>
+      new ConflictError(
+        "Another change of this account's credentials is in progress; try again in a moment.",
+        "password",
+      ),
+  });
+}
+
 async function withRenewedLock<T>(
   db: Database,
   key: LockKey,

@@ -151,12 +151,29 @@ export async function setCredentials(
   },
 ): Promise<void> {
   await db.users.updateOne({ _id: userId }, { $set: credentials });
-  const { email, credentials_version } = credentials;
+  await mirrorCredentials(db, userId, credentials);
+}
+
+/**
+ * What mirrors a user's credentials follows them: the memberships take the version (and email);
+ * whatever was opened or sent under other credentials ends — sessions, the links mailed for the
+ * account (a pending email change, a reset), and two-factor logins waiting for their code.
+ * Idempotent: keyed on the version, a repeat never touches what the new credentials opened.
+ */
+export async function mirrorCredentials(
+  db: Database,
+  userId: ObjectId,
+  { email, credentials_version }: { email?: string; credentials_version: number },
+): Promise<void> {
   await db.memberships.updateMany(
     { user_id: userId },
     { $set: { credentials_version, ...(email !== undefined && { email }) } },
   );
-  await revokeSessionsOfOtherCredentials(db, userId, credentials_version);
+  await Promise.all([
+    revokeSessionsOfOtherCredentials(db, userId, credentials_version),
+    db.accountTokens.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
+    db.mfaChallenges.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
+  ]);
 }
 
 export async function applyCredentials(

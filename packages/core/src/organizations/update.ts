@@ -7,15 +7,17 @@ import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { UnauthenticatedError } from "../errors";
+import { logger } from "../logger";
 import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
 import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
+import { withCredentialsLock } from "./lock";
 import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { type PendingEmailChange, requestEmailChange } from "../account/email-change";
-import { applyCredentials, clearPending, emailTaken, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
+import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 const updateFields = z.object({
   organizationName: organizationNameSchema,
@@ -71,10 +73,17 @@ export async function updateOrganization(
     newOrganizationName === undefined
       ? ({ scope: "profile:write", action: "change their credentials" } as const)
       : ({ scope: "org:rename", action: "rename the organization" } as const);
-  return changeOwnOrganization(db, actor, organizationName, permission, async (current) => {
+  const userId = toObjectId(actor.userId);
+  if (!userId) throw new UnauthenticatedError();
+  return changeOwnOrganization(db, actor, organizationName, permission, (current) =>
+    // A password change bumps the user's credentials version: one change of them at a time (lock.ts).
+    passwordHash === undefined ? update(current) : withCredentialsLock(db, userId, () => update(current)),
+  );
+
+  async function update(current: OrganizationDocument): Promise<UpdateResult> {
     const sessionId = actor.sessionId === undefined ? undefined : toObjectId(actor.sessionId);
     const [admin, membership, session] = await Promise.all([
-      db.users.findOne({ _id: toObjectId(actor.userId) }),
+      db.users.findOne({ _id: userId }),
       db.memberships.findOne({ _id: membershipId(current._id, actor.userId) }),
       sessionId ? db.sessions.findOne({ _id: sessionId }) : null,
     ]);
@@ -84,9 +93,8 @@ export async function updateOrganization(
     const newName = newOrganizationName ?? current.name;
     if (current.move && slugify(newName) !== current.slug) throw movingOrganization(current.name, "renamed");
     const slug = slugify(newName);
-    // A new email only ever becomes pending here: refused now if another user has it, before anything changes.
+    // A new email only ever becomes pending here (account/email-change.ts), once the rest is done.
     const changesEmail = email !== undefined && email !== admin.email;
-    if (changesEmail && (await db.users.countDocuments({ email }, { limit: 1 })) > 0) throw emailTaken();
     const changesCredentials = passwordHash !== undefined;
     const pending: PendingUpdate = {
       op: "update",
@@ -160,7 +168,13 @@ export async function updateOrganization(
       },
       context,
     );
-    const pendingEmail = changesEmail ? await requestEmailChange(db, admin, email, context) : undefined;
+    // Asked for alone, the email change's own refusals (the link throttle's 429) are the answer.
+    const alone = !changesCredentials && newName === current.name;
+    const pendingEmail = !changesEmail
+      ? undefined
+      : alone
+        ? await requestEmailChange(db, admin, email, context)
+        : await requestEmailChangeAfter(db, admin, email, context);
     const { pending: _, ...done } = updated;
     const organization = {
       ...toOrganization({ ...done, updated_at: now }),
@@ -176,5 +190,24 @@ export async function updateOrganization(
       session ? { continues: session } : {},
     );
     return { organization, session: continued, ...(pendingEmail && { pendingEmail }) };
-  });
+  }
+}
+
+/**
+ * The email change asked for with other changes, once they are made: those stand whatever happens
+ * here, and the caller must get the tokens that continue their session, so a failure leaves the
+ * answer without `pending_email` rather than turning a done change into an error.
+ */
+async function requestEmailChangeAfter(
+  db: Parameters<typeof requestEmailChange>[0],
+  user: Parameters<typeof requestEmailChange>[1],
+  email: string,
+  context: RequestContext,
+): Promise<PendingEmailChange | undefined> {
+  try {
+    return await requestEmailChange(db, user, email, context);
+  } catch (error) {
+    logger.warn("email change not requested", { error: (error as Error).name });
+    return undefined;
+  }
 }

@@ -57,7 +57,7 @@ export async function switchOrganization(
   const [session, factor, [target]] = await Promise.all([
     db.sessions.findOne(
       { _id: sessionId, user_id: userId },
-      { projection: { organization_id: 1, expires_at: 1, idle_expires_at: 1, mfa: 1 } },
+      { projection: { organization_id: 1, expires_at: 1, idle_expires_at: 1, mfa: 1, credentials_version: 1 } },
     ),
     db.mfaFactors.findOne({ _id: userId }, { projection: { _id: 1 } }),
     visibleMembershipsOf(db, userId, organizationName),
@@ -67,6 +67,9 @@ export async function switchOrganization(
   if (!target) throw notYours();
 
   const { membership, organization } = target;
+  // A change of credentials under way (a reset that has written the memberships but not yet ended
+  // the old sessions) must not be outrun: a session of other credentials opens nothing new.
+  if (session.credentials_version !== membership.credentials_version) throw new UnauthenticatedError();
   const passedMfa = session.mfa === true;
   if (factor && !passedMfa) return startMfaChallenge(db, membership, context);
   const issued = await openSession(db, membership, context, { mfa: passedMfa });
