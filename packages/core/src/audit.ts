@@ -17,6 +17,8 @@ export interface AuditEvent {
   readonly action: AuditAction;
   readonly organizationId?: ObjectId;
   readonly adminId?: ObjectId;
+  /** A machine client that acted instead of a user. */
+  readonly clientId?: string;
   readonly email?: string;
   readonly details?: Record<string, string | boolean>;
 }
@@ -32,6 +34,7 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
     at: new Date(),
     ...(event.organizationId && { organization_id: event.organizationId }),
     ...(event.adminId && { admin_id: event.adminId }),
+    ...(event.clientId && { client_id: event.clientId }),
     ...(event.email && { email: event.email }),
     ...(context.sourceIp && { source_ip: context.sourceIp }),
     ...(context.requestId && { request_id: context.requestId }),

@@ -107,6 +107,31 @@ export class ForbiddenError extends DomainError {
   readonly kind = "forbidden";
 }
 
+/**
+ * An OAuth 2.0 token endpoint's refusal (RFC 6749 §5.2): answered as the RFC's JSON error object,
+ * not as a problem document — OAuth client libraries read `error`. `invalid_client` is a 401 with
+ * `WWW-Authenticate`; `temporarily_unavailable` (past the failure limits) a 429 with Retry-After;
+ * the others 400.
+ */
+export class OAuthError extends Error {
+  override readonly name = "OAuthError";
+  readonly retryAfterSeconds?: number;
+  constructor(
+    readonly error:
+      | "invalid_request"
+      | "invalid_client"
+      | "invalid_grant"
+      | "unsupported_grant_type"
+      | "invalid_scope"
+      | "temporarily_unavailable",
+    description: string,
+    options: ErrorOptions & { readonly retryAfterSeconds?: number } = {},
+  ) {
+    super(description, options);
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
 /** REQUIRE_VERIFIED_EMAIL is on and the caller has not verified their email: only verifying it is allowed. */
 export class EmailNotVerifiedError extends DomainError {
   override readonly name = "EmailNotVerifiedError";

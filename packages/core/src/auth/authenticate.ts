@@ -1,3 +1,4 @@
+import { authenticateOrganizationClient } from "../clients/authenticate";
 import { config } from "../config";
 import { database } from "../db/client";
 import { UnauthenticatedError } from "../errors";
@@ -41,7 +42,12 @@ export async function authenticate(
   { readOrganization = false }: { readonly readOrganization?: boolean } = {},
 ): Promise<AuthenticatedActor> {
   const claims = token === undefined ? undefined : await verifyAccessToken(token);
-  if (!claims) throw new UnauthenticatedError();
+  if (!claims) {
+    // An organization's machine client, on the routes its scopes reach (clients/authenticate.ts).
+    const client = await authenticateOrganizationClient(token, authorizerClaims);
+    if (client) return client;
+    throw new UnauthenticatedError();
+  }
   if (
     authorizerClaims &&
     (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org || authorizerClaims.sid !== claims.sid)

@@ -30,7 +30,24 @@ export const PERMISSIONS = {
   "data:write": ["owner", "admin", "member"],
   /** Create and drop indexes on the organization's collection. */
   "data:indexes": ["owner", "admin"],
+  /** Create, list, rotate the secrets of and revoke the organization's machine clients (clients/). */
+  "clients:manage": ["owner", "admin"],
+  /**
+   * The platform operator's, held by no role: only a platform client's token carries them
+   * (clients/). Read every organization; change any (metadata, suspension, moves, deletes).
+   */
+  "platform:read": [],
+  "platform:write": [],
 } as const satisfies Record<string, readonly Role[]>;
+
+/** What an organization's client may be granted: its data, never its members, clients or settings. */
+export const ORGANIZATION_CLIENT_SCOPES = [
+  "data:read",
+  "data:write",
+  "data:indexes",
+] as const satisfies readonly Scope[];
+/** What a platform client may be granted. */
+export const PLATFORM_SCOPES = ["platform:read", "platform:write"] as const satisfies readonly Scope[];
 
 export type Scope = keyof typeof PERMISSIONS;
 export const SCOPES = Object.keys(PERMISSIONS) as Scope[];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
 import { isRole, parseScopes, type Role, type Scope, scopesOf } from "./permissions";
@@ -34,9 +34,7 @@ export interface IssuedToken {
 }
 
 export async function issueAccessToken(claims: AccessTokenClaims): Promise<IssuedToken> {
-  const { issuer, audience, ttlSeconds } = config().jwt;
-  const { current } = await signingKeys();
-  const accessToken = await new SignJWT({
+  return sign(claims.sub, {
     org: claims.org,
     sid: claims.sid,
     cv: claims.cv,
@@ -44,11 +42,37 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
     gr: claims.gr,
     email_verified: claims.emailVerified === true,
     scope: scopesOf(claims.role).join(" "),
-  })
+  });
+}
+
+/**
+ * What a machine client's token says (clients/, the client credentials grant): which client
+ * (`sub` and `client_id`, as RFC 9068 names it), for which organization (`org`, organization
+ * clients only) and with which scopes. No session: the client itself is what is checked again on
+ * every request.
+ */
+export interface ClientTokenClaims {
+  readonly clientId: string;
+  readonly org?: string;
+  readonly scopes: readonly Scope[];
+}
+
+export function issueClientAccessToken(claims: ClientTokenClaims): Promise<IssuedToken> {
+  return sign(claims.clientId, {
+    client_id: claims.clientId,
+    ...(claims.org !== undefined && { org: claims.org }),
+    scope: claims.scopes.join(" "),
+  });
+}
+
+async function sign(subject: string, payload: Record<string, unknown>): Promise<IssuedToken> {
+  const { issuer, audience, ttlSeconds } = config().jwt;
+  const { current } = await signingKeys();
+  const accessToken = await new SignJWT(payload)
     .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: current.kid, typ: "JWT" })
     .setIssuer(issuer)
     .setAudience(audience)
-    .setSubject(claims.sub)
+    .setSubject(subject)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
     .setJti(randomUUID())
@@ -57,12 +81,57 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
 }
 
 /**
- * Verify a token as API Gateway's JWT authorizer does, only stricter: RS256 and nothing else (no
- * `none`, no HMAC keyed with a public key), a `kid` naming a published key, the signature, issuer,
- * audience and expiry; and the claims this service needs. Returns them, or `undefined`.
- * Whether the token has since been revoked is a question for the database: see authenticate.ts.
+ * Verify a user's token as API Gateway's JWT authorizer does, only stricter: RS256 and nothing
+ * else (no `none`, no HMAC keyed with a public key), a `kid` naming a published key, the
+ * signature, issuer, audience and expiry; and the claims this service needs. Returns them, or
+ * `undefined` (a client's token included). Whether the token has since been revoked is a question
+ * for the database: see authenticate.ts.
  */
 export async function verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined> {
+  const payload = await verifiedPayload(token);
+  if (!payload || "client_id" in payload) return undefined;
+  const { sub, org, sid, cv, role, gr, scope, email_verified } = payload;
+  return typeof sub === "string" &&
+    typeof org === "string" &&
+    typeof sid === "string" &&
+    Number.isInteger(cv) &&
+    isRole(role) &&
+    typeof gr === "string" &&
+    typeof scope === "string"
+    ? {
+        sub,
+        org,
+        sid,
+        cv: cv as number,
+        role,
+        gr,
+        // Tokens from before the claim: unverified, which matters only with REQUIRE_VERIFIED_EMAIL (a refresh tells).
+        emailVerified: email_verified === true,
+        scopes: parseScopes(scope),
+      }
+    : undefined;
+}
+
+/** A machine client's token, verified as a user's is; `undefined` for anything else. */
+export async function verifyClientAccessToken(token: string): Promise<ClientTokenClaims | undefined> {
+  const payload = await verifiedPayload(token);
+  if (!payload) return undefined;
+  const { sub, client_id, org, scope } = payload;
+  return typeof client_id === "string" &&
+    sub === client_id &&
+    typeof scope === "string" &&
+    (org === undefined || typeof org === "string")
+    ? { clientId: client_id, ...(org !== undefined && { org }), scopes: parseScopes(scope) }
+    : undefined;
+}
+
+/** Whether a token that verifies is a machine client's: checked before the claims a user's token must carry. */
+export async function isClientToken(token: string): Promise<boolean> {
+  const payload = await verifiedPayload(token);
+  return payload !== undefined && "client_id" in payload;
+}
+
+async function verifiedPayload(token: string): Promise<JWTPayload | undefined> {
   const { issuer, audience } = config().jwt;
   const keys = await signingKeys();
   const cacheKey = `${issuer} ${audience} ${token}`;
@@ -71,7 +140,7 @@ export async function verifyAccessToken(token: string): Promise<VerifiedAccessTo
   const found = await verifyAgainst(keys, issuer, audience, token);
   if (!found) return undefined;
   remember(keys, cacheKey, found);
-  return found.claims;
+  return found.payload;
 }
 
 /**
@@ -84,26 +153,19 @@ export async function verifyAccessToken(token: string): Promise<VerifiedAccessTo
  * asked of the database on every request (authenticate.ts).
  */
 const VERIFIED_MAX = 1_000;
-const verifiedByKeys = new WeakMap<
-  object,
-  Map<string, { readonly claims: VerifiedAccessToken; readonly exp: number }>
->();
+const verifiedByKeys = new WeakMap<object, Map<string, { readonly payload: JWTPayload; readonly exp: number }>>();
 
-function verified(keys: object, key: string): VerifiedAccessToken | undefined {
+function verified(keys: object, key: string): JWTPayload | undefined {
   const cache = verifiedByKeys.get(keys);
   const entry = cache?.get(key);
   if (!entry) return undefined;
   // As jose checks `exp`: valid while it is later than now.
-  if (entry.exp * 1000 > Date.now()) return entry.claims;
+  if (entry.exp * 1000 > Date.now()) return entry.payload;
   cache!.delete(key);
   return undefined;
 }
 
-function remember(
-  keys: object,
-  key: string,
-  entry: { readonly claims: VerifiedAccessToken; readonly exp: number },
-): void {
+function remember(keys: object, key: string, entry: { readonly payload: JWTPayload; readonly exp: number }): void {
   const cache = verifiedByKeys.get(keys) ?? new Map();
   verifiedByKeys.set(keys, cache);
   if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
@@ -115,7 +177,7 @@ async function verifyAgainst(
   issuer: string,
   audience: string,
   token: string,
-): Promise<{ claims: VerifiedAccessToken; exp: number } | undefined> {
+): Promise<{ payload: JWTPayload; exp: number } | undefined> {
   try {
     const { alg, kid } = decodeProtectedHeader(token);
     if (alg !== SIGNING_ALGORITHM || typeof kid !== "string" || !publicJwks.some((key) => key.kid === kid))
@@ -124,31 +186,9 @@ async function verifyAgainst(
       algorithms: [SIGNING_ALGORITHM],
       issuer,
       audience,
-      requiredClaims: ["sub", "org", "sid", "cv", "role", "gr", "scope", "exp", "iat"],
+      requiredClaims: ["sub", "scope", "exp", "iat"],
     });
-    const { sub, org, sid, cv, role, gr, scope, exp, email_verified } = payload;
-    return typeof sub === "string" &&
-      typeof org === "string" &&
-      typeof sid === "string" &&
-      Number.isInteger(cv) &&
-      isRole(role) &&
-      typeof gr === "string" &&
-      typeof exp === "number"
-      ? {
-          claims: {
-            sub,
-            org,
-            sid,
-            cv: cv as number,
-            role,
-            gr,
-            // Tokens from before the claim: unverified, which matters only with REQUIRE_VERIFIED_EMAIL (a refresh tells).
-            emailVerified: email_verified === true,
-            scopes: parseScopes(scope),
-          },
-          exp,
-        }
-      : undefined;
+    return typeof payload.exp === "number" ? { payload, exp: payload.exp } : undefined;
   } catch {
     return undefined;
   }

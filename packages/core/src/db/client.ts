@@ -4,6 +4,9 @@ import { ConfigurationError } from "../errors";
 import { once } from "../once";
 import type {
   AccountTokenDocument,
+  ClientDocument,
+  ClientSecretDocument,
+  ClientSecretUseDocument,
   AuditDocument,
   InvitationClaimDocument,
   InvitationDocument,
@@ -78,6 +81,9 @@ export interface Database {
   readonly mfaChallenges: Collection<MfaChallengeDocument>;
   readonly usedOnce: Collection<UsedOnceDocument>;
   readonly accountTokens: Collection<AccountTokenDocument>;
+  readonly clients: Collection<ClientDocument>;
+  readonly clientSecrets: Collection<ClientSecretDocument>;
+  readonly clientSecretUses: Collection<ClientSecretUseDocument>;
 }
 
 const connection = once(connect);
@@ -114,6 +120,9 @@ async function connect(): Promise<Database> {
       mfaChallenges: master.collection<MfaChallengeDocument>("mfa_challenges"),
       usedOnce: master.collection<UsedOnceDocument>("used_once"),
       accountTokens: master.collection<AccountTokenDocument>("account_tokens"),
+      clients: master.collection<ClientDocument>("clients"),
+      clientSecrets: master.collection<ClientSecretDocument>("client_secrets"),
+      clientSecretUses: master.collection<ClientSecretUseDocument>("client_secret_uses"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
@@ -149,6 +158,8 @@ const INDEXES = [
   ["sessions", { key: { organization_id: 1, user_id: 1 }, name: "organization_user" }],
   ["usedOnce", { key: { user_id: 1 }, name: "user_id" }],
   ["accountTokens", { key: { user_id: 1 }, name: "user_id" }],
+  ["clients", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["clientSecrets", { key: { client_id: 1 }, name: "client_id" }],
 ] as const;
 
 /**

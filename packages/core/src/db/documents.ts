@@ -362,6 +362,49 @@ export interface UsedOnceDocument {
   expires_at?: Date;
 }
 
+/**
+ * Master database: a machine client of the OAuth 2.0 client credentials grant (clients/). An
+ * organization's client acts for that organization alone, with some of the data scopes; a platform
+ * client is the operator's, with the platform scopes, and belongs to no organization. Never updated
+ * once written (a rename is not offered): revoking deletes it, with its secrets, which the next
+ * token request and every outstanding token's next request find gone.
+ */
+export interface ClientDocument {
+  /** The `client_id`: `oc_…` (organization) or `pc_…` (platform), random. */
+  _id: string;
+  kind: "organization" | "platform";
+  organization_id?: ObjectId;
+  name: string;
+  scopes: string[];
+  created_at: Date;
+  /** Who made it: a user (organization clients) or nobody (a platform client made by the command). */
+  created_by?: ObjectId;
+}
+
+/**
+ * Master database: one secret of a client, in one of its two slots (`_id` = `<client_id>:<0|1>`),
+ * so a client has at most two secrets at once by construction (rotation: add the new one, move
+ * callers over, delete the old one). Only the secret's SHA-256 is stored (256 random bits: nothing
+ * to guess from it) and the first characters, to tell secrets apart. Deleted, never updated: a
+ * secret removed is gone for every later check. When it was last used lives in
+ * `client_secret_uses`, so the token path never writes the secret's document.
+ */
+export interface ClientSecretDocument {
+  _id: string;
+  client_id: string;
+  /** Shown in listings, to name the secret to delete. */
+  secret_id: string;
+  hash: string;
+  prefix: string;
+  created_at: Date;
+}
+
+export interface ClientSecretUseDocument {
+  /** The secret's `secret_id`. */
+  _id: string;
+  last_used_at: Date;
+}
+
 export type AuditAction =
   | "session.revoked"
   | "session.logout"
@@ -383,6 +426,10 @@ export type AuditAction =
   | "user.email_verified"
   | "user.email_change_requested"
   | "user.email_changed"
+  | "client.created"
+  | "client.secret_added"
+  | "client.secret_deleted"
+  | "client.revoked"
   | "organization.update"
   | "organization.delete"
   | "data.index_created"
@@ -400,6 +447,8 @@ export interface AuditDocument {
   action: AuditAction;
   at: Date;
   admin_id?: ObjectId;
+  /** The machine client that acted (clients/), when one did rather than a user. */
+  client_id?: string;
   email?: string;
   source_ip?: string;
   request_id?: string;

@@ -32,6 +32,11 @@ export interface Actor extends ScopedCaller {
   readonly role: Role;
   /** The session the request comes in (a credential change continues it under the new credentials). */
   readonly sessionId?: string;
+  /**
+   * Set when an organization's machine client acts (clients/): then `userId` is the client's id
+   * (no user), and the audit log names the client.
+   */
+  readonly clientId?: string;
 }
 
 /** An actor as authentication found it, session read: the email and the session come with it. */
