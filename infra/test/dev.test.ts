@@ -14,3 +14,14 @@ it("synthesizes for sst dev, with the same routes, issuer and secrets", async ()
     for (const name of deployment.secrets) expect(env[`SST_Secret_value_${name}`]).toBe("__FETCH_FROM_SSM__");
   }
 }, 120_000);
+
+it("stays well under CloudFormation's 500 resources a stack may hold, with room for more routes", async () => {
+  const { template } = await synthesize("alice", { active: true, mode: "dev" });
+  const count = Object.keys(resources(template)).length;
+  const perRoute = (count - 40) / routeDeployments.length;
+  console.log(
+    `sst dev stack: ${count} resources for ${routeDeployments.length} routes (~${perRoute.toFixed(1)} per route)`,
+  );
+  // Room for at least twenty more routes at what each costs now.
+  expect(count + 20 * Math.ceil(perRoute)).toBeLessThan(500);
+}, 120_000);

@@ -52,6 +52,7 @@ export interface AuditEntry {
   readonly action: AuditAction;
   readonly at: Date;
   readonly adminId?: string;
+  readonly clientId?: string;
   readonly email?: string;
   readonly sourceIp?: string;
   readonly requestId?: string;
@@ -87,6 +88,7 @@ export async function listAudit(actor: Actor, options: { limit?: number; before?
       action: document.action,
       at: document.at,
       ...(document.admin_id && { adminId: document.admin_id.toHexString() }),
+      ...(document.client_id && { clientId: document.client_id }),
       ...(document.email && { email: document.email }),
       ...(document.source_ip && { sourceIp: document.source_ip }),
       ...(document.request_id && { requestId: document.request_id }),

@@ -28,7 +28,8 @@ export abstract class DomainError extends Error {
     | "quota-exceeded"
     | "no-capacity"
     | "tenant-moving"
-    | "email-not-verified";
+    | "email-not-verified"
+    | "organization-suspended";
 }
 
 export class ValidationError extends DomainError {
@@ -123,12 +124,22 @@ export class OAuthError extends Error {
       | "invalid_grant"
       | "unsupported_grant_type"
       | "invalid_scope"
+      | "unauthorized_client"
       | "temporarily_unavailable",
     description: string,
     options: ErrorOptions & { readonly retryAfterSeconds?: number } = {},
   ) {
     super(description, options);
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** The organization is suspended by the platform's operator: nothing of it is served until it is reactivated. */
+export class OrganizationSuspendedError extends DomainError {
+  override readonly name = "OrganizationSuspendedError";
+  readonly kind = "organization-suspended";
+  constructor(options?: ErrorOptions) {
+    super("The organization is suspended.", options);
   }
 }
 

@@ -96,6 +96,33 @@ export {
   type ConfirmedEmailChange,
   type PendingEmailChange,
 } from "./account/email-change";
+export { clientCredentialsGrant, type ClientToken, type TokenRequest } from "./clients/grant";
+export {
+  createOrganizationClient,
+  createOrganizationClientInputSchema,
+  createPlatformClient,
+  listOrganizationClients,
+  addClientSecret,
+  deleteClientSecret,
+  revokeOrganizationClient,
+  deleteClient,
+  type ClientSummary,
+  type CreatedClient,
+  type IssuedSecret,
+  type CreateOrganizationClientInput,
+} from "./clients/manage";
+export {
+  authenticatePlatform,
+  requirePlatformScope,
+  type PlatformActor,
+} from "./clients/authenticate";
+export {
+  suspendOrganization,
+  reactivateOrganization,
+  suspendInputSchema,
+  type SuspendInput,
+  type SuspensionState,
+} from "./platform/suspension";
 export { listAudit, type AuditEntry, type AuditPage } from "./audit";
 export { AUDIT_PAGE_MAX } from "./audit-page";
 export { reconcile, type ReconcileReport } from "./organizations/reconcile";
@@ -109,6 +136,24 @@ export {
   type MoveStatus,
 } from "./cells/move";
 export { listCells, type CellListing, type CellTenant } from "./cells/list";
+export {
+  listOrganizations,
+  getPlatformOrganization,
+  deletePlatformOrganization,
+  startPlatformMove,
+  getPlatformMove,
+  listOrganizationsInputSchema,
+  startMoveInputSchema,
+  PLATFORM_MOVE_BUDGET_MS,
+  type ListOrganizationsInput,
+  type StartMoveInput,
+  type PlatformOrganization,
+  type PlatformOrganizationPage,
+  type PlatformOrganizationDetail,
+  type PlatformMove,
+} from "./platform/organizations";
+export { PLATFORM_PAGE_MAX } from "./platform/page";
+export { listPlatformClients, revokePlatformClient } from "./platform/clients";
 export { checkInvariants } from "./organizations/invariants";
 export { authenticate, authenticateOptionally } from "./auth/authenticate";
 export {
@@ -131,7 +176,15 @@ export {
 export { listInvitations } from "./invitations/list";
 export { revokeInvitation } from "./invitations/revoke";
 export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitations/accept";
-export { PERMISSIONS, ROLES, SCOPES, type Role, type Scope } from "./auth/permissions";
+export {
+  PERMISSIONS,
+  ROLES,
+  SCOPES,
+  ORGANIZATION_CLIENT_SCOPES,
+  PLATFORM_SCOPES,
+  type Role,
+  type Scope,
+} from "./auth/permissions";
 export { openIdConfiguration, jsonWebKeySet } from "./auth/discovery";
 export type { Organization, OrganizationWithAdmin, Actor, AuthenticatedActor } from "./organizations/model";
 export type { RequestContext } from "./context";
@@ -155,6 +208,8 @@ export {
   ForbiddenError,
   GoneError,
   EmailNotVerifiedError,
+  OAuthError,
+  OrganizationSuspendedError,
   InvalidGrantError,
   OrganizationChoiceRequiredError,
   ConfigurationError,

@@ -3,15 +3,19 @@ import {
   authenticate,
   changeMemberRole,
   createIndex,
+  config,
   createOrganization,
   deleteDocument,
   deleteOrganization,
+  deletePlatformOrganization,
   disableTotp,
   dropIndex,
   enrollTotp,
   ForbiddenError,
   getDocument,
   getMe,
+  getPlatformMove,
+  getPlatformOrganization,
   getTenantCollection,
   getUsage,
   insertDocument,
@@ -22,22 +26,33 @@ import {
   listInvitations,
   listMembers,
   listMyOrganizations,
+  listOrganizations,
   listSessions,
   logout,
   patchDocument,
   PERMISSIONS,
+  PLATFORM_SCOPES,
   removeMember,
+  suspendOrganization,
+  reactivateOrganization,
   resendEmailVerification,
+  createOrganizationClient,
+  listOrganizationClients,
+  addClientSecret,
+  deleteClientSecret,
+  revokeOrganizationClient,
   replaceDocument,
   revokeInvitation,
   revokeOtherSessions,
   revokeSession,
   ROLES,
   SCOPES,
+  startPlatformMove,
   switchOrganization,
   updateOrganization,
   verifyTotpEnrollment,
   type AuthenticatedActor,
+  type PlatformActor,
   type Role,
   type Scope,
 } from "@org-service/core";
@@ -50,6 +65,10 @@ import { routes } from "../src/routes";
  * route's operation, called directly with an actor that lacks the route's scope — by its role, or
  * by its token's scopes alone — is refused with ForbiddenError. A protected route without an entry
  * below fails the first test, so a new operation cannot ship without being tried here.
+ *
+ * The platform routes (`/platform/*`) take a platform client, not a member: their operations are
+ * called with a platform actor whose token lacks the route's scope (no role holds a platform scope,
+ * so there is no role to try).
  */
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -61,6 +80,9 @@ interface Fixture {
   /** A member to change or remove, and a pending invitation to revoke. */
   readonly memberId: string;
   readonly invitationId: string;
+  /** Organizations of their own for the platform operations: one to read and move, one to delete. */
+  readonly platformOrganizationId: string;
+  readonly platformDeleteId: string;
 }
 
 type Operation = (actor: AuthenticatedActor, fixture: Fixture) => Promise<unknown>;
@@ -93,6 +115,12 @@ const operations: Record<string, Operation> = {
   logout: (actor) => logout(actor),
   "switch-organization": (actor, { organizationName }) => switchOrganization(actor, { organizationName }),
   "resend-email-verification": (actor) => resendEmailVerification(actor),
+  "create-client": (actor) => createOrganizationClient(actor, { name: "scoped", scopes: ["data:read"] }),
+  "list-clients": (actor) => listOrganizationClients(actor),
+  // Unknown ids: past the scope check they answer 404, which is not a refusal.
+  "add-client-secret": (actor) => addClientSecret(actor, "oc_000000000000000000000000"),
+  "delete-client-secret": (actor) => deleteClientSecret(actor, "oc_000000000000000000000000", "sec_0000000000000000"),
+  "revoke-client": (actor) => revokeOrganizationClient(actor, "oc_000000000000000000000000"),
   "list-sessions": (actor) => listSessions(actor),
   "revoke-other-sessions": (actor) => revokeOtherSessions(actor),
   "revoke-session": (actor) => revokeSession(actor, actor.sessionId),
@@ -100,6 +128,27 @@ const operations: Record<string, Operation> = {
   "verify-totp": (actor) => verifyTotpEnrollment(actor, { code: "123456" }),
   "disable-totp": (actor) => disableTotp(actor, { password: PASSWORD }),
 };
+
+type PlatformOperation = (actor: PlatformActor, fixture: Fixture) => Promise<unknown>;
+
+/** Each platform route's handler, as the core operation it calls, with valid input. */
+const platformOperations: Record<string, PlatformOperation> = {
+  "platform-list-organizations": (actor) => listOrganizations(actor, { query: "Scopes" }),
+  "platform-get-organization": (actor, { platformOrganizationId }) =>
+    getPlatformOrganization(actor, platformOrganizationId),
+  "platform-delete-organization": (actor, { platformDeleteId }) => deletePlatformOrganization(actor, platformDeleteId),
+  "platform-start-move": (actor, { platformOrganizationId }) =>
+    startPlatformMove(actor, platformOrganizationId, { cell: config().cells[0]!.name, tier: "silo" }, { budgetMs: 0 }),
+  "platform-get-move": (actor, { platformOrganizationId }) => getPlatformMove(actor, platformOrganizationId),
+  // Suspended and reactivated at once: the second leaves the fixture as it was.
+  "platform-suspend-organization": (actor, { platformOrganizationId }) =>
+    suspendOrganization(actor, platformOrganizationId, { reason: "scopes test" }),
+  "platform-reactivate-organization": (actor, { platformOrganizationId }) =>
+    reactivateOrganization(actor, platformOrganizationId),
+};
+
+const isPlatformRoute = (route: { readonly scope?: Scope }) => route.scope?.startsWith("platform:") === true;
+const platformActor = (scopes: readonly Scope[]): PlatformActor => ({ clientId: "pc_scopes_test", scopes });
 
 const protectedRoutes = routes.filter((route) => route.auth === "jwt");
 
@@ -121,7 +170,23 @@ beforeAll(async () => {
   const target = await inviteShown(ownerActor, { email: `target.${Date.now()}@scopes.example`, role: "member" });
   const member = await acceptInvitation({ token: target.token, password: PASSWORD });
   const pending = await inviteMember(ownerActor, { email: `pending.${Date.now()}@scopes.example`, role: "member" });
-  fixture = { organizationName, memberId: member.userId, invitationId: pending.id };
+  const platformOrganizations: string[] = [];
+  for (const purpose of ["read", "delete"]) {
+    const name = `Scopes ${purpose} ${Date.now().toString(36)}`;
+    const created = await createOrganization({
+      organizationName: name,
+      email: `${purpose}.${Date.now()}@scopes.example`,
+      password: PASSWORD,
+    });
+    platformOrganizations.push(created.id);
+  }
+  fixture = {
+    organizationName,
+    memberId: member.userId,
+    invitationId: pending.id,
+    platformOrganizationId: platformOrganizations[0]!,
+    platformDeleteId: platformOrganizations[1]!,
+  };
 });
 
 describe("every protected operation checks its route's scope in core", () => {
@@ -129,23 +194,28 @@ describe("every protected operation checks its route's scope in core", () => {
     expect(protectedRoutes.length).toBeGreaterThan(0);
     for (const route of protectedRoutes) {
       expect(route.scope, `${route.method} ${route.path} names no scope`).toBeDefined();
-      expect(operations, `${route.method} ${route.path}: add its core operation to this test`).toHaveProperty(
-        route.handler,
-      );
+      expect(
+        isPlatformRoute(route) ? platformOperations : operations,
+        `${route.method} ${route.path}: add its core operation to this test`,
+      ).toHaveProperty(route.handler);
     }
-    expect(Object.keys(operations).sort()).toEqual([...new Set(protectedRoutes.map((r) => r.handler))].sort());
+    expect([...Object.keys(operations), ...Object.keys(platformOperations)].sort()).toEqual(
+      [...new Set(protectedRoutes.map((r) => r.handler))].sort(),
+    );
   });
 
-  const cases = protectedRoutes.flatMap((route) => {
-    const scope = route.scope as Scope;
-    const narrowed = { label: "an owner whose token lacks the scope", role: "owner" as Role, without: scope };
-    const lacking = ROLES.filter((role) => !(PERMISSIONS[scope] as readonly Role[]).includes(role)).map((role) => ({
-      label: `a ${role}, whose role lacks it`,
-      role,
-      without: undefined,
-    }));
-    return [narrowed, ...lacking].map((variant) => ({ route, scope, ...variant }));
-  });
+  const cases = protectedRoutes
+    .filter((route) => !isPlatformRoute(route))
+    .flatMap((route) => {
+      const scope = route.scope as Scope;
+      const narrowed = { label: "an owner whose token lacks the scope", role: "owner" as Role, without: scope };
+      const lacking = ROLES.filter((role) => !(PERMISSIONS[scope] as readonly Role[]).includes(role)).map((role) => ({
+        label: `a ${role}, whose role lacks it`,
+        role,
+        without: undefined,
+      }));
+      return [narrowed, ...lacking].map((variant) => ({ route, scope, ...variant }));
+    });
 
   it.each(cases)("$route.method $route.path ($scope): $label is refused", async ({ route, role, without }) => {
     const actor = actors.get(role)!;
@@ -158,13 +228,32 @@ describe("every protected operation checks its route's scope in core", () => {
     expect(outcome).toBeInstanceOf(ForbiddenError);
   });
 
+  const platformCases = protectedRoutes
+    .filter(isPlatformRoute)
+    .map((route) => ({ route, scope: route.scope as Scope }));
+
+  it.each(platformCases)(
+    "$route.method $route.path ($scope): a platform client whose token lacks the scope is refused",
+    async ({ route, scope }) => {
+      const lacking = platformActor(PLATFORM_SCOPES.filter((granted) => granted !== scope));
+      const outcome = await platformOperations[route.handler]!(lacking, fixture).then(
+        () => "allowed",
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(ForbiddenError);
+    },
+  );
+
   it("the same operations with every scope of the owner's role are not refused (the refusals above are the scope's)", async () => {
     // Delete last: it ends the organization the others act on.
     const order = [...protectedRoutes].sort(
       (a, b) => Number(a.handler === "delete-organization") - Number(b.handler === "delete-organization"),
     );
     for (const route of order) {
-      const outcome = await operations[route.handler]!(actors.get("owner")!, fixture).catch((error: unknown) => error);
+      const operation = isPlatformRoute(route)
+        ? platformOperations[route.handler]!(platformActor(PLATFORM_SCOPES), fixture)
+        : operations[route.handler]!(actors.get("owner")!, fixture);
+      const outcome = await operation.catch((error: unknown) => error);
       expect(outcome, `${route.method} ${route.path}`).not.toBeInstanceOf(ForbiddenError);
     }
   });

@@ -72,6 +72,7 @@ async function ownerDocument(t: Team): Promise<string> {
 const ALL: Role[] = ["owner", "admin", "member"];
 const OWNER_ADMIN: Role[] = ["owner", "admin"];
 const OWNER: Role[] = ["owner"];
+const NONE: Role[] = [];
 
 interface Action {
   readonly label: string;
@@ -236,7 +237,86 @@ const actions: Action[] = [
       return call("DELETE", "/me/mfa/totp", { token, json: { password: PASSWORD } });
     },
   },
+  // The platform API: a platform client's alone — no role holds a platform scope, so a member's
+  // token, an owner's included, is refused before any function runs, for its own organization too.
+  {
+    label: "GET /platform/organizations",
+    allowed: NONE,
+    run: (_, token) => call("GET", "/platform/organizations", { token }),
+  },
+  {
+    label: "GET /platform/organizations/{own}",
+    allowed: NONE,
+    run: async (t, token) => call("GET", `/platform/organizations/${await organizationIdOf(t)}`, { token }),
+  },
+  {
+    label: "DELETE /platform/organizations/{own}",
+    allowed: NONE,
+    run: async (t, token) => call("DELETE", `/platform/organizations/${await organizationIdOf(t)}`, { token }),
+  },
+  {
+    label: "POST /platform/organizations/{own}/move",
+    allowed: NONE,
+    run: async (t, token) =>
+      call("POST", `/platform/organizations/${await organizationIdOf(t)}/move`, { token, json: { cell: "default" } }),
+  },
+  {
+    label: "GET /platform/organizations/{own}/move",
+    allowed: NONE,
+    run: async (t, token) => call("GET", `/platform/organizations/${await organizationIdOf(t)}/move`, { token }),
+  },
+  {
+    label: "POST /platform/organizations/{own}/suspend",
+    allowed: NONE,
+    run: async (t, token) =>
+      call("POST", `/platform/organizations/${await organizationIdOf(t)}/suspend`, { token, json: { reason: "x" } }),
+  },
+  {
+    label: "POST /platform/organizations/{own}/reactivate",
+    allowed: NONE,
+    run: async (t, token) => call("POST", `/platform/organizations/${await organizationIdOf(t)}/reactivate`, { token }),
+  },
+  // Machine clients: owners and admins manage the organization's own.
+  {
+    label: "POST /org/clients",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("POST", "/org/clients", { token, json: { name: "table", scopes: ["data:read"] } }),
+  },
+  { label: "GET /org/clients", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/clients", { token }) },
+  {
+    label: "POST /org/clients/{}/secrets",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("POST", `/org/clients/${await clientOf(t)}/secrets`, { token }),
+  },
+  {
+    label: "DELETE /org/clients/{client_id}/secrets/{secret_id}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => {
+      const clientId = await clientOf(t);
+      const second = await call("POST", `/org/clients/${clientId}/secrets`, { token: t.owner.token });
+      return call("DELETE", `/org/clients/${clientId}/secrets/${second.json.secret_id}`, { token });
+    },
+  },
+  {
+    label: "DELETE /org/clients/{}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("DELETE", `/org/clients/${await clientOf(t)}`, { token }),
+  },
 ];
+
+/** A machine client of the team's organization, made by its owner. */
+async function clientOf(t: Team): Promise<string> {
+  const created = await call("POST", "/org/clients", {
+    token: t.owner.token,
+    json: { name: "c", scopes: ["data:read"] },
+  });
+  return created.json.client_id as string;
+}
+
+/** The team's organization's id, as the public lookup answers it. */
+async function organizationIdOf(t: Team): Promise<string> {
+  return (await call("GET", `/org/get${byName(t.name)}`)).json.organization_id as string;
+}
 
 /** The session an access token belongs to (its `sid` claim). */
 function sessionOf(token: string): string {

@@ -1,7 +1,7 @@
 import { authenticateOrganizationClient } from "../clients/authenticate";
 import { config } from "../config";
 import { database } from "../db/client";
-import { UnauthenticatedError } from "../errors";
+import { OrganizationSuspendedError, UnauthenticatedError } from "../errors";
 import type { AuthenticatedActor } from "../organizations/model";
 import { startOrganizationRead, toObjectId } from "../organizations/model";
 import { hasEnded } from "../sessions/session";
@@ -18,6 +18,7 @@ export const sessionCheckProjection = {
   email: 1,
   expires_at: 1,
   idle_expires_at: 1,
+  suspended: 1,
 } as const;
 
 /**
@@ -71,6 +72,8 @@ export async function authenticate(
   ) {
     throw new UnauthenticatedError();
   }
+  // Mirrored on the session by the suspension: refused with its own answer, and no other read.
+  if (session.suspended) throw new OrganizationSuspendedError();
   const actor: AuthenticatedActor = {
     userId: claims.sub,
     organizationId: claims.org,

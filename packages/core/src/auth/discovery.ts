@@ -1,5 +1,6 @@
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
+import { SCOPES } from "./permissions";
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 
@@ -12,12 +13,15 @@ export function openIdConfiguration() {
   return {
     issuer,
     jwks_uri: `${issuer}${JWKS_PATH}`,
-    token_endpoint: `${issuer}/admin/login`,
+    // Machine clients' OAuth 2.0 client credentials grant (clients/grant.ts); people log in at /admin/login.
+    token_endpoint: `${issuer}/oauth/token`,
+    grant_types_supported: ["client_credentials"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    scopes_supported: SCOPES,
     response_types_supported: ["token"],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
-    token_endpoint_auth_methods_supported: ["none"],
-    claims_supported: ["iss", "aud", "sub", "org", "iat", "exp", "jti"],
+    claims_supported: ["iss", "aud", "sub", "org", "client_id", "scope", "email_verified", "iat", "exp", "jti"],
   };
 }
 

@@ -93,8 +93,22 @@ export async function moveTenant(input: MoveInput, options: MoveOptions = {}): P
   const { organizationName, toCell, tier } = parseInput(moveInputSchema, input);
   const db = await database();
   const found = await findOrganizationDocument(db, organizationName);
-  const started = await begin(db, found._id, toCell, tier, options);
-  return advance(db, found._id, started, options);
+  return moveOrganization(db, found._id, toCell, tier, options);
+}
+
+/**
+ * {@link moveTenant} for an organization found by its id (the platform API): start the move, or
+ * carry on the one under way to the same place, and advance it within the budget.
+ */
+export async function moveOrganization(
+  db: Database,
+  organizationId: ObjectId,
+  toCell: string,
+  tier: Tier | undefined,
+  options: MoveOptions = {},
+): Promise<MoveStatus> {
+  const started = await begin(db, organizationId, toCell, tier, options);
+  return advance(db, organizationId, started, options);
 }
 
 /** Carry on the move under way of the named organization (an undo under way too), within the budget. */
@@ -168,7 +182,8 @@ export async function continueMoves(
 
 const sideOf = ({ cell, tier, database }: PlacementDocument): MoveSide => ({ cell, tier, database });
 
-function statusOf(organization: OrganizationDocument): MoveStatus {
+/** Where a record's move is (its placement's, `done`, when none is under way). */
+export function statusOf(organization: OrganizationDocument): MoveStatus {
   const move = organization.move;
   const placement = placementOf(organization);
   return {

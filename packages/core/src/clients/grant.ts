@@ -68,6 +68,15 @@ export async function clientCredentialsGrant(
   }
 
   const { client, secret } = found;
+  if (
+    client.organization_id &&
+    (await db.organizations.countDocuments(
+      { _id: client.organization_id, suspended: { $exists: true } },
+      { limit: 1 },
+    )) > 0
+  ) {
+    throw new OAuthError("unauthorized_client", "The client's organization is suspended.");
+  }
   const granted = client.scopes as Scope[];
   const scopes = request.scope === undefined ? granted : requestedScopes(request.scope, granted);
   const token = await issueClientAccessToken({

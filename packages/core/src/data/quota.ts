@@ -126,6 +126,7 @@ export async function checkQuota(
       action: "data.quota_exceeded",
       organizationId: handle.organization._id,
       ...(adminId && { adminId }),
+      ...(actor.clientId && { clientId: actor.clientId }),
       details: { quota: refused.extensions.quota },
     },
     context,

@@ -2,7 +2,7 @@ import { config } from "../config";
 import type { Actor } from "../organizations/model";
 import { listIndexesOf, type TenantUsage } from "./indexes";
 import { statisticsOf } from "./quota";
-import { tenantCollectionOf } from "./tenant";
+import { type TenantHandle, tenantCollectionOf } from "./tenant";
 
 /**
  * What the caller's organization uses of its collection, beside its quotas: documents and bytes of
@@ -10,7 +10,11 @@ import { tenantCollectionOf } from "./tenant";
  * created (the one on `_id` not counted, as the quota does not count it). Any member may read it.
  */
 export async function getUsage(actor: Actor): Promise<TenantUsage> {
-  const handle = await tenantCollectionOf(actor, "org:read", "read the organization's usage", "read");
+  return usageOf(await tenantCollectionOf(actor, "org:read", "read the organization's usage", "read"));
+}
+
+/** What a tenant's collection uses, beside its quotas: the members' usage and the platform API's. */
+export async function usageOf(handle: TenantHandle): Promise<TenantUsage> {
   const [statistics, indexes] = await Promise.all([statisticsOf(handle), listIndexesOf(handle)]);
   const { maxDocuments, maxDataBytes, maxIndexes } = config().data;
   return {

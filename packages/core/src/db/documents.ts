@@ -22,6 +22,11 @@ export interface OrganizationDocument {
   placement?: PlacementDocument;
   /** A move to another cell or tier under way (cells/move.ts). */
   move?: MoveDocument;
+  /**
+   * Set by the platform operator (platform/suspension.ts): nobody signs in to it, its sessions and
+   * clients are refused, its data is not served. Nothing is deleted; reactivating removes this.
+   */
+  suspended?: { at: Date; reason: string; by: string };
 }
 
 /** Pool: the cell's shared tenant database. Silo: a database of the tenant's own in the cell. */
@@ -284,6 +289,11 @@ export interface SessionDocument {
   /** Whether the login passed a second factor. */
   mfa: boolean;
   /**
+   * The organization is suspended: mirrored here by the suspension (and by the reconciler, should
+   * a write race it), so the one read every request makes refuses the session without another.
+   */
+  suspended?: boolean;
+  /**
    * Whether the user's email was verified when the session opened. Tokens carry it; a refresh
    * reads the user again only while it is false (verifying changes no credentials, so it does not
    * end sessions; an email change, which unverifies, ends them).
@@ -430,6 +440,8 @@ export type AuditAction =
   | "client.secret_added"
   | "client.secret_deleted"
   | "client.revoked"
+  | "organization.suspended"
+  | "organization.reactivated"
   | "organization.update"
   | "organization.delete"
   | "data.index_created"
@@ -437,7 +449,12 @@ export type AuditAction =
   | "data.quota_exceeded"
   | "tenant.move_started"
   | "tenant.moved"
-  | "tenant.move_undone";
+  | "tenant.move_undone"
+  | "platform.organizations_listed"
+  | "platform.organization_viewed"
+  | "platform.organization_deleted"
+  | "platform.move_started"
+  | "platform.move_viewed";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {

@@ -8,7 +8,14 @@ import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { ConflictError, ForbiddenError, GoneError, InvalidCredentialsError, ValidationError } from "../errors";
+import {
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  InvalidCredentialsError,
+  OrganizationSuspendedError,
+  ValidationError,
+} from "../errors";
 import { newMembership } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
 import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
@@ -70,6 +77,7 @@ export async function acceptInvitation(
     { projection: organizationProjection },
   );
   if (!organization) throw gone();
+  if (organization.suspended) throw new OrganizationSuspendedError();
 
   // Who accepts, proven before anything is written (the slow bcrypt work holds nothing). Up to
   // the password check, both kinds of address are answered alike: a password is required and must

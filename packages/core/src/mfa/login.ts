@@ -6,7 +6,7 @@ import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MembershipDocument } from "../db/documents";
-import { InvalidGrantError } from "../errors";
+import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
 import { membershipId } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
 import { organizationProjection, toOrganization } from "../organizations/model";
@@ -119,6 +119,7 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
   ]);
   if (!membership || !organization || membership.credentials_version !== challenge.credentials_version)
     throw challengeGone();
+  if (organization.suspended) throw new OrganizationSuspendedError();
   const session = await openSession(db, membership, context, { mfa: true });
   await Promise.all([
     recordAudit(

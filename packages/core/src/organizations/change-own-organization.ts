@@ -28,6 +28,19 @@ export async function changeOwnOrganization<T>(
     throw new ForbiddenError("The token does not belong to a member of this organization.");
   }
   requireScope(actor, permission.scope, permission.action);
+  return changeOrganization(db, found, change);
+}
+
+/**
+ * The part of {@link changeOwnOrganization} after the caller's checks, for any caller that found
+ * the record itself (the platform API, by id): holding the organization's lock, the record re-read
+ * (a marker a dead request left repaired first) and handed to `change`.
+ */
+export async function changeOrganization<T>(
+  db: Database,
+  found: OrganizationDocument,
+  change: (organization: OrganizationDocument) => Promise<T>,
+): Promise<T> {
   return withOrganizationLock(db, found._id, async () => {
     let current = await reload(db, found);
     if (current.pending) {

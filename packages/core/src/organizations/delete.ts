@@ -1,7 +1,8 @@
-import { recordAudit } from "../audit";
+import { type AuditEvent, recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import type { RequestContext } from "../context";
-import { database } from "../db/client";
+import { type Database, database } from "../db/client";
+import type { OrganizationDocument } from "../db/documents";
 import { organizationNameSchema, parseInput } from "../validation";
 import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
 import { type Actor, toObjectId } from "./model";
@@ -22,22 +23,35 @@ export async function deleteOrganization(
   const organizationName = parseInput(organizationNameSchema, name);
   const db = await database();
   const permission = { scope: "org:delete", action: "delete the organization" } as const;
-  return changeOwnOrganization(db, actor, organizationName, permission, async (organization) => {
-    if (organization.move) throw movingOrganization(organization.name, "deleted");
-    const pending = { op: "delete", started_at: new Date() } as const;
-    await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
-    await checkpoint("delete", 1);
-    await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));
-    await recordAudit(
+  return changeOwnOrganization(db, actor, organizationName, permission, (organization) =>
+    deleteHeldOrganization(
       db,
-      {
-        action: "organization.delete",
-        organizationId: organization._id,
-        adminId: toObjectId(actor.userId),
-        details: { organization_name: organization.name },
-      },
+      organization,
+      { action: "organization.delete", adminId: toObjectId(actor.userId) },
       context,
-    );
-    return { name: organization.name };
-  });
+    ),
+  );
+}
+
+/**
+ * The delete itself, on the record as it is under the organization's lock (changeOrganization):
+ * an owner's, and the platform API's (platform/organizations.ts), audited as `who` says.
+ */
+export async function deleteHeldOrganization(
+  db: Database,
+  organization: OrganizationDocument,
+  who: Pick<AuditEvent, "action" | "adminId" | "clientId">,
+  context: RequestContext = {},
+): Promise<{ name: string }> {
+  if (organization.move) throw movingOrganization(organization.name, "deleted");
+  const pending = { op: "delete", started_at: new Date() } as const;
+  await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
+  await checkpoint("delete", 1);
+  await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));
+  await recordAudit(
+    db,
+    { ...who, organizationId: organization._id, details: { organization_name: organization.name } },
+    context,
+  );
+  return { name: organization.name };
 }

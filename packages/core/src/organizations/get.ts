@@ -25,8 +25,8 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
     viewer ? { ...publicOrganizationProjection, placement: 1 } : publicOrganizationProjection,
   );
   const organization = toOrganization(document);
-  // An unverified member under REQUIRE_VERIFIED_EMAIL sees what anyone sees.
-  if (viewer?.organizationId !== organization.id || viewer.emailUnverified) return organization;
+  // An unverified member under REQUIRE_VERIFIED_EMAIL, and a machine client (data scopes only), see what anyone sees.
+  if (viewer?.organizationId !== organization.id || viewer.emailUnverified || viewer.clientId) return organization;
   const { cell, tier } = placementOf(document);
   return {
     ...organization,

@@ -80,6 +80,25 @@ export function withIndexesLock<T>(
   });
 }
 
+/** How long an operator's change of an organization waits for another change of it to end. */
+const OPERATOR_LOCK_WAIT_MS = 5_000;
+
+/**
+ * The organization's lock, waited for up to 5 s instead of refused at once: for the operator's
+ * changes (suspending, reactivating), which must be applied in some order when several arrive
+ * together rather than bounce.
+ */
+export function withOrganizationLockWaiting<T>(
+  db: Database,
+  organizationId: ObjectId,
+  change: () => Promise<T>,
+): Promise<T> {
+  return withRenewedLock(db, organizationId, change, config().reconcileGraceSeconds, {
+    waitMs: OPERATOR_LOCK_WAIT_MS,
+    busy: () => new OrganizationBusyError(),
+  });
+}
+
 /** How long a change of a user's credentials waits for another one of the same user to end. */
 const CREDENTIALS_LOCK_WAIT_MS = 5_000;
 

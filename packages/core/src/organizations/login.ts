@@ -6,7 +6,12 @@ import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { InvalidCredentialsError, OrganizationChoiceRequiredError, TooManyAttemptsError } from "../errors";
+import {
+  InvalidCredentialsError,
+  OrganizationChoiceRequiredError,
+  OrganizationSuspendedError,
+  TooManyAttemptsError,
+} from "../errors";
 import { type VisibleMembership, visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import { type IssuedSession, openSession } from "../sessions/session";
@@ -105,6 +110,8 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   }
 
   const [{ membership, organization }] = candidates as [VisibleMembership];
+  // Said only once the password checked out: to its members a suspension is no secret.
+  if (organization.suspended) throw new OrganizationSuspendedError();
   if (await factorLookup) return startMfaChallenge(db, membership, context);
   const session = await openSession(db, membership, context);
   await Promise.all([

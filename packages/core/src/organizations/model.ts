@@ -2,7 +2,7 @@ import { ObjectId } from "mongodb";
 import type { Role, ScopedCaller } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument, Tier } from "../db/documents";
-import { NotFoundError } from "../errors";
+import { NotFoundError, OrganizationSuspendedError } from "../errors";
 import { slugify } from "../slug";
 import { VISIBLE } from "./steps";
 
@@ -54,6 +54,7 @@ export const organizationProjection = {
   collection_name: 1,
   placement: 1,
   move: 1,
+  suspended: 1,
   created_at: 1,
   updated_at: 1,
 } as const;
@@ -126,6 +127,8 @@ export async function ownOrganization(db: Database, actor: Actor): Promise<Organ
       ? await early.read
       : await readVisibleOrganization(db, actor.organizationId);
   if (!organization) throw new NotFoundError("The token's organization does not exist.");
+  // Its data, members and invitations are not served while it is suspended (platform/suspension.ts).
+  if (organization.suspended) throw new OrganizationSuspendedError();
   return organization;
 }
 

@@ -1,4 +1,5 @@
 import { finishCredentialChanges } from "../account/credentials";
+import { mendSuspensionMarks } from "../platform/suspension";
 import type { ObjectId } from "mongodb";
 import { deleteExpiredLoginFailures } from "../auth/login-throttle";
 import { config } from "../config";
@@ -36,6 +37,8 @@ export interface ReconcileReport {
   readonly staleSessionsRevoked: number;
   /** Password resets and email changes that died before their memberships mirrored them (account/credentials.ts). */
   readonly credentialChangesFinished: number;
+  /** Sessions whose suspension mark disagreed with their organization (a write that raced the marking). */
+  readonly suspensionMarksMended: number;
   /** Sessions past their idle or absolute end. */
   readonly expiredSessionsDeleted: number;
   /** Expired refresh tokens and their uses, two-factor enrollments and challenges, used codes and mailed links. */
@@ -116,6 +119,7 @@ export async function reconcile(
     // Before the stale sessions: finishing a change is what makes the sessions it ends stale.
     credentialChangesFinished: await finishCredentialChanges(db, cutoff),
     staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
+    suspensionMarksMended: await mendSuspensionMarks(db),
     ...(await deleteExpiredSessionRecords(db, new Date())),
   };
   // Last: a move never starts while a change is unfinished, the repairs above may have been in its

@@ -1,9 +1,10 @@
+import type { ObjectId } from "mongodb";
 import * as z from "zod/mini";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
-import { database } from "../db/client";
+import { type Database, database } from "../db/client";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { InvalidGrantError } from "../errors";
+import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
 import { parseInput } from "../validation";
 import { hasEnded, hashRefreshToken, idleEndAfter, type IssuedSession, newRefreshToken, tokensFor } from "./session";
 
@@ -39,6 +40,11 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
   if (hasEnded(session, now)) {
     await db.sessions.deleteOne({ _id: session._id });
     throw invalid();
+  }
+  // Refused before the token is spent: once reactivated, the same refresh token works again.
+  if (session.suspended || (await isSuspended(db, session.organization_id))) {
+    await db.sessions.updateOne({ _id: session._id }, { $set: { suspended: true } });
+    throw new OrganizationSuspendedError();
   }
 
   try {
@@ -93,5 +99,14 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
       },
     ),
   ]);
+  // A suspension that flagged the sessions while this write read the old one is undone by it (an
+  // update writes back what it read, on FerretDB): asked again after the write, and flagged again.
+  if (await isSuspended(db, session.organization_id)) {
+    await db.sessions.updateOne({ _id: session._id }, { $set: { suspended: true } });
+    throw new OrganizationSuspendedError();
+  }
   return tokensFor(used, next.token, now);
 }
+
+const isSuspended = async (db: Database, organizationId: ObjectId): Promise<boolean> =>
+  (await db.organizations.countDocuments({ _id: organizationId, suspended: { $exists: true } }, { limit: 1 })) > 0;

@@ -5,7 +5,7 @@ import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
 import type { Database } from "../db/client";
 import type { MembershipDocument, SessionDocument } from "../db/documents";
-import { ConflictError } from "../errors";
+import { ConflictError, OrganizationSuspendedError } from "../errors";
 
 /** What a login, an invitation accept, a refresh or a credential change hands the client. */
 export interface IssuedSession {
@@ -132,10 +132,15 @@ export async function openSession(
     db.sessions.insertOne(session),
     db.refreshTokens.insertOne({ _id: refresh.hash, session_id: session._id, issued_at: now, expires_at: expiresAt }),
   ]);
-  const current = await db.memberships.findOne(
-    { _id: membership._id },
-    { projection: { role: 1, grant: 1, credentials_version: 1 } },
-  );
+  const [current, suspended] = await Promise.all([
+    db.memberships.findOne({ _id: membership._id }, { projection: { role: 1, grant: 1, credentials_version: 1 } }),
+    // A suspension that flagged the organization's sessions before this one was in: read after the insert, as the membership is.
+    db.organizations.countDocuments({ _id: membership.organization_id, suspended: { $exists: true } }, { limit: 1 }),
+  ]);
+  if (suspended > 0) {
+    await db.sessions.deleteOne({ _id: session._id });
+    throw new OrganizationSuspendedError();
+  }
   if (!stillMirrors(membership, current)) {
     await db.sessions.deleteOne({ _id: session._id });
     throw new ConflictError("The membership or the credentials changed while logging in: log in again.", "session", {

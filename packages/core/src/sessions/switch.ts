@@ -3,7 +3,7 @@ import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
-import { NotFoundError, UnauthenticatedError } from "../errors";
+import { NotFoundError, OrganizationSuspendedError, UnauthenticatedError } from "../errors";
 import { visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import type { LoginResult } from "../organizations/login";
@@ -67,6 +67,7 @@ export async function switchOrganization(
   if (!target) throw notYours();
 
   const { membership, organization } = target;
+  if (organization.suspended) throw new OrganizationSuspendedError();
   // A change of credentials under way (a reset that has written the memberships but not yet ended
   // the old sessions) must not be outrun: a session of other credentials opens nothing new.
   if (session.credentials_version !== membership.credentials_version) throw new UnauthenticatedError();

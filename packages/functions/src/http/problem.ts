@@ -80,6 +80,7 @@ const domainProblems = {
   "no-capacity": [503, "no-capacity", "Service Unavailable"],
   "tenant-moving": [409, "tenant-moving", "Conflict"],
   "email-not-verified": [403, "email-not-verified", "Forbidden"],
+  "organization-suspended": [403, "organization-suspended", "Forbidden"],
 } as const;
 
 /** Headers that belong with a domain failure: how to authenticate, when to retry. */

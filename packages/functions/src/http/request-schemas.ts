@@ -9,9 +9,11 @@ import {
   emailSchema,
   loginInputSchema,
   MEMBERS_PAGE_MAX,
+  PLATFORM_PAGE_MAX,
   organizationNameSchema,
   passwordSchema,
   ROLES,
+  ORGANIZATION_CLIENT_SCOPES,
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
@@ -318,3 +320,82 @@ export const verifyEmailBody = meta(z.strictObject({ token: linkToken("email ver
 export const confirmEmailBody = meta(z.strictObject({ token: linkToken("email change") }), {
   id: "ConfirmEmailRequest",
 });
+
+export const createClientBody = meta(
+  z.strictObject({
+    name: meta(z.string().check(z.minLength(1), z.maxLength(64)), {
+      description: "What the client is, for people: 1–64 characters without control characters.",
+      example: "billing-sync",
+    }),
+    scopes: meta(z.array(z.enum(ORGANIZATION_CLIENT_SCOPES)), {
+      description: "Some of the organization's data scopes: what its tokens may do.",
+      example: ["data:read"],
+    }),
+  }),
+  { id: "CreateClientRequest" },
+);
+
+export const clientIdPath = z.strictObject({
+  client_id: meta(z.string().check(z.regex(/^oc_[0-9a-f]{24}$/, "is not a client id")), {
+    description: "The client's `client_id`.",
+  }),
+});
+
+export const clientSecretPath = z.strictObject({
+  client_id: clientIdPath.shape.client_id,
+  secret_id: meta(z.string().check(z.regex(/^sec_[0-9a-f]{16}$/, "is not a secret id")), {
+    description: "The secret's `secret_id`, as the client list shows it.",
+  }),
+});
+
+/** The platform API (`/platform/*`): a platform client's token, with `platform:read` or `platform:write`. */
+const platformTier = meta(z.enum(["pool", "silo"]), {
+  description: "pool: the cell's shared tenant database; silo: a database of the organization's own.",
+});
+
+export const platformOrganizationsQuery = z.strictObject({
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(PLATFORM_PAGE_MAX))), {
+    description: `Organizations per page, 1–${PLATFORM_PAGE_MAX} (default 50).`,
+  }),
+  cursor: cursorOf("organizations"),
+  query: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(254))), {
+    description:
+      "A prefix of the name or of the slug (case-insensitive), or a member's exact email: organizations matching any of them.",
+    example: "acme",
+  }),
+  cell: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(64))), {
+    description: "Only organizations placed in this cell.",
+    example: "default",
+  }),
+  tier: meta(z.optional(platformTier), { description: "Only organizations of this tier." }),
+  status: meta(z.optional(z.enum(["active", "suspended"])), {
+    description: "Only active, or only suspended, organizations.",
+  }),
+});
+
+export const suspendBody = meta(
+  z.strictObject({
+    reason: meta(z.string().check(z.minLength(1), z.maxLength(500)), {
+      description: "Why: recorded in the audit log and shown in the platform's listing.",
+      example: "unpaid invoice 2026-11",
+    }),
+  }),
+  { id: "SuspendRequest" },
+);
+
+export const platformOrganizationIdPath = z.strictObject({
+  organization_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an organization id")), {
+    description: "The organization's `organization_id`.",
+  }),
+});
+
+export const platformMoveBody = meta(
+  z.strictObject({
+    cell: meta(z.string().check(z.minLength(1), z.maxLength(64)), {
+      description: "The cell to move the organization's data to (one of `TENANT_CELLS`).",
+      example: "cell-b",
+    }),
+    tier: meta(z.optional(platformTier), { description: "The tier there (default: its tier now)." }),
+  }),
+  { id: "PlatformMoveRequest" },
+);

@@ -1,6 +1,8 @@
 import {
   authenticate,
+  authenticatePlatform,
   parseInput,
+  type PlatformActor,
   UnauthenticatedError,
   type AuthenticatedActor,
   type RequestContext,
@@ -44,6 +46,17 @@ export async function authenticatedActor(
   const claims = event.requestContext.authorizer?.jwt?.claims;
   if (!claims) throw new UnauthenticatedError();
   return authenticate(bearerToken(event), claims, new Date(), options);
+}
+
+/**
+ * The platform client acting on a `/platform/*` route, as {@link authenticatedActor} finds a
+ * member: behind the authorizer (missing claims fail closed), the token verified again and its
+ * client read (revoked: 401). Any other token — a user's, an organization client's — is a 401.
+ */
+export async function authenticatedPlatformActor(event: HttpEvent): Promise<PlatformActor> {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims) throw new UnauthenticatedError();
+  return authenticatePlatform(bearerToken(event), claims);
 }
 
 /** Who asks, for the audit log, sessions and login throttling: API Gateway's view of the caller. */

@@ -285,6 +285,7 @@ export const auditPageSchema = meta(
         action: meta(z.string(), { example: "organization.update" }),
         at: timestamp,
         admin_id: z.optional(objectId),
+        client_id: meta(z.optional(z.string()), { description: "The machine client that acted, when one did." }),
         email: z.optional(z.string()),
         source_ip: z.optional(z.string()),
         request_id: z.optional(z.string()),
@@ -304,7 +305,9 @@ export const discoverySchema = meta(
   z.strictObject({
     issuer: z.url(),
     jwks_uri: z.url(),
-    token_endpoint: z.url(),
+    token_endpoint: meta(z.url(), { description: "Machine clients' OAuth 2.0 client credentials grant." }),
+    grant_types_supported: z.array(z.string()),
+    scopes_supported: z.array(z.string()),
     response_types_supported: z.array(z.string()),
     subject_types_supported: z.array(z.string()),
     id_token_signing_alg_values_supported: z.array(z.string()),
@@ -464,6 +467,78 @@ export const emailChangedSchema = meta(
   },
 );
 
+const secretSummary = meta(
+  z.strictObject({
+    secret_id: z.string(),
+    prefix: meta(z.string(), {
+      description: "The secret's first characters, to tell secrets apart.",
+      example: "cs_Xk3f9a",
+    }),
+    created_at: timestamp,
+    last_used_at: meta(z.optional(timestamp), { description: "When it last got a token." }),
+  }),
+  { id: "ClientSecretSummary" },
+);
+
+export const clientSchema = meta(
+  z.strictObject({
+    client_id: meta(z.string(), { example: "oc_5f2c1e0a9b8d7c6e5f4a3b2c" }),
+    name: z.string(),
+    scopes: z.array(z.string()),
+    created_at: timestamp,
+    secrets: z.array(secretSummary),
+  }),
+  { id: "Client", description: "A machine client: never a secret, only each secret's id, prefix and last use." },
+);
+
+export const clientListSchema = meta(z.strictObject({ clients: z.array(clientSchema) }), { id: "ClientList" });
+
+const issuedSecret = {
+  secret_id: z.string(),
+  client_secret: meta(z.string(), {
+    description: "Shown this once: only its hash is kept. Send it to `POST /oauth/token`.",
+    format: "password",
+  }),
+  prefix: z.string(),
+  created_at: timestamp,
+};
+
+export const issuedSecretSchema = meta(z.strictObject(issuedSecret), { id: "IssuedClientSecret" });
+
+export const createdClientSchema = meta(z.extend(clientSchema, issuedSecret), {
+  id: "CreatedClient",
+  description: "The client and its first secret (`client_secret`, shown this once).",
+});
+
+export const clientTokenSchema = meta(
+  z.strictObject({
+    access_token: meta(z.string(), { description: "RS256 JWT, as a user's: `Authorization: Bearer <token>`." }),
+    token_type: z.literal("Bearer"),
+    expires_in: meta(z.int().check(z.positive()), { example: 900 }),
+    scope: meta(z.string(), { description: "The scopes granted, space-separated.", example: "data:read" }),
+  }),
+  { id: "ClientTokenResponse", description: "RFC 6749 §5.1." },
+);
+
+export const oauthErrorSchema = meta(
+  z.strictObject({
+    error: z.enum([
+      "invalid_request",
+      "invalid_client",
+      "invalid_grant",
+      "unsupported_grant_type",
+      "invalid_scope",
+      "unauthorized_client",
+      "temporarily_unavailable",
+    ]),
+    error_description: z.string(),
+  }),
+  { id: "OAuthError", description: "RFC 6749 §5.2." },
+);
+
+export type ClientView = z.input<typeof clientSchema>;
+export type CreatedClientView = z.input<typeof createdClientSchema>;
+export type IssuedSecretView = z.input<typeof issuedSecretSchema>;
 export type PendingEmailView = z.input<typeof pendingEmailSchema>;
 export type MailRequestAcceptedView = z.input<typeof mailRequestAcceptedSchema>;
 export type PasswordChangedView = z.input<typeof passwordChangedSchema>;
@@ -493,3 +568,84 @@ export type MemberPageView = z.input<typeof membersPageSchema>;
 export type InvitationView = z.input<typeof invitationSchema>;
 export type IssuedInvitationView = z.input<typeof issuedInvitationSchema>;
 export type ProblemView = z.input<typeof problemSchema>;
+
+/** The platform API (`/platform/*`). */
+const placementSchema = z.strictObject({
+  cell: meta(z.string(), { example: "default" }),
+  tier: meta(z.enum(["pool", "silo"]), {
+    description: "pool: the cell's shared tenant database; silo: a database of the organization's own.",
+  }),
+});
+
+export const platformOrganizationSchema = meta(
+  z.strictObject({
+    organization_id: objectId,
+    organization_name: meta(z.string(), { example: "Acme Corp" }),
+    slug: meta(z.string(), { description: "The name's slug (names are unique by it).", example: "acme_corp" }),
+    created_at: timestamp,
+    member_count: count,
+    placement: meta(placementSchema, { description: "Where its data lives (the source, while a move is under way)." }),
+    status: meta(z.enum(["active", "suspended"]), { description: "`suspended` while the operator has it suspended." }),
+    suspension: meta(z.optional(z.strictObject({ reason: z.string(), suspended_at: timestamp })), {
+      description: "Why and since when, while suspended.",
+    }),
+  }),
+  { id: "PlatformOrganization" },
+);
+
+export const platformOrganizationPageSchema = meta(
+  z.strictObject({
+    organizations: z.array(platformOrganizationSchema),
+    next_cursor: meta(z.optional(objectId), { description: "Pass as `cursor` for the next page; absent on the last." }),
+  }),
+  { id: "PlatformOrganizationPage" },
+);
+
+export const platformOrganizationDetailSchema = meta(
+  z.extend(platformOrganizationSchema, {
+    usage: usageSchema,
+    owners: meta(z.array(z.strictObject({ user_id: objectId, email: z.string() })), {
+      description: "Its owners, the earliest first.",
+    }),
+  }),
+  { id: "PlatformOrganizationDetail" },
+);
+
+export const platformOrganizationDeletedSchema = meta(
+  z.strictObject({ deleted: z.literal(true), organization_id: objectId, organization_name: z.string() }),
+  { id: "PlatformOrganizationDeleted" },
+);
+
+export const platformMoveSchema = meta(
+  z.strictObject({
+    organization_id: objectId,
+    organization_name: z.string(),
+    step: meta(z.enum(["fenced", "indexes-copied", "documents-copied", "switched", "undoing", "done", "undone"]), {
+      description:
+        "The last step done: `fenced` (writes wait), `indexes-copied`, `documents-copied`, `switched` (the target serves; the source is dropped after the drain period), `undoing`; `done` or `undone` once over.",
+    }),
+    finished: meta(z.boolean(), { description: "Nothing left to do: `done` or `undone`." }),
+    from: placementSchema,
+    to: placementSchema,
+    copied: meta(z.optional(count), {
+      description: "Documents copied so far: while the move is under way, and in the answer that started it.",
+    }),
+  }),
+  { id: "PlatformMove" },
+);
+
+export const suspensionSchema = meta(
+  z.strictObject({
+    organization_id: objectId,
+    status: z.enum(["active", "suspended"]),
+    reason: z.optional(z.string()),
+    suspended_at: z.optional(timestamp),
+  }),
+  { id: "Suspension" },
+);
+export type SuspensionView = z.input<typeof suspensionSchema>;
+export type PlatformOrganizationView = z.input<typeof platformOrganizationSchema>;
+export type PlatformOrganizationPageView = z.input<typeof platformOrganizationPageSchema>;
+export type PlatformOrganizationDetailView = z.input<typeof platformOrganizationDetailSchema>;
+export type PlatformOrganizationDeletedView = z.input<typeof platformOrganizationDeletedSchema>;
+export type PlatformMoveView = z.input<typeof platformMoveSchema>;

@@ -20,6 +20,14 @@ import type {
   UpdateResult,
   ConfirmedEmailChange,
   PendingEmailChange,
+  ClientSummary,
+  CreatedClient,
+  IssuedSecret,
+  PlatformMove,
+  PlatformOrganization,
+  PlatformOrganizationDetail,
+  PlatformOrganizationPage,
+  SuspensionState,
 } from "@org-service/core";
 import type {
   LoginAnswerView,
@@ -44,6 +52,15 @@ import type {
   UpdateResultView,
   EmailChangedView,
   PendingEmailView,
+  ClientView,
+  CreatedClientView,
+  IssuedSecretView,
+  PlatformMoveView,
+  PlatformOrganizationDeletedView,
+  PlatformOrganizationDetailView,
+  PlatformOrganizationPageView,
+  PlatformOrganizationView,
+  SuspensionView,
 } from "./response-schemas";
 
 /** An organization as the API shows it. `admin_email` only when the caller may see it. */
@@ -152,6 +169,7 @@ export function auditPageView(page: AuditPage): AuditPageView {
       action: entry.action,
       at: entry.at.toISOString(),
       ...(entry.adminId && { admin_id: entry.adminId }),
+      ...(entry.clientId && { client_id: entry.clientId }),
       ...(entry.email && { email: entry.email }),
       ...(entry.sourceIp && { source_ip: entry.sourceIp }),
       ...(entry.requestId && { request_id: entry.requestId }),
@@ -243,4 +261,92 @@ export function usageView(usage: TenantUsage): UsageView {
       max_indexes: usage.quotas.maxIndexes,
     },
   };
+}
+
+export function clientView(client: ClientSummary): ClientView {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    scopes: [...client.scopes],
+    created_at: client.createdAt.toISOString(),
+    secrets: client.secrets.map((secret) => ({
+      secret_id: secret.secretId,
+      prefix: secret.prefix,
+      created_at: secret.createdAt.toISOString(),
+      ...(secret.lastUsedAt && { last_used_at: secret.lastUsedAt.toISOString() }),
+    })),
+  };
+}
+
+export function issuedSecretView(secret: IssuedSecret): IssuedSecretView {
+  return {
+    secret_id: secret.secretId,
+    client_secret: secret.secret,
+    prefix: secret.prefix,
+    created_at: secret.createdAt.toISOString(),
+  };
+}
+
+export function createdClientView(client: CreatedClient): CreatedClientView {
+  return { ...clientView(client), ...issuedSecretView(client.secret) };
+}
+
+export function platformOrganizationView(organization: PlatformOrganization): PlatformOrganizationView {
+  return {
+    organization_id: organization.id,
+    organization_name: organization.name,
+    slug: organization.slug,
+    created_at: organization.createdAt.toISOString(),
+    member_count: organization.memberCount,
+    placement: { cell: organization.placement.cell, tier: organization.placement.tier },
+    status: organization.status,
+    ...(organization.suspension && {
+      suspension: { reason: organization.suspension.reason, suspended_at: organization.suspension.at.toISOString() },
+    }),
+  };
+}
+
+export function suspensionView(state: SuspensionState): SuspensionView {
+  return {
+    organization_id: state.organizationId,
+    status: state.suspended ? "suspended" : "active",
+    ...(state.reason !== undefined && { reason: state.reason }),
+    ...(state.suspendedAt && { suspended_at: state.suspendedAt.toISOString() }),
+  };
+}
+
+export function platformOrganizationPageView(page: PlatformOrganizationPage): PlatformOrganizationPageView {
+  return {
+    organizations: page.organizations.map(platformOrganizationView),
+    ...(page.nextCursor && { next_cursor: page.nextCursor }),
+  };
+}
+
+export function platformOrganizationDetailView(
+  organization: PlatformOrganizationDetail,
+): PlatformOrganizationDetailView {
+  return {
+    ...platformOrganizationView(organization),
+    usage: usageView(organization.usage),
+    owners: organization.owners.map((owner) => ({ user_id: owner.userId, email: owner.email })),
+  };
+}
+
+export function platformMoveView(move: PlatformMove): PlatformMoveView {
+  return {
+    organization_id: move.organizationId,
+    organization_name: move.organizationName,
+    step: move.step,
+    finished: move.step === "done" || move.step === "undone",
+    from: { cell: move.from.cell, tier: move.from.tier },
+    to: { cell: move.to.cell, tier: move.to.tier },
+    ...(move.copied !== undefined && { copied: move.copied }),
+  };
+}
+
+export function platformOrganizationDeletedView(deleted: {
+  id: string;
+  name: string;
+}): PlatformOrganizationDeletedView {
+  return { deleted: true, organization_id: deleted.id, organization_name: deleted.name };
 }

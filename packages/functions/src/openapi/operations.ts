@@ -30,6 +30,13 @@ import {
   passwordResetConfirmBody,
   verifyEmailBody,
   confirmEmailBody,
+  createClientBody,
+  clientIdPath,
+  clientSecretPath,
+  platformMoveBody,
+  platformOrganizationIdPath,
+  suspendBody,
+  platformOrganizationsQuery,
 } from "../http/request-schemas";
 import {
   loggedOutSchema,
@@ -70,6 +77,16 @@ import {
   emailVerifiedSchema,
   verificationSentSchema,
   emailChangedSchema,
+  clientListSchema,
+  createdClientSchema,
+  issuedSecretSchema,
+  clientTokenSchema,
+  oauthErrorSchema,
+  platformMoveSchema,
+  platformOrganizationDeletedSchema,
+  platformOrganizationDetailSchema,
+  platformOrganizationPageSchema,
+  suspensionSchema,
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
@@ -157,6 +174,25 @@ const documentWriteErrors = {
   ...alwaysPossible,
 };
 const indexErrors = { ...errors.unauthenticated, ...errors.scope, ...errors.unavailable, ...alwaysPossible };
+
+/** What may go wrong on a platform route (`/platform/*`): a platform client's token, with the route's scope. */
+const platformRouteErrors = {
+  "401": {
+    ...errors.unauthenticated["401"],
+    description:
+      "No valid, current platform client's token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses any other token — a user's, an organization client's — and one of a client revoked since (a problem).",
+  },
+  "403": {
+    ...errors.scope["403"],
+    description:
+      "The token lacks the route's scope (`platform:read`, `platform:write`): API Gateway's own `{message}`, or a problem when the function checks again. No user's token carries a platform scope.",
+  },
+  ...errors.unavailable,
+  ...alwaysPossible,
+};
+const noOrganization = {
+  "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
+};
 
 export const operations = {
   "POST /org/create": {
@@ -259,6 +295,112 @@ export const operations = {
         "The caller is not a member of an organization of this name — one that does not exist (or is being created or deleted) answers exactly the same.",
       ),
       "409": problemAnswer("The membership changed while the session was opening: try again."),
+      ...protectedRouteErrors,
+    },
+  },
+  "POST /oauth/token": {
+    operationId: "clientCredentialsToken",
+    tags: ["Machine clients"],
+    summary: "OAuth 2.0 client credentials grant: a machine client's access token",
+    description:
+      "RFC 6749 §4.4. The body is `application/x-www-form-urlencoded`: `grant_type=client_credentials` and an optional `scope` (space-separated; a subset of what the client was granted, more is `invalid_scope`). The client authenticates with HTTP Basic (`client_secret_basic`) or with `client_id` and `client_secret` in the body (`client_secret_post`), one or the other. The token is an RS256 JWT from the same issuer and keys as users' tokens, for `JWT_TTL_SECONDS`. Wrong secrets count like wrong passwords, per client and per source address: past the limits even the right one is refused (429, `temporarily_unavailable`, with Retry-After). Errors are RFC 6749 §5.2 objects, not problem documents.",
+    security: publicRoute,
+    requestBody: {
+      required: true,
+      content: {
+        "application/x-www-form-urlencoded": {
+          schema: z.object({
+            grant_type: z.literal("client_credentials"),
+            scope: z.optional(z.string()),
+            client_id: z.optional(z.string()),
+            client_secret: z.optional(z.string()),
+          }),
+        },
+      },
+    },
+    responses: {
+      "200": { description: "The access token.", content: json(clientTokenSchema) },
+      "400": {
+        description: "`invalid_request`, `unsupported_grant_type` or `invalid_scope`.",
+        content: json(oauthErrorSchema),
+      },
+      "401": {
+        description:
+          "`invalid_client`: unknown client, wrong or deleted secret, or a revoked client. With `WWW-Authenticate: Basic`.",
+        content: json(oauthErrorSchema),
+      },
+      "429": {
+        description:
+          "`temporarily_unavailable`: too many failed attempts for the client or from the address (Retry-After); or API Gateway's throttle (`{message}`).",
+        content: json(oauthErrorSchema),
+      },
+      ...errors.unavailable,
+      ...errors.internal,
+    },
+  },
+  "POST /org/clients": {
+    operationId: "createClient",
+    tags: ["Machine clients"],
+    summary: "Create a machine client of the organization (its secret is shown once)",
+    description:
+      "Owners and admins. The client gets tokens at `POST /oauth/token` that act for this organization alone, with the scopes granted here: some of `data:read`, `data:write`, `data:indexes` — never members, clients or settings. The audit log names the client for what it does.",
+    security: protectedRoute,
+    requestBody: jsonBody(createClientBody),
+    responses: {
+      "201": { description: "The client and its first secret.", content: json(createdClientSchema) },
+      ...bodyErrors,
+      ...protectedRouteErrors,
+    },
+  },
+  "GET /org/clients": {
+    operationId: "listClients",
+    tags: ["Machine clients"],
+    summary: "The organization's machine clients (never their secrets)",
+    security: protectedRoute,
+    responses: {
+      "200": { description: "The clients, oldest first.", content: json(clientListSchema) },
+      ...protectedRouteErrors,
+    },
+  },
+  "POST /org/clients/{client_id}/secrets": {
+    operationId: "addClientSecret",
+    tags: ["Machine clients"],
+    summary: "Add a second secret, for rotation (shown once)",
+    description: "A client has at most two secrets: deploy the new one, then delete the old one.",
+    security: protectedRoute,
+    requestParams: { path: clientIdPath },
+    responses: {
+      "201": { description: "The new secret.", content: json(issuedSecretSchema) },
+      ...errors.invalid,
+      "404": problemAnswer("The organization has no client with this id."),
+      "409": problemAnswer("The client has two secrets already."),
+      ...protectedRouteErrors,
+    },
+  },
+  "DELETE /org/clients/{client_id}/secrets/{secret_id}": {
+    operationId: "deleteClientSecret",
+    tags: ["Machine clients"],
+    summary: "Delete a secret: the next token request with it is refused",
+    security: protectedRoute,
+    requestParams: { path: clientSecretPath },
+    responses: {
+      "200": { description: "Deleted.", content: json(z.strictObject({ deleted: z.literal(true) })) },
+      ...errors.invalid,
+      "404": problemAnswer("The organization has no such client, or the client no such secret."),
+      "409": problemAnswer("It is the client's only secret: revoke the client instead."),
+      ...protectedRouteErrors,
+    },
+  },
+  "DELETE /org/clients/{client_id}": {
+    operationId: "revokeClient",
+    tags: ["Machine clients"],
+    summary: "Revoke a machine client: no more tokens, and those it holds are refused at their next request",
+    security: protectedRoute,
+    requestParams: { path: clientIdPath },
+    responses: {
+      "200": { description: "Revoked.", content: json(z.strictObject({ revoked: z.literal(true) })) },
+      ...errors.invalid,
+      "404": problemAnswer("The organization has no client with this id."),
       ...protectedRouteErrors,
     },
   },
@@ -774,6 +916,126 @@ export const operations = {
       "410": problemAnswer("The invitation is unknown, used, revoked or expired (one answer for all)."),
       ...errors.unavailable,
       ...alwaysPossible,
+    },
+  },
+  "GET /platform/organizations": {
+    operationId: "platformListOrganizations",
+    tags: ["Platform"],
+    summary: "Every organization, newest first: searched, filtered by placement, a page at a time",
+    description:
+      "A platform client's token with `platform:read` (`POST /oauth/token`, client credentials). `query` matches a prefix of the name or the slug, case-insensitively, or a member's exact email. Each call is recorded in the audit log as `platform.organizations_listed`, with the client's id.",
+    security: protectedRoute,
+    requestParams: { query: platformOrganizationsQuery },
+    responses: {
+      "200": { description: "A page of organizations.", content: json(platformOrganizationPageSchema) },
+      ...errors.invalid,
+      ...platformRouteErrors,
+    },
+  },
+  "GET /platform/organizations/{organization_id}": {
+    operationId: "platformGetOrganization",
+    tags: ["Platform"],
+    summary: "One organization: its placement, members, usage and owners",
+    description:
+      "`platform:read`. Recorded in the organization's audit log as `platform.organization_viewed`, with the client's id.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    responses: {
+      "200": { description: "The organization.", content: json(platformOrganizationDetailSchema) },
+      ...errors.invalid,
+      ...noOrganization,
+      ...platformRouteErrors,
+    },
+  },
+  "DELETE /platform/organizations/{organization_id}": {
+    operationId: "platformDeleteOrganization",
+    tags: ["Platform"],
+    summary: "Delete an organization, as its owner's delete does",
+    description:
+      "`platform:write`. The tenant collection, invitations, memberships and their sessions, the users left without any organization, then the record; interrupted, the reconciler finishes it. Recorded as `platform.organization_deleted`, with the client's id.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    responses: {
+      "200": { description: "Deleted.", content: json(platformOrganizationDeletedSchema) },
+      ...errors.invalid,
+      ...noOrganization,
+      "409": problemAnswer(
+        "Another change of this organization is under way, or its data is moving to another cell (`urn:org-service:problem:tenant-moving`, with Retry-After): try again when the move is done.",
+      ),
+      ...platformRouteErrors,
+    },
+  },
+  "POST /platform/organizations/{organization_id}/move": {
+    operationId: "platformStartMove",
+    tags: ["Platform"],
+    summary: "Start moving an organization's data to another cell or tier",
+    description:
+      "`platform:write`. What `pnpm tenants move` starts: writes are fenced (409 tenant-moving) while the documents and indexes are copied and verified, then the placement switches and the source is dropped. The function works on the move for a few seconds and answers where it got to (a small tenant is done by then); the reconciler carries on the rest. Asking again for the same target carries on the move under way. Read its progress with `GET …/move`. Recorded as `platform.move_started`, with the client's id.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    requestBody: jsonBody(platformMoveBody),
+    responses: {
+      "202": { description: "The move, where it got to.", content: json(platformMoveSchema) },
+      ...bodyErrors,
+      ...noOrganization,
+      "409": problemAnswer(
+        "The organization is in that cell and tier already, is moving elsewhere (or a move is being undone), has another change unfinished, or the target already holds a collection of its name.",
+      ),
+      ...platformRouteErrors,
+      "503": {
+        ...errors.noCapacity["503"],
+        description:
+          "The target cell has no room for the organization's namespaces (`urn:org-service:problem:no-capacity`), the database is not reachable, or the request ran out of its time limit (with Retry-After).",
+      },
+    },
+  },
+  "POST /platform/organizations/{organization_id}/suspend": {
+    operationId: "platformSuspendOrganization",
+    tags: ["Platform"],
+    summary: "Suspend an organization: nothing of it is served, nothing is deleted",
+    description:
+      "`platform:write`. From now on its logins, token refreshes, its clients' token requests, every session's next request, its data, members and invitations answer 403 `urn:org-service:problem:organization-suspended` (a client's token request: `unauthorized_client`). Suspending a suspended organization keeps its first reason. Suspends and reactivates of one organization apply one at a time. Audited with the reason and the client.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    requestBody: jsonBody(suspendBody),
+    responses: {
+      "200": { description: "Suspended.", content: json(suspensionSchema) },
+      ...bodyErrors,
+      "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
+      "409": problemAnswer("Another change of the organization held it for more than 5 s; try again."),
+      ...platformRouteErrors,
+    },
+  },
+  "POST /platform/organizations/{organization_id}/reactivate": {
+    operationId: "platformReactivateOrganization",
+    tags: ["Platform"],
+    summary: "Reactivate a suspended organization: everything served again, as it was",
+    description: "`platform:write`. Sessions, refresh tokens, clients, data and invitations work again. Audited.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    responses: {
+      "200": { description: "Active.", content: json(suspensionSchema) },
+      ...errors.invalid,
+      "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
+      "409": problemAnswer("Another change of the organization held it for more than 5 s; try again."),
+      ...platformRouteErrors,
+    },
+  },
+  "GET /platform/organizations/{organization_id}/move": {
+    operationId: "platformGetMove",
+    tags: ["Platform"],
+    summary: "The organization's move: its progress, or how the last one ended",
+    description:
+      "`platform:read`. The move under way (its last step and the documents copied so far), or else the last one's end (`done` or `undone`). Recorded as `platform.move_viewed`, with the client's id.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    responses: {
+      "200": { description: "The move.", content: json(platformMoveSchema) },
+      ...errors.invalid,
+      "404": problemAnswer(
+        "No organization has this id (or it is being created or deleted), or it has never been moved.",
+      ),
+      ...platformRouteErrors,
     },
   },
   "GET /health": {

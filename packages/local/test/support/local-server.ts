@@ -1,4 +1,4 @@
-import { useIsolatedDatabases } from "@org-service/core/testing";
+import { type TestCell, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, beforeAll, inject } from "vitest";
 import { startLocalServer, type LocalServer } from "../../src/server";
 
@@ -6,7 +6,9 @@ import { startLocalServer, type LocalServer } from "../../src/server";
  * For a test file: fresh databases and the local server on a free port, started before its tests
  * (after `prepare`, e.g. setting a known signing key) and stopped, databases dropped, after them.
  */
-export function useLocalServer(options: { bcryptCost?: number; prepare?: () => Promise<void> } = {}) {
+export function useLocalServer(
+  options: { bcryptCost?: number; cells?: readonly TestCell[]; prepare?: () => Promise<void> } = {},
+) {
   const databases = useIsolatedDatabases(inject("mongodbUri"), options);
   let server: LocalServer | undefined;
   beforeAll(async () => {

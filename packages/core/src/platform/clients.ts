@@ -1,0 +1,59 @@
+import { recordAudit } from "../audit";
+import type { Scope } from "../auth/permissions";
+import { deleteClient, type ClientSummary } from "../clients/manage";
+import { secretsOf } from "../clients/secrets";
+import { database } from "../db/client";
+import { NotFoundError } from "../errors";
+
+/**
+ * The operator's side of platform clients, for `pnpm platform clients` (packages/local): no HTTP
+ * route reaches these — whoever may run the command holds the database already. Creating one is
+ * clients/manage.ts' `createPlatformClient`.
+ */
+
+/**
+ * Every platform client, oldest first: never a secret, only each secret's id, first characters
+ * and last use. Found by `kind`, which no index holds (a scan of the clients: an operator's
+ * command, over a handful of platform clients among the organizations' ones).
+ */
+export async function listPlatformClients(): Promise<ClientSummary[]> {
+  const db = await database();
+  const clients = await db.clients.find({ kind: "platform" }).sort({ created_at: 1 }).toArray();
+  return Promise.all(
+    clients.map(async (client) => {
+      const secrets = await secretsOf(db, client._id);
+      // One read by primary key per secret (at most two): FerretDB serves an equality from an index.
+      const uses = await Promise.all(secrets.map((secret) => db.clientSecretUses.findOne({ _id: secret.secret_id })));
+      return {
+        clientId: client._id,
+        name: client.name,
+        scopes: client.scopes as Scope[],
+        createdAt: client.created_at,
+        secrets: [...secrets]
+          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+          .map((secret) => {
+            const lastUsedAt = uses.find((use) => use?._id === secret.secret_id)?.last_used_at;
+            return {
+              secretId: secret.secret_id,
+              prefix: secret.prefix,
+              createdAt: secret.created_at,
+              ...(lastUsedAt && { lastUsedAt }),
+            };
+          }),
+      };
+    }),
+  );
+}
+
+/**
+ * Revoke a platform client: deleted with its secrets, so its next token request is refused and
+ * every token it holds is refused at its next request. An organization's client is not one (404).
+ */
+export async function revokePlatformClient(clientId: string): Promise<{ clientId: string; name: string }> {
+  const db = await database();
+  const client = typeof clientId === "string" ? await db.clients.findOne({ _id: clientId }) : null;
+  if (client?.kind !== "platform") throw new NotFoundError(`No platform client has the id "${clientId}".`);
+  await deleteClient(db, { _id: client._id });
+  await recordAudit(db, { action: "client.revoked", clientId: client._id, details: { name: client.name } });
+  return { clientId: client._id, name: client.name };
+}
