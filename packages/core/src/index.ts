@@ -117,6 +117,12 @@ export {
   type PlatformActor,
 } from "./clients/authenticate";
 export {
+  patchOrganizationMetadata,
+  METADATA_MAX_BYTES,
+  type MetadataPatch,
+  type OrganizationMetadata,
+} from "./platform/metadata";
+export {
   suspendOrganization,
   reactivateOrganization,
   suspendInputSchema,

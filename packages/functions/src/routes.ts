@@ -485,6 +485,14 @@ export const routes = [
     needs: ["database", "signing-key"],
   },
   {
+    method: "PATCH",
+    path: "/platform/organizations/{organization_id}/metadata",
+    handler: "platform-patch-metadata",
+    auth: "jwt",
+    scope: "platform:write",
+    needs: ["database", "signing-key"],
+  },
+  {
     method: "POST",
     path: "/platform/organizations/{organization_id}/suspend",
     handler: "platform-suspend-organization",

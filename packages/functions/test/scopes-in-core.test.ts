@@ -34,6 +34,7 @@ import {
   PLATFORM_SCOPES,
   removeMember,
   suspendOrganization,
+  patchOrganizationMetadata,
   reactivateOrganization,
   resendEmailVerification,
   createOrganizationClient,
@@ -145,6 +146,8 @@ const platformOperations: Record<string, PlatformOperation> = {
     suspendOrganization(actor, platformOrganizationId, { reason: "scopes test" }),
   "platform-reactivate-organization": (actor, { platformOrganizationId }) =>
     reactivateOrganization(actor, platformOrganizationId),
+  "platform-patch-metadata": (actor, { platformOrganizationId }) =>
+    patchOrganizationMetadata(actor, platformOrganizationId, { publicMetadata: { plan: "scopes" } }),
 };
 
 const isPlatformRoute = (route: { readonly scope?: Scope }) => route.scope?.startsWith("platform:") === true;

@@ -266,6 +266,15 @@ const actions: Action[] = [
     run: async (t, token) => call("GET", `/platform/organizations/${await organizationIdOf(t)}/move`, { token }),
   },
   {
+    label: "PATCH /platform/organizations/{own}/metadata",
+    allowed: NONE,
+    run: async (t, token) =>
+      call("PATCH", `/platform/organizations/${await organizationIdOf(t)}/metadata`, {
+        token,
+        json: { public_metadata: { plan: "x" } },
+      }),
+  },
+  {
     label: "POST /platform/organizations/{own}/suspend",
     allowed: NONE,
     run: async (t, token) =>

@@ -47,7 +47,13 @@ async function platformToken(scopes: Scope[] = ["platform:read", "platform:write
 
 /** A valid body for a platform route that takes one. */
 const bodyOf = (route: Route) =>
-  route.path.endsWith("/move") ? { cell: "cell-b" } : route.path.endsWith("/suspend") ? { reason: "x" } : {};
+  route.path.endsWith("/move")
+    ? { cell: "cell-b" }
+    : route.path.endsWith("/suspend")
+      ? { reason: "x" }
+      : route.path.endsWith("/metadata")
+        ? { public_metadata: { plan: "pro" } }
+        : {};
 
 /** The audit entries the client left, oldest first. */
 async function auditOf(clientId: string) {
@@ -86,6 +92,8 @@ describe("listing and searching", () => {
       member_count: 1,
       placement: { cell: "cell-a", tier: "pool" },
       status: "active",
+      public_metadata: {},
+      private_metadata: {},
     });
 
     // The slug, not the name, starts with "<tag>_b".
@@ -334,12 +342,13 @@ describe("who may call the platform API", () => {
       }),
     });
 
-  it("covers the seven platform routes", () => {
+  it("covers the eight platform routes", () => {
     expect(platformRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
       "DELETE /platform/organizations/{organization_id}",
       "GET /platform/organizations",
       "GET /platform/organizations/{organization_id}",
       "GET /platform/organizations/{organization_id}/move",
+      "PATCH /platform/organizations/{organization_id}/metadata",
       "POST /platform/organizations/{organization_id}/move",
       "POST /platform/organizations/{organization_id}/reactivate",
       "POST /platform/organizations/{organization_id}/suspend",
@@ -376,9 +385,9 @@ describe("who may call the platform API", () => {
             pathParameters: route.path.includes("{") ? { organization_id: org.id } : {},
             headers: {
               authorization: `Bearer ${token}`,
-              ...(route.method === "POST" && { "content-type": "application/json" }),
+              ...(route.method !== "GET" && route.method !== "DELETE" && { "content-type": "application/json" }),
             },
-            ...(route.method === "POST" && { body: JSON.stringify(bodyOf(route)) }),
+            ...(route.method !== "GET" && route.method !== "DELETE" && { body: JSON.stringify(bodyOf(route)) }),
             claims: decodeJwt(token),
           }),
           lambdaContext(route.handler, `bypass-${unique()}`),
@@ -448,5 +457,67 @@ describe("suspension", () => {
     // The same token as before: nothing was deleted.
     expect((await call("GET", "/org/members", { token: org.token })).status).toBe(200);
     expect((await list(token, { status: "suspended", query: org.name })).json.organizations).toEqual([]);
+  });
+});
+
+describe("metadata", () => {
+  it("the operator's public metadata reaches the members, the private one only platform clients; merged, null deletes", async () => {
+    const { token } = await platformToken();
+    const org = await signUp(`Metadata ${unique()}`);
+    const patch = (json: unknown, bearer = token) =>
+      call("PATCH", `/platform/organizations/${org.id}/metadata`, { token: bearer, json });
+    const first = await patch({ public_metadata: { plan: "pro", seats: 10 }, private_metadata: { billing: "cus_1" } });
+    expect(first.status, first.text).toBe(200);
+    const second = await patch({ public_metadata: { seats: null, region: "eu" } });
+    expect(second.json).toEqual({
+      organization_id: org.id,
+      public_metadata: { plan: "pro", region: "eu" },
+      private_metadata: { billing: "cus_1" },
+    });
+
+    const viewed = await call("GET", `/org/get${byName(org.name)}`, { token: org.token });
+    expect(viewed.json.public_metadata).toEqual({ plan: "pro", region: "eu" });
+    expect(viewed.text).not.toContain("cus_1");
+    const me = await call("GET", "/me", { token: org.token });
+    expect(me.json.memberships).toEqual([expect.objectContaining({ public_metadata: { plan: "pro", region: "eu" } })]);
+    expect(me.text).not.toContain("cus_1");
+    // Anyone else sees neither.
+    expect((await call("GET", `/org/get${byName(org.name)}`)).json).not.toHaveProperty("public_metadata");
+    const listed = await list(token, { query: org.name });
+    expect(listed.json.organizations[0]).toMatchObject({ private_metadata: { billing: "cus_1" } });
+
+    // The document API's key rules, 8 KiB at most, and organizations write neither.
+    expect((await patch({ public_metadata: { $where: 1 } })).status).toBe(422);
+    expect((await patch({ private_metadata: { "a.b": 1 } })).status).toBe(422);
+    expect((await patch({ public_metadata: ["not", "an", "object"] })).status).toBe(422);
+    const tooLarge = await patch({ private_metadata: { blob: "x".repeat(9000) } });
+    expect(tooLarge.status).toBe(413);
+    expect((await patch({ public_metadata: { plan: "free" } }, org.token)).status).toBe(403);
+    expect((await call("GET", `/org/get${byName(org.name)}`, { token: org.token })).json.public_metadata.plan).toBe(
+      "pro",
+    );
+  });
+
+  it("twenty patches at once all land", async () => {
+    const { token } = await platformToken();
+    const org = await signUp(`Concurrent ${unique()}`);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call("PATCH", `/platform/organizations/${org.id}/metadata`, {
+          token,
+          json: { private_metadata: { [`key${i}`]: i } },
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    const listed = await list(token, { query: org.name });
+    expect(Object.keys(listed.json.organizations[0].private_metadata)).toHaveLength(20);
+  });
+
+  it("a platform token reaches no organization's data, members or clients", async () => {
+    const { token } = await platformToken();
+    for (const path of ["/org/data/documents", "/org/members", "/org/clients", "/me"]) {
+      expect((await call("GET", path, { token })).status, path).toBe(403);
+    }
   });
 });

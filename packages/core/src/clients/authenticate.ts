@@ -59,7 +59,7 @@ export async function authenticatePlatform(
   authorizerClaims?: Readonly<Record<string, unknown>>,
 ): Promise<PlatformActor> {
   const found = await currentClient(token, authorizerClaims);
-  if (!found || found.client.kind !== "platform") throw new UnauthenticatedError();
+  if (found?.client.kind !== "platform") throw new UnauthenticatedError();
   return { clientId: found.client._id, scopes: found.scopes };
 }
 

@@ -185,7 +185,7 @@ async function describe(db: Database, client: ClientDocument): Promise<ClientSum
 /** The caller's organization's client, or 404 (another organization's answers the same). */
 async function ownClient(db: Database, actor: Actor, clientId: string): Promise<ClientDocument> {
   const client = typeof clientId === "string" ? await db.clients.findOne({ _id: clientId }) : null;
-  if (!client || client.kind !== "organization" || client.organization_id?.toHexString() !== actor.organizationId) {
+  if (client?.kind !== "organization" || client.organization_id?.toHexString() !== actor.organizationId) {
     throw new NotFoundError("The organization has no client with this id.");
   }
   return client;

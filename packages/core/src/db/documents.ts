@@ -27,6 +27,9 @@ export interface OrganizationDocument {
    * clients are refused, its data is not served. Nothing is deleted; reactivating removes this.
    */
   suspended?: { at: Date; reason: string; by: string };
+  /** The operator's (platform/metadata.ts): members read the public one; only platform clients the private one. */
+  public_metadata?: Record<string, unknown>;
+  private_metadata?: Record<string, unknown>;
 }
 
 /** Pool: the cell's shared tenant database. Silo: a database of the tenant's own in the cell. */
@@ -441,6 +444,7 @@ export type AuditAction =
   | "client.secret_deleted"
   | "client.revoked"
   | "organization.suspended"
+  | "organization.metadata_updated"
   | "organization.reactivated"
   | "organization.update"
   | "organization.delete"

@@ -9,7 +9,13 @@ export interface Me {
   readonly email: string;
   /** See UserDocument.email_verified. */
   readonly emailVerified: boolean;
-  readonly memberships: readonly { organizationId: string; organizationName: string; role: Role }[];
+  readonly memberships: readonly {
+    organizationId: string;
+    organizationName: string;
+    role: Role;
+    /** What the platform's operator published to the organization's members (platform/metadata.ts). */
+    publicMetadata: Record<string, unknown>;
+  }[];
 }
 
 /** Who the caller is, and every organization they belong to (that exists for readers), by name. */
@@ -19,7 +25,7 @@ export async function getMe(actor: AuthenticatedActor): Promise<Me> {
   if (!userId) throw new UnauthenticatedError();
   const db = await database();
   const [memberships, user] = await Promise.all([
-    visibleMembershipsOf(db, userId),
+    visibleMembershipsOf(db, userId, undefined, { public_metadata: 1 }),
     db.users.findOne({ _id: userId }, { projection: { email_verified: 1 } }),
   ]);
   return {
@@ -30,6 +36,7 @@ export async function getMe(actor: AuthenticatedActor): Promise<Me> {
       organizationId: organization._id.toHexString(),
       organizationName: organization.name,
       role: membership.role,
+      publicMetadata: organization.public_metadata ?? {},
     })),
   };
 }

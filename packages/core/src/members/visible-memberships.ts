@@ -23,6 +23,8 @@ export async function visibleMembershipsOf(
   db: Database,
   userId: ObjectId,
   organizationName?: string,
+  /** Fields besides the organization's usual ones (its public metadata, for `GET /me`). */
+  alsoRead: Readonly<Partial<Record<keyof OrganizationDocument, 1>>> = {},
 ): Promise<VisibleMembership[]> {
   const memberships = await db.memberships.find({ user_id: userId }).toArray();
   if (memberships.length === 0) return [];
@@ -33,7 +35,7 @@ export async function visibleMembershipsOf(
         ...(organizationName !== undefined && { slug: slugify(organizationName) }),
         ...VISIBLE,
       },
-      { projection: organizationProjection },
+      { projection: { ...organizationProjection, ...alsoRead } },
     )
     .sort({ name: 1 })
     .toArray();

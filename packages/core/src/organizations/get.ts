@@ -22,7 +22,7 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
   const document = await findOrganizationDocument(
     db,
     organizationName,
-    viewer ? { ...publicOrganizationProjection, placement: 1 } : publicOrganizationProjection,
+    viewer ? { ...publicOrganizationProjection, placement: 1, public_metadata: 1 } : publicOrganizationProjection,
   );
   const organization = toOrganization(document);
   // An unverified member under REQUIRE_VERIFIED_EMAIL, and a machine client (data scopes only), see what anyone sees.
@@ -33,5 +33,6 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
     adminEmail: await adminEmailOf(db, document._id),
     role: viewer.role,
     placement: { cell, tier },
+    publicMetadata: document.public_metadata ?? {},
   };
 }

@@ -23,6 +23,8 @@ export interface OrganizationWithAdmin extends Organization {
   readonly role?: Role;
   /** Where its data lives, for members looking it up (never a connection string). */
   readonly placement?: { readonly cell: string; readonly tier: Tier };
+  /** For members looking it up: what the platform's operator published to them (platform/metadata.ts). */
+  readonly publicMetadata?: Record<string, unknown>;
 }
 
 /** The identity a verified access token carries: a user acting for an organization, in a role, with the token's scopes. */

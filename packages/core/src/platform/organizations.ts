@@ -39,6 +39,8 @@ export interface PlatformOrganization {
   /** `suspended` while the operator has it suspended (platform/suspension.ts), with why and since when. */
   readonly status: "active" | "suspended";
   readonly suspension?: { readonly reason: string; readonly at: Date };
+  readonly publicMetadata: Record<string, unknown>;
+  readonly privateMetadata: Record<string, unknown>;
 }
 
 export interface PlatformOrganizationPage {
@@ -89,7 +91,16 @@ export type StartMoveInput = z.input<typeof startMoveInputSchema>;
  */
 export const PLATFORM_MOVE_BUDGET_MS = 3_000;
 
-const listProjection = { _id: 1, name: 1, slug: 1, created_at: 1, placement: 1, suspended: 1 } as const;
+const listProjection = {
+  _id: 1,
+  name: 1,
+  slug: 1,
+  created_at: 1,
+  placement: 1,
+  suspended: 1,
+  public_metadata: 1,
+  private_metadata: 1,
+} as const;
 
 /**
  * `GET /platform/organizations` (platform:read): every organization, newest first (by id, which
@@ -179,6 +190,8 @@ async function summaryOf(db: Database, document: OrganizationDocument): Promise<
     placement: { cell, tier },
     status: document.suspended ? "suspended" : "active",
     ...(document.suspended && { suspension: { reason: document.suspended.reason, at: document.suspended.at } }),
+    publicMetadata: document.public_metadata ?? {},
+    privateMetadata: document.private_metadata ?? {},
   };
 }
 

@@ -399,3 +399,21 @@ export const platformMoveBody = meta(
   }),
   { id: "PlatformMoveRequest" },
 );
+
+export const metadataPatchBody = meta(
+  z.strictObject({
+    public_metadata: meta(z.optional(z.record(z.string(), z.unknown())), {
+      description: "Merged key by key into what the organization's members read; a key set to null is deleted.",
+      example: { plan: "pro" },
+    }),
+    private_metadata: meta(z.optional(z.record(z.string(), z.unknown())), {
+      description: "Merged key by key into what only platform clients read; a key set to null is deleted.",
+      example: { billing_customer: "cus_123" },
+    }),
+  }),
+  {
+    id: "MetadataPatch",
+    description:
+      "Each object keeps the document API's key rules (no `$` at the start of a name, no `.` or NUL, at most 20 levels) and at most 8 KiB as BSON once merged.",
+  },
+);

@@ -38,6 +38,9 @@ export const organizationViewSchema = meta(
         description: "Where the organization's data lives; only for the organization's members (from `GET /org/get`).",
       },
     ),
+    public_metadata: meta(z.optional(z.record(z.string(), z.unknown())), {
+      description: "What the platform's operator published to the organization's members; only for them.",
+    }),
     created_at: timestamp,
     updated_at: timestamp,
   }),
@@ -145,7 +148,16 @@ export const meSchema = meta(
       description:
         "Whether the user proved they receive mail at `email`: by accepting an invitation whose link was mailed to them and shown to nobody else. A sign-up, an accepted invitation whose token the inviter was shown (no mail configured) and a changed email are not verified.",
     }),
-    memberships: z.array(z.strictObject({ organization_id: objectId, organization_name: z.string(), role })),
+    memberships: z.array(
+      z.strictObject({
+        organization_id: objectId,
+        organization_name: z.string(),
+        role,
+        public_metadata: meta(z.record(z.string(), z.unknown()), {
+          description: "What the platform's operator published to the organization's members (`{}` when nothing).",
+        }),
+      }),
+    ),
   }),
   { id: "Me" },
 );
@@ -589,6 +601,8 @@ export const platformOrganizationSchema = meta(
     suspension: meta(z.optional(z.strictObject({ reason: z.string(), suspended_at: timestamp })), {
       description: "Why and since when, while suspended.",
     }),
+    public_metadata: meta(z.record(z.string(), z.unknown()), { description: "Read by its members too." }),
+    private_metadata: meta(z.record(z.string(), z.unknown()), { description: "Read by platform clients only." }),
   }),
   { id: "PlatformOrganization" },
 );
@@ -642,6 +656,14 @@ export const suspensionSchema = meta(
     suspended_at: z.optional(timestamp),
   }),
   { id: "Suspension" },
+);
+export const metadataSchema = meta(
+  z.strictObject({
+    organization_id: objectId,
+    public_metadata: z.record(z.string(), z.unknown()),
+    private_metadata: z.record(z.string(), z.unknown()),
+  }),
+  { id: "OrganizationMetadata" },
 );
 export type SuspensionView = z.input<typeof suspensionSchema>;
 export type PlatformOrganizationView = z.input<typeof platformOrganizationSchema>;

@@ -72,6 +72,8 @@ export function organizationView(organization: Organization | OrganizationWithAd
     ...("adminEmail" in organization && { admin_email: organization.adminEmail }),
     ...("role" in organization && organization.role && { role: organization.role }),
     ...("placement" in organization && organization.placement && { placement: organization.placement }),
+    ...("publicMetadata" in organization &&
+      organization.publicMetadata && { public_metadata: organization.publicMetadata }),
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),
   };
@@ -188,6 +190,7 @@ export function meView(me: Me): MeView {
       organization_id: m.organizationId,
       organization_name: m.organizationName,
       role: m.role,
+      public_metadata: m.publicMetadata,
     })),
   };
 }
@@ -300,6 +303,8 @@ export function platformOrganizationView(organization: PlatformOrganization): Pl
     member_count: organization.memberCount,
     placement: { cell: organization.placement.cell, tier: organization.placement.tier },
     status: organization.status,
+    public_metadata: organization.publicMetadata,
+    private_metadata: organization.privateMetadata,
     ...(organization.suspension && {
       suspension: { reason: organization.suspension.reason, suspended_at: organization.suspension.at.toISOString() },
     }),

@@ -36,6 +36,7 @@ import {
   platformMoveBody,
   platformOrganizationIdPath,
   suspendBody,
+  metadataPatchBody,
   platformOrganizationsQuery,
 } from "../http/request-schemas";
 import {
@@ -87,6 +88,7 @@ import {
   platformOrganizationDetailSchema,
   platformOrganizationPageSchema,
   suspensionSchema,
+  metadataSchema,
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
@@ -987,6 +989,23 @@ export const operations = {
         description:
           "The target cell has no room for the organization's namespaces (`urn:org-service:problem:no-capacity`), the database is not reachable, or the request ran out of its time limit (with Retry-After).",
       },
+    },
+  },
+  "PATCH /platform/organizations/{organization_id}/metadata": {
+    operationId: "platformPatchMetadata",
+    tags: ["Platform"],
+    summary: "Merge the operator's metadata of an organization",
+    description:
+      "`platform:write`. `public_metadata` is read by the organization's members (`GET /org/get`, `GET /me`); `private_metadata` by platform clients only; organizations write neither. Each is merged key by key (a key set to null is deleted), keeps the document API's key rules, and holds at most 8 KiB as BSON once merged (413 past it). Patches of one organization apply one at a time. Audited with the keys changed, never their values.",
+    security: protectedRoute,
+    requestParams: { path: platformOrganizationIdPath },
+    requestBody: jsonBody(metadataPatchBody),
+    responses: {
+      "200": { description: "The metadata as it is now.", content: json(metadataSchema) },
+      ...bodyErrors,
+      "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
+      "409": problemAnswer("Another change of the organization held it for more than 5 s; try again."),
+      ...platformRouteErrors,
     },
   },
   "POST /platform/organizations/{organization_id}/suspend": {
