@@ -1,3 +1,4 @@
+import { clientView } from "@org-service/functions/views";
 import { parseArgs } from "node:util";
 import {
   type ClientSummary,
@@ -113,18 +114,8 @@ const secretsLine = (client: ClientSummary) =>
     )
     .join(", ");
 
-const clientJson = (client: ClientSummary) => ({
-  client_id: client.clientId,
-  name: client.name,
-  scopes: client.scopes,
-  created_at: client.createdAt.toISOString(),
-  secrets: client.secrets.map((secret) => ({
-    secret_id: secret.secretId,
-    prefix: secret.prefix,
-    created_at: secret.createdAt.toISOString(),
-    ...(secret.lastUsedAt && { last_used_at: secret.lastUsedAt.toISOString() }),
-  })),
-});
+/** A client as the API shows one (`GET /org/clients`): the command prints the same fields. */
+const clientJson = clientView;
 
 try {
   switch (command.kind) {

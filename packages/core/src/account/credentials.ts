@@ -4,6 +4,7 @@ import type { Database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { UnauthenticatedError } from "../errors";
+import { logger } from "../logger";
 import { withCredentialsLock } from "../organizations/lock";
 import { emailTaken, mirrorCredentials } from "../organizations/steps";
 
@@ -77,4 +78,29 @@ export async function finishCredentialChanges(db: Database, cutoff: Date): Promi
     finished++;
   }
   return finished;
+}
+
+/**
+ * The change a claimed link proves (a reset, a confirmed email change): once the user's
+ * credentials are written the link is spent, whatever fails afterwards (the reconciler finishes
+ * the mirroring); if they never were, the link is put back and still works.
+ */
+export async function changeProvenByLink(
+  db: Database,
+  claim: { release(): Promise<void>; consumed(): Promise<void> },
+  userId: ObjectId,
+  change: (user: UserDocument) => { password_hash?: string; email?: string; email_verified?: boolean },
+  now: Date,
+): Promise<void> {
+  let written = false;
+  try {
+    await changeUserCredentials(db, userId, change, now, () => {
+      written = true;
+    });
+  } catch (error) {
+    await (written ? claim.consumed() : claim.release()).catch(() => undefined);
+    if (!written) throw error;
+    logger.warn("credential change left for the reconciler to finish", { error: (error as Error).name });
+  }
+  await claim.consumed();
 }

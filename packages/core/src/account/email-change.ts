@@ -4,7 +4,6 @@ import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
-import { logger } from "../logger";
 import { sendBestEffort } from "../mail/mailer";
 import { appLink, confirmEmailChangeMail, emailChangeRequestedMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
@@ -12,7 +11,7 @@ import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { parseInput } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
-import { changeUserCredentials } from "./credentials";
+import { changeProvenByLink } from "./credentials";
 import { claimAccountToken, issueAccountToken } from "./tokens";
 
 /** An email change asked for and waiting for the new address to confirm it. */
@@ -106,26 +105,16 @@ export async function confirmEmailChange(
       ? await db.sessions.findOne({ _id: toObjectId(caller.sessionId)!, user_id: userId })
       : null;
   let previousEmail = claim.document.email;
-  let written = false;
-  try {
-    await changeUserCredentials(
-      db,
-      userId,
-      (user) => {
-        previousEmail = user.email;
-        return { email, email_verified: true };
-      },
-      now,
-      () => {
-        written = true;
-      },
-    );
-  } catch (error) {
-    await (written ? claim.consumed() : claim.release()).catch(() => undefined);
-    if (!written) throw error;
-    logger.warn("email change finished by the reconciler", { error: (error as Error).name });
-  }
-  await claim.consumed();
+  await changeProvenByLink(
+    db,
+    claim,
+    userId,
+    (user) => {
+      previousEmail = user.email;
+      return { email, email_verified: true };
+    },
+    now,
+  );
   await auditInEachOrganization(
     db,
     userId,

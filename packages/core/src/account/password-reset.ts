@@ -7,11 +7,10 @@ import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { appLink, passwordChangedMail, passwordResetMail } from "../mail/templates";
-import { logger } from "../logger";
 import { hashPassword } from "../passwords";
 import { emailSchema, parseInput, passwordSchema } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
-import { changeUserCredentials } from "./credentials";
+import { changeProvenByLink } from "./credentials";
 import { claimAccountToken, issueAccountToken } from "./tokens";
 
 export const requestPasswordResetInputSchema = z.object({ email: emailSchema });
@@ -82,26 +81,18 @@ export async function confirmPasswordReset(
     stillHolds: async ({ user_id, email }) =>
       (await db.users.countDocuments({ _id: user_id, email }, { limit: 1 })) > 0,
   });
-  let written = false;
-  try {
-    // Hashed once the link is known to work: a made-up token costs no bcrypt.
-    const passwordHash = await hashPassword(password);
-    await changeUserCredentials(
-      db,
-      claim.document.user_id,
-      () => ({ password_hash: passwordHash, ...(mailReachesOnlyTheRecipient() && { email_verified: true }) }),
-      now,
-      () => {
-        written = true;
-      },
-    );
-  } catch (error) {
-    // Not written: the link still works. Written: the password changed (the reconciler finishes the rest), and the link is spent.
-    await (written ? claim.consumed() : claim.release()).catch(() => undefined);
-    if (!written) throw error;
-    logger.warn("password reset finished by the reconciler", { error: (error as Error).name });
-  }
-  await claim.consumed();
+  // Hashed once the link is known to work: a made-up token costs no bcrypt.
+  const passwordHash = await hashPassword(password).catch(async (error: unknown) => {
+    await claim.release().catch(() => undefined);
+    throw error;
+  });
+  await changeProvenByLink(
+    db,
+    claim,
+    claim.document.user_id,
+    () => ({ password_hash: passwordHash, ...(mailReachesOnlyTheRecipient() && { email_verified: true }) }),
+    now,
+  );
   await Promise.all([
     forgiveLoginFailures(db, claim.document.email),
     sendBestEffort(passwordChangedMail({ to: claim.document.email, at: now })),

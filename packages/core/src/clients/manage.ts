@@ -168,10 +168,11 @@ export async function listOrganizationClients(actor: Actor): Promise<ClientSumma
   if (!organizationId) throw new UnauthenticatedError();
   const db = await database();
   const clients = await db.clients.find({ organization_id: organizationId }).sort({ created_at: 1 }).toArray();
-  return Promise.all(clients.map((client) => describe(db, client)));
+  return Promise.all(clients.map((client) => describeClient(db, client)));
 }
 
-async function describe(db: Database, client: ClientDocument): Promise<ClientSummary> {
+/** A client with its secrets' ids, prefixes and last uses (never a secret). */
+export async function describeClient(db: Database, client: ClientDocument): Promise<ClientSummary> {
   const secrets = await secretsOf(db, client._id);
   // One read by primary key per secret (at most two): FerretDB serves an equality from an index.
   const uses = await Promise.all(secrets.map((secret) => db.clientSecretUses.findOne({ _id: secret.secret_id })));

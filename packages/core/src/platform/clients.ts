@@ -1,7 +1,5 @@
 import { recordAudit } from "../audit";
-import type { Scope } from "../auth/permissions";
-import { deleteClient, type ClientSummary } from "../clients/manage";
-import { secretsOf } from "../clients/secrets";
+import { type ClientSummary, deleteClient, describeClient } from "../clients/manage";
 import { database } from "../db/client";
 import { NotFoundError } from "../errors";
 
@@ -19,30 +17,7 @@ import { NotFoundError } from "../errors";
 export async function listPlatformClients(): Promise<ClientSummary[]> {
   const db = await database();
   const clients = await db.clients.find({ kind: "platform" }).sort({ created_at: 1 }).toArray();
-  return Promise.all(
-    clients.map(async (client) => {
-      const secrets = await secretsOf(db, client._id);
-      // One read by primary key per secret (at most two): FerretDB serves an equality from an index.
-      const uses = await Promise.all(secrets.map((secret) => db.clientSecretUses.findOne({ _id: secret.secret_id })));
-      return {
-        clientId: client._id,
-        name: client.name,
-        scopes: client.scopes as Scope[],
-        createdAt: client.created_at,
-        secrets: [...secrets]
-          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
-          .map((secret) => {
-            const lastUsedAt = uses.find((use) => use?._id === secret.secret_id)?.last_used_at;
-            return {
-              secretId: secret.secret_id,
-              prefix: secret.prefix,
-              createdAt: secret.created_at,
-              ...(lastUsedAt && { lastUsedAt }),
-            };
-          }),
-      };
-    }),
-  );
+  return Promise.all(clients.map((client) => describeClient(db, client)));
 }
 
 /**
