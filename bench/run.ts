@@ -12,18 +12,21 @@
  * BENCH_ONLY=scale (section 5 alone, on both storages; prints, leaves results.md as it is);
  * BENCH_ONLY=data (section 3b alone, the document API under load; prints, leaves results.md as it is);
  * BENCH_ONLY=cells (section 5b alone, create and get with tenants over one cell and over two, a
- * second server started for cell "b"; prints, leaves results.md as it is).
+ * second server started for cell "b"; prints, leaves results.md as it is);
+ * BENCH_ONLY=clients (section 3c alone, the token endpoint and the platform search at 10 and at
+ * 2,000 organizations; prints, leaves results.md as it is).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { closeDatabase, parseConfig } from "../packages/core/src/index";
+import { closeDatabase, createPlatformClient, parseConfig } from "../packages/core/src/index";
 import { cellUsage } from "../packages/core/src/cells/capacity";
 import { placementOf, tenantDatabaseAt } from "../packages/core/src/cells/placement";
 import type { PlacementDocument } from "../packages/core/src/db/documents";
 import { database } from "../packages/core/src/testing";
 import { organizationProjection } from "../packages/core/src/organizations/model";
+import { searchPrefixesOf } from "../packages/core/src/organizations/search";
 import { clearPending, VISIBLE } from "../packages/core/src/organizations/steps";
 import { slugify } from "../packages/core/src/slug";
 import {
@@ -55,6 +58,7 @@ import {
   type Target,
 } from "./lib/common";
 import { type AuthenticationReads, measureAuthenticationReads, medianOf } from "./lib/authentication-reads";
+import { clientToken, measurePlatformSearch, measureTokenEndpoint } from "./lib/clients";
 import {
   DATA_LIST_LIMIT,
   DATA_SEEDED,
@@ -92,8 +96,9 @@ exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "scale" && ONLY !== "data" && ONLY !== "cells") {
-  throw new Error(`BENCH_ONLY=${ONLY}: only "scale", "data" and "cells" are supported`);
+const ONLY_SECTIONS = ["scale", "data", "cells", "clients"];
+if (ONLY !== undefined && !ONLY_SECTIONS.includes(ONLY)) {
+  throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_SECTIONS.map((name) => `"${name}"`).join(", ")} are supported`);
 }
 const SETTINGS = {
   initRuns: QUICK ? 5 : 21,
@@ -107,6 +112,16 @@ const SETTINGS = {
   dataConcurrency: 16,
   /** The document API's one-connection runs (after a warm-up as long as the load runs'). */
   dataOneAtATimeSeconds: QUICK ? 2 : 3,
+  /** Section 3c: connections of the token endpoint's and the platform search's runs. */
+  clientsConcurrency: 16,
+  /**
+   * Section 3c: the token endpoint's requests go to this many clients of one organization in turn
+   * (BENCH_TOKEN_CLIENTS). A check of a secret counts as a failure until it is found right
+   * (auth/login-throttle.ts), so the requests in flight count against the throttle's limits: where
+   * the grant limits failures per client (LOGIN_MAX_FAILURES_PER_EMAIL, 5), one client asked 16
+   * times at once is refused past its fifth attempt in flight, whatever its secret.
+   */
+  tokenClients: Number(process.env.BENCH_TOKEN_CLIENTS ?? 16),
   largeOrganizations: 2000,
   smallOrganizations: 10,
   costTable: [8, 10, 12],
@@ -130,6 +145,13 @@ function dataSet(size: "small" | "large", tag: string, layout = ""): DataSet {
   };
 }
 const dataSets = { small: dataSet("small", "s"), large: dataSet("large", "l") } satisfies Record<string, DataSet>;
+/** Section 3c's two sizes: the platform search across 10 and across 2,000 organizations. */
+const clientDataSets = { small: dataSet("small", "ks"), large: dataSet("large", "kl") } satisfies Record<
+  "small" | "large",
+  DataSet
+>;
+/** What section 3c searches for: the first ten organizations' names, in both data sets. */
+const SEARCH_QUERY = "bench org";
 /**
  * Section 5b: the same two sizes with every tenant in one cell (the default cell, as in section 5)
  * and with the tenants spread over two cells, "a" on the benchmark's server and "b" on a second
@@ -191,7 +213,11 @@ async function cleanUp(): Promise<void> {
   if (embedded) {
     // On an external server the benchmark's databases must not outlive it.
     const uri = embedded.uri;
-    const all = [...Object.values(dataSets), ...Object.values(cellDataSets).flatMap((sets) => Object.values(sets))];
+    const all = [
+      ...Object.values(dataSets),
+      ...Object.values(clientDataSets),
+      ...Object.values(cellDataSets).flatMap((sets) => Object.values(sets)),
+    ];
     for (const dataSet of all) {
       await useDataSet(uri, dataSet, LOW_COST).catch(() => undefined);
       const db = await database().catch(() => undefined);
@@ -261,6 +287,13 @@ async function main(): Promise<void> {
   const handlers = await loadHandlers();
   if (ONLY === "cells") {
     reportCells(await measureCells(startedDb, handlers));
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
+  if (ONLY === "clients") {
+    reportClients(await measureClients(startedDb, handlers));
+    startSection(6);
+    reportTargets();
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
@@ -347,6 +380,8 @@ async function main(): Promise<void> {
     loadResults.push({ connections, service: serviceResult, floor: floorResult });
   }
   reportLoad(loadResults);
+  // 3c. Machine clients: the token endpoint and the platform search, servers of their own.
+  reportClients(await measureClients(startedDb, handlers));
   // 3b. The document API, with the same two processes; then the targets.
   await documentApiThenTargets(uri, service, floor);
   emit();
@@ -375,17 +410,22 @@ function loadAverage(): string {
     .join(", ");
 }
 
-/** The local server and the floor, each in its own child process, on the small data set. */
-async function startServiceAndFloor(uri: string): Promise<{ service: ChildServer; floor: ChildServer }> {
-  const childEnv = {
+/** A child server's environment: the data set at `uri`, the configured cost, no per-request logs. */
+function childEnvFor(uri: string, dataSet: DataSet): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
     MONGODB_URI: uri,
-    MONGODB_MASTER_DB: dataSets.small.masterDb,
-    MONGODB_TENANT_DB: dataSets.small.tenantDb,
+    MONGODB_MASTER_DB: dataSet.masterDb,
+    MONGODB_TENANT_DB: dataSet.tenantDb,
     BCRYPT_COST: String(CONFIGURED_COST),
     POWERTOOLS_LOG_LEVEL: "WARN",
   };
+}
+
+/** The local server and the floor, each in its own child process, on the small data set. */
+async function startServiceAndFloor(uri: string): Promise<{ service: ChildServer; floor: ChildServer }> {
+  const childEnv = childEnvFor(uri, dataSets.small);
   log("HTTP load: starting the local server and the floor in child processes");
   const service = await startChildServer("local-server.ts", childEnv);
   children.push(service);
@@ -599,6 +639,67 @@ async function measureCells(main: EmbeddedDatabase, handlers: Handlers): Promise
   }
 }
 
+interface ClientsMeasurement {
+  /** `POST /oauth/token` on the small data set's server. */
+  readonly token: LoadResult;
+  /** The platform search on each data set, and how many organizations it found there. */
+  readonly search: Record<"small" | "large", { readonly found: number; readonly result: LoadResult }>;
+  /** The section's time, seeding and server starts included. */
+  readonly seconds: number;
+}
+
+/**
+ * Section 3c: two data sets of its own, seeded as section 5 seeds them (the first ten
+ * organizations through the create handler, then clones through the driver up to 2,000 in the
+ * large one), a platform client made in each with core's createPlatformClient, and a local server
+ * in a child process on each; then the platform search on both, with a token the endpoint gave
+ * that set's platform client, and the token endpoint on the small one's server.
+ */
+async function measureClients(db: EmbeddedDatabase, handlers: Handlers): Promise<ClientsMeasurement> {
+  const started = performance.now();
+  const sizes = ["small", "large"] as const;
+  const platformClients = {} as Record<"small" | "large", { clientId: string; secret: string }>;
+  for (const key of sizes) {
+    await useDataSet(db.uri, clientDataSets[key], LOW_COST);
+    await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
+    if (key === "large") await seedClones(SETTINGS.largeOrganizations - SETTINGS.smallOrganizations);
+    const client = await createPlatformClient({ name: `bench ${key}`, scopes: ["platform:read"] });
+    platformClients[key] = { clientId: client.clientId, secret: client.secret.secret };
+  }
+  await closeDatabase();
+  log("machine clients: a local server on each data set, in child processes");
+  const servers: Partial<Record<"small" | "large", ChildServer>> = {};
+  try {
+    for (const key of sizes) {
+      const server = await startChildServer("local-server.ts", childEnvFor(db.uri, clientDataSets[key]));
+      children.push(server);
+      servers[key] = server;
+    }
+    const runOn = (service: ChildServer) => ({
+      service,
+      connections: SETTINGS.clientsConcurrency,
+      seconds: SETTINGS.loadSeconds,
+      warmupSeconds: SETTINGS.loadWarmupSeconds,
+      databaseDir: db.dataDir,
+    });
+    // The searches first, so that each meets a server that has served nothing but its own warm-up.
+    const search = {} as ClientsMeasurement["search"];
+    for (const key of sizes) {
+      const server = servers[key]!;
+      const { clientId, secret } = platformClients[key];
+      const accessToken = await clientToken(server, clientId, secret);
+      search[key] = await measurePlatformSearch({ ...runOn(server), token: accessToken, query: SEARCH_QUERY });
+    }
+    const token = await measureTokenEndpoint({ ...runOn(servers.small!), clients: SETTINGS.tokenClients, runId });
+    return { token, search, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    for (const server of Object.values(servers)) {
+      children.splice(children.indexOf(server), 1);
+      await server.stop();
+    }
+  }
+}
+
 /**
  * When the benchmark runs on an embedded FerretDB, section 5 once more on FerretDB's other
  * storage, in a server of its own that is stopped afterwards. Undefined for other databases, or
@@ -692,6 +793,10 @@ async function seedClones(count: number, placements?: readonly PlacementDocument
       });
     }
     await db.organizations.insertMany(organizations, { ordered: false });
+    await db.organizationSearch.insertMany(
+      organizations.map(({ _id, name, slug }) => ({ _id, prefixes: searchPrefixesOf({ name, slug }) })),
+      { ordered: false },
+    );
     await db.users.insertMany(admins, { ordered: false });
     await db.memberships.insertMany(memberships, { ordered: false });
   }
@@ -1158,6 +1263,53 @@ function ratioTarget(
     limit,
     detail: `${ms(figure(measured), 2)} vs ${ms(figure(against), 2)} (${ratio(value)})`,
   };
+}
+
+function reportClients({ token, search, seconds }: ClientsMeasurement): void {
+  startSection(3.7);
+  const at = SETTINGS.clientsConcurrency;
+  const [small, large] = [SETTINGS.smallOrganizations, SETTINGS.largeOrganizations];
+  emit(`## 3c. Machine clients: the token endpoint and the platform search`);
+  emit();
+  emit(
+    `autocannon at ${at} connections for ${SETTINGS.loadSeconds} s after a ${SETTINGS.loadWarmupSeconds} s warm-up, against the local server in a child process, as in section 3, on data sets of this section's own. **Token endpoint**: \`POST /oauth/token\` with \`grant_type=client_credentials\` as a form and the client's id and secret in Basic authentication, for ${SETTINGS.tokenClients} client${SETTINGS.tokenClients === 1 ? "" : "s"} of one organization made through the API (\`POST /org/create\`, \`POST /admin/login\`, \`POST /org/clients\` with scope data:read)${SETTINGS.tokenClients === 1 ? "" : ", taking the requests in turn"}, only right secrets. Each request counts an attempt in the credential throttle (an insert and reads of the window), reads the client and its secrets, compares the secret (SHA-256), takes the attempt back, signs an RS256 token and records the secret's use. An attempt counts as a failure until its secret is found right, so the requests in flight count against the throttle's limits: spread over clients, each client has about one in flight; all come from one address, whose limit (LOGIN_MAX_FAILURES_PER_IP, 20 by default) is above the ${at} in flight. **Platform search**: \`GET /platform/organizations?query=${SEARCH_QUERY}\` with a platform client's token (core's \`createPlatformClient\`, then the token endpoint), on a registry of ${small} and one of ${large} organizations (seeded as in section 5), where it finds ${search.small.found} and ${search.large.found} organizations (the ones seeded through the handler): the same work but for the registry's size. Each answer counts every found organization's members, and every search is audited.`,
+  );
+  emit();
+  const cpu = (result: LoadResult) => `${cpuMs(result.cpuMsPerRequest)} / ${cpuMs(result.databaseCpuMsPerRequest)}`;
+  emit(
+    table(
+      ["operation", "organizations", "req/s", "p50", "p99", "CPU/request: service / database"],
+      (
+        [
+          ["POST /oauth/token (client credentials)", `${small} (+ its own)`, token],
+          [`GET /platform/organizations?query=${SEARCH_QUERY}`, String(small), search.small.result],
+          [`GET /platform/organizations?query=${SEARCH_QUERY}`, String(large), search.large.result],
+        ] as const
+      ).map(([label, organizations, run]) => [
+        `${label}${failureNote(run)}`,
+        organizations,
+        run.requestsPerSecond.toFixed(0),
+        ms(run.p50, 2),
+        ms(run.p99, 2),
+        cpu(run),
+      ]),
+    ),
+  );
+  emit();
+  const growth = search.large.result.p50 / search.small.result.p50;
+  emit(
+    `Platform search p50 at ${large} organizations over ${small}: ${ratio(growth)} (target ≤ 1.2×); req/s ${ratio(search.large.result.requestsPerSecond / search.small.result.requestsPerSecond)}. Section time ${seconds.toFixed(0)} s, seeding and server starts included.`,
+  );
+  emit();
+  targets.push(
+    ratioTarget(
+      `platform search p50 at ${at} connections, ${large} orgs ≤ 1.2× ${small}`,
+      search.large.result,
+      search.small.result,
+      1.2,
+      (result) => result.p50,
+    ),
+  );
 }
 
 function reportDataLoad(results: readonly DataLoadResult[], sizes: readonly TenantSizeResult[]): void {

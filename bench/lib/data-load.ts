@@ -27,7 +27,7 @@ const SEEDED = 1_000;
 const GROUPS = 50;
 const LIST_LIMIT = 20;
 
-async function call(url: string, init: RequestInit & { json?: unknown }, status: number): Promise<unknown> {
+export async function call(url: string, init: RequestInit & { json?: unknown }, status: number): Promise<unknown> {
   const { json, ...rest } = init;
   const response = await fetch(url, {
     ...rest,
@@ -160,7 +160,11 @@ export async function measureDataLoad(
 }
 
 /** An organization signed up through the service, and its owner's token. */
-async function signUp(service: ChildServer, name: string, email: string): Promise<{ token: string; name: string }> {
+export async function signUp(
+  service: ChildServer,
+  name: string,
+  email: string,
+): Promise<{ token: string; name: string }> {
   const password = "bench-password-123";
   await call(`${service.url}/org/create`, { method: "POST", json: { organization_name: name, email, password } }, 201);
   const { access_token: token } = (await call(

@@ -118,6 +118,8 @@ export interface LoadRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Called for every request, so that each may differ (unique ids for inserts). */
   readonly body?: () => string;
+  /** Headers made per request, over `headers` (one of several clients' credentials, in turn). */
+  readonly headersPerRequest?: () => Readonly<Record<string, string>>;
 }
 
 export async function load(
@@ -130,7 +132,7 @@ export async function load(
   // so the percentiles are computed from those.
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const { body } = request;
+    const { body, headersPerRequest } = request;
     const instance = autocannon(
       {
         url,
@@ -139,7 +141,17 @@ export async function load(
         pipelining: 1,
         ...(request.method && { method: request.method }),
         ...(request.headers && { headers: { ...request.headers } }),
-        ...(body && { requests: [{ setupRequest: (each) => ({ ...each, body: body() }) }] }),
+        ...((body || headersPerRequest) && {
+          requests: [
+            {
+              setupRequest: (each) => ({
+                ...each,
+                ...(body && { body: body() }),
+                ...(headersPerRequest && { headers: { ...each.headers, ...headersPerRequest() } }),
+              }),
+            },
+          ],
+        }),
       },
       (error, done) => (error ? reject(error) : resolve(done)),
     );

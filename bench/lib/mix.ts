@@ -5,6 +5,7 @@
  * process id, its resident memory sampled over the run.
  */
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { percentile } from "./common";
 
 export interface MixOptions {
@@ -106,57 +107,67 @@ export async function runMix(options: MixOptions): Promise<MixReport> {
   const deadline = started + options.durationSeconds * 1000;
   const run = Date.now().toString(36);
 
-  async function request(
-    route: MixRoute,
-    method: string,
-    path: string,
-    init: { json?: unknown; token?: string } = {},
-  ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const tally = routes.get(route)!;
-    const headers: Record<string, string> = {};
-    if (init.json !== undefined) headers["content-type"] = "application/json";
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    const sent = performance.now();
-    let status = "error";
-    let body = "";
-    try {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers,
-        ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
-        signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
-      });
-      status = String(response.status);
-      body = await response.text();
-    } catch (error) {
-      body = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    }
-    operations++;
-    const second = Math.floor((performance.now() - started) / 1000);
-    perSecond[second] = (perSecond[second] ?? 0) + 1;
-    tally.latenciesMs.push(performance.now() - sent);
-    tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
-    if (status === "error" || Number(status) >= 500) {
-      failureCount++;
-      if (failures.length < KEPT_FAILURES) failures.push({ route, status, body: body.slice(0, BODY_CHARACTERS) });
-    }
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      // Not JSON (a transport error): the status says enough.
-    }
-    if (status === "error") {
-      // A server that stops answering refuses at once: pause rather than spin through empty iterations.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      return { status: 0, json };
-    }
-    return { status: Number(status), json };
-  }
+  /**
+   * The requests of one worker, sent from its own loopback address (127.0.0.<worker + 1>) when the
+   * server is on loopback: each worker is a client of its own, as the callers of a deployed service
+   * are, so that the per-address limits and records (failed logins) grow per client, not as one
+   * address's pile that every check of the run reads.
+   */
+  const requestFrom = (localAddress: string | undefined) =>
+    async function request(
+      route: MixRoute,
+      method: string,
+      path: string,
+      init: { json?: unknown; token?: string } = {},
+    ): Promise<{ status: number; json: Record<string, unknown> }> {
+      const tally = routes.get(route)!;
+      const headers: Record<string, string> = {};
+      if (init.json !== undefined) headers["content-type"] = "application/json";
+      if (init.token) headers.authorization = `Bearer ${init.token}`;
+      const sent = performance.now();
+      let status = "error";
+      let body = "";
+      try {
+        const answer = await send(`${base}${path}`, {
+          method,
+          headers,
+          ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
+          timeoutMs: options.requestTimeoutMs ?? 30_000,
+          localAddress,
+        });
+        status = String(answer.status);
+        body = answer.body;
+      } catch (error) {
+        body = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      }
+      operations++;
+      const second = Math.floor((performance.now() - started) / 1000);
+      perSecond[second] = (perSecond[second] ?? 0) + 1;
+      tally.latenciesMs.push(performance.now() - sent);
+      tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+      if (status === "error" || Number(status) >= 500) {
+        failureCount++;
+        if (failures.length < KEPT_FAILURES) failures.push({ route, status, body: body.slice(0, BODY_CHARACTERS) });
+      }
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        // Not JSON (a transport error): the status says enough.
+      }
+      if (status === "error") {
+        // A server that stops answering refuses at once: pause rather than spin through empty iterations.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return { status: 0, json };
+      }
+      return { status: Number(status), json };
+    };
 
   const query = (name: string) => `?${new URLSearchParams({ organization_name: name })}`;
 
+  const loopback = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?(\/|$)/.test(base);
   async function worker(index: number): Promise<void> {
+    const request = requestFrom(loopback ? `127.0.0.${1 + index}` : undefined);
     for (let iteration = 1; performance.now() < deadline; iteration++) {
       iterations++;
       const id = `${run}-${index}-${iteration}`;
@@ -329,4 +340,41 @@ export function formatMixReport(report: MixReport): string {
     );
   }
   return lines.join("\n");
+}
+
+/** One HTTP request, from `localAddress` when given (node:http: fetch cannot choose its source address). */
+function send(
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    localAddress: string | undefined;
+  },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: init.method,
+        headers: {
+          ...init.headers,
+          ...(init.body !== undefined && { "content-length": Buffer.byteLength(init.body) }),
+        },
+        ...(init.localAddress && { localAddress: init.localAddress }),
+        signal: AbortSignal.timeout(init.timeoutMs),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(init.body);
+  });
 }

@@ -200,6 +200,7 @@ export {
   organizationNameSchema,
   emailSchema,
   passwordSchema,
+  hasControlCharacter,
   parseInput,
   atLeastOneOf,
 } from "./validation";

@@ -21,5 +21,6 @@ export function redact(text: string): string {
     .replace(/(mongodb(?:\+srv)?:\/\/)[^\s"'`]*/gi, "$1[redacted]")
     .replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, "[redacted bcrypt hash]")
     .replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[redacted token]")
+    .replace(/\bcs_[\w-]{20,}/g, "[redacted client secret]")
     .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, "[redacted key]");
 }

@@ -8,6 +8,7 @@ import {
   ForbiddenError,
   getOrganization,
   InvalidCredentialsError,
+  listOrganizations,
   login,
   NotFoundError,
   updateOrganization,
@@ -15,7 +16,10 @@ import {
   type OrganizationWithAdmin,
 } from "../src";
 import { verifyAccessToken } from "../src/auth/tokens";
-import { useIsolatedDatabases, database, loginWithPassword, mailedToken, sentMail } from "../src/testing";
+import { addSearchEntries } from "../src/db/migrate-search-prefixes";
+import { searchPrefixesOf } from "../src/organizations/search";
+import { InjectedFault } from "../src/checkpoints";
+import { useIsolatedDatabases, database, injectFault, loginWithPassword, mailedToken, sentMail } from "../src/testing";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(() => databases.drop());
@@ -204,6 +208,41 @@ describe("updateOrganization: rename", () => {
     expect(await getOrganization("Umbrella")).toMatchObject({ id: first.organization.id });
     expect(await db.tenants.collection("org_cyberdyne").countDocuments()).toBe(1);
     await expect(login({ email: second.email, password: second.password })).resolves.toBeDefined();
+  });
+});
+
+describe("the platform's search after a rename", () => {
+  const platform = { clientId: "pc_organizations_test", scopes: ["platform:read" as const] };
+  const found = async (query: string) =>
+    (await listOrganizations(platform, { query })).organizations.map((organization) => organization.name);
+
+  it("a rename undone is found under its name again, not the one it was to take", async () => {
+    const { organization, actor } = await newOrganization("Vandelay Imports");
+    const db = await database();
+    // A failure after the collection has moved (its last step but the marker): every step is undone.
+    injectFault("update", 3, "fail");
+    await expect(
+      updateOrganization(actor, { organizationName: "Vandelay Imports", newOrganizationName: "Vandelay Industries" }),
+    ).rejects.toBeInstanceOf(InjectedFault);
+
+    const record = await db.organizations.findOne({ slug: "vandelay_imports" });
+    expect((await db.organizationSearch.findOne({ _id: record!._id }))?.prefixes).toEqual(
+      searchPrefixesOf({ name: "Vandelay Imports", slug: "vandelay_imports" }),
+    );
+    expect(await found("vandelay imp")).toEqual([organization.name]);
+    expect(await found("Vandelay Ind")).toEqual([]);
+    expect(await found("vandelay_ind")).toEqual([]);
+  });
+
+  it("organizations from before the search entries get one on connect, once", async () => {
+    const { organization } = await newOrganization("Kramerica");
+    const db = await database();
+    await db.organizationSearch.deleteOne({ _id: (await db.organizations.findOne({ slug: "kramerica" }))!._id });
+    expect(await found("kramer")).toEqual([]);
+
+    expect(await addSearchEntries(db)).toBe(1);
+    expect(await addSearchEntries(db)).toBe(0);
+    expect(await found("kramer")).toEqual([organization.name]);
   });
 });
 

@@ -3,7 +3,8 @@
  * request), the organization by `_id` and by slug, the user by email, the membership by its key,
  * a tenant document by `_id` and by an indexed field — asked with `explain`, in the very shape the
  * service sends them (filter, projection, limit 1 as `findOne` does), over collections of a few
- * thousand records, so that a planner has a reason to choose an index.
+ * thousand records, so that a planner has a reason to choose an index. The platform's search by
+ * a name prefix is explained as the service sent it (caught by the driver's command monitoring).
  *
  * What the server reports decides what is asserted:
  * - MongoDB: every lookup is served by its index (IXSCAN on slug_unique / email_unique, IDHACK or
@@ -30,17 +31,21 @@ import {
   createOrganization,
   dropIndex,
   insertDocument,
+  listOrganizations,
   updateOrganization,
   type AuthenticatedActor,
+  type PlatformActor,
 } from "../src";
 import { sessionCheckProjection } from "../src/auth/authenticate";
 import { tenantCollectionAt } from "../src/cells/placement";
 import { organizationProjection } from "../src/organizations/model";
+import { SEARCH_PREFIX_MAX } from "../src/organizations/search";
 import { VISIBLE } from "../src/organizations/steps";
 import { database, type Database, loginWithPassword, useIsolatedDatabases } from "../src/testing";
 import { type Backend, backendOf } from "./support/backend";
 
-const databases = useIsolatedDatabases(inject("mongodbUri"));
+// The driver's command monitoring, switched on through the connection string: the search is caught as sent.
+const databases = useIsolatedDatabases(`${inject("mongodbUri")}?monitorCommands=true`);
 afterAll(() => databases.drop());
 
 type Explain = Record<string, unknown> & {
@@ -82,7 +87,11 @@ beforeAll(async () => {
   const now = new Date();
   await Promise.all([
     db.organizations.insertMany(
-      numbered((n) => ({ name: `Filler ${n}`, slug: `filler_${n}`, collection_name: `org_filler_${n}` })) as never[],
+      numbered((n) => ({
+        name: `Filler ${n}`,
+        slug: `filler_${n}`,
+        collection_name: `org_filler_${n}`,
+      })) as never[],
     ),
     db.users.insertMany(numbered((n) => ({ email: `filler${n}@example.com` })) as never[]),
     db.memberships.insertMany(numbered((n) => ({ _id: `filler:${n}`, user_id: new ObjectId() })) as never[]),
@@ -224,6 +233,62 @@ describe.each(Object.entries(lookups))("%s", (_name, lookup) => {
       expect(stages.some((stage) => stage === "IXSCAN" || stage === "EXPRESS_IXSCAN")).toBe(true);
       expect(indexes).toContain(lookup.index);
     }
+  });
+});
+
+describe("the platform's search by a name or slug prefix", () => {
+  const platform: PlatformActor = { clientId: "pc_query_plans", scopes: ["platform:read"] };
+  const longQuery = `Plan Alpha ${"and more ".repeat(4)}`.trim();
+
+  /** The `find` on the search entries that the search sent, as sent (without the session's fields). */
+  async function searchFind(query: string): Promise<Record<string, unknown>> {
+    const finds: Record<string, unknown>[] = [];
+    const record = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === "find" && event.command.find === "organization_search") finds.push(event.command);
+    };
+    db.client.on("commandStarted", record);
+    try {
+      await listOrganizations(platform, { query });
+    } finally {
+      db.client.off("commandStarted", record);
+    }
+    expect(finds).toHaveLength(1);
+    const { find, filter, projection, sort, limit } = finds[0]!;
+    // As sent, without the fields the search does not set (an explain refuses a null one).
+    return Object.fromEntries(
+      Object.entries({ find, filter, projection, sort, limit }).filter(([, value]) => value !== undefined),
+    );
+  }
+
+  it.each([
+    ["a short prefix of the name", "plan AL"],
+    ["a prefix of the slug", "PLAN_ALPHA"],
+    [`a query longer than the ${SEARCH_PREFIX_MAX} characters kept`, longQuery],
+  ])("%s: an equality on the search entries' prefixes, served by its index (not a scan)", async (_, query) => {
+    expect([...longQuery].length).toBeGreaterThan(SEARCH_PREFIX_MAX);
+    const command = await searchFind(query);
+    const explain = (await db.master.command({ explain: command, verbosity: "queryPlanner" })) as Explain;
+    if (backend === "ferretdb-postgres") {
+      expectIndexedOnPostgres(explain, "prefixes");
+      return;
+    }
+    if (backend === "ferretdb-sqlite") {
+      // Not `_id`: evaluated by FerretDB on every document, as every lookup but by `_id` there.
+      expect(explain.filterPushdown).toBe(false);
+      return;
+    }
+    const { stages, indexes } = planNodes(explain.queryPlanner?.winningPlan);
+    expect(stages).not.toContain("COLLSCAN");
+    expect(indexes).toContain("prefixes");
+  });
+
+  it("finds the organization by what its name and slug start with, and only that", async () => {
+    const found = async (query: string) =>
+      (await listOrganizations(platform, { query })).organizations.map((organization) => organization.name);
+    expect(await found("plan AL")).toEqual([organizationName]);
+    expect(await found("PLAN_ALPHA")).toEqual([organizationName]);
+    expect(await found("plan")).toEqual(["Plan Beta", organizationName]);
+    expect(await found(longQuery)).toEqual([]);
   });
 });
 

@@ -12,6 +12,8 @@ import {
   OrganizationSuspendedError,
   reactivateOrganization,
   reconcile,
+  resetConfig,
+  deleteOrganization,
   refreshSession,
   suspendOrganization,
   type PlatformActor,
@@ -128,5 +130,45 @@ describe("a suspended organization", () => {
     await expect(authenticate(session.accessToken)).resolves.toBeDefined();
     expect((await reconcile({ graceSeconds: 0 })).suspensionMarksMended).toBeGreaterThanOrEqual(1);
     await expect(authenticate(session.accessToken)).rejects.toBeInstanceOf(OrganizationSuspendedError);
+  });
+});
+
+describe("a client's secret check", () => {
+  it("is limited per source address: past the limit even the right secret is refused there, not elsewhere", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_IP = "3";
+    resetConfig();
+    try {
+      const { owner } = await organization();
+      const client = await createOrganizationClient(owner, { name: "limited", scopes: ["data:read"] });
+      const grant = (secret: string, sourceIp: string) =>
+        clientCredentialsGrant(
+          { grantType: "client_credentials", clientId: client.clientId, clientSecret: secret, scope: undefined },
+          { sourceIp },
+        );
+      for (let i = 0; i < 3; i++)
+        await expect(grant(`cs_wrong_${i}`, "10.9.9.1")).rejects.toMatchObject({ error: "invalid_client" });
+      await expect(grant(client.secret.secret, "10.9.9.1")).rejects.toMatchObject({ error: "temporarily_unavailable" });
+      await expect(grant(client.secret.secret, "10.9.9.2")).resolves.toBeDefined();
+    } finally {
+      delete process.env.LOGIN_MAX_FAILURES_PER_IP;
+      resetConfig();
+    }
+  });
+});
+
+describe("deleting an organization", () => {
+  it("deletes its machine clients: their secrets stop working", async () => {
+    const { owner, created } = await organization();
+    const client = await createOrganizationClient(owner, { name: "orphan", scopes: ["data:read"] });
+    await deleteOrganization(owner, created.name);
+    await expect(
+      clientCredentialsGrant({
+        grantType: "client_credentials",
+        clientId: client.clientId,
+        clientSecret: client.secret.secret,
+        scope: undefined,
+      }),
+    ).rejects.toMatchObject({ error: "invalid_client" });
+    expect(await (await database()).clientSecrets.countDocuments({ client_id: client.clientId })).toBe(0);
   });
 });

@@ -118,6 +118,39 @@ describe("listing and searching", () => {
     expect(listed[0]!.organization_id).toBeUndefined();
   });
 
+  it("finds a renamed organization under its new name and slug, no longer under the old ones", async () => {
+    const { token } = await platformToken(["platform:read"]);
+    const tag = `Ren${unique()}`;
+    const org = await signUp(`${tag} Before`);
+    const renamed = `${tag} After`;
+    const answer = await call("PUT", "/org/update", {
+      token: org.token,
+      json: { organization_name: org.name, new_organization_name: renamed },
+    });
+    expect(answer.status, answer.text).toBe(200);
+
+    expect(names(await list(token, { query: `${tag} after` }))).toEqual([renamed]);
+    expect(names(await list(token, { query: `${tag.toLowerCase()}_aft` }))).toEqual([renamed]);
+    expect(names(await list(token, { query: tag }))).toEqual([renamed]);
+    expect(names(await list(token, { query: `${tag} before` }))).toEqual([]);
+    expect(names(await list(token, { query: `${tag.toLowerCase()}_before` }))).toEqual([]);
+  });
+
+  it("finds a name longer than the prefixes kept by the whole of it, and nothing that differs after them", async () => {
+    const { token } = await platformToken(["platform:read"]);
+    const tag = `Long${unique()}`;
+    // Longer than the 32 characters kept, within the slug's 48.
+    const name = `${tag} Organisation Holdings Ltd`;
+    expect(name.length).toBeGreaterThan(36);
+    await signUp(name);
+
+    expect(names(await list(token, { query: name.toUpperCase() }))).toEqual([name]);
+    expect(names(await list(token, { query: name.slice(0, 35) }))).toEqual([name]);
+    // The first 32 characters are the same: what follows them decides.
+    expect(names(await list(token, { query: `${name.slice(0, 35)}x` }))).toEqual([]);
+    expect(names(await list(token, { query: `${name} Two` }))).toEqual([]);
+  });
+
   it("refuses malformed input with 422 naming the field", async () => {
     const { token } = await platformToken(["platform:read"]);
     const cases: [Record<string, string>, string][] = [

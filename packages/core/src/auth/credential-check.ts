@@ -20,8 +20,12 @@ import { assertWithinLimits, reserveAttempt } from "./login-throttle";
  * itself.
  */
 export interface CredentialAttempt {
-  /** The account the secret is for: its failures are counted under this email. */
-  readonly email: string;
+  /**
+   * The account the secret is for: its failures are counted under this email. `undefined` for a
+   * secret nobody can guess (a machine client's 256 random bits): then only the source address is
+   * limited, so that whoever knows an account's name cannot lock it out by failing on purpose.
+   */
+  readonly email: string | undefined;
   readonly sourceIp?: string | undefined;
   readonly now?: Date | undefined;
 }

@@ -17,8 +17,8 @@ import { TooManyAttemptsError } from "../errors";
  * gets more comparisons than the limit allows (counting after the comparison let every request of
  * a burst through). Inserts only, never an update: they are exact on MongoDB and FerretDB alike.
  */
-const keysFor = (email: string, sourceIp: string | undefined, counter: Counter) => [
-  `${counter}email:${email}`,
+const keysFor = (email: string | undefined, sourceIp: string | undefined, counter: Counter) => [
+  ...(email !== undefined ? [`${counter}email:${email}`] : []),
   ...(sourceIp ? [`${counter}ip:${sourceIp}`] : []),
 ];
 
@@ -43,7 +43,7 @@ export interface Attempt {
  */
 export async function reserveAttempt(
   db: Database,
-  email: string,
+  email: string | undefined,
   sourceIp: string | undefined,
   now = new Date(),
   counter: Counter = "",
@@ -55,21 +55,25 @@ export async function reserveAttempt(
     at: now,
     expires_at: expires,
   }));
+  // Neither an account nor an address to count against (a machine client called with no source): nothing to limit.
+  if (records.length === 0) return { hadFailures: false, succeeded: async () => undefined };
   await db.loginFailures.insertMany(records);
   // One delete by _id each: an equality, which FerretDB serves from an index (`$in` it would scan).
   const takeBack = () =>
     Promise.all(records.map(({ _id }) => db.loginFailures.deleteOne({ _id }))).then(() => undefined);
 
-  const [emailRecord] = records;
+  const emailRecord = email === undefined ? undefined : records[0];
   let wait: number;
   let hadFailures: boolean;
   try {
     [wait, hadFailures] = await Promise.all([
       secondsUntilAllowed(db, email, sourceIp, now, 1, counter),
-      inWindow(db, emailRecord!.key, now)
-        .limit(2)
-        .toArray()
-        .then((found) => found.some(({ _id }) => !_id.equals(emailRecord!._id))),
+      emailRecord
+        ? inWindow(db, emailRecord.key, now)
+            .limit(2)
+            .toArray()
+            .then((found) => found.some(({ _id }) => !_id.equals(emailRecord._id)))
+        : false,
     ]);
   } catch (error) {
     await takeBack().catch(() => undefined);
@@ -89,7 +93,7 @@ export async function reserveAttempt(
  */
 export async function assertWithinLimits(
   db: Database,
-  email: string,
+  email: string | undefined,
   sourceIp: string | undefined,
   now = new Date(),
 ): Promise<void> {
@@ -111,7 +115,7 @@ const inWindow = (db: Database, key: string, now: Date) =>
  */
 async function secondsUntilAllowed(
   db: Database,
-  email: string,
+  email: string | undefined,
   sourceIp: string | undefined,
   now: Date,
   counted: 0 | 1,

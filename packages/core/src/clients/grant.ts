@@ -24,6 +24,7 @@ export interface ClientToken {
 }
 
 const TOKEN_SIZE_LIMIT = 256;
+const CLIENT_ID = /^(oc|pc)_[0-9a-f]{24}$/;
 
 /**
  * `POST /oauth/token` with `grant_type=client_credentials` (RFC 6749 §4.4): a machine client
@@ -43,7 +44,9 @@ export async function clientCredentialsGrant(
     throw new OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.");
   }
   const { clientId, clientSecret } = request;
-  if (!clientId || !clientSecret || clientId.length > TOKEN_SIZE_LIMIT || clientSecret.length > TOKEN_SIZE_LIMIT) {
+  // An id of no client's form is refused before anything is counted or read: nothing is compared,
+  // so nothing can be guessed, and no odd character reaches the database.
+  if (!clientId || !CLIENT_ID.test(clientId) || !clientSecret || clientSecret.length > TOKEN_SIZE_LIMIT) {
     throw new OAuthError("invalid_client", "Client authentication failed.");
   }
   const now = nowOf(context);
@@ -53,7 +56,9 @@ export async function clientCredentialsGrant(
   lookup.catch(() => undefined);
   let found: { client: ClientDocument; secret: ClientSecretDocument } | undefined;
   try {
-    const check = await checkSecret(db, { email: `client:${clientId}`, sourceIp: context.sourceIp, now }, async () => {
+    // Failures are limited per source address only: a secret of 256 random bits cannot be guessed,
+    // and a limit per client would let whoever knows a client's id lock it out by failing on purpose.
+    const check = await checkSecret(db, { email: undefined, sourceIp: context.sourceIp, now }, async () => {
       const [client, secrets] = await lookup;
       const secret = matchSecret(client ? secrets : [], clientSecret);
       if (client && secret) found = { client, secret };

@@ -7,6 +7,7 @@ import { type Database, database } from "../db/client";
 import type { ClientDocument, ClientSecretDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, UnauthenticatedError } from "../errors";
+import { withOrganizationLockWaiting } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { hasControlCharacter, parseInput } from "../validation";
 import { newClientSecret, SECRET_SLOTS, secretSlotId, secretsOf } from "./secrets";
@@ -204,6 +205,15 @@ export async function addClientSecret(
   requireScope(actor, "clients:manage", "rotate a client's secret");
   const db = await database();
   const client = await ownClient(db, actor, clientId);
+  return withOrganizationLockWaiting(db, client.organization_id!, () => addSecretHeld(db, actor, client, context));
+}
+
+async function addSecretHeld(
+  db: Database,
+  actor: Actor,
+  client: ClientDocument,
+  context: RequestContext,
+): Promise<IssuedSecret> {
   const taken = new Set((await secretsOf(db, client._id)).map(({ _id }) => _id));
   for (const slot of SECRET_SLOTS) {
     if (taken.has(secretSlotId(client._id, slot))) continue;
@@ -234,6 +244,19 @@ export async function deleteClientSecret(
   requireScope(actor, "clients:manage", "delete a client's secret");
   const db = await database();
   const client = await ownClient(db, actor, clientId);
+  // Under the organization's lock: two deletes at once would each see two secrets and leave none.
+  await withOrganizationLockWaiting(db, client.organization_id!, () =>
+    deleteSecretHeld(db, actor, client, secretId, context),
+  );
+}
+
+async function deleteSecretHeld(
+  db: Database,
+  actor: Actor,
+  client: ClientDocument,
+  secretId: string,
+  context: RequestContext,
+): Promise<void> {
   const secrets = await secretsOf(db, client._id);
   const secret = secrets.find((candidate) => candidate.secret_id === secretId);
   if (!secret) throw new NotFoundError("The client has no secret with this id.");

@@ -5,7 +5,7 @@ import type { RequestContext } from "../context";
 import { ID_INDEX, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
-import { withIndexesLock } from "../organizations/lock";
+import { withIndexesLock, withOrganizationLockWaiting } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { fieldPathProblem } from "./filter";
 import { isPlainObject } from "./rules";
@@ -62,9 +62,14 @@ async function changeIndexes<T>(actor: Actor, change: (handle: TenantHandle) => 
 async function recordNamespaces({ db, organization }: TenantHandle, indexes: number): Promise<void> {
   const { placement } = organization;
   if (!placement) return;
-  await db.organizations.updateOne(
-    { _id: organization._id, "placement.cell": placement.cell, "placement.database": placement.database },
-    { $set: { "placement.namespaces": NEW_TENANT_NAMESPACES + indexes } },
+  // Under the organization's lock as well, for this one write: FerretDB writes back the whole record
+  // an update read, so a write of the count racing any other change of the record (a suspension, a
+  // rename, metadata) would undo it. Only the write waits, never the index build.
+  await withOrganizationLockWaiting(db, organization._id, () =>
+    db.organizations.updateOne(
+      { _id: organization._id, "placement.cell": placement.cell, "placement.database": placement.database },
+      { $set: { "placement.namespaces": NEW_TENANT_NAMESPACES + indexes } },
+    ),
   );
 }
 

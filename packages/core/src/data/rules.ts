@@ -29,6 +29,11 @@ const pathOf = (parent: string, key: string | number): string => (parent ? `${pa
  */
 export function valueIssues(value: unknown, path: string, depth: number, issues: FieldIssue[] = []): FieldIssue[] {
   if (issues.length >= 20) return issues;
+  // PostgreSQL's jsonb (FerretDB's storage) holds no NUL in a string: refused here, not a 500 there.
+  if (typeof value === "string" && value.includes("\u0000")) {
+    issues.push({ path, message: "a string may not contain NUL (U+0000)" });
+    return issues;
+  }
   if (Array.isArray(value) || isPlainObject(value)) {
     if (depth > MAX_DEPTH) {
       issues.push({ path, message: `nests deeper than ${MAX_DEPTH} levels` });

@@ -5,6 +5,7 @@ import { once } from "../once";
 import type {
   AccountTokenDocument,
   ClientDocument,
+  OrganizationSearchDocument,
   ClientSecretDocument,
   ClientSecretUseDocument,
   AuditDocument,
@@ -27,6 +28,7 @@ import type {
 import { migrateLegacyAdmins } from "./migrate-legacy-admins";
 import { migrateEmailVerified } from "./migrate-email-verified";
 import { placeUnplacedOrganizations } from "./migrate-placement";
+import { addSearchEntries } from "./migrate-search-prefixes";
 import { closeCellClients } from "../cells/clients";
 import { isNotImplementedError } from "./mongo-errors";
 
@@ -81,6 +83,7 @@ export interface Database {
   readonly mfaChallenges: Collection<MfaChallengeDocument>;
   readonly usedOnce: Collection<UsedOnceDocument>;
   readonly accountTokens: Collection<AccountTokenDocument>;
+  readonly organizationSearch: Collection<OrganizationSearchDocument>;
   readonly clients: Collection<ClientDocument>;
   readonly clientSecrets: Collection<ClientSecretDocument>;
   readonly clientSecretUses: Collection<ClientSecretUseDocument>;
@@ -120,6 +123,7 @@ async function connect(): Promise<Database> {
       mfaChallenges: master.collection<MfaChallengeDocument>("mfa_challenges"),
       usedOnce: master.collection<UsedOnceDocument>("used_once"),
       accountTokens: master.collection<AccountTokenDocument>("account_tokens"),
+      organizationSearch: master.collection<OrganizationSearchDocument>("organization_search"),
       clients: master.collection<ClientDocument>("clients"),
       clientSecrets: master.collection<ClientSecretDocument>("client_secrets"),
       clientSecretUses: master.collection<ClientSecretUseDocument>("client_secret_uses"),
@@ -127,6 +131,7 @@ async function connect(): Promise<Database> {
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
     await placeUnplacedOrganizations(db);
+    await addSearchEntries(db);
     await migrateEmailVerified(db);
     return db;
   } catch (error) {
@@ -146,6 +151,8 @@ const INDEXES = [
   ["organizations", { key: { slug: 1 }, name: "slug_unique", unique: true }],
   ["organizations", { key: { admin_id: 1 }, name: "admin_id" }],
   ["organizations", { key: { "placement.cell": 1 }, name: "placement_cell" }],
+  // The platform's search by name or slug prefix: an equality on an array (organizations/search.ts).
+  ["organizationSearch", { key: { prefixes: 1 }, name: "prefixes" }],
   ["users", { key: { email: 1 }, name: "email_unique", unique: true }],
   ["memberships", { key: { organization_id: 1, role: 1, joined_at: 1 }, name: "organization_role_joined" }],
   ["memberships", { key: { user_id: 1 }, name: "user_id" }],

@@ -32,6 +32,17 @@ export interface OrganizationDocument {
   private_metadata?: Record<string, unknown>;
 }
 
+/**
+ * Master database: what the platform's search finds an organization by (organizations/search.ts),
+ * keyed by its id — apart from the record, which every authenticated request reads whole on
+ * FerretDB, so that the prefixes cost the hot path nothing.
+ */
+export interface OrganizationSearchDocument {
+  _id: ObjectId;
+  /** Prefixes of the slug and of the lower-cased name; of both names while a rename is under way. */
+  prefixes: string[];
+}
+
 /** Pool: the cell's shared tenant database. Silo: a database of the tenant's own in the cell. */
 export type Tier = "pool" | "silo";
 

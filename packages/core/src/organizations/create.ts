@@ -15,6 +15,7 @@ import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from 
 import { EmailNotVerifiedError, UnauthenticatedError } from "../errors";
 import { newMembership } from "../members/membership";
 import { type Actor, toObjectId, toOrganization, type OrganizationWithAdmin } from "./model";
+import { indexNames } from "./search";
 import { clearPending, createTenantCollection, emailTaken, nameTaken, rollBackCreate } from "./steps";
 
 export const createOrganizationInputSchema = z.object({
@@ -83,6 +84,8 @@ export async function createOrganization(
 
   try {
     await db.organizations.insertOne(organization);
+    // Found by the platform's search from the start (an entry of a create undone is deleted with it).
+    await indexNames(db, organizationId, { name: organizationName, slug });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw nameTaken(organizationName);
     throw error;

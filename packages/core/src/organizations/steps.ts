@@ -6,6 +6,8 @@ import type { OrganizationDocument, PendingUpdate, PlacementDocument } from "../
 import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
 import { revokeOrganizationSessions, revokeSessionsOfOtherCredentials } from "../sessions/revoke";
+import { deleteClient } from "../clients/manage";
+import { indexNames, unindexOrganization } from "./search";
 
 /**
  * The idempotent steps multi-step operations are made of. The online operations run them in
@@ -113,6 +115,7 @@ export async function rollBackCreate(
   // Markers from before users existed made their admin; a user who signed up earlier stays.
   if (pending?.user_created !== false) await deleteUserIfNoMemberships(db, creator);
   await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
+  await unindexOrganization(db, organization._id);
 }
 
 /** A user belongs to at least one organization; one left with none is deleted, with their second factor. */
@@ -217,6 +220,8 @@ export async function rollBackUpdate(
   await moveCollection(tenants, organization.collection_name, pending.previous.collection_name);
   const { name, slug, collection_name, updated_at } = pending.previous;
   await clearPending(db, organization, { name, slug, collection_name, updated_at });
+  // Found again under the name it has again, no longer under the one it was to take.
+  await indexNames(db, organization._id, { name, slug });
 }
 
 // --- delete ----------------------------------------------------------------------------------
@@ -234,6 +239,12 @@ export async function finishDelete(
   await dropCollectionOf(db, organization);
   await afterStep?.(2);
   await db.invitations.deleteMany({ organization_id: organization._id });
+  // Its machine clients: credentials of an organization that is gone, which nothing could list or revoke.
+  for (const client of await db.clients
+    .find({ organization_id: organization._id }, { projection: { _id: 1 } })
+    .toArray()) {
+    await deleteClient(db, client);
+  }
   const members = await db.memberships
     .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
     .toArray();
@@ -242,4 +253,5 @@ export async function finishDelete(
   for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });
+  await unindexOrganization(db, organization._id);
 }

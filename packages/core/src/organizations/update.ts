@@ -17,6 +17,7 @@ import { changeOwnOrganization, movingOrganization } from "./change-own-organiza
 import { withCredentialsLock } from "./lock";
 import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { type PendingEmailChange, requestEmailChange } from "../account/email-change";
+import { indexNames } from "./search";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 const updateFields = z.object({
@@ -134,6 +135,10 @@ export async function updateOrganization(
 
     try {
       const { name, collection_name } = updated;
+      // Found by both names while the rename is under way (a search checks hits against the record).
+      if (slug !== current.slug || name !== current.name) {
+        await indexNames(db, current._id, { name: current.name, slug: current.slug }, { name, slug });
+      }
       await db.organizations.updateOne({ _id: current._id }, { $set: { name, slug, collection_name, pending } });
     } catch (error) {
       if (isDuplicateKeyError(error)) throw nameTaken(newName);
@@ -147,6 +152,7 @@ export async function updateOrganization(
       await moveTenantCollection(updated, pending);
       await checkpoint("update", 3);
       await clearPending(db, updated, { updated_at: now });
+      if (slug !== current.slug || newName !== current.name) await indexNames(db, current._id, { name: newName, slug });
     } catch (error) {
       await rollBackUpdate(db, updated, pending);
       throw error;

@@ -83,7 +83,8 @@ export async function patchOrganizationMetadata(
         organizationId: id,
         clientId: actor.clientId,
         details: Object.fromEntries(
-          changes.map(({ field, key, value }) => [`${FIELDS[field]}.${key}`, value === null ? "deleted" : "set"]),
+          // A colon, not a dot: a field name with a dot is refused by the database.
+          changes.map(({ field, key, value }) => [`${FIELDS[field]}:${key}`, value === null ? "deleted" : "set"]),
         ),
       },
       context,

@@ -15,6 +15,7 @@ import { NotFoundError, ValidationError } from "../errors";
 import { changeOrganization } from "../organizations/change-own-organization";
 import { deleteHeldOrganization } from "../organizations/delete";
 import { organizationProjection, toObjectId } from "../organizations/model";
+import { matchesPrefix, searchKeyOf } from "../organizations/search";
 import { VISIBLE } from "../organizations/steps";
 import { parseInput } from "../validation";
 import { PLATFORM_PAGE_MAX } from "./page";
@@ -108,9 +109,12 @@ const listProjection = {
  * name or slug by prefix, case-insensitively, or the exact email of a member; `cell` and `tier`
  * filter by placement.
  *
- * FerretDB serves only top-level equality from its indexes: the prefix match (a regex), the `$in`
- * of a member's organizations and the `_id` range all scan the organizations. That is the price
- * of a search across every tenant on an operator's route, not on a tenant's path.
+ * FerretDB serves only top-level equality from its indexes, so the prefix match is one: the query
+ * against each record's `search_prefixes` (organizations/search.ts), which an index serves, and
+ * the other conditions are checked on what it finds — a search costs what it finds, not the size
+ * of the registry. Unfiltered, or with an email that is a member's (the `$in` of their
+ * organizations beside the prefix, in an `$or`), or by placement alone, the list still scans the
+ * organizations: the price of the operator's view across every tenant, not a tenant's path.
  */
 export async function listOrganizations(
   actor: PlatformActor,
@@ -130,14 +134,15 @@ export async function listOrganizations(
     ...(options.cell !== undefined && { "placement.cell": options.cell }),
     ...(options.tier !== undefined && { "placement.tier": options.tier }),
     ...(options.status !== undefined && { suspended: { $exists: options.status === "suspended" } }),
-    ...(after && { _id: { $lt: after } }),
-    ...(options.query !== undefined && { $or: await matching(db, options.query) }),
   };
-  const documents = await db.organizations
-    .find(filter, { projection: listProjection })
-    .sort({ _id: -1 })
-    .limit(limit + 1)
-    .toArray();
+  const documents =
+    options.query === undefined
+      ? await db.organizations
+          .find({ ...filter, ...(after && { _id: { $lt: after } }) }, { projection: listProjection })
+          .sort({ _id: -1 })
+          .limit(limit + 1)
+          .toArray()
+      : await searched(db, options.query, filter, after, limit + 1);
   const page = documents.slice(0, limit);
   const organizations = await Promise.all(page.map((document) => summaryOf(db, document)));
   await audit(
@@ -160,11 +165,48 @@ export async function listOrganizations(
   };
 }
 
-/** What a search matches: a name or slug prefix, or (an address) the organizations of the user with that email. */
-async function matching(db: Database, query: string): Promise<Filter<OrganizationDocument>[]> {
-  const prefix = new RegExp(`^${query.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "i");
-  const memberOf = query.includes("@") ? await organizationsOfEmail(db, query) : [];
-  return [{ name: prefix }, { slug: prefix }, ...(memberOf.length > 0 ? [{ _id: { $in: memberOf } }] : [])];
+/**
+ * The organizations a search finds, newest first, at most `wanted`: the ids its prefix finds in
+ * the search entries (one equality FerretDB pushes down and an index serves) and, for an address,
+ * those of the member with that email; each then read by its id (an index lookup) and kept when it
+ * passes the other filters and still bears a matching name (an entry may name more than that).
+ * What it costs grows with what it finds, not with how many organizations there are.
+ */
+async function searched(
+  db: Database,
+  query: string,
+  filter: Filter<OrganizationDocument>,
+  after: ObjectId | undefined,
+  wanted: number,
+): Promise<OrganizationDocument[]> {
+  const [entries, memberOf] = await Promise.all([
+    db.organizationSearch
+      .find({ prefixes: searchKeyOf(query), ...(after && { _id: { $lt: after } }) }, { projection: { _id: 1 } })
+      .toArray(),
+    query.includes("@") ? organizationsOfEmail(db, query) : [],
+  ]);
+  const members = new Set(memberOf.map((id) => id.toHexString()));
+  const candidates = [
+    ...new Map(
+      [
+        ...entries.map(({ _id }) => _id),
+        ...memberOf.filter((id) => !after || id.toHexString() < after.toHexString()),
+      ].map((id) => [id.toHexString(), id]),
+    ).values(),
+  ].sort((a, b) => b.toHexString().localeCompare(a.toHexString()));
+  const found: OrganizationDocument[] = [];
+  for (let start = 0; start < candidates.length && found.length < wanted; start += wanted) {
+    const batch = await Promise.all(
+      candidates
+        .slice(start, start + wanted)
+        .map((_id) => db.organizations.findOne({ _id, ...filter }, { projection: listProjection })),
+    );
+    for (const organization of batch) {
+      if (!organization || found.length >= wanted) continue;
+      if (members.has(organization._id.toHexString()) || matchesPrefix(organization, query)) found.push(organization);
+    }
+  }
+  return found;
 }
 
 /** The organizations of the user with this email (stored lower-cased): one read by the unique index, then their memberships. */

@@ -4,7 +4,7 @@ import { type PlatformActor, requirePlatformScope } from "../clients/authenticat
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { NotFoundError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { withOrganizationLockWaiting } from "../organizations/lock";
 import { toObjectId } from "../organizations/model";
 import { VISIBLE } from "../organizations/steps";
@@ -102,22 +102,30 @@ async function markSessions(db: Database, organizationId: OrganizationDocument["
   );
 }
 
-/** The reconciler's part: sessions whose mark disagrees with their organization (a write that raced the marking). */
+/**
+ * The reconciler's part: sessions whose mark disagrees with their organization (a write that raced
+ * the marking). Each organization is mended under its lock, from its record read there, so a
+ * suspension or a reactivation landing meanwhile is never undone; one whose lock is held is left
+ * for the next run.
+ */
 export async function mendSuspensionMarks(db: Database): Promise<number> {
-  let mended = 0;
-  const suspendedOrganizations = await db.organizations
-    .find({ suspended: { $exists: true } }, { projection: { _id: 1 } })
-    .toArray();
-  for (const { _id } of suspendedOrganizations) {
-    mended += (
-      await db.sessions.updateMany({ organization_id: _id, suspended: { $ne: true } }, { $set: { suspended: true } })
-    ).modifiedCount;
-  }
+  const suspended = await db.organizations.find({ suspended: { $exists: true } }, { projection: { _id: 1 } }).toArray();
   const marked = await db.sessions.distinct("organization_id", { suspended: true });
-  for (const organizationId of marked) {
-    if (suspendedOrganizations.some(({ _id }) => _id.equals(organizationId))) continue;
-    mended += (await db.sessions.updateMany({ organization_id: organizationId }, { $unset: { suspended: "" } }))
-      .modifiedCount;
+  const candidates = new Map([...suspended.map(({ _id }) => _id), ...marked].map((id) => [id.toHexString(), id]));
+  let mended = 0;
+  for (const organizationId of candidates.values()) {
+    mended += await withOrganizationLockWaiting(db, organizationId, async () => {
+      const organization = await db.organizations.findOne({ _id: organizationId }, { projection: { suspended: 1 } });
+      const should = organization?.suspended !== undefined;
+      const { modifiedCount } = await db.sessions.updateMany(
+        { organization_id: organizationId, suspended: should ? { $ne: true } : true },
+        should ? { $set: { suspended: true } } : { $unset: { suspended: "" } },
+      );
+      return modifiedCount;
+    }).catch((error: unknown) => {
+      if (error instanceof ConflictError) return 0;
+      throw error;
+    });
   }
   return mended;
 }

@@ -41,11 +41,9 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
     await db.sessions.deleteOne({ _id: session._id });
     throw invalid();
   }
-  // Refused before the token is spent: once reactivated, the same refresh token works again.
-  if (session.suspended || (await isSuspended(db, session.organization_id))) {
-    await db.sessions.updateOne({ _id: session._id }, { $set: { suspended: true } });
-    throw new OrganizationSuspendedError();
-  }
+  // Refused before the token is spent: once reactivated, the same refresh token works again. The
+  // organization decides, not the session's mark, which a reactivation may not have cleared yet.
+  if (await isSuspended(db, session.organization_id)) throw new OrganizationSuspendedError();
 
   try {
     await db.refreshTokenUses.insertOne({
@@ -102,7 +100,13 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
   // A suspension that flagged the sessions while this write read the old one is undone by it (an
   // update writes back what it read, on FerretDB): asked again after the write, and flagged again.
   if (await isSuspended(db, session.organization_id)) {
-    await db.sessions.updateOne({ _id: session._id }, { $set: { suspended: true } });
+    // The rotation is taken back (the new token deleted, the old one's use forgotten), so that
+    // the same refresh token works once the organization is reactivated, rather than looking reused.
+    await Promise.all([
+      db.sessions.updateOne({ _id: session._id }, { $set: { suspended: true } }),
+      db.refreshTokens.deleteOne({ _id: next.hash }),
+      db.refreshTokenUses.deleteOne({ _id: hash }),
+    ]);
     throw new OrganizationSuspendedError();
   }
   return tokensFor(used, next.token, now);

@@ -18,8 +18,13 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const decoded = Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) return "malformed";
-  const formDecode = (part: string) => new URLSearchParams(`v=${part}`).get("v") ?? "";
-  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  // application/x-www-form-urlencoded decoding of each part: `+` is a space, `%XX` a byte.
+  const formDecode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return "malformed";
+  }
 }
 
 /** The token request in the event, or the RFC's `invalid_request`/`invalid_client` for a malformed one. */

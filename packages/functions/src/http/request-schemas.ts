@@ -14,6 +14,7 @@ import {
   passwordSchema,
   ROLES,
   ORGANIZATION_CLIENT_SCOPES,
+  hasControlCharacter,
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
@@ -358,11 +359,21 @@ export const platformOrganizationsQuery = z.strictObject({
     description: `Organizations per page, 1–${PLATFORM_PAGE_MAX} (default 50).`,
   }),
   cursor: cursorOf("organizations"),
-  query: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(254))), {
-    description:
-      "A prefix of the name or of the slug (case-insensitive), or a member's exact email: organizations matching any of them.",
-    example: "acme",
-  }),
+  query: meta(
+    z.optional(
+      z.string().check(
+        z.minLength(1),
+        z.maxLength(254),
+        // Stored text holds none, and the database refuses a NUL: a 422 here rather than a 500 there.
+        z.refine((query: string) => !hasControlCharacter(query), "must not contain control characters"),
+      ),
+    ),
+    {
+      description:
+        "A prefix of the name or of the slug (case-insensitive), or a member's exact email: organizations matching any of them.",
+      example: "acme",
+    },
+  ),
   cell: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(64))), {
     description: "Only organizations placed in this cell.",
     example: "default",
