@@ -1,4 +1,5 @@
 import middy, { type MiddlewareObj } from "@middy/core";
+import httpErrorHandler from "@middy/http-error-handler";
 import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
@@ -7,7 +8,7 @@ import { validConfiguration } from "./configuration";
 import { cors } from "./cors";
 import { jsonBody } from "./json-body";
 import { requestLogging } from "./logging";
-import { problemResponses } from "./problem-responses";
+import { problemErrors, problemMediaType } from "./problem-responses";
 
 /**
  * The plumbing every endpoint shares, so a handler file holds only its own logic: body size limit
@@ -46,8 +47,9 @@ export function httpEndpoint(
 ) {
   // Middy runs `before` in the order of `use` and `after`/`onError` in reverse. Logging comes
   // first so that it sees the final response; headers and CORS next, so that they are added to
-  // every answer, problems included; `problemResponses` turns any error into the answer before
-  // they run.
+  // every answer, problems included. On an error, before those: `problemErrors` turns it into the
+  // HTTP error it is to render, `@middy/http-error-handler` renders it, `problemMediaType` marks
+  // the response a problem (problem-responses.ts).
   const stack = middy<HttpEvent, HttpResult>()
     .use(requestLogging())
     .use(
@@ -58,7 +60,10 @@ export function httpEndpoint(
       ),
     )
     .use(cors())
-    .use(problemResponses())
+    .use(problemMediaType())
+    // No logger of its own: problemErrors has logged what operators need, once.
+    .use(httpErrorHandler({ logger: false }))
+    .use(problemErrors())
     .use(deployedSecrets())
     .use(validConfiguration())
     .use(bodyLimit(options.maxBodyBytes));
