@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import { ObjectId } from "mongodb";
 import type { Database } from "../db/client";
 import type { AccountTokenDocument, AccountTokenPurpose } from "../db/documents";
@@ -10,7 +10,7 @@ import { GoneError, UnauthenticatedError } from "../errors";
  * random bits, shown only in the mail, stored only as their SHA-256 (enough for a random secret of
  * that size: there is nothing to guess from it).
  */
-const hashOf = (token: string): string => createHash("sha256").update(token, "utf8").digest("base64url");
+const hashOf = hashRandomSecret;
 
 export interface IssuedAccountToken {
   readonly token: string;
@@ -27,9 +27,9 @@ export async function issueAccountToken(
 ): Promise<IssuedAccountToken> {
   const user = await db.users.findOne({ _id: request.userId }, { projection: { credentials_version: 1 } });
   if (!user) throw new UnauthenticatedError();
-  const token = randomBytes(32).toString("base64url");
+  const { secret: token, hash } = newRandomSecret();
   const document: AccountTokenDocument = {
-    _id: hashOf(token),
+    _id: hash,
     purpose: request.purpose,
     user_id: request.userId,
     email: request.email,

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import type { Database } from "../db/client";
 import type { ClientSecretDocument } from "../db/documents";
 
@@ -8,14 +9,14 @@ import type { ClientSecretDocument } from "../db/documents";
  * keeps the token endpoint fast. `cs_` tells it apart in a configuration file or a leak scanner.
  */
 export function newClientSecret(): { secret: string; hash: string; prefix: string } {
-  const secret = `cs_${randomBytes(32).toString("base64url")}`;
-  return { secret, hash: hashOf(secret), prefix: secret.slice(0, 9) };
+  const { secret, hash } = newRandomSecret("cs_");
+  return { secret, hash, prefix: secret.slice(0, 9) };
 }
 
-const hashOf = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("base64url");
+const hashOf = hashRandomSecret;
 
 /** Compared against no secret at all when the client is unknown: the same work either way. */
-const NO_SECRET = hashOf(randomBytes(32).toString("base64url"));
+const NO_SECRET = newRandomSecret().hash;
 
 /**
  * Whether `secret` is one of the client's current secrets, at the same cost whether the client

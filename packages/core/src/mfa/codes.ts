@@ -1,4 +1,5 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { hashRandomSecret } from "../random-secret";
 import type { ObjectId } from "mongodb";
 // The maintained RFC 6238/4226 implementation (HMAC through node:crypto in its Node build), not hand-written crypto.
 import { Secret, TOTP } from "otpauth";
@@ -85,7 +86,7 @@ export function newRecoveryCodes(): { codes: string[]; hashes: string[] } {
 /** Case, spaces and dashes do not matter. A random code of 50 bits needs no salt: SHA-256 of it. */
 export function hashRecoveryCode(code: string): string {
   const normalized = code.toLowerCase().replace(/[\s-]+/g, "");
-  return createHash("sha256").update(normalized, "utf8").digest("base64url");
+  return hashRandomSecret(normalized);
 }
 
 /** Whether `code` is one of the factor's recovery codes, unused until now: recording its use. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import * as z from "zod/mini";
 import { checkSecret } from "../auth/credential-check";
 import { forgiveLoginFailures } from "../auth/login-throttle";
@@ -25,7 +25,7 @@ export interface MfaRequired {
   readonly expiresIn: number;
 }
 
-const hashChallengeToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("base64url");
+const hashChallengeToken = hashRandomSecret;
 
 /** After the password: a challenge (256 random bits, only its hash stored) for the code step. */
 export async function startMfaChallenge(
@@ -34,9 +34,9 @@ export async function startMfaChallenge(
   context: RequestContext,
 ): Promise<MfaRequired> {
   const now = nowOf(context);
-  const token = randomBytes(32).toString("base64url");
+  const { secret: token, hash } = newRandomSecret();
   await db.mfaChallenges.insertOne({
-    _id: hashChallengeToken(token),
+    _id: hash,
     user_id: membership.user_id,
     organization_id: membership.organization_id,
     credentials_version: membership.credentials_version,

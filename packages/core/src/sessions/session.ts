@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import { ObjectId } from "mongodb";
 import { issueAccessToken } from "../auth/tokens";
 import { config } from "../config";
@@ -28,13 +28,11 @@ const USER_AGENT_MAX = 256;
  * for a random secret of that size: there is nothing to guess from it).
  */
 export function newRefreshToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString("base64url");
-  return { token, hash: hashRefreshToken(token) };
+  const { secret, hash } = newRandomSecret();
+  return { token: secret, hash };
 }
 
-export function hashRefreshToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("base64url");
-}
+export const hashRefreshToken = hashRandomSecret;
 
 /** The idle end after a use at `now`: never past the absolute end. */
 export function idleEndAfter(now: Date, expiresAt: Date): Date {
