@@ -11,6 +11,8 @@ import { mongodbSourcePlugin } from "./mongodb-source";
 
 /** Where the handler modules live, relative to the project root (where `sst` runs). */
 export const FUNCTIONS_SOURCE_DIR = "packages/functions/src/handlers";
+/** Where the functions that are no route live (the reconciler, the tenant mover). */
+export const JOBS_SOURCE_DIR = "packages/functions/src/jobs";
 
 /**
  * The MongoDB driver `require`s these optional packages inside try/catch for features this service

@@ -4,12 +4,12 @@
  */
 import { Cron, type Stack } from "sst/constructs";
 import type { FunctionProps } from "sst/constructs";
-import { FUNCTIONS_SOURCE_DIR } from "./functions";
+import { JOBS_SOURCE_DIR } from "./functions";
 import type { Secrets } from "./secrets";
 
 /** Often enough that an interrupted change is repaired within minutes of its grace period. */
 export const RECONCILE_SCHEDULE = "rate(5 minutes)";
-export const RECONCILER_HANDLER = `${FUNCTIONS_SOURCE_DIR}/reconcile.handler`;
+export const RECONCILER_HANDLER = `${JOBS_SOURCE_DIR}/reconcile.handler`;
 /** Walks every unfinished operation; a long backlog after an outage must still fit. */
 export const RECONCILER_TIMEOUT_SECONDS = 120;
 

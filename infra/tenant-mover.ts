@@ -4,10 +4,10 @@
  * event and answer). Bound to the database's secrets only.
  */
 import { Function as SstFunction, type FunctionProps, type Stack } from "sst/constructs";
-import { FUNCTIONS_SOURCE_DIR } from "./functions";
+import { JOBS_SOURCE_DIR } from "./functions";
 import type { Secrets } from "./secrets";
 
-export const TENANT_MOVER_HANDLER = `${FUNCTIONS_SOURCE_DIR}/move-tenant.handler`;
+export const TENANT_MOVER_HANDLER = `${JOBS_SOURCE_DIR}/move-tenant.handler`;
 /** Lambda's longest: a large tenant's copy and its drain periods; what does not fit is carried on later. */
 export const TENANT_MOVER_TIMEOUT_SECONDS = 900;
 /** Batches of documents pass through it, and the verification hashes every document on both sides. */

@@ -94,7 +94,7 @@ describe("a function's configuration", () => {
 
   it("fails the scheduled reconciler the same way: logged, and the invocation fails", async () => {
     process.env.LOGIN_MAX_FAILURES_PER_IP = "abc";
-    const { handler } = await import("../src/handlers/reconcile");
+    const { handler } = await import("../src/jobs/reconcile");
     await expect(handler()).rejects.toThrow(/LOGIN_MAX_FAILURES_PER_IP="abc": not a whole number/);
     expect(errorLines()).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { checkInvariants, createOrganization, resetConfig } from "@org-service/core";
 import { database, twoCellsOn, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
-import { budgetFor, handler } from "../src/handlers/move-tenant";
+import { budgetFor, handler } from "../src/jobs/move-tenant";
 import { lambdaContext } from "../src/http/lambda-context";
 
 /** Two cells on the one test server, each its own pool database; creates land in cell-a (most room). */

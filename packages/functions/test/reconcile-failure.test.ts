@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { handler } from "../src/handlers/reconcile";
+import { handler } from "../src/jobs/reconcile";
 
 // The repair itself fails (here: as if the database refused), whatever the data.
 vi.mock("@org-service/core", async (importOriginal) => ({

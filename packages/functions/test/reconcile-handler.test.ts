@@ -1,7 +1,7 @@
 import { useIsolatedDatabases, database } from "@org-service/core/testing";
 import { ObjectId } from "mongodb";
 import { afterAll, expect, inject, it, vi } from "vitest";
-import { handler } from "../src/handlers/reconcile";
+import { handler } from "../src/jobs/reconcile";
 
 // Before the logger is created: this file reads its INFO line (the project's config says WARN).
 vi.hoisted(() => {

@@ -8,13 +8,9 @@ import {
   parseInput,
   undoMove,
 } from "@org-service/core";
-import { loadDeployedSecrets } from "../deployment/secrets";
-import { assertConfigured, checkConfigurationAtInit } from "../http/configuration";
-import { logger, logUnexpectedError } from "../http/logging";
+import { logger } from "../http/logging";
 import { type ProblemDetails, toProblemResponse } from "../http/problem";
-
-// The environment the container started with, checked once at init (see http/configuration.ts).
-checkConfigurationAtInit();
+import { job } from "./job";
 
 /**
  * Invoked directly (not an HTTP route; `aws lambda invoke`): moves a tenant to another cell or tier,
@@ -79,10 +75,8 @@ export function budgetFor(context: Pick<Context, "getRemainingTimeInMillis">): n
   return Math.max(MINIMUM_BUDGET_MS, Math.floor(remaining - margin));
 }
 
-export const handler = async (event: unknown, context: Context): Promise<MoveTenantAnswer> => {
+export const handler = job(async (event: unknown, context: Context): Promise<MoveTenantAnswer> => {
   try {
-    await loadDeployedSecrets();
-    assertConfigured();
     const input = parseInput(eventSchema, event ?? {});
     const options = { budgetMs: budgetFor(context), waitForDrain: true };
     const name = input.organization_name;
@@ -109,13 +103,9 @@ export const handler = async (event: unknown, context: Context): Promise<MoveTen
     return answer;
   } catch (error) {
     const { problem, unexpected } = toProblemResponse(error);
-    if (!unexpected) {
-      logger.info("tenant move refused", { problem_type: problem.type, detail: problem.detail });
-      return { ok: false, problem };
-    }
-    // Logged like the HTTP functions' failures (scrubbed, the stack mapped to the sources), then
-    // rethrown so that the invocation counts as failed.
-    await logUnexpectedError(error);
-    throw error;
+    // Anything unexpected is the job's to log and rethrow (job.ts).
+    if (unexpected) throw error;
+    logger.info("tenant move refused", { problem_type: problem.type, detail: problem.detail });
+    return { ok: false, problem };
   }
-};
+});
