@@ -1,6 +1,7 @@
 import { ObjectId } from "mongodb";
 import { requireScope } from "./auth/permissions";
 import { AUDIT_PAGE_MAX } from "./audit-page";
+import { pageLimit, pageOf } from "./paging";
 import type { RequestContext } from "./context";
 import { database, type Database } from "./db/client";
 import type { AuditAction, AuditDocument } from "./db/documents";
@@ -68,7 +69,7 @@ export interface AuditPage {
 /** The caller's own organization's entries, newest first, a page at a time (keyset pagination on `_id`). */
 export async function listAudit(actor: Actor, options: { limit?: number; before?: string } = {}): Promise<AuditPage> {
   requireScope(actor, "audit:read", "read the audit log");
-  const limit = Math.min(Math.max(options.limit ?? 50, 1), AUDIT_PAGE_MAX);
+  const limit = pageLimit(options.limit, 50, AUDIT_PAGE_MAX);
   const before = options.before === undefined ? undefined : toObjectId(options.before);
   if (options.before !== undefined && !before)
     throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
@@ -81,9 +82,9 @@ export async function listAudit(actor: Actor, options: { limit?: number; before?
     .sort({ _id: -1 })
     .limit(limit + 1)
     .toArray();
-  const page = documents.slice(0, limit);
+  const { items, nextCursor } = pageOf(documents, limit, (last) => last._id.toHexString());
   return {
-    entries: page.map((document) => ({
+    entries: items.map((document) => ({
       id: document._id.toHexString(),
       action: document.action,
       at: document.at,
@@ -94,6 +95,6 @@ export async function listAudit(actor: Actor, options: { limit?: number; before?
       ...(document.request_id && { requestId: document.request_id }),
       ...(document.details && { details: document.details }),
     })),
-    ...(documents.length > limit && { nextCursor: page.at(-1)!._id.toHexString() }),
+    ...(nextCursor && { nextCursor }),
   };
 }

@@ -1,3 +1,4 @@
+import { pageLimit, pageOf } from "../paging";
 import { ObjectId } from "mongodb";
 import type { RequestContext } from "../context";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -365,7 +366,7 @@ export async function listDocuments(actor: Actor, query: DocumentQuery = {}): Pr
   const sortProblem = fieldPathProblem(sort);
   if (sortProblem) throw new ValidationError([{ path: "sort", message: sortProblem }]);
   const order = query.order ?? "asc";
-  const limit = Math.min(Math.max(query.limit ?? DOCUMENTS_PAGE_DEFAULT, 1), DOCUMENTS_PAGE_MAX);
+  const limit = pageLimit(query.limit, DOCUMENTS_PAGE_DEFAULT, DOCUMENTS_PAGE_MAX);
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort, order);
   const { collection } = await tenantCollectionOf(actor, "data:read", "read documents", "read");
   const conditions = [filter, ...(position ? [after(sort, order, position.value, position.id)] : [])].filter(
@@ -377,18 +378,13 @@ export async function listDocuments(actor: Actor, query: DocumentQuery = {}): Pr
     .sort(sort === "_id" ? { _id: direction } : { [sort]: direction, _id: direction })
     .limit(limit + 1)
     .toArray();
-  const page = documents.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    documents: page.map(toStored),
-    ...(documents.length > limit &&
-      last && {
-        nextCursor: encodeCursor({
-          s: sort,
-          o: order,
-          ...(sort !== "_id" && { v: sortValueOf(last, sort) ?? null }),
-          i: last._id instanceof ObjectId ? { oid: last._id.toHexString() } : String(last._id),
-        }),
-      }),
-  };
+  const { items, nextCursor } = pageOf(documents, limit, (last) =>
+    encodeCursor({
+      s: sort,
+      o: order,
+      ...(sort !== "_id" && { v: sortValueOf(last, sort) ?? null }),
+      i: last._id instanceof ObjectId ? { oid: last._id.toHexString() } : String(last._id),
+    }),
+  );
+  return { documents: items.map(toStored), ...(nextCursor && { nextCursor }) };
 }

@@ -12,6 +12,7 @@ import { revokeMembershipSessions } from "../sessions/revoke";
 import { parseInput } from "../validation";
 import { membershipId } from "./membership";
 import { MEMBERS_PAGE_MAX } from "./page";
+import { pageLimit, pageOf } from "../paging";
 import { ObjectId } from "mongodb";
 
 export interface Member {
@@ -41,7 +42,7 @@ export async function listMembers(
   options: { limit?: number; cursor?: string } = {},
 ): Promise<MemberPage> {
   requireScope(actor, "org:read", "list members");
-  const limit = Math.min(Math.max(options.limit ?? 50, 1), MEMBERS_PAGE_MAX);
+  const limit = pageLimit(options.limit, 50, MEMBERS_PAGE_MAX);
   if (options.cursor !== undefined && !toObjectId(options.cursor)) {
     throw new ValidationError([{ path: "cursor", message: "is not a cursor from a previous page" }]);
   }
@@ -54,7 +55,7 @@ export async function listMembers(
     .sort({ _id: 1 })
     .limit(limit + 1)
     .toArray();
-  const page = documents.slice(0, limit);
+  const { items: page, nextCursor } = pageOf(documents, limit, (last) => last.user_id.toHexString());
   // One read by primary key per member, at once: FerretDB serves an equality from an index and scans for `$in`.
   const verified = await Promise.all(
     page.map((membership) =>
@@ -63,7 +64,7 @@ export async function listMembers(
   );
   return {
     members: page.map((membership, i) => ({ ...toMember(membership), emailVerified: verified[i]! })),
-    ...(documents.length > limit && { nextCursor: page.at(-1)!.user_id.toHexString() }),
+    ...(nextCursor && { nextCursor }),
   };
 }
 

@@ -16,6 +16,7 @@ import { changeOrganization } from "../organizations/change-own-organization";
 import { deleteHeldOrganization } from "../organizations/delete";
 import { organizationProjection, toObjectId } from "../organizations/model";
 import { matchesPrefix, searchKeyOf } from "../organizations/search";
+import { pageOf } from "../paging";
 import { VISIBLE } from "../organizations/steps";
 import { parseInput } from "../validation";
 import { PLATFORM_PAGE_MAX } from "./page";
@@ -143,7 +144,7 @@ export async function listOrganizations(
           .limit(limit + 1)
           .toArray()
       : await searched(db, options.query, filter, after, limit + 1);
-  const page = documents.slice(0, limit);
+  const { items: page, nextCursor } = pageOf(documents, limit, (last) => last._id.toHexString());
   const organizations = await Promise.all(page.map((document) => summaryOf(db, document)));
   await audit(
     db,
@@ -161,7 +162,7 @@ export async function listOrganizations(
   );
   return {
     organizations,
-    ...(documents.length > limit && { nextCursor: page.at(-1)!._id.toHexString() }),
+    ...(nextCursor && { nextCursor }),
   };
 }
 
