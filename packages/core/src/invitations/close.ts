@@ -20,6 +20,12 @@ export async function closeInvitation(
   );
 }
 
-/** Pending: neither accepted nor revoked, and not yet expired. */
+/**
+ * Pending: neither accepted nor revoked, and not yet expired — the one definition, as a test of a
+ * record ({@link isPending}) and as a query ({@link pendingFilter}).
+ */
 export const isPending = (invitation: InvitationDocument, now = new Date()): boolean =>
   invitation.accepted_at === undefined && invitation.revoked_at === undefined && invitation.expires_at > now;
+
+export const pendingFilter = (now = new Date()) =>
+  ({ expires_at: { $gt: now }, accepted_at: { $exists: false }, revoked_at: { $exists: false } }) as const;

@@ -13,7 +13,7 @@ import { appLink, invitationMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
 import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
 import { emailSchema, parseInput } from "../validation";
-import { closeInvitation, isPending, pendingKeyOf } from "./close";
+import { closeInvitation, isPending, pendingFilter, pendingKeyOf } from "./close";
 import { newInvitationToken } from "./token";
 
 export const inviteInputSchema = z.object({ email: emailSchema, role: z.enum(ROLES) });
@@ -74,12 +74,7 @@ export async function inviteMember(
     throw new ConflictError("This email belongs to a member already.", "email", { issue: "is a member already" });
   }
   const { maxPending, ttlHours } = config().invitations;
-  const pending = await db.invitations.countDocuments({
-    organization_id: organization._id,
-    expires_at: { $gt: now },
-    accepted_at: { $exists: false },
-    revoked_at: { $exists: false },
-  });
+  const pending = await db.invitations.countDocuments({ organization_id: organization._id, ...pendingFilter(now) });
   if (pending >= maxPending) {
     throw new ConflictError(
       `The organization has ${maxPending} pending invitations, the most it may have; revoke some or wait for them to be accepted.`,
