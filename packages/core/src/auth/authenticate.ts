@@ -6,7 +6,7 @@ import type { AuthenticatedActor } from "../organizations/model";
 import { startOrganizationRead, toObjectId } from "../organizations/model";
 import { hasEnded } from "../sessions/session";
 import { may } from "./permissions";
-import { verifyAccessToken } from "./tokens";
+import { verifyAnyAccessToken } from "./tokens";
 
 /** What the check reads of a session: the fields it compares with the token, and the email. */
 export const sessionCheckProjection = {
@@ -42,13 +42,14 @@ export async function authenticate(
   now: Date = new Date(),
   { readOrganization = false }: { readonly readOrganization?: boolean } = {},
 ): Promise<AuthenticatedActor> {
-  const claims = token === undefined ? undefined : await verifyAccessToken(token);
-  if (!claims) {
+  const verified = token === undefined ? undefined : await verifyAnyAccessToken(token);
+  if (verified?.kind === "client") {
     // An organization's machine client, on the routes its scopes reach (clients/authenticate.ts).
-    const client = await authenticateOrganizationClient(token, authorizerClaims);
+    const client = await authenticateOrganizationClient(verified.claims, authorizerClaims);
     if (client) return client;
-    throw new UnauthenticatedError();
   }
+  if (verified?.kind !== "user") throw new UnauthenticatedError();
+  const { claims } = verified;
   if (
     authorizerClaims &&
     (authorizerClaims.sub !== claims.sub || authorizerClaims.org !== claims.org || authorizerClaims.sid !== claims.sid)

@@ -1,5 +1,5 @@
 import type { Scope } from "../auth/permissions";
-import { verifyClientAccessToken } from "../auth/tokens";
+import { type ClientTokenClaims, verifyClientAccessToken } from "../auth/tokens";
 import { database } from "../db/client";
 import { ForbiddenError, UnauthenticatedError } from "../errors";
 import type { AuthenticatedActor } from "../organizations/model";
@@ -10,8 +10,10 @@ import type { AuthenticatedActor } from "../organizations/model";
  * organization — one read by primary key. The token's scopes count only within what the client
  * holds now.
  */
-async function currentClient(token: string | undefined, authorizerClaims?: Readonly<Record<string, unknown>>) {
-  const claims = token === undefined ? undefined : await verifyClientAccessToken(token);
+async function currentClient(
+  claims: ClientTokenClaims | undefined,
+  authorizerClaims?: Readonly<Record<string, unknown>>,
+) {
   if (!claims) return undefined;
   if (authorizerClaims && (authorizerClaims.sub !== claims.clientId || authorizerClaims.org !== claims.org)) {
     throw new UnauthenticatedError();
@@ -29,10 +31,10 @@ async function currentClient(token: string | undefined, authorizerClaims?: Reado
  * client's (authenticate.ts then treats it as a user's).
  */
 export async function authenticateOrganizationClient(
-  token: string | undefined,
+  claims: ClientTokenClaims,
   authorizerClaims?: Readonly<Record<string, unknown>>,
 ): Promise<AuthenticatedActor | undefined> {
-  const found = await currentClient(token, authorizerClaims);
+  const found = await currentClient(claims, authorizerClaims);
   if (!found) return undefined;
   const { client, scopes } = found;
   if (client.kind !== "organization" || !client.organization_id) throw new UnauthenticatedError();
@@ -58,7 +60,10 @@ export async function authenticatePlatform(
   token: string | undefined,
   authorizerClaims?: Readonly<Record<string, unknown>>,
 ): Promise<PlatformActor> {
-  const found = await currentClient(token, authorizerClaims);
+  const found = await currentClient(
+    token === undefined ? undefined : await verifyClientAccessToken(token),
+    authorizerClaims,
+  );
   if (found?.client.kind !== "platform") throw new UnauthenticatedError();
   return { clientId: found.client._id, scopes: found.scopes };
 }
