@@ -7,6 +7,9 @@ import { UnauthenticatedError } from "../errors";
 import { logger } from "../logger";
 import { withCredentialsLock } from "../organizations/lock";
 import { emailTaken, mirrorCredentials } from "../organizations/steps";
+import { beginChange } from "../events/change";
+import type { EventType } from "../events/types";
+import { organizationsOf } from "../members/membership";
 
 /**
  * A change of a user's credentials that belongs to no organization (a password reset, a confirmed
@@ -35,16 +38,18 @@ export function changeUserCredentials(
   return withCredentialsLock(db, userId, async () => {
     const user = await db.users.findOne({ _id: userId });
     if (!user) throw new UnauthenticatedError();
+    const fieldsChanged = change(user);
     const changed: UserDocument = {
       ...user,
-      ...change(user),
+      ...fieldsChanged,
       credentials_version: user.credentials_version + 1,
       credentials_changing: now,
       updated_at: now,
     };
-    const { _id, ...fields } = changed;
+    const events = await beginCredentialEvents(db, user, fieldsChanged, now);
+    const { _id, event_marks: _marks, ...fields } = changed;
     try {
-      await db.users.updateOne({ _id: userId }, { $set: fields });
+      await db.users.updateOne({ _id: userId }, { $set: { ...fields, ...events.marks } });
     } catch (error) {
       if (isDuplicateKeyError(error)) throw emailTaken();
       throw error;
@@ -52,8 +57,42 @@ export function changeUserCredentials(
     written();
     await checkpoint("credentials", 1);
     await finish(db, changed);
+    await events.change.commit(db);
     return changed;
   });
+}
+
+/** The events of a change of credentials, told to each organization of the user, marked on the user. */
+async function beginCredentialEvents(
+  db: Database,
+  user: UserDocument,
+  fields: { password_hash?: string; email?: string },
+  at: Date,
+) {
+  const types: EventType[] = [
+    ...(fields.email !== undefined && fields.email !== user.email ? (["user.email_changed"] as const) : []),
+    ...(fields.password_hash !== undefined ? (["user.password_changed"] as const) : []),
+  ];
+  const organizations = await organizationsOf(db, user._id);
+  const data = (type: EventType) => ({
+    user_id: user._id.toHexString(),
+    email: fields.email ?? user.email,
+    ...(type === "user.email_changed" && { previous_email: user.email }),
+  });
+  const change = await beginChange(
+    db,
+    { type: "user", id: user._id.toHexString() },
+    types.flatMap((type) =>
+      organizations.map((organizationId) => ({
+        type,
+        organizationId,
+        data: data(type),
+        proof: { kind: "marked", collection: "users", id: user._id } as const,
+      })),
+    ),
+    at,
+  );
+  return { change, marks: Object.assign({}, ...types.map((type) => change.mark(type))) as Record<string, string> };
 }
 
 /** Steps 2 and 3 for the user as stored: idempotent, so the reconciler may repeat them. */

@@ -6,6 +6,7 @@ import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import { ConflictError, UnauthenticatedError } from "../errors";
+import { beginChange, type Change } from "../events/change";
 import { sendBestEffort } from "../mail/mailer";
 import { appLink, verifyEmailMail } from "../mail/templates";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
@@ -57,11 +58,13 @@ export async function verifyEmail(input: VerifyEmailInput, context: RequestConte
   });
   const { user_id: userId, email } = claim.document;
   let matched: number;
+  let change: Change;
   try {
+    change = await beginEmailVerified(db, userId, email);
     // Conditional on the address: one changed since is not the one this link proves.
     ({ matchedCount: matched } = await db.users.updateOne(
       { _id: userId, email },
-      { $set: { email_verified: true, updated_at: now } },
+      { $set: { email_verified: true, updated_at: now, ...change.mark("user.email_verified") } },
     ));
   } catch (error) {
     await claim.release().catch(() => undefined);
@@ -71,9 +74,34 @@ export async function verifyEmail(input: VerifyEmailInput, context: RequestConte
     await claim.consumed();
     throw linkGone("email verification");
   }
+  await change.commit(db);
   await claim.consumed();
   await auditInEachOrganization(db, userId, { action: "user.email_verified", email }, context);
   return { email };
+}
+
+/**
+ * `user.email_verified` in each organization the user belongs to, unless the address is verified
+ * already (another proof of the mailbox came first: verifying it again changes nothing).
+ */
+async function beginEmailVerified(db: Database, userId: ObjectId, email: string): Promise<Change> {
+  const [user, memberships] = await Promise.all([
+    db.users.findOne({ _id: userId, email }, { projection: { email_verified: 1 } }),
+    db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray(),
+  ]);
+  const verifiedAlready = !user || user.email_verified === true;
+  return beginChange(
+    db,
+    { type: "user", id: userId.toHexString() },
+    verifiedAlready
+      ? []
+      : memberships.map((membership) => ({
+          type: "user.email_verified" as const,
+          organizationId: membership.organization_id,
+          data: { user_id: userId.toHexString(), email },
+          proof: { kind: "marked" as const, collection: "users" as const, id: userId },
+        })),
+  );
 }
 
 /**

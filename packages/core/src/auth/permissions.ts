@@ -32,6 +32,10 @@ export const PERMISSIONS = {
   "data:indexes": ["owner", "admin"],
   /** Create, list, rotate the secrets of and revoke the organization's machine clients (clients/). */
   "clients:manage": ["owner", "admin"],
+  /** Read the organization's event feed (events/). */
+  "events:read": ["owner", "admin"],
+  /** Register, change, replay and delete the organization's webhook endpoints (webhooks/). */
+  "webhooks:manage": ["owner", "admin"],
   /**
    * The platform operator's, held by no role: only a platform client's token carries them
    * (clients/). Read every organization; change any (metadata, suspension, moves, deletes).
@@ -40,11 +44,12 @@ export const PERMISSIONS = {
   "platform:write": [],
 } as const satisfies Record<string, readonly Role[]>;
 
-/** What an organization's client may be granted: its data, never its members, clients or settings. */
+/** What an organization's client may be granted: its data and its events, never its members, clients or settings. */
 export const ORGANIZATION_CLIENT_SCOPES = [
   "data:read",
   "data:write",
   "data:indexes",
+  "events:read",
 ] as const satisfies readonly Scope[];
 /** What a platform client may be granted. */
 export const PLATFORM_SCOPES = ["platform:read", "platform:write"] as const satisfies readonly Scope[];

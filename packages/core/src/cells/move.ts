@@ -6,7 +6,11 @@ import { config } from "../config";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MoveDocument, OrganizationDocument, PlacementDocument, Tier } from "../db/documents";
+import type { PlatformActor } from "../clients/authenticate";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { SYSTEM_ACTOR } from "../events/actor";
+import { beginChange } from "../events/change";
+import type { EventActor } from "../events/types";
 import { logger } from "../logger";
 import {
   type Lease,
@@ -81,6 +85,8 @@ export interface MoveOptions {
   readonly waitForDrain?: boolean;
   readonly graceSeconds?: number;
   readonly context?: RequestContext;
+  /** The platform client starting the move, recorded with it: its `tenant.moved` event names it. */
+  readonly actor?: PlatformActor;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -270,6 +276,7 @@ async function begin(
         fenced_at: now,
         copied: 0,
         verify_failures: 0,
+        ...(options.actor && { by: options.actor.clientId }),
       };
       // A record from before cells is given its placement here; an existing one is left as it is,
       // so an index count written meanwhile is not overwritten.
@@ -396,9 +403,29 @@ async function advanceWithin(
         // The target's namespaces as they are: what the source had by the end, index changes that
         // landed in the drain period included.
         const placement = { ...move.to, namespaces: NEW_TENANT_NAMESPACES + targetIndexes.length };
-        await db.organizations.updateOne(recorded, {
-          $set: { placement, "move.step": "switched", "move.switched_at": new Date(), "move.reserved": move.from },
+        // The tenant is where it moved once the placement names the target: that is its event. A
+        // move is carried on by whoever resumes it (a worker): the platform client that started it,
+        // if one did, is recorded with it.
+        const actor: EventActor = move.by ? { type: "platform", id: move.by } : SYSTEM_ACTOR;
+        const change = await beginChange(db, actor, [
+          {
+            type: "tenant.moved",
+            organizationId,
+            data: { from: sideOf(move.from), to: sideOf(move.to) },
+            proof: { kind: "marked", collection: "organizations", id: organizationId },
+          },
+        ]);
+        const { modifiedCount } = await db.organizations.updateOne(recorded, {
+          $set: {
+            placement,
+            "move.step": "switched",
+            "move.switched_at": new Date(),
+            "move.reserved": move.from,
+            ...change.mark("tenant.moved"),
+          },
         });
+        // Not switched by this write (the record changed meanwhile): its intent, unmarked, is dropped by the reconciler.
+        if (modifiedCount > 0) await change.commit(db);
         await checkpoint("move", 6);
         break;
       }

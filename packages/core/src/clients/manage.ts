@@ -7,6 +7,9 @@ import { type Database, database } from "../db/client";
 import type { ClientDocument, ClientSecretDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, UnauthenticatedError } from "../errors";
+import { eventActorOf, SYSTEM_ACTOR } from "../events/actor";
+import { beginChange, type EventDraft } from "../events/change";
+import type { EventActor } from "../events/types";
 import { withOrganizationLockWaiting } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { hasControlCharacter, parseInput } from "../validation";
@@ -77,14 +80,18 @@ export async function createOrganizationClient(
   const organizationId = toObjectId(actor.organizationId);
   if (!organizationId) throw new UnauthenticatedError();
   const db = await database();
-  const created = await insertClient(db, {
-    kind: "organization",
-    organization_id: organizationId,
-    name,
-    scopes,
-    created_at: nowOf(context),
-    ...(toObjectId(actor.userId) && { created_by: toObjectId(actor.userId)! }),
-  });
+  const created = await insertClient(
+    db,
+    {
+      kind: "organization",
+      organization_id: organizationId,
+      name,
+      scopes,
+      created_at: nowOf(context),
+      ...(toObjectId(actor.userId) && { created_by: toObjectId(actor.userId)! }),
+    },
+    eventActorOf(actor),
+  );
   await recordAudit(
     db,
     {
@@ -103,7 +110,8 @@ export async function createOrganizationClient(
 export async function createPlatformClient(input: CreatePlatformClientInput): Promise<CreatedClient> {
   const { name, scopes } = parseInput(createPlatformClientInputSchema, input);
   const db = await database();
-  const created = await insertClient(db, { kind: "platform", name, scopes, created_at: new Date() });
+  // The operator's command: no actor to name.
+  const created = await insertClient(db, { kind: "platform", name, scopes, created_at: new Date() }, SYSTEM_ACTOR);
   await recordAudit(db, {
     action: "client.created",
     clientId: created.clientId,
@@ -112,10 +120,24 @@ export async function createPlatformClient(input: CreatePlatformClientInput): Pr
   return created;
 }
 
-async function insertClient(db: Database, fields: Omit<ClientDocument, "_id">): Promise<CreatedClient> {
+async function insertClient(
+  db: Database,
+  fields: Omit<ClientDocument, "_id">,
+  actor: EventActor,
+): Promise<CreatedClient> {
   const client: ClientDocument = { _id: newClientId(fields.kind), ...fields };
-  await db.clients.insertOne(client);
+  // A platform client belongs to no organization: its event has none.
+  const change = await beginChange(db, actor, [
+    {
+      type: "client.created",
+      ...(client.organization_id && { organizationId: client.organization_id }),
+      data: { client_id: client._id, kind: client.kind, name: client.name, scopes: client.scopes },
+      proof: { kind: "marked", collection: "clients", id: client._id },
+    },
+  ]);
+  await db.clients.insertOne({ ...client, ...change.marks("client.created") });
   const secret = await insertSecret(db, client._id, 0, client.created_at);
+  await change.commit(db);
   return { ...summaryOf(client, [secret.document], []), secret: secret.issued };
 }
 
@@ -125,6 +147,17 @@ async function insertSecret(
   slot: number,
   now: Date,
 ): Promise<{ document: ClientSecretDocument; issued: IssuedSecret }> {
+  const made = newSecretDocument(clientId, slot, now);
+  await db.clientSecrets.insertOne(made.document);
+  return made;
+}
+
+/** A new secret in `slot`, not yet stored: the document to insert, and what its creator is shown. */
+function newSecretDocument(
+  clientId: string,
+  slot: number,
+  now: Date,
+): { document: ClientSecretDocument; issued: IssuedSecret } {
   const { secret, hash, prefix } = newClientSecret();
   const document: ClientSecretDocument = {
     _id: secretSlotId(clientId, slot),
@@ -134,7 +167,6 @@ async function insertSecret(
     prefix,
     created_at: now,
   };
-  await db.clientSecrets.insertOne(document);
   return { document, issued: { secretId: document.secret_id, secret, prefix, createdAt: now } };
 }
 
@@ -218,7 +250,18 @@ async function addSecretHeld(
   for (const slot of SECRET_SLOTS) {
     if (taken.has(secretSlotId(client._id, slot))) continue;
     try {
-      const { issued } = await insertSecret(db, client._id, slot, nowOf(context));
+      const { document, issued } = newSecretDocument(client._id, slot, nowOf(context));
+      // A slot taken meanwhile leaves this intent behind: the reconciler finds no mark of it and drops it.
+      const change = await beginChange(db, eventActorOf(actor), [
+        {
+          type: "client.secret_rotated",
+          organizationId: client.organization_id!,
+          data: { client_id: client._id, secret_id: document.secret_id, action: "added" },
+          proof: { kind: "marked", collection: "clientSecrets", id: document._id },
+        },
+      ]);
+      await db.clientSecrets.insertOne({ ...document, ...change.marks("client.secret_rotated") });
+      await change.commit(db);
       await auditClient(db, actor, client, "client.secret_added", { secret_id: issued.secretId }, context);
       return issued;
     } catch (error) {
@@ -265,7 +308,22 @@ async function deleteSecretHeld(
       issue: "is the only secret",
     });
   }
+  const change = await beginChange(db, eventActorOf(actor), [
+    {
+      type: "client.secret_rotated",
+      organizationId: client.organization_id!,
+      data: { client_id: client._id, secret_id: secretId, action: "deleted" },
+      // The slot's `_id` is taken again by the next secret added: that one is another.
+      proof: {
+        kind: "gone",
+        collection: "clientSecrets",
+        id: secret._id,
+        incarnation: { field: "secret_id", value: secretId },
+      },
+    },
+  ]);
   await db.clientSecrets.deleteOne({ _id: secret._id, secret_id: secretId });
+  await change.commit(db);
   await Promise.all([
     db.clientSecretUses.deleteOne({ _id: secretId }),
     auditClient(db, actor, client, "client.secret_deleted", { secret_id: secretId }, context),
@@ -284,8 +342,20 @@ export async function revokeOrganizationClient(
   requireScope(actor, "clients:manage", "revoke machine clients");
   const db = await database();
   const client = await ownClient(db, actor, clientId);
+  const change = await beginChange(db, eventActorOf(actor), [revokedDraft(client)]);
   await deleteClient(db, client);
+  await change.commit(db);
   await auditClient(db, actor, client, "client.revoked", { name: client.name }, context);
+}
+
+/** The event of a client's revocation: proven by the client's record gone (its `_id` is never used again). */
+export function revokedDraft(client: ClientDocument): EventDraft {
+  return {
+    type: "client.revoked",
+    ...(client.organization_id && { organizationId: client.organization_id }),
+    data: { client_id: client._id, kind: client.kind, name: client.name },
+    proof: { kind: "gone", collection: "clients", id: client._id },
+  };
 }
 
 /** The client first (what every check reads), then its secrets and their uses. */

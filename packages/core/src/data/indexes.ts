@@ -5,6 +5,8 @@ import type { RequestContext } from "../context";
 import { ID_INDEX, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
 import { withIndexesLock, withOrganizationLockWaiting } from "../organizations/lock";
 import { type Actor, toObjectId } from "../organizations/model";
 import { fieldPathProblem } from "./filter";
@@ -136,6 +138,16 @@ async function createIndexUnderLock(
   // Counted against the cell before it exists: a crash between leaves the count one too high, never
   // too low (the next index change, or a move, writes it as it is).
   await recordNamespaces(handle, existing.length + 1);
+  // Proven by the index itself (the reconciler lists the collection's): one that failed to build
+  // leaves an intent the reconciler drops.
+  const change = await beginChange(handle.db, eventActorOf(actor), [
+    {
+      type: "index.created",
+      organizationId: handle.organization._id,
+      data: { name, keys, unique },
+      proof: { kind: "index", organization_id: handle.organization._id, name, present: true },
+    },
+  ]);
   try {
     await handle.collection.createIndex(keys, { name, ...(unique && { unique: true }) });
   } catch (error) {
@@ -148,6 +160,7 @@ async function createIndexUnderLock(
     }
     throw error;
   }
+  await change.commit(handle.db);
   await recordNamespaces(handle, (await listIndexesOf(handle)).length);
   await recordAudit(
     handle.db,
@@ -176,8 +189,16 @@ async function dropIndexUnderLock(
   context: RequestContext,
 ): Promise<{ dropped: true }> {
   const existing = await listIndexesOf(handle);
-  if (!existing.some((index) => index.name === name))
-    throw new NotFoundError("The collection has no index of this name.");
+  const dropping = existing.find((index) => index.name === name);
+  if (!dropping) throw new NotFoundError("The collection has no index of this name.");
+  const change = await beginChange(handle.db, eventActorOf(actor), [
+    {
+      type: "index.dropped",
+      organizationId: handle.organization._id,
+      data: { name, keys: dropping.keys, unique: dropping.unique },
+      proof: { kind: "index", organization_id: handle.organization._id, name, present: false },
+    },
+  ]);
   try {
     await handle.collection.dropIndex(name);
   } catch (error) {
@@ -190,6 +211,7 @@ async function dropIndexUnderLock(
     }
     throw error;
   }
+  await change.commit(handle.db);
   await recordNamespaces(handle, existing.length - 1);
   const adminId = toObjectId(actor.userId);
   await recordAudit(

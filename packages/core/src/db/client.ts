@@ -8,6 +8,13 @@ import type {
   OrganizationSearchDocument,
   ClientSecretDocument,
   ClientSecretUseDocument,
+  EventDocument,
+  EventHeadDocument,
+  EventIntentDocument,
+  WebhookAttemptDocument,
+  WebhookDocument,
+  WebhookHealthDocument,
+  WebhookMessageDocument,
   AuditDocument,
   InvitationClaimDocument,
   InvitationDocument,
@@ -87,6 +94,13 @@ export interface Database {
   readonly clients: Collection<ClientDocument>;
   readonly clientSecrets: Collection<ClientSecretDocument>;
   readonly clientSecretUses: Collection<ClientSecretUseDocument>;
+  readonly eventIntents: Collection<EventIntentDocument>;
+  readonly events: Collection<EventDocument>;
+  readonly eventHeads: Collection<EventHeadDocument>;
+  readonly webhooks: Collection<WebhookDocument>;
+  readonly webhookHealth: Collection<WebhookHealthDocument>;
+  readonly webhookMessages: Collection<WebhookMessageDocument>;
+  readonly webhookAttempts: Collection<WebhookAttemptDocument>;
 }
 
 const connection = once(connect);
@@ -127,6 +141,13 @@ async function connect(): Promise<Database> {
       clients: master.collection<ClientDocument>("clients"),
       clientSecrets: master.collection<ClientSecretDocument>("client_secrets"),
       clientSecretUses: master.collection<ClientSecretUseDocument>("client_secret_uses"),
+      eventIntents: master.collection<EventIntentDocument>("event_intents"),
+      events: master.collection<EventDocument>("events"),
+      eventHeads: master.collection<EventHeadDocument>("event_heads"),
+      webhooks: master.collection<WebhookDocument>("webhooks"),
+      webhookHealth: master.collection<WebhookHealthDocument>("webhook_health"),
+      webhookMessages: master.collection<WebhookMessageDocument>("webhook_messages"),
+      webhookAttempts: master.collection<WebhookAttemptDocument>("webhook_attempts"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
@@ -167,6 +188,18 @@ const INDEXES = [
   ["accountTokens", { key: { user_id: 1 }, name: "user_id" }],
   ["clients", { key: { organization_id: 1 }, name: "organization_id" }],
   ["clientSecrets", { key: { client_id: 1 }, name: "client_id" }],
+  // The feed's numbers are taken by unique keys (events/append.ts); readers ask for a page by equality.
+  ["events", { key: { seq: 1 }, name: "seq_unique", unique: true }],
+  ["events", { key: { org_key: 1 }, name: "org_key_unique", unique: true }],
+  ["events", { key: { page: 1 }, name: "page" }],
+  ["events", { key: { org_page: 1 }, name: "org_page" }],
+  ["eventIntents", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["webhooks", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["webhooks", { key: { owner: 1 }, name: "owner" }],
+  ["webhookMessages", { key: { state: 1 }, name: "state" }],
+  ["webhookMessages", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
+  ["webhookAttempts", { key: { message_id: 1 }, name: "message_id" }],
+  ["webhookAttempts", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
 ] as const;
 
 /**

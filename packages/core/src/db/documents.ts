@@ -1,5 +1,6 @@
 import type { ObjectId } from "mongodb";
 import type { Role } from "../auth/permissions";
+import type { EventActor, EventType } from "../events/types";
 
 /**
  * Master database: one per organization. `slug` is unique and names the tenant collection.
@@ -8,7 +9,7 @@ import type { Role } from "../auth/permissions";
  * reconcile.ts repairs them): while it is set, the record says what was started and what the
  * state was before, so that a crash at any step leaves something the reconciler can finish or undo.
  */
-export interface OrganizationDocument {
+export interface OrganizationDocument extends EventMarked {
   _id: ObjectId;
   name: string;
   slug: string;
@@ -79,6 +80,8 @@ export interface MoveDocument {
   fenced_at: Date;
   /** When the placement switched: the source is dropped a drain period later, once no read may still use it. */
   switched_at?: Date;
+  /** The platform client that started it (`POST /platform/organizations/{id}/move`); absent: the operator's command. */
+  by?: string;
   /** Documents copied so far, and the `_id` of the last, to resume from. */
   copied: number;
   last_id?: unknown;
@@ -99,6 +102,8 @@ export interface PendingCreate {
 export interface PendingUpdate {
   op: "update";
   started_at: Date;
+  /** The change whose events this update announced (events/change.ts): undoing it takes its marks back. */
+  event_change?: string;
   /** The record's naming before the change; equal to the current one when only credentials change. */
   previous: { name: string; slug: string; collection_name: string; updated_at: Date };
   /** Credentials to set on the user (`user_id`, else the record's `admin_id`), and the ones to restore if undone. */
@@ -125,7 +130,7 @@ export interface PendingDelete {
  * Master database: a person, who may belong to several organizations. `email` is unique, stored
  * lower-cased.
  */
-export interface UserDocument {
+export interface UserDocument extends EventMarked {
   _id: ObjectId;
   email: string;
   password_hash: string;
@@ -184,7 +189,7 @@ export interface AccountTokenDocument {
  * the token's (a new one at every role change, so a change revokes earlier tokens), and its
  * mirrored `credentials_version` is the token's. `email` mirrors the user's, for listings.
  */
-export interface MembershipDocument {
+export interface MembershipDocument extends EventMarked {
   _id: string;
   organization_id: ObjectId;
   user_id: ObjectId;
@@ -202,7 +207,7 @@ export interface MembershipDocument {
  * (`…:closed:<id>`) once it is accepted, revoked or replaced, so the unique index on it allows one
  * pending invitation per email and organization (FerretDB has no partial indexes).
  */
-export interface InvitationDocument {
+export interface InvitationDocument extends EventMarked {
   _id: ObjectId;
   organization_id: ObjectId;
   email: string;
@@ -351,7 +356,7 @@ export interface MfaEnrollmentDocument {
  * Master database: a user's enabled TOTP factor, keyed by the user's id, so a user has at most
  * one (enabling inserts it; disabling deletes it). Recovery codes are stored as SHA-256 hashes.
  */
-export interface MfaFactorDocument {
+export interface MfaFactorDocument extends EventMarked {
   _id: ObjectId;
   secret: string;
   recovery_code_hashes: string[];
@@ -393,7 +398,7 @@ export interface UsedOnceDocument {
  * once written (a rename is not offered): revoking deletes it, with its secrets, which the next
  * token request and every outstanding token's next request find gone.
  */
-export interface ClientDocument {
+export interface ClientDocument extends EventMarked {
   /** The `client_id`: `oc_…` (organization) or `pc_…` (platform), random. */
   _id: string;
   kind: "organization" | "platform";
@@ -413,7 +418,7 @@ export interface ClientDocument {
  * secret removed is gone for every later check. When it was last used lives in
  * `client_secret_uses`, so the token path never writes the secret's document.
  */
-export interface ClientSecretDocument {
+export interface ClientSecretDocument extends EventMarked {
   _id: string;
   client_id: string;
   /** Shown in listings, to name the secret to delete. */
@@ -485,4 +490,161 @@ export interface AuditDocument {
   source_ip?: string;
   request_id?: string;
   details?: Record<string, string | boolean>;
+}
+
+/**
+ * What a change leaves in the document it writes, in the same write: `event_marks.<slot>` = the
+ * change's id (events/change.ts). It is the proof, for the reconciler, that a change whose process
+ * died before its events reached the feed did happen. One slot per event type, so they stay few.
+ */
+export interface EventMarked {
+  event_marks?: Record<string, string>;
+}
+
+/**
+ * How the reconciler tells whether the change an intent announced happened: the document carries
+ * the change's mark (`marked`), the document is gone (`gone`, of that incarnation when one is
+ * named: a membership re-created under the same `_id` is another), or the index exists or not.
+ */
+export type EventProof =
+  | { kind: "marked"; collection: MarkedCollection; id: ObjectId | string; slot: string }
+  | {
+      kind: "gone";
+      collection: MarkedCollection;
+      id: ObjectId | string;
+      incarnation?: { field: string; value: unknown };
+    }
+  | { kind: "index"; organization_id: ObjectId; name: string; present: boolean };
+
+export type MarkedCollection =
+  | "organizations"
+  | "users"
+  | "memberships"
+  | "invitations"
+  | "clients"
+  | "clientSecrets"
+  | "mfaFactors"
+  | "webhooks";
+
+/** The event's fields as the feed and every delivery carry them. */
+export interface EventFields {
+  type: EventType;
+  organization_id?: ObjectId;
+  actor: EventActor;
+  at: Date;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Master database: an event announced before its change is made (`_id` is the event's id). Its
+ * change's writer appends it to the feed once the change is made and deletes this; a writer that
+ * died leaves it, and the reconciler judges it by its proof: appended if the change happened,
+ * dropped if not.
+ */
+export interface EventIntentDocument extends EventFields {
+  _id: string;
+  /** The change's id, the value of the mark its proof looks for. */
+  change: string;
+  proof: EventProof;
+  created_at: Date;
+}
+
+/**
+ * Master database: the feed. `seq` numbers every event, `org_seq` those of one organization, both
+ * without gaps and in the order they became visible: each is taken by inserting under a unique
+ * key (`seq`, `org_key` = `<organization id>:<org_seq>`) the number after one seen taken, so no
+ * number is visible before the ones under it. `page` and `org_page` group them by
+ * events/feed.ts's `EVENTS_PER_PAGE`, so a reader asks for one page by equality (which FerretDB's indexes
+ * serve) instead of a range.
+ */
+export interface EventDocument extends EventFields {
+  _id: string;
+  seq: number;
+  page: number;
+  /** `<organization id>:<org_seq>`; `-:<event id>` for an event of no organization. */
+  org_key: string;
+  org_seq?: number;
+  org_page?: string;
+}
+
+/** Master database: the highest number known taken in a feed (`all`, or an organization's id): where appending starts looking. */
+export interface EventHeadDocument {
+  _id: string;
+  seq: number;
+}
+
+/**
+ * Master database: a webhook endpoint. An organization's (`organization_id`: its owners and admins
+ * made it, it receives that organization's events) or the platform's (made by a platform client:
+ * every organization's, or those of `organization_ids`). `event_types` are the types it receives.
+ */
+export interface WebhookDocument extends EventMarked {
+  /** `we_…`, random. */
+  _id: string;
+  owner: "organization" | "platform";
+  organization_id?: ObjectId;
+  /** A platform endpoint's filter; absent: every organization. */
+  organization_ids?: ObjectId[];
+  url: string;
+  event_types: EventType[];
+  description?: string;
+  /**
+   * The signing secrets (`whsec_…`), newest first: a rotation adds one and keeps the previous one
+   * signing alongside until its `expires_at`, so receivers can move over without missing one. They
+   * sign, so they are kept as they are (a hash cannot sign); they are never shown after creation
+   * or rotation and never logged.
+   */
+  secrets: { secret: string; created_at: Date; expires_at?: Date }[];
+  /** Set by its owner, or by delivery when every attempt failed for WEBHOOK_DISABLE_AFTER_DAYS. */
+  disabled?: { at: Date; reason: "by_owner" | "failing" };
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Master database: how an endpoint's deliveries go, written by delivery alone (so it never writes
+ * the endpoint's document back over its owner's change): failing since when, last success.
+ */
+export interface WebhookHealthDocument {
+  _id: string;
+  failing_since?: Date;
+  last_success_at?: Date;
+}
+
+/**
+ * Master database: one event to deliver to one endpoint (`_id` = `<endpoint id>:<event id>`, with
+ * `:<replay id>` for a replay), so fanning an event out twice makes it once. `pending` until a
+ * 2xx (`delivered`) or until the last retry fails (`failed`); a resend makes it pending again.
+ */
+export interface WebhookMessageDocument {
+  _id: string;
+  endpoint_id: string;
+  event_id: string;
+  organization_id?: ObjectId;
+  state: "pending" | "delivered" | "failed";
+  /** Attempts made (the next one is number `attempts + 1`). */
+  attempts: number;
+  next_attempt_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * Master database: one attempt (`_id` = `<message id>:<number>`). Inserting it is what claims the
+ * attempt: of two dispatchers at once, one sends.
+ */
+export interface WebhookAttemptDocument {
+  _id: string;
+  message_id: string;
+  endpoint_id: string;
+  event_id: string;
+  number: number;
+  at: Date;
+  state: "sending" | "succeeded" | "failed";
+  response_status?: number;
+  /** The first kilobyte of the answer. */
+  response_body?: string;
+  /** Why it failed without an answer (refused target, timeout, connection error). */
+  error?: string;
+  duration_ms?: number;
 }

@@ -5,7 +5,7 @@ import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { logger, redact } from "../logger";
 import type { RequestContext } from "../context";
-import { database } from "../db/client";
+import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import {
@@ -16,6 +16,8 @@ import {
   OrganizationSuspendedError,
   ValidationError,
 } from "../errors";
+import { beginChange, type EventDraft } from "../events/change";
+import type { EventActor } from "../events/types";
 import { newMembership } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
 import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
@@ -138,27 +140,49 @@ export async function acceptInvitation(
     throw error;
   }
   const membership = newMembership(organization._id, user, invitation.role);
+  const userId = user._id.toHexString();
+  const eventActor: EventActor = { type: "user", id: userId };
+  const invitationId = invitation._id.toHexString();
+  // A new account made verified (the mail alone carried the link) is a user whose email is verified
+  // in the one organization it joins; an existing one's is marked below, after the membership.
+  const verifiedNew = !existing && mailboxProven;
+  const change = await beginChange(db, eventActor, [
+    {
+      type: "invitation.accepted",
+      organizationId: organization._id,
+      data: { invitation_id: invitationId, email: invitation.email, role: invitation.role, user_id: userId },
+      proof: { kind: "marked", collection: "invitations", id: invitation._id },
+    },
+    {
+      type: "member.added",
+      organizationId: organization._id,
+      data: { user_id: userId, email: membership.email, role: membership.role, invitation_id: invitationId },
+      proof: { kind: "marked", collection: "memberships", id: membership._id },
+    },
+    ...(verifiedNew ? [emailVerifiedDraft(organization._id, user)] : []),
+  ]);
   try {
     if (!existing) {
       try {
-        await db.users.insertOne(user);
+        await db.users.insertOne({ ...user, ...(verifiedNew && change.marks("user.email_verified")) });
       } catch (error) {
         if (isDuplicateKeyError(error)) throw emailTaken();
         throw error;
       }
     }
     try {
-      await db.memberships.insertOne(membership);
+      await db.memberships.insertOne({ ...membership, ...change.marks("member.added") });
     } catch (error) {
       if (isDuplicateKeyError(error))
         throw new ConflictError("This user is a member already.", "token", { issue: "is for a member already" });
       throw error;
     }
-    await closeInvitation(db, invitation, { accepted_at: membership.joined_at });
+    await closeInvitation(db, invitation, { accepted_at: membership.joined_at }, change.mark("invitation.accepted"));
   } catch (error) {
     await db.invitationClaims.deleteOne({ _id: invitation._id });
     throw error;
   }
+  await change.commit(db);
 
   const [issued] = await Promise.all([
     openSession(db, membership, context),
@@ -167,11 +191,9 @@ export async function acceptInvitation(
     existing &&
       mailboxProven &&
       existing.email_verified !== true &&
-      db.users
-        .updateOne({ _id: existing._id, email: invitation.email }, { $set: { email_verified: true } })
-        .catch((error: unknown) =>
-          logger.error("email not marked verified", { error: redact((error as Error).message) }),
-        ),
+      markEmailVerified(db, existing, eventActor).catch((error: unknown) =>
+        logger.error("email not marked verified", { error: redact((error as Error).message) }),
+      ),
     recordAudit(
       db,
       {
@@ -190,4 +212,38 @@ export async function acceptInvitation(
     role: membership.role,
     organization: toOrganization(organization),
   };
+}
+
+function emailVerifiedDraft(organizationId: ObjectId, user: Pick<UserDocument, "_id" | "email">): EventDraft {
+  return {
+    type: "user.email_verified",
+    organizationId,
+    data: { user_id: user._id.toHexString(), email: user.email },
+    proof: { kind: "marked", collection: "users", id: user._id },
+  };
+}
+
+/**
+ * An existing user's address proven by the accept (still the invited one: the filter says so):
+ * `user.email_verified` in each of their organizations, the one just joined among them. Its own
+ * change, committed only if the write found the user: one whose address changed since made none.
+ */
+async function markEmailVerified(
+  db: Database,
+  user: Pick<UserDocument, "_id" | "email">,
+  actor: EventActor,
+): Promise<void> {
+  const memberships = await db.memberships
+    .find({ user_id: user._id }, { projection: { organization_id: 1 } })
+    .toArray();
+  const change = await beginChange(
+    db,
+    actor,
+    memberships.map((membership) => emailVerifiedDraft(membership.organization_id, user)),
+  );
+  const { matchedCount } = await db.users.updateOne(
+    { _id: user._id, email: user.email },
+    { $set: { email_verified: true, ...change.mark("user.email_verified") } },
+  );
+  if (matchedCount > 0) await change.commit(db);
 }

@@ -7,16 +7,24 @@ export const pendingKeyOf = (invitation: Pick<InvitationDocument, "organization_
 
 /**
  * An invitation stops being pending (accepted, revoked or replaced after expiry): it gives up the
- * pending key for a unique one of its own, so the email can be invited again.
+ * pending key for a unique one of its own, so the email can be invited again. `mark`: the event
+ * mark of the change that closes it (events/change.ts), written in the same write.
  */
 export async function closeInvitation(
   db: Database,
   invitation: Pick<InvitationDocument, "_id" | "organization_id" | "email">,
   outcome: { accepted_at: Date } | { revoked_at: Date },
+  mark: Record<string, string> = {},
 ): Promise<void> {
   await db.invitations.updateOne(
     { _id: invitation._id },
-    { $set: { ...outcome, pending_key: `${pendingKeyOf(invitation)}:closed:${invitation._id.toHexString()}` } },
+    {
+      $set: {
+        ...outcome,
+        pending_key: `${pendingKeyOf(invitation)}:closed:${invitation._id.toHexString()}`,
+        ...mark,
+      },
+    },
   );
 }
 

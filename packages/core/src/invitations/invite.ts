@@ -8,6 +8,8 @@ import { type Database, database } from "../db/client";
 import type { InvitationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
 import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { appLink, invitationMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
@@ -85,19 +87,32 @@ export async function inviteMember(
 
   const { token, hash } = newInvitationToken();
   const shown = !mailReachesOnlyTheRecipient();
+  const invitationId = new ObjectId();
+  const invitedBy = toObjectId(actor.userId)!;
+  // An expired invitation of the same email closed on the way (insertInvitation) is no event of its own.
+  const change = await beginChange(db, eventActorOf(actor), [
+    {
+      type: "invitation.created",
+      organizationId: organization._id,
+      data: { invitation_id: invitationId.toHexString(), email, role, invited_by: invitedBy.toHexString() },
+      proof: { kind: "marked", collection: "invitations", id: invitationId },
+    },
+  ]);
   const invitation: InvitationDocument = {
-    _id: new ObjectId(),
+    _id: invitationId,
     organization_id: organization._id,
     email,
     role,
     token_hash: hash,
     pending_key: pendingKeyOf({ organization_id: organization._id, email }),
-    invited_by: toObjectId(actor.userId)!,
+    invited_by: invitedBy,
     token_shown: shown,
     created_at: now,
     expires_at: new Date(now.getTime() + ttlHours * 3_600_000),
+    ...change.marks("invitation.created"),
   };
   await insertInvitation(db, invitation);
+  await change.commit(db);
 
   // Accepted on the dashboard, with the token in the fragment (never sent to a server).
   const acceptUrl = appLink("invitation", token);

@@ -3,6 +3,8 @@ import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { NotFoundError } from "../errors";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
 import { type Actor, toObjectId } from "../organizations/model";
 import { closeInvitation, isPending } from "./close";
 
@@ -19,7 +21,16 @@ export async function revokeInvitation(actor: Actor, invitationId: string, conte
     id && (await db.invitations.findOne({ _id: id, organization_id: toObjectId(actor.organizationId) }));
   if (!invitation || !isPending(invitation)) throw new NotFoundError("No pending invitation has this id.");
   if (invitation.role === "owner") requireScope(actor, "owners:manage", "revoke an owner's invitation");
-  await closeInvitation(db, invitation, { revoked_at: new Date() });
+  const change = await beginChange(db, eventActorOf(actor), [
+    {
+      type: "invitation.revoked",
+      organizationId: invitation.organization_id,
+      data: { invitation_id: invitation._id.toHexString(), email: invitation.email, role: invitation.role },
+      proof: { kind: "marked", collection: "invitations", id: invitation._id },
+    },
+  ]);
+  await closeInvitation(db, invitation, { revoked_at: new Date() }, change.mark("invitation.revoked"));
+  await change.commit(db);
   await recordAudit(
     db,
     {

@@ -14,6 +14,8 @@ import { membershipId } from "./membership";
 import { MEMBERS_PAGE_MAX } from "./page";
 import { pageLimit, pageOf } from "../paging";
 import { ObjectId } from "mongodb";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
 
 export interface Member {
   readonly userId: string;
@@ -91,10 +93,26 @@ export async function changeMemberRole(
     if (target.role === "owner" && newRole !== "owner") await assertNotLastOwner(db, target);
     if (target.role === newRole) return toMember(target);
     const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: new Date() };
+    const change = await beginChange(db, eventActorOf(actor), [
+      {
+        type: "member.role_changed",
+        organizationId: target.organization_id,
+        data: { user_id: target.user_id.toHexString(), email: target.email, from: target.role, to: newRole },
+        proof: { kind: "marked", collection: "memberships", id: target._id },
+      },
+    ]);
     await db.memberships.updateOne(
       { _id: target._id },
-      { $set: { role: newRole, grant: updated.grant, updated_at: updated.updated_at } },
+      {
+        $set: {
+          role: newRole,
+          grant: updated.grant,
+          updated_at: updated.updated_at,
+          ...change.mark("member.role_changed"),
+        },
+      },
     );
+    await change.commit(db);
     await revokeMembershipSessions(db, target.organization_id, target.user_id);
     await recordAudit(
       db,
@@ -125,10 +143,25 @@ export async function removeMember(actor: Actor, userId: string, context: Reques
       if (!leaving) requireScope(caller, "owners:manage", "remove an owner");
       await assertNotLastOwner(db, target);
     }
+    const leaving = target.user_id.equals(current.user_id);
+    const change = await beginChange(db, eventActorOf(actor), [
+      {
+        type: "member.removed",
+        organizationId: target.organization_id,
+        data: { user_id: target.user_id.toHexString(), email: target.email, role: target.role, left: leaving },
+        // A membership is re-created under the same `_id` when the user joins again: that one is another.
+        proof: {
+          kind: "gone",
+          collection: "memberships",
+          id: target._id,
+          incarnation: { field: "joined_at", value: target.joined_at },
+        },
+      },
+    ]);
     await db.memberships.deleteOne({ _id: target._id });
+    await change.commit(db);
     await revokeMembershipSessions(db, target.organization_id, target.user_id);
     await deleteUserIfNoMemberships(db, target.user_id);
-    const leaving = target.user_id.equals(current.user_id);
     await recordAudit(
       db,
       {

@@ -1,5 +1,6 @@
 import { ObjectId } from "mongodb";
 import type { Role } from "../auth/permissions";
+import type { Database } from "../db/client";
 import type { MembershipDocument, UserDocument } from "../db/documents";
 
 /** One membership per organization and user, by construction: the pair is its `_id`. */
@@ -25,4 +26,10 @@ export function newMembership(
     joined_at: now,
     updated_at: now,
   };
+}
+
+/** The organizations a user is a member of: where an event about the user is told (events/). */
+export async function organizationsOf(db: Database, userId: ObjectId): Promise<ObjectId[]> {
+  const memberships = await db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray();
+  return memberships.map((membership) => membership.organization_id);
 }

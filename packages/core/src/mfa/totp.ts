@@ -1,13 +1,16 @@
 // qrcode: the maintained QR encoder (SVG output, no canvas or native module needed).
+import type { ObjectId } from "mongodb";
 import QRCode from "qrcode";
 import * as z from "zod/mini";
 import { checkPassword, checkSecret } from "../auth/credential-check";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
-import { database } from "../db/client";
+import { type Database, database } from "../db/client";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, InvalidGrantError, NotFoundError, UnauthenticatedError, ValidationError } from "../errors";
+import { eventActorOf } from "../events/actor";
+import { beginChange, type ProofDraft } from "../events/change";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { parseInput } from "../validation";
 import { newRecoveryCodes, newTotpSecret, otpauthUrl, useTotpCode } from "./codes";
@@ -83,17 +86,24 @@ export async function verifyTotpEnrollment(
     throw new InvalidGrantError("The code is wrong, expired or used already.");
   }
   const { codes, hashes } = newRecoveryCodes();
+  const change = await beginMfaChange(db, actor, userId, "user.mfa_enabled", {
+    kind: "marked",
+    collection: "mfaFactors",
+    id: userId,
+  });
   try {
     await db.mfaFactors.insertOne({
       _id: userId,
       secret: enrollment.secret,
       recovery_code_hashes: hashes,
       enabled_at: now,
+      ...change.marks("user.mfa_enabled"),
     });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw alreadyEnabled();
     throw error;
   }
+  await change.commit(db);
   await db.mfaEnrollments.deleteOne({ _id: userId });
   await recordAudit(
     db,
@@ -144,7 +154,15 @@ export async function disableTotp(
       code !== undefined ? "The code is wrong, expired or used already." : "The password is incorrect.",
     );
   }
+  // A factor enabled again later has the same `_id`: this one is the one enabled then.
+  const change = await beginMfaChange(db, actor, userId, "user.mfa_disabled", {
+    kind: "gone",
+    collection: "mfaFactors",
+    id: userId,
+    incarnation: { field: "enabled_at", value: factor.enabled_at },
+  });
   await db.mfaFactors.deleteOne({ _id: userId });
+  await change.commit(db);
   await db.usedOnce.deleteMany({ user_id: userId, kind: "recovery" });
   await recordAudit(
     db,
@@ -156,5 +174,26 @@ export async function disableTotp(
       details: { proven_by: code !== undefined ? "code" : "password" },
     },
     context,
+  );
+}
+
+/** A change of the user's second factor: its event in each organization the user belongs to. */
+async function beginMfaChange(
+  db: Database,
+  actor: AuthenticatedActor,
+  userId: ObjectId,
+  type: "user.mfa_enabled" | "user.mfa_disabled",
+  proof: ProofDraft,
+) {
+  const memberships = await db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray();
+  return beginChange(
+    db,
+    eventActorOf(actor),
+    memberships.map((membership) => ({
+      type,
+      organizationId: membership.organization_id,
+      data: { user_id: userId.toHexString(), email: actor.email },
+      proof,
+    })),
   );
 }

@@ -6,6 +6,8 @@ import { MOVING_RETRY_AFTER_SECONDS } from "../data/tenant";
 import { withOrganizationLock } from "./lock";
 import { findOrganizationDocument, organizationProjection, type Actor } from "./model";
 import { reconcileOrganization } from "./reconcile";
+import { config } from "../config";
+import { settleEventIntents } from "../events/settle";
 
 /**
  * Run a change of an organization on behalf of one of its members: look it up by name, check it is
@@ -44,7 +46,12 @@ export async function changeOrganization<T>(
   return withOrganizationLock(db, found._id, async () => {
     let current = await reload(db, found);
     if (current.pending) {
-      await reconcileOrganization(db, current);
+      // Repaired from the whole record (an undone update takes back the marks of its events), and
+      // then its dead writer's events judged, before this change can make them ambiguous.
+      const whole = await db.organizations.findOne({ _id: found._id });
+      if (whole?.pending) await reconcileOrganization(db, whole);
+      const cutoff = new Date(Date.now() - 1000 * config().reconcileGraceSeconds);
+      await settleEventIntents(db, cutoff, found._id);
       current = await reload(db, found);
     }
     return change(current);

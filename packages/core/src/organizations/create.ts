@@ -3,6 +3,7 @@ import * as z from "zod/mini";
 import { sendEmailVerification } from "../account/email-verification";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
+import { beginChange } from "../events/change";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument, UserDocument } from "../db/documents";
@@ -81,6 +82,21 @@ export async function createOrganization(
     updated_at: now,
     pending: { op: "create", started_at: now, user_id: owner.user._id, user_created: owner.isNew },
   };
+  // Marked in the record from its insert: the reconciler waits while it is pending, and an undone
+  // create deletes the record, and with it the mark.
+  const change = await beginChange(db, { type: "user", id: owner.user._id.toHexString() }, [
+    {
+      type: "organization.created",
+      organizationId,
+      data: {
+        name: organizationName,
+        slug,
+        owner: { user_id: owner.user._id.toHexString(), email: owner.user.email },
+      },
+      proof: { kind: "marked", collection: "organizations", id: organizationId },
+    },
+  ]);
+  Object.assign(organization, change.marks("organization.created"));
 
   try {
     await db.organizations.insertOne(organization);
@@ -113,6 +129,7 @@ export async function createOrganization(
     await rollBackCreate(db, organization, collectionCreated ? "dropped" : "kept");
     throw error;
   }
+  await change.commit(db);
 
   await Promise.all([
     recordAudit(

@@ -7,6 +7,9 @@ import { organizationNameSchema, parseInput } from "../validation";
 import { changeOwnOrganization, movingOrganization } from "./change-own-organization";
 import { type Actor, toObjectId } from "./model";
 import { finishDelete } from "./steps";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
+import type { EventActor } from "../events/types";
 
 /**
  * Delete an organization (owners only): mark the record `pending: delete` (from then on it no
@@ -28,6 +31,7 @@ export async function deleteOrganization(
       db,
       organization,
       { action: "organization.delete", adminId: toObjectId(actor.userId) },
+      eventActorOf(actor),
       context,
     ),
   );
@@ -41,13 +45,24 @@ export async function deleteHeldOrganization(
   db: Database,
   organization: OrganizationDocument,
   who: Pick<AuditEvent, "action" | "adminId" | "clientId">,
+  actor: EventActor,
   context: RequestContext = {},
 ): Promise<{ name: string }> {
   if (organization.move) throw movingOrganization(organization.name, "deleted");
   const pending = { op: "delete", started_at: new Date() } as const;
+  // Gone once the record is: a delete begun is only ever finished, by this request or the reconciler.
+  const change = await beginChange(db, actor, [
+    {
+      type: "organization.deleted",
+      organizationId: organization._id,
+      data: { name: organization.name, slug: organization.slug },
+      proof: { kind: "gone", collection: "organizations", id: organization._id },
+    },
+  ]);
   await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
   await checkpoint("delete", 1);
   await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));
+  await change.commit(db);
   await recordAudit(
     db,
     { ...who, organizationId: organization._id, details: { organization_name: organization.name } },

@@ -1,4 +1,4 @@
-import { database } from "../db/client";
+import { database, type Database } from "../db/client";
 import { stillMirrors } from "../sessions/session";
 import { COLLECTION_PREFIX } from "../slug";
 import { config } from "../config";
@@ -75,5 +75,44 @@ export async function checkInvariants(): Promise<string[]> {
     }
   }
   for await (const lock of db.locks.find()) problems.push(`lock ${String(lock._id)} is still held`);
+  problems.push(...(await eventProblems(db)));
+  return problems;
+}
+
+/**
+ * The events agree with the records: no announced event is left undecided, both feeds number
+ * without a gap or a repeat, every organization has exactly one `organization.created`, and one
+ * renamed since has a `organization.renamed` to the name it has.
+ */
+async function eventProblems(db: Database): Promise<string[]> {
+  const problems: string[] = [];
+  for await (const intent of db.eventIntents.find())
+    problems.push(`event ${intent._id} (${intent.type}) is still announced`);
+  const events = await db.events.find().sort({ seq: 1 }).toArray();
+  events.forEach((event, i) => {
+    if (event.seq !== i + 1) problems.push(`event ${event._id} is number ${event.seq} of the feed, not ${i + 1}`);
+  });
+  const byOrganization = new Map<string, typeof events>();
+  for (const event of events) {
+    const key = event.organization_id?.toHexString();
+    if (key) byOrganization.set(key, [...(byOrganization.get(key) ?? []), event]);
+  }
+  for (const [key, own] of byOrganization) {
+    own
+      .sort((a, b) => (a.org_seq ?? 0) - (b.org_seq ?? 0))
+      .forEach((event, i) => {
+        if (event.org_seq !== i + 1)
+          problems.push(`event ${event._id} is number ${event.org_seq} of ${key}'s feed, not ${i + 1}`);
+      });
+  }
+  for await (const organization of db.organizations.find({}, { projection: { name: 1, created_at: 1 } })) {
+    const own = byOrganization.get(organization._id.toHexString()) ?? [];
+    const created = own.filter((event) => event.type === "organization.created");
+    if (created.length !== 1) problems.push(`organization ${organization.name} has ${created.length} created events`);
+    const named = [...created, ...own.filter((event) => event.type === "organization.renamed")].at(-1);
+    if (named && named.data.name !== organization.name) {
+      problems.push(`organization ${organization.name}'s last naming event names ${String(named.data.name)}`);
+    }
+  }
   return problems;
 }

@@ -7,6 +7,7 @@ import { database, type Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
 import { withOrganizationLock } from "./lock";
+import { settleEventIntents } from "../events/settle";
 import { continueMoves } from "../cells/move";
 import {
   applyCredentials,
@@ -46,6 +47,12 @@ export interface ReconcileReport {
   /** Tenant moves carried on (cells/move.ts), and how many of them it finished. */
   readonly movesContinued: number;
   readonly movesFinished: number;
+  /**
+   * Events whose writer died between announcing a change and appending them (events/settle.ts):
+   * appended, because the change happened, or dropped, because it did not.
+   */
+  readonly eventsAppended: number;
+  readonly eventsDropped: number;
 }
 
 /** The share of a run given to carrying moves on: the scheduled function has 120 s in all. */
@@ -121,6 +128,8 @@ export async function reconcile(
     staleSessionsRevoked: await deleteStaleSessions(db, cutoff),
     suspensionMarksMended: await mendSuspensionMarks(db),
     ...(await deleteExpiredSessionRecords(db, new Date())),
+    // After every repair above: a record they finished or undid now says whether its change happened.
+    ...(await settleEventIntents(db, cutoff)),
   };
   // Last: a move never starts while a change is unfinished, the repairs above may have been in its
   // way, and a long one must not keep the rest of the run from happening.

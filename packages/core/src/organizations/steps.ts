@@ -88,10 +88,19 @@ export async function clearPending(
   db: Database,
   organization: OrganizationDocument,
   set: Partial<OrganizationDocument> = {},
+  unset: Record<string, ""> = {},
 ): Promise<void> {
   await db.organizations.updateOne(
     { _id: organization._id, "pending.started_at": organization.pending?.started_at },
-    { $unset: { pending: "" }, ...(Object.keys(set).length > 0 && { $set: set }) },
+    { $unset: { pending: "", ...unset }, ...(Object.keys(set).length > 0 && { $set: set }) },
+  );
+}
+
+/** The marks an update's change wrote (events/change.ts), to take back with an undone update. */
+function marksOf(organization: OrganizationDocument, pending: PendingUpdate): Record<string, ""> {
+  const marks = Object.entries(organization.event_marks ?? {});
+  return Object.fromEntries(
+    marks.filter(([, change]) => change === pending.event_change).map(([slot]) => [`event_marks.${slot}`, ""]),
   );
 }
 
@@ -219,7 +228,7 @@ export async function rollBackUpdate(
   const tenants = await tenantDatabaseAt(placementOf(organization));
   await moveCollection(tenants, organization.collection_name, pending.previous.collection_name);
   const { name, slug, collection_name, updated_at } = pending.previous;
-  await clearPending(db, organization, { name, slug, collection_name, updated_at });
+  await clearPending(db, organization, { name, slug, collection_name, updated_at }, marksOf(organization, pending));
   // Found again under the name it has again, no longer under the one it was to take.
   await indexNames(db, organization._id, { name, slug });
 }

@@ -18,6 +18,9 @@ import { withCredentialsLock } from "./lock";
 import { adminEmailOf, toObjectId, toOrganization, type Actor, type OrganizationWithAdmin } from "./model";
 import { type PendingEmailChange, requestEmailChange } from "../account/email-change";
 import { indexNames } from "./search";
+import { eventActorOf } from "../events/actor";
+import { beginChange } from "../events/change";
+import { organizationsOf } from "../members/membership";
 import { applyCredentials, clearPending, moveTenantCollection, nameTaken, rollBackUpdate } from "./steps";
 
 const updateFields = z.object({
@@ -125,12 +128,45 @@ export async function updateOrganization(
         },
       }),
     };
+    const renames = newName !== current.name;
+    // Marked on the record with the rest of step 1, whatever event it is: the update is one
+    // change, finished or undone as a whole (an undone one takes its marks back: steps.ts).
+    const proof = { kind: "marked", collection: "organizations", id: current._id } as const;
+    const change = await beginChange(db, eventActorOf(actor), [
+      ...(renames
+        ? [
+            {
+              type: "organization.renamed" as const,
+              organizationId: current._id,
+              data: { name: newName, slug, previous_name: current.name, previous_slug: current.slug },
+              proof,
+            },
+          ]
+        : []),
+      ...(changesCredentials
+        ? (await organizationsOf(db, admin._id)).map((organizationId) => ({
+            type: "user.password_changed" as const,
+            organizationId,
+            data: { user_id: admin._id.toHexString(), email: admin.email },
+            proof,
+          }))
+        : []),
+    ]);
+    pending.event_change = change.id;
+    const marks = {
+      ...(renames && change.mark("organization.renamed")),
+      ...(changesCredentials && change.mark("user.password_changed")),
+    };
     const updated: OrganizationDocument = {
       ...current,
       name: newName,
       slug,
       collection_name: collectionNameFor(slug),
       pending,
+      event_marks: {
+        ...current.event_marks,
+        ...Object.fromEntries(Object.keys(marks).map((path) => [path.slice("event_marks.".length), change.id])),
+      },
     };
 
     try {
@@ -139,7 +175,10 @@ export async function updateOrganization(
       if (slug !== current.slug || name !== current.name) {
         await indexNames(db, current._id, { name: current.name, slug: current.slug }, { name, slug });
       }
-      await db.organizations.updateOne({ _id: current._id }, { $set: { name, slug, collection_name, pending } });
+      await db.organizations.updateOne(
+        { _id: current._id },
+        { $set: { name, slug, collection_name, pending, ...marks } },
+      );
     } catch (error) {
       if (isDuplicateKeyError(error)) throw nameTaken(newName);
       throw error;
@@ -157,6 +196,7 @@ export async function updateOrganization(
       await rollBackUpdate(db, updated, pending);
       throw error;
     }
+    await change.commit(db);
 
     await recordAudit(
       db,

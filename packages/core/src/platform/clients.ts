@@ -1,7 +1,9 @@
 import { recordAudit } from "../audit";
-import { type ClientSummary, deleteClient, describeClient } from "../clients/manage";
+import { type ClientSummary, deleteClient, describeClient, revokedDraft } from "../clients/manage";
 import { database } from "../db/client";
 import { NotFoundError } from "../errors";
+import { SYSTEM_ACTOR } from "../events/actor";
+import { beginChange } from "../events/change";
 
 /**
  * The operator's side of platform clients, for `pnpm platform clients` (packages/local): no HTTP
@@ -28,7 +30,10 @@ export async function revokePlatformClient(clientId: string): Promise<{ clientId
   const db = await database();
   const client = typeof clientId === "string" ? await db.clients.findOne({ _id: clientId }) : null;
   if (client?.kind !== "platform") throw new NotFoundError(`No platform client has the id "${clientId}".`);
+  // The operator's command: no actor to name.
+  const change = await beginChange(db, SYSTEM_ACTOR, [revokedDraft(client)]);
   await deleteClient(db, { _id: client._id });
+  await change.commit(db);
   await recordAudit(db, { action: "client.revoked", clientId: client._id, details: { name: client.name } });
   return { clientId: client._id, name: client.name };
 }

@@ -4,6 +4,8 @@ import type { RequestContext } from "../context";
 import { database } from "../db/client";
 import { bsonSize, isPlainObject, valueIssues } from "../data/rules";
 import { NotFoundError, TooLargeError, ValidationError, type FieldIssue } from "../errors";
+import { platformEventActor } from "../events/actor";
+import { beginChange } from "../events/change";
 import { withOrganizationLockWaiting } from "../organizations/lock";
 import { toObjectId } from "../organizations/model";
 import { VISIBLE } from "../organizations/steps";
@@ -72,10 +74,32 @@ export async function patchOrganizationMetadata(
         );
       }
     }
+    const change = await beginChange(db, platformEventActor(actor), [
+      {
+        type: "organization.metadata_updated",
+        organizationId: id,
+        // The private metadata is the platform's alone: its keys are told, never its values.
+        data: {
+          changed: (["publicMetadata", "privateMetadata"] as const)
+            .filter((field) => changes.some((given) => given.field === field))
+            .map((field) => FIELDS[field]),
+          public_metadata: merged.publicMetadata,
+          private_metadata_keys: Object.keys(merged.privateMetadata),
+        },
+        proof: { kind: "marked", collection: "organizations", id },
+      },
+    ]);
     await db.organizations.updateOne(
       { _id: id },
-      { $set: { public_metadata: merged.publicMetadata, private_metadata: merged.privateMetadata } },
+      {
+        $set: {
+          public_metadata: merged.publicMetadata,
+          private_metadata: merged.privateMetadata,
+          ...change.mark("organization.metadata_updated"),
+        },
+      },
     );
+    await change.commit(db);
     await recordAudit(
       db,
       {

@@ -14,6 +14,7 @@ import type { AuditDocument, OrganizationDocument, Tier } from "../db/documents"
 import { NotFoundError, ValidationError } from "../errors";
 import { changeOrganization } from "../organizations/change-own-organization";
 import { deleteHeldOrganization } from "../organizations/delete";
+import { platformEventActor } from "../events/actor";
 import { organizationProjection, toObjectId } from "../organizations/model";
 import { matchesPrefix, searchKeyOf } from "../organizations/search";
 import { pageOf } from "../paging";
@@ -297,6 +298,7 @@ export async function deletePlatformOrganization(
       db,
       organization,
       { action: "platform.organization_deleted", clientId: actor.clientId },
+      platformEventActor(actor),
       context,
     ),
   );
@@ -326,6 +328,7 @@ export async function startPlatformMove(
   const status = await moveOrganization(db, organization._id, target.cell, target.tier, {
     budgetMs: options.budgetMs ?? PLATFORM_MOVE_BUDGET_MS,
     waitForDrain: false,
+    actor,
     ...(options.context && { context: options.context }),
   });
   await audit(

@@ -5,6 +5,8 @@ import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { platformEventActor } from "../events/actor";
+import { beginChange } from "../events/change";
 import { withOrganizationLockWaiting } from "../organizations/lock";
 import { toObjectId } from "../organizations/model";
 import { VISIBLE } from "../organizations/steps";
@@ -56,7 +58,18 @@ export async function suspendOrganization(
   return withOrganizationLockWaiting(db, id, async () => {
     const organization = await visible(db, id);
     const suspended = organization.suspended ?? { at: nowOf(context), reason, by: actor.clientId };
-    if (!organization.suspended) await db.organizations.updateOne({ _id: id }, { $set: { suspended } });
+    if (!organization.suspended) {
+      const change = await beginChange(db, platformEventActor(actor), [
+        {
+          type: "organization.suspended",
+          organizationId: id,
+          data: { reason, name: organization.name, slug: organization.slug },
+          proof: { kind: "marked", collection: "organizations", id },
+        },
+      ]);
+      await db.organizations.updateOne({ _id: id }, { $set: { suspended, ...change.mark("organization.suspended") } });
+      await change.commit(db);
+    }
     await markSessions(db, organization._id, true);
     await recordAudit(
       db,
@@ -78,7 +91,21 @@ export async function reactivateOrganization(
   const db = await database();
   return withOrganizationLockWaiting(db, id, async () => {
     const organization = await visible(db, id);
-    if (organization.suspended) await db.organizations.updateOne({ _id: id }, { $unset: { suspended: "" } });
+    if (organization.suspended) {
+      const change = await beginChange(db, platformEventActor(actor), [
+        {
+          type: "organization.reactivated",
+          organizationId: id,
+          data: { name: organization.name, slug: organization.slug },
+          proof: { kind: "marked", collection: "organizations", id },
+        },
+      ]);
+      await db.organizations.updateOne(
+        { _id: id },
+        { $unset: { suspended: "" }, $set: change.mark("organization.reactivated") },
+      );
+      await change.commit(db);
+    }
     await markSessions(db, organization._id, false);
     await recordAudit(
       db,
