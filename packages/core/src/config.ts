@@ -192,6 +192,31 @@ const SETTINGS = {
     expected: "true or false (default false)",
   }),
   /**
+   * Whether webhooks may target loopback, private, link-local and metadata addresses, and plain
+   * `http`: for local runs and tests only. Off, targets are `https` and public, checked at every
+   * delivery after DNS (webhooks/send.ts).
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: setting({
+    schema: z._default(
+      z.pipe(
+        z.enum(["true", "false", "1", "0"]),
+        z.transform((value: "true" | "false" | "1" | "0") => value === "true" || value === "1"),
+      ),
+      false,
+    ),
+    expected: "true or false (default false)",
+  }),
+  /** An endpoint whose every delivery failed for this many days is disabled (an event says so). */
+  WEBHOOK_DISABLE_AFTER_DAYS: wholeNumber(1, 90, 5),
+  /**
+   * The stage's EventBridge bus (set by the stack): every event is put on it as well. Unset: none
+   * (local runs).
+   */
+  EVENT_BUS_NAME: setting({
+    schema: z.optional(z.string().check(z.regex(/^[\w.\-/]{1,256}$/))),
+    expected: "the name of an EventBridge event bus (default none)",
+  }),
+  /**
    * The largest tenant document, measured as BSON (what the server stores): larger ones answer 413.
    * Capped well under the 16 MiB BSON limit and so that the request body it allows (6× this) fits
    * Lambda's 6 MB payload.
@@ -340,6 +365,12 @@ export interface Config {
     readonly maxDataBytes: number;
     readonly maxIndexes: number;
   };
+  /** Events' delivery (events/, webhooks/). */
+  readonly events: {
+    readonly allowPrivateTargets: boolean;
+    readonly disableAfterDays: number;
+    readonly busName: string | undefined;
+  };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -398,6 +429,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    events: {
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      disableAfterDays: e.WEBHOOK_DISABLE_AFTER_DAYS,
+      busName: e.EVENT_BUS_NAME,
     },
     jwt: {
       issuer: e.JWT_ISSUER.replace(/\/+$/, ""),

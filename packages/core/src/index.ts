@@ -243,3 +243,40 @@ export {
 } from "./config";
 export type { CellConfig } from "./cells/cell-config";
 export { closeDatabase, pingDatabase } from "./db/client";
+export {
+  EVENT_TYPES,
+  EVENTS_PAGE_MAX,
+  isEventType,
+  type EventType,
+  type EventActor,
+  type ServiceEvent,
+} from "./events/types";
+export { listOrganizationEvents, listPlatformEvents, type FeedOptions, type FeedPage } from "./events/feed";
+export { onEventsAppended, type EventsListener } from "./events/signal";
+export { EVENT_SOURCE } from "./events/eventbridge";
+export { dispatchEvents, type DispatchReport, type DispatchOptions } from "./webhooks/dispatch";
+export { organizationWebhooks, platformWebhooks, type WebhookOwner } from "./webhooks/owner";
+export {
+  createWebhook,
+  listWebhooks,
+  updateWebhook,
+  deleteWebhook,
+  rotateWebhookSecret,
+  type WebhookEndpoint,
+  type CreatedWebhook,
+} from "./webhooks/endpoints";
+export {
+  listWebhookMessages,
+  resendWebhookMessage,
+  replayWebhook,
+  WEBHOOK_LIST_MAX,
+  type WebhookMessage,
+  type WebhookAttempt,
+} from "./webhooks/messages";
+export {
+  webhookCreateSchema,
+  webhookUpdateSchema,
+  webhookReplaySchema,
+  WEBHOOK_DESCRIPTION_MAX,
+} from "./webhooks/schemas";
+export { RETRY_DELAYS_MS } from "./webhooks/retries";

@@ -22,5 +22,6 @@ export function redact(text: string): string {
     .replace(/\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/g, "[redacted bcrypt hash]")
     .replace(/eyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[redacted token]")
     .replace(/\bcs_[\w-]{20,}/g, "[redacted client secret]")
+    .replace(/\bwhsec_[\w+/=-]{20,}/g, "[redacted webhook secret]")
     .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, "[redacted key]");
 }
