@@ -12,6 +12,7 @@ import {
   toProblemResponse,
 } from "@org-service/functions/gateway";
 import { routes, settingsOf } from "@org-service/functions/routes";
+import { startEventDispatcher } from "./event-dispatcher";
 import { type HandlerModuleOf, loadHandler, sourceModuleOf } from "./handler-modules";
 import { findRoute, pathParametersOf } from "./route-matching";
 import { jwtAuthorizer, type JwtAuthorizer } from "./jwt-authorizer";
@@ -30,6 +31,8 @@ export interface LocalServerOptions {
    * tests serve the deployed bundles through it (file URLs of SST's build output).
    */
   readonly handlerModule?: HandlerModuleOf;
+  /** Deliver events (webhooks, in the process) as they are appended; on by default. */
+  readonly dispatchEvents?: boolean;
 }
 
 export interface LocalServer {
@@ -62,14 +65,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // This server is the token issuer, as the API's own URL is when deployed (unless configured).
   process.env.JWT_ISSUER ??= url;
   resetConfig();
+  const dispatcher = options.dispatchEvents === false ? undefined : startEventDispatcher();
   return {
     url,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await dispatcher?.stop();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -15,6 +15,13 @@ import {
   ROLES,
   ORGANIZATION_CLIENT_SCOPES,
   hasControlCharacter,
+  EVENT_TYPES,
+  EVENTS_PAGE_MAX,
+  isEventType,
+  webhookCreateSchema,
+  webhookUpdateSchema,
+  webhookReplaySchema,
+  WEBHOOK_LIST_MAX,
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
@@ -428,3 +435,74 @@ export const metadataPatchBody = meta(
       "Each object keeps the document API's key rules (no `$` at the start of a name, no `.` or NUL, at most 20 levels) and at most 8 KiB as BSON once merged.",
   },
 );
+
+export const eventsQuery = z.strictObject({
+  after: meta(z.optional(z.string().check(z.regex(/^\d{1,15}$/, "must be the next_cursor of an earlier read"))), {
+    description: "The `next_cursor` of the previous read; absent: from the first event.",
+  }),
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(EVENTS_PAGE_MAX))), {
+    description: `Events per page, 1–${EVENTS_PAGE_MAX} (default 50).`,
+  }),
+  types: meta(
+    z.optional(
+      z
+        .string()
+        .check(
+          z.refine(
+            (value) => value.split(",").every((type) => isEventType(type.trim())),
+            "must be event types, comma-separated",
+          ),
+        ),
+    ),
+    {
+      description: `Only these types, comma-separated (the cursor still moves past the others). One of: ${EVENT_TYPES.join(", ")}.`,
+      example: "member.added,member.removed",
+    },
+  ),
+});
+
+export const webhookIdPath = z.strictObject({
+  webhook_id: meta(z.string().check(z.regex(/^we_[0-9a-f]{24}$/, "is not a webhook id")), {
+    description: "The endpoint's `id`.",
+  }),
+});
+
+export const webhookCreateBody = meta(webhookCreateSchema, {
+  id: "WebhookCreate",
+  description:
+    "`url`: https (http and private addresses only where WEBHOOK_ALLOW_PRIVATE_TARGETS is set); `event_types`: what it receives; `organization_ids`: platform endpoints only, the organizations it receives (absent: all).",
+  example: { url: "https://hooks.example.com/org-service", event_types: ["member.added", "member.removed"] },
+});
+
+export const webhookUpdateBody = meta(webhookUpdateSchema, {
+  id: "WebhookUpdate",
+  description: "Any of the fields to change; `enabled: false` disables the endpoint, `true` enables it again.",
+  example: { event_types: ["member.added"], enabled: true },
+});
+
+export const webhookReplayBody = meta(webhookReplaySchema, {
+  id: "WebhookReplay",
+  example: { since: "2026-12-07T00:00:00Z" },
+});
+
+export const webhookResendBody = meta(
+  z.strictObject({
+    event_id: meta(z.string().check(z.regex(/^evt_[0-9a-f]{24}$/, "is not an event id")), {
+      description: "The event to send again (a message of it to this endpoint must exist).",
+    }),
+  }),
+  { id: "WebhookResend" },
+);
+
+export const webhookMessagesQuery = z.strictObject({
+  state: meta(z.optional(z.enum(["pending", "delivered", "failed"])), { description: "Only messages in this state." }),
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(WEBHOOK_LIST_MAX))), {
+    description: `Messages per page, 1–${WEBHOOK_LIST_MAX} (default 50).`,
+  }),
+  before: meta(
+    z.optional(z.string().check(z.regex(/^\d{1,15}_[\w:]{1,200}$/, "must be the next_cursor of a previous page"))),
+    {
+      description: "The `next_cursor` of the previous page.",
+    },
+  ),
+});

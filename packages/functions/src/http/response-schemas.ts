@@ -1,5 +1,5 @@
 // zod/mini, like the request schemas: no function that imports this module bundles classic zod.
-import { ROLES } from "@org-service/core";
+import { EVENT_TYPES, ROLES } from "@org-service/core";
 import * as z from "zod/mini";
 import { meta } from "./schema-meta";
 
@@ -671,3 +671,111 @@ export type PlatformOrganizationPageView = z.input<typeof platformOrganizationPa
 export type PlatformOrganizationDetailView = z.input<typeof platformOrganizationDetailSchema>;
 export type PlatformOrganizationDeletedView = z.input<typeof platformOrganizationDeletedSchema>;
 export type PlatformMoveView = z.input<typeof platformMoveSchema>;
+
+const eventActor = meta(
+  z.union([
+    z.strictObject({ type: z.enum(["user", "client", "platform"]), id: z.string() }),
+    z.strictObject({ type: z.literal("system") }),
+  ]),
+  { description: "Who made the change: a user, an organization's client, a platform client, or the service itself." },
+);
+
+export const eventSchema = meta(
+  z.strictObject({
+    id: meta(z.string(), {
+      description: "Stable: the same in the feed, every delivery (`webhook-id`) and EventBridge.",
+      example: "evt_65f0c2a1b3c4d5e6f7a8b9c0",
+    }),
+    type: z.enum(EVENT_TYPES),
+    organization_id: z.optional(objectId),
+    actor: eventActor,
+    occurred_at: timestamp,
+    data: meta(z.record(z.string(), z.unknown()), { description: "What changed; never a secret, hash or token." }),
+  }),
+  { id: "Event" },
+);
+
+export const eventPageSchema = meta(
+  z.strictObject({
+    events: z.array(eventSchema),
+    next_cursor: meta(z.string(), {
+      description: "Where to read next (`after`): always present, also at the feed's end.",
+      example: "42",
+    }),
+    has_more: meta(z.boolean(), {
+      description: "Whether more events are there now; false: ask again later with the cursor.",
+    }),
+  }),
+  { id: "EventPage" },
+);
+
+const webhookFields = {
+  id: meta(z.string(), { example: "we_0123456789abcdef01234567" }),
+  url: z.string(),
+  event_types: z.array(z.enum(EVENT_TYPES)),
+  description: z.optional(z.string()),
+  organization_ids: z.optional(z.array(objectId)),
+  enabled: z.boolean(),
+  disabled_reason: meta(z.optional(z.enum(["by_owner", "failing"])), {
+    description: "Why it is disabled: by its owner, or every delivery failed for WEBHOOK_DISABLE_AFTER_DAYS.",
+  }),
+  created_at: timestamp,
+  updated_at: timestamp,
+};
+
+export const webhookSchema = meta(z.strictObject(webhookFields), { id: "Webhook" });
+export const webhookListSchema = meta(z.strictObject({ webhooks: z.array(webhookSchema) }), { id: "WebhookList" });
+const webhookSecret = meta(z.string(), {
+  description: "The signing secret (Standard Webhooks `whsec_…`), shown this once.",
+  format: "password",
+});
+export const createdWebhookSchema = meta(z.strictObject({ ...webhookFields, secret: webhookSecret }), {
+  id: "CreatedWebhook",
+});
+export const webhookSecretSchema = meta(z.strictObject({ secret: webhookSecret }), { id: "WebhookSecret" });
+export const webhookDeletedSchema = meta(z.strictObject({ deleted: z.literal(true) }), { id: "WebhookDeleted" });
+
+const webhookAttemptSchema = meta(
+  z.strictObject({
+    number: z.number(),
+    at: timestamp,
+    state: z.enum(["sending", "succeeded", "failed"]),
+    response_status: z.optional(z.number()),
+    response_body: meta(z.optional(z.string()), { description: "The first kilobyte of the answer." }),
+    error: meta(z.optional(z.string()), { description: "Why it failed without an answer." }),
+    duration_ms: z.optional(z.number()),
+  }),
+  { id: "WebhookAttempt" },
+);
+
+export const webhookMessageSchema = meta(
+  z.strictObject({
+    id: z.string(),
+    event_id: z.string(),
+    state: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.array(webhookAttemptSchema),
+    next_attempt_at: z.optional(timestamp),
+    created_at: timestamp,
+  }),
+  { id: "WebhookMessage" },
+);
+
+export const webhookMessagePageSchema = meta(
+  z.strictObject({ messages: z.array(webhookMessageSchema), next_cursor: z.optional(z.string()) }),
+  { id: "WebhookMessagePage" },
+);
+
+export const webhookReplayedSchema = meta(
+  z.strictObject({
+    queued: meta(z.number(), { description: "Events queued for delivery again." }),
+    until: meta(z.optional(timestamp), {
+      description: "Set when the replay stopped at its limit: replay again from here for the rest.",
+    }),
+  }),
+  { id: "WebhookReplayed" },
+);
+
+export type EventPageView = z.input<typeof eventPageSchema>;
+export type WebhookView = z.input<typeof webhookSchema>;
+export type CreatedWebhookView = z.input<typeof createdWebhookSchema>;
+export type WebhookMessagePageView = z.input<typeof webhookMessagePageSchema>;

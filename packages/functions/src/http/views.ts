@@ -28,6 +28,10 @@ import type {
   PlatformOrganizationDetail,
   PlatformOrganizationPage,
   SuspensionState,
+  FeedPage,
+  WebhookEndpoint,
+  CreatedWebhook,
+  WebhookMessage,
 } from "@org-service/core";
 import type {
   LoginAnswerView,
@@ -61,6 +65,10 @@ import type {
   PlatformOrganizationPageView,
   PlatformOrganizationView,
   SuspensionView,
+  EventPageView,
+  WebhookView,
+  CreatedWebhookView,
+  WebhookMessagePageView,
 } from "./response-schemas";
 
 /** An organization as the API shows it. `admin_email` only when the caller may see it. */
@@ -354,4 +362,56 @@ export function platformOrganizationDeletedView(deleted: {
   name: string;
 }): PlatformOrganizationDeletedView {
   return { deleted: true, organization_id: deleted.id, organization_name: deleted.name };
+}
+
+/** A feed page: the events are already in their wire form (the same as webhooks and EventBridge carry). */
+export function eventPageView(page: FeedPage): EventPageView {
+  return {
+    events: page.events.map((event) => ({ ...event, data: { ...event.data } })),
+    next_cursor: page.next_cursor,
+    has_more: page.has_more,
+  };
+}
+
+export function webhookView(endpoint: WebhookEndpoint): WebhookView {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    event_types: [...endpoint.eventTypes],
+    ...(endpoint.description !== undefined && { description: endpoint.description }),
+    ...(endpoint.organizationIds && { organization_ids: [...endpoint.organizationIds] }),
+    enabled: endpoint.enabled,
+    ...(endpoint.disabledReason && { disabled_reason: endpoint.disabledReason }),
+    created_at: endpoint.createdAt.toISOString(),
+    updated_at: endpoint.updatedAt.toISOString(),
+  };
+}
+
+export function createdWebhookView(endpoint: CreatedWebhook): CreatedWebhookView {
+  return { ...webhookView(endpoint), secret: endpoint.secret };
+}
+
+export function webhookMessagePageView(page: {
+  messages: readonly WebhookMessage[];
+  nextCursor?: string;
+}): WebhookMessagePageView {
+  return {
+    messages: page.messages.map((message) => ({
+      id: message.id,
+      event_id: message.eventId,
+      state: message.state,
+      attempts: message.attempts.map((attempt) => ({
+        number: attempt.number,
+        at: attempt.at.toISOString(),
+        state: attempt.state,
+        ...(attempt.responseStatus !== undefined && { response_status: attempt.responseStatus }),
+        ...(attempt.responseBody !== undefined && { response_body: attempt.responseBody }),
+        ...(attempt.error !== undefined && { error: attempt.error }),
+        ...(attempt.durationMs !== undefined && { duration_ms: attempt.durationMs }),
+      })),
+      ...(message.nextAttemptAt && { next_attempt_at: message.nextAttemptAt.toISOString() }),
+      created_at: message.createdAt.toISOString(),
+    })),
+    ...(page.nextCursor && { next_cursor: page.nextCursor }),
+  };
 }

@@ -1,5 +1,6 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { routeKey, routes } from "../routes";
+import { eventWebhooks } from "./event-payloads";
 import { BEARER, operations, type RouteKey } from "./operations";
 
 /**
@@ -45,6 +46,10 @@ export function openApiDocument() {
       { name: "Machine clients" },
       { name: "Two-factor login" },
       { name: "Platform" },
+      {
+        name: "Events",
+        description: "The feeds, webhook endpoints, and (top-level `webhooks`) every event's payload.",
+      },
       { name: "Operations" },
       { name: "Documentation" },
       { name: "Dashboard" },
@@ -60,6 +65,7 @@ export function openApiDocument() {
       },
     },
     paths,
+    webhooks: eventWebhooks(),
   });
 }
 

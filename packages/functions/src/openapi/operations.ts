@@ -38,6 +38,13 @@ import {
   suspendBody,
   metadataPatchBody,
   platformOrganizationsQuery,
+  eventsQuery,
+  webhookCreateBody,
+  webhookIdPath,
+  webhookMessagesQuery,
+  webhookReplayBody,
+  webhookResendBody,
+  webhookUpdateBody,
 } from "../http/request-schemas";
 import {
   loggedOutSchema,
@@ -89,6 +96,15 @@ import {
   platformOrganizationPageSchema,
   suspensionSchema,
   metadataSchema,
+  eventPageSchema,
+  webhookListSchema,
+  createdWebhookSchema,
+  webhookSchema,
+  webhookSecretSchema,
+  webhookDeletedSchema,
+  webhookMessagePageSchema,
+  webhookMessageSchema,
+  webhookReplayedSchema,
 } from "../http/response-schemas";
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
@@ -195,6 +211,141 @@ const platformRouteErrors = {
 const noOrganization = {
   "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
 };
+
+/** The webhook operations, as an organization's owners and admins and as platform clients have them. */
+function webhookOperations(owner: "org" | "platform") {
+  const org = owner === "org";
+  const tags = ["Events"];
+  const id = (name: string) => (org ? name : `platform${name[0]!.toUpperCase()}${name.slice(1)}`);
+  const scope = (write: boolean) =>
+    org ? "`webhooks:manage` (owners, admins)" : write ? "`platform:write`" : "`platform:read`";
+  const routeErrors = org ? protectedRouteErrors : platformRouteErrors;
+  const notFound = {
+    "404": problemAnswer(
+      org
+        ? "The organization has no webhook endpoint with this id."
+        : "The platform has no webhook endpoint with this id.",
+    ),
+  };
+  const whose = org ? "the organization's events" : "every organization's events (or those of `organization_ids`)";
+  return {
+    create: {
+      operationId: id("createWebhook"),
+      tags,
+      summary: "Register a webhook endpoint (its signing secret is shown once)",
+      description: `${scope(true)}. It receives ${whose} of \`event_types\`, signed the Standard Webhooks way (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`: HMAC-SHA256 over \`id.timestamp.body\` with the \`whsec_…\` secret), at least once: a 2xx within 10 s is a delivery, anything else is tried again after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. An endpoint failing every delivery for WEBHOOK_DISABLE_AFTER_DAYS (5) is disabled, and a \`webhook.disabled\` event says so. Targets are https and public: one that resolves to a loopback, private, link-local or metadata address is refused at every delivery, after DNS; redirects are not followed.`,
+      security: protectedRoute,
+      requestBody: jsonBody(webhookCreateBody),
+      responses: {
+        "201": { description: "The endpoint, with its secret.", content: json(createdWebhookSchema) },
+        ...bodyErrors,
+        "409": problemAnswer(`At most ${org ? 20 : 200} endpoints.`),
+        ...routeErrors,
+      },
+    },
+    list: {
+      operationId: id("listWebhooks"),
+      tags,
+      summary: "The webhook endpoints (never their secrets)",
+      description: `${scope(false)}.`,
+      security: protectedRoute,
+      responses: {
+        "200": { description: "The endpoints, oldest first.", content: json(webhookListSchema) },
+        ...routeErrors,
+      },
+    },
+    update: {
+      operationId: id("updateWebhook"),
+      tags,
+      summary: "Change, disable or enable a webhook endpoint",
+      description: `${scope(true)}. Enabling an endpoint disabled for failing starts its count afresh.`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath },
+      requestBody: jsonBody(webhookUpdateBody),
+      responses: {
+        "200": { description: "The endpoint as it is now.", content: json(webhookSchema) },
+        ...bodyErrors,
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+    remove: {
+      operationId: id("deleteWebhook"),
+      tags,
+      summary: "Delete a webhook endpoint, its messages and attempts",
+      description: `${scope(true)}.`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath },
+      responses: {
+        "200": { description: "Deleted.", content: json(webhookDeletedSchema) },
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+    rotate: {
+      operationId: id("rotateWebhookSecret"),
+      tags,
+      summary: "A new signing secret; the previous one signs alongside for 24 hours",
+      description: `${scope(true)}. Every delivery carries one signature per secret that signs, so a receiver moves to the new secret without refusing a delivery.`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath },
+      responses: {
+        "200": { description: "The new secret, shown this once.", content: json(webhookSecretSchema) },
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+    messages: {
+      operationId: id("listWebhookMessages"),
+      tags,
+      summary: "The endpoint's messages, newest first, with every attempt",
+      description: `${scope(false)}. A message is one event for this endpoint; each attempt records its time, the answer's status and first kilobyte, or why it failed.`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath, query: webhookMessagesQuery },
+      responses: {
+        "200": { description: "A page of messages.", content: json(webhookMessagePageSchema) },
+        ...errors.invalid,
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+    resend: {
+      operationId: id("resendWebhookMessage"),
+      tags,
+      summary: "Send one event to the endpoint again, now",
+      description: `${scope(true)}. The message becomes pending with its attempts starting over, with the same \`webhook-id\`.`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath },
+      requestBody: jsonBody(webhookResendBody),
+      responses: {
+        "202": { description: "Queued.", content: json(webhookMessageSchema) },
+        ...bodyErrors,
+        "404": problemAnswer("No such endpoint, or it had no message of this event."),
+        ...routeErrors,
+      },
+    },
+    replay: {
+      operationId: id("replayWebhook"),
+      tags,
+      summary: "Deliver every event since a time again",
+      description: `${scope(true)}. Each event since \`since\` that the endpoint wants now is queued again with its own \`webhook-id\` (10 000 at most per call: \`until\` says where to go on from).`,
+      security: protectedRoute,
+      requestParams: { path: webhookIdPath },
+      requestBody: jsonBody(webhookReplayBody),
+      responses: {
+        "202": { description: "Queued.", content: json(webhookReplayedSchema) },
+        ...bodyErrors,
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+  } satisfies Record<string, ZodOpenApiOperationObject>;
+}
+
+const orgWebhooks = webhookOperations("org");
+const platformWebhooks = webhookOperations("platform");
+const feedDescription =
+  "Oldest first, from `after` (the `next_cursor` of the previous read). A reader that keeps the cursor never misses an event, also one whose change finished after a later one's: numbers have no gaps and become visible in order. At the end, `has_more` is false and `next_cursor` is where to ask again.";
 
 export const operations = {
   "POST /org/create": {
@@ -1157,4 +1308,46 @@ export const operations = {
       ...alwaysPossible,
     },
   },
+  "GET /org/events": {
+    operationId: "listOrganizationEvents",
+    tags: ["Events"],
+    summary: "The organization's events",
+    description: `\`events:read\` (owners, admins, clients granted it). ${feedDescription}`,
+    security: protectedRoute,
+    requestParams: { query: eventsQuery },
+    responses: {
+      "200": { description: "A page of events.", content: json(eventPageSchema) },
+      ...errors.invalid,
+      ...protectedRouteErrors,
+    },
+  },
+  "GET /platform/events": {
+    operationId: "platformListEvents",
+    tags: ["Events"],
+    summary: "Every organization's events",
+    description: `\`platform:read\`. ${feedDescription}`,
+    security: protectedRoute,
+    requestParams: { query: eventsQuery },
+    responses: {
+      "200": { description: "A page of events.", content: json(eventPageSchema) },
+      ...errors.invalid,
+      ...platformRouteErrors,
+    },
+  },
+  "POST /org/webhooks": orgWebhooks.create,
+  "GET /org/webhooks": orgWebhooks.list,
+  "PATCH /org/webhooks/{webhook_id}": orgWebhooks.update,
+  "DELETE /org/webhooks/{webhook_id}": orgWebhooks.remove,
+  "POST /org/webhooks/{webhook_id}/rotate-secret": orgWebhooks.rotate,
+  "GET /org/webhooks/{webhook_id}/messages": orgWebhooks.messages,
+  "POST /org/webhooks/{webhook_id}/resend": orgWebhooks.resend,
+  "POST /org/webhooks/{webhook_id}/replay": orgWebhooks.replay,
+  "POST /platform/webhooks": platformWebhooks.create,
+  "GET /platform/webhooks": platformWebhooks.list,
+  "PATCH /platform/webhooks/{webhook_id}": platformWebhooks.update,
+  "DELETE /platform/webhooks/{webhook_id}": platformWebhooks.remove,
+  "POST /platform/webhooks/{webhook_id}/rotate-secret": platformWebhooks.rotate,
+  "GET /platform/webhooks/{webhook_id}/messages": platformWebhooks.messages,
+  "POST /platform/webhooks/{webhook_id}/resend": platformWebhooks.resend,
+  "POST /platform/webhooks/{webhook_id}/replay": platformWebhooks.replay,
 } satisfies Record<RouteKey, ZodOpenApiOperationObject>;

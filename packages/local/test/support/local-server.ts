@@ -7,7 +7,13 @@ import { startLocalServer, type LocalServer } from "../../src/server";
  * (after `prepare`, e.g. setting a known signing key) and stopped, databases dropped, after them.
  */
 export function useLocalServer(
-  options: { bcryptCost?: number; cells?: readonly TestCell[]; prepare?: () => Promise<void> } = {},
+  options: {
+    bcryptCost?: number;
+    cells?: readonly TestCell[];
+    prepare?: () => Promise<void>;
+    /** Run the server's own event delivery (default); a test that drives delivery itself turns it off. */
+    dispatchEvents?: boolean;
+  } = {},
 ) {
   const databases = useIsolatedDatabases(inject("mongodbUri"), options);
   let server: LocalServer | undefined;
@@ -15,7 +21,7 @@ export function useLocalServer(
     await options.prepare?.();
     // The server is the issuer at its own URL, which is only known once it listens.
     delete process.env.JWT_ISSUER;
-    server = await startLocalServer({ port: 0 });
+    server = await startLocalServer({ port: 0, ...(options.dispatchEvents === false && { dispatchEvents: false }) });
   });
   afterAll(async () => {
     await server?.close();
