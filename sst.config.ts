@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { ApiStack } from "./infra/api";
+import { EventsStack } from "./infra/events-stack";
 import { applyRemovalPolicy } from "./infra/stage";
 
 export default {
@@ -14,5 +15,7 @@ export default {
     // Every resource retains on the production stage(s) and is destroyed with any other stage.
     applyRemovalPolicy(app);
     app.stack(ApiStack, { id: "api" });
+    // The feeds and webhook routes on the same API: a stack holds at most 500 resources.
+    app.stack(EventsStack, { id: "events" });
   },
 } satisfies SSTConfig;

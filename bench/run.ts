@@ -59,6 +59,7 @@ import {
 } from "./lib/common";
 import { type AuthenticationReads, measureAuthenticationReads, medianOf } from "./lib/authentication-reads";
 import { clientToken, measurePlatformSearch, measureTokenEndpoint } from "./lib/clients";
+import { type EventsMeasurement, measureEvents } from "./lib/events";
 import {
   DATA_LIST_LIMIT,
   DATA_SEEDED,
@@ -96,7 +97,7 @@ exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = process.env.BENCH_ONLY;
-const ONLY_SECTIONS = ["scale", "data", "cells", "clients"];
+const ONLY_SECTIONS = ["scale", "data", "cells", "clients", "events"];
 if (ONLY !== undefined && !ONLY_SECTIONS.includes(ONLY)) {
   throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_SECTIONS.map((name) => `"${name}"`).join(", ")} are supported`);
 }
@@ -290,6 +291,11 @@ async function main(): Promise<void> {
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
+  if (ONLY === "events") {
+    reportEvents(await measureEventsSection(startedDb));
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
   if (ONLY === "clients") {
     reportClients(await measureClients(startedDb, handlers));
     startSection(6);
@@ -382,6 +388,8 @@ async function main(): Promise<void> {
   reportLoad(loadResults);
   // 3c. Machine clients: the token endpoint and the platform search, servers of their own.
   reportClients(await measureClients(startedDb, handlers));
+  // 3d. Events: delivery to webhook receivers, and the feed at two lengths, a server of its own.
+  reportEvents(await measureEventsSection(startedDb));
   // 3b. The document API, with the same two processes; then the targets.
   await documentApiThenTargets(uri, service, floor);
   emit();
@@ -698,6 +706,98 @@ async function measureClients(db: EmbeddedDatabase, handlers: Handlers): Promise
       await server.stop();
     }
   }
+}
+
+/** Section 3d's data set. */
+const eventsDataSet = dataSet("small", "ev");
+
+/**
+ * Section 3d: a local server in a child process on a data set of its own, with webhooks allowed to
+ * loopback receivers; the feeds' events beyond what the API made are seeded through the driver.
+ */
+async function measureEventsSection(db: EmbeddedDatabase): Promise<EventsMeasurement> {
+  await useDataSet(db.uri, eventsDataSet, LOW_COST);
+  const server = await startChildServer("local-server.ts", {
+    ...childEnvFor(db.uri, eventsDataSet),
+    BCRYPT_COST: String(LOW_COST),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    MAX_PENDING_INVITATIONS: "10000",
+  });
+  children.push(server);
+  try {
+    return await measureEvents({
+      service: server,
+      seconds: SETTINGS.loadSeconds,
+      warmupSeconds: SETTINGS.loadWarmupSeconds,
+      connections: 8,
+      seedFeed: seedEventFeed,
+    });
+  } finally {
+    children.splice(children.indexOf(server), 1);
+    await server.stop();
+  }
+}
+
+/**
+ * `count` events appended to an organization's feed through the driver, numbered after what both
+ * feeds hold as the service numbers them (events/append.ts), with the heads moved past them.
+ */
+async function seedEventFeed(organizationId: string, count: number): Promise<void> {
+  const { ObjectId } = await loadMongo();
+  const db = await database();
+  const [all, own] = await Promise.all([
+    db.eventHeads.findOne({ _id: "all" }),
+    db.eventHeads.findOne({ _id: organizationId }),
+  ]);
+  const organization = new ObjectId(organizationId);
+  const at = new Date();
+  for (let from = 0; from < count; from += 1000) {
+    const batch = Array.from({ length: Math.min(1000, count - from) }, (_, i) => {
+      const seq = (all?.seq ?? 0) + from + i + 1;
+      const orgSeq = (own?.seq ?? 0) + from + i + 1;
+      return {
+        _id: `evt_${new ObjectId().toHexString()}`,
+        type: "organization.metadata_updated" as const,
+        organization_id: organization,
+        actor: { type: "system" as const },
+        at,
+        data: { changed: ["public_metadata"], public_metadata: { seeded: from + i }, private_metadata_keys: [] },
+        seq,
+        page: Math.floor(seq / 100),
+        org_key: `${organizationId}:${orgSeq}`,
+        org_seq: orgSeq,
+        org_page: `${organizationId}:${Math.floor(orgSeq / 100)}`,
+      };
+    });
+    await db.events.insertMany(batch);
+  }
+  await db.eventHeads.updateOne({ _id: "all" }, { $max: { seq: (all?.seq ?? 0) + count } }, { upsert: true });
+  await db.eventHeads.updateOne({ _id: organizationId }, { $max: { seq: (own?.seq ?? 0) + count } }, { upsert: true });
+}
+
+function reportEvents({ latency, burst, feed }: EventsMeasurement): void {
+  startSection(3.8);
+  emit("## 3d. Events: webhook delivery and the feed");
+  emit();
+  emit(
+    `A local server in a child process (its dispatcher in the process, as \`pnpm start\` runs it), three webhook receivers on loopback, each an endpoint of one organization for \`invitation.created\`. **Latency**: \`POST /org/invitations\` sent at ${latency.rate} a second for ${latency.changes / latency.rate} s, measured from each request's start to each receiver's arrival of its event (${latency.changes * 3 - latency.missing} of ${latency.changes * 3} deliveries arrived). **Burst**: ${burst.events} invitations, 16 at a time, from the first request to the last delivery. **Feed**: \`GET /org/events?after=<n − 50>&limit=50\` (the last 50) at ${SETTINGS.loadSeconds} s after a ${SETTINGS.loadWarmupSeconds} s warm-up at 8 connections, on an organization with ${feed.small.events} events and one with ${feed.large.events} (seeded through the driver, numbered as the service numbers them).`,
+  );
+  emit();
+  emit(
+    table(
+      ["measure", "value"],
+      [
+        ["change → delivery, p50", ms(latency.p50, 1)],
+        ["change → delivery, p99", ms(latency.p99, 1)],
+        ["burst: events/s (each to 3 receivers)", burst.eventsPerSecond.toFixed(0)],
+        ["burst: deliveries/s", burst.deliveriesPerSecond.toFixed(0)],
+        [`feed tail at ${feed.small.events} events: req/s, p50`, `${feed.small.requestsPerSecond.toFixed(0)}, ${ms(feed.small.p50, 2)}`],
+        [`feed tail at ${feed.large.events} events: req/s, p50`, `${feed.large.requestsPerSecond.toFixed(0)}, ${ms(feed.large.p50, 2)}`],
+        [`feed p50, ${feed.large.events} vs ${feed.small.events}`, ratio(feed.large.p50 / feed.small.p50)],
+      ],
+    ),
+  );
+  emit();
 }
 
 /**

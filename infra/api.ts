@@ -9,12 +9,13 @@
  */
 import { Lazy, RemovalPolicy } from "aws-cdk-lib";
 import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
-import { ManagedPolicy, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Api, type StackContext } from "sst/constructs";
-import { DEFAULT_THROTTLE, functionDefaults, type RouteDeployment, routeDeployments } from "./functions";
+import { Api, type ApiFunctionRouteProps, type StackContext } from "sst/constructs";
+import { DEFAULT_THROTTLE, functionDefaults, isEventsRoute, type RouteDeployment, routeDeployments } from "./functions";
 import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/deployment";
 import { checkedFunctionEnvironment } from "./environment";
+import { addEventDelivery } from "./events";
 import { addReconciler } from "./reconciler";
 import { createSecrets } from "./secrets";
 import { addTenantMover } from "./tenant-mover";
@@ -63,13 +64,38 @@ export function ApiStack({ stack, app }: StackContext) {
   // CORS from the deploy environment: API Gateway answers preflights, the functions add the
   // headers to their responses (packages/functions/src/http/cors.ts), both from the same list.
   const corsOrigins = allowedOrigins();
-  const roleFor = sharedRoles(stack);
+  // Delivery of events (infra/events.ts): every function that may append events starts the
+  // dispatcher when it does, so each gets its name and the right to invoke it, and nothing more.
+  const events = addEventDelivery(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
+  const startsDispatcher = new PolicyStatement({
+    actions: ["lambda:InvokeFunction"],
+    resources: [events.dispatcher.functionArn],
+  });
+  const dispatcherEnvironment = { EVENTS_DISPATCHER_FUNCTION: events.dispatcher.functionName };
+  const roleFor = sharedRoles(stack, startsDispatcher);
   // One log group for every route's function, with the stage's retention, rather than one per
   // function with a retention custom resource each (a resource per route): every line carries
   // `function_name` (Powertools), which is what filters one function's lines in Logs Insights.
   const logGroup = new LogGroup(stack, "ApiFunctionLogs", {
     retention: logRetentionFor(app.stage) === "three_months" ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,
     removalPolicy: removalPolicyFor(app.stage) === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+  /** A route's props in the Api construct: its authorizer and scope, and its function (infra/functions.ts). */
+  const routeProps = (deployment: RouteDeployment): ApiFunctionRouteProps<typeof JWT_AUTHORIZER> => ({
+    authorizer: deployment.authorizer === "jwt" ? JWT_AUTHORIZER : "none",
+    ...(deployment.authorizationScopes.length > 0 && {
+      authorizationScopes: [...deployment.authorizationScopes],
+    }),
+    function: {
+      handler: deployment.handler,
+      memorySize: deployment.memorySize,
+      timeout: deployment.timeout,
+      bind: deployment.secrets.map((name) => secrets[name]),
+      role: roleFor(deployment),
+      ...(deployment.permissions.length > 0 && { permissions: [...deployment.permissions] }),
+      // The sender of invitation mail, where the deploy environment names one (a verified SES identity).
+      ...(deployment.route.needs.includes("mail") && mailFrom && { environment: { MAIL_FROM: mailFrom } }),
+    },
   });
   const api = new Api(stack, "Api", {
     ...(customDomain ? { customDomain } : {}),
@@ -101,37 +127,26 @@ export function ApiStack({ stack, app }: StackContext) {
           JWT_ISSUER: issuer,
           JWT_AUDIENCE: audience,
           ...(corsOrigins.length > 0 && { CORS_ALLOWED_ORIGINS: corsOrigins.join(",") }),
+          ...dispatcherEnvironment,
         }),
       },
       throttle: { rate: DEFAULT_THROTTLE.rate, burst: DEFAULT_THROTTLE.burst },
     },
     routes: Object.fromEntries(
-      routeDeployments.map((deployment) => [
-        deployment.key,
-        {
-          authorizer: deployment.authorizer === "jwt" ? JWT_AUTHORIZER : "none",
-          ...(deployment.authorizationScopes.length > 0 && {
-            authorizationScopes: [...deployment.authorizationScopes],
-          }),
-          function: {
-            handler: deployment.handler,
-            memorySize: deployment.memorySize,
-            timeout: deployment.timeout,
-            bind: deployment.secrets.map((name) => secrets[name]),
-            role: roleFor(deployment),
-            ...(deployment.permissions.length > 0 && { permissions: [...deployment.permissions] }),
-            // The sender of invitation mail, where the deploy environment names one (a verified SES identity).
-            ...(deployment.route.needs.includes("mail") && mailFrom && { environment: { MAIL_FROM: mailFrom } }),
-          },
-        },
-      ]),
+      routeDeployments
+        .filter((deployment) => !isEventsRoute(deployment.route))
+        .map((deployment) => [deployment.key, routeProps(deployment)]),
     ),
   });
 
   endpoint.api = api;
   limitRoutes(api);
-  const reconciler = addReconciler(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
-  const tenantMover = addTenantMover(stack, { secrets, defaults, environment: databaseEnvironmentFor(app.stage) });
+  const jobEnvironment = { ...databaseEnvironmentFor(app.stage), ...dispatcherEnvironment };
+  const reconciler = addReconciler(stack, { secrets, defaults, environment: jobEnvironment });
+  const tenantMover = addTenantMover(stack, { secrets, defaults, environment: jobEnvironment });
+  // The reconciler appends the events of changes a crash left; a move appends `tenant.moved`.
+  reconciler.jobFunction.attachPermissions([startsDispatcher]);
+  tenantMover.attachPermissions([startsDispatcher]);
 
   stack.addOutputs({
     ApiEndpoint: api.customDomainUrl ?? api.url,
@@ -139,8 +154,11 @@ export function ApiStack({ stack, app }: StackContext) {
     JwtAudience: audience,
     // For `aws lambda invoke --function-name <this>`: moving a tenant (README, "Moving a tenant").
     TenantMoverFunction: tenantMover.functionName,
+    // What AWS consumers subscribe to with rules: source `org-service`, detail-type the event's type.
+    EventBusName: events.bus.eventBusName,
+    EventBusArn: events.bus.eventBusArn,
   });
-  return { api, issuer, audience, reconciler, tenantMover };
+  return { api, issuer, audience, reconciler, tenantMover, events, routeProps };
 }
 
 /**
@@ -151,7 +169,7 @@ export function ApiStack({ stack, app }: StackContext) {
  * two of the eight resources each route costs; `sst dev`'s stack, with an invoke configuration
  * per function, passed 500 at 62 routes).
  */
-function sharedRoles(stack: StackContext["stack"]): (deployment: RouteDeployment) => Role {
+function sharedRoles(stack: StackContext["stack"], everyRole: PolicyStatement): (deployment: RouteDeployment) => Role {
   const roles = new Map<string, Role>();
   return (deployment) => {
     const key = JSON.stringify([[...deployment.secrets].sort(), [...deployment.permissions].sort()]);
@@ -162,6 +180,7 @@ function sharedRoles(stack: StackContext["stack"]): (deployment: RouteDeployment
         managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicExecutionRole")],
         description: `Functions that may reach: ${[...deployment.secrets, ...deployment.permissions].join(", ") || "nothing but their logs"}`,
       });
+      role.addToPolicy(everyRole);
       roles.set(key, role);
     }
     return role;
@@ -181,6 +200,13 @@ function limitRoutes(api: Pick<Api, "cdk" | "node">): void {
   const limited = routeDeployments.filter(
     ({ throttle }) => throttle.rate !== DEFAULT_THROTTLE.rate || throttle.burst !== DEFAULT_THROTTLE.burst,
   );
+  // The stage is created after the routes it limits, which must be in its stack.
+  const elsewhere = limited.filter((deployment) => isEventsRoute(deployment.route));
+  if (elsewhere.length > 0) {
+    throw new Error(
+      `Routes of the events stack cannot have throttles of their own: ${elsewhere.map((d) => d.key).join(", ")}`,
+    );
+  }
   cfnStage.routeSettings = Object.fromEntries(
     limited.map(({ key, throttle }) => [
       key,

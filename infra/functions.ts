@@ -111,6 +111,14 @@ export function routeDeployment(route: Route): RouteDeployment {
 
 export const routeDeployments: readonly RouteDeployment[] = routes.map(routeDeployment);
 
+/**
+ * The routes the events stack deploys (infra/events-stack.ts): the feeds and webhooks. One
+ * CloudFormation stack holds at most 500 resources, and a route costs about five (`sst dev`'s
+ * stubs six), so the API's routes are split along their domains.
+ */
+export const isEventsRoute = (route: Pick<Route, "path">): boolean =>
+  /^\/(org|platform)\/(events|webhooks)(\/|$)/.test(route.path);
+
 /** Settings every function shares (the per-route ones above are added on top). */
 export function functionDefaults(logRetention: FunctionProps["logRetention"]): FunctionProps {
   return {

@@ -15,6 +15,7 @@ import { routeDeployments, type RouteDeployment } from "../functions";
 import { LAZY_BUILTINS } from "../lazy-builtins";
 import { RECONCILER_HANDLER } from "../reconciler";
 import { TENANT_MOVER_HANDLER } from "../tenant-mover";
+import { DISPATCHER_HANDLER } from "../events";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
 import { ROOT, synthesize, type Synthesized } from "./synth";
@@ -28,7 +29,7 @@ beforeAll(async () => {
 
 /** The directory SST built a function into, found by its handler. */
 function artifactDir(handler: string): string {
-  const fn = synthesized.stack.node
+  const fn = synthesized.app.node
     .findAll()
     .find((c) => "props" in c && (c as { props?: { handler?: string } }).props?.handler === handler);
   if (!fn) throw new Error(`No function for ${handler}`);
@@ -190,6 +191,12 @@ it("bundles the scheduled reconciler, which loads in a plain Node.js process", a
 
 it("bundles the tenant mover, which loads in a plain Node.js process", async () => {
   const entry = entryFile({ handler: TENANT_MOVER_HANDLER });
+  const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+  await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+});
+
+it("bundles the event dispatcher, which loads in a plain Node.js process without the Lambda client", async () => {
+  const entry = entryFile({ handler: DISPATCHER_HANDLER });
   const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
   await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
 });

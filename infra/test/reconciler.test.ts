@@ -10,7 +10,10 @@ beforeAll(async () => {
 
 /** The function an EventBridge schedule targets. */
 function scheduledFunction(): Resource & { id: string } {
-  const rules = Object.values(resources(synthesized.template, "AWS::Events::Rule"));
+  // The reconciler's rule (the event dispatcher has one of its own: events.test.ts).
+  const rules = Object.values(resources(synthesized.template, "AWS::Events::Rule")).filter(
+    (rule) => rule.Properties.ScheduleExpression === RECONCILE_SCHEDULE,
+  );
   expect(rules).toHaveLength(1);
   expect(rules[0]!.Properties.ScheduleExpression).toBe(RECONCILE_SCHEDULE);
   const targets = rules[0]!.Properties.Targets as { Arn: unknown }[];

@@ -181,12 +181,12 @@ describe("throttling", () => {
     }
   });
 
-  it("creates the stage after the routes it configures", () => {
-    const template = pr().template.toJSON();
+  it("creates the stage after the routes it configures (those of its stack; the events stack's have none of their own)", () => {
+    const template = pr().stackTemplates.api.toJSON();
     const [, stage] = Object.entries(template.Resources as Record<string, { Type: string; DependsOn?: string[] }>).find(
       ([, r]) => r.Type === "AWS::ApiGatewayV2::Stage",
     )!;
-    for (const routeId of Object.keys(resources(pr().template, "AWS::ApiGatewayV2::Route"))) {
+    for (const routeId of Object.keys(resources(pr().stackTemplates.api, "AWS::ApiGatewayV2::Route"))) {
       expect(stage.DependsOn).toContain(routeId);
     }
   });
@@ -207,9 +207,9 @@ describe("per stage", () => {
     expect(groupIds.size).toBe(1);
     const [groupId] = [...groupIds];
     expect(resources(template, "AWS::Logs::LogGroup")[groupId!]!.Properties.RetentionInDays).toBe(days);
-    // The scheduled reconciler and the tenant mover keep their own, with the same retention.
+    // The scheduled reconciler, the tenant mover and the event dispatcher keep their own, with the same retention.
     const retention = Object.values(resources(template, "Custom::LogRetention"));
-    expect(retention).toHaveLength(2);
+    expect(retention).toHaveLength(3);
     for (const r of retention) expect(r.Properties.RetentionInDays).toBe(days);
   });
 

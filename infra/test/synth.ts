@@ -13,6 +13,7 @@ import { initProject, useProject } from "sst/project.js";
 import { afterAll } from "vitest";
 import config from "../../sst.config";
 import { ApiStack } from "../api";
+import { EventsStack } from "../events-stack";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const ACCOUNT = "123456789012";
@@ -20,8 +21,13 @@ export const REGION = "eu-west-1";
 
 export interface Synthesized {
   readonly app: App;
+  /** The API stack; the event routes are in `eventsStack`. */
   readonly stack: Stack;
+  readonly eventsStack: Stack;
+  /** Both stacks' resources as one template, what one stack imports from the other resolved to it. */
   readonly template: Template;
+  /** Each stack's own, as CloudFormation gets it (to count a stack's resources). */
+  readonly stackTemplates: { readonly api: Template; readonly events: Template };
 }
 
 /**
@@ -61,5 +67,41 @@ export async function synthesize(
   await config.stacks(app);
   await app.finish();
   const stack = getStack(ApiStack);
-  return { app, stack, template: Template.fromStack(stack) };
+  const eventsStack = getStack(EventsStack);
+  const api = Template.fromStack(stack);
+  const events = Template.fromStack(eventsStack);
+  return { app, stack, eventsStack, template: merged(api, events), stackTemplates: { api, events } };
+}
+
+/**
+ * One template of the API stack's and the events stack's resources, each `Fn::ImportValue` of the
+ * events stack replaced by the value the API stack exports under that name: the tests follow a
+ * route to its function and role wherever the route is deployed.
+ */
+function merged(api: Template, events: Template): Template {
+  const apiJson = api.toJSON() as {
+    Resources: Record<string, unknown>;
+    Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+  };
+  const exported = new Map<string, unknown>();
+  for (const output of Object.values(apiJson.Outputs ?? {})) {
+    if (output.Export) exported.set(JSON.stringify(output.Export.Name), output.Value);
+  }
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === "object") {
+      const object = value as Record<string, unknown>;
+      if ("Fn::ImportValue" in object) {
+        const found = exported.get(JSON.stringify(object["Fn::ImportValue"]));
+        if (found !== undefined) return found;
+      }
+      return Object.fromEntries(Object.entries(object).map(([key, inner]) => [key, resolve(inner)]));
+    }
+    return value;
+  };
+  const eventsJson = events.toJSON() as { Resources: Record<string, unknown> };
+  return Template.fromJSON({
+    ...apiJson,
+    Resources: { ...apiJson.Resources, ...(resolve(eventsJson.Resources) as Record<string, unknown>) },
+  });
 }

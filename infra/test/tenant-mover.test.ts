@@ -70,10 +70,10 @@ describe("TENANT_CELLS", () => {
         cells: needsDatabase,
       });
     }
-    // Every function of the stack, the reconciler and the mover included: the cells go with the database.
+    // Every function of the stacks, the reconciler, the mover and the event dispatcher included: the cells go with the database.
     const functions = Object.values(resources(synthesized.template, "AWS::Lambda::Function"));
     const withDatabase = functions.filter((fn) => boundSecrets(fn).includes("MONGODB_URI"));
-    expect(withDatabase.length).toBe(routeDeployments.filter((d) => d.route.needs.includes("database")).length + 2);
+    expect(withDatabase.length).toBe(routeDeployments.filter((d) => d.route.needs.includes("database")).length + 3);
     for (const fn of functions) {
       expect(boundSecrets(fn).includes("TENANT_CELLS")).toBe(boundSecrets(fn).includes("MONGODB_URI"));
     }

@@ -178,7 +178,14 @@ describe("index events", () => {
     await createIndex(owner, { keys: { sku: 1, at: -1 }, unique: true });
     const made = await theEvent("index.created", created.id, { name: "sku_1_at_-1" });
     expect(made.actor).toEqual({ type: "user", id: owner.userId });
-    expect(made.data).toEqual({ name: "sku_1_at_-1", keys: { sku: 1, at: -1 }, unique: true });
+    expect(made.data).toEqual({
+      name: "sku_1_at_-1",
+      keys: [
+        { field: "sku", order: 1 },
+        { field: "at", order: -1 },
+      ],
+      unique: true,
+    });
 
     // The same index again is no change: no second event.
     await createIndex(owner, { keys: { sku: 1, at: -1 }, unique: true });

@@ -52,6 +52,19 @@ import {
   switchOrganization,
   updateOrganization,
   verifyTotpEnrollment,
+  listOrganizationEvents,
+  listPlatformEvents,
+  organizationWebhooks,
+  platformWebhooks,
+  createWebhook,
+  listWebhooks,
+  updateWebhook,
+  deleteWebhook,
+  rotateWebhookSecret,
+  listWebhookMessages,
+  resendWebhookMessage,
+  replayWebhook,
+  type WebhookOwner,
   type AuthenticatedActor,
   type PlatformActor,
   type Role,
@@ -128,7 +141,34 @@ const operations: Record<string, Operation> = {
   "enroll-totp": (actor) => enrollTotp(actor),
   "verify-totp": (actor) => verifyTotpEnrollment(actor, { code: "123456" }),
   "disable-totp": (actor) => disableTotp(actor, { password: PASSWORD }),
+  "list-organization-events": (actor) => listOrganizationEvents(actor),
+  ...webhookOperations("", async (actor) => organizationWebhooks(actor as AuthenticatedActor)),
 };
+
+/**
+ * The webhook operations of one owner: core checks the scope when the owner is made (an
+ * organization's owners and admins, or a platform client with the route's scope). Unknown ids:
+ * past the scope check they answer 404, which is not a refusal.
+ */
+function webhookOperations<A>(prefix: string, ownerOf: (actor: A, scope: "platform:read" | "platform:write") => Promise<WebhookOwner>) {
+  const unknown = `we_${"0".repeat(24)}`;
+  const endpoint = { url: "https://hooks.example.com/scopes", event_types: ["webhook.disabled" as const] };
+  return {
+    [`${prefix}create-webhook`]: async (actor: A) => createWebhook(await ownerOf(actor, "platform:write"), endpoint),
+    [`${prefix}list-webhooks`]: async (actor: A) => listWebhooks(await ownerOf(actor, "platform:read")),
+    [`${prefix}update-webhook`]: async (actor: A) =>
+      updateWebhook(await ownerOf(actor, "platform:write"), unknown, { description: "x" }),
+    [`${prefix}delete-webhook`]: async (actor: A) => deleteWebhook(await ownerOf(actor, "platform:write"), unknown),
+    [`${prefix}rotate-webhook-secret`]: async (actor: A) =>
+      rotateWebhookSecret(await ownerOf(actor, "platform:write"), unknown),
+    [`${prefix}list-webhook-messages`]: async (actor: A) =>
+      listWebhookMessages(await ownerOf(actor, "platform:read"), unknown),
+    [`${prefix}resend-webhook-message`]: async (actor: A) =>
+      resendWebhookMessage(await ownerOf(actor, "platform:write"), unknown, `evt_${"0".repeat(24)}`),
+    [`${prefix}replay-webhook`]: async (actor: A) =>
+      replayWebhook(await ownerOf(actor, "platform:write"), unknown, { since: "2026-01-01T00:00:00Z" }),
+  };
+}
 
 type PlatformOperation = (actor: PlatformActor, fixture: Fixture) => Promise<unknown>;
 
@@ -148,6 +188,8 @@ const platformOperations: Record<string, PlatformOperation> = {
     reactivateOrganization(actor, platformOrganizationId),
   "platform-patch-metadata": (actor, { platformOrganizationId }) =>
     patchOrganizationMetadata(actor, platformOrganizationId, { publicMetadata: { plan: "scopes" } }),
+  "platform-list-events": (actor) => listPlatformEvents(actor),
+  ...webhookOperations("platform-", async (actor: PlatformActor, scope) => platformWebhooks(actor, scope)),
 };
 
 const isPlatformRoute = (route: { readonly scope?: Scope }) => route.scope?.startsWith("platform:") === true;

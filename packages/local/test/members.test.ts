@@ -1,5 +1,5 @@
 import type { Role } from "@org-service/core";
-import { totpCode } from "@org-service/core/testing";
+import { database, totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
 import { describe, expect, it } from "vitest";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
@@ -311,7 +311,79 @@ const actions: Action[] = [
     allowed: OWNER_ADMIN,
     run: async (t, token) => call("DELETE", `/org/clients/${await clientOf(t)}`, { token }),
   },
+  { label: "GET /org/events", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/events", { token }) },
+  {
+    label: "POST /org/webhooks",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("POST", "/org/webhooks", { token, json: quietWebhook }),
+  },
+  { label: "GET /org/webhooks", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/webhooks", { token }) },
+  {
+    label: "PATCH /org/webhooks/{}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("PATCH", `/org/webhooks/${await webhookOf(t)}`, { token, json: { description: "x" } }),
+  },
+  {
+    label: "DELETE /org/webhooks/{}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("DELETE", `/org/webhooks/${await webhookOf(t)}`, { token }),
+  },
+  {
+    label: "POST /org/webhooks/{}/rotate-secret",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("POST", `/org/webhooks/${await webhookOf(t)}/rotate-secret`, { token }),
+  },
+  {
+    label: "GET /org/webhooks/{}/messages",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("GET", `/org/webhooks/${await webhookOf(t)}/messages`, { token }),
+  },
+  {
+    label: "POST /org/webhooks/{}/resend",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => {
+      const id = await webhookOf(t);
+      // A message of the disabled endpoint, as delivery would have left it: resending sends nothing.
+      const eventId = `evt_${"0".repeat(24)}`;
+      const now = new Date();
+      await (await database()).webhookMessages.insertOne({
+        _id: `${id}:${eventId}`,
+        endpoint_id: id,
+        event_id: eventId,
+        state: "failed",
+        attempts: 8,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      return call("POST", `/org/webhooks/${id}/resend`, { token, json: { event_id: eventId } });
+    },
+  },
+  {
+    label: "POST /org/webhooks/{}/replay",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) =>
+      call("POST", `/org/webhooks/${await webhookOf(t)}/replay`, { token, json: { since: "2026-01-01T00:00:00Z" } }),
+  },
 ];
+
+/**
+ * An endpoint that never receives anything: of a type no test makes, and disabled at once (no
+ * delivery is ever attempted, so no name is looked up).
+ */
+const quietWebhook = { url: "https://hooks.example.com/team", event_types: ["webhook.disabled"] };
+
+/** A quiet webhook endpoint of the team's organization, made by its owner. */
+async function webhookOf(t: Team): Promise<string> {
+  const created = await call("POST", "/org/webhooks", { token: t.owner.token, json: quietWebhook });
+  expect(created.status, created.text).toBe(201);
+  const disabled = await call("PATCH", `/org/webhooks/${created.json.id}`, {
+    token: t.owner.token,
+    json: { enabled: false },
+  });
+  expect(disabled.status, disabled.text).toBe(200);
+  return created.json.id;
+}
 
 /** A machine client of the team's organization, made by its owner. */
 async function clientOf(t: Team): Promise<string> {

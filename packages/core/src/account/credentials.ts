@@ -51,7 +51,10 @@ export function changeUserCredentials(
     try {
       await db.users.updateOne({ _id: userId }, { $set: { ...fields, ...events.marks } });
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw emailTaken();
+      if (isDuplicateKeyError(error)) {
+        await events.change.abandon(db);
+        throw emailTaken();
+      }
       throw error;
     }
     written();

@@ -144,7 +144,7 @@ async function createIndexUnderLock(
     {
       type: "index.created",
       organizationId: handle.organization._id,
-      data: { name, keys, unique },
+      data: { name, keys: keyList(keys), unique },
       proof: { kind: "index", organization_id: handle.organization._id, name, present: true },
     },
   ]);
@@ -195,7 +195,7 @@ async function dropIndexUnderLock(
     {
       type: "index.dropped",
       organizationId: handle.organization._id,
-      data: { name, keys: dropping.keys, unique: dropping.unique },
+      data: { name, keys: keyList(dropping.keys), unique: dropping.unique },
       proof: { kind: "index", organization_id: handle.organization._id, name, present: false },
     },
   ]);
@@ -233,4 +233,13 @@ export interface TenantUsage {
   readonly dataBytes: number;
   readonly indexCount: number;
   readonly quotas: { readonly maxDocuments: number; readonly maxDataBytes: number; readonly maxIndexes: number };
+}
+
+/**
+ * An index's keys as an event tells them: a list of `{field, order}`, in the index's order. Not an
+ * object: a field may be a dotted path, which no stored document may have as a key (the event is
+ * stored), and a list keeps the order on any reader.
+ */
+function keyList(keys: Readonly<Record<string, 1 | -1>>): { field: string; order: 1 | -1 }[] {
+  return Object.entries(keys).map(([field, order]) => ({ field, order }));
 }

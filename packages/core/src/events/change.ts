@@ -56,6 +56,18 @@ export class Change {
   }
 
   /**
+   * The change was refused and nothing of it is visible (a name taken, a write undone): its
+   * intents go now rather than wait for the reconciler. Best effort: one left behind is dropped by
+   * the reconciler, whose proof does not hold.
+   */
+  async abandon(db: Database): Promise<void> {
+    if (this.intents.length === 0) return;
+    await db.eventIntents
+      .deleteMany({ _id: { $in: this.intents.map((intent) => intent._id) } })
+      .catch(() => undefined);
+  }
+
+  /**
    * Append the events and tell delivery. The change is made by now, so a failure here is no
    * failure of the change: it is logged and left to the reconciler, which finds the intents.
    */

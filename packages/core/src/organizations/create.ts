@@ -103,7 +103,11 @@ export async function createOrganization(
     // Found by the platform's search from the start (an entry of a create undone is deleted with it).
     await indexNames(db, organizationId, { name: organizationName, slug });
   } catch (error) {
-    if (isDuplicateKeyError(error)) throw nameTaken(organizationName);
+    // Refused by the unique name (an error that may hide a write leaves the intent to the reconciler).
+    if (isDuplicateKeyError(error)) {
+      await change.abandon(db);
+      throw nameTaken(organizationName);
+    }
     throw error;
   }
   let collectionCreated = false;
@@ -127,6 +131,7 @@ export async function createOrganization(
     await clearPending(db, organization);
   } catch (error) {
     await rollBackCreate(db, organization, collectionCreated ? "dropped" : "kept");
+    await change.abandon(db);
     throw error;
   }
   await change.commit(db);

@@ -8,6 +8,7 @@ import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
 import { withOrganizationLock } from "./lock";
 import { settleEventIntents } from "../events/settle";
+import { markSlot } from "../events/change";
 import { continueMoves } from "../cells/move";
 import {
   applyCredentials,
@@ -253,7 +254,12 @@ async function releaseStaleInvitationClaims(db: Database, cutoff: Date): Promise
       const member =
         user && (await db.memberships.findOne({ _id: membershipId(invitation.organization_id, user._id) }));
       if (member) {
-        await closeInvitation(db, invitation, { accepted_at: member.joined_at });
+        // The accept that died made the membership under its change's mark: the invitation it
+        // closes now carries the same, so that the accept's `invitation.accepted` is appended with
+        // its `member.added` (events/settle.ts, which runs after this).
+        const change = member.event_marks?.[markSlot("member.added")];
+        const mark = change ? { [`event_marks.${markSlot("invitation.accepted")}`]: change } : {};
+        await closeInvitation(db, invitation, { accepted_at: member.joined_at }, mark);
         continue;
       }
     }

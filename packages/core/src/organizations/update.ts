@@ -180,7 +180,10 @@ export async function updateOrganization(
         { $set: { name, slug, collection_name, pending, ...marks } },
       );
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw nameTaken(newName);
+      if (isDuplicateKeyError(error)) {
+        await change.abandon(db);
+        throw nameTaken(newName);
+      }
       throw error;
     }
 
@@ -194,6 +197,7 @@ export async function updateOrganization(
       if (slug !== current.slug || newName !== current.name) await indexNames(db, current._id, { name: newName, slug });
     } catch (error) {
       await rollBackUpdate(db, updated, pending);
+      await change.abandon(db);
       throw error;
     }
     await change.commit(db);

@@ -3,6 +3,7 @@ import httpErrorHandler from "@middy/http-error-handler";
 import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
+import { startDispatcherOnAppend } from "../deployment/start-dispatcher";
 import { bodyLimit } from "./body-limit";
 import { validConfiguration } from "./configuration";
 import { cors } from "./cors";
@@ -40,6 +41,9 @@ export interface EndpointOptions {
   /** The largest body accepted, in bytes, read per request (64 KiB when absent): 413 past it. */
   readonly maxBodyBytes?: () => number;
 }
+
+// Deployed, appending events starts their delivery (deployment/start-dispatcher.ts).
+startDispatcherOnAppend();
 
 export function httpEndpoint(
   handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,

@@ -1,10 +1,13 @@
 import type { Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
+import { startDispatcherOnAppend } from "../deployment/start-dispatcher";
 import { assertConfigured, checkConfigurationAtInit } from "../http/configuration";
 import { logUnexpectedError } from "../http/logging";
 
 // The environment the container started with, checked once at init (see http/configuration.ts).
 checkConfigurationAtInit();
+// A job that appends events (the reconciler's repairs, a move) starts their delivery.
+startDispatcherOnAppend();
 
 /**
  * A job: a function that is no HTTP route (the scheduled reconciler, the tenant mover invoked

@@ -6,6 +6,13 @@ import { meta } from "../http/schema-meta";
 
 const text = (description: string) => meta(z.string(), { description });
 const userFields = { user_id: text("The user's id."), email: text("The user's email address (now).") };
+const indexFields = {
+  name: z.string(),
+  keys: meta(z.array(z.object({ field: z.string(), order: z.union([z.literal(1), z.literal(-1)]) })), {
+    description: "The index's fields in order (a field may be a dotted path).",
+  }),
+  unique: z.boolean(),
+};
 const side = z.object({ cell: z.string(), tier: z.enum(["pool", "silo"]), database: z.string() });
 
 /** What each event type's `data` holds, and when it happens. Never a secret, hash or token. */
@@ -89,14 +96,8 @@ const PAYLOADS: Record<EventType, { readonly summary: string; readonly data: Rec
     data: { client_id: z.string(), kind: z.enum(["organization", "platform"]), name: z.string() },
   },
   "tenant.moved": { summary: "The organization's data moved to another cell or tier.", data: { from: side, to: side } },
-  "index.created": {
-    summary: "An index was created on the organization's collection.",
-    data: { name: z.string(), keys: z.record(z.string(), z.number()), unique: z.boolean() },
-  },
-  "index.dropped": {
-    summary: "An index was dropped.",
-    data: { name: z.string(), keys: z.record(z.string(), z.number()), unique: z.boolean() },
-  },
+  "index.created": { summary: "An index was created on the organization's collection.", data: indexFields },
+  "index.dropped": { summary: "An index was dropped.", data: indexFields },
   "webhook.disabled": {
     summary: "An endpoint failed every delivery for WEBHOOK_DISABLE_AFTER_DAYS and was disabled.",
     data: { webhook_id: z.string(), url: z.string(), failing_since: z.string() },

@@ -1,0 +1,157 @@
+/**
+ * Events (section 3d): how long a change takes to reach three live webhook receivers at 100
+ * changes a second, how many events a second delivery keeps up with in a burst, and what a feed
+ * read costs at the tail of 10,000 events against 100.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { log, percentile } from "./common";
+import { call, signUp } from "./data-load";
+import { type ChildServer, type LoadResult, measureLoad } from "./load";
+
+export interface EventsMeasurement {
+  /** Change (the request's start) to delivery, each of three receivers, at `rate` changes/s. */
+  readonly latency: { readonly rate: number; readonly changes: number; readonly p50: number; readonly p99: number; readonly missing: number };
+  /** A burst of changes as fast as the API takes them: events and deliveries a second, append to last delivery. */
+  readonly burst: { readonly events: number; readonly eventsPerSecond: number; readonly deliveriesPerSecond: number };
+  /** `GET /org/events` at the tail (the last 50) of an organization's feed of each size. */
+  readonly feed: Readonly<Record<"small" | "large", LoadResult & { readonly events: number }>>;
+}
+
+export interface EventsRunOptions {
+  readonly service: ChildServer;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  /** Seeds `count` events into the organization's feed (after what it has), through the driver. */
+  readonly seedFeed: (organizationId: string, count: number) => Promise<void>;
+}
+
+const RECEIVERS = 3;
+const RATE = 100;
+const LATENCY_SECONDS = 10;
+const BURST = 600;
+const FEED_SIZES = { small: 100, large: 10_000 } as const;
+
+interface Receiver {
+  readonly server: Server;
+  readonly url: string;
+  /** Arrival time of each delivery, by the invited email. */
+  readonly arrivals: Map<string, number>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const arrivals = new Map<string, number>();
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    request.on("end", () => {
+      const at = performance.now();
+      const email = (JSON.parse(body) as { data: { email: string } }).data.email;
+      if (!arrivals.has(email)) arrivals.set(email, at);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals };
+}
+
+async function waitFor(done: () => boolean, seconds: number): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+export async function measureEvents(options: EventsRunOptions): Promise<EventsMeasurement> {
+  const { service } = options;
+  const receivers = await Promise.all(Array.from({ length: RECEIVERS }, startReceiver));
+  try {
+    const { token } = await signUp(service, "Events Bench", "events-bench@bench.example");
+    const auth = { authorization: `Bearer ${token}` };
+    for (const receiver of receivers) {
+      await call(
+        `${service.url}/org/webhooks`,
+        { method: "POST", headers: auth, json: { url: `${receiver.url}/hook`, event_types: ["invitation.created"] } },
+        201,
+      );
+    }
+    const started = new Map<string, number>();
+    let sequence = 0;
+    const invite = async () => {
+      const email = `invitee-${++sequence}@events.bench.example`;
+      started.set(email, performance.now());
+      await call(`${service.url}/org/invitations`, { method: "POST", headers: auth, json: { email, role: "member" } }, 201);
+      return email;
+    };
+
+    log(`events: ${RATE} changes/s for ${LATENCY_SECONDS} s, delivered to ${RECEIVERS} receivers`);
+    const sent: Promise<string>[] = [];
+    const begin = performance.now();
+    for (let i = 0; i < RATE * LATENCY_SECONDS; i++) {
+      const due = begin + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      sent.push(invite());
+    }
+    const emails = await Promise.all(sent);
+    const delivered = () => receivers.every((receiver) => emails.every((email) => receiver.arrivals.has(email)));
+    await waitFor(delivered, 30);
+    const latencies = receivers.flatMap((receiver) =>
+      emails.flatMap((email) => {
+        const arrived = receiver.arrivals.get(email);
+        return arrived === undefined ? [] : [arrived - started.get(email)!];
+      }),
+    );
+    const latency = {
+      rate: RATE,
+      changes: emails.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      missing: emails.length * RECEIVERS - latencies.length,
+    };
+
+    log(`events: a burst of ${BURST} changes, 16 at a time`);
+    const burstEmails: string[] = [];
+    const burstBegin = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (burstEmails.length < BURST) burstEmails.push(await invite());
+      }),
+    );
+    await waitFor(() => receivers.every((receiver) => burstEmails.every((email) => receiver.arrivals.has(email))), 120);
+    const lastArrival = Math.max(...receivers.flatMap((receiver) => burstEmails.map((email) => receiver.arrivals.get(email) ?? Number.NaN)));
+    const burstSeconds = (lastArrival - burstBegin) / 1000;
+    const burst = {
+      events: burstEmails.length,
+      eventsPerSecond: burstEmails.length / burstSeconds,
+      deliveriesPerSecond: (burstEmails.length * RECEIVERS) / burstSeconds,
+    };
+
+    log("events: feed reads at the tail of 100 and of 10,000 events");
+    const feed = {} as Record<"small" | "large", LoadResult & { events: number }>;
+    for (const key of ["small", "large"] as const) {
+      const owner = await signUp(service, `Feed ${key}`, `feed-${key}@bench.example`);
+      const query = new URLSearchParams({ organization_name: owner.name });
+      const organization = (await call(`${service.url}/org/get?${query}`, {}, 200)) as {
+        organization_id: string;
+      };
+      // Its sign-up's organization.created is the first.
+      await options.seedFeed(organization.organization_id, FEED_SIZES[key] - 1);
+      const tail = (await call(`${service.url}/org/events?after=${FEED_SIZES[key] - 50}`, { headers: { authorization: `Bearer ${owner.token}` } }, 200)) as {
+        events: unknown[];
+      };
+      if (tail.events.length !== 50) throw new Error(`the ${key} feed's tail has ${tail.events.length} events, not 50`);
+      const result = await measureLoad(
+        `${service.url}/org/events?after=${FEED_SIZES[key] - 50}&limit=50`,
+        options.connections,
+        options.seconds,
+        options.warmupSeconds,
+        { headers: { authorization: `Bearer ${owner.token}` } },
+        { server: service },
+      );
+      feed[key] = { ...result, events: FEED_SIZES[key] };
+    }
+    return { latency, burst, feed };
+  } finally {
+    for (const receiver of receivers) receiver.server.close();
+  }
+}
