@@ -791,8 +791,14 @@ function reportEvents({ latency, burst, feed }: EventsMeasurement): void {
         ["change → delivery, p99", ms(latency.p99, 1)],
         ["burst: events/s (each to 3 receivers)", burst.eventsPerSecond.toFixed(0)],
         ["burst: deliveries/s", burst.deliveriesPerSecond.toFixed(0)],
-        [`feed tail at ${feed.small.events} events: req/s, p50`, `${feed.small.requestsPerSecond.toFixed(0)}, ${ms(feed.small.p50, 2)}`],
-        [`feed tail at ${feed.large.events} events: req/s, p50`, `${feed.large.requestsPerSecond.toFixed(0)}, ${ms(feed.large.p50, 2)}`],
+        [
+          `feed tail at ${feed.small.events} events: req/s, p50`,
+          `${feed.small.requestsPerSecond.toFixed(0)}, ${ms(feed.small.p50, 2)}`,
+        ],
+        [
+          `feed tail at ${feed.large.events} events: req/s, p50`,
+          `${feed.large.requestsPerSecond.toFixed(0)}, ${ms(feed.large.p50, 2)}`,
+        ],
         [`feed p50, ${feed.large.events} vs ${feed.small.events}`, ratio(feed.large.p50 / feed.small.p50)],
       ],
     ),

@@ -11,7 +11,13 @@ import { type ChildServer, type LoadResult, measureLoad } from "./load";
 
 export interface EventsMeasurement {
   /** Change (the request's start) to delivery, each of three receivers, at `rate` changes/s. */
-  readonly latency: { readonly rate: number; readonly changes: number; readonly p50: number; readonly p99: number; readonly missing: number };
+  readonly latency: {
+    readonly rate: number;
+    readonly changes: number;
+    readonly p50: number;
+    readonly p99: number;
+    readonly missing: number;
+  };
   /** A burst of changes as fast as the API takes them: events and deliveries a second, append to last delivery. */
   readonly burst: { readonly events: number; readonly eventsPerSecond: number; readonly deliveriesPerSecond: number };
   /** `GET /org/events` at the tail (the last 50) of an organization's feed of each size. */
@@ -79,7 +85,11 @@ export async function measureEvents(options: EventsRunOptions): Promise<EventsMe
     const invite = async () => {
       const email = `invitee-${++sequence}@events.bench.example`;
       started.set(email, performance.now());
-      await call(`${service.url}/org/invitations`, { method: "POST", headers: auth, json: { email, role: "member" } }, 201);
+      await call(
+        `${service.url}/org/invitations`,
+        { method: "POST", headers: auth, json: { email, role: "member" } },
+        201,
+      );
       return email;
     };
 
@@ -118,7 +128,9 @@ export async function measureEvents(options: EventsRunOptions): Promise<EventsMe
       }),
     );
     await waitFor(() => receivers.every((receiver) => burstEmails.every((email) => receiver.arrivals.has(email))), 120);
-    const lastArrival = Math.max(...receivers.flatMap((receiver) => burstEmails.map((email) => receiver.arrivals.get(email) ?? Number.NaN)));
+    const lastArrival = Math.max(
+      ...receivers.flatMap((receiver) => burstEmails.map((email) => receiver.arrivals.get(email) ?? Number.NaN)),
+    );
     const burstSeconds = (lastArrival - burstBegin) / 1000;
     const burst = {
       events: burstEmails.length,
@@ -136,7 +148,11 @@ export async function measureEvents(options: EventsRunOptions): Promise<EventsMe
       };
       // Its sign-up's organization.created is the first.
       await options.seedFeed(organization.organization_id, FEED_SIZES[key] - 1);
-      const tail = (await call(`${service.url}/org/events?after=${FEED_SIZES[key] - 50}`, { headers: { authorization: `Bearer ${owner.token}` } }, 200)) as {
+      const tail = (await call(
+        `${service.url}/org/events?after=${FEED_SIZES[key] - 50}`,
+        { headers: { authorization: `Bearer ${owner.token}` } },
+        200,
+      )) as {
         events: unknown[];
       };
       if (tail.events.length !== 50) throw new Error(`the ${key} feed's tail has ${tail.events.length} events, not 50`);

@@ -150,7 +150,10 @@ const operations: Record<string, Operation> = {
  * organization's owners and admins, or a platform client with the route's scope). Unknown ids:
  * past the scope check they answer 404, which is not a refusal.
  */
-function webhookOperations<A>(prefix: string, ownerOf: (actor: A, scope: "platform:read" | "platform:write") => Promise<WebhookOwner>) {
+function webhookOperations<A>(
+  prefix: string,
+  ownerOf: (actor: A, scope: "platform:read" | "platform:write") => Promise<WebhookOwner>,
+) {
   const unknown = `we_${"0".repeat(24)}`;
   const endpoint = { url: "https://hooks.example.com/scopes", event_types: ["webhook.disabled" as const] };
   return {

@@ -321,7 +321,8 @@ const actions: Action[] = [
   {
     label: "PATCH /org/webhooks/{}",
     allowed: OWNER_ADMIN,
-    run: async (t, token) => call("PATCH", `/org/webhooks/${await webhookOf(t)}`, { token, json: { description: "x" } }),
+    run: async (t, token) =>
+      call("PATCH", `/org/webhooks/${await webhookOf(t)}`, { token, json: { description: "x" } }),
   },
   {
     label: "DELETE /org/webhooks/{}",

@@ -378,25 +378,27 @@ describe("who may call the platform API", () => {
     });
 
   it("covers every platform route", () => {
-    expect(platformRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
-      "DELETE /platform/organizations/{organization_id}",
-      "DELETE /platform/webhooks/{webhook_id}",
-      "GET /platform/events",
-      "GET /platform/organizations",
-      "GET /platform/organizations/{organization_id}",
-      "GET /platform/organizations/{organization_id}/move",
-      "PATCH /platform/organizations/{organization_id}/metadata",
-      "POST /platform/organizations/{organization_id}/move",
-      "POST /platform/organizations/{organization_id}/reactivate",
-      "POST /platform/organizations/{organization_id}/suspend",
-      "GET /platform/webhooks",
-      "GET /platform/webhooks/{webhook_id}/messages",
-      "PATCH /platform/webhooks/{webhook_id}",
-      "POST /platform/webhooks",
-      "POST /platform/webhooks/{webhook_id}/replay",
-      "POST /platform/webhooks/{webhook_id}/resend",
-      "POST /platform/webhooks/{webhook_id}/rotate-secret",
-    ].sort());
+    expect(platformRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
+      [
+        "DELETE /platform/organizations/{organization_id}",
+        "DELETE /platform/webhooks/{webhook_id}",
+        "GET /platform/events",
+        "GET /platform/organizations",
+        "GET /platform/organizations/{organization_id}",
+        "GET /platform/organizations/{organization_id}/move",
+        "PATCH /platform/organizations/{organization_id}/metadata",
+        "POST /platform/organizations/{organization_id}/move",
+        "POST /platform/organizations/{organization_id}/reactivate",
+        "POST /platform/organizations/{organization_id}/suspend",
+        "GET /platform/webhooks",
+        "GET /platform/webhooks/{webhook_id}/messages",
+        "PATCH /platform/webhooks/{webhook_id}",
+        "POST /platform/webhooks",
+        "POST /platform/webhooks/{webhook_id}/replay",
+        "POST /platform/webhooks/{webhook_id}/resend",
+        "POST /platform/webhooks/{webhook_id}/rotate-secret",
+      ].sort(),
+    );
   });
 
   it("no token is 401; a user's token, even an owner's, is the gateway's 403 (no role holds a platform scope)", async () => {

@@ -62,9 +62,7 @@ export class Change {
    */
   async abandon(db: Database): Promise<void> {
     if (this.intents.length === 0) return;
-    await db.eventIntents
-      .deleteMany({ _id: { $in: this.intents.map((intent) => intent._id) } })
-      .catch(() => undefined);
+    await db.eventIntents.deleteMany({ _id: { $in: this.intents.map((intent) => intent._id) } }).catch(() => undefined);
   }
 
   /**
