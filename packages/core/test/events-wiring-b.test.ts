@@ -193,7 +193,7 @@ describe("index events", () => {
 
     await dropIndex(owner, "sku_1_at_-1");
     const dropped = await theEvent("index.dropped", created.id, { name: "sku_1_at_-1" });
-    expect(dropped.data).toEqual({ name: "sku_1_at_-1", keys: { sku: 1, at: -1 }, unique: true });
+    expect(dropped.data).toEqual(made.data);
   });
 });
 

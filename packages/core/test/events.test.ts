@@ -43,7 +43,7 @@ describe("the feed", () => {
     const db = await database();
     const organizations = [new ObjectId(), new ObjectId()];
     const WRITERS = 8;
-    const EACH = 15;
+    const EACH = 10;
     const written: { id: string; organization?: string }[] = [];
     let writing = true;
 

@@ -23,6 +23,19 @@ export class FeedAppendError extends Error {
  * intent twice (a writer and the reconciler at once) finds its `_id` taken and stops.
  */
 export async function appendToFeed(db: Database, intent: EventIntentDocument): Promise<number> {
+  const { seq, advance } = await takeNumbers(db, intent);
+  await advance;
+  return seq;
+}
+
+/**
+ * {@link appendToFeed} for a writer with more to do: the event is in the feed once this resolves;
+ * `advance`, the heads' move, may finish alongside the writer's next step.
+ */
+export async function takeNumbers(
+  db: Database,
+  intent: EventIntentDocument,
+): Promise<{ readonly seq: number; readonly advance: Promise<void> }> {
   const organizationKey = intent.organization_id?.toHexString();
   const [all, own] = await Promise.all([
     db.eventHeads.findOne({ _id: ALL }),
@@ -50,22 +63,33 @@ export async function appendToFeed(db: Database, intent: EventIntentDocument): P
     };
     try {
       await db.events.insertOne(document);
-      await advanceHeads(db, seq, organizationKey, orgSeq);
-      return seq;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
+      const found = await whichTaken(db, intent._id, seq, organizationKey, orgSeq);
+      if (found.appended !== undefined) return { seq: found.appended, advance: Promise.resolve() };
+      if (found.seqTaken) seq++;
+      if (found.orgSeqTaken) orgSeq++;
+      continue;
     }
-    // Which key was taken: the event itself (appended already), or either number (try the next).
-    const [appended, seqTaken, orgSeqTaken] = await Promise.all([
-      db.events.findOne({ _id: intent._id }, { projection: { seq: 1 } }),
-      db.events.countDocuments({ seq }, { limit: 1 }),
-      organizationKey ? db.events.countDocuments({ org_key: `${organizationKey}:${orgSeq}` }, { limit: 1 }) : 0,
-    ]);
-    if (appended) return appended.seq;
-    if (seqTaken) seq++;
-    if (orgSeqTaken) orgSeq++;
+    return { seq, advance: advanceHeads(db, seq, organizationKey, orgSeq) };
   }
   throw new FeedAppendError(`no free number in the feed after ${MAX_PROBES} tries`);
+}
+
+/** Which key an insert found taken: the event itself (appended already), or either number (try the next). */
+async function whichTaken(
+  db: Database,
+  id: string,
+  seq: number,
+  organizationKey: string | undefined,
+  orgSeq: number,
+): Promise<{ appended?: number; seqTaken: boolean; orgSeqTaken: boolean }> {
+  const [appended, seqTaken, orgSeqTaken] = await Promise.all([
+    db.events.findOne({ _id: id }, { projection: { seq: 1 } }),
+    db.events.countDocuments({ seq }, { limit: 1 }),
+    organizationKey ? db.events.countDocuments({ org_key: `${organizationKey}:${orgSeq}` }, { limit: 1 }) : 0,
+  ]);
+  return { ...(appended && { appended: appended.seq }), seqTaken: seqTaken > 0, orgSeqTaken: orgSeqTaken > 0 };
 }
 
 /**
