@@ -24,6 +24,20 @@ interface Setting<S extends z.ZodMiniType> {
 const setting = <S extends z.ZodMiniType>(definition: Setting<S>): Setting<S> => definition;
 
 /** A whole number in decimal digits ("1e3", "0x10" or "1.5" are typos, not numbers), within bounds. */
+/** A switch: `true` or `1` turns it on, `false` or `0` (or nothing) leaves it off. */
+function offByDefault() {
+  return setting({
+    schema: z._default(
+      z.pipe(
+        z.enum(["true", "false", "1", "0"]),
+        z.transform((value: "true" | "false" | "1" | "0") => value === "true" || value === "1"),
+      ),
+      false,
+    ),
+    expected: "true or false (default false)",
+  });
+}
+
 function wholeNumber(min: number, max: number, fallback: number) {
   return setting({
     schema: z._default(
@@ -181,31 +195,13 @@ const SETTINGS = {
    * Whether an unverified email keeps a user from everything but verifying it: signing in works,
    * every other protected operation answers 403 `email-not-verified`, and inviting waits for it.
    */
-  REQUIRE_VERIFIED_EMAIL: setting({
-    schema: z._default(
-      z.pipe(
-        z.enum(["true", "false", "1", "0"]),
-        z.transform((value: "true" | "false" | "1" | "0") => value === "true" || value === "1"),
-      ),
-      false,
-    ),
-    expected: "true or false (default false)",
-  }),
+  REQUIRE_VERIFIED_EMAIL: offByDefault(),
   /**
    * Whether webhooks may target loopback, private, link-local and metadata addresses, and plain
    * `http`: for local runs and tests only. Off, targets are `https` and public, checked at every
    * delivery after DNS (webhooks/send.ts).
    */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: setting({
-    schema: z._default(
-      z.pipe(
-        z.enum(["true", "false", "1", "0"]),
-        z.transform((value: "true" | "false" | "1" | "0") => value === "true" || value === "1"),
-      ),
-      false,
-    ),
-    expected: "true or false (default false)",
-  }),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: offByDefault(),
   /** An endpoint whose every delivery failed for this many days is disabled (an event says so). */
   WEBHOOK_DISABLE_AFTER_DAYS: wholeNumber(1, 90, 5),
   /**

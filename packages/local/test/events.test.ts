@@ -1,12 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { createPlatformClient, dispatchEvents, resetConfig, type Scope } from "@org-service/core";
+import { dispatchEvents, resetConfig } from "@org-service/core";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type EventDispatcher, startEventDispatcher } from "../src/event-dispatcher";
 import { httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
+import { platformToken } from "./support/platform-token";
 
 /**
  * Events over HTTP: the feeds, and webhooks received by a real HTTP server on loopback that
@@ -86,20 +87,6 @@ async function signUp() {
   const login = await call("POST", "/admin/login", { json: { email, password: PASSWORD, organization_name: name } });
   expect(login.status, login.text).toBe(200);
   return { id: created.json.organization_id as string, name, token: login.json.access_token as string };
-}
-
-async function platformToken(scopes: Scope[] = ["platform:read", "platform:write"]) {
-  const client = await createPlatformClient({ name: `events ${unique()}`, scopes });
-  const granted = await call("POST", "/oauth/token", {
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: client.clientId,
-      client_secret: client.secret.secret,
-    }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  expect(granted.status, granted.text).toBe(200);
-  return granted.json.access_token as string;
 }
 
 async function endpoint(token: string, path: string, eventTypes: string[], prefix = "/org") {
@@ -237,7 +224,7 @@ describe("webhooks", () => {
 
   it("reach, from the platform, the organizations an endpoint names and no other", async () => {
     const [one, other] = [await signUp(), await signUp()];
-    const platform = await platformToken();
+    const { token: platform } = await platformToken(call);
     const created = await call("POST", "/platform/webhooks", {
       token: platform,
       json: { url: `${receiverUrl}/platform`, event_types: ["invitation.created"], organization_ids: [one.id] },

@@ -1,4 +1,4 @@
-import { continueMove, createPlatformClient, moveTenant, revokePlatformClient, type Scope } from "@org-service/core";
+import { continueMove, moveTenant, revokePlatformClient, type Scope } from "@org-service/core";
 import { database, twoCellsOn } from "@org-service/core/testing";
 import { buildHttpApiEvent, lambdaContext } from "@org-service/functions/gateway";
 import { type Route, routes } from "@org-service/functions/routes";
@@ -6,6 +6,7 @@ import { decodeJwt } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
+import { platformToken as platformTokenOf } from "./support/platform-token";
 
 /**
  * The platform API over real HTTP: a platform client's token (client credentials, got from core's
@@ -31,19 +32,7 @@ async function signUp(name: string, email = `owner.${unique()}@platform.example`
 }
 
 /** A platform client with these scopes, and a token of it from the token endpoint. */
-async function platformToken(scopes: Scope[] = ["platform:read", "platform:write"]) {
-  const client = await createPlatformClient({ name: `console ${unique()}`, scopes });
-  const granted = await call("POST", "/oauth/token", {
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: client.clientId,
-      client_secret: client.secret.secret,
-    }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  expect(granted.status, granted.text).toBe(200);
-  return { clientId: client.clientId, token: granted.json.access_token as string };
-}
+const platformToken = (scopes?: Scope[]) => platformTokenOf(call, scopes);
 
 /** A valid body for a platform route that takes one. */
 const bodyOf = (route: Route) =>
