@@ -18,12 +18,17 @@ export interface EventDispatcher {
 export function startEventDispatcher(options: DispatchOptions = {}): EventDispatcher {
   let running: Promise<void> | undefined;
   let again = false;
+  let retriesDue = false;
   let stopped = false;
   const run = async () => {
     do {
       again = false;
+      const retries = retriesDue;
+      retriesDue = false;
       try {
-        await dispatchEvents(options);
+        // On an append, what it fanned out; every two seconds, the retries that fell due as well
+        // (a look through every waiting message, which FerretDB scans: not at every append).
+        await dispatchEvents({ ...options, retries });
       } catch (error) {
         logger.error("event dispatch failed", { error: redact((error as Error).message) });
       }
@@ -35,8 +40,14 @@ export function startEventDispatcher(options: DispatchOptions = {}): EventDispat
     if (running) again = true;
     else running = run();
   };
-  onEventsAppended(kick);
-  const timer = setInterval(kick, RETRY_PASS_MS);
+  onEventsAppended(({ due }) => {
+    if (due) retriesDue = true;
+    kick();
+  });
+  const timer = setInterval(() => {
+    retriesDue = true;
+    kick();
+  }, RETRY_PASS_MS);
   timer.unref();
   return {
     kick,

@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { dispatchEvents, resetConfig } from "@org-service/core";
+import { database } from "@org-service/core/testing";
+import { ObjectId } from "mongodb";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type EventDispatcher, startEventDispatcher } from "../src/event-dispatcher";
@@ -296,6 +298,87 @@ describe("webhooks", () => {
     expect((await call("DELETE", `/org/webhooks/${id}`, { token: stranger.token })).status).toBe(404);
     expect((await call("GET", "/org/events?after=x", { token: owner.token })).status).toBe(422);
     expect((await call("DELETE", `/org/webhooks/${id}`, { token: owner.token })).status).toBe(200);
+  });
+});
+
+describe("webhooks, kept in bounds", () => {
+  it("carry on a message whose attempt a dead dispatcher left `sending`, as a failed attempt", async () => {
+    const owner = await signUp();
+    answers.set("/resumed", [204]);
+    const { id } = await endpoint(owner.token, "/resumed", ["member.role_changed"]);
+    const db = await database();
+    const [event] = await db.events
+      .find({ organization_id: new ObjectId(owner.id) })
+      .limit(1)
+      .toArray();
+    const messageId = `${id}:${event!._id}`;
+    const longAgo = new Date(Date.now() - 120_000);
+    await db.webhookMessages.insertOne({
+      _id: messageId,
+      endpoint_id: id,
+      event_id: event!._id,
+      state: "pending",
+      attempts: 0,
+      next_attempt_at: longAgo,
+      created_at: longAgo,
+      updated_at: longAgo,
+    });
+    await db.webhookAttempts.insertOne({
+      _id: `${messageId}:1`,
+      message_id: messageId,
+      endpoint_id: id,
+      event_id: event!._id,
+      number: 1,
+      at: longAgo,
+      state: "sending",
+    });
+    await dispatchEvents({ send });
+    await dispatchEvents({ now: new Date(Date.now() + 6_000), send });
+    const messages = await call("GET", `/org/webhooks/${id}/messages`, { token: owner.token });
+    expect(messages.json.messages[0]).toMatchObject({ state: "delivered" });
+    expect(messages.json.messages[0].attempts.map((attempt: { state: string }) => attempt.state)).toEqual([
+      "failed",
+      "succeeded",
+    ]);
+  });
+
+  it("refuse a replay while a thousand messages wait, and audit every change of an endpoint without its path", async () => {
+    const owner = await signUp();
+    const { id } = await endpoint(owner.token, "/secret-path?token=abc", ["member.role_changed"]);
+    const db = await database();
+    const later = new Date(Date.now() + 86_400_000);
+    await db.webhookMessages.insertMany(
+      Array.from({ length: 1001 }, (_, i) => ({
+        _id: `${id}:evt_waiting_${i}`,
+        endpoint_id: id,
+        event_id: `evt_waiting_${i}`,
+        state: "pending" as const,
+        attempts: 1,
+        next_attempt_at: later,
+        created_at: later,
+        updated_at: later,
+      })),
+    );
+    const replay = await call("POST", `/org/webhooks/${id}/replay`, {
+      token: owner.token,
+      json: { since: "2026-01-01T00:00:00Z" },
+    });
+    expect(replay.status, replay.text).toBe(409);
+    const audit = await call("GET", "/org/audit", { token: owner.token });
+    const created = audit.json.entries.find((entry: { action: string }) => entry.action === "webhook.created");
+    expect(created.details).toEqual({ webhook_id: id, origin: receiverUrl });
+    expect(audit.text).not.toContain("secret-path");
+  });
+
+  it("go with their organization when it is deleted", async () => {
+    const owner = await signUp();
+    await endpoint(owner.token, "/gone", ["member.role_changed"]);
+    const deleted = await call("DELETE", `/org/delete?${new URLSearchParams({ organization_name: owner.name })}`, {
+      token: owner.token,
+    });
+    expect(deleted.status, deleted.text).toBe(200);
+    const db = await database();
+    expect(await db.webhooks.countDocuments({ organization_id: new ObjectId(owner.id) })).toBe(0);
   });
 });
 

@@ -197,6 +197,8 @@ const INDEXES = [
   ["webhooks", { key: { organization_id: 1 }, name: "organization_id" }],
   ["webhooks", { key: { owner: 1 }, name: "owner" }],
   ["webhookMessages", { key: { state: 1 }, name: "state" }],
+  ["webhookMessages", { key: { state: 1, next_attempt_at: 1 }, name: "state_next_attempt" }],
+  ["webhookMessages", { key: { endpoint_id: 1, created_at: -1 }, name: "endpoint_newest_first" }],
   ["webhookMessages", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
   ["webhookAttempts", { key: { message_id: 1 }, name: "message_id" }],
   ["webhookAttempts", { key: { endpoint_id: 1 }, name: "endpoint_id" }],

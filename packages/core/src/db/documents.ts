@@ -474,7 +474,13 @@ export type AuditAction =
   | "platform.organization_viewed"
   | "platform.organization_deleted"
   | "platform.move_started"
-  | "platform.move_viewed";
+  | "platform.move_viewed"
+  | "webhook.created"
+  | "webhook.updated"
+  | "webhook.deleted"
+  | "webhook.secret_rotated"
+  | "webhook.resent"
+  | "webhook.replayed";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {
@@ -602,13 +608,12 @@ export interface WebhookDocument extends EventMarked {
 }
 
 /**
- * Master database: how an endpoint's deliveries go, written by delivery alone (so it never writes
- * the endpoint's document back over its owner's change): failing since when, last success.
+ * Master database: since when every delivery to an endpoint has failed, written by delivery alone
+ * (so it never writes the endpoint's document back over its owner's change).
  */
 export interface WebhookHealthDocument {
   _id: string;
   failing_since?: Date;
-  last_success_at?: Date;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { logger, redact } from "../logger";
 
 /** What the runtime does when events were appended: run delivery now (local server) or start it (Lambda). */
-export type EventsListener = () => void | Promise<void>;
+export type EventsListener = (what: { readonly due: boolean }) => void | Promise<void>;
 
 let listener: EventsListener | undefined;
 
@@ -19,10 +19,11 @@ export function onEventsAppended(next: EventsListener | undefined): void {
  * start of the dispatcher must be sent before the response freezes it). Never throws: the events
  * are in the feed whatever happens here.
  */
-export async function signalEvents(): Promise<void> {
+export async function signalEvents(what: { readonly due: boolean } = { due: false }): Promise<void> {
   if (!listener) return;
   try {
-    await listener();
+    // `due`: messages were made due (a resend, a replay), not only events appended.
+    await listener(what);
   } catch (error) {
     report(error);
   }

@@ -1,3 +1,4 @@
+import { deleteWebhooksOf } from "../webhooks/endpoints";
 import type { Db, ObjectId } from "mongodb";
 import { placementOf, tenantDatabaseAt } from "../cells/placement";
 import type { Database } from "../db/client";
@@ -248,6 +249,8 @@ export async function finishDelete(
   await dropCollectionOf(db, organization);
   await afterStep?.(2);
   await db.invitations.deleteMany({ organization_id: organization._id });
+  // Its webhook endpoints, with their secrets, messages and attempts: nothing is delivered for it any more.
+  await deleteWebhooksOf(db, organization._id);
   // Its machine clients: credentials of an organization that is gone, which nothing could list or revoke.
   for (const client of await db.clients
     .find({ organization_id: organization._id }, { projection: { _id: 1 } })

@@ -22,6 +22,20 @@ const FANNED_OUT = "fanned_out";
 /** Deliveries made at once by one pass, and at most per pass (the rest wait for the next). */
 const CONCURRENCY = 16;
 const MAX_PER_PASS = 500;
+/**
+ * At most this many of one endpoint's messages per pass, and this many attempts to it at once: an
+ * endpoint that answers slowly, or not at all, takes a bounded share of a pass, never all of it,
+ * and the others' deliveries go on.
+ */
+const MAX_PER_ENDPOINT = 100;
+const CONCURRENCY_PER_ENDPOINT = 4;
+/** A pass starts no attempt after this long, so that it ends within the dispatcher function's time. */
+const PASS_BUDGET_MS = 60_000;
+/**
+ * An attempt still `sending` after this long belongs to a dispatcher that died in it (every
+ * attempt is bounded by 10 s): it counts as failed, and the message carries on.
+ */
+const INTERRUPTED_AFTER_MS = 60_000;
 
 export interface DispatchReport {
   readonly eventsFannedOut: number;
@@ -33,6 +47,13 @@ export interface DispatchReport {
 /** What tests and the local run may change about how deliveries go out. */
 export interface DispatchOptions {
   readonly now?: Date;
+  /**
+   * `false`: deliver only what this pass fans out, without looking through every message waiting
+   * — which MongoDB's index on `{state, next_attempt_at}` serves, but FerretDB scans. The local
+   * run's passes on an append take `false`; its pass every two seconds, and every deployed pass,
+   * look for retries as well.
+   */
+  readonly retries?: boolean;
   readonly send?: Pick<SendOptions, "resolve" | "onConnect" | "timeoutMs">;
 }
 
@@ -46,12 +67,13 @@ export interface DispatchOptions {
  */
 export async function dispatchEvents(options: DispatchOptions = {}): Promise<DispatchReport> {
   const db = await database();
-  const eventsFannedOut = await fanOut(db);
-  const outcome = await deliverDue(db, options);
-  return { eventsFannedOut, ...outcome };
+  const { fannedOut, fresh } = await fanOut(db);
+  const outcome = await deliverDue(db, options, fresh);
+  return { eventsFannedOut: fannedOut, ...outcome };
 }
 
-async function fanOut(db: Database): Promise<number> {
+/** The events appended since the last pass, each made a message per target; the messages made. */
+async function fanOut(db: Database): Promise<{ fannedOut: number; fresh: WebhookMessageDocument[] }> {
   const busName = config().events.busName;
   const [head, all, listening] = await Promise.all([
     db.eventHeads.findOne({ _id: FANNED_OUT }),
@@ -62,11 +84,12 @@ async function fanOut(db: Database): Promise<number> {
   // (The head is a hint that may lag: with listeners, the feed itself is read.)
   if (listening === 0) {
     if ((all?.seq ?? 0) > (head?.seq ?? 0)) await moveCursor(db, all!.seq);
-    return 0;
+    return { fannedOut: 0, fresh: [] };
   }
   let cursor = String(head?.seq ?? 0);
   const endpoints = new EndpointsOfPass(db);
   let fannedOut = 0;
+  const fresh: WebhookMessageDocument[] = [];
   for (;;) {
     const page = await readFeed(db, undefined, { after: cursor, limit: 100 });
     const messages: WebhookMessageDocument[] = [];
@@ -81,10 +104,11 @@ async function fanOut(db: Database): Promise<number> {
         if (!isDuplicateKeyError(error)) throw error; // fanned out already by a dispatcher at once
       });
     }
+    fresh.push(...messages);
     fannedOut += page.events.length;
     if (page.next_cursor !== cursor) await moveCursor(db, Number(page.next_cursor));
     cursor = page.next_cursor;
-    if (!page.has_more) return fannedOut;
+    if (!page.has_more) return { fannedOut, fresh };
   }
 }
 
@@ -144,12 +168,34 @@ class EndpointsOfPass {
   }
 }
 
-async function deliverDue(db: Database, options: DispatchOptions): Promise<Omit<DispatchReport, "eventsFannedOut">> {
+/**
+ * Attempt the messages this pass made, and, unless it is a pass for fresh events only, every
+ * message whose next attempt is due (retries, and whatever a dispatcher that died left).
+ */
+async function deliverDue(
+  db: Database,
+  options: DispatchOptions,
+  fresh: readonly WebhookMessageDocument[],
+): Promise<Omit<DispatchReport, "eventsFannedOut">> {
   const now = options.now ?? new Date();
-  const pending = await db.webhookMessages.find({ state: "pending" }).toArray();
-  const due = pending
-    .filter((message) => message.next_attempt_at <= now)
-    .sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime())
+  const started = Date.now();
+  const due =
+    options.retries === false
+      ? []
+      : await db.webhookMessages
+          .find({ state: "pending", next_attempt_at: { $lte: now } })
+          .sort({ next_attempt_at: 1 })
+          .limit(MAX_PER_PASS * 4)
+          .toArray();
+  const freshIds = new Set(fresh.map((message) => message._id));
+  const pending = [...fresh, ...due.filter((message) => !freshIds.has(message._id))];
+  const perEndpoint = new Map<string, number>();
+  const taken = pending
+    .filter((message) => {
+      const count = perEndpoint.get(message.endpoint_id) ?? 0;
+      perEndpoint.set(message.endpoint_id, count + 1);
+      return count < MAX_PER_ENDPOINT;
+    })
     .slice(0, MAX_PER_PASS);
   const report = { delivered: 0, failedAttempts: 0, endpointsDisabled: 0 };
   const endpoints = new Map<string, Promise<WebhookDocument | null>>();
@@ -158,31 +204,80 @@ async function deliverDue(db: Database, options: DispatchOptions): Promise<Omit<
     endpoints.set(id, found);
     return found;
   };
-  let next = 0;
+  const health = new HealthOfPass(db);
+  const inFlight = new Map<string, number>();
+  const queue = [...taken];
+  /** The next message whose endpoint has room for another attempt now; undefined: none has. */
+  const nextMessage = () => {
+    const i = queue.findIndex((message) => (inFlight.get(message.endpoint_id) ?? 0) < CONCURRENCY_PER_ENDPOINT);
+    return i < 0 ? undefined : queue.splice(i, 1)[0];
+  };
   const worker = async () => {
-    while (next < due.length) {
-      const message = due[next++]!;
+    while (queue.length > 0 && Date.now() - started < PASS_BUDGET_MS) {
+      const message = nextMessage();
+      if (!message) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      inFlight.set(message.endpoint_id, (inFlight.get(message.endpoint_id) ?? 0) + 1);
       try {
-        const outcome = await attempt(db, message, endpointOf, options);
+        const outcome = await attempt(db, message, endpointOf, health, options);
         if (outcome === "delivered") report.delivered++;
         if (outcome === "failed" || outcome === "disabled") report.failedAttempts++;
         if (outcome === "disabled") report.endpointsDisabled++;
       } catch (error) {
         logger.error("webhook attempt not recorded", { message: message._id, error: redact((error as Error).message) });
+      } finally {
+        inFlight.set(message.endpoint_id, inFlight.get(message.endpoint_id)! - 1);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, taken.length) }, worker));
   return report;
 }
 
 type AttemptOutcome = "delivered" | "failed" | "disabled" | "skipped";
+
+/**
+ * Since when each endpoint of a pass has failed everything: read once per pass, written only when
+ * it changes (the first failure after a success, the first success after failures) — not at every
+ * delivery, which would make one record every delivery to an endpoint writes.
+ */
+class HealthOfPass {
+  private readonly failing = new Map<string, Promise<Date | undefined>>();
+
+  constructor(private readonly db: Database) {}
+
+  private failingSince(id: string): Promise<Date | undefined> {
+    const known =
+      this.failing.get(id) ??
+      this.db.webhookHealth.findOne({ _id: id }).then((health) => health?.failing_since ?? undefined);
+    this.failing.set(id, known);
+    return known;
+  }
+
+  async succeeded(id: string): Promise<void> {
+    if (!(await this.failingSince(id))) return;
+    this.failing.set(id, Promise.resolve(undefined));
+    await this.db.webhookHealth.updateOne({ _id: id }, { $unset: { failing_since: "" } });
+  }
+
+  /** Since when it has failed, this failure included. */
+  async failed(id: string, now: Date): Promise<Date> {
+    const since = await this.failingSince(id);
+    if (since) return since;
+    this.failing.set(id, Promise.resolve(now));
+    await this.db.webhookHealth.updateOne({ _id: id }, { $set: { failing_since: now } }, { upsert: true });
+    return now;
+  }
+}
 
 /** One attempt of one message: claimed, made, recorded, and the message moved on. */
 async function attempt(
   db: Database,
   message: WebhookMessageDocument,
   endpointOf: (id: string) => Promise<WebhookDocument | null>,
+  health: HealthOfPass,
   options: DispatchOptions,
 ): Promise<AttemptOutcome> {
   const number = message.attempts + 1;
@@ -206,8 +301,9 @@ async function attempt(
       state: "sending",
     });
   } catch (error) {
-    if (isDuplicateKeyError(error)) return "skipped"; // another dispatcher is making this attempt
-    throw error;
+    if (!isDuplicateKeyError(error)) throw error;
+    // Another dispatcher is making this attempt — or was, and died in it: then it failed.
+    return (await failInterrupted(db, message, attemptId, number)) ? "failed" : "skipped";
   }
   const event = await db.events.findOne({ _id: message.event_id });
   if (!event) {
@@ -243,14 +339,46 @@ async function attempt(
   );
   if (toBus) return succeeded ? "delivered" : "failed";
   if (succeeded) {
-    await db.webhookHealth.updateOne(
-      { _id: endpoint!._id },
-      { $set: { last_success_at: done }, $unset: { failing_since: "" } },
-      { upsert: true },
-    );
+    await health.succeeded(endpoint!._id);
     return "delivered";
   }
-  return (await recordFailure(db, endpoint!, options.now ?? done)) ? "disabled" : "failed";
+  return (await recordFailure(
+    db,
+    endpoint!,
+    await health.failed(endpoint!._id, options.now ?? done),
+    options.now ?? done,
+  ))
+    ? "disabled"
+    : "failed";
+}
+
+/** An attempt left `sending` by a dispatcher that died: recorded as failed, and its message moved on. */
+async function failInterrupted(
+  db: Database,
+  message: WebhookMessageDocument,
+  attemptId: string,
+  number: number,
+): Promise<boolean> {
+  const claimed = await db.webhookAttempts.findOne({ _id: attemptId });
+  if (claimed?.state !== "sending" || claimed.at.getTime() > Date.now() - INTERRUPTED_AFTER_MS) return false;
+  await db.webhookAttempts.updateOne(
+    { _id: attemptId },
+    { $set: { state: "failed", error: "the attempt was interrupted" } },
+  );
+  const now = new Date();
+  const retryAt = nextAttemptAt(number, now);
+  await db.webhookMessages.updateOne(
+    { _id: message._id },
+    {
+      $set: {
+        attempts: number,
+        state: retryAt ? "pending" : "failed",
+        updated_at: now,
+        ...(retryAt && { next_attempt_at: retryAt }),
+      },
+    },
+  );
+  return true;
 }
 
 async function deliver(
@@ -283,19 +411,15 @@ async function publish(event: EventDocument): Promise<SendResult> {
  * A failed attempt: the endpoint is failing since its first failure after a success; once that is
  * WEBHOOK_DISABLE_AFTER_DAYS ago, it is disabled, and an event says so. Returns whether it was.
  */
-async function recordFailure(db: Database, endpoint: WebhookDocument, now: Date): Promise<boolean> {
-  const health = await db.webhookHealth.findOne({ _id: endpoint._id });
-  if (!health?.failing_since) {
-    await db.webhookHealth.updateOne({ _id: endpoint._id }, { $set: { failing_since: now } }, { upsert: true });
-    return false;
-  }
+async function recordFailure(db: Database, endpoint: WebhookDocument, failingSince: Date, now: Date): Promise<boolean> {
   const days = config().events.disableAfterDays;
-  if (now.getTime() - health.failing_since.getTime() < days * 86_400_000) return false;
+  if (now.getTime() - failingSince.getTime() < days * 86_400_000) return false;
   const change = await beginChange(db, SYSTEM_ACTOR, [
     {
       type: "webhook.disabled",
       ...(endpoint.organization_id && { organizationId: endpoint.organization_id }),
-      data: { webhook_id: endpoint._id, url: endpoint.url, failing_since: health.failing_since.toISOString() },
+      // Not the URL: its query may hold a receiver's token, and the feed's readers need not manage webhooks.
+      data: { webhook_id: endpoint._id, failing_since: failingSince.toISOString() },
       proof: { kind: "marked", collection: "webhooks", id: endpoint._id },
     },
   ]);

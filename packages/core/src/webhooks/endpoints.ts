@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
-import { database } from "../db/client";
+import type { ObjectId } from "mongodb";
+import { database, type Database } from "../db/client";
 import type { WebhookDocument } from "../db/documents";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { EventType } from "../events/types";
 import { parseInput } from "../validation";
-import { organizationIdsOf, ownedBy, type WebhookOwner } from "./owner";
+import type { RequestContext } from "../context";
+import { auditWebhook, organizationIdsOf, ownedBy, type WebhookOwner } from "./owner";
 import {
   type WebhookCreateInput,
   type WebhookUpdateInput,
@@ -43,7 +45,11 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString("base64")}`;
 }
 
-export async function createWebhook(owner: WebhookOwner, input: WebhookCreateInput): Promise<CreatedWebhook> {
+export async function createWebhook(
+  owner: WebhookOwner,
+  input: WebhookCreateInput,
+  context: RequestContext = {},
+): Promise<CreatedWebhook> {
   const parsed = parseInput(webhookCreateSchema, input);
   checkUrl(parsed.url);
   if (owner.kind === "organization" && parsed.organization_ids) {
@@ -71,6 +77,7 @@ export async function createWebhook(owner: WebhookOwner, input: WebhookCreateInp
     updated_at: now,
   };
   await db.webhooks.insertOne(endpoint);
+  await auditWebhook(db, owner, "webhook.created", endpoint._id, context, { origin: originOf(endpoint.url) });
   return { ...toEndpoint(endpoint), secret };
 }
 
@@ -84,6 +91,7 @@ export async function updateWebhook(
   owner: WebhookOwner,
   id: string,
   input: WebhookUpdateInput,
+  context: RequestContext = {},
 ): Promise<WebhookEndpoint> {
   const parsed = parseInput(webhookUpdateSchema, input);
   if (parsed.url !== undefined) checkUrl(parsed.url);
@@ -111,19 +119,34 @@ export async function updateWebhook(
   );
   // Enabled again: it starts afresh, not five days into failing.
   if (parsed.enabled === true && endpoint.disabled) await db.webhookHealth.deleteOne({ _id: endpoint._id });
+  await auditWebhook(db, owner, "webhook.updated", endpoint._id, context, {
+    ...(parsed.url !== undefined && { origin: originOf(parsed.url) }),
+    ...(parsed.enabled !== undefined && { enabled: parsed.enabled }),
+  });
   return toEndpoint((await db.webhooks.findOne({ _id: endpoint._id })) ?? endpoint);
 }
 
+/** Every endpoint of a deleted organization, with what goes with each. */
+export async function deleteWebhooksOf(db: Database, organizationId: ObjectId): Promise<void> {
+  const endpoints = await db.webhooks.find({ organization_id: organizationId }, { projection: { _id: 1 } }).toArray();
+  for (const endpoint of endpoints) await deleteEndpoint(db, endpoint._id);
+}
+
+async function deleteEndpoint(db: Database, id: string): Promise<void> {
+  await db.webhooks.deleteOne({ _id: id });
+  await Promise.all([
+    db.webhookMessages.deleteMany({ endpoint_id: id }),
+    db.webhookAttempts.deleteMany({ endpoint_id: id }),
+    db.webhookHealth.deleteOne({ _id: id }),
+  ]);
+}
+
 /** Delete an endpoint: nothing more is delivered to it, and its messages and attempts go with it. */
-export async function deleteWebhook(owner: WebhookOwner, id: string): Promise<void> {
+export async function deleteWebhook(owner: WebhookOwner, id: string, context: RequestContext = {}): Promise<void> {
   const db = await database();
   const endpoint = await ownedEndpoint(owner, id);
-  await db.webhooks.deleteOne({ _id: endpoint._id });
-  await Promise.all([
-    db.webhookMessages.deleteMany({ endpoint_id: endpoint._id }),
-    db.webhookAttempts.deleteMany({ endpoint_id: endpoint._id }),
-    db.webhookHealth.deleteOne({ _id: endpoint._id }),
-  ]);
+  await deleteEndpoint(db, endpoint._id);
+  await auditWebhook(db, owner, "webhook.deleted", endpoint._id, context);
 }
 
 /**
@@ -131,7 +154,11 @@ export async function deleteWebhook(owner: WebhookOwner, id: string): Promise<vo
  * {@link PREVIOUS_SECRET_HOURS} (every delivery carries both signatures), so a receiver moves over
  * without refusing a delivery; older ones go.
  */
-export async function rotateWebhookSecret(owner: WebhookOwner, id: string): Promise<{ secret: string }> {
+export async function rotateWebhookSecret(
+  owner: WebhookOwner,
+  id: string,
+  context: RequestContext = {},
+): Promise<{ secret: string }> {
   const db = await database();
   const endpoint = await ownedEndpoint(owner, id);
   const now = new Date();
@@ -142,6 +169,7 @@ export async function rotateWebhookSecret(owner: WebhookOwner, id: string): Prom
     ...(current ? [{ ...current, expires_at: new Date(now.getTime() + PREVIOUS_SECRET_HOURS * 3_600_000) }] : []),
   ];
   await db.webhooks.updateOne({ _id: endpoint._id }, { $set: { secrets, updated_at: now } });
+  await auditWebhook(db, owner, "webhook.secret_rotated", endpoint._id, context);
   return { secret };
 }
 
@@ -155,6 +183,11 @@ export async function ownedEndpoint(owner: WebhookOwner, id: string): Promise<We
   const endpoint = await db.webhooks.findOne(ownedBy(owner, id));
   if (!endpoint) throw new NotFoundError("No webhook endpoint of yours has this id.");
   return endpoint;
+}
+
+/** What an audit entry says of a target: its scheme, host and port, never its path or query. */
+function originOf(url: string): string {
+  return new URL(url).origin;
 }
 
 function checkUrl(url: string): void {

@@ -1,19 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { database, type Database } from "../db/client";
 import type { EventDocument, WebhookAttemptDocument, WebhookMessageDocument } from "../db/documents";
-import { NotFoundError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { EVENTS_PER_PAGE } from "../events/pages";
 import { signalEvents } from "../events/signal";
 import { pageLimit, pageOf } from "../paging";
 import { parseInput } from "../validation";
 import { newMessage } from "./dispatch";
 import { ownedEndpoint } from "./endpoints";
-import type { WebhookOwner } from "./owner";
+import type { RequestContext } from "../context";
+import { auditWebhook, type WebhookOwner } from "./owner";
 import { type WebhookReplayInput, webhookReplaySchema } from "./schemas";
 
 export const WEBHOOK_LIST_MAX = 100;
 /** Events one replay may queue: a larger one is asked for again from where it stopped. */
 export const REPLAY_MAX_EVENTS = 10_000;
+/** Messages an endpoint may have waiting when a replay is asked for. */
+export const REPLAY_MAX_PENDING = 1_000;
 
 export interface WebhookMessage {
   readonly id: string;
@@ -48,33 +51,29 @@ export async function listWebhookMessages(
   const endpoint = await ownedEndpoint(owner, id);
   const limit = pageLimit(options.limit, 50, WEBHOOK_LIST_MAX);
   const db = await database();
-  const [found, attempts] = await Promise.all([
-    db.webhookMessages.find({ endpoint_id: endpoint._id }).toArray(),
-    db.webhookAttempts.find({ endpoint_id: endpoint._id }).toArray(),
-  ]);
-  const listed = newestFirst(
-    found.filter((message) => !options.state || message.state === options.state),
-    (message) => message.created_at,
-    (message) => message._id,
-    options.before,
+  const before = options.before === undefined ? undefined : cursorBound(options.before);
+  const found = await db.webhookMessages
+    .find({
+      endpoint_id: endpoint._id,
+      ...(options.state && { state: options.state }),
+      ...(before && {
+        $or: [{ created_at: { $lt: before.time } }, { created_at: before.time, _id: { $lt: before.id } }],
+      }),
+    })
+    .sort({ created_at: -1, _id: -1 })
+    .limit(limit + 1)
+    .toArray();
+  const { items, nextCursor } = pageOf(found, limit, (last) => `${last.created_at.getTime()}_${last._id}`);
+  // One read by message at once: FerretDB serves an equality from an index and scans for `$in`.
+  const attempts = await Promise.all(
+    items.map((message) => db.webhookAttempts.find({ message_id: message._id }).sort({ at: 1 }).toArray()),
   );
-  const { items, nextCursor } = pageOf(
-    listed.slice(0, limit + 1),
-    limit,
-    cursorOf(
-      (m) => m.created_at,
-      (m) => m._id,
-    ),
-  );
-  const attemptsOf = new Map<string, WebhookAttemptDocument[]>();
-  for (const attempt of attempts)
-    attemptsOf.set(attempt.message_id, [...(attemptsOf.get(attempt.message_id) ?? []), attempt]);
   return {
-    messages: items.map((message) => ({
+    messages: items.map((message, i) => ({
       id: message._id,
       eventId: message.event_id,
       state: message.state,
-      attempts: (attemptsOf.get(message._id) ?? []).sort((a, b) => a.at.getTime() - b.at.getTime()).map(toAttempt),
+      attempts: attempts[i]!.map(toAttempt),
       ...(message.state === "pending" && { nextAttemptAt: message.next_attempt_at }),
       createdAt: message.created_at,
     })),
@@ -98,7 +97,12 @@ function toAttempt(attempt: WebhookAttemptDocument): WebhookAttempt {
  * Send an event to the endpoint again, now, with the same `webhook-id`: a failed (or delivered)
  * message becomes pending with its attempts starting over. The event must be one the endpoint had.
  */
-export async function resendWebhookMessage(owner: WebhookOwner, id: string, eventId: string): Promise<WebhookMessage> {
+export async function resendWebhookMessage(
+  owner: WebhookOwner,
+  id: string,
+  eventId: string,
+  context: RequestContext = {},
+): Promise<WebhookMessage> {
   const endpoint = await ownedEndpoint(owner, id);
   const db = await database();
   const messageId = `${endpoint._id}:${eventId}`;
@@ -111,7 +115,8 @@ export async function resendWebhookMessage(owner: WebhookOwner, id: string, even
   );
   // Its earlier attempts keep their records, moved aside: the numbers, which claim attempts, start over.
   await renumberAttempts(db, messageId);
-  await signalEvents();
+  await auditWebhook(db, owner, "webhook.resent", endpoint._id, context, { event_id: eventId });
+  await signalEvents({ due: true });
   return { id: messageId, eventId, state: "pending", attempts: [], nextAttemptAt: now, createdAt: message.created_at };
 }
 
@@ -124,12 +129,25 @@ export async function replayWebhook(
   owner: WebhookOwner,
   id: string,
   input: WebhookReplayInput,
+  context: RequestContext = {},
 ): Promise<{ queued: number; until?: string }> {
   const { since } = parseInput(webhookReplaySchema, input);
   const from = new Date(since);
   if (from.getTime() > Date.now()) throw new ValidationError([{ path: "since", message: "is in the future" }]);
   const endpoint = await ownedEndpoint(owner, id);
   const db = await database();
+  // A replay waits for the last one: the queue every endpoint shares holds a bounded share of one's.
+  const pending = await db.webhookMessages.countDocuments(
+    { endpoint_id: endpoint._id, state: "pending" },
+    { limit: REPLAY_MAX_PENDING + 1 },
+  );
+  if (pending > REPLAY_MAX_PENDING) {
+    throw new ConflictError(
+      `This endpoint has more than ${REPLAY_MAX_PENDING} messages waiting; replay once they are delivered.`,
+      "since",
+      { issue: "too many messages waiting" },
+    );
+  }
   const organizationKey = endpoint.owner === "organization" ? endpoint.organization_id?.toHexString() : undefined;
   const replay = randomBytes(6).toString("hex");
   const now = new Date();
@@ -161,7 +179,8 @@ export async function replayWebhook(
     }
     page++;
   }
-  if (queued > 0) await signalEvents();
+  await auditWebhook(db, owner, "webhook.replayed", endpoint._id, context, { since, queued: String(queued) });
+  if (queued > 0) await signalEvents({ due: true });
   return { queued, ...(until && { until }) };
 }
 
@@ -195,23 +214,9 @@ async function renumberAttempts(db: Database, messageId: string): Promise<void> 
   await db.webhookAttempts.deleteMany({ _id: { $in: earlier.map((attempt) => attempt._id) } });
 }
 
-/** Keyset order: newest first by time, then id; `before` is a cursor from {@link cursorOf}. */
-function newestFirst<T>(items: T[], timeOf: (item: T) => Date, idOf: (item: T) => string, before?: string): T[] {
-  let bound: { time: number; id: string } | undefined;
-  if (before !== undefined) {
-    const match = /^(\d{1,15})_(.+)$/.exec(before);
-    if (!match) throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
-    bound = { time: Number(match[1]), id: match[2]! };
-  }
-  return items
-    .filter((item) => {
-      if (!bound) return true;
-      const time = timeOf(item).getTime();
-      return time < bound.time || (time === bound.time && idOf(item) < bound.id);
-    })
-    .sort((a, b) => timeOf(b).getTime() - timeOf(a).getTime() || (idOf(a) < idOf(b) ? 1 : -1));
-}
-
-function cursorOf<T>(timeOf: (item: T) => Date, idOf: (item: T) => string): (item: T) => string {
-  return (item) => `${timeOf(item).getTime()}_${idOf(item)}`;
+/** A `next_cursor` of the messages: `<created_at ms>_<message id>`. */
+function cursorBound(before: string): { time: Date; id: string } {
+  const match = /^(\d{1,15})_(.+)$/.exec(before);
+  if (!match) throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
+  return { time: new Date(Number(match[1])), id: match[2]! };
 }

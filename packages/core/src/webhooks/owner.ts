@@ -1,7 +1,10 @@
 import { type Filter, ObjectId } from "mongodb";
 import { requireScope } from "../auth/permissions";
 import { requirePlatformScope, type PlatformActor } from "../clients/authenticate";
-import type { WebhookDocument } from "../db/documents";
+import { recordAudit } from "../audit";
+import type { RequestContext } from "../context";
+import type { Database } from "../db/client";
+import type { AuditAction, WebhookDocument } from "../db/documents";
 import { UnauthenticatedError } from "../errors";
 import { eventActorOf, platformEventActor } from "../events/actor";
 import type { EventActor } from "../events/types";
@@ -24,6 +27,32 @@ export function organizationWebhooks(actor: Actor, action = "manage webhooks"): 
 export function platformWebhooks(actor: PlatformActor, scope: "platform:read" | "platform:write"): WebhookOwner {
   requirePlatformScope(actor, scope, scope === "platform:read" ? "read webhooks" : "manage webhooks");
   return { kind: "platform", actor: platformEventActor(actor) };
+}
+
+/**
+ * An audit entry of a change of the owner's endpoints: in the organization's log with the user or
+ * client that made it, or in the platform's with its client. Never the URL's query or a secret.
+ */
+export function auditWebhook(
+  db: Database,
+  owner: WebhookOwner,
+  action: Extract<AuditAction, `webhook.${string}`>,
+  webhookId: string,
+  context: RequestContext,
+  details: Record<string, string | boolean> = {},
+): Promise<void> {
+  const { actor } = owner;
+  return recordAudit(
+    db,
+    {
+      action,
+      ...(owner.kind === "organization" && { organizationId: owner.organizationId }),
+      ...(actor.type === "user" && { adminId: new ObjectId(actor.id) }),
+      ...((actor.type === "client" || actor.type === "platform") && { clientId: actor.id }),
+      details: { webhook_id: webhookId, ...details },
+    },
+    context,
+  );
 }
 
 /** The filter that finds an owner's endpoint by id, and none of anyone else's. */

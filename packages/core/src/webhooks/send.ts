@@ -61,6 +61,8 @@ const REFUSED_V6: [string, number][] = [
   ["::", 96], // unspecified, loopback and the deprecated IPv4-compatible form
   ["100::", 64], // discard-only
   ["2001:db8::", 32], // documentation
+  ["2001::", 32], // Teredo, whose client address is an obfuscated IPv4 one
+  ["::ffff:0:0:0", 96], // IPv4-translated (SIIT), another form that reaches an IPv4 host
   ["64:ff9b:1::", 48], // local-use NAT64, where the embedded IPv4 address sits at varying offsets
   ["fc00::", 7], // unique local (RFC 4193), fd00:ec2::254 (the EC2 metadata address) among them
   ["fe80::", 10], // link-local

@@ -12,7 +12,14 @@ import {
   type WebhookOwner,
 } from "@org-service/core";
 import type { HttpEvent, HttpResult } from "./endpoint";
-import { authenticatedActor, authenticatedPlatformActor, parseBody, parsePath, parseQuery } from "./request";
+import {
+  authenticatedActor,
+  authenticatedPlatformActor,
+  parseBody,
+  parsePath,
+  parseQuery,
+  requestContextOf,
+} from "./request";
 import {
   webhookCreateBody,
   webhookIdPath,
@@ -39,7 +46,10 @@ export const platformWriter: OwnerOf = async (event) =>
 
 export async function createOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
   const owner = await ownerOf(event);
-  return json(201, createdWebhookView(await createWebhook(owner, parseBody(webhookCreateBody, event))));
+  return json(
+    201,
+    createdWebhookView(await createWebhook(owner, parseBody(webhookCreateBody, event), requestContextOf(event))),
+  );
 }
 
 export async function listOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
@@ -50,18 +60,24 @@ export async function listOperation(event: HttpEvent, ownerOf: OwnerOf): Promise
 export async function updateOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
   const owner = await ownerOf(event);
   const { webhook_id } = parsePath(webhookIdPath, event);
-  return json(200, webhookView(await updateWebhook(owner, webhook_id, parseBody(webhookUpdateBody, event))));
+  return json(
+    200,
+    webhookView(await updateWebhook(owner, webhook_id, parseBody(webhookUpdateBody, event), requestContextOf(event))),
+  );
 }
 
 export async function deleteOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
   const owner = await ownerOf(event);
-  await deleteWebhook(owner, parsePath(webhookIdPath, event).webhook_id);
+  await deleteWebhook(owner, parsePath(webhookIdPath, event).webhook_id, requestContextOf(event));
   return json(200, { deleted: true });
 }
 
 export async function rotateOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
   const owner = await ownerOf(event);
-  return json(200, await rotateWebhookSecret(owner, parsePath(webhookIdPath, event).webhook_id));
+  return json(
+    200,
+    await rotateWebhookSecret(owner, parsePath(webhookIdPath, event).webhook_id, requestContextOf(event)),
+  );
 }
 
 export async function messagesOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
@@ -80,13 +96,13 @@ export async function resendOperation(event: HttpEvent, ownerOf: OwnerOf): Promi
   const owner = await ownerOf(event);
   const { webhook_id } = parsePath(webhookIdPath, event);
   const { event_id } = parseBody(webhookResendBody, event);
-  const message = await resendWebhookMessage(owner, webhook_id, event_id);
+  const message = await resendWebhookMessage(owner, webhook_id, event_id, requestContextOf(event));
   return json(202, webhookMessagePageView({ messages: [message] }).messages[0]);
 }
 
 export async function replayOperation(event: HttpEvent, ownerOf: OwnerOf): Promise<HttpResult> {
   const owner = await ownerOf(event);
   const { webhook_id } = parsePath(webhookIdPath, event);
-  const replayed = await replayWebhook(owner, webhook_id, parseBody(webhookReplayBody, event));
+  const replayed = await replayWebhook(owner, webhook_id, parseBody(webhookReplayBody, event), requestContextOf(event));
   return json(202, replayed);
 }

@@ -100,7 +100,7 @@ const PAYLOADS: Record<EventType, { readonly summary: string; readonly data: Rec
   "index.dropped": { summary: "An index was dropped.", data: indexFields },
   "webhook.disabled": {
     summary: "An endpoint failed every delivery for WEBHOOK_DISABLE_AFTER_DAYS and was disabled.",
-    data: { webhook_id: z.string(), url: z.string(), failing_since: z.string() },
+    data: { webhook_id: z.string(), failing_since: z.string() },
   },
 };
 
