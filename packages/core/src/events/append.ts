@@ -32,7 +32,96 @@ export async function appendToFeed(db: Database, intent: EventIntentDocument): P
  * {@link appendToFeed} for a writer with more to do: the event is in the feed once this resolves;
  * `advance`, the heads' move, may finish alongside the writer's next step.
  */
-export async function takeNumbers(
+export function takeNumbers(
+  db: Database,
+  intent: EventIntentDocument,
+): Promise<{ readonly seq: number; readonly advance: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    waiting.push({ intent, resolve: (seq) => resolve({ seq, advance: Promise.resolve() }), reject });
+    if (!draining) void drain(db);
+  });
+}
+
+/**
+ * The appends of this process wait here and go in batches, one batch at a time: appends at once
+ * would take the same next number and all but one try again, each costing the others a round
+ * trip. A batch takes consecutive numbers after the heads in one ordered insert. (Across
+ * processes the unique keys decide, as for a single append.)
+ */
+const waiting: { intent: EventIntentDocument; resolve: (seq: number) => void; reject: (error: unknown) => void }[] = [];
+let draining = false;
+const BATCH = 100;
+
+async function drain(db: Database): Promise<void> {
+  draining = true;
+  try {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, BATCH);
+      try {
+        const numbers = await appendBatch(
+          db,
+          batch.map((entry) => entry.intent),
+        );
+        batch.forEach((entry, i) => entry.resolve(numbers[i]!));
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+  } finally {
+    draining = false;
+  }
+}
+
+async function appendBatch(db: Database, intents: readonly EventIntentDocument[]): Promise<number[]> {
+  if (intents.length === 1) {
+    const taken = await takeNumbersNow(db, intents[0]!);
+    await taken.advance;
+    return [taken.seq];
+  }
+  const keys = [...new Set(intents.flatMap((intent) => intent.organization_id?.toHexString() ?? []))];
+  const heads = await Promise.all([ALL, ...keys].map((id) => db.eventHeads.findOne({ _id: id })));
+  const next = new Map([ALL, ...keys].map((id, i) => [id, (heads[i]?.seq ?? 0) + 1]));
+  const documents = intents.map((intent) => {
+    const key = intent.organization_id?.toHexString();
+    const seq = next.get(ALL)!;
+    next.set(ALL, seq + 1);
+    const orgSeq = key ? next.get(key)! : 0;
+    if (key) next.set(key, orgSeq + 1);
+    return feedDocument(intent, seq, key, orgSeq);
+  });
+  // One insert after another, each only once the one before it is in: a number is never tried
+  // before the one under it is taken (an insert of many may go on past a refused one).
+  const numbers: number[] = [];
+  for (const [i, document] of documents.entries()) {
+    try {
+      await db.events.insertOne(document);
+      numbers.push(document.seq);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Another process took one of these numbers (or appended this event): this one and the rest
+      // of the batch go on their own, looking for free numbers.
+      for (const intent of intents.slice(i)) {
+        const appended = await db.events.findOne({ _id: intent._id }, { projection: { seq: 1 } });
+        numbers.push(appended ? appended.seq : await appendAlone(db, intent));
+      }
+      return numbers;
+    }
+  }
+  await Promise.all([...next].map(([id, following]) => moveHead(db, id, following - 1)));
+  return numbers;
+}
+
+/**
+ * An append outside this process's queue, deciding by the unique keys alone: what the appends of
+ * other processes (other Lambda containers) amount to for this one.
+ */
+export async function appendAlone(db: Database, intent: EventIntentDocument): Promise<number> {
+  const taken = await takeNumbersNow(db, intent);
+  await taken.advance;
+  return taken.seq;
+}
+
+async function takeNumbersNow(
   db: Database,
   intent: EventIntentDocument,
 ): Promise<{ readonly seq: number; readonly advance: Promise<void> }> {
@@ -44,36 +133,48 @@ export async function takeNumbers(
   let seq = (all?.seq ?? 0) + 1;
   let orgSeq = (own?.seq ?? 0) + 1;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
-    const document: EventDocument = {
-      _id: intent._id,
-      type: intent.type,
-      ...(intent.organization_id && { organization_id: intent.organization_id }),
-      actor: intent.actor,
-      at: intent.at,
-      data: intent.data,
-      seq,
-      page: Math.floor(seq / EVENTS_PER_PAGE),
-      ...(organizationKey
-        ? {
-            org_key: `${organizationKey}:${orgSeq}`,
-            org_seq: orgSeq,
-            org_page: `${organizationKey}:${Math.floor(orgSeq / EVENTS_PER_PAGE)}`,
-          }
-        : { org_key: `-:${intent._id}` }),
-    };
+    const document = feedDocument(intent, seq, organizationKey, orgSeq);
     try {
       await db.events.insertOne(document);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const found = await whichTaken(db, intent._id, seq, organizationKey, orgSeq);
       if (found.appended !== undefined) return { seq: found.appended, advance: Promise.resolve() };
-      if (found.seqTaken) seq++;
-      if (found.orgSeqTaken) orgSeq++;
+      // Taken: try after the highest number taken now, not the next one — appends at once would
+      // otherwise each collide with all the others in turn.
+      if (found.seqTaken) seq = (await highestTaken(db, undefined, seq)) + 1;
+      if (found.orgSeqTaken && organizationKey) orgSeq = (await highestTaken(db, organizationKey, orgSeq)) + 1;
       continue;
     }
     return { seq, advance: advanceHeads(db, seq, organizationKey, orgSeq) };
   }
   throw new FeedAppendError(`no free number in the feed after ${MAX_PROBES} tries`);
+}
+
+/** The feed's record of an intent under these numbers. */
+function feedDocument(
+  intent: EventIntentDocument,
+  seq: number,
+  organizationKey: string | undefined,
+  orgSeq: number,
+): EventDocument {
+  return {
+    _id: intent._id,
+    type: intent.type,
+    ...(intent.organization_id && { organization_id: intent.organization_id }),
+    actor: intent.actor,
+    at: intent.at,
+    data: intent.data,
+    seq,
+    page: Math.floor(seq / EVENTS_PER_PAGE),
+    ...(organizationKey
+      ? {
+          org_key: `${organizationKey}:${orgSeq}`,
+          org_seq: orgSeq,
+          org_page: `${organizationKey}:${Math.floor(orgSeq / EVENTS_PER_PAGE)}`,
+        }
+      : { org_key: `-:${intent._id}` }),
+  };
 }
 
 /** Which key an insert found taken: the event itself (appended already), or either number (try the next). */
@@ -93,14 +194,37 @@ async function whichTaken(
 }
 
 /**
+ * The highest number taken in a feed, from one known taken: read from its page and the pages
+ * after it while they are full (each read by equality). Every number under one taken is taken, so
+ * the one after the result is the first that may be free.
+ */
+async function highestTaken(db: Database, organizationKey: string | undefined, taken: number): Promise<number> {
+  let highest = taken;
+  for (let page = Math.floor(taken / EVENTS_PER_PAGE); ; page++) {
+    const numbers = organizationKey
+      ? (
+          await db.events.find({ org_page: `${organizationKey}:${page}` }, { projection: { org_seq: 1 } }).toArray()
+        ).map((event) => event.org_seq ?? 0)
+      : (await db.events.find({ page }, { projection: { seq: 1 } }).toArray()).map((event) => event.seq);
+    highest = Math.max(highest, ...numbers);
+    if (highest < (page + 1) * EVENTS_PER_PAGE - 1) return highest;
+  }
+}
+
+/**
  * Move the heads up to what was just taken. Only a hint where to start looking: it never names a
  * number not taken, and one that lags (a lost race of two writes) costs the next append a probe or
  * two, never a gap.
  */
 async function advanceHeads(db: Database, seq: number, organizationKey: string | undefined, orgSeq: number) {
-  const advance = (id: string, value: number) =>
-    db.eventHeads.updateOne({ _id: id }, { $max: { seq: value } }, { upsert: true }).catch((error: unknown) => {
+  await Promise.all([moveHead(db, ALL, seq), organizationKey ? moveHead(db, organizationKey, orgSeq) : undefined]);
+}
+
+function moveHead(db: Database, id: string, value: number): Promise<void> {
+  return db.eventHeads
+    .updateOne({ _id: id }, { $max: { seq: value } }, { upsert: true })
+    .then(() => undefined)
+    .catch((error: unknown) => {
       if (!isDuplicateKeyError(error)) throw error; // two first appends at once: either head is fine
     });
-  await Promise.all([advance(ALL, seq), organizationKey ? advance(organizationKey, orgSeq) : undefined]);
 }
