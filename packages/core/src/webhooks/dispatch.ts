@@ -1,7 +1,8 @@
-import { ObjectId } from "mongodb";
+import { type MongoBulkWriteError, ObjectId } from "mongodb";
 import { config } from "../config";
 import { database, type Database } from "../db/client";
-import type { EventDocument, WebhookDocument, WebhookMessageDocument } from "../db/documents";
+import type { WebhookDocument, WebhookMessageDocument } from "../db/documents";
+import type { ServiceEvent } from "../events/types";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { SYSTEM_ACTOR } from "../events/actor";
 import { beginChange } from "../events/change";
@@ -12,6 +13,12 @@ import { activeSecrets } from "./endpoints";
 import { nextAttemptAt } from "./retries";
 import { type SendOptions, type SendResult, sendWebhook } from "./send";
 import { signedHeaders } from "./sign";
+
+/**
+ * How long a message a pass made waits before a pass looking for retries may take it: the pass
+ * that made it attempts it first, and no other one at the same time.
+ */
+const FIRST_ATTEMPT_MS = 30_000;
 
 /** The message target that is the stage's EventBridge bus rather than a webhook endpoint. */
 export const EVENT_BUS_TARGET = "eventbridge";
@@ -67,13 +74,20 @@ export interface DispatchOptions {
  */
 export async function dispatchEvents(options: DispatchOptions = {}): Promise<DispatchReport> {
   const db = await database();
-  const { fannedOut, fresh } = await fanOut(db);
-  const outcome = await deliverDue(db, options, fresh);
-  return { eventsFannedOut: fannedOut, ...outcome };
+  const fannedOut = await fanOut(db);
+  const outcome = await deliverDue(db, options, fannedOut);
+  return { eventsFannedOut: fannedOut.fannedOut, ...outcome };
 }
 
-/** The events appended since the last pass, each made a message per target; the messages made. */
-async function fanOut(db: Database): Promise<{ fannedOut: number; fresh: WebhookMessageDocument[] }> {
+interface FannedOut {
+  readonly fannedOut: number;
+  /** The messages this pass made: their first attempt is its own, claimed by making them. */
+  readonly fresh: readonly WebhookMessageDocument[];
+  readonly events: ReadonlyMap<string, ServiceEvent>;
+}
+
+/** The events appended since the last pass, each made a message per target; the messages made, and their events. */
+async function fanOut(db: Database): Promise<FannedOut> {
   const busName = config().events.busName;
   const [head, all, listening] = await Promise.all([
     db.eventHeads.findOne({ _id: FANNED_OUT }),
@@ -84,12 +98,13 @@ async function fanOut(db: Database): Promise<{ fannedOut: number; fresh: Webhook
   // (The head is a hint that may lag: with listeners, the feed itself is read.)
   if (listening === 0) {
     if ((all?.seq ?? 0) > (head?.seq ?? 0)) await moveCursor(db, all!.seq);
-    return { fannedOut: 0, fresh: [] };
+    return { fannedOut: 0, fresh: [], events: new Map() };
   }
   let cursor = String(head?.seq ?? 0);
   const endpoints = new EndpointsOfPass(db);
   let fannedOut = 0;
   const fresh: WebhookMessageDocument[] = [];
+  const events = new Map<string, ServiceEvent>();
   for (;;) {
     const page = await readFeed(db, undefined, { after: cursor, limit: 100 });
     const messages: WebhookMessageDocument[] = [];
@@ -97,18 +112,28 @@ async function fanOut(db: Database): Promise<{ fannedOut: number; fresh: Webhook
       const now = new Date();
       const targets = (await endpoints.wanting(event)).map((endpoint) => endpoint._id);
       if (busName) targets.push(EVENT_BUS_TARGET);
-      for (const target of targets) messages.push(newMessage(target, event.id, event.organization_id, now));
+      for (const target of targets) {
+        // Its first attempt is this pass's: a pass looking for retries leaves it alone meanwhile.
+        const message = newMessage(target, event.id, event.organization_id, now);
+        message.next_attempt_at = new Date(now.getTime() + FIRST_ATTEMPT_MS);
+        messages.push(message);
+        events.set(event.id, event);
+      }
     }
+    // The messages this pass made are its own to attempt first (those a dispatcher at once made
+    // already are refused here, and are that dispatcher's).
+    let refused = new Set<number>();
     if (messages.length > 0) {
       await db.webhookMessages.insertMany(messages, { ordered: false }).catch((error: unknown) => {
-        if (!isDuplicateKeyError(error)) throw error; // fanned out already by a dispatcher at once
+        if (!isDuplicateKeyError(error)) throw error;
+        refused = new Set([(error as MongoBulkWriteError).writeErrors].flat().map((writeError) => writeError.index));
       });
     }
-    fresh.push(...messages);
+    fresh.push(...messages.filter((_, i) => !refused.has(i)));
     fannedOut += page.events.length;
     if (page.next_cursor !== cursor) await moveCursor(db, Number(page.next_cursor));
     cursor = page.next_cursor;
-    if (!page.has_more) return { fannedOut, fresh };
+    if (!page.has_more) return { fannedOut, fresh, events };
   }
 }
 
@@ -175,7 +200,7 @@ class EndpointsOfPass {
 async function deliverDue(
   db: Database,
   options: DispatchOptions,
-  fresh: readonly WebhookMessageDocument[],
+  { fresh, events }: FannedOut,
 ): Promise<Omit<DispatchReport, "eventsFannedOut">> {
   const now = options.now ?? new Date();
   const started = Date.now();
@@ -221,7 +246,14 @@ async function deliverDue(
       }
       inFlight.set(message.endpoint_id, (inFlight.get(message.endpoint_id) ?? 0) + 1);
       try {
-        const outcome = await attempt(db, message, endpointOf, health, options);
+        const outcome = await attempt(
+          db,
+          message,
+          endpointOf,
+          health,
+          options,
+          freshIds.has(message._id) ? events : undefined,
+        );
         if (outcome === "delivered") report.delivered++;
         if (outcome === "failed" || outcome === "disabled") report.failedAttempts++;
         if (outcome === "disabled") report.endpointsDisabled++;
@@ -279,6 +311,8 @@ async function attempt(
   endpointOf: (id: string) => Promise<WebhookDocument | null>,
   health: HealthOfPass,
   options: DispatchOptions,
+  /** Set for a message this pass made: its first attempt is claimed already, its event known. */
+  fresh?: ReadonlyMap<string, ServiceEvent>,
 ): Promise<AttemptOutcome> {
   const number = message.attempts + 1;
   const attemptId = `${message._id}:${number}`;
@@ -290,53 +324,58 @@ async function attempt(
     await db.webhookMessages.updateOne({ _id: message._id }, { $set: { state: "failed", updated_at: at } });
     return "skipped";
   }
-  try {
-    await db.webhookAttempts.insertOne({
-      _id: attemptId,
-      message_id: message._id,
-      endpoint_id: message.endpoint_id,
-      event_id: message.event_id,
-      number,
-      at,
-      state: "sending",
-    });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    // Another dispatcher is making this attempt — or was, and died in it: then it failed.
-    return (await failInterrupted(db, message, attemptId, number)) ? "failed" : "skipped";
-  }
-  const event = await db.events.findOne({ _id: message.event_id });
+  const attemptRecord = {
+    _id: attemptId,
+    message_id: message._id,
+    endpoint_id: message.endpoint_id,
+    event_id: message.event_id,
+    number,
+    at,
+  };
+  let event = fresh?.get(message.event_id);
   if (!event) {
-    await db.webhookMessages.updateOne({ _id: message._id }, { $set: { state: "failed", updated_at: at } });
-    return "skipped";
+    // A retry: claimed by inserting its attempt, which of two dispatchers at once one does.
+    try {
+      await db.webhookAttempts.insertOne({ ...attemptRecord, state: "sending" });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Another dispatcher is making this attempt — or was, and died in it: then it failed.
+      return (await failInterrupted(db, message, attemptId, number)) ? "failed" : "skipped";
+    }
+    const stored = await db.events.findOne({ _id: message.event_id });
+    if (!stored) {
+      await db.webhookMessages.updateOne({ _id: message._id }, { $set: { state: "failed", updated_at: at } });
+      return "skipped";
+    }
+    event = toServiceEvent(stored);
   }
   const result = toBus ? await publish(event) : await deliver(event, endpoint!, at, options);
   const succeeded = result.outcome === "answered" && result.status >= 200 && result.status < 300;
-  await db.webhookAttempts.updateOne(
-    { _id: attemptId },
-    {
-      $set: {
-        state: succeeded ? "succeeded" : "failed",
-        duration_ms: result.durationMs,
-        ...(result.outcome === "answered"
-          ? { response_status: result.status, response_body: result.body }
-          : { error: result.reason }),
-      },
-    },
-  );
+  const outcome = {
+    state: succeeded ? ("succeeded" as const) : ("failed" as const),
+    duration_ms: result.durationMs,
+    ...(result.outcome === "answered"
+      ? { response_status: result.status, response_body: result.body }
+      : { error: result.reason }),
+  };
   const done = new Date();
   const retryAt = succeeded ? undefined : nextAttemptAt(number, done);
-  await db.webhookMessages.updateOne(
-    { _id: message._id },
-    {
-      $set: {
-        attempts: number,
-        state: succeeded ? "delivered" : retryAt ? "pending" : "failed",
-        updated_at: done,
-        ...(retryAt && { next_attempt_at: retryAt }),
+  await Promise.all([
+    fresh
+      ? db.webhookAttempts.insertOne({ ...attemptRecord, ...outcome })
+      : db.webhookAttempts.updateOne({ _id: attemptId }, { $set: outcome }),
+    db.webhookMessages.updateOne(
+      { _id: message._id },
+      {
+        $set: {
+          attempts: number,
+          state: succeeded ? "delivered" : retryAt ? "pending" : "failed",
+          updated_at: done,
+          ...(retryAt && { next_attempt_at: retryAt }),
+        },
       },
-    },
-  );
+    ),
+  ]);
   if (toBus) return succeeded ? "delivered" : "failed";
   if (succeeded) {
     await health.succeeded(endpoint!._id);
@@ -382,25 +421,25 @@ async function failInterrupted(
 }
 
 async function deliver(
-  event: EventDocument,
+  event: ServiceEvent,
   endpoint: WebhookDocument,
   at: Date,
   options: DispatchOptions,
 ): Promise<SendResult> {
-  const body = JSON.stringify(toServiceEvent(event));
+  const body = JSON.stringify(event);
   const secrets = activeSecrets(endpoint, at).map((entry) => entry.secret);
   return sendWebhook(
-    { url: endpoint.url, headers: signedHeaders(event._id, body, secrets, at), body },
+    { url: endpoint.url, headers: signedHeaders(event.id, body, secrets, at), body },
     { allowPrivateTargets: config().events.allowPrivateTargets, ...options.send },
   );
 }
 
-async function publish(event: EventDocument): Promise<SendResult> {
+async function publish(event: ServiceEvent): Promise<SendResult> {
   const started = Date.now();
   const busName = config().events.busName;
   try {
     if (!busName) return { outcome: "failed", reason: "no event bus is configured", durationMs: 0 };
-    await putOnBus(busName, toServiceEvent(event));
+    await putOnBus(busName, event);
     return { outcome: "answered", status: 200, body: "", durationMs: Date.now() - started };
   } catch (error) {
     return { outcome: "failed", reason: redact((error as Error).message), durationMs: Date.now() - started };
