@@ -36,10 +36,11 @@ const resolve = async (hostname: string) => {
   if (!address) throw Object.assign(new Error(`unknown test name ${hostname}`), { code: "ENOTFOUND" });
   return [{ address, family: 4 as const }];
 };
-/** Every connection delivery starts; anything but loopback fails the test. */
+/** Every connection delivery starts; anything but loopback fails the test — and is stopped before a packet leaves. */
 const connections: string[] = [];
 const onConnect = (address: string) => {
   connections.push(address);
+  if (address !== "127.0.0.1") throw new Error(`a delivery tried to connect to ${address}`);
 };
 const send = { resolve, onConnect, timeoutMs: 2_000 };
 
@@ -276,6 +277,8 @@ describe("webhooks", () => {
       expect(attempt).toMatchObject({ state: "failed" });
       expect(attempt.error).toMatch(/private, loopback or link-local/);
       expect(connections.length).toBe(before);
+      // Its retries would find private targets allowed again: it goes before they are.
+      expect((await call("DELETE", `/org/webhooks/${created.json.id}`, { token: owner.token })).status).toBe(200);
     } finally {
       process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = "true";
       resetConfig();
