@@ -62,7 +62,7 @@ async function drain(db: Database): Promise<void> {
           db,
           batch.map((entry) => entry.intent),
         );
-        batch.forEach((entry, i) => entry.resolve(numbers[i]!));
+        for (const [i, entry] of batch.entries()) entry.resolve(numbers[i]!);
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }
