@@ -89,18 +89,6 @@ export async function measureEvents(options: EventsRunOptions): Promise<EventsMe
     for (let i = 0; i < ORGANIZATIONS; i++) {
       owners.push((await signUp(service, `Events Bench ${i}`, `events-bench-${i}@bench.example`)).token);
     }
-    const platform = await options.platformToken();
-    for (const receiver of receivers) {
-      await call(
-        `${service.url}/platform/webhooks`,
-        {
-          method: "POST",
-          headers: { authorization: `Bearer ${platform}` },
-          json: { url: `${receiver.url}/hook`, event_types: ["invitation.created"] },
-        },
-        201,
-      );
-    }
     const started = new Map<string, number>();
     let sequence = 0;
     /** One change; the email it made, or undefined when the service refused it (overloaded: 503). */
@@ -146,6 +134,19 @@ export async function measureEvents(options: EventsRunOptions): Promise<EventsMe
         { server: service },
       );
       feed[key] = { ...result, events: FEED_SIZES[key] };
+    }
+    // The endpoints only now: the feed's seeded events were appended while nothing listened.
+    const platform = await options.platformToken();
+    for (const receiver of receivers) {
+      await call(
+        `${service.url}/platform/webhooks`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${platform}` },
+          json: { url: `${receiver.url}/hook`, event_types: ["invitation.created"] },
+        },
+        201,
+      );
     }
     const latency: EventsMeasurement["latency"][number][] = [];
     for (const rate of RATES) {

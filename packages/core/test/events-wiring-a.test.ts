@@ -1,5 +1,5 @@
 import { ObjectId } from "mongodb";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   acceptInvitation,
   type Actor,
@@ -15,21 +15,14 @@ import {
 } from "../src";
 import type { EventType } from "../src/events/types";
 import { database, inviteShown, loginWithPassword, mailedToken, totpCode, useIsolatedDatabases } from "../src/testing";
-import { linkIn, type Mailbox, startMailbox } from "./support/mailbox";
+import { linkIn, useMailbox } from "./support/mailbox";
 
 /**
  * Invitations, accepts, second factors and email verification: each change's event reaches the
  * feed once, in the right organization, with what changed and no secret, and leaves no intent.
  */
 const databases = useIsolatedDatabases(inject("mongodbUri"));
-let mailbox: Mailbox;
-beforeAll(async () => {
-  mailbox = await startMailbox();
-});
-afterAll(async () => {
-  await mailbox.close();
-  await databases.drop();
-});
+const mailbox = useMailbox(databases);
 afterEach(() => useOutbox());
 
 const PASSWORD = "password-123";
@@ -38,7 +31,7 @@ const unique = () => `${Date.now().toString(36)}${++sequence}`;
 
 /** Mail goes to the SMTP mailbox alone: the inviter is not shown the token, so accepting proves the address. */
 function useSmtp() {
-  process.env.SMTP_URL = mailbox.url;
+  process.env.SMTP_URL = mailbox().url;
   process.env.MAIL_FROM = "events@service.example";
   resetConfig();
 }
@@ -140,7 +133,7 @@ describe("invitations", () => {
     useSmtp();
     const email = `mailed.${unique()}@events-a.example`;
     const invitation = await inviteMember(owner, { email, role: "admin" });
-    const token = new URL(linkIn(await mailbox.next(email))).hash.replace("#invitation=", "");
+    const token = new URL(linkIn(await mailbox().next(email))).hash.replace("#invitation=", "");
     const session = await acceptInvitation({ token, password: PASSWORD });
     await theEvent("invitation.accepted", { invitation_id: invitation.id });
     await theEvent("member.added", { user_id: session.userId });
@@ -155,7 +148,7 @@ describe("invitations", () => {
     const second = await organizationWithOwner();
     useSmtp();
     const invitation = await inviteMember(second.owner, { email: first.email, role: "member" });
-    const token = new URL(linkIn(await mailbox.next(first.email))).hash.replace("#invitation=", "");
+    const token = new URL(linkIn(await mailbox().next(first.email))).hash.replace("#invitation=", "");
     const session = await acceptInvitation({ token, password: PASSWORD });
     expect(session.userId).toBe(first.owner.userId);
     await theEvent("invitation.accepted", { invitation_id: invitation.id });

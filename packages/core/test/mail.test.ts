@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   acceptInvitation,
   ConfigurationError,
@@ -12,17 +12,10 @@ import {
 } from "../src";
 import { smtpTransportOptions } from "../src/mail/smtp-mailer";
 import { useIsolatedDatabases } from "../src/testing";
-import { linkIn, type Mailbox, startMailbox } from "./support/mailbox";
+import { linkIn, useMailbox } from "./support/mailbox";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
-let mailbox: Mailbox;
-beforeAll(async () => {
-  mailbox = await startMailbox();
-});
-afterAll(async () => {
-  await mailbox.close();
-  await databases.drop();
-});
+const mailbox = useMailbox(databases);
 afterEach(() => {
   delete process.env.SMTP_URL;
   delete process.env.MAIL_FROM;
@@ -51,7 +44,7 @@ function useSmtp(url: string, from?: string) {
 
 describe("mail through SMTP (SMTP_URL)", () => {
   it("reaches a real SMTP server: envelope, sender, subject and the accept link, which the inviter is not shown", async () => {
-    useSmtp(mailbox.url, "invitations@service.example");
+    useSmtp(mailbox().url, "invitations@service.example");
     const { actor, name } = await owner();
     const email = `invitee.${unique()}@mail.example`;
     const invitation = await inviteMember(actor, { email, role: "admin" });
@@ -59,7 +52,7 @@ describe("mail through SMTP (SMTP_URL)", () => {
     expect(invitation).not.toHaveProperty("token");
     expect(invitation).not.toHaveProperty("acceptUrl");
 
-    const mail = await mailbox.next(email);
+    const mail = await mailbox().next(email);
     expect(mail.recipients).toEqual([email]);
     expect(mail.from).toBe("invitations@service.example");
     expect(mail.parsed.subject).toBe(`You are invited to ${name} on org-service`);

@@ -213,15 +213,18 @@ async function deliverDue(
           .limit(MAX_PER_PASS * 4)
           .toArray();
   const freshIds = new Set(fresh.map((message) => message._id));
-  const pending = [...fresh, ...due.filter((message) => !freshIds.has(message._id))];
+  // Retries: a bounded share per endpoint. The pass's own messages all (only as many at once per
+  // endpoint as the others); any it does not get to are made due for the next pass.
   const perEndpoint = new Map<string, number>();
-  const taken = pending
+  const retries = due
+    .filter((message) => !freshIds.has(message._id))
     .filter((message) => {
       const count = perEndpoint.get(message.endpoint_id) ?? 0;
       perEndpoint.set(message.endpoint_id, count + 1);
       return count < MAX_PER_ENDPOINT;
     })
     .slice(0, MAX_PER_PASS);
+  const taken = [...fresh, ...retries];
   const report = { delivered: 0, failedAttempts: 0, endpointsDisabled: 0 };
   const endpoints = new Map<string, Promise<WebhookDocument | null>>();
   const endpointOf = (id: string) => {
@@ -265,6 +268,11 @@ async function deliverDue(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, taken.length) }, worker));
+  // The pass's own messages it had no time for: due now, for the next pass (one write by key each).
+  const untried = queue.filter((message) => freshIds.has(message._id));
+  await Promise.all(
+    untried.map((message) => db.webhookMessages.updateOne({ _id: message._id }, { $set: { next_attempt_at: now } })),
+  );
   return report;
 }
 

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
@@ -87,4 +88,23 @@ export function linkIn(mail: ReceivedMail): string {
   const link = mail.parsed.text?.match(/https?:\/\/\S+/)?.[0];
   if (!link) throw new Error(`the mail "${mail.parsed.subject}" holds no link`);
   return link;
+}
+
+/**
+ * For a test file: an SMTP mailbox started before its tests; after them, closed and the file's
+ * databases dropped. The mailbox, once started.
+ */
+export function useMailbox(databases: { drop(): Promise<void> }): () => Mailbox {
+  let mailbox: Mailbox | undefined;
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+  });
+  afterAll(async () => {
+    await mailbox?.close();
+    await databases.drop();
+  });
+  return () => {
+    if (!mailbox) throw new Error("the mailbox is not started yet");
+    return mailbox;
+  };
 }
