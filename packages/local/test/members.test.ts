@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Role } from "@org-service/core";
 import { database, totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
@@ -355,37 +356,48 @@ const actions: Action[] = [
   {
     label: "POST /org/webhooks",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: (_, token) => call("POST", "/org/webhooks", { token, json: quietWebhook }),
   },
-  { label: "GET /org/webhooks", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/webhooks", { token }) },
+  {
+    label: "GET /org/webhooks",
+    allowed: OWNER_ADMIN,
+    shared: true,
+    run: (_, token) => call("GET", "/org/webhooks", { token }),
+  },
   {
     label: "PATCH /org/webhooks/{}",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: async (t, token) =>
       call("PATCH", `/org/webhooks/${await webhookOf(t)}`, { token, json: { description: "x" } }),
   },
   {
     label: "DELETE /org/webhooks/{}",
     allowed: OWNER_ADMIN,
-    run: async (t, token) => call("DELETE", `/org/webhooks/${await webhookOf(t)}`, { token }),
+    shared: true,
+    run: async (t, token) => call("DELETE", `/org/webhooks/${await webhookOf(t, { fresh: true })}`, { token }),
   },
   {
     label: "POST /org/webhooks/{}/rotate-secret",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: async (t, token) => call("POST", `/org/webhooks/${await webhookOf(t)}/rotate-secret`, { token }),
   },
   {
     label: "GET /org/webhooks/{}/messages",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: async (t, token) => call("GET", `/org/webhooks/${await webhookOf(t)}/messages`, { token }),
   },
   {
     label: "POST /org/webhooks/{}/resend",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: async (t, token) => {
       const id = await webhookOf(t);
       // A message of the disabled endpoint, as delivery would have left it: resending sends nothing.
-      const eventId = `evt_${"0".repeat(24)}`;
+      const eventId = `evt_${randomBytes(12).toString("hex")}`;
       const now = new Date();
       await (await database()).webhookMessages.insertOne({
         _id: `${id}:${eventId}`,
@@ -403,6 +415,7 @@ const actions: Action[] = [
   {
     label: "POST /org/webhooks/{}/replay",
     allowed: OWNER_ADMIN,
+    shared: true,
     run: async (t, token) =>
       call("POST", `/org/webhooks/${await webhookOf(t)}/replay`, { token, json: { since: "2026-01-01T00:00:00Z" } }),
   },
@@ -414,8 +427,19 @@ const actions: Action[] = [
  */
 const quietWebhook = { url: "https://hooks.example.com/team", event_types: ["webhook.disabled"] };
 
-/** A quiet webhook endpoint of the team's organization, made by its owner. */
-async function webhookOf(t: Team): Promise<string> {
+/**
+ * A quiet webhook endpoint of the team's organization, made by its owner: one per team, shared by
+ * the actions that leave it there (`fresh`: one of its own, for an action that deletes it).
+ */
+const webhooksOf = new WeakMap<Team, Promise<string>>();
+function webhookOf(t: Team, options: { fresh?: true } = {}): Promise<string> {
+  if (options.fresh) return newWebhook(t);
+  const made = webhooksOf.get(t) ?? newWebhook(t);
+  webhooksOf.set(t, made);
+  return made;
+}
+
+async function newWebhook(t: Team): Promise<string> {
   const created = await call("POST", "/org/webhooks", { token: t.owner.token, json: quietWebhook });
   expect(created.status, created.text).toBe(201);
   const disabled = await call("PATCH", `/org/webhooks/${created.json.id}`, {
