@@ -253,7 +253,6 @@ export {
 } from "./events/types";
 export { listOrganizationEvents, listPlatformEvents, type FeedOptions, type FeedPage } from "./events/feed";
 export { onEventsAppended, type EventsListener } from "./events/signal";
-export { EVENT_SOURCE } from "./events/eventbridge";
 export { dispatchEvents, type DispatchReport, type DispatchOptions } from "./webhooks/dispatch";
 export { organizationWebhooks, platformWebhooks, type WebhookOwner } from "./webhooks/owner";
 export {
@@ -277,6 +276,4 @@ export {
   webhookCreateSchema,
   webhookUpdateSchema,
   webhookReplaySchema,
-  WEBHOOK_DESCRIPTION_MAX,
 } from "./webhooks/schemas";
-export { RETRY_DELAYS_MS } from "./webhooks/retries";

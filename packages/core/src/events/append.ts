@@ -22,22 +22,9 @@ export class FeedAppendError extends Error {
  * no compare-and-set: the unique indexes decide (MongoDB and FerretDB alike). Appending the same
  * intent twice (a writer and the reconciler at once) finds its `_id` taken and stops.
  */
-export async function appendToFeed(db: Database, intent: EventIntentDocument): Promise<number> {
-  const { seq, advance } = await takeNumbers(db, intent);
-  await advance;
-  return seq;
-}
-
-/**
- * {@link appendToFeed} for a writer with more to do: the event is in the feed once this resolves;
- * `advance`, the heads' move, may finish alongside the writer's next step.
- */
-export function takeNumbers(
-  db: Database,
-  intent: EventIntentDocument,
-): Promise<{ readonly seq: number; readonly advance: Promise<void> }> {
+export function appendToFeed(db: Database, intent: EventIntentDocument): Promise<number> {
   return new Promise((resolve, reject) => {
-    waiting.push({ intent, resolve: (seq) => resolve({ seq, advance: Promise.resolve() }), reject });
+    waiting.push({ intent, resolve, reject });
     if (!draining) void drain(db);
   });
 }
@@ -45,8 +32,8 @@ export function takeNumbers(
 /**
  * The appends of this process wait here and go in batches, one batch at a time: appends at once
  * would take the same next number and all but one try again, each costing the others a round
- * trip. A batch takes consecutive numbers after the heads in one ordered insert. (Across
- * processes the unique keys decide, as for a single append.)
+ * trip. A batch takes consecutive numbers after one read of the heads, inserted one after
+ * another, and moves the heads once. (Across processes the unique keys decide.)
  */
 const waiting: { intent: EventIntentDocument; resolve: (seq: number) => void; reject: (error: unknown) => void }[] = [];
 let draining = false;

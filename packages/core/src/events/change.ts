@@ -3,7 +3,7 @@ import { checkpoint } from "../checkpoints";
 import type { Database } from "../db/client";
 import type { EventIntentDocument, EventProof, MarkedCollection } from "../db/documents";
 import { logger, redact } from "../logger";
-import { takeNumbers } from "./append";
+import { appendToFeed } from "./append";
 import { signalEvents } from "./signal";
 import type { EventActor, EventType } from "./types";
 
@@ -73,19 +73,10 @@ export class Change {
     if (this.intents.length === 0) return;
     await checkpoint("event-commit", 0);
     try {
-      const advances: Promise<void>[] = [];
-      for (const [i, intent] of this.intents.entries()) {
-        const { advance } = await takeNumbers(db, intent);
-        // The next event of the change starts looking from the heads this one moved.
-        if (i < this.intents.length - 1) await advance;
-        else advances.push(advance);
-      }
+      // Queued together, a change's events go in one batch, in their order.
+      await Promise.all(this.intents.map((intent) => appendToFeed(db, intent)));
       await checkpoint("event-commit", 1);
-      // The heads move while the intents go: one round trip, not two.
-      await Promise.all([
-        ...advances,
-        db.eventIntents.deleteMany({ _id: { $in: this.intents.map((intent) => intent._id) } }),
-      ]);
+      await db.eventIntents.deleteMany({ _id: { $in: this.intents.map((intent) => intent._id) } });
     } catch (error) {
       logger.error("events not appended; the reconciler will", {
         events: this.intents.map((intent) => intent._id).join(","),
@@ -96,7 +87,7 @@ export class Change {
   }
 }
 
-export function newEventId(): string {
+function newEventId(): string {
   return `evt_${new ObjectId().toHexString()}`;
 }
 

@@ -5,7 +5,7 @@ import { EVENT_TYPES } from "../events/types";
  * The shapes of webhook requests, shared by core (which parses again) and the HTTP layer's request
  * schemas. Free of the driver, so a bundle that validates input carries only this.
  */
-export const WEBHOOK_DESCRIPTION_MAX = 200;
+const WEBHOOK_DESCRIPTION_MAX = 200;
 /** Endpoints an organization may have; a platform has ten times as many. */
 export const WEBHOOKS_PER_ORGANIZATION = 20;
 
