@@ -213,6 +213,22 @@ const SETTINGS = {
     expected: "the name of an EventBridge event bus (default none)",
   }),
   /**
+   * The stage's S3 bucket for organization archives (set by the stack): exports are written there
+   * and downloaded by presigned URL. Unset: EXPORTS_DIR.
+   */
+  EXPORTS_BUCKET: setting({
+    schema: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/))),
+    expected: "the name of an S3 bucket (default none: archives stay on this machine)",
+  }),
+  /**
+   * Without EXPORTS_BUCKET, the directory archives are kept in (local runs), served by the local
+   * server under signed, expiring links. Unset: a temporary directory removed when the server stops.
+   */
+  EXPORTS_DIR: setting({
+    schema: z.optional(z.string().check(z.minLength(1))),
+    expected: "a directory path (default: a temporary directory of the run)",
+  }),
+  /**
    * The largest tenant document, measured as BSON (what the server stores): larger ones answer 413.
    * Capped well under the 16 MiB BSON limit and so that the request body it allows (6× this) fits
    * Lambda's 6 MB payload.
@@ -367,6 +383,8 @@ export interface Config {
     readonly disableAfterDays: number;
     readonly busName: string | undefined;
   };
+  /** Where organization archives are kept (archives/store.ts): the stage's bucket, else a directory. */
+  readonly archives: { readonly bucket: string | undefined; readonly directory: string | undefined };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -431,6 +449,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       disableAfterDays: e.WEBHOOK_DISABLE_AFTER_DAYS,
       busName: e.EVENT_BUS_NAME,
     },
+    archives: { bucket: e.EXPORTS_BUCKET, directory: e.EXPORTS_DIR },
     jwt: {
       issuer: e.JWT_ISSUER.replace(/\/+$/, ""),
       audience: e.JWT_AUDIENCE,

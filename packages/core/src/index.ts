@@ -277,3 +277,36 @@ export {
   webhookUpdateSchema,
   webhookReplaySchema,
 } from "./webhooks/schemas";
+
+// Per-organization export and restore (archives/)
+export {
+  startOwnExport,
+  startPlatformExport,
+  getOwnExport,
+  getPlatformExport,
+  listOwnExports,
+  listPlatformExports,
+  runExport,
+  onExportRequested,
+  ARCHIVE_RETENTION_DAYS,
+  type ExportStatus,
+  type ExportState,
+  type ExportListener,
+} from "./archives/exports";
+export { writeArchive, type WrittenArchive } from "./archives/write";
+export { openArchive, type OpenedArchive } from "./archives/read";
+export {
+  restoreOrganization,
+  restorePlatformOrganization,
+  restoreOptionsSchema,
+  type RestoreOptions,
+  type RestoredOrganization,
+} from "./archives/restore";
+export {
+  archiveStore,
+  openDownload,
+  removeTemporaryArchives,
+  LOCAL_DOWNLOAD_PATH,
+  DOWNLOAD_LINK_SECONDS,
+} from "./archives/store";
+export { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, type Manifest } from "./archives/format";

@@ -32,6 +32,8 @@ export const PERMISSIONS = {
   "data:indexes": ["owner", "admin"],
   /** Create, list, rotate the secrets of and revoke the organization's machine clients (clients/). */
   "clients:manage": ["owner", "admin"],
+  /** Export the organization's data, and download its exports (archives/). */
+  "org:export": ["owner"],
   /** Read the organization's event feed (events/). */
   "events:read": ["owner", "admin"],
   /** Register, change, replay and delete the organization's webhook endpoints (webhooks/). */

@@ -21,7 +21,7 @@ import { type IndexSpec, indexesOf } from "../db/indexes";
  */
 
 /** Documents read with their BSON types kept (a double stays a double), so a copy changes nothing. */
-const AS_STORED = { promoteValues: false, promoteLongs: false, promoteBuffers: false } as const;
+export const AS_STORED = { promoteValues: false, promoteLongs: false, promoteBuffers: false } as const;
 
 /** The same indexes, the same way: what the verification compares. */
 export const sameIndexes = (a: readonly IndexSpec[], b: readonly IndexSpec[]): boolean => {
@@ -131,17 +131,29 @@ export interface Digest {
   readonly hash: string;
 }
 
+/**
+ * The order-independent hash, a document at a time: each document's SHA-256, of the bytes the
+ * server holds, added up. What a move compares on both sides and what an export's manifest names.
+ */
+export class DigestSum {
+  private static readonly MODULUS = 1n << 256n;
+  private sum = 0n;
+  private count = 0;
+
+  add(raw: Uint8Array): void {
+    const digest = createHash("sha256").update(raw).digest("hex");
+    this.sum = (this.sum + BigInt(`0x${digest}`)) % DigestSum.MODULUS;
+    this.count++;
+  }
+
+  digest(): Digest {
+    return { count: this.count, hash: this.sum.toString(16).padStart(64, "0") };
+  }
+}
+
 /** Count and order-independent hash of every document, each hashed as the bytes the server holds. */
 export async function digestOf(collection: Collection): Promise<Digest> {
-  const modulus = 1n << 256n;
-  let sum = 0n;
-  let count = 0;
-  for await (const raw of collection.find({}, { raw: true })) {
-    const digest = createHash("sha256")
-      .update(raw as unknown as Uint8Array)
-      .digest("hex");
-    sum = (sum + BigInt(`0x${digest}`)) % modulus;
-    count++;
-  }
-  return { count, hash: sum.toString(16).padStart(64, "0") };
+  const sum = new DigestSum();
+  for await (const raw of collection.find({}, { raw: true })) sum.add(raw as unknown as Uint8Array);
+  return sum.digest();
 }

@@ -75,7 +75,8 @@ async function recordNamespaces({ db, organization }: TenantHandle, indexes: num
   );
 }
 
-function checkKeys(keys: unknown): Record<string, 1 | -1> {
+/** An index's keys as the API accepts them (a restored archive's too): fields by the data API's rules, 1 or -1 each. */
+export function checkKeys(keys: unknown): Record<string, 1 | -1> {
   if (!isPlainObject(keys) || Object.keys(keys).length === 0) {
     throw new ValidationError([{ path: "keys", message: "must name at least one field: {field: 1 | -1}" }]);
   }

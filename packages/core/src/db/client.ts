@@ -12,6 +12,8 @@ import type {
   EventHeadDocument,
   EventIntentDocument,
   WebhookAttemptDocument,
+  ExportDocument,
+  ExportLockDocument,
   WebhookDocument,
   WebhookHealthDocument,
   WebhookMessageDocument,
@@ -101,6 +103,8 @@ export interface Database {
   readonly webhookHealth: Collection<WebhookHealthDocument>;
   readonly webhookMessages: Collection<WebhookMessageDocument>;
   readonly webhookAttempts: Collection<WebhookAttemptDocument>;
+  readonly exports: Collection<ExportDocument>;
+  readonly exportLocks: Collection<ExportLockDocument>;
 }
 
 const connection = once(connect);
@@ -148,6 +152,8 @@ async function connect(): Promise<Database> {
       webhookHealth: master.collection<WebhookHealthDocument>("webhook_health"),
       webhookMessages: master.collection<WebhookMessageDocument>("webhook_messages"),
       webhookAttempts: master.collection<WebhookAttemptDocument>("webhook_attempts"),
+      exports: master.collection<ExportDocument>("exports"),
+      exportLocks: master.collection<ExportLockDocument>("export_locks"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
@@ -202,6 +208,8 @@ const INDEXES = [
   ["webhookMessages", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
   ["webhookAttempts", { key: { message_id: 1 }, name: "message_id" }],
   ["webhookAttempts", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
+  ["exports", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["exports", { key: { state: 1 }, name: "state" }],
 ] as const;
 
 /**

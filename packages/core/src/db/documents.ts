@@ -94,6 +94,11 @@ export type PendingOperation = PendingCreate | PendingUpdate | PendingDelete;
 export interface PendingCreate {
   op: "create";
   started_at: Date;
+  /**
+   * A restore from an archive (archives/restore.ts) rather than a sign-up: undone, it takes every
+   * membership of the organization with it, and the users left with none.
+   */
+  restore?: true;
   /** The creator, and whether this create made the user (undone with it) or found it signed up already. */
   user_id?: ObjectId;
   user_created?: boolean;
@@ -480,7 +485,11 @@ export type AuditAction =
   | "webhook.deleted"
   | "webhook.secret_rotated"
   | "webhook.resent"
-  | "webhook.replayed";
+  | "webhook.replayed"
+  | "organization.export_started"
+  | "organization.exported"
+  | "organization.export_failed"
+  | "organization.restored";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {
@@ -530,7 +539,8 @@ export type MarkedCollection =
   | "clients"
   | "clientSecrets"
   | "mfaFactors"
-  | "webhooks";
+  | "webhooks"
+  | "exports";
 
 /** The event's fields as the feed and every delivery carry them. */
 export interface EventFields {
@@ -652,4 +662,39 @@ export interface WebhookAttemptDocument {
   /** Why it failed without an answer (refused target, timeout, connection error). */
   error?: string;
   duration_ms?: number;
+}
+
+/**
+ * Master database: an export of one organization's data (archives/exports.ts). `running` while
+ * its worker writes the archive, the heartbeat renewed at every batch; a worker that died is
+ * recognized by a heartbeat older than the grace period and its export marked `failed`.
+ */
+export interface ExportDocument extends EventMarked {
+  _id: ObjectId;
+  organization_id: ObjectId;
+  /** Who asked for it: an owner, or a platform client (whose export holds the private metadata). */
+  requested_by: EventActor;
+  private_metadata: boolean;
+  state: "running" | "completed" | "failed";
+  created_at: Date;
+  heartbeat_at: Date;
+  /** The collection's estimated size when the export began: progress is counted against it. */
+  documents_total: number;
+  documents_exported: number;
+  finished_at?: Date;
+  /** A completed export's archive: where it is kept, its size and SHA-256, until when. */
+  archive?: { key: string; bytes: number; sha256: string; expires_at: Date; removed?: true };
+  counts?: Record<string, number>;
+  /** A failed export's reason, as the API says it. */
+  failure?: string;
+}
+
+/**
+ * Master database: the one export running for an organization, keyed by the organization's id so
+ * that of two starts at once the unique `_id` lets one through.
+ */
+export interface ExportLockDocument {
+  _id: ObjectId;
+  export_id: ObjectId;
+  started_at: Date;
 }

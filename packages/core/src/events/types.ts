@@ -27,6 +27,8 @@ export const EVENT_TYPES = [
   "index.created",
   "index.dropped",
   "webhook.disabled",
+  "export.completed",
+  "organization.restored",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

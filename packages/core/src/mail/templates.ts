@@ -52,6 +52,24 @@ export function passwordResetMail(p: { to: string; link: string; expiresAt: Date
   });
 }
 
+/** To a member an operator restored an organization for, whose account the restore made: the reset link sets their first password. */
+export function restoredAccountMail(p: { to: string; organizationName: string; link: string; expiresAt: Date }): MailMessage {
+  const product = productName();
+  return compose({
+    to: p.to,
+    subject: `Set your ${product} password`,
+    heading: "Set your password",
+    before: [
+      `The organization ${p.organizationName} was restored on ${product}, with you among its members.`,
+      "Your account there has no password yet.",
+    ],
+    action: { label: "Choose a password", link: p.link },
+    after: [
+      `The link expires at ${timeOf(p.expiresAt)}; after that, ask for a new one with "Forgot your password?" on the sign-in page.`,
+    ],
+  });
+}
+
 /** A notice without a link: a link in it is what a phishing copy of it would carry. */
 export function passwordChangedMail(p: { to: string; at: Date }): MailMessage {
   const product = productName();

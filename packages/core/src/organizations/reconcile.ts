@@ -10,6 +10,7 @@ import { withOrganizationLock } from "./lock";
 import { settleEventIntents } from "../events/settle";
 import { markSlot } from "../events/change";
 import { continueMoves } from "../cells/move";
+import { settleExports } from "../archives/exports";
 import {
   applyCredentials,
   clearPending,
@@ -54,6 +55,9 @@ export interface ReconcileReport {
    */
   readonly eventsAppended: number;
   readonly eventsDropped: number;
+  /** Exports whose worker stopped (archives/exports.ts), failed so that another may start; archives past their retention removed. */
+  readonly exportsFailed: number;
+  readonly archivesExpired: number;
 }
 
 /** The share of a run given to carrying moves on: the scheduled function has 120 s in all. */
@@ -131,6 +135,10 @@ export async function reconcile(
     ...(await deleteExpiredSessionRecords(db, new Date())),
     // After every repair above: a record they finished or undid now says whether its change happened.
     ...(await settleEventIntents(db, cutoff)),
+    ...(await settleExports(db, { now: new Date(), cutoff }).then(({ failed, expired }) => ({
+      exportsFailed: failed,
+      archivesExpired: expired,
+    }))),
   };
   // Last: a move never starts while a change is unfinished, the repairs above may have been in its
   // way, and a long one must not keep the rest of the run from happening.

@@ -119,11 +119,21 @@ export async function rollBackCreate(
 ): Promise<void> {
   if (collection === "dropped") await dropCollectionOf(db, organization);
   const pending = organization.pending?.op === "create" ? organization.pending : undefined;
-  const creator = pending?.user_id ?? organization.admin_id;
-  await db.memberships.deleteOne({ _id: membershipId(organization._id, creator) });
-  await revokeOrganizationSessions(db, organization._id);
-  // Markers from before users existed made their admin; a user who signed up earlier stays.
-  if (pending?.user_created !== false) await deleteUserIfNoMemberships(db, creator);
+  if (pending?.restore) {
+    // A restore's members: every membership goes, and the accounts left with none (the ones it made).
+    const members = await db.memberships
+      .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
+      .toArray();
+    await db.memberships.deleteMany({ organization_id: organization._id });
+    await revokeOrganizationSessions(db, organization._id);
+    for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
+  } else {
+    const creator = pending?.user_id ?? organization.admin_id;
+    await db.memberships.deleteOne({ _id: membershipId(organization._id, creator) });
+    await revokeOrganizationSessions(db, organization._id);
+    // Markers from before users existed made their admin; a user who signed up earlier stays.
+    if (pending?.user_created !== false) await deleteUserIfNoMemberships(db, creator);
+  }
   await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
   await unindexOrganization(db, organization._id);
 }

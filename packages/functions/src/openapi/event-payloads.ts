@@ -102,6 +102,26 @@ const PAYLOADS: Record<EventType, { readonly summary: string; readonly data: Rec
     summary: "An endpoint failed every delivery for WEBHOOK_DISABLE_AFTER_DAYS and was disabled.",
     data: { webhook_id: z.string(), failing_since: z.string() },
   },
+  "export.completed": {
+    summary: "An export of the organization's data finished: its archive may be downloaded until `expires_at`.",
+    data: {
+      export_id: z.string(),
+      documents: z.number(),
+      bytes: meta(z.number(), { description: "The archive's size." }),
+      sha256: meta(z.string(), { description: "The archive's SHA-256, hex." }),
+      expires_at: z.string(),
+    },
+  },
+  "organization.restored": {
+    summary: "The platform restored the organization from an archive; `original_id` is its id in the archive.",
+    data: {
+      name: z.string(),
+      slug: z.string(),
+      original_id: z.string(),
+      exported_at: z.string(),
+      documents: z.number(),
+    },
+  },
 };
 
 const signatureHeaders = z.object({

@@ -1,0 +1,407 @@
+import { ObjectId } from "mongodb";
+import { requireScope } from "../auth/permissions";
+import { type PlatformActor, requirePlatformScope } from "../clients/authenticate";
+import { recordAudit } from "../audit";
+import { placementOf, tenantCollectionAt } from "../cells/placement";
+import { config } from "../config";
+import { nowOf, type RequestContext } from "../context";
+import { type Database, database } from "../db/client";
+import type { ExportDocument, OrganizationDocument } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { eventActorOf, platformEventActor } from "../events/actor";
+import { beginChange } from "../events/change";
+import type { EventActor } from "../events/types";
+import { logger, redact } from "../logger";
+import { type Actor, toObjectId } from "../organizations/model";
+import { VISIBLE } from "../organizations/steps";
+import { archiveKey, archiveStore, DOWNLOAD_LINK_SECONDS } from "./store";
+import { writeArchive } from "./write";
+
+/**
+ * Exports of one organization's data (format.ts), started by an owner (`POST /org/exports`) or a
+ * platform client (`POST /platform/organizations/{id}/exports`) and written by a worker: the
+ * local server's process, or the export function it starts when deployed. One runs per
+ * organization at a time (a lock keyed by the organization's id decides a race of two starts).
+ * A worker that dies leaves its heartbeat to age: the reconciler marks the export failed and
+ * frees the organization for the next. A completed archive is kept for
+ * {@link ARCHIVE_RETENTION_DAYS} days and downloaded through links that work 15 minutes.
+ */
+
+export const ARCHIVE_RETENTION_DAYS = 7;
+
+export type ExportState = "running" | "completed" | "failed" | "expired";
+
+export interface ExportStatus {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly state: ExportState;
+  readonly createdAt: Date;
+  readonly finishedAt?: Date;
+  readonly documentsExported: number;
+  /** The collection's estimated size when the export began. */
+  readonly documentsTotal: number;
+  readonly privateMetadata: boolean;
+  readonly archive?: {
+    readonly bytes: number;
+    readonly sha256: string;
+    readonly expiresAt: Date;
+    readonly counts: Readonly<Record<string, number>>;
+  };
+  /** A completed archive still kept: where to download it, until when. */
+  readonly download?: { readonly url: string; readonly expiresAt: Date };
+  readonly failure?: string;
+}
+
+/** What the runtime does with a started export: run it in this process (default) or start the export function. */
+export type ExportListener = (exportId: string) => Promise<void>;
+
+let listener: ExportListener | undefined;
+
+/** Set by a deployed function: exports run in the export function, not in the one that answered. */
+export function onExportRequested(next: ExportListener | undefined): void {
+  listener = next;
+}
+
+/** `POST /org/exports` — an owner's export of their own organization (public metadata only). */
+export async function startOwnExport(actor: Actor, context: RequestContext = {}): Promise<ExportStatus> {
+  requireScope(actor, "org:export", "export the organization's data");
+  const db = await database();
+  const organization = await ownVisibleOrganization(db, actor);
+  return startExport(db, organization, eventActorOf(actor), false, context);
+}
+
+/** `POST /platform/organizations/{id}/exports` — a platform client's export, private metadata included. */
+export async function startPlatformExport(
+  actor: PlatformActor,
+  id: string,
+  context: RequestContext = {},
+): Promise<ExportStatus> {
+  requirePlatformScope(actor, "platform:write", "export organizations");
+  const db = await database();
+  return startExport(db, await organizationById(db, id), platformEventActor(actor), true, context);
+}
+
+export async function getOwnExport(actor: Actor, exportId: string): Promise<ExportStatus> {
+  requireScope(actor, "org:export", "read the organization's exports");
+  const db = await database();
+  const organization = await ownVisibleOrganization(db, actor);
+  return statusOf(await exportOf(db, organization._id, exportId), nowOf({}));
+}
+
+export async function getPlatformExport(actor: PlatformActor, id: string, exportId: string): Promise<ExportStatus> {
+  requirePlatformScope(actor, "platform:read", "read organizations' exports");
+  const db = await database();
+  const organizationId = organizationIdOf(id);
+  return statusOf(await exportOf(db, organizationId, exportId), new Date());
+}
+
+/** The newest exports first, at most 50: they are kept as records after their archives expire. */
+export async function listOwnExports(actor: Actor): Promise<ExportStatus[]> {
+  requireScope(actor, "org:export", "read the organization's exports");
+  const db = await database();
+  return listExports(db, (await ownVisibleOrganization(db, actor))._id);
+}
+
+export async function listPlatformExports(actor: PlatformActor, id: string): Promise<ExportStatus[]> {
+  requirePlatformScope(actor, "platform:read", "read organizations' exports");
+  return listExports(await database(), organizationIdOf(id));
+}
+
+const EXPORTS_LISTED = 50;
+
+async function listExports(db: Database, organizationId: ObjectId): Promise<ExportStatus[]> {
+  const found = await db.exports
+    .find({ organization_id: organizationId })
+    .sort({ _id: -1 })
+    .limit(EXPORTS_LISTED)
+    .toArray();
+  const now = new Date();
+  // Links are made for the newest completed one only: a list is for choosing, a GET for downloading.
+  return Promise.all(found.map((document) => statusOf(document, now, { link: false })));
+}
+
+async function ownVisibleOrganization(db: Database, actor: Actor): Promise<OrganizationDocument> {
+  const organizationId = toObjectId(actor.organizationId);
+  const organization = organizationId && (await db.organizations.findOne({ _id: organizationId, ...VISIBLE }));
+  if (!organization) throw new NotFoundError("The organization does not exist.");
+  return organization;
+}
+
+function organizationIdOf(id: string): ObjectId {
+  const organizationId = toObjectId(id);
+  if (!organizationId) throw new ValidationError([{ path: "organization_id", message: "is not an organization id" }]);
+  return organizationId;
+}
+
+async function organizationById(db: Database, id: string): Promise<OrganizationDocument> {
+  const organization = await db.organizations.findOne({ _id: organizationIdOf(id), ...VISIBLE });
+  if (!organization) throw new NotFoundError("No organization has this id.");
+  return organization;
+}
+
+async function exportOf(db: Database, organizationId: ObjectId, exportId: string): Promise<ExportDocument> {
+  const id = toObjectId(exportId);
+  if (!id) throw new ValidationError([{ path: "export_id", message: "is not an export id" }]);
+  // The organization's own: an id of another organization's export is as unknown as a made-up one.
+  const found = await db.exports.findOne({ _id: id, organization_id: organizationId });
+  if (!found) throw new NotFoundError("This organization has no export with this id.");
+  return found;
+}
+
+async function startExport(
+  db: Database,
+  organization: OrganizationDocument,
+  requestedBy: EventActor,
+  privateMetadata: boolean,
+  context: RequestContext,
+): Promise<ExportStatus> {
+  const now = nowOf(context);
+  const exportId = new ObjectId();
+  await takeExportLock(db, organization._id, exportId, now);
+  const collection = await tenantCollectionAt(organization, placementOf(organization));
+  const document: ExportDocument = {
+    _id: exportId,
+    organization_id: organization._id,
+    requested_by: requestedBy,
+    private_metadata: privateMetadata,
+    state: "running",
+    created_at: now,
+    heartbeat_at: now,
+    documents_total: await collection.estimatedDocumentCount(),
+    documents_exported: 0,
+  };
+  try {
+    await db.exports.insertOne(document);
+  } catch (error) {
+    await db.exportLocks.deleteOne({ _id: organization._id, export_id: exportId });
+    throw error;
+  }
+  await recordAudit(
+    db,
+    { action: "organization.export_started", organizationId: organization._id, ...auditActor(requestedBy) },
+    context,
+  );
+  await requestRun(exportId.toHexString());
+  return statusOf(document, now);
+}
+
+/** The organization's one running export; a holder whose heartbeat stopped is failed and its place taken. */
+async function takeExportLock(db: Database, organizationId: ObjectId, exportId: ObjectId, now: Date): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await db.exportLocks.insertOne({ _id: organizationId, export_id: exportId, started_at: now });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const held = await db.exportLocks.findOne({ _id: organizationId });
+    if (!held) continue;
+    const running = await db.exports.findOne({ _id: held.export_id });
+    // Just taken, its export not yet recorded (a start racing this one), or beating: it stands.
+    const live = running
+      ? running.state === "running" && !isStale(running.heartbeat_at, now)
+      : !isStale(held.started_at, now);
+    if (live) {
+      throw new ConflictError(
+        `An export of this organization is running (${held.export_id.toHexString()}); start another once it has ended.`,
+        "export",
+      );
+    }
+    await failExport(db, held.export_id, "The export was interrupted; start another.");
+  }
+  throw new ConflictError("Another export of this organization started at the same moment; try again.", "export");
+}
+
+const isStale = (since: Date, now: Date) => since.getTime() < now.getTime() - config().reconcileGraceSeconds * 1000;
+
+async function requestRun(exportId: string): Promise<void> {
+  if (listener) {
+    await listener(exportId);
+    return;
+  }
+  // In this process (the local server, a command, a test): the answer does not wait for it.
+  void runExport(exportId).catch((error: unknown) => {
+    logger.error("An export failed", { export_id: exportId, error: redact(String((error as Error).message)) });
+  });
+}
+
+/**
+ * Write the export's archive to the store and record it completed (with its `export.completed`
+ * event), or failed. What the export function and the local process run; a repeat for an export
+ * no longer running does nothing.
+ */
+export async function runExport(exportId: string): Promise<void> {
+  const db = await database();
+  const id = toObjectId(exportId);
+  const document = id && (await db.exports.findOne({ _id: id }));
+  if (!document || document.state !== "running") return;
+  const key = archiveKey(document.organization_id.toHexString(), exportId);
+  const store = await archiveStore();
+  const { stream, done } = store.writer(key);
+  try {
+    const [written] = await Promise.all([
+      writeArchive(db, document.organization_id, stream, {
+        includePrivateMetadata: document.private_metadata,
+        afterBatch: async (exported) => {
+          await db.exports.updateOne(
+            { _id: document._id, state: "running" },
+            { $set: { heartbeat_at: new Date(), documents_exported: exported } },
+          );
+        },
+      }),
+      done,
+    ]);
+    const finishedAt = new Date();
+    const expiresAt = new Date(finishedAt.getTime() + ARCHIVE_RETENTION_DAYS * 86_400_000);
+    const { manifest } = written;
+    const change = await beginChange(db, document.requested_by, [
+      {
+        type: "export.completed",
+        organizationId: document.organization_id,
+        data: {
+          export_id: exportId,
+          documents: manifest.counts.documents,
+          bytes: written.bytes,
+          sha256: written.sha256,
+          expires_at: expiresAt.toISOString(),
+        },
+        proof: { kind: "marked", collection: "exports", id: document._id },
+      },
+    ]);
+    const { modifiedCount } = await db.exports.updateOne(
+      { _id: document._id, state: "running" },
+      {
+        $set: {
+          state: "completed",
+          finished_at: finishedAt,
+          documents_exported: manifest.counts.documents,
+          archive: { key, bytes: written.bytes, sha256: written.sha256, expires_at: expiresAt },
+          counts: manifest.counts,
+          ...change.mark("export.completed"),
+        },
+      },
+    );
+    if (modifiedCount === 0) {
+      // Failed meanwhile as interrupted (its heartbeat had aged): that verdict stands, and the archive goes.
+      await change.abandon(db);
+      await store.remove(key).catch(() => undefined);
+      return;
+    }
+    await change.commit(db);
+    await db.exportLocks.deleteOne({ _id: document.organization_id, export_id: document._id });
+    await recordAudit(db, {
+      action: "organization.exported",
+      organizationId: document.organization_id,
+      ...auditActor(document.requested_by),
+      details: { export_id: exportId, documents: String(manifest.counts.documents) },
+    });
+  } catch (error) {
+    stream.destroy();
+    await done.catch(() => undefined);
+    await store.remove(key).catch(() => undefined);
+    const failure =
+      error instanceof NotFoundError
+        ? "The organization was deleted while its data was exported."
+        : "The export failed; start another.";
+    await failExport(db, document._id, failure);
+    throw error;
+  }
+}
+
+async function failExport(db: Database, exportId: ObjectId, failure: string): Promise<void> {
+  const failed = await db.exports.findOneAndUpdate(
+    { _id: exportId, state: "running" },
+    { $set: { state: "failed", finished_at: new Date(), failure } },
+  );
+  await db.exportLocks.deleteOne({ export_id: exportId });
+  if (failed) {
+    await recordAudit(db, {
+      action: "organization.export_failed",
+      organizationId: failed.organization_id,
+      ...auditActor(failed.requested_by),
+      details: { export_id: exportId.toHexString() },
+    });
+  }
+}
+
+/**
+ * The reconciler's part: exports whose worker stopped beating for the grace period are failed
+ * (their organization free for another), and archives past their retention removed (the bucket's
+ * rule does it deployed; a directory has none).
+ */
+export async function settleExports(
+  db: Database,
+  { now, cutoff }: { readonly now: Date; readonly cutoff: Date },
+): Promise<{ failed: number; expired: number }> {
+  let failed = 0;
+  for (const running of await db.exports.find({ state: "running", heartbeat_at: { $lte: cutoff } }).toArray()) {
+    await failExport(db, running._id, "The export was interrupted; start another.");
+    failed++;
+  }
+  let expired = 0;
+  const completed = await db.exports
+    .find({ state: "completed", "archive.expires_at": { $lte: now }, "archive.removed": { $exists: false } })
+    .toArray();
+  if (completed.length > 0) {
+    const store = await archiveStore();
+    for (const document of completed) {
+      await store.remove(document.archive!.key);
+      await db.exports.updateOne({ _id: document._id }, { $set: { "archive.removed": true } });
+      expired++;
+    }
+  }
+  return { failed, expired };
+}
+
+function auditActor(actor: EventActor): { adminId?: ObjectId; clientId?: string } {
+  if (actor.type === "user") return { adminId: new ObjectId(actor.id) };
+  if (actor.type === "client" || actor.type === "platform") return { clientId: actor.id };
+  return {};
+}
+
+/** The file name a download gives the archive: the organization's id and the export's time. */
+const fileNameOf = (document: ExportDocument) =>
+  `${document.organization_id.toHexString()}-${document.created_at.toISOString().replace(/[:.]/g, "-")}.tar.gz`;
+
+async function statusOf(
+  document: ExportDocument,
+  now: Date,
+  options: { readonly link: boolean } = { link: true },
+): Promise<ExportStatus> {
+  const archive = document.archive;
+  const kept = document.state === "completed" && archive && !archive.removed && archive.expires_at > now;
+  const state: ExportState = document.state === "completed" && !kept ? "expired" : document.state;
+  let download: ExportStatus["download"];
+  if (kept && options.link) {
+    const url = await (await archiveStore()).downloadUrl(archive.key, fileNameOf(document), DOWNLOAD_LINK_SECONDS);
+    download = { url, expiresAt: new Date(now.getTime() + DOWNLOAD_LINK_SECONDS * 1000) };
+  }
+  return {
+    id: document._id.toHexString(),
+    organizationId: document.organization_id.toHexString(),
+    state,
+    createdAt: document.created_at,
+    ...(document.finished_at && { finishedAt: document.finished_at }),
+    documentsExported: document.documents_exported,
+    documentsTotal: document.documents_total,
+    privateMetadata: document.private_metadata,
+    ...(archive && {
+      archive: { bytes: archive.bytes, sha256: archive.sha256, expiresAt: archive.expires_at, counts: document.counts ?? {} },
+    }),
+    ...(download && { download }),
+    ...(document.failure && { failure: document.failure }),
+  };
+}
+
+/** A completed export still kept, for a restore by `export_id`: its archive's key. */
+export async function keptArchiveOf(db: Database, exportId: string): Promise<{ key: string; organizationId: ObjectId }> {
+  const id = toObjectId(exportId);
+  if (!id) throw new ValidationError([{ path: "export_id", message: "is not an export id" }]);
+  const found = await db.exports.findOne({ _id: id });
+  const archive = found?.archive;
+  if (!found || found.state !== "completed" || !archive || archive.removed || archive.expires_at <= new Date()) {
+    throw new NotFoundError("No completed export with this id is kept.");
+  }
+  return { key: archive.key, organizationId: found.organization_id };
+}

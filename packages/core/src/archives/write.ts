@@ -1,0 +1,310 @@
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createGzip } from "node:zlib";
+import { BSON, type Document, type ObjectId } from "mongodb";
+import tar from "tar-stream";
+import { after, AS_STORED, DigestSum } from "../cells/copy";
+import { placementOf, tenantCollectionAt } from "../cells/placement";
+import type { Database } from "../db/client";
+import type { OrganizationDocument } from "../db/documents";
+import { indexesOf } from "../db/indexes";
+import { NotFoundError } from "../errors";
+import { toServiceEvent } from "../events/feed";
+import { pendingFilter } from "../invitations/close";
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_FORMAT_VERSION,
+  MANIFEST,
+  type Manifest,
+  type MemberPart,
+  type InvitationPart,
+  type MetadataPart,
+  type OrganizationPart,
+  PARTS,
+  type PartName,
+} from "./format";
+
+/**
+ * Writing an organization's archive (format.ts) to a stream, with memory that stays flat whatever
+ * the tenant's size: every part is spooled to a file of its own in a temporary directory while its
+ * SHA-256 is taken (a tar entry's header needs its size before its bytes), then the manifest and
+ * the parts are packed and gzip'd into the sink, and the directory removed.
+ *
+ * The documents are read in `_id` order, a batch at a time, each batch from wherever the
+ * organization's record says its collection is at that moment: a batch whose record changed while
+ * it was read (a rename, a move's switch, a delete) is read again from the new place. Writes go
+ * on meanwhile; what they mean for the archive is {@link writeArchive}'s to say.
+ */
+
+const AS_RAW_BSON = { raw: true } as const;
+
+/** How long a batch waits for a rename or another change of the record to finish before it gives up. */
+const RECORD_SETTLE_ATTEMPTS = 100;
+const RECORD_SETTLE_MS = 100;
+
+export interface WriteArchiveOptions {
+  /** A platform client's export: the private metadata too. An owner's has the public metadata only. */
+  readonly includePrivateMetadata: boolean;
+  /** Documents read per batch. */
+  readonly batchDocuments?: number;
+  /** After each batch of documents is spooled: the progress to record (and, in tests, a write to make). */
+  readonly afterBatch?: (exported: number) => Promise<void>;
+  readonly now?: Date;
+}
+
+export interface WrittenArchive {
+  readonly manifest: Manifest;
+  /** The archive's own size and SHA-256, as the sink received it. */
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Write the organization's archive into `sink` and end it.
+ *
+ * What a write made during the export means for the archive: every document is in it as one
+ * version it had while the export ran — the one its batch read — and the manifest's hash is of
+ * exactly the documents in it, so the archive always verifies. A document neither inserted,
+ * changed nor deleted during the export is in it as it is. One inserted during the export is in
+ * it when its `_id` sorts after the batch being read at the time; one deleted, when its batch was
+ * read before the delete. An archive is therefore not a snapshot of a single instant across
+ * documents: for that, stop writing while it runs. The index definitions are read after the last
+ * document; the members, invitations, metadata, audit log and events then.
+ */
+export async function writeArchive(
+  db: Database,
+  organizationId: ObjectId,
+  sink: Writable,
+  options: WriteArchiveOptions,
+): Promise<WrittenArchive> {
+  const spool = await mkdtemp(join(tmpdir(), "org-service-export-"));
+  try {
+    const parts = new Map<PartName, SpooledPart>();
+    const start = async (name: PartName) => {
+      const part = new SpooledPart(join(spool, name));
+      parts.set(name, part);
+      return part;
+    };
+    const organization = await readableRecord(db, organizationId);
+    const documents = await spoolDocuments(db, organizationId, await start("documents.ndjson"), options);
+    const counts = await spoolTheRest(db, organization, start, options);
+    const manifest: Manifest = {
+      format: ARCHIVE_FORMAT,
+      format_version: ARCHIVE_FORMAT_VERSION,
+      exported_at: (options.now ?? new Date()).toISOString(),
+      organization: { id: organizationId.toHexString(), name: organization.name, slug: organization.slug },
+      counts: { documents: documents.count, ...counts },
+      documents_hash: documents.hash,
+      private_metadata: options.includePrivateMetadata,
+      parts: Object.fromEntries([...parts].map(([name, part]) => [name, part.summary()])) as Manifest["parts"],
+    };
+    const { bytes, sha256 } = await pack(manifest, spool, sink);
+    return { manifest, bytes, sha256 };
+  } finally {
+    await rm(spool, { recursive: true, force: true });
+  }
+}
+
+/** A part being written to its spool file: its SHA-256 and size taken on the way, writes waiting when the file is behind. */
+class SpooledPart {
+  private readonly file: WriteStream;
+  private readonly hash = createHash("sha256");
+  private bytes = 0;
+
+  constructor(path: string) {
+    this.file = createWriteStream(path);
+  }
+
+  async write(text: string): Promise<void> {
+    const chunk = Buffer.from(text, "utf8");
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (!this.file.write(chunk)) await once(this.file, "drain");
+  }
+
+  async json(value: unknown): Promise<void> {
+    await this.write(`${JSON.stringify(value, null, 2)}\n`);
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    this.file.end();
+    await once(this.file, "finish");
+  }
+
+  summary(): { sha256: string; bytes: number } {
+    return { sha256: this.hash.copy().digest("hex"), bytes: this.bytes };
+  }
+}
+
+/** The record, once no change of it is under way; gone or half-deleted: not found. */
+async function readableRecord(db: Database, organizationId: ObjectId): Promise<OrganizationDocument> {
+  for (let attempt = 0; attempt < RECORD_SETTLE_ATTEMPTS; attempt++) {
+    const organization = await db.organizations.findOne({ _id: organizationId }, { promoteLongs: false });
+    if (!organization || organization.pending?.op === "create" || organization.pending?.op === "delete") {
+      throw new NotFoundError("The organization does not exist.");
+    }
+    if (!organization.pending) return organization;
+    await sleep(RECORD_SETTLE_MS);
+  }
+  throw new Error("The organization's record kept changing while its archive was written.");
+}
+
+/** Where the record says its collection is: what a batch read must not have seen change. */
+const whereOf = (organization: OrganizationDocument): string =>
+  JSON.stringify([organization.collection_name, placementOf(organization).cell, placementOf(organization).database]);
+
+async function spoolDocuments(
+  db: Database,
+  organizationId: ObjectId,
+  part: SpooledPart,
+  options: WriteArchiveOptions,
+): Promise<{ count: number; hash: string }> {
+  const sum = new DigestSum();
+  const batchSize = options.batchDocuments ?? 1_000;
+  let lastId: unknown;
+  let exported = 0;
+  while (true) {
+    const before = await readableRecord(db, organizationId);
+    const collection = await tenantCollectionAt(before);
+    const batch = (await collection
+      .find(lastId === undefined ? {} : after(lastId), AS_RAW_BSON)
+      .sort({ _id: 1 })
+      .limit(batchSize)
+      .toArray()) as unknown as Uint8Array[];
+    const afterwards = await db.organizations.findOne({ _id: organizationId });
+    // Renamed, switched to another cell or being deleted meanwhile: this batch may have read a
+    // collection that was no longer (or not yet) the tenant's. Read it again from where it is now.
+    if (!afterwards || afterwards.pending || whereOf(afterwards) !== whereOf(before)) continue;
+    if (batch.length === 0) break;
+    for (const raw of batch) {
+      sum.add(raw);
+      const document = BSON.deserialize(raw, AS_STORED) as Document;
+      await part.write(`${BSON.EJSON.stringify(document, { relaxed: false })}\n`);
+      lastId = document._id;
+    }
+    exported += batch.length;
+    await options.afterBatch?.(exported);
+  }
+  await part.close();
+  return sum.digest();
+}
+
+async function spoolTheRest(
+  db: Database,
+  organization: OrganizationDocument,
+  start: (name: PartName) => Promise<SpooledPart>,
+  options: WriteArchiveOptions,
+): Promise<Omit<Manifest["counts"], "documents">> {
+  const organizationId = organization._id;
+  const indexes = await indexesOf(await tenantCollectionAt(await readableRecord(db, organizationId)));
+  await (await start("indexes.json")).json(indexes);
+
+  const { _id, name, slug, created_at } = organization;
+  const record: OrganizationPart = { id: _id.toHexString(), name, slug, created_at: created_at.toISOString() };
+  await (await start("organization.json")).json(record);
+
+  const metadata: MetadataPart = {
+    public: organization.public_metadata ?? {},
+    ...(options.includePrivateMetadata && { private: organization.private_metadata ?? {} }),
+  };
+  await (await start("metadata.json")).json(metadata);
+
+  const memberships = await db.memberships
+    .find({ organization_id: organizationId })
+    .sort({ joined_at: 1, _id: 1 })
+    .toArray();
+  const members: MemberPart[] = memberships.map((membership) => ({
+    user_id: membership.user_id.toHexString(),
+    email: membership.email,
+    role: membership.role,
+    joined_at: membership.joined_at.toISOString(),
+  }));
+  await (await start("members.json")).json(members);
+
+  const pending = await db.invitations
+    .find({ organization_id: organizationId, ...pendingFilter(options.now) })
+    .sort({ created_at: 1, _id: 1 })
+    .toArray();
+  const invitations: InvitationPart[] = pending.map((invitation) => ({
+    email: invitation.email,
+    role: invitation.role,
+    invited_by: invitation.invited_by.toHexString(),
+    created_at: invitation.created_at.toISOString(),
+    expires_at: invitation.expires_at.toISOString(),
+  }));
+  await (await start("invitations.json")).json(invitations);
+
+  const audit = await start("audit.ndjson");
+  let auditEntries = 0;
+  for await (const entry of db.audit.find({ organization_id: organizationId }).sort({ _id: 1 })) {
+    await audit.write(
+      `${JSON.stringify({
+        id: entry._id.toHexString(),
+        action: entry.action,
+        at: entry.at.toISOString(),
+        ...(entry.admin_id && { user_id: entry.admin_id.toHexString() }),
+        ...(entry.client_id && { client_id: entry.client_id }),
+        ...(entry.email && { email: entry.email }),
+        ...(entry.source_ip && { source_ip: entry.source_ip }),
+        ...(entry.request_id && { request_id: entry.request_id }),
+        ...(entry.details && { details: entry.details }),
+      })}\n`,
+    );
+    auditEntries++;
+  }
+  await audit.close();
+
+  const events = await start("events.ndjson");
+  let eventCount = 0;
+  for await (const event of db.events.find({ organization_id: organizationId }).sort({ org_seq: 1 })) {
+    await events.write(`${JSON.stringify(toServiceEvent(event))}\n`);
+    eventCount++;
+  }
+  await events.close();
+
+  return {
+    indexes: indexes.length,
+    members: members.length,
+    invitations: invitations.length,
+    audit_entries: auditEntries,
+    events: eventCount,
+  };
+}
+
+/** The manifest, then every part from its spool file, into a gzip'd tar written to `sink`. */
+async function pack(manifest: Manifest, spool: string, sink: Writable): Promise<{ bytes: number; sha256: string }> {
+  const archive = tar.pack();
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const tap = new PassThrough();
+  tap.on("data", (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  const written = pipeline(archive, createGzip(), tap, sink);
+  const mtime = new Date(manifest.exported_at);
+  const entry = (name: string, size: number, from: NodeJS.ReadableStream | Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const target = archive.entry({ name, size, mtime, mode: 0o644 }, (error) => (error ? reject(error) : resolve()));
+      if (Buffer.isBuffer(from)) target.end(from);
+      else pipeline(from, target).catch(reject);
+    });
+  try {
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
+    await entry(MANIFEST, manifestBytes.length, manifestBytes);
+    for (const name of PARTS) await entry(name, manifest.parts[name].bytes, createReadStream(join(spool, name)));
+    archive.finalize();
+  } catch (error) {
+    archive.destroy(error as Error);
+  }
+  await written;
+  return { bytes, sha256: hash.digest("hex") };
+}
