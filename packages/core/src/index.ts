@@ -288,6 +288,7 @@ export {
   listPlatformExports,
   runExport,
   onExportRequested,
+  exportOrganization,
   ARCHIVE_RETENTION_DAYS,
   type ExportStatus,
   type ExportState,
@@ -298,7 +299,10 @@ export { openArchive, type OpenedArchive } from "./archives/read";
 export {
   restoreOrganization,
   restorePlatformOrganization,
+  restoreArchive,
   restoreOptionsSchema,
+  unpackLimit,
+  type ArchiveSource,
   type RestoreOptions,
   type RestoredOrganization,
 } from "./archives/restore";

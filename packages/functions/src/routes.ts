@@ -11,10 +11,11 @@ import type { Scope } from "@org-service/core";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
- * What a function needs bound to it at deploy time: secrets and the values derived from them, and
- * `mail`, the permission to send through Amazon SES (and `MAIL_FROM`).
+ * What a function needs bound to it at deploy time: secrets and the values derived from them,
+ * `mail`, the permission to send through Amazon SES (and `MAIL_FROM`), and `archives`, the
+ * stage's archive bucket to read (presigned downloads, restores) and the export function to start.
  */
-export type Capability = "database" | "signing-key" | "mail";
+export type Capability = "database" | "signing-key" | "mail" | "archives";
 
 export interface Throttle {
   /** Requests per second, steady state, for the route across all callers. */
@@ -523,6 +524,69 @@ export const routes = [
     auth: "jwt",
     scope: "platform:read",
     needs: ["database", "signing-key"],
+  },
+  // Exports of an organization's data (its owners; platform clients for any), and restores from them.
+  {
+    method: "POST",
+    path: "/org/exports",
+    handler: "start-export",
+    auth: "jwt",
+    scope: "org:export",
+    needs: ["database", "signing-key", "archives"],
+    throttle: { rate: 2, burst: 5 },
+  },
+  {
+    method: "GET",
+    path: "/org/exports",
+    handler: "list-exports",
+    auth: "jwt",
+    scope: "org:export",
+    needs: ["database", "signing-key", "archives"],
+  },
+  {
+    method: "GET",
+    path: "/org/exports/{export_id}",
+    handler: "get-export",
+    auth: "jwt",
+    scope: "org:export",
+    needs: ["database", "signing-key", "archives"],
+  },
+  {
+    method: "POST",
+    path: "/platform/organizations/{organization_id}/exports",
+    handler: "platform-start-export",
+    auth: "jwt",
+    scope: "platform:write",
+    needs: ["database", "signing-key", "archives"],
+    throttle: { rate: 2, burst: 5 },
+  },
+  {
+    method: "GET",
+    path: "/platform/organizations/{organization_id}/exports",
+    handler: "platform-list-exports",
+    auth: "jwt",
+    scope: "platform:read",
+    needs: ["database", "signing-key", "archives"],
+  },
+  {
+    method: "GET",
+    path: "/platform/organizations/{organization_id}/exports/{export_id}",
+    handler: "platform-get-export",
+    auth: "jwt",
+    scope: "platform:read",
+    needs: ["database", "signing-key", "archives"],
+  },
+  // A restore reads, checks and writes a whole organization: time, memory (which buys CPU) and a tight limit.
+  {
+    method: "POST",
+    path: "/platform/organizations/restore",
+    handler: "platform-restore-organization",
+    auth: "jwt",
+    scope: "platform:write",
+    needs: ["database", "signing-key", "mail", "archives"],
+    memoryMb: 1769,
+    timeoutSeconds: 29,
+    throttle: { rate: 1, burst: 2 },
   },
   // Events: the feeds, and webhook endpoints of an organization (its owners and admins) and of the platform.
   {

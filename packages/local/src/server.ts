@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { config, resetConfig } from "@org-service/core";
+import { config, LOCAL_DOWNLOAD_PATH, removeTemporaryArchives, resetConfig } from "@org-service/core";
+import { serveArchiveDownload } from "./archive-downloads";
 import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/deployment";
 import {
   buildHttpApiEvent,
@@ -75,6 +76,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      // A run without EXPORTS_DIR keeps its archives in a directory of its own, gone with it (as its database is).
+      await removeTemporaryArchives();
     },
   };
 }
@@ -87,6 +90,7 @@ async function handle(
 ) {
   const url = new URL(request.url ?? "/", "http://localhost");
   if (request.method === "OPTIONS") return answerPreflight(request, response);
+  if (url.pathname === LOCAL_DOWNLOAD_PATH) return serveArchiveDownload(request, response, url);
   const route = findRoute(request.method ?? "GET", url.pathname);
   if (!route) return writeGatewayMessage(response, 404, "Not Found");
 

@@ -1,5 +1,10 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import {
+  exportOrganization,
+  QuotaExceededError,
+  restoreArchive,
   type CellListing,
   closeDatabase,
   ConflictError,
@@ -20,7 +25,10 @@ import { exitIfMisconfigured } from "./settings";
  * tenants. `pnpm tenants move <organization_name> --to <cell> [--tier pool|silo]`: moves a tenant
  * to another cell or tier (core's `moveTenant`), waiting out the drain periods and printing a line
  * whenever the move gets further; `--continue` carries on a move that was interrupted, `--undo`
- * undoes one that has not switched yet. In the database MONGODB_URI names, across TENANT_CELLS.
+ * undoes one that has not switched yet. `pnpm tenants export <organization_name> --out <file>`
+ * writes the organization's archive (private metadata included) to a file; `pnpm tenants restore
+ * <file> [--name <organization_name>]` restores one (archives/). In the database MONGODB_URI
+ * names, across TENANT_CELLS.
  *
  * Exit codes: 0 done, 1 the move or listing failed (a refusal such as an unknown organization or
  * cell, or a full cell, is printed as one line), 2 a usage or configuration error.
@@ -30,11 +38,15 @@ const USAGE = `Usage:
   pnpm tenants move <organization_name> --to <cell> [--tier pool|silo]
   pnpm tenants move <organization_name> --continue
   pnpm tenants move <organization_name> --undo
+  pnpm tenants export <organization_name> --out <file.tar.gz>
+  pnpm tenants restore <file.tar.gz> [--name <organization_name>]
 
   list        every cell: namespaces used / budget, and its tenants (--json: as JSON)
   move        move a tenant to another cell (and tier), waiting until it is done
   --continue  carry on a move that was interrupted (the reconciler also does, in steps)
-  --undo      undo a move that has not switched to its target yet`;
+  --undo      undo a move that has not switched to its target yet
+  export      write the organization's archive (documents, indexes, members, metadata, audit, events)
+  restore     make an organization from an archive (--name: under another name than the archive's)`;
 
 /** How long one call works before the command prints where the move got to. */
 const SLICE_MS = 3_000;
@@ -57,6 +69,8 @@ function parse() {
       tier: { type: "string" },
       continue: { type: "boolean", default: false },
       undo: { type: "boolean", default: false },
+      out: { type: "string" },
+      name: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -75,7 +89,9 @@ if (values.help) {
 type Command =
   | { kind: "list"; json: boolean }
   | { kind: "move"; organizationName: string; to: string; tier: "pool" | "silo" | undefined }
-  | { kind: "continue" | "undo"; organizationName: string };
+  | { kind: "continue" | "undo"; organizationName: string }
+  | { kind: "export"; organizationName: string; out: string }
+  | { kind: "restore"; file: string; name: string | undefined };
 
 function commandOf(): Command {
   const [verb, organizationName, ...rest] = positionals;
@@ -83,6 +99,16 @@ function commandOf(): Command {
     if (positionals.length > 1 || values.to || values.tier || values.continue || values.undo) usageError();
     return { kind: "list", json: values.json };
   }
+  if (verb === "export") {
+    if (!organizationName || rest.length > 0) usageError("Name one organization to export.");
+    if (!values.out) usageError("--out <file> says where to write its archive.");
+    return { kind: "export", organizationName, out: values.out };
+  }
+  if (verb === "restore") {
+    if (!organizationName || rest.length > 0) usageError("Name one archive to restore.");
+    return { kind: "restore", file: organizationName, name: values.name };
+  }
+  if (values.out || values.name) usageError("--out goes with export, --name with restore.");
   if (verb !== "move") usageError(verb ? `Unknown command "${verb}".` : undefined);
   if (!organizationName || rest.length > 0) usageError("Name one organization to move.");
   if (values.json) usageError("--json goes with list.");
@@ -173,9 +199,35 @@ try {
     case "undo":
       console.log(describe(await undoMove(command.organizationName)));
       break;
+    case "export": {
+      // Written under another name first: a file of the given name is always a whole archive.
+      const partial = `${command.out}.partial`;
+      try {
+        const { manifest, bytes, sha256 } = await exportOrganization(command.organizationName, createWriteStream(partial));
+        await rename(partial, command.out);
+        console.log(
+          `${manifest.organization.name}: ${manifest.counts.documents} documents, ${manifest.counts.indexes} indexes, ${manifest.counts.members} members → ${command.out} (${bytes} bytes, sha256 ${sha256})`,
+        );
+      } finally {
+        await rm(partial, { force: true });
+      }
+      break;
+    }
+    case "restore": {
+      const restored = await restoreArchive(createReadStream(command.file), {
+        ...(command.name && { organizationName: command.name }),
+      });
+      console.log(
+        `${restored.name} (${restored.id}): ${restored.documents} documents, ${restored.indexes} indexes, ${restored.members.length} members restored`,
+      );
+      for (const member of restored.members) {
+        console.log(`  ${member.email}  ${member.role}${member.account === "new" ? "  (new account: mailed a link to set its password)" : ""}`);
+      }
+      break;
+    }
   }
 } catch (error) {
-  const refused = [ValidationError, NotFoundError, ConflictError, NoCapacityError].some(
+  const refused = [ValidationError, NotFoundError, ConflictError, NoCapacityError, QuotaExceededError].some(
     (kind) => error instanceof kind,
   );
   if (!refused) throw error;

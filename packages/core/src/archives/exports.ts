@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import { ObjectId } from "mongodb";
 import { requireScope } from "../auth/permissions";
 import { type PlatformActor, requirePlatformScope } from "../clients/authenticate";
@@ -13,10 +14,11 @@ import { eventActorOf, platformEventActor } from "../events/actor";
 import { beginChange } from "../events/change";
 import type { EventActor } from "../events/types";
 import { logger, redact } from "../logger";
-import { type Actor, toObjectId } from "../organizations/model";
+import { type Actor, findOrganizationDocument, toObjectId } from "../organizations/model";
+import { organizationNameSchema, parseInput } from "../validation";
 import { VISIBLE } from "../organizations/steps";
 import { archiveKey, archiveStore, DOWNLOAD_LINK_SECONDS } from "./store";
-import { writeArchive } from "./write";
+import { writeArchive, type WrittenArchive } from "./write";
 
 /**
  * Exports of one organization's data (format.ts), started by an owner (`POST /org/exports`) or a
@@ -346,7 +348,7 @@ export async function settleExports(
   if (completed.length > 0) {
     const store = await archiveStore();
     for (const document of completed) {
-      await store.remove(document.archive!.key);
+      if (!store.expiresByItself) await store.remove(document.archive!.key);
       await db.exports.updateOne({ _id: document._id }, { $set: { "archive.removed": true } });
       expired++;
     }
@@ -392,6 +394,18 @@ async function statusOf(
     ...(download && { download }),
     ...(document.failure && { failure: document.failure }),
   };
+}
+
+/**
+ * `pnpm tenants export`: the named organization's archive, private metadata included, written
+ * straight into `sink` by this process (no export record: the operator holds the file).
+ */
+export async function exportOrganization(organizationName: string, sink: Writable): Promise<WrittenArchive> {
+  const db = await database();
+  const organization = await findOrganizationDocument(db, parseInput(organizationNameSchema, organizationName), {
+    _id: 1,
+  });
+  return writeArchive(db, organization._id, sink, { includePrivateMetadata: true });
 }
 
 /** A completed export still kept, for a restore by `export_id`: its archive's key. */

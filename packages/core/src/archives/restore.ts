@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { BSON, type Collection, type Document, ObjectId } from "mongodb";
 import * as z from "zod/mini";
 import { issueAccountToken } from "../account/tokens";
@@ -29,7 +30,9 @@ import { hashPassword } from "../passwords";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput } from "../validation";
 import type { Manifest } from "./format";
-import { invalidArchive, type OpenedArchive } from "./read";
+import { keptArchiveOf } from "./exports";
+import { invalidArchive, type OpenedArchive, openArchive } from "./read";
+import { archiveStore } from "./store";
 
 /**
  * Restoring an organization from an archive (format.ts), as a create is made (organizations/
@@ -77,15 +80,45 @@ const membersPartSchema = z
   .array(z.object({ user_id: hexId, email: emailSchema, role: z.enum(ROLES), joined_at: isoDate }))
   .check(z.minLength(1));
 
-/** `POST /platform/organizations/restore` (platform:write): the organization of an opened archive, restored. */
+/** Where an archive to restore comes from: uploaded with the request, or an export the service still keeps. */
+export type ArchiveSource = { readonly upload: Uint8Array } | { readonly exportId: string };
+
+/**
+ * The most an archive may unpack to: four times the data an organization may hold (canonical
+ * Extended JSON spells a BSON number in a few times its bytes) and room for its history.
+ */
+export const unpackLimit = (): number => 4 * config().data.maxDataBytes + 64 * 1024 * 1024;
+
+/** `POST /platform/organizations/restore` (platform:write): the organization of an archive, restored. */
 export async function restorePlatformOrganization(
   actor: PlatformActor,
-  archive: OpenedArchive,
+  source: ArchiveSource,
   options: RestoreOptions,
   context: RequestContext = {},
 ): Promise<RestoredOrganization> {
   requirePlatformScope(actor, "platform:write", "restore organizations");
-  return restoreOrganization(archive, options, { actor, context });
+  parseInput(restoreOptionsSchema, options);
+  const stream =
+    "upload" in source
+      ? Readable.from([Buffer.from(source.upload)])
+      : await (await archiveStore()).reader((await keptArchiveOf(await database(), source.exportId)).key);
+  const archive = await openArchive(stream, { maxBytes: unpackLimit() });
+  try {
+    return await restoreOrganization(archive, options, { actor, context });
+  } finally {
+    await archive.close();
+  }
+}
+
+/** `pnpm tenants restore`: the organization of the archive `source` streams, restored by the operator. */
+export async function restoreArchive(source: NodeJS.ReadableStream, options: RestoreOptions): Promise<RestoredOrganization> {
+  parseInput(restoreOptionsSchema, options);
+  const archive = await openArchive(Readable.from(source), { maxBytes: unpackLimit() });
+  try {
+    return await restoreOrganization(archive, options);
+  } finally {
+    await archive.close();
+  }
 }
 
 /** The operator's command's way in (`pnpm tenants restore`), and the API's once its caller is checked. */

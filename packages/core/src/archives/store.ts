@@ -17,6 +17,8 @@ import { once } from "../once";
  * `<organization id>/<export id>.tar.gz`, made here from ids only, so no request names a path.
  */
 export interface ArchiveStore {
+  /** The bucket's lifecycle rule removes archives after their retention; a directory has none, and the reconciler does. */
+  readonly expiresByItself: boolean;
   /** A stream to write the archive into; `done` resolves once it is stored (and rejects if it was not). */
   writer(key: string): { readonly stream: Writable; readonly done: Promise<void> };
   reader(key: string): Promise<Readable>;
@@ -59,6 +61,7 @@ function directoryStore(root: string): ArchiveStore {
     return join(root, key);
   };
   return {
+    expiresByItself: false,
     writer(key) {
       const path = pathOf(key);
       // Written under a temporary name and renamed when complete: a reader never sees half an archive.
@@ -150,6 +153,7 @@ function s3Store(bucket: string): ArchiveStore {
     return key;
   };
   return {
+    expiresByItself: true,
     writer(key) {
       const stream = new PassThrough();
       const done = (async () => {

@@ -17,6 +17,8 @@ export const SECRETS_BY_CAPABILITY = {
   "signing-key": ["JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"],
   // A permission and a plain setting, no secret.
   mail: [],
+  // A bucket to read and a function to start (infra/archives.ts), no secret.
+  archives: [],
 } as const satisfies Record<Capability, readonly SecretName[]>;
 
 /**

@@ -18,6 +18,13 @@ export const MAX_BODY_BYTES = 64 * 1024;
  */
 export const documentBodyLimit = (): number => Math.max(MAX_BODY_BYTES, 6 * config().data.documentMaxBytes + 1024);
 
+/**
+ * An archive uploaded to restore (`POST /platform/organizations/restore`): Lambda takes at most
+ * 6 MB of request, in which API Gateway spells the archive's bytes in base64 (4 for every 3).
+ * Larger archives are restored from an export the service keeps, or with `pnpm tenants restore`.
+ */
+export const ARCHIVE_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
+
 export function bodyLimit(limit: () => number = () => MAX_BODY_BYTES): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: ({ event }) => {

@@ -4,9 +4,11 @@ import httpSecurityHeaders from "@middy/http-security-headers";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { loadDeployedSecrets } from "../deployment/secrets";
 import { startDispatcherOnAppend } from "../deployment/start-dispatcher";
+import { startExportsElsewhere } from "../deployment/start-export";
 import { bodyLimit } from "./body-limit";
 import { validConfiguration } from "./configuration";
 import { cors } from "./cors";
+import { archiveOrJsonBody } from "./archive-body";
 import { jsonBody } from "./json-body";
 import { requestLogging } from "./logging";
 import { problemErrors, problemMediaType } from "./problem-responses";
@@ -30,9 +32,10 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 export interface EndpointOptions {
   /**
    * `json`: a JSON body is required; `optional-json`: parsed when present (DELETE may name its
-   * target in the query instead); `none`: the body is ignored.
+   * target in the query instead); `none`: the body is ignored; `archive-or-json`: JSON, or the
+   * bytes of an `application/gzip` archive (archive-body.ts).
    */
-  readonly body: "json" | "optional-json" | "none";
+  readonly body: "json" | "optional-json" | "none" | "archive-or-json";
   /**
    * For HTML pages (the dashboard, the API docs): Content-Security-Policy directives replacing the
    * strict defaults, which forbid every script and style. `undefined` drops a default directive.
@@ -42,8 +45,10 @@ export interface EndpointOptions {
   readonly maxBodyBytes?: () => number;
 }
 
-// Deployed, appending events starts their delivery (deployment/start-dispatcher.ts).
+// Deployed, appending events starts their delivery (deployment/start-dispatcher.ts), and an export
+// is written by the export function (deployment/start-export.ts).
 startDispatcherOnAppend();
+startExportsElsewhere();
 
 export function httpEndpoint(
   handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,
@@ -71,7 +76,8 @@ export function httpEndpoint(
     .use(deployedSecrets())
     .use(validConfiguration())
     .use(bodyLimit(options.maxBodyBytes));
-  if (options.body !== "none") stack.use(jsonBody({ required: options.body === "json" }));
+  if (options.body === "archive-or-json") stack.use(archiveOrJsonBody());
+  else if (options.body !== "none") stack.use(jsonBody({ required: options.body === "json" }));
   return stack.handler(handle);
 }
 

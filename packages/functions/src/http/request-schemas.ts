@@ -506,3 +506,28 @@ export const webhookMessagesQuery = z.strictObject({
     },
   ),
 });
+
+const exportId = meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an export id")), {
+  description: "The export's `id`.",
+});
+
+export const exportIdPath = z.strictObject({ export_id: exportId });
+
+export const platformExportPath = z.strictObject({
+  organization_id: platformOrganizationIdPath.shape.organization_id,
+  export_id: exportId,
+});
+
+const restoredName = meta(z.optional(organizationName), {
+  description: "The restored organization's name (default: the archive's). Needed when that name is taken.",
+});
+
+export const restoreBody = meta(
+  z.strictObject({
+    export_id: meta(exportId, { description: "A completed export the service still keeps (7 days)." }),
+    organization_name: restoredName,
+  }),
+  { id: "RestoreRequest" },
+);
+
+export const restoreQuery = z.strictObject({ organization_name: restoredName });

@@ -779,3 +779,64 @@ export type EventPageView = z.input<typeof eventPageSchema>;
 export type WebhookView = z.input<typeof webhookSchema>;
 export type CreatedWebhookView = z.input<typeof createdWebhookSchema>;
 export type WebhookMessagePageView = z.input<typeof webhookMessagePageSchema>;
+
+export const exportSchema = meta(
+  z.strictObject({
+    id: objectId,
+    organization_id: objectId,
+    state: meta(z.enum(["running", "completed", "failed", "expired"]), {
+      description:
+        "`running`; `completed` (its archive kept until `archive.expires_at`); `failed` (`failure` says why: start another); `expired` (the archive is no longer kept).",
+    }),
+    created_at: timestamp,
+    finished_at: z.optional(timestamp),
+    documents_exported: count,
+    documents_total: meta(count, { description: "The collection's estimated size when the export began." }),
+    private_metadata: meta(z.boolean(), {
+      description: "Whether the archive holds the private metadata (a platform client's export) or the public only.",
+    }),
+    archive: z.optional(
+      z.strictObject({
+        bytes: count,
+        sha256: meta(z.string(), { description: "The archive's SHA-256, hex: check the download against it." }),
+        expires_at: timestamp,
+        counts: meta(z.record(z.string(), count), {
+          description: "What it holds: documents, indexes, members, invitations, audit_entries, events.",
+        }),
+      }),
+    ),
+    download_url: meta(z.optional(z.string()), {
+      description:
+        "Downloads the archive (a gzip'd tar) until `download_expires_at`, 15 minutes from this answer; ask again for a fresh one. Only on a single export's answer.",
+    }),
+    download_expires_at: z.optional(timestamp),
+    failure: z.optional(z.string()),
+  }),
+  { id: "Export" },
+);
+
+export const exportListSchema = meta(z.strictObject({ exports: z.array(exportSchema) }), { id: "ExportList" });
+
+export const restoredOrganizationSchema = meta(
+  z.strictObject({
+    organization_id: objectId,
+    organization_name: z.string(),
+    slug: z.string(),
+    original_id: meta(objectId, { description: "Its id in the archive: the same as `organization_id` when that was free." }),
+    documents: count,
+    indexes: count,
+    members: z.array(
+      z.strictObject({
+        email: z.string(),
+        role: z.enum(ROLES),
+        account: meta(z.enum(["existing", "new"]), {
+          description: "`new`: the restore made the account, and mailed it a link to set its password.",
+        }),
+      }),
+    ),
+  }),
+  { id: "RestoredOrganization" },
+);
+
+export type ExportView = z.input<typeof exportSchema>;
+export type RestoredOrganizationView = z.input<typeof restoredOrganizationSchema>;

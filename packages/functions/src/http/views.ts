@@ -32,8 +32,12 @@ import type {
   WebhookEndpoint,
   CreatedWebhook,
   WebhookMessage,
+  ExportStatus,
+  RestoredOrganization,
 } from "@org-service/core";
 import type {
+  ExportView,
+  RestoredOrganizationView,
   LoginAnswerView,
   SessionListView,
   SessionTokensView,
@@ -413,5 +417,47 @@ export function webhookMessagePageView(page: {
       created_at: message.createdAt.toISOString(),
     })),
     ...(page.nextCursor && { next_cursor: page.nextCursor }),
+  };
+}
+
+export function exportView(status: ExportStatus): ExportView {
+  return {
+    id: status.id,
+    organization_id: status.organizationId,
+    state: status.state,
+    created_at: status.createdAt.toISOString(),
+    ...(status.finishedAt && { finished_at: status.finishedAt.toISOString() }),
+    documents_exported: status.documentsExported,
+    documents_total: status.documentsTotal,
+    private_metadata: status.privateMetadata,
+    ...(status.archive && {
+      archive: {
+        bytes: status.archive.bytes,
+        sha256: status.archive.sha256,
+        expires_at: status.archive.expiresAt.toISOString(),
+        counts: { ...status.archive.counts },
+      },
+    }),
+    ...(status.download && {
+      download_url: status.download.url,
+      download_expires_at: status.download.expiresAt.toISOString(),
+    }),
+    ...(status.failure && { failure: status.failure }),
+  };
+}
+
+export function restoredOrganizationView(restored: RestoredOrganization): RestoredOrganizationView {
+  return {
+    organization_id: restored.id,
+    organization_name: restored.name,
+    slug: restored.slug,
+    original_id: restored.originalId,
+    documents: restored.documents,
+    indexes: restored.indexes,
+    members: restored.members.map(({ email, role, account }) => ({
+      email,
+      role: role as RestoredOrganizationView["members"][number]["role"],
+      account,
+    })),
   };
 }

@@ -1,6 +1,10 @@
 import * as z from "zod/mini";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import {
+  exportIdPath,
+  platformExportPath,
+  restoreBody,
+  restoreQuery,
   acceptInvitationBody,
   completeMfaBody,
   disableTotpBody,
@@ -47,6 +51,9 @@ import {
   webhookUpdateBody,
 } from "../http/request-schemas";
 import {
+  exportListSchema,
+  exportSchema,
+  restoredOrganizationSchema,
   loggedOutSchema,
   loginAnswerSchema,
   recoveryCodesSchema,
@@ -211,6 +218,74 @@ const platformRouteErrors = {
 const noOrganization = {
   "404": problemAnswer("No organization has this id (or it is being created or deleted)."),
 };
+
+const archiveFormat =
+  "A gzip'd tar: `manifest.json` (format version, the organization, counts, each part's SHA-256 and size, and the documents' order-independent hash), `documents.ndjson` (canonical Extended JSON v2, one document per line: `mongoimport` loads it as it is), `indexes.json`, `organization.json`, `metadata.json`, `members.json` (emails, roles, when they joined: never a credential), `invitations.json` (pending, without tokens), `audit.ndjson` and `events.ndjson`.";
+const exportConsistency =
+  "Writes go on while it runs: each document is in the archive as one version it had during the export (one inserted or deleted meanwhile may or may not be), and the manifest's hash is of exactly what it holds. A tenant that moves meanwhile is followed to its new cell.";
+
+/** The export operations, as an organization's owners and as platform clients have them. */
+function exportOperations(owner: "org" | "platform") {
+  const org = owner === "org";
+  const tags = [org ? "Organizations" : "Platform"];
+  const id = (name: string) => (org ? name : `platform${name[0]!.toUpperCase()}${name.slice(1)}`);
+  const scope = (write: boolean) => (org ? "`org:export` (owners)" : write ? "`platform:write`" : "`platform:read`");
+  const routeErrors = org ? protectedRouteErrors : platformRouteErrors;
+  const path = org ? undefined : platformOrganizationIdPath;
+  const notFound = {
+    "404": problemAnswer(
+      org
+        ? "The organization has no export with this id."
+        : "No organization has this id, or it has no export with this id.",
+    ),
+  };
+  return {
+    start: {
+      operationId: id("startExport"),
+      tags,
+      summary: org ? "Export the organization's data" : "Export an organization's data",
+      description: `${scope(true)}. Starts an export and answers at once (202); \`GET …/exports/{export_id}\` follows its progress and, once \`completed\`, gives a link that downloads the archive for 15 minutes. One export runs per organization at a time. Archives are kept ${7} days. ${org ? "Holds the public metadata only." : "Holds the private metadata too."} ${archiveFormat} ${exportConsistency} Audited; \`export.completed\` is its event.`,
+      security: protectedRoute,
+      ...(path && { requestParams: { path } }),
+      responses: {
+        "202": { description: "Started.", content: json(exportSchema) },
+        ...(org ? {} : { ...errors.invalid, ...noOrganization }),
+        "409": problemAnswer("An export of this organization is running: start another once it has ended."),
+        ...routeErrors,
+      },
+    },
+    list: {
+      operationId: id("listExports"),
+      tags,
+      summary: org ? "The organization's exports" : "An organization's exports",
+      description: `${scope(false)}. The newest 50, with their state and progress; a single export's answer carries its download link.`,
+      security: protectedRoute,
+      ...(path && { requestParams: { path } }),
+      responses: {
+        "200": { description: "The exports, newest first.", content: json(exportListSchema) },
+        ...(org ? {} : errors.invalid),
+        ...routeErrors,
+      },
+    },
+    get: {
+      operationId: id("getExport"),
+      tags,
+      summary: "An export: its progress, and its download once completed",
+      description: `${scope(false)}. \`download_url\` works for 15 minutes from this answer (ask again for a fresh one) while the archive is kept; check the download against \`archive.sha256\`.`,
+      security: protectedRoute,
+      requestParams: { path: org ? exportIdPath : platformExportPath },
+      responses: {
+        "200": { description: "The export.", content: json(exportSchema) },
+        ...errors.invalid,
+        ...notFound,
+        ...routeErrors,
+      },
+    },
+  } satisfies Record<string, ZodOpenApiOperationObject>;
+}
+
+const orgExports = exportOperations("org");
+const platformExports = exportOperations("platform");
 
 /** The webhook operations, as an organization's owners and admins and as platform clients have them. */
 function webhookOperations(owner: "org" | "platform") {
@@ -1350,4 +1425,43 @@ export const operations = {
   "GET /platform/webhooks/{webhook_id}/messages": platformWebhooks.messages,
   "POST /platform/webhooks/{webhook_id}/resend": platformWebhooks.resend,
   "POST /platform/webhooks/{webhook_id}/replay": platformWebhooks.replay,
+  "POST /org/exports": orgExports.start,
+  "GET /org/exports": orgExports.list,
+  "GET /org/exports/{export_id}": orgExports.get,
+  "POST /platform/organizations/{organization_id}/exports": platformExports.start,
+  "GET /platform/organizations/{organization_id}/exports": platformExports.list,
+  "GET /platform/organizations/{organization_id}/exports/{export_id}": platformExports.get,
+  "POST /platform/organizations/restore": {
+    operationId: "platformRestoreOrganization",
+    tags: ["Platform"],
+    summary: "Restore an organization from an archive",
+    description:
+      "`platform:write`. From an archive uploaded as the body (`application/gzip`, at most 4 MiB; `?organization_name=` renames it) or from `{\"export_id\"}`, an export the service keeps. Everything is checked before anything is written — every part's SHA-256, the format version, each document and the documents' hash, the name, the limits, a cell's room. The organization takes its original id when that is free, else a new one; its documents (byte for byte), indexes, metadata and members with their roles come back. A member whose email has an account keeps it; the others get a new account and a mail with a link that sets its password. It becomes visible only once its collection's hash equals the manifest's; a restore that stops halfway is undone by the reconciler. Webhooks, clients, sessions and pending invitations are not restored. `organization.restored` is its event. Larger archives: `pnpm tenants restore`.",
+    security: protectedRoute,
+    requestParams: { query: restoreQuery },
+    requestBody: {
+      required: true,
+      content: {
+        ...json(restoreBody),
+        "application/gzip": { schema: meta(z.string(), { format: "binary", description: archiveFormat }) },
+      },
+    },
+    responses: {
+      "201": { description: "Restored.", content: json(restoredOrganizationSchema) },
+      ...platformRouteErrors,
+      "400": problemAnswer("The body is not valid JSON, or no archive was sent."),
+      ...errors.bodyTooLarge,
+      "415": problemAnswer("The body is neither `application/json` nor `application/gzip`."),
+      "422": problemAnswer(
+        "The archive is not one this service wrote, or not as it wrote it (`errors` says what: a part whose hash differs, an unknown format version, malformed members or documents), or the input breaks the schema. Nothing was written.",
+      ),
+      "404": problemAnswer("No completed export with this `export_id` is kept."),
+      "403": {
+        ...platformRouteErrors["403"],
+        description: `${platformRouteErrors["403"].description} Or the archive holds more than an organization may (\`urn:org-service:problem:quota-exceeded\`): nothing was written.`,
+      },
+      "409": problemAnswer("An organization of this name (by slug) exists: restore under another `organization_name`."),
+      ...errors.noCapacity,
+    },
+  },
 } satisfies Record<RouteKey, ZodOpenApiOperationObject>;

@@ -1,0 +1,37 @@
+import { restorePlatformOrganization } from "@org-service/core";
+import { ARCHIVE_UPLOAD_MAX_BYTES } from "../http/body-limit";
+import { httpEndpoint } from "../http/endpoint";
+import { authenticatedPlatformActor, parseBody, parseQuery, requestContextOf } from "../http/request";
+import { restoreBody, restoreQuery } from "../http/request-schemas";
+import { json } from "../http/respond";
+import { restoredOrganizationView } from "../http/views";
+
+/**
+ * POST /platform/organizations/restore — platform:write: an organization made from an archive,
+ * uploaded as the body (`application/gzip`, `?organization_name=` to rename it) or named by
+ * `{ "export_id" }` of an export the service keeps (201).
+ */
+export const handler = httpEndpoint(
+  async (event) => {
+    const actor = await authenticatedPlatformActor(event);
+    const context = requestContextOf(event);
+    const restored = Buffer.isBuffer(event.body)
+      ? await restorePlatformOrganization(
+          actor,
+          { upload: event.body },
+          { organizationName: parseQuery(restoreQuery, event).organization_name },
+          context,
+        )
+      : await (async () => {
+          const { export_id, organization_name } = parseBody(restoreBody, event);
+          return restorePlatformOrganization(
+            actor,
+            { exportId: export_id },
+            { organizationName: organization_name },
+            context,
+          );
+        })();
+    return json(201, restoredOrganizationView(restored));
+  },
+  { body: "archive-or-json", maxBodyBytes: () => ARCHIVE_UPLOAD_MAX_BYTES },
+);
