@@ -289,6 +289,7 @@ export {
   runExport,
   onExportRequested,
   exportOrganization,
+  exportsInProcessSettled,
   ARCHIVE_RETENTION_DAYS,
   type ExportStatus,
   type ExportState,

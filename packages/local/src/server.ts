@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { config, LOCAL_DOWNLOAD_PATH, removeTemporaryArchives, resetConfig } from "@org-service/core";
+import {
+  config,
+  exportsInProcessSettled,
+  LOCAL_DOWNLOAD_PATH,
+  removeTemporaryArchives,
+  resetConfig,
+} from "@org-service/core";
 import { serveArchiveDownload } from "./archive-downloads";
 import { ALLOWED_HEADERS, isAllowedOrigin } from "@org-service/functions/deployment";
 import {
@@ -76,7 +82,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
-      // A run without EXPORTS_DIR keeps its archives in a directory of its own, gone with it (as its database is).
+      // A run without EXPORTS_DIR keeps its archives in a directory of its own, gone with it (as its
+      // database is), once the exports it is writing have ended.
+      await exportsInProcessSettled();
       await removeTemporaryArchives();
     },
   };

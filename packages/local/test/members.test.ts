@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { ObjectId } from "mongodb";
 import type { Role } from "@org-service/core";
 import { database, totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
@@ -296,6 +297,32 @@ const actions: Action[] = [
     shared: true,
     run: async (t, token) => call("POST", `/platform/organizations/${await organizationIdOf(t)}/reactivate`, { token }),
   },
+  {
+    label: "POST /platform/organizations/{own}/exports",
+    allowed: NONE,
+    shared: true,
+    run: async (t, token) => call("POST", `/platform/organizations/${await organizationIdOf(t)}/exports`, { token }),
+  },
+  {
+    label: "GET /platform/organizations/{own}/exports",
+    allowed: NONE,
+    shared: true,
+    run: async (t, token) => call("GET", `/platform/organizations/${await organizationIdOf(t)}/exports`, { token }),
+  },
+  {
+    label: "GET /platform/organizations/{own}/exports/{export_id}",
+    allowed: NONE,
+    shared: true,
+    run: async (t, token) =>
+      call("GET", `/platform/organizations/${await organizationIdOf(t)}/exports/${await exportOf(t)}`, { token }),
+  },
+  {
+    label: "POST /platform/organizations/restore",
+    allowed: NONE,
+    shared: true,
+    run: async (t, token) =>
+      call("POST", "/platform/organizations/restore", { token, json: { export_id: await exportOf(t) } }),
+  },
   // Machine clients: owners and admins manage the organization's own.
   {
     label: "POST /org/clients",
@@ -419,7 +446,43 @@ const actions: Action[] = [
     run: async (t, token) =>
       call("POST", `/org/webhooks/${await webhookOf(t)}/replay`, { token, json: { since: "2026-01-01T00:00:00Z" } }),
   },
+  // The owner's cell starts the one export the shared team has (archives.test.ts follows exports to their end).
+  { label: "POST /org/exports", allowed: OWNER, shared: true, run: (_t, token) => call("POST", "/org/exports", { token }) },
+  { label: "GET /org/exports", allowed: OWNER, shared: true, run: (_t, token) => call("GET", "/org/exports", { token }) },
+  {
+    label: "GET /org/exports/{}",
+    allowed: OWNER,
+    shared: true,
+    run: async (t, token) => call("GET", `/org/exports/${await exportOf(t)}`, { token }),
+  },
 ];
+
+/** An export of the team's organization, recorded as a failed one is (no lock, no archive): what the reads read. */
+const exportsOf = new WeakMap<Team, Promise<string>>();
+function exportOf(t: Team): Promise<string> {
+  const made =
+    exportsOf.get(t) ??
+    (async () => {
+      const now = new Date();
+      const id = new ObjectId();
+      await (await database()).exports.insertOne({
+        _id: id,
+        organization_id: new ObjectId(await organizationIdOf(t)),
+        requested_by: { type: "user", id: t.owner.userId },
+        private_metadata: false,
+        state: "failed",
+        created_at: now,
+        heartbeat_at: now,
+        finished_at: now,
+        documents_total: 0,
+        documents_exported: 0,
+        failure: "The export was interrupted; start another.",
+      });
+      return id.toHexString();
+    })();
+  exportsOf.set(t, made);
+  return made;
+}
 
 /**
  * An endpoint that never receives anything: of a type no test makes, and disabled at once (no

@@ -353,7 +353,10 @@ describe("who may call the platform API", () => {
   const platformRoutes: readonly Route[] = routes.filter((route) => route.path.startsWith("/platform/"));
   /** An id where the route has one: the organization's, or a well-formed webhook id no endpoint has. */
   const pathOf = (path: string, id: string) =>
-    path.replace("{organization_id}", id).replace("{webhook_id}", `we_${"0".repeat(24)}`);
+    path
+      .replace("{organization_id}", id)
+      .replace("{webhook_id}", `we_${"0".repeat(24)}`)
+      .replace("{export_id}", "0".repeat(24));
   const requestOf = (route: Route, id: string, token?: string) =>
     call(route.method, pathOf(route.path, id), {
       ...(token && { token }),
@@ -386,6 +389,10 @@ describe("who may call the platform API", () => {
         "POST /platform/webhooks/{webhook_id}/replay",
         "POST /platform/webhooks/{webhook_id}/resend",
         "POST /platform/webhooks/{webhook_id}/rotate-secret",
+        "GET /platform/organizations/{organization_id}/exports",
+        "GET /platform/organizations/{organization_id}/exports/{export_id}",
+        "POST /platform/organizations/restore",
+        "POST /platform/organizations/{organization_id}/exports",
       ].sort(),
     );
   });
@@ -417,7 +424,9 @@ describe("who may call the platform API", () => {
             method: route.method,
             path: pathOf(route.path, org.id),
             routeKey: `${route.method} ${route.path}`,
-            pathParameters: route.path.includes("{") ? { organization_id: org.id } : {},
+            pathParameters: route.path.includes("{")
+              ? { organization_id: org.id, ...(route.path.includes("{export_id}") && { export_id: "0".repeat(24) }) }
+              : {},
             headers: {
               authorization: `Bearer ${token}`,
               ...(route.method !== "GET" && route.method !== "DELETE" && { "content-type": "application/json" }),
@@ -447,7 +456,7 @@ describe("who may call the platform API", () => {
       const expected =
         route.scope === "platform:write"
           ? [403]
-          : route.path.endsWith("/move") || route.path.includes("{webhook_id}")
+          : route.path.endsWith("/move") || route.path.includes("{webhook_id}") || route.path.includes("{export_id}")
             ? [404]
             : [200];
       expect(expected, `${route.method} ${route.path}: ${answer.status} ${answer.text}`).toContain(answer.status);

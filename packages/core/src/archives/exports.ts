@@ -223,9 +223,18 @@ async function requestRun(exportId: string): Promise<void> {
     return;
   }
   // In this process (the local server, a command, a test): the answer does not wait for it.
-  void runExport(exportId).catch((error: unknown) => {
+  const running = runExport(exportId).catch((error: unknown) => {
     logger.error("An export failed", { export_id: exportId, error: redact(String((error as Error).message)) });
   });
+  inProcess.add(running);
+  void running.finally(() => inProcess.delete(running));
+}
+
+const inProcess = new Set<Promise<void>>();
+
+/** Wait for the exports this process is writing to end (a server that stops, before its archives go). */
+export async function exportsInProcessSettled(): Promise<void> {
+  while (inProcess.size > 0) await Promise.allSettled([...inProcess]);
 }
 
 /**

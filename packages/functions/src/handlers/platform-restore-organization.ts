@@ -1,4 +1,4 @@
-import { restorePlatformOrganization } from "@org-service/core";
+import { requirePlatformScope, restorePlatformOrganization } from "@org-service/core";
 import { ARCHIVE_UPLOAD_MAX_BYTES } from "../http/body-limit";
 import { httpEndpoint } from "../http/endpoint";
 import { authenticatedPlatformActor, parseBody, parseQuery, requestContextOf } from "../http/request";
@@ -14,6 +14,8 @@ import { restoredOrganizationView } from "../http/views";
 export const handler = httpEndpoint(
   async (event) => {
     const actor = await authenticatedPlatformActor(event);
+    // Before the body is read: a client without the scope learns nothing from its input's errors.
+    requirePlatformScope(actor, "platform:write", "restore organizations");
     const context = requestContextOf(event);
     const restored = Buffer.isBuffer(event.body)
       ? await restorePlatformOrganization(
