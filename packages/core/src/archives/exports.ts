@@ -14,9 +14,9 @@ import { eventActorOf, platformEventActor } from "../events/actor";
 import { beginChange } from "../events/change";
 import type { EventActor } from "../events/types";
 import { logger, redact } from "../logger";
-import { type Actor, findOrganizationDocument, toObjectId } from "../organizations/model";
+import { type Actor, findOrganizationDocument, ownOrganization, toObjectId } from "../organizations/model";
+import { visibleOrganization } from "../platform/organizations";
 import { organizationNameSchema, parseInput } from "../validation";
-import { VISIBLE } from "../organizations/steps";
 import { archiveKey, archiveStore, DOWNLOAD_LINK_SECONDS } from "./store";
 import { writeArchive, type WrittenArchive } from "./write";
 
@@ -69,7 +69,7 @@ export function onExportRequested(next: ExportListener | undefined): void {
 export async function startOwnExport(actor: Actor, context: RequestContext = {}): Promise<ExportStatus> {
   requireScope(actor, "org:export", "export the organization's data");
   const db = await database();
-  const organization = await ownVisibleOrganization(db, actor);
+  const organization = await ownOrganization(db, actor);
   return startExport(db, organization, eventActorOf(actor), false, context);
 }
 
@@ -81,13 +81,13 @@ export async function startPlatformExport(
 ): Promise<ExportStatus> {
   requirePlatformScope(actor, "platform:write", "export organizations");
   const db = await database();
-  return startExport(db, await organizationById(db, id), platformEventActor(actor), true, context);
+  return startExport(db, await visibleOrganization(db, id), platformEventActor(actor), true, context);
 }
 
 export async function getOwnExport(actor: Actor, exportId: string): Promise<ExportStatus> {
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
-  const organization = await ownVisibleOrganization(db, actor);
+  const organization = await ownOrganization(db, actor);
   return statusOf(await exportOf(db, organization._id, exportId), nowOf({}));
 }
 
@@ -102,7 +102,7 @@ export async function getPlatformExport(actor: PlatformActor, id: string, export
 export async function listOwnExports(actor: Actor): Promise<ExportStatus[]> {
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
-  return listExports(db, (await ownVisibleOrganization(db, actor))._id);
+  return listExports(db, (await ownOrganization(db, actor))._id);
 }
 
 export async function listPlatformExports(actor: PlatformActor, id: string): Promise<ExportStatus[]> {
@@ -123,23 +123,10 @@ async function listExports(db: Database, organizationId: ObjectId): Promise<Expo
   return Promise.all(found.map((document) => statusOf(document, now, { link: false })));
 }
 
-async function ownVisibleOrganization(db: Database, actor: Actor): Promise<OrganizationDocument> {
-  const organizationId = toObjectId(actor.organizationId);
-  const organization = organizationId && (await db.organizations.findOne({ _id: organizationId, ...VISIBLE }));
-  if (!organization) throw new NotFoundError("The organization does not exist.");
-  return organization;
-}
-
 function organizationIdOf(id: string): ObjectId {
   const organizationId = toObjectId(id);
   if (!organizationId) throw new ValidationError([{ path: "organization_id", message: "is not an organization id" }]);
   return organizationId;
-}
-
-async function organizationById(db: Database, id: string): Promise<OrganizationDocument> {
-  const organization = await db.organizations.findOne({ _id: organizationIdOf(id), ...VISIBLE });
-  if (!organization) throw new NotFoundError("No organization has this id.");
-  return organization;
 }
 
 async function exportOf(db: Database, organizationId: ObjectId, exportId: string): Promise<ExportDocument> {

@@ -89,6 +89,9 @@ export type ArchiveSource = { readonly upload: Uint8Array } | { readonly exportI
  */
 export const unpackLimit = (): number => 4 * config().data.maxDataBytes + 64 * 1024 * 1024;
 
+/** The most an uploaded archive may unpack to: a gzip of 4 MiB could otherwise fill any disk. */
+export const UPLOAD_UNPACK_MAX_BYTES = 384 * 1024 * 1024;
+
 /** `POST /platform/organizations/restore` (platform:write): the organization of an archive, restored. */
 export async function restorePlatformOrganization(
   actor: PlatformActor,
@@ -102,7 +105,9 @@ export async function restorePlatformOrganization(
     "upload" in source
       ? Readable.from([Buffer.from(source.upload)])
       : await (await archiveStore()).reader((await keptArchiveOf(await database(), source.exportId)).key);
-  const archive = await openArchive(stream, { maxBytes: unpackLimit() });
+  // An upload unpacks within a function's temporary disk (512 MB); a kept export was written here.
+  const maxBytes = "upload" in source ? Math.min(UPLOAD_UNPACK_MAX_BYTES, unpackLimit()) : unpackLimit();
+  const archive = await openArchive(stream, { maxBytes });
   try {
     return await restoreOrganization(archive, options, { actor, context });
   } finally {
@@ -402,8 +407,12 @@ async function insertDocuments(archive: OpenedArchive, collection: Collection): 
     try {
       await collection.insertMany(batch, { ordered: false });
     } catch (error) {
-      if (isDuplicateKeyError(error) || (error as { writeErrors?: unknown }).writeErrors) {
+      if (isDuplicateKeyError(error) || everyWriteError(error, isDuplicateKeyError)) {
         throw invalidArchive("documents.ndjson holds two documents with the same _id", { cause: error });
+      }
+      // Refused one by one (a value this server does not store): the archive's, not the service's, failure.
+      if (everyWriteError(error, () => true)) {
+        throw invalidArchive("documents.ndjson holds a document this database does not store", { cause: error });
       }
       throw error;
     }
@@ -415,6 +424,16 @@ async function insertDocuments(archive: OpenedArchive, collection: Collection): 
     if (batch.length >= RESTORE_BATCH_DOCUMENTS) await flush();
   }
   await flush();
+}
+
+function everyWriteError(error: unknown, test: (writeError: unknown) => boolean): boolean {
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(writeErrors)
+    ? writeErrors
+    : writeErrors && typeof writeErrors === "object"
+      ? Object.values(writeErrors)
+      : [];
+  return list.length > 0 && list.every(test);
 }
 
 /** The collection holds exactly the archive's documents, as the server stores them, and its indexes. */

@@ -121,12 +121,7 @@ export async function rollBackCreate(
   const pending = organization.pending?.op === "create" ? organization.pending : undefined;
   if (pending?.restore) {
     // A restore's members: every membership goes, and the accounts left with none (the ones it made).
-    const members = await db.memberships
-      .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
-      .toArray();
-    await db.memberships.deleteMany({ organization_id: organization._id });
-    await revokeOrganizationSessions(db, organization._id);
-    for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
+    await removeEveryMember(db, organization._id);
   } else {
     const creator = pending?.user_id ?? organization.admin_id;
     await db.memberships.deleteOne({ _id: membershipId(organization._id, creator) });
@@ -136,6 +131,14 @@ export async function rollBackCreate(
   }
   await db.organizations.deleteOne({ _id: organization._id, "pending.op": "create" });
   await unindexOrganization(db, organization._id);
+}
+
+/** Every membership of the organization and their sessions, then the users left without any. */
+async function removeEveryMember(db: Database, organizationId: ObjectId): Promise<void> {
+  const members = await db.memberships.find({ organization_id: organizationId }, { projection: { user_id: 1 } }).toArray();
+  await db.memberships.deleteMany({ organization_id: organizationId });
+  await revokeOrganizationSessions(db, organizationId);
+  for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
 }
 
 /** A user belongs to at least one organization; one left with none is deleted, with their second factor. */
@@ -267,12 +270,7 @@ export async function finishDelete(
     .toArray()) {
     await deleteClient(db, client);
   }
-  const members = await db.memberships
-    .find({ organization_id: organization._id }, { projection: { user_id: 1 } })
-    .toArray();
-  await db.memberships.deleteMany({ organization_id: organization._id });
-  await revokeOrganizationSessions(db, organization._id);
-  for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);
+  await removeEveryMember(db, organization._id);
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });
   await unindexOrganization(db, organization._id);

@@ -240,7 +240,7 @@ async function summaryOf(db: Database, document: OrganizationDocument): Promise<
 }
 
 /** The visible record with this id: a malformed id is a 422, an unknown one (or one being created or deleted) a 404. */
-async function visibleOrganization(db: Database, id: string): Promise<OrganizationDocument> {
+export async function visibleOrganization(db: Database, id: string): Promise<OrganizationDocument> {
   const organizationId = typeof id === "string" ? toObjectId(id) : undefined;
   if (!organizationId) throw new ValidationError([{ path: "organization_id", message: "is not an organization id" }]);
   const organization = await db.organizations.findOne(
