@@ -1,8 +1,17 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { ObjectId } from "mongodb";
-import { checkInvariants, closeDatabase, createOrganization, moveTenant, reconcile } from "@org-service/core";
+import {
+  checkInvariants,
+  closeDatabase,
+  createOrganization,
+  deleteOrganization,
+  moveTenant,
+  reconcile,
+} from "@org-service/core";
 import { database, twoCellsOn, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
 
@@ -263,4 +272,37 @@ it("a move killed with SIGKILL after each of its steps is finished by the reconc
     expect(after.indexes).toEqual(["_id_", "n_1"]);
   }
   expect(await checkInvariants()).toEqual([]);
+});
+
+it("exports a tenant to a file and restores it after its delete, every document and index back; refuses a file that is no archive", async () => {
+  const directory = await mkdtemp(path.join(os.tmpdir(), "org-service-tenants-export-"));
+  try {
+    const { id, ids } = await tenantWith("Exported Co", 120);
+    const before = await inspect(id);
+    const file = path.join(directory, "exported.tar.gz");
+    const exported = await tenantsCommand(["export", "Exported Co", "--out", file]);
+    expect(exported.stdout).toMatch(
+      /^Exported Co: 120 documents, 1 indexes, 1 members → .*exported\.tar\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\)$/m,
+    );
+    expect(await readdir(directory)).toEqual(["exported.tar.gz"]);
+
+    const owner = (await (await database()).organizations.findOne({ _id: id }))!.admin_id.toHexString();
+    await deleteOrganization({ userId: owner, organizationId: id.toHexString(), role: "owner" }, "Exported Co");
+    const restored = await tenantsCommand(["restore", file]);
+    expect(restored.stdout).toMatch(/^Exported Co \([0-9a-f]{24}\): 120 documents, 1 indexes, 1 members restored$/m);
+    expect(restored.stdout).toContain("(new account: mailed a link to set its password)");
+    const after = await inspect(id);
+    expect(after.ids).toEqual(before.ids);
+    expect(after.ids).toHaveLength(ids.length);
+    expect(after.indexes).toEqual(before.indexes);
+    expect(await checkInvariants()).toEqual([]);
+
+    const garbage = path.join(directory, "garbage.tar.gz");
+    await writeFile(garbage, "not an archive");
+    const refused = await failureOf(["restore", garbage]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe("archive: it is not a gzip'd tar archive");
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 });
