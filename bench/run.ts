@@ -14,13 +14,16 @@
  * BENCH_ONLY=cells (section 5b alone, create and get with tenants over one cell and over two, a
  * second server started for cell "b"; prints, leaves results.md as it is);
  * BENCH_ONLY=clients (section 3c alone, the token endpoint and the platform search at 10 and at
- * 2,000 organizations; prints, leaves results.md as it is).
+ * 2,000 organizations; prints, leaves results.md as it is);
+ * BENCH_ONLY=events (section 3d alone, webhook delivery and the feed; prints, leaves results.md as it is);
+ * BENCH_ONLY=archives (section 3e alone, the export and restore of a 100,000-document tenant — 10,000
+ * with BENCH_QUICK=1 — and the server's RSS meanwhile; prints, leaves results.md as it is).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { closeDatabase, createPlatformClient, parseConfig } from "../packages/core/src/index";
+import { closeDatabase, createPlatformClient, parseConfig, restoreArchive } from "../packages/core/src/index";
 import { cellUsage } from "../packages/core/src/cells/capacity";
 import { placementOf, tenantDatabaseAt } from "../packages/core/src/cells/placement";
 import type { PlacementDocument } from "../packages/core/src/db/documents";
@@ -60,6 +63,7 @@ import {
 import { type AuthenticationReads, measureAuthenticationReads, medianOf } from "./lib/authentication-reads";
 import { clientToken, measurePlatformSearch, measureTokenEndpoint } from "./lib/clients";
 import { type EventsMeasurement, measureEvents } from "./lib/events";
+import { type ArchivesMeasurement, growthMb, mb, measureArchives } from "./lib/archives";
 import { beginChange } from "../packages/core/src/events/change";
 import {
   DATA_LIST_LIMIT,
@@ -98,7 +102,7 @@ exitIfMisconfigured(() => parseConfig(process.env));
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const ONLY = process.env.BENCH_ONLY;
-const ONLY_SECTIONS = ["scale", "data", "cells", "clients", "events"];
+const ONLY_SECTIONS = ["scale", "data", "cells", "clients", "events", "archives"];
 if (ONLY !== undefined && !ONLY_SECTIONS.includes(ONLY)) {
   throw new Error(`BENCH_ONLY=${ONLY}: only ${ONLY_SECTIONS.map((name) => `"${name}"`).join(", ")} are supported`);
 }
@@ -127,7 +131,11 @@ const SETTINGS = {
   largeOrganizations: 2000,
   smallOrganizations: 10,
   costTable: [8, 10, 12],
+  /** Section 3e: the documents of the tenant exported and restored. */
+  archiveDocuments: QUICK ? 10_000 : 100_000,
 };
+/** Section 3e's target: the service's RSS grows by less than this while it exports the tenant. */
+const EXPORT_RSS_GROWTH_MB = 64;
 /** The configured cost: what a deployment runs with unless BCRYPT_COST says otherwise. */
 const CONFIGURED_COST = Number(process.env.BCRYPT_COST ?? 12);
 /** Seeding and the data-size comparison hash at the lowest cost, so bcrypt does not drown the database work. */
@@ -154,6 +162,8 @@ const clientDataSets = { small: dataSet("small", "ks"), large: dataSet("large", 
 >;
 /** Section 3d's data set. */
 const eventsDataSet = dataSet("small", "ev");
+/** Section 3e's data set: one organization of its own, and its restore. */
+const archivesDataSet = dataSet("small", "ar");
 /** What section 3c searches for: the first ten organizations' names, in both data sets. */
 const SEARCH_QUERY = "bench org";
 /**
@@ -221,6 +231,7 @@ async function cleanUp(): Promise<void> {
       ...Object.values(dataSets),
       ...Object.values(clientDataSets),
       ...Object.values(cellDataSets).flatMap((sets) => Object.values(sets)),
+      archivesDataSet,
     ];
     for (const dataSet of all) {
       await useDataSet(uri, dataSet, LOW_COST).catch(() => undefined);
@@ -296,6 +307,13 @@ async function main(): Promise<void> {
   }
   if (ONLY === "events") {
     reportEvents(await measureEventsSection(startedDb));
+    log("BENCH_ONLY: bench/results.md is left as it is");
+    return;
+  }
+  if (ONLY === "archives") {
+    reportArchives(await measureArchivesSection(startedDb));
+    startSection(6);
+    reportTargets();
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
@@ -393,6 +411,8 @@ async function main(): Promise<void> {
   reportClients(await measureClients(startedDb, handlers));
   // 3d. Events: delivery to webhook receivers, and the feed at two lengths, a server of its own.
   reportEvents(await measureEventsSection(startedDb));
+  // 3e. Export and restore of one large tenant, a server of its own.
+  reportArchives(await measureArchivesSection(startedDb));
   // 3b. The document API, with the same two processes; then the targets.
   await documentApiThenTargets(uri, service, floor);
   emit();
@@ -843,6 +863,123 @@ function reportEvents({ latency, burst, feed }: EventsMeasurement): void {
     ),
   );
   emit();
+}
+
+/**
+ * Section 3e: a local server in a child process on a data set of its own (archives kept under the
+ * run's directory, removed with it); one organization signed up over HTTP, its tenant collection
+ * found and seeded through core's client in this process; restored, when the HTTP restore runs
+ * out of its time limit, by core's `restoreArchive` here.
+ */
+async function measureArchivesSection(db: EmbeddedDatabase): Promise<ArchivesMeasurement> {
+  await useDataSet(db.uri, archivesDataSet, LOW_COST);
+  const server = await startChildServer("local-server.ts", {
+    ...childEnvFor(db.uri, archivesDataSet),
+    BCRYPT_COST: String(LOW_COST),
+    EXPORTS_DIR: path.join(outDir, "archives"),
+  });
+  children.push(server);
+  try {
+    const organizationBySlug = async (name: string) =>
+      (await database()).organizations.findOne({ slug: slugify(name) });
+    return await measureArchives({
+      service: server,
+      documents: SETTINGS.archiveDocuments,
+      workDir: outDir,
+      tenantCollection: async (name) => {
+        const organization = await organizationBySlug(name);
+        if (!organization) throw new Error(`no organization ${name}`);
+        return (await tenantDatabaseAt(placementOf(organization))).collection(organization.collection_name);
+      },
+      platformToken: async () => {
+        const client = await createPlatformClient({
+          name: "archives bench",
+          scopes: ["platform:read", "platform:write"],
+        });
+        return clientToken(server, client.clientId, client.secret.secret);
+      },
+      organizationVisible: async (name) =>
+        (await (await database()).organizations.findOne({ slug: slugify(name), ...VISIBLE })) !== null,
+      restoreInProcess: async (file, organizationName) =>
+        (await restoreArchive(createReadStream(file), { organizationName })).documents,
+    });
+  } finally {
+    children.splice(children.indexOf(server), 1);
+    await server.stop();
+    await closeDatabase();
+  }
+}
+
+function reportArchives(measured: ArchivesMeasurement): void {
+  const { documents, export: exported, download, restore } = measured;
+  startSection(3.9);
+  const count = documents.toLocaleString("en");
+  const per10k = (seconds: number) => `${((seconds * 10_000) / documents).toFixed(2)} s`;
+  const exportGrowth = growthMb(exported);
+  emit("## 3e. Export and restore");
+  emit();
+  emit(
+    `A local server in a child process (exports run in its own process, archives kept in a directory), one organization signed up over HTTP and its tenant collection seeded with ${count} documents of about 500 bytes (strings, numbers, a nested object, an array, a date) through the driver in batches of 1,000 (${measured.seedSeconds.toFixed(1)} s). **Export**: \`POST /org/exports\` with the owner's token, then \`GET /org/exports/{id}\` every 100 ms until completed; the server's RSS (VmRSS of its process in /proc) read right before and at every poll. A first export of the organization while still empty ran before, so that the modules an export loads are in the "before" figure. The archive was downloaded through its \`download_url\` (${mb(download.bytes)} in ${download.seconds.toFixed(1)} s) and its SHA-256 found equal to the export's. **Restore**: the organization deleted (\`DELETE /org/delete\`), then restored from \`{export_id}\` by a platform client (\`POST /platform/organizations/restore\`, platform:write)${
+      restore.where === "http"
+        ? ", timed to its answer, the server's RSS sampled every 100 ms meanwhile."
+        : `: it ran out of the route's 29 s limit (503 after ${restore.httpTimeout!.answeredSeconds.toFixed(1)} s; the server's restore went on and was ${
+            restore.httpTimeout!.finishedSeconds === undefined
+              ? "not seen to finish"
+              : `seen finished ${restore.httpTimeout!.finishedSeconds.toFixed(1)} s after the request`
+          }), so the figures below are of the restore in the benchmark's process instead: core's \`restoreArchive\` on the downloaded file, under another name, this process's RSS sampled every 100 ms.`
+    }`,
+  );
+  emit();
+  emit(
+    table(
+      ["measure", "export", "restore"],
+      [
+        ["documents", count, restore.documents.toLocaleString("en")],
+        [
+          "where",
+          "the server (over HTTP)",
+          restore.where === "http" ? "the server (over HTTP)" : "the benchmark's process",
+        ],
+        [
+          "seconds",
+          `${exported.seconds.toFixed(1)} s (the record's own: ${exported.serverSeconds.toFixed(1)} s)`,
+          `${restore.seconds.toFixed(1)} s`,
+        ],
+        ["seconds per 10,000 documents", per10k(exported.seconds), per10k(restore.seconds)],
+        ["RSS before", mb(exported.rssBefore), mb(restore.rssBefore)],
+        ["peak RSS", mb(exported.rssPeak), mb(restore.rssPeak)],
+        [
+          "growth (peak − before)",
+          `${mb(exported.rssPeak - exported.rssBefore)} (${exported.samples} samples)`,
+          `${mb(restore.rssPeak - restore.rssBefore)} (${restore.samples} samples)`,
+        ],
+        ["archive", `${mb(exported.bytes)}, SHA-256 ${exported.sha256.slice(0, 16)}…`, ""],
+      ],
+    ),
+  );
+  emit();
+  targets.push({
+    name: `export of a ${count}-document tenant${documents === 100_000 ? "" : " (BENCH_QUICK; the target's is 100,000)"}: service RSS growth < ${EXPORT_RSS_GROWTH_MB} MB`,
+    measured: Number.isFinite(exportGrowth) ? exportGrowth : Number.POSITIVE_INFINITY,
+    limit: EXPORT_RSS_GROWTH_MB,
+    detail: Number.isFinite(exportGrowth)
+      ? `${exportGrowth.toFixed(1)} MB (${mb(exported.rssBefore)} → ${mb(exported.rssPeak)})`
+      : "n/a (no /proc to read the RSS from)",
+  });
+  targets.push({
+    name: "… export: time per 10,000 documents",
+    measured: exported.seconds,
+    limit: Number.POSITIVE_INFINITY,
+    detail: `${per10k(exported.seconds)} (${exported.seconds.toFixed(1)} s for ${count})`,
+    informational: true,
+  });
+  targets.push({
+    name: `… restore${restore.where === "http" ? "" : " (in the benchmark's process)"}: time per 10,000 documents`,
+    measured: restore.seconds,
+    limit: Number.POSITIVE_INFINITY,
+    detail: `${per10k(restore.seconds)} (${restore.seconds.toFixed(1)} s for ${restore.documents.toLocaleString("en")})`,
+    informational: true,
+  });
 }
 
 /**

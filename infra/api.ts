@@ -12,7 +12,17 @@ import { HttpRoute, type CfnStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Api, type ApiFunctionRouteProps, type StackContext } from "sst/constructs";
-import { DEFAULT_THROTTLE, functionDefaults, isEventsRoute, type RouteDeployment, routeDeployments } from "./functions";
+import { addArchives } from "./archives";
+import {
+  DEFAULT_THROTTLE,
+  describePermission,
+  functionDefaults,
+  hasOwnThrottle,
+  inEventsStack,
+  type Permission,
+  type RouteDeployment,
+  routeDeployments,
+} from "./functions";
 import { ALLOWED_HEADERS, allowedOrigins, EXPOSED_HEADERS } from "@org-service/functions/deployment";
 import { checkedFunctionEnvironment } from "./environment";
 import { addEventDelivery } from "./events";
@@ -72,7 +82,30 @@ export function ApiStack({ stack, app }: StackContext) {
     resources: [events.dispatcher.functionArn],
   });
   const dispatcherEnvironment = { EVENTS_DISPATCHER_FUNCTION: events.dispatcher.functionName };
-  const roleFor = sharedRoles(stack, startsDispatcher);
+  const jobEnvironment = { ...databaseEnvironmentFor(app.stage), ...dispatcherEnvironment };
+  // Organizations' archives (infra/archives.ts): the bucket, written by the export function alone,
+  // which the archive routes start and whose archives they read.
+  const archives = addArchives(stack, {
+    secrets,
+    defaults,
+    environment: jobEnvironment,
+    removalPolicy: removalPolicyFor(app.stage),
+  });
+  const archivesEnvironment = {
+    EXPORTS_BUCKET: archives.bucket.bucketName,
+    // packages/functions/src/deployment/start-export.ts
+    EXPORTS_FUNCTION: archives.exporter.functionName,
+  };
+  const roleFor = sharedRoles(stack, startsDispatcher, (permission) => {
+    switch (permission.on) {
+      case "*":
+        return ["*"];
+      case "archive-objects":
+        return [archives.bucket.arnForObjects("*")];
+      case "export-function":
+        return [archives.exporter.functionArn];
+    }
+  });
   // One log group for every route's function, with the stage's retention, rather than one per
   // function with a retention custom resource each (a resource per route): every line carries
   // `function_name` (Powertools), which is what filters one function's lines in Logs Insights.
@@ -91,10 +124,13 @@ export function ApiStack({ stack, app }: StackContext) {
       memorySize: deployment.memorySize,
       timeout: deployment.timeout,
       bind: deployment.secrets.map((name) => secrets[name]),
+      // Its permissions with it (sharedRoles).
       role: roleFor(deployment),
-      ...(deployment.permissions.length > 0 && { permissions: [...deployment.permissions] }),
-      // The sender of invitation mail, where the deploy environment names one (a verified SES identity).
-      ...(deployment.route.needs.includes("mail") && mailFrom && { environment: { MAIL_FROM: mailFrom } }),
+      environment: {
+        // The sender of invitation mail, where the deploy environment names one (a verified SES identity).
+        ...(deployment.route.needs.includes("mail") && mailFrom && { MAIL_FROM: mailFrom }),
+        ...(deployment.route.needs.includes("archives") && archivesEnvironment),
+      },
     },
   });
   const api = new Api(stack, "Api", {
@@ -134,19 +170,26 @@ export function ApiStack({ stack, app }: StackContext) {
     },
     routes: Object.fromEntries(
       routeDeployments
-        .filter((deployment) => !isEventsRoute(deployment.route))
+        .filter((deployment) => !inEventsStack(deployment))
         .map((deployment) => [deployment.key, routeProps(deployment)]),
     ),
   });
 
   endpoint.api = api;
   limitRoutes(api);
-  const jobEnvironment = { ...databaseEnvironmentFor(app.stage), ...dispatcherEnvironment };
-  const reconciler = addReconciler(stack, { secrets, defaults, environment: jobEnvironment });
+  // The reconciler marks archives past their retention expired (the bucket's rule removes them: it
+  // needs the bucket's name, and no right on it).
+  const reconciler = addReconciler(stack, {
+    secrets,
+    defaults,
+    environment: { ...jobEnvironment, EXPORTS_BUCKET: archives.bucket.bucketName },
+  });
   const tenantMover = addTenantMover(stack, { secrets, defaults, environment: jobEnvironment });
-  // The reconciler appends the events of changes a crash left; a move appends `tenant.moved`.
+  // The reconciler appends the events of changes a crash left; a move appends `tenant.moved`; an
+  // export `export.completed`.
   reconciler.jobFunction.attachPermissions([startsDispatcher]);
   tenantMover.attachPermissions([startsDispatcher]);
+  archives.exporter.attachPermissions([startsDispatcher]);
 
   stack.addOutputs({
     ApiEndpoint: api.customDomainUrl ?? api.url,
@@ -157,8 +200,9 @@ export function ApiStack({ stack, app }: StackContext) {
     // What AWS consumers subscribe to with rules: source `org-service`, detail-type the event's type.
     EventBusName: events.bus.eventBusName,
     EventBusArn: events.bus.eventBusArn,
+    ExportsBucketName: archives.bucket.bucketName,
   });
-  return { api, issuer, audience, reconciler, tenantMover, events, routeProps };
+  return { api, issuer, audience, reconciler, tenantMover, events, archives, routeProps };
 }
 
 /**
@@ -167,20 +211,29 @@ export function ApiStack({ stack, app }: StackContext) {
  * function: each function still gets exactly its set and nothing more, and the stack stays well
  * under CloudFormation's 500 resources as routes are added (a role and a policy per function took
  * two of the eight resources each route costs; `sst dev`'s stack, with an invoke configuration
- * per function, passed 500 at 62 routes).
+ * per function, passed 500 at 62 routes). The role is granted the permissions when it is made
+ * (`resourcesOf` says what each applies to); SST adds the secrets' when it binds them.
  */
-function sharedRoles(stack: StackContext["stack"], everyRole: PolicyStatement): (deployment: RouteDeployment) => Role {
+function sharedRoles(
+  stack: StackContext["stack"],
+  everyRole: PolicyStatement,
+  resourcesOf: (permission: Permission) => string[],
+): (deployment: RouteDeployment) => Role {
   const roles = new Map<string, Role>();
   return (deployment) => {
-    const key = JSON.stringify([[...deployment.secrets].sort(), [...deployment.permissions].sort()]);
+    const permissions = deployment.permissions.map(describePermission).sort();
+    const key = JSON.stringify([[...deployment.secrets].sort(), permissions]);
     let role = roles.get(key);
     if (!role) {
       role = new Role(stack, `FunctionRole${roles.size}`, {
         assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
         managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicExecutionRole")],
-        description: `Functions that may reach: ${[...deployment.secrets, ...deployment.permissions].join(", ") || "nothing but their logs"}`,
+        description: `Functions that may reach: ${[...deployment.secrets, ...permissions].join(", ") || "nothing but their logs"}`,
       });
       role.addToPolicy(everyRole);
+      for (const permission of deployment.permissions) {
+        role.addToPolicy(new PolicyStatement({ actions: [...permission.actions], resources: resourcesOf(permission) }));
+      }
       roles.set(key, role);
     }
     return role;
@@ -197,11 +250,9 @@ function limitRoutes(api: Pick<Api, "cdk" | "node">): void {
   const stage = api.cdk.httpApi.defaultStage;
   if (!stage) throw new Error("The HTTP API has no default stage");
   const cfnStage = stage.node.defaultChild as CfnStage;
-  const limited = routeDeployments.filter(
-    ({ throttle }) => throttle.rate !== DEFAULT_THROTTLE.rate || throttle.burst !== DEFAULT_THROTTLE.burst,
-  );
+  const limited = routeDeployments.filter(hasOwnThrottle);
   // The stage is created after the routes it limits, which must be in its stack.
-  const elsewhere = limited.filter((deployment) => isEventsRoute(deployment.route));
+  const elsewhere = limited.filter(inEventsStack);
   if (elsewhere.length > 0) {
     throw new Error(
       `Routes of the events stack cannot have throttles of their own: ${elsewhere.map((d) => d.key).join(", ")}`,

@@ -3,7 +3,15 @@
  * builds from it and the infrastructure tests assert against it, so neither repeats a value.
  */
 import type { FunctionProps, NodeJSProps } from "sst/constructs";
-import { ROUTE_DEFAULTS, routeKey, routes, settingsOf, type Route, type Throttle } from "@org-service/functions/routes";
+import {
+  type Capability,
+  ROUTE_DEFAULTS,
+  routeKey,
+  routes,
+  settingsOf,
+  type Route,
+  type Throttle,
+} from "@org-service/functions/routes";
 import { secretsFor, type SecretName } from "@org-service/functions/deployment";
 import { textImportPlugin } from "@org-service/functions/text-imports";
 import { lazyBuiltinsPlugin } from "./lazy-builtins";
@@ -11,7 +19,7 @@ import { mongodbSourcePlugin } from "./mongodb-source";
 
 /** Where the handler modules live, relative to the project root (where `sst` runs). */
 export const FUNCTIONS_SOURCE_DIR = "packages/functions/src/handlers";
-/** Where the functions that are no route live (the reconciler, the tenant mover). */
+/** Where the functions that are no route live (the reconciler, the tenant mover, the export function). */
 export const JOBS_SOURCE_DIR = "packages/functions/src/jobs";
 
 /**
@@ -74,6 +82,34 @@ export const nodejsBundling = {
 /** The stage-wide throttle, which every route without one of its own gets. */
 export const DEFAULT_THROTTLE: Throttle = ROUTE_DEFAULTS.throttle;
 
+/**
+ * What a function's role may do beyond reading its bound secrets: IAM actions, on any resource or
+ * on one of the stage's, named here and resolved by the API stack (infra/api.ts) — the objects of
+ * the archive bucket, the export function (infra/archives.ts). Plain data, so that the functions
+ * with the same permissions share one role (infra/api.ts, sharedRoles).
+ */
+export interface Permission {
+  readonly actions: readonly string[];
+  readonly on: "*" | "archive-objects" | "export-function";
+}
+
+/** The permissions a capability needs (its secrets are functions' SECRETS_BY_CAPABILITY). */
+export const PERMISSIONS_BY_CAPABILITY = {
+  database: [],
+  "signing-key": [],
+  mail: [{ actions: ["ses:SendEmail", "ses:SendRawEmail"], on: "*" }],
+  // Read, never write: a download is a presigned GET made with the function's own role, a restore
+  // reads the archive; an export is written by the export function, which the function starts.
+  archives: [
+    { actions: ["s3:GetObject"], on: "archive-objects" },
+    { actions: ["lambda:InvokeFunction"], on: "export-function" },
+  ],
+} as const satisfies Record<Capability, readonly Permission[]>;
+
+/** One permission as a line of text: a role's description, and the key functions share a role by. */
+export const describePermission = (permission: Permission): string =>
+  `${permission.actions.join("+")} on ${permission.on}`;
+
 export interface RouteDeployment {
   readonly route: Route;
   /** API Gateway route key, e.g. `POST /admin/login`. */
@@ -84,8 +120,11 @@ export interface RouteDeployment {
   readonly authorizer: "jwt" | "none";
   /** The scopes API Gateway requires of the token (a `jwt` route's one scope; none on public routes). */
   readonly authorizationScopes: readonly string[];
-  /** IAM actions the function's role is granted beyond its secrets: `ses:SendEmail` for the mail senders. */
-  readonly permissions: readonly string[];
+  /**
+   * What the function's role is granted beyond its secrets: `ses:SendEmail` for the mail senders,
+   * reading archives and starting the export function for the archive routes.
+   */
+  readonly permissions: readonly Permission[];
   /** The secrets bound to the route's function, and no others. */
   readonly secrets: readonly SecretName[];
   readonly memorySize: number;
@@ -101,7 +140,7 @@ export function routeDeployment(route: Route): RouteDeployment {
     handler: `${FUNCTIONS_SOURCE_DIR}/${route.handler}.handler`,
     authorizer: route.auth === "jwt" ? "jwt" : "none",
     authorizationScopes: route.scope ? [route.scope] : [],
-    permissions: route.needs.includes("mail") ? ["ses:SendEmail", "ses:SendRawEmail"] : [],
+    permissions: route.needs.flatMap((need): readonly Permission[] => PERMISSIONS_BY_CAPABILITY[need]),
     secrets: secretsFor(route.needs),
     memorySize: memoryMb,
     timeout: timeoutSeconds,
@@ -112,12 +151,26 @@ export function routeDeployment(route: Route): RouteDeployment {
 export const routeDeployments: readonly RouteDeployment[] = routes.map(routeDeployment);
 
 /**
- * The routes the events stack deploys (infra/events-stack.ts): the feeds and webhooks. One
- * CloudFormation stack holds at most 500 resources, and a route costs about five (`sst dev`'s
- * stubs six), so the API's routes are split along their domains.
+ * The feeds and webhooks, which the events stack deploys (infra/events-stack.ts, with
+ * {@link inEventsStack}). One CloudFormation stack holds at most 500 resources, and a route costs
+ * about five (`sst dev`'s stubs six), so the API's routes are split along their domains.
  */
 export const isEventsRoute = (route: Pick<Route, "path">): boolean =>
   /^\/(org|platform)\/(events|webhooks)(\/|$)/.test(route.path);
+
+/** A route with a throttle of its own, which the API stack's stage holds (infra/api.ts, limitRoutes). */
+export const hasOwnThrottle = ({ throttle }: Pick<RouteDeployment, "throttle">): boolean =>
+  throttle.rate !== DEFAULT_THROTTLE.rate || throttle.burst !== DEFAULT_THROTTLE.burst;
+
+/**
+ * Whether the events stack deploys a route: the feeds and webhooks ({@link isEventsRoute}), and the
+ * archive routes that have no throttle of their own (listing and reading exports), which did not
+ * fit the API stack with room to spare (infra/test/dev.test.ts). The throttled archive routes
+ * (starting an export, a restore) stay in the API stack: a route's throttle is a setting of the
+ * API stack's stage, which CloudFormation must create after the routes it names.
+ */
+export const inEventsStack = (deployment: Pick<RouteDeployment, "route" | "throttle">): boolean =>
+  isEventsRoute(deployment.route) || (deployment.route.needs.includes("archives") && !hasOwnThrottle(deployment));
 
 /** Settings every function shares (the per-route ones above are added on top). */
 export function functionDefaults(logRetention: FunctionProps["logRetention"]): FunctionProps {

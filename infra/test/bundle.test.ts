@@ -16,6 +16,7 @@ import { LAZY_BUILTINS } from "../lazy-builtins";
 import { RECONCILER_HANDLER } from "../reconciler";
 import { TENANT_MOVER_HANDLER } from "../tenant-mover";
 import { DISPATCHER_HANDLER } from "../events";
+import { EXPORTER_HANDLER } from "../archives";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
 import { ROOT, synthesize, type Synthesized } from "./synth";
@@ -197,6 +198,12 @@ it("bundles the tenant mover, which loads in a plain Node.js process", async () 
 
 it("bundles the event dispatcher, which loads in a plain Node.js process without the Lambda client", async () => {
   const entry = entryFile({ handler: DISPATCHER_HANDLER });
+  const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+  await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
+});
+
+it("bundles the export function, which loads in a plain Node.js process", async () => {
+  const entry = entryFile({ handler: EXPORTER_HANDLER });
   const script = `const m = await import(${JSON.stringify(entry)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
   await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH } });
 });

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DISPATCHER_TIMEOUT_SECONDS } from "../events";
-import { isEventsRoute, routeDeployments } from "../functions";
+import { inEventsStack, isEventsRoute, routeDeployments } from "../functions";
 import { functionOf, refId, resources, statementsOf, type Resource } from "./template";
-import { synthesize, type Synthesized } from "./synth";
+import { logicalIdOf, synthesize, type Synthesized } from "./synth";
 
 /**
  * Events' delivery as deployed: the stage's bus, the dispatcher (the only function that may put
@@ -16,6 +16,9 @@ beforeAll(async () => {
 
 const actionsOf = (fn: Resource) =>
   statementsOf(synthesized.template, fn).flatMap((statement) => [statement.Action].flat().map(String));
+
+/** The export function (infra/archives.ts), which the archive routes start. */
+const exporterId = () => logicalIdOf(synthesized.stack, "Exporter");
 
 function dispatcher(): Resource & { id: string } {
   const found = Object.entries(resources(synthesized.template, "AWS::Lambda::Function")).find(
@@ -55,7 +58,7 @@ describe("event delivery", () => {
     expect(rule?.Properties.ScheduleExpression).toBe("rate(1 minute)");
   });
 
-  it("lets every route's function start the dispatcher, and nothing else of Lambda's", () => {
+  it("lets every route's function start the dispatcher, and nothing else of Lambda's (the archive routes' also the export function)", () => {
     const fn = dispatcher();
     for (const deployment of routeDeployments) {
       const route = functionOf(synthesized.template, deployment.key);
@@ -63,14 +66,25 @@ describe("event delivery", () => {
       const invokes = statementsOf(synthesized.template, route).filter((s) =>
         [s.Action].flat().some((action) => String(action).startsWith("lambda:")),
       );
-      expect(invokes.map((s) => [s.Action].flat())).toEqual([["lambda:InvokeFunction"]]);
-      expect(JSON.stringify(invokes[0]!.Resource)).toContain(fn.id);
+      const started = [{ "Fn::GetAtt": [fn.id, "Arn"] }];
+      if (deployment.route.needs.includes("archives")) started.push({ "Fn::GetAtt": [exporterId(), "Arn"] });
+      expect(invokes.map((s) => [s.Action].flat())).toEqual(started.map(() => ["lambda:InvokeFunction"]));
+      expect(invokes.map((s) => s.Resource)).toEqual(started);
     }
   });
 
-  it("deploys the feeds and webhook routes in the events stack, on the same API, behind the same authorizer", () => {
-    const events = routeDeployments.filter((deployment) => isEventsRoute(deployment.route));
-    expect(events.map((deployment) => deployment.key)).toHaveLength(18);
+  it("deploys the feeds and webhook routes, and the archive routes without a throttle of their own, in the events stack, on the same API, behind the same authorizer", () => {
+    const events = routeDeployments.filter(inEventsStack);
+    expect(routeDeployments.filter((deployment) => isEventsRoute(deployment.route))).toHaveLength(18);
+    // Listing and reading exports; starting one and restoring have throttles, held by the API stack's stage.
+    expect(events.filter((deployment) => !isEventsRoute(deployment.route)).map((deployment) => deployment.key)).toEqual(
+      [
+        "GET /org/exports",
+        "GET /org/exports/{export_id}",
+        "GET /platform/organizations/{organization_id}/exports",
+        "GET /platform/organizations/{organization_id}/exports/{export_id}",
+      ],
+    );
     const inEvents = Object.values(resources(synthesized.stackTemplates.events, "AWS::ApiGatewayV2::Route")).map(
       (route) => route.Properties.RouteKey,
     );

@@ -207,9 +207,10 @@ describe("per stage", () => {
     expect(groupIds.size).toBe(1);
     const [groupId] = [...groupIds];
     expect(resources(template, "AWS::Logs::LogGroup")[groupId!]!.Properties.RetentionInDays).toBe(days);
-    // The scheduled reconciler, the tenant mover and the event dispatcher keep their own, with the same retention.
+    // The scheduled reconciler, the tenant mover, the event dispatcher and the export function keep
+    // their own, with the same retention.
     const retention = Object.values(resources(template, "Custom::LogRetention"));
-    expect(retention).toHaveLength(3);
+    expect(retention).toHaveLength(4);
     for (const r of retention) expect(r.Properties.RetentionInDays).toBe(days);
   });
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack, type Stack } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
@@ -104,4 +105,11 @@ function merged(api: Template, events: Template): Template {
     ...apiJson,
     Resources: { ...apiJson.Resources, ...(resolve(eventsJson.Resources) as Record<string, unknown>) },
   });
+}
+
+/** The logical id, in its stack's template, of the resource a construct of the stack (by its id) stands for. */
+export function logicalIdOf(stack: Stack, constructId: string): string {
+  const resource = stack.node.findChild(constructId).node.defaultChild;
+  if (!resource) throw new Error(`${constructId} is no resource of ${stack.stackName}`);
+  return stack.getLogicalId(resource as CfnElement);
 }

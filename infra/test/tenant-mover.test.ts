@@ -70,10 +70,11 @@ describe("TENANT_CELLS", () => {
         cells: needsDatabase,
       });
     }
-    // Every function of the stacks, the reconciler, the mover and the event dispatcher included: the cells go with the database.
+    // Every function of the stacks, the reconciler, the mover, the event dispatcher and the export
+    // function included: the cells go with the database.
     const functions = Object.values(resources(synthesized.template, "AWS::Lambda::Function"));
     const withDatabase = functions.filter((fn) => boundSecrets(fn).includes("MONGODB_URI"));
-    expect(withDatabase.length).toBe(routeDeployments.filter((d) => d.route.needs.includes("database")).length + 3);
+    expect(withDatabase.length).toBe(routeDeployments.filter((d) => d.route.needs.includes("database")).length + 4);
     for (const fn of functions) {
       expect(boundSecrets(fn).includes("TENANT_CELLS")).toBe(boundSecrets(fn).includes("MONGODB_URI"));
     }
