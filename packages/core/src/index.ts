@@ -287,14 +287,13 @@ export {
   listOwnExports,
   listPlatformExports,
   runExport,
-  onExportRequested,
   exportOrganization,
   exportsInProcessSettled,
   ARCHIVE_RETENTION_DAYS,
   type ExportStatus,
   type ExportState,
-  type ExportListener,
 } from "./archives/exports";
+export { onExportRequested, type ExportListener } from "./archives/signal";
 export { writeArchive, type WrittenArchive } from "./archives/write";
 export { openArchive, type OpenedArchive } from "./archives/read";
 export {

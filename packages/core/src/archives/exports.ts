@@ -18,6 +18,7 @@ import { type Actor, findOrganizationDocument, ownOrganization, toObjectId } fro
 import { visibleOrganization } from "../platform/organizations";
 import { organizationNameSchema, parseInput } from "../validation";
 import { archiveKey, archiveStore, DOWNLOAD_LINK_SECONDS } from "./store";
+import { exportListener } from "./signal";
 import { writeArchive, type WrittenArchive } from "./write";
 
 /**
@@ -53,16 +54,6 @@ export interface ExportStatus {
   /** A completed archive still kept: where to download it, until when. */
   readonly download?: { readonly url: string; readonly expiresAt: Date };
   readonly failure?: string;
-}
-
-/** What the runtime does with a started export: run it in this process (default) or start the export function. */
-export type ExportListener = (exportId: string) => Promise<void>;
-
-let listener: ExportListener | undefined;
-
-/** Set by a deployed function: exports run in the export function, not in the one that answered. */
-export function onExportRequested(next: ExportListener | undefined): void {
-  listener = next;
 }
 
 /** `POST /org/exports` — an owner's export of their own organization (public metadata only). */
@@ -205,6 +196,7 @@ async function takeExportLock(db: Database, organizationId: ObjectId, exportId: 
 const isStale = (since: Date, now: Date) => since.getTime() < now.getTime() - config().reconcileGraceSeconds * 1000;
 
 async function requestRun(exportId: string): Promise<void> {
+  const listener = exportListener();
   if (listener) {
     await listener(exportId);
     return;
