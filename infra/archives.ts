@@ -76,7 +76,13 @@ export function addArchives(
     timeout: EXPORTER_TIMEOUT_SECONDS,
     diskSize: EXPORTER_DISK_MB,
     environment: { ...options.defaults.environment, ...options.environment, EXPORTS_BUCKET: bucket.bucketName },
-    bind: [options.secrets.MONGODB_URI, options.secrets.TENANT_CELLS],
+    // The signing key: an archive's manifest is signed with the service's key (archives/signature.ts).
+    bind: [
+      options.secrets.MONGODB_URI,
+      options.secrets.TENANT_CELLS,
+      options.secrets.JWT_PRIVATE_KEY,
+      options.secrets.JWT_PREVIOUS_KEY,
+    ],
   });
   exporter.attachPermissions([
     new PolicyStatement({ actions: [...EXPORTER_BUCKET_ACTIONS], resources: [bucket.arnForObjects("*")] }),

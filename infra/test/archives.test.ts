@@ -149,7 +149,7 @@ describe("the export function", () => {
     expect(EXPORTER_DISK_MB).toBe(2048);
   });
 
-  it("is told the bucket and the dispatcher, and bound to the database's secrets only", () => {
+  it("is told the bucket and the dispatcher, and bound to the database's secrets and the signing key only", () => {
     const fn = exporter();
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
     expect(env.EXPORTS_BUCKET).toEqual({ Ref: bucketOf(pr()).id });
@@ -159,7 +159,12 @@ describe("the export function", () => {
       Object.keys(env)
         .filter((name) => name.startsWith("SST_Secret_value_"))
         .sort(),
-    ).toEqual(["SST_Secret_value_MONGODB_URI", "SST_Secret_value_TENANT_CELLS"]);
+    ).toEqual([
+      "SST_Secret_value_JWT_PREVIOUS_KEY",
+      "SST_Secret_value_JWT_PRIVATE_KEY",
+      "SST_Secret_value_MONGODB_URI",
+      "SST_Secret_value_TENANT_CELLS",
+    ]);
   });
 
   it("may write, abort and delete the bucket's objects and nothing else in it, and start the dispatcher", () => {

@@ -179,7 +179,9 @@ describe("every route of the route table is documented", () => {
       if (!readsBody) return;
       // The restore takes an archive as well (its gzip is tried over HTTP: local's archives.test.ts).
       expect(Object.keys(operation.requestBody!.content)).toEqual(
-        key === "POST /platform/organizations/restore" ? ["application/json", "application/gzip"] : ["application/json"],
+        key === "POST /platform/organizations/restore"
+          ? ["application/json", "application/gzip"]
+          : ["application/json"],
       );
       for (const status of ["400", "413", "415", "422"])
         expect(operation.responses[status], `${key} ${status}`).toBeDefined();

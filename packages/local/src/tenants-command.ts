@@ -203,7 +203,10 @@ try {
       // Written under another name first: a file of the given name is always a whole archive.
       const partial = `${command.out}.partial`;
       try {
-        const { manifest, bytes, sha256 } = await exportOrganization(command.organizationName, createWriteStream(partial));
+        const { manifest, bytes, sha256 } = await exportOrganization(
+          command.organizationName,
+          createWriteStream(partial),
+        );
         await rename(partial, command.out);
         console.log(
           `${manifest.organization.name}: ${manifest.counts.documents} documents, ${manifest.counts.indexes} indexes, ${manifest.counts.members} members → ${command.out} (${bytes} bytes, sha256 ${sha256})`,
@@ -221,7 +224,9 @@ try {
         `${restored.name} (${restored.id}): ${restored.documents} documents, ${restored.indexes} indexes, ${restored.members.length} members restored`,
       );
       for (const member of restored.members) {
-        console.log(`  ${member.email}  ${member.role}${member.account === "new" ? "  (new account: mailed a link to set its password)" : ""}`);
+        console.log(
+          `  ${member.email}  ${member.role}${member.account === "new" ? "  (new account: mailed a link to set its password)" : ""}`,
+        );
       }
       break;
     }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mailedToken } from "@org-service/core/testing";
+import { database, mailedToken } from "@org-service/core/testing";
 import { describe, expect, it } from "vitest";
 import { httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
@@ -57,7 +57,9 @@ describe("export and restore over HTTP", () => {
       const inserted = await call("POST", "/org/data/documents", { token: owner.token, json: document });
       expect(inserted.status, inserted.text).toBe(201);
     }
-    expect((await call("POST", "/org/data/indexes", { token: owner.token, json: { keys: { i: 1 } } })).status).toBe(201);
+    expect((await call("POST", "/org/data/indexes", { token: owner.token, json: { keys: { i: 1 } } })).status).toBe(
+      201,
+    );
 
     const started = await call("POST", "/org/exports", { token: owner.token });
     expect(started.status, started.text).toBe(202);
@@ -80,7 +82,8 @@ describe("export and restore over HTTP", () => {
     const link = new URL(done.download_url);
     const token = link.searchParams.get("token")!;
     link.searchParams.set("token", `${token.slice(0, -4)}AAAA`);
-    expect((await fetch(link)).status).toBe(404);
+    const forged = await fetch(link);
+    expect([forged.status, forged.headers.get("content-type")]).toEqual([404, "application/problem+json"]);
     link.searchParams.set("token", owner.token);
     expect((await fetch(link)).status).toBe(404);
 
@@ -101,21 +104,26 @@ describe("export and restore over HTTP", () => {
       organization_name: owner.name,
       documents: 12,
       indexes: 1,
+      signed: true,
       members: [{ email: owner.email, role: "owner", account: "new" }],
     });
 
-    // The same archive uploaded, beside the first restore: its name is taken until another is given.
+    // The same archive uploaded, beside the first restore: its name is taken until another is given,
+    // and the owner's new account is no member of anything else until its address is proven.
     const taken = await upload("/platform/organizations/restore", platform.token, archive);
     expect(taken.status).toBe(409);
     const copyName = `${owner.name} copy`;
-    const copy = await upload(
-      `/platform/organizations/restore?${new URLSearchParams({ organization_name: copyName })}`,
-      platform.token,
-      archive,
-    );
+    const copyPath = `/platform/organizations/restore?${new URLSearchParams({ organization_name: copyName })}`;
+    const unproven = await upload(copyPath, platform.token, archive);
+    expect(unproven.status).toBe(409);
+    expect((unproven.json as { detail: string }).detail).toContain(owner.email);
+    await (await database()).users.updateOne({ email: owner.email }, { $set: { email_verified: true } });
+    const copy = await upload(copyPath, platform.token, archive);
     expect(copy.status, JSON.stringify(copy.json)).toBe(201);
     expect((copy.json as { organization_id: string }).organization_id).not.toBe(owner.id);
-    expect((copy.json as { members: unknown }).members).toEqual([{ email: owner.email, role: "owner", account: "existing" }]);
+    expect((copy.json as { members: unknown }).members).toEqual([
+      { email: owner.email, role: "owner", account: "existing" },
+    ]);
 
     // The restored owner's new account: a password set through the mailed link, then a login.
     const reset = await call("POST", "/auth/password-reset/confirm", {
@@ -135,13 +143,17 @@ describe("export and restore over HTTP", () => {
     const types = feed.json.events
       .filter((event: { organization_id?: string }) => event.organization_id === owner.id)
       .map((event: { type: string }) => event.type);
-    expect(types).toEqual(expect.arrayContaining(["export.completed", "organization.deleted", "organization.restored"]));
+    expect(types).toEqual(
+      expect.arrayContaining(["export.completed", "organization.deleted", "organization.restored"]),
+    );
   });
 
   it("lets only owners export, and platform clients with the route's scope", async () => {
     const owner = await signUp();
     const platformReader = await platformToken(call, ["platform:read"]);
-    expect((await call("POST", `/platform/organizations/${owner.id}/exports`, { token: platformReader.token })).status).toBe(403);
+    expect(
+      (await call("POST", `/platform/organizations/${owner.id}/exports`, { token: platformReader.token })).status,
+    ).toBe(403);
     const platform = await platformToken(call);
     const started = await call("POST", `/platform/organizations/${owner.id}/exports`, { token: platform.token });
     expect(started.status, started.text).toBe(202);
@@ -151,6 +163,10 @@ describe("export and restore over HTTP", () => {
     if (second.status !== 202) expect(second.status).toBe(409);
     const done = await finished(`/platform/organizations/${owner.id}/exports/${started.json.id}`, platformReader.token);
     expect(done.state).toBe("completed");
+    // It holds the operator's private metadata: no owner lists or downloads it.
+    expect((await call("GET", `/org/exports/${started.json.id}`, { token: owner.token })).status).toBe(404);
+    const listed = await call("GET", "/org/exports", { token: owner.token });
+    expect(listed.json.exports.map((entry: { id: string }) => entry.id)).not.toContain(started.json.id);
     // Another organization's export id is no export of this one.
     const other = await signUp();
     expect((await call("GET", `/org/exports/${started.json.id}`, { token: other.token })).status).toBe(404);
@@ -161,7 +177,9 @@ describe("export and restore over HTTP", () => {
     const garbage = await upload("/platform/organizations/restore", platform.token, Buffer.from("not a tar.gz"));
     expect(garbage.status).toBe(422);
     expect(garbage.contentType).toBe("application/problem+json");
-    expect((garbage.json as { errors: unknown }).errors).toEqual([{ path: "archive", message: "it is not a gzip'd tar archive" }]);
+    expect((garbage.json as { errors: unknown }).errors).toEqual([
+      { path: "archive", message: "it is not a gzip'd tar archive" },
+    ]);
     const unknown = await call("POST", "/platform/organizations/restore", {
       token: platform.token,
       json: { export_id: "0".repeat(24) },

@@ -447,8 +447,18 @@ const actions: Action[] = [
       call("POST", `/org/webhooks/${await webhookOf(t)}/replay`, { token, json: { since: "2026-01-01T00:00:00Z" } }),
   },
   // The owner's cell starts the one export the shared team has (archives.test.ts follows exports to their end).
-  { label: "POST /org/exports", allowed: OWNER, shared: true, run: (_t, token) => call("POST", "/org/exports", { token }) },
-  { label: "GET /org/exports", allowed: OWNER, shared: true, run: (_t, token) => call("GET", "/org/exports", { token }) },
+  {
+    label: "POST /org/exports",
+    allowed: OWNER,
+    shared: true,
+    run: (_t, token) => call("POST", "/org/exports", { token }),
+  },
+  {
+    label: "GET /org/exports",
+    allowed: OWNER,
+    shared: true,
+    run: (_t, token) => call("GET", "/org/exports", { token }),
+  },
   {
     label: "GET /org/exports/{}",
     allowed: OWNER,

@@ -7,11 +7,12 @@ import { placementOf, tenantCollectionAt } from "../cells/placement";
 import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
-import type { ExportDocument, OrganizationDocument } from "../db/documents";
+import type { ExportDocument, ExportOutcomeDocument, OrganizationDocument } from "../db/documents";
+import { checkpoint } from "../checkpoints";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { eventActorOf, platformEventActor } from "../events/actor";
-import { beginChange } from "../events/change";
+import { beginChange, markSlot } from "../events/change";
 import type { EventActor } from "../events/types";
 import { logger, redact } from "../logger";
 import { type Actor, findOrganizationDocument, ownOrganization, toObjectId } from "../organizations/model";
@@ -79,7 +80,7 @@ export async function getOwnExport(actor: Actor, exportId: string): Promise<Expo
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
   const organization = await ownOrganization(db, actor);
-  return statusOf(await exportOf(db, organization._id, exportId), nowOf({}));
+  return statusOf(await exportOf(db, organization._id, exportId, OWNERS_EXPORTS), new Date());
 }
 
 export async function getPlatformExport(actor: PlatformActor, id: string, exportId: string): Promise<ExportStatus> {
@@ -93,7 +94,7 @@ export async function getPlatformExport(actor: PlatformActor, id: string, export
 export async function listOwnExports(actor: Actor): Promise<ExportStatus[]> {
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
-  return listExports(db, (await ownOrganization(db, actor))._id);
+  return listExports(db, (await ownOrganization(db, actor))._id, OWNERS_EXPORTS);
 }
 
 export async function listPlatformExports(actor: PlatformActor, id: string): Promise<ExportStatus[]> {
@@ -103,9 +104,19 @@ export async function listPlatformExports(actor: PlatformActor, id: string): Pro
 
 const EXPORTS_LISTED = 50;
 
-async function listExports(db: Database, organizationId: ObjectId): Promise<ExportStatus[]> {
+/**
+ * What an owner sees of the exports: their own kind, without the private metadata. A platform
+ * client's export holds the operator's private metadata, which members never read.
+ */
+const OWNERS_EXPORTS = { private_metadata: false } as const;
+
+async function listExports(
+  db: Database,
+  organizationId: ObjectId,
+  only: Partial<Pick<ExportDocument, "private_metadata">> = {},
+): Promise<ExportStatus[]> {
   const found = await db.exports
-    .find({ organization_id: organizationId })
+    .find({ organization_id: organizationId, ...only })
     .sort({ _id: -1 })
     .limit(EXPORTS_LISTED)
     .toArray();
@@ -120,11 +131,16 @@ function organizationIdOf(id: string): ObjectId {
   return organizationId;
 }
 
-async function exportOf(db: Database, organizationId: ObjectId, exportId: string): Promise<ExportDocument> {
+async function exportOf(
+  db: Database,
+  organizationId: ObjectId,
+  exportId: string,
+  only: Partial<Pick<ExportDocument, "private_metadata">> = {},
+): Promise<ExportDocument> {
   const id = toObjectId(exportId);
   if (!id) throw new ValidationError([{ path: "export_id", message: "is not an export id" }]);
   // The organization's own: an id of another organization's export is as unknown as a made-up one.
-  const found = await db.exports.findOne({ _id: id, organization_id: organizationId });
+  const found = await db.exports.findOne({ _id: id, organization_id: organizationId, ...only });
   if (!found) throw new NotFoundError("This organization has no export with this id.");
   return found;
 }
@@ -139,7 +155,6 @@ async function startExport(
   const now = nowOf(context);
   const exportId = new ObjectId();
   await takeExportLock(db, organization._id, exportId, now);
-  const collection = await tenantCollectionAt(organization, placementOf(organization));
   const document: ExportDocument = {
     _id: exportId,
     organization_id: organization._id,
@@ -148,21 +163,25 @@ async function startExport(
     state: "running",
     created_at: now,
     heartbeat_at: now,
-    documents_total: await collection.estimatedDocumentCount(),
+    documents_total: 0,
     documents_exported: 0,
   };
   try {
+    const collection = await tenantCollectionAt(organization, placementOf(organization));
+    document.documents_total = await collection.estimatedDocumentCount();
     await db.exports.insertOne(document);
+    await recordAudit(
+      db,
+      { action: "organization.export_started", organizationId: organization._id, ...auditActor(requestedBy) },
+      context,
+    );
+    await requestRun(exportId.toHexString());
   } catch (error) {
+    // Not started after all (the export function could not be invoked): the organization is free again.
+    await failExport(db, document, "The export could not be started; start another.").catch(() => undefined);
     await db.exportLocks.deleteOne({ _id: organization._id, export_id: exportId });
     throw error;
   }
-  await recordAudit(
-    db,
-    { action: "organization.export_started", organizationId: organization._id, ...auditActor(requestedBy) },
-    context,
-  );
-  await requestRun(exportId.toHexString());
   return statusOf(document, now);
 }
 
@@ -183,12 +202,10 @@ async function takeExportLock(db: Database, organizationId: ObjectId, exportId: 
       ? running.state === "running" && !isStale(running.heartbeat_at, now)
       : !isStale(held.started_at, now);
     if (live) {
-      throw new ConflictError(
-        `An export of this organization is running (${held.export_id.toHexString()}); start another once it has ended.`,
-        "export",
-      );
+      throw new ConflictError("An export of this organization is running; start another once it has ended.", "export");
     }
-    await failExport(db, held.export_id, "The export was interrupted; start another.");
+    if (running) await failExport(db, running, "The export was interrupted; start another.");
+    await db.exportLocks.deleteOne({ _id: organizationId, export_id: held.export_id });
   }
   throw new ConflictError("Another export of this organization started at the same moment; try again.", "export");
 }
@@ -219,106 +236,144 @@ export async function exportsInProcessSettled(): Promise<void> {
 /**
  * Write the export's archive to the store and record it completed (with its `export.completed`
  * event), or failed. What the export function and the local process run; a repeat for an export
- * no longer running does nothing.
+ * no longer running does nothing. The heartbeat is renewed on a timer while it works, so only a
+ * worker that died (or stalled for the grace period) is taken for one.
  */
 export async function runExport(exportId: string): Promise<void> {
   const db = await database();
   const id = toObjectId(exportId);
   const document = id && (await db.exports.findOne({ _id: id }));
-  if (!document || document.state !== "running") return;
+  if (document?.state !== "running") return;
   const key = archiveKey(document.organization_id.toHexString(), exportId);
   const store = await archiveStore();
+  let exported = 0;
+  const beat = () =>
+    db.exports
+      .updateOne(
+        { _id: document._id, state: "running" },
+        { $set: { heartbeat_at: new Date(), documents_exported: exported } },
+      )
+      .catch(() => undefined);
+  const heartbeat = setInterval(beat, Math.max(1_000, (config().reconcileGraceSeconds * 1000) / 4));
   const { stream, done } = store.writer(key);
   try {
     const [written] = await Promise.all([
       writeArchive(db, document.organization_id, stream, {
         includePrivateMetadata: document.private_metadata,
-        afterBatch: async (exported) => {
-          await db.exports.updateOne(
-            { _id: document._id, state: "running" },
-            { $set: { heartbeat_at: new Date(), documents_exported: exported } },
-          );
+        afterBatch: async (count) => {
+          exported = count;
+          await beat();
         },
       }),
       done,
     ]);
-    const finishedAt = new Date();
-    const expiresAt = new Date(finishedAt.getTime() + ARCHIVE_RETENTION_DAYS * 86_400_000);
-    const { manifest } = written;
-    const change = await beginChange(db, document.requested_by, [
-      {
-        type: "export.completed",
-        organizationId: document.organization_id,
-        data: {
-          export_id: exportId,
-          documents: manifest.counts.documents,
-          bytes: written.bytes,
-          sha256: written.sha256,
-          expires_at: expiresAt.toISOString(),
-        },
-        proof: { kind: "marked", collection: "exports", id: document._id },
-      },
-    ]);
-    const { modifiedCount } = await db.exports.updateOne(
-      { _id: document._id, state: "running" },
-      {
-        $set: {
-          state: "completed",
-          finished_at: finishedAt,
-          documents_exported: manifest.counts.documents,
-          archive: { key, bytes: written.bytes, sha256: written.sha256, expires_at: expiresAt },
-          counts: manifest.counts,
-          ...change.mark("export.completed"),
-        },
-      },
-    );
-    if (modifiedCount === 0) {
-      // Failed meanwhile as interrupted (its heartbeat had aged): that verdict stands, and the archive goes.
-      await change.abandon(db);
-      await store.remove(key).catch(() => undefined);
-      return;
-    }
-    await change.commit(db);
-    await db.exportLocks.deleteOne({ _id: document.organization_id, export_id: document._id });
-    await recordAudit(db, {
-      action: "organization.exported",
-      organizationId: document.organization_id,
-      ...auditActor(document.requested_by),
-      details: { export_id: exportId, documents: String(manifest.counts.documents) },
-    });
+    clearInterval(heartbeat);
+    await complete(db, document, key, written);
   } catch (error) {
+    clearInterval(heartbeat);
     stream.destroy();
     await done.catch(() => undefined);
-    await store.remove(key).catch(() => undefined);
     const failure =
       error instanceof NotFoundError
         ? "The organization was deleted while its data was exported."
         : "The export failed; start another.";
-    await failExport(db, document._id, failure);
+    await failExport(db, document, failure);
     throw error;
-  }
-}
-
-async function failExport(db: Database, exportId: ObjectId, failure: string): Promise<void> {
-  const failed = await db.exports.findOneAndUpdate(
-    { _id: exportId, state: "running" },
-    { $set: { state: "failed", finished_at: new Date(), failure } },
-  );
-  await db.exportLocks.deleteOne({ export_id: exportId });
-  if (failed) {
-    await recordAudit(db, {
-      action: "organization.export_failed",
-      organizationId: failed.organization_id,
-      ...auditActor(failed.requested_by),
-      details: { export_id: exportId.toHexString() },
-    });
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
 /**
- * The reconciler's part: exports whose worker stopped beating for the grace period are failed
- * (their organization free for another), and archives past their retention removed (the bucket's
- * rule does it deployed; a directory has none).
+ * The outcome of an export, decided once: by inserting it under the export's id, so that of a
+ * worker completing and the reconciler failing it as stale (FerretDB's conditional updates are
+ * no compare-and-set) exactly one wins. The record then takes it; a process that dies in between
+ * leaves the outcome, which the reconciler applies (settleExports), marks included.
+ */
+async function decide(db: Database, exportId: ObjectId, outcome: Omit<ExportOutcomeDocument, "_id">): Promise<boolean> {
+  try {
+    await db.exportOutcomes.insertOne({ _id: exportId, ...outcome });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+async function apply(db: Database, exportId: ObjectId, outcome: Omit<ExportOutcomeDocument, "_id">): Promise<void> {
+  const mark = outcome.event_change && { [`event_marks.${markSlot("export.completed")}`]: outcome.event_change };
+  await db.exports.updateOne({ _id: exportId }, { $set: { ...outcome.set, ...mark } });
+  await db.exportLocks.deleteOne({ export_id: exportId });
+}
+
+async function complete(db: Database, document: ExportDocument, key: string, written: WrittenArchive): Promise<void> {
+  const finishedAt = new Date();
+  const expiresAt = new Date(finishedAt.getTime() + ARCHIVE_RETENTION_DAYS * 86_400_000);
+  const { manifest } = written;
+  const exportId = document._id.toHexString();
+  const change = await beginChange(db, document.requested_by, [
+    {
+      type: "export.completed",
+      organizationId: document.organization_id,
+      data: {
+        export_id: exportId,
+        documents: manifest.counts.documents,
+        bytes: written.bytes,
+        sha256: written.sha256,
+        expires_at: expiresAt.toISOString(),
+      },
+      proof: { kind: "marked", collection: "exports", id: document._id },
+    },
+  ]);
+  const outcome = {
+    set: {
+      state: "completed" as const,
+      finished_at: finishedAt,
+      documents_exported: manifest.counts.documents,
+      archive: { key, bytes: written.bytes, sha256: written.sha256, expires_at: expiresAt },
+      counts: manifest.counts,
+    },
+    // Its event's mark, written with the state (a stored document may not have a dotted key).
+    event_change: change.id,
+  };
+  if (!(await decide(db, document._id, outcome))) {
+    // Failed meanwhile as interrupted (its heartbeat had aged): that verdict stands, and the archive goes.
+    await change.abandon(db);
+    await (await archiveStore()).remove(key).catch(() => undefined);
+    return;
+  }
+  await checkpoint("export", 1);
+  await apply(db, document._id, outcome);
+  await change.commit(db);
+  await recordAudit(db, {
+    action: "organization.exported",
+    organizationId: document.organization_id,
+    ...auditActor(document.requested_by),
+    details: { export_id: exportId, documents: String(manifest.counts.documents) },
+  });
+}
+
+/** Fail the export, unless it was decided already, and remove whatever it wrote of its archive. */
+async function failExport(db: Database, document: ExportDocument, failure: string): Promise<void> {
+  const outcome = { set: { state: "failed" as const, finished_at: new Date(), failure } };
+  if (!(await decide(db, document._id, outcome))) return;
+  await (await archiveStore())
+    .remove(archiveKey(document.organization_id.toHexString(), document._id.toHexString()))
+    .catch(() => undefined);
+  await apply(db, document._id, outcome);
+  await recordAudit(db, {
+    action: "organization.export_failed",
+    organizationId: document.organization_id,
+    ...auditActor(document.requested_by),
+    details: { export_id: document._id.toHexString() },
+  });
+}
+
+/**
+ * The reconciler's part: outcomes decided but not applied (a worker that died in between) are
+ * applied; exports whose worker stopped beating for the grace period are failed (their
+ * organization free for another, what they wrote removed); archives past their retention are
+ * removed (the bucket's rule does it deployed; a directory has none).
  */
 export async function settleExports(
   db: Database,
@@ -326,8 +381,12 @@ export async function settleExports(
 ): Promise<{ failed: number; expired: number }> {
   let failed = 0;
   for (const running of await db.exports.find({ state: "running", heartbeat_at: { $lte: cutoff } }).toArray()) {
-    await failExport(db, running._id, "The export was interrupted; start another.");
-    failed++;
+    const decided = await db.exportOutcomes.findOne({ _id: running._id });
+    if (decided) await apply(db, running._id, decided);
+    else {
+      await failExport(db, running, "The export was interrupted; start another.");
+      failed++;
+    }
   }
   let expired = 0;
   const completed = await db.exports
@@ -377,7 +436,12 @@ async function statusOf(
     documentsTotal: document.documents_total,
     privateMetadata: document.private_metadata,
     ...(archive && {
-      archive: { bytes: archive.bytes, sha256: archive.sha256, expiresAt: archive.expires_at, counts: document.counts ?? {} },
+      archive: {
+        bytes: archive.bytes,
+        sha256: archive.sha256,
+        expiresAt: archive.expires_at,
+        counts: document.counts ?? {},
+      },
     }),
     ...(download && { download }),
     ...(document.failure && { failure: document.failure }),
@@ -397,12 +461,15 @@ export async function exportOrganization(organizationName: string, sink: Writabl
 }
 
 /** A completed export still kept, for a restore by `export_id`: its archive's key. */
-export async function keptArchiveOf(db: Database, exportId: string): Promise<{ key: string; organizationId: ObjectId }> {
+export async function keptArchiveOf(
+  db: Database,
+  exportId: string,
+): Promise<{ key: string; organizationId: ObjectId }> {
   const id = toObjectId(exportId);
   if (!id) throw new ValidationError([{ path: "export_id", message: "is not an export id" }]);
   const found = await db.exports.findOne({ _id: id });
   const archive = found?.archive;
-  if (!found || found.state !== "completed" || !archive || archive.removed || archive.expires_at <= new Date()) {
+  if (found?.state !== "completed" || !archive || archive.removed || archive.expires_at <= new Date()) {
     throw new NotFoundError("No completed export with this id is kept.");
   }
   return { key: archive.key, organizationId: found.organization_id };

@@ -34,7 +34,7 @@ const partSchema = z.object({ sha256, bytes: count });
 export const manifestSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   format_version: z.int(),
-  exported_at: z.string(),
+  exported_at: z.iso.datetime(),
   organization: z.object({ id: z.string(), name: z.string(), slug: z.string() }),
   counts: z.object({
     documents: count,

@@ -4,14 +4,23 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import * as z from "zod/mini";
 import { ValidationError } from "../errors";
-import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, MANIFEST, type Manifest, manifestSchema, PARTS, type PartName } from "./format";
+import { isSignatureOf, SIGNATURE } from "./signature";
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_FORMAT_VERSION,
+  MANIFEST,
+  type Manifest,
+  manifestSchema,
+  PARTS,
+  type PartName,
+} from "./format";
 
 /**
  * Reading an archive someone hands the service: unpacked into a temporary directory of its own
@@ -23,6 +32,11 @@ import { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, MANIFEST, type Manifest, manife
 
 export interface OpenedArchive {
   readonly manifest: Manifest;
+  /**
+   * Whether this service signed it (signature.ts), with its current or previous key: then it is
+   * as this service wrote it, and may be trusted with what an owner must not choose.
+   */
+  readonly signed: boolean;
   /** A JSON part, parsed. */
   json(name: Exclude<PartName, "documents.ndjson" | "audit.ndjson" | "events.ndjson">): Promise<unknown>;
   /** An NDJSON part's lines, one at a time. */
@@ -36,7 +50,10 @@ export function invalidArchive(message: string, options?: ErrorOptions): Validat
   return new ValidationError([{ path: "archive", message }], options);
 }
 
-const KNOWN = new Set<string>([MANIFEST, ...PARTS]);
+const KNOWN = new Set<string>([MANIFEST, SIGNATURE, ...PARTS]);
+
+/** Room for the tar format's own headers and padding around the parts (a few KB in an archive this service writes). */
+const TAR_OVERHEAD_BYTES = 1024 * 1024;
 
 export async function openArchive(source: Readable, limits: { readonly maxBytes: number }): Promise<OpenedArchive> {
   const directory = await mkdtemp(join(tmpdir(), "org-service-restore-"));
@@ -52,8 +69,11 @@ export async function openArchive(source: Readable, limits: { readonly maxBytes:
         throw invalidArchive(`${name} is not the part its manifest names (its SHA-256 or size differs)`);
       }
     }
+    const signature = found.has(SIGNATURE) ? await readFile(join(directory, SIGNATURE), "utf8") : undefined;
+    const signed = signature !== undefined && (await isSignatureOf(signature, found.get(MANIFEST)!.sha256));
     return {
       manifest,
+      signed,
       json: async (name) => {
         try {
           return JSON.parse(await readFile(join(directory, name), "utf8"));
@@ -102,7 +122,12 @@ async function unpack(
     }
     const hash = createHash("sha256");
     let bytes = 0;
-    const file = createWriteStream(join(directory, header.name));
+    const file = createWriteStream(join(directory, header.name), { mode: 0o600 });
+    // A disk that is full (or gone) refuses the archive rather than the process.
+    file.on("error", (error) => {
+      stream.destroy();
+      extract.destroy(error);
+    });
     stream.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       total += chunk.length;
@@ -126,8 +151,22 @@ async function unpack(
       }, next);
     });
   });
+  // Counted as it leaves the gzip, before the tar reader buffers anything: an archive's headers
+  // (a pax or GNU long-name header is held whole) count against the bound as its files do.
+  let unpacked = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      unpacked += chunk.length;
+      if (unpacked > maxBytes + TAR_OVERHEAD_BYTES) {
+        refusal ??= invalidArchive(`it unpacks to more than ${maxBytes} bytes`);
+        done(refusal);
+        return;
+      }
+      done(null, chunk);
+    },
+  });
   try {
-    await pipeline(source, createGunzip(), extract);
+    await pipeline(source, createGunzip(), bounded, extract);
   } catch (error) {
     throw refusal ?? invalidArchive("it is not a gzip'd tar archive", { cause: error });
   }

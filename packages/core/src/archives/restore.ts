@@ -14,7 +14,7 @@ import { config } from "../config";
 import type { RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument, UserDocument } from "../db/documents";
-import { type IndexSpec, indexesOf } from "../db/indexes";
+import { ID_INDEX, type IndexSpec, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { checkKeys } from "../data/indexes";
 import { ConflictError, QuotaExceededError } from "../errors";
@@ -23,7 +23,7 @@ import { beginChange } from "../events/change";
 import { sendBestEffort } from "../mail/mailer";
 import { appLink, restoredAccountMail } from "../mail/templates";
 import { newMembership } from "../members/membership";
-import { withRenewedOrganizationLock } from "../organizations/lock";
+import { type Lease, withRenewedOrganizationLock } from "../organizations/lock";
 import { indexNames } from "../organizations/search";
 import { createTenantCollection, nameTaken, rollBackCreate } from "../organizations/steps";
 import { hashPassword } from "../passwords";
@@ -61,11 +61,16 @@ export interface RestoredOrganization {
   readonly documents: number;
   readonly indexes: number;
   readonly members: readonly { readonly email: string; readonly role: string; readonly account: "existing" | "new" }[];
+  /**
+   * Trusted: signed by this service (or restored by the operator's command), so its metadata and
+   * original id were restored. Not: restored under a new id, without metadata.
+   */
+  readonly signed: boolean;
 }
 
 const hexId = z.string().check(z.regex(/^[0-9a-f]{24}$/));
 const isoDate = z.pipe(
-  z.string(),
+  z.iso.datetime(),
   z.transform((value: string) => new Date(value)),
 );
 const organizationPartSchema = z.object({ id: hexId, name: z.string(), slug: z.string(), created_at: isoDate });
@@ -74,11 +79,22 @@ const metadataPartSchema = z.object({
   private: z.optional(z.record(z.string(), z.unknown())),
 });
 const indexesPartSchema = z.array(
-  z.object({ name: z.string().check(z.minLength(1), z.maxLength(128)), key: z.unknown(), unique: z.boolean(), sparse: z.boolean() }),
+  z.object({
+    name: z.string().check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.refine((name) => name !== ID_INDEX, "is _id's own index"),
+    ),
+    key: z.unknown(),
+    unique: z.boolean(),
+    sparse: z.boolean(),
+  }),
 );
+/** Members a restore makes at most (each new account is mailed). */
+export const MAX_RESTORED_MEMBERS = 10_000;
 const membersPartSchema = z
   .array(z.object({ user_id: hexId, email: emailSchema, role: z.enum(ROLES), joined_at: isoDate }))
-  .check(z.minLength(1));
+  .check(z.minLength(1), z.maxLength(MAX_RESTORED_MEMBERS));
 
 /** Where an archive to restore comes from: uploaded with the request, or an export the service still keeps. */
 export type ArchiveSource = { readonly upload: Uint8Array } | { readonly exportId: string };
@@ -109,39 +125,59 @@ export async function restorePlatformOrganization(
   const maxBytes = "upload" in source ? Math.min(UPLOAD_UNPACK_MAX_BYTES, unpackLimit()) : unpackLimit();
   const archive = await openArchive(stream, { maxBytes });
   try {
-    return await restoreOrganization(archive, options, { actor, context });
+    return await restoreOrganization(archive, options, { actor, context, trust: "signed-archives" });
   } finally {
     await archive.close();
   }
 }
 
 /** `pnpm tenants restore`: the organization of the archive `source` streams, restored by the operator. */
-export async function restoreArchive(source: NodeJS.ReadableStream, options: RestoreOptions): Promise<RestoredOrganization> {
+export async function restoreArchive(
+  source: NodeJS.ReadableStream,
+  options: RestoreOptions,
+): Promise<RestoredOrganization> {
   parseInput(restoreOptionsSchema, options);
   const archive = await openArchive(Readable.from(source), { maxBytes: unpackLimit() });
   try {
-    return await restoreOrganization(archive, options);
+    return await restoreOrganization(archive, options, { trust: "operator" });
   } finally {
     await archive.close();
   }
+}
+
+/**
+ * Who restores decides what an archive is trusted with. An operator with the database (the
+ * command) is trusted as the database is; through the API, only an archive this service signed is
+ * trusted with the operator's metadata and the organization id it names — an unsigned or altered
+ * one (an owner may edit their own export before handing it over) is restored under a new id,
+ * without metadata.
+ */
+interface Restorer {
+  readonly actor?: PlatformActor;
+  readonly context?: RequestContext;
+  readonly trust: "signed-archives" | "operator";
 }
 
 /** The operator's command's way in (`pnpm tenants restore`), and the API's once its caller is checked. */
 export async function restoreOrganization(
   archive: OpenedArchive,
   options: RestoreOptions,
-  by: { readonly actor?: PlatformActor; readonly context?: RequestContext } = {},
+  by: Restorer,
 ): Promise<RestoredOrganization> {
   const { organizationName } = parseInput(restoreOptionsSchema, options);
   const db = await database();
-  const plan = await planOf(db, archive, organizationName);
-  const restored = await withRenewedOrganizationLock(db, plan.organization._id, () => restore(db, archive, plan, by));
+  const trusted = by.trust === "operator" || archive.signed;
+  const plan = await planOf(db, archive, organizationName, trusted);
+  const restored = await withRenewedOrganizationLock(db, plan.organization._id, (lease) =>
+    restore(db, archive, plan, by, lease),
+  );
   await welcomeNewMembers(db, plan);
   return restored;
 }
 
 interface Plan {
   readonly manifest: Manifest;
+  readonly trusted: boolean;
   readonly organization: OrganizationDocument;
   readonly originalId: string;
   readonly indexes: readonly IndexSpec[];
@@ -149,7 +185,12 @@ interface Plan {
 }
 
 /** Everything checked, nothing written: the organization to make, with its id, name, placement and members. */
-async function planOf(db: Database, archive: OpenedArchive, organizationName: string | undefined): Promise<Plan> {
+async function planOf(
+  db: Database,
+  archive: OpenedArchive,
+  organizationName: string | undefined,
+  trusted: boolean,
+): Promise<Plan> {
   const { manifest } = archive;
   const original = partOf(organizationPartSchema, await archive.json("organization.json"), "organization.json");
   const metadata = partOf(metadataPartSchema, await archive.json("metadata.json"), "metadata.json");
@@ -162,6 +203,11 @@ async function planOf(db: Database, archive: OpenedArchive, organizationName: st
       }
     },
   );
+  if (new Set(indexes.map((index) => index.name)).size !== indexes.length)
+    throw invalidArchive("indexes.json names an index twice");
+  if (new Set(indexes.map((index) => JSON.stringify(index.key))).size !== indexes.length) {
+    throw invalidArchive("indexes.json has two indexes on the same keys");
+  }
   const members = partOf(membersPartSchema, await archive.json("members.json"), "members.json");
   if (!members.some((member) => member.role === "owner")) throw invalidArchive("members.json names no owner");
   if (new Set(members.map((member) => member.email)).size !== members.length) {
@@ -178,11 +224,19 @@ async function planOf(db: Database, archive: OpenedArchive, organizationName: st
   const slug = slugify(name);
   if (await db.organizations.findOne({ slug }, { projection: { _id: 1 } })) throw nameTaken(name);
 
-  const originalTaken = await db.organizations.findOne({ _id: new ObjectId(original.id) }, { projection: { _id: 1 } });
+  const originalTaken =
+    !trusted || (await db.organizations.findOne({ _id: new ObjectId(original.id) }, { projection: { _id: 1 } }));
   const organizationId = originalTaken ? new ObjectId() : new ObjectId(original.id);
   const accounts = await db.users
-    .find({ email: { $in: members.map((member) => member.email) } }, { projection: { _id: 1, email: 1 } })
+    .find(
+      { email: { $in: members.map((member) => member.email) } },
+      { projection: { _id: 1, email: 1, email_verified: 1 } },
+    )
     .toArray();
+  // An account whose owner never proved the address (anyone may sign up with any email) is not
+  // the member the archive names: made a member, it would take their role, an owner's included.
+  const unproven = accounts.filter((account) => account.email_verified !== true).map((account) => account.email);
+  if (unproven.length > 0) throw unprovenAccounts(unproven);
   const planned = members.map((member) => {
     const user = accounts.find((account) => account.email === member.email)?._id;
     return { email: member.email, role: member.role, joined_at: member.joined_at, ...(user && { user }) };
@@ -203,17 +257,30 @@ async function planOf(db: Database, archive: OpenedArchive, organizationName: st
     created_at: original.created_at,
     updated_at: now,
     pending: { op: "create", started_at: now, restore: true },
-    ...(Object.keys(metadata.public).length > 0 && { public_metadata: metadata.public }),
-    ...(metadata.private && Object.keys(metadata.private).length > 0 && { private_metadata: metadata.private }),
+    // The operator's, set through the platform API: from an archive this service signed only.
+    ...(trusted && Object.keys(metadata.public).length > 0 && { public_metadata: metadata.public }),
+    ...(trusted &&
+      manifest.private_metadata &&
+      metadata.private &&
+      Object.keys(metadata.private).length > 0 && { private_metadata: metadata.private }),
   };
-  return { manifest, organization, originalId: original.id, indexes, members: planned };
+  return { manifest, trusted, organization, originalId: original.id, indexes, members: planned };
+}
+
+function unprovenAccounts(emails: readonly string[]): ConflictError {
+  return new ConflictError(
+    `These members' addresses have accounts whose email is not verified, which the restore will not make members: ${emails.join(", ")}. Have them verify it (POST /me/verify-email), or remove those accounts, and restore again.`,
+    "archive",
+  );
 }
 
 function partOf<T extends z.ZodMiniType>(schema: T, value: unknown, part: string): z.output<T> {
   const parsed = z.safeParse(schema, value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw invalidArchive(`${part} is malformed${issue ? ` at ${issue.path.join(".") || "its top"}: ${issue.message}` : ""}`);
+    throw invalidArchive(
+      `${part} is malformed${issue ? ` at ${issue.path.join(".") || "its top"}: ${issue.message}` : ""}`,
+    );
   }
   return parsed.data;
 }
@@ -268,7 +335,8 @@ async function restore(
   db: Database,
   archive: OpenedArchive,
   plan: Plan,
-  by: { readonly actor?: PlatformActor; readonly context?: RequestContext },
+  by: Restorer,
+  lease: Lease,
 ): Promise<RestoredOrganization> {
   const { organization, manifest } = plan;
   const change = await beginChange(db, by.actor ? platformEventActor(by.actor) : { type: "system" }, [
@@ -295,21 +363,25 @@ async function restore(
     }
     throw new ConflictError("This organization is being restored already.", "archive");
   }
+  let collectionCreated = false;
   try {
     await indexNames(db, organization._id, { name: organization.name, slug: organization.slug });
     await checkpoint("restore", 1);
     const members = await addMembers(db, plan);
     await checkpoint("restore", 2);
+    await lease.assertHeld();
     await createTenantCollection(organization);
+    collectionCreated = true;
     const collection = await tenantCollectionAt(organization);
     for (const { key, name, unique, sparse } of plan.indexes) {
       // One index per command, as moves do (cells/copy.ts).
       await collection.createIndex(key, { name, ...(unique && { unique: true }), ...(sparse && { sparse: true }) });
     }
-    await insertDocuments(archive, collection);
+    await insertDocuments(archive, collection, lease);
     await checkpoint("restore", 3);
     await verify(collection, plan);
     await checkpoint("restore", 4);
+    await lease.assertHeld();
     const firstOwner = members.find((member) => member.role === "owner")!;
     const { modifiedCount } = await db.organizations.updateOne(
       { _id: organization._id, "pending.started_at": organization.pending!.started_at },
@@ -335,9 +407,11 @@ async function restore(
       documents: manifest.counts.documents,
       indexes: plan.indexes.length,
       members: members.map(({ email, role, created }) => ({ email, role, account: created ? "new" : "existing" })),
+      signed: plan.trusted,
     };
   } catch (error) {
-    await rollBackCreate(db, organization);
+    // A collection of its name that was there already is not this restore's to drop.
+    await rollBackCreate(db, organization, collectionCreated ? "dropped" : "kept");
     await change.abandon(db);
     throw error;
   }
@@ -359,8 +433,7 @@ const addedMembers = new WeakMap<Plan, AddedMember[]>();
  */
 async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
   const now = new Date();
-  const needNew = plan.members.some((member) => !member.user);
-  const unusable = needNew ? await hashPassword(randomBytes(32).toString("base64url")) : "";
+  let unusable: Promise<string> | undefined;
   const added: AddedMember[] = [];
   for (const [index, member] of plan.members.entries()) {
     let user: Pick<UserDocument, "_id" | "email" | "credentials_version"> | null = member.user
@@ -368,11 +441,12 @@ async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
       : null;
     let created = false;
     if (!user) {
+      unusable ??= hashPassword(randomBytes(32).toString("base64url"));
       const isFirstOwner = plan.members.findIndex((other) => other.role === "owner") === index;
       const account: UserDocument = {
         _id: isFirstOwner && !member.user ? plan.organization.admin_id : new ObjectId(),
         email: member.email,
-        password_hash: unusable,
+        password_hash: await unusable,
         email_verified: false,
         credentials_version: 1,
         created_at: now,
@@ -385,8 +459,13 @@ async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
       } catch (error) {
         // Signed up meanwhile (or deleted since the plan): the account the email has now.
         if (!isDuplicateKeyError(error)) throw error;
-        user = await db.users.findOne({ email: member.email }, { projection: { email: 1, credentials_version: 1 } });
-        if (!user) throw error;
+        const taken = await db.users.findOne(
+          { email: member.email },
+          { projection: { email: 1, credentials_version: 1, email_verified: 1 } },
+        );
+        if (!taken) throw error;
+        if (taken.email_verified !== true) throw unprovenAccounts([member.email]);
+        user = taken;
       }
     }
     try {
@@ -400,17 +479,19 @@ async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
   return added;
 }
 
-async function insertDocuments(archive: OpenedArchive, collection: Collection): Promise<void> {
+async function insertDocuments(archive: OpenedArchive, collection: Collection, lease: Lease): Promise<void> {
   let batch: Document[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
+    // Not this restore's any more (taken over as stale, undone): no document goes where it may be another's.
+    await lease.assertHeld();
     try {
       await collection.insertMany(batch, { ordered: false });
     } catch (error) {
       if (isDuplicateKeyError(error) || everyWriteError(error, isDuplicateKeyError)) {
         throw invalidArchive("documents.ndjson holds two documents with the same _id", { cause: error });
       }
-      // Refused one by one (a value this server does not store): the archive's, not the service's, failure.
+      // Refused one by one (a value this server does not store, and duplicates with them): the archive's failure.
       if (everyWriteError(error, () => true)) {
         throw invalidArchive("documents.ndjson holds a document this database does not store", { cause: error });
       }

@@ -30,8 +30,7 @@ export interface ArchiveStore {
 /** How long a download link works. */
 export const DOWNLOAD_LINK_SECONDS = 15 * 60;
 
-export const archiveKey = (organizationId: string, exportId: string): string =>
-  `${organizationId}/${exportId}.tar.gz`;
+export const archiveKey = (organizationId: string, exportId: string): string => `${organizationId}/${exportId}.tar.gz`;
 
 const KEY = /^[0-9a-f]{24}\/[0-9a-f]{24}\.tar\.gz$/;
 
@@ -70,7 +69,7 @@ function directoryStore(root: string): ArchiveStore {
       const done = (async () => {
         await mkdir(dirname(path), { recursive: true });
         try {
-          await pipeline(stream, createWriteStream(partial));
+          await pipeline(stream, createWriteStream(partial, { mode: 0o600 }));
           await rename(partial, path);
         } catch (error) {
           await rm(partial, { force: true });
@@ -91,7 +90,10 @@ function directoryStore(root: string): ArchiveStore {
       const token = await signDownloadToken(key, filename, seconds);
       return `${config().jwt.issuer}${LOCAL_DOWNLOAD_PATH}?token=${encodeURIComponent(token)}`;
     },
-    remove: (key) => rm(pathOf(key), { force: true }),
+    async remove(key) {
+      // And what a writer that died left of it.
+      await Promise.all([rm(pathOf(key), { force: true }), rm(`${pathOf(key)}.partial`, { force: true })]);
+    },
   };
 }
 

@@ -8,9 +8,9 @@ import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createGzip } from "node:zlib";
-import { BSON, type Document, type ObjectId } from "mongodb";
+import { BSON, type Collection, type Document, type ObjectId } from "mongodb";
 import tar from "tar-stream";
-import { after, AS_STORED, DigestSum } from "../cells/copy";
+import { AS_STORED, DigestSum } from "../cells/copy";
 import { placementOf, tenantCollectionAt } from "../cells/placement";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
@@ -30,6 +30,7 @@ import {
   PARTS,
   type PartName,
 } from "./format";
+import { SIGNATURE, signManifest } from "./signature";
 
 /**
  * Writing an organization's archive (format.ts) to a stream, with memory that stays flat whatever
@@ -37,22 +38,20 @@ import {
  * SHA-256 is taken (a tar entry's header needs its size before its bytes), then the manifest and
  * the parts are packed and gzip'd into the sink, and the directory removed.
  *
- * The documents are read in `_id` order, a batch at a time, each batch from wherever the
- * organization's record says its collection is at that moment: a batch whose record changed while
- * it was read (a rename, a move's switch, a delete) is read again from the new place. Writes go
- * on meanwhile; what they mean for the archive is {@link writeArchive}'s to say.
+ * The documents are read by one cursor, from wherever the organization's record says its
+ * collection is; a read the server ends because the collection moved or was renamed under it is
+ * made again from the new place. Writes go on meanwhile; what they mean for the archive is
+ * {@link writeArchive}'s to say.
  */
 
-const AS_RAW_BSON = { raw: true } as const;
-
-/** How long a batch waits for a rename or another change of the record to finish before it gives up. */
+/** How long a read waits for a rename or another change of the record to finish before it gives up. */
 const RECORD_SETTLE_ATTEMPTS = 100;
 const RECORD_SETTLE_MS = 100;
 
 export interface WriteArchiveOptions {
   /** A platform client's export: the private metadata too. An owner's has the public metadata only. */
   readonly includePrivateMetadata: boolean;
-  /** Documents read per batch. */
+  /** Documents the cursor fetches at a time (the progress is recorded after each). */
   readonly batchDocuments?: number;
   /** After each batch of documents is spooled: the progress to record (and, in tests, a write to make). */
   readonly afterBatch?: (exported: number) => Promise<void>;
@@ -69,14 +68,14 @@ export interface WrittenArchive {
 /**
  * Write the organization's archive into `sink` and end it.
  *
- * What a write made during the export means for the archive: every document is in it as one
- * version it had while the export ran — the one its batch read — and the manifest's hash is of
- * exactly the documents in it, so the archive always verifies. A document neither inserted,
- * changed nor deleted during the export is in it as it is. One inserted during the export is in
- * it when its `_id` sorts after the batch being read at the time; one deleted, when its batch was
- * read before the delete. An archive is therefore not a snapshot of a single instant across
- * documents: for that, stop writing while it runs. The index definitions are read after the last
- * document; the members, invitations, metadata, audit log and events then.
+ * What a write made during the export means for the archive: the manifest's hash is of exactly
+ * the documents in it, so the archive always verifies; every document is in it once, as one
+ * version it had while the export ran, and one neither inserted, changed nor deleted meanwhile as
+ * it is. On FerretDB over PostgreSQL the cursor is one statement, so the archive is the collection
+ * as the export began (archives.test.ts checks it there). On MongoDB it is a collection scan: a
+ * document inserted or deleted during the export may or may not be in it — stop writing while it
+ * runs for one instant across documents. The index definitions are read after the last document;
+ * the members, invitations, metadata, audit log and events then.
  */
 export async function writeArchive(
   db: Database,
@@ -93,7 +92,7 @@ export async function writeArchive(
       return part;
     };
     const organization = await readableRecord(db, organizationId);
-    const documents = await spoolDocuments(db, organizationId, await start("documents.ndjson"), options);
+    const documents = await spoolDocuments(db, organizationId, () => start("documents.ndjson"), options);
     const counts = await spoolTheRest(db, organization, start, options);
     const manifest: Manifest = {
       format: ARCHIVE_FORMAT,
@@ -117,16 +116,23 @@ class SpooledPart {
   private readonly file: WriteStream;
   private readonly hash = createHash("sha256");
   private bytes = 0;
+  /** A failed write (a full disk): the export fails with it, the process does not. */
+  private failure: Error | undefined;
 
   constructor(path: string) {
-    this.file = createWriteStream(path);
+    this.file = createWriteStream(path, { mode: 0o600 });
+    this.file.on("error", (error) => {
+      this.failure ??= error;
+    });
   }
 
   async write(text: string): Promise<void> {
+    if (this.failure) throw this.failure;
     const chunk = Buffer.from(text, "utf8");
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.file.write(chunk)) await once(this.file, "drain");
+    if (!this.file.write(chunk)) await Promise.race([once(this.file, "drain"), once(this.file, "error")]);
+    if (this.failure) throw this.failure;
   }
 
   async json(value: unknown): Promise<void> {
@@ -135,8 +141,10 @@ class SpooledPart {
   }
 
   async close(): Promise<void> {
+    if (this.failure) throw this.failure;
     this.file.end();
-    await once(this.file, "finish");
+    await Promise.race([once(this.file, "finish"), once(this.file, "error")]);
+    if (this.failure) throw this.failure;
   }
 
   summary(): { sha256: string; bytes: number } {
@@ -157,41 +165,54 @@ async function readableRecord(db: Database, organizationId: ObjectId): Promise<O
   throw new Error("The organization's record kept changing while its archive was written.");
 }
 
-/** Where the record says its collection is: what a batch read must not have seen change. */
+/** Where the record says its collection is: a read that saw it change is made again from the new place. */
 const whereOf = (organization: OrganizationDocument): string =>
   JSON.stringify([organization.collection_name, placementOf(organization).cell, placementOf(organization).database]);
 
+/** Reads of the documents started afresh after the collection moved or was renamed under them, at most. */
+const MAX_DOCUMENT_READS = 3;
+
+/**
+ * Every document, read by one cursor in the server's natural order (FerretDB streams it from
+ * PostgreSQL or SQLite as one query: a snapshot there; a sort or a range per batch would scan and
+ * sort the whole collection again for every batch). A cursor the server ended because the
+ * collection was dropped or renamed under it (a move's switch, then the source's drop; a rename)
+ * is read again from the start, from where the record says the collection is now.
+ */
 async function spoolDocuments(
   db: Database,
   organizationId: ObjectId,
+  start: () => Promise<SpooledPart>,
+  options: WriteArchiveOptions,
+): Promise<{ count: number; hash: string }> {
+  for (let read = 1; ; read++) {
+    const part = await start();
+    const where = await readableRecord(db, organizationId);
+    try {
+      return await readEveryDocument(await tenantCollectionAt(where), part, options);
+    } catch (error) {
+      await part.close().catch(() => undefined);
+      const now = await db.organizations.findOne({ _id: organizationId });
+      const moved = now !== null && (now.pending !== undefined || whereOf(now) !== whereOf(where));
+      if (!moved || read >= MAX_DOCUMENT_READS) throw error;
+    }
+  }
+}
+
+async function readEveryDocument(
+  collection: Collection,
   part: SpooledPart,
   options: WriteArchiveOptions,
 ): Promise<{ count: number; hash: string }> {
   const sum = new DigestSum();
   const batchSize = options.batchDocuments ?? 1_000;
-  let lastId: unknown;
   let exported = 0;
-  while (true) {
-    const before = await readableRecord(db, organizationId);
-    const collection = await tenantCollectionAt(before);
-    const batch = (await collection
-      .find(lastId === undefined ? {} : after(lastId), AS_RAW_BSON)
-      .sort({ _id: 1 })
-      .limit(batchSize)
-      .toArray()) as unknown as Uint8Array[];
-    const afterwards = await db.organizations.findOne({ _id: organizationId });
-    // Renamed, switched to another cell or being deleted meanwhile: this batch may have read a
-    // collection that was no longer (or not yet) the tenant's. Read it again from where it is now.
-    if (!afterwards || afterwards.pending || whereOf(afterwards) !== whereOf(before)) continue;
-    if (batch.length === 0) break;
-    for (const raw of batch) {
-      sum.add(raw);
-      const document = BSON.deserialize(raw, AS_STORED) as Document;
-      await part.write(`${BSON.EJSON.stringify(document, { relaxed: false })}\n`);
-      lastId = document._id;
-    }
-    exported += batch.length;
-    await options.afterBatch?.(exported);
+  for await (const raw of collection.find({}, { raw: true, batchSize })) {
+    const bytes = raw as unknown as Uint8Array;
+    sum.add(bytes);
+    const document = BSON.deserialize(bytes, AS_STORED) as Document;
+    await part.write(`${BSON.EJSON.stringify(document, { relaxed: false })}\n`);
+    if (++exported % batchSize === 0) await options.afterBatch?.(exported);
   }
   await part.close();
   return sum.digest();
@@ -300,6 +321,11 @@ async function pack(manifest: Manifest, spool: string, sink: Writable): Promise<
   try {
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
     await entry(MANIFEST, manifestBytes.length, manifestBytes);
+    const signature = Buffer.from(
+      `${await signManifest(createHash("sha256").update(manifestBytes).digest("hex"))}\n`,
+      "utf8",
+    );
+    await entry(SIGNATURE, signature.length, signature);
     for (const name of PARTS) await entry(name, manifest.parts[name].bytes, createReadStream(join(spool, name)));
     archive.finalize();
   } catch (error) {

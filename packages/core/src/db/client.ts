@@ -14,6 +14,7 @@ import type {
   WebhookAttemptDocument,
   ExportDocument,
   ExportLockDocument,
+  ExportOutcomeDocument,
   WebhookDocument,
   WebhookHealthDocument,
   WebhookMessageDocument,
@@ -105,6 +106,7 @@ export interface Database {
   readonly webhookAttempts: Collection<WebhookAttemptDocument>;
   readonly exports: Collection<ExportDocument>;
   readonly exportLocks: Collection<ExportLockDocument>;
+  readonly exportOutcomes: Collection<ExportOutcomeDocument>;
 }
 
 const connection = once(connect);
@@ -154,6 +156,7 @@ async function connect(): Promise<Database> {
       webhookAttempts: master.collection<WebhookAttemptDocument>("webhook_attempts"),
       exports: master.collection<ExportDocument>("exports"),
       exportLocks: master.collection<ExportLockDocument>("export_locks"),
+      exportOutcomes: master.collection<ExportOutcomeDocument>("export_outcomes"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);

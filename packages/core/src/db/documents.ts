@@ -698,3 +698,15 @@ export interface ExportLockDocument {
   export_id: ObjectId;
   started_at: Date;
 }
+
+/**
+ * Master database: how an export ended, decided once by inserting it under the export's id (a
+ * worker completing it and the reconciler failing it as stale race for it), then applied to the
+ * export's record (`set`, marks included).
+ */
+export interface ExportOutcomeDocument {
+  _id: ObjectId;
+  set: Partial<ExportDocument> & { state: "completed" | "failed" };
+  /** A completion's change (events/change.ts): its mark is written with the state. */
+  event_change?: string;
+}

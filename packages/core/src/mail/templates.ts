@@ -53,7 +53,12 @@ export function passwordResetMail(p: { to: string; link: string; expiresAt: Date
 }
 
 /** To a member an operator restored an organization for, whose account the restore made: the reset link sets their first password. */
-export function restoredAccountMail(p: { to: string; organizationName: string; link: string; expiresAt: Date }): MailMessage {
+export function restoredAccountMail(p: {
+  to: string;
+  organizationName: string;
+  link: string;
+  expiresAt: Date;
+}): MailMessage {
   const product = productName();
   return compose({
     to: p.to,

@@ -109,7 +109,9 @@ async function eventProblems(db: Database): Promise<string[]> {
     // A restore under the id of an organization deleted before starts its life anew: what counts is since the last delete.
     const all = byOrganization.get(organization._id.toHexString()) ?? [];
     const own = all.slice(all.findLastIndex((event) => event.type === "organization.deleted") + 1);
-    const created = own.filter((event) => event.type === "organization.created" || event.type === "organization.restored");
+    const created = own.filter(
+      (event) => event.type === "organization.created" || event.type === "organization.restored",
+    );
     if (created.length !== 1) problems.push(`organization ${organization.name} has ${created.length} created events`);
     const named = own.filter((event) => created.includes(event) || event.type === "organization.renamed").at(-1);
     if (named && named.data.name !== organization.name) {

@@ -134,11 +134,12 @@ export async function reconcile(
     suspensionMarksMended: await mendSuspensionMarks(db),
     ...(await deleteExpiredSessionRecords(db, new Date())),
     // After every repair above: a record they finished or undid now says whether its change happened.
-    ...(await settleEventIntents(db, cutoff)),
+    // Before the events: an export's outcome applied writes the mark its event's intent is judged by.
     ...(await settleExports(db, { now: new Date(), cutoff }).then(({ failed, expired }) => ({
       exportsFailed: failed,
       archivesExpired: expired,
     }))),
+    ...(await settleEventIntents(db, cutoff)),
   };
   // Last: a move never starts while a change is unfinished, the repairs above may have been in its
   // way, and a long one must not keep the rest of the run from happening.

@@ -135,7 +135,9 @@ export async function rollBackCreate(
 
 /** Every membership of the organization and their sessions, then the users left without any. */
 async function removeEveryMember(db: Database, organizationId: ObjectId): Promise<void> {
-  const members = await db.memberships.find({ organization_id: organizationId }, { projection: { user_id: 1 } }).toArray();
+  const members = await db.memberships
+    .find({ organization_id: organizationId }, { projection: { user_id: 1 } })
+    .toArray();
   await db.memberships.deleteMany({ organization_id: organizationId });
   await revokeOrganizationSessions(db, organizationId);
   for (const { user_id } of members) await deleteUserIfNoMemberships(db, user_id);

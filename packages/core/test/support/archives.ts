@@ -60,7 +60,7 @@ export async function edited(
   edit(entries, manifest);
   if (options.manifest !== "stale") {
     for (const [name, content] of entries) {
-      if (name === "manifest.json") continue;
+      if (name === "manifest.json" || name === "manifest.jws") continue;
       manifest.parts[name] = { sha256: createHash("sha256").update(content).digest("hex"), bytes: content.length };
     }
   }

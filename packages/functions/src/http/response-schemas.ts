@@ -822,15 +822,22 @@ export const restoredOrganizationSchema = meta(
     organization_id: objectId,
     organization_name: z.string(),
     slug: z.string(),
-    original_id: meta(objectId, { description: "Its id in the archive: the same as `organization_id` when that was free." }),
+    original_id: meta(objectId, {
+      description: "Its id in the archive: the same as `organization_id` when that was free.",
+    }),
     documents: count,
     indexes: count,
+    signed: meta(z.boolean(), {
+      description:
+        "Whether the archive is as this service signed it: then its metadata and its original id (when free) were restored. An unsigned or altered archive is restored under a new id, without metadata.",
+    }),
     members: z.array(
       z.strictObject({
         email: z.string(),
         role: z.enum(ROLES),
         account: meta(z.enum(["existing", "new"]), {
-          description: "`new`: the restore made the account, and mailed it a link to set its password.",
+          description:
+            "`new`: the restore made the account, and mailed it a link to set its password; `existing`: an account whose address is verified (an unverified one refuses the restore, 409).",
         }),
       }),
     ),

@@ -454,6 +454,7 @@ export function restoredOrganizationView(restored: RestoredOrganization): Restor
     original_id: restored.originalId,
     documents: restored.documents,
     indexes: restored.indexes,
+    signed: restored.signed,
     members: restored.members.map(({ email, role, account }) => ({
       email,
       role: role as RestoredOrganizationView["members"][number]["role"],

@@ -1436,7 +1436,7 @@ export const operations = {
     tags: ["Platform"],
     summary: "Restore an organization from an archive",
     description:
-      "`platform:write`. From an archive uploaded as the body (`application/gzip`, at most 4 MiB; `?organization_name=` renames it) or from `{\"export_id\"}`, an export the service keeps. Everything is checked before anything is written — every part's SHA-256, the format version, each document and the documents' hash, the name, the limits, a cell's room. The organization takes its original id when that is free, else a new one; its documents (byte for byte), indexes, metadata and members with their roles come back. A member whose email has an account keeps it; the others get a new account and a mail with a link that sets its password. It becomes visible only once its collection's hash equals the manifest's; a restore that stops halfway is undone by the reconciler. Webhooks, clients, sessions and pending invitations are not restored. `organization.restored` is its event. Larger archives: `pnpm tenants restore`.",
+      "`platform:write`. From an archive uploaded as the body (`application/gzip`, at most 4 MiB; `?organization_name=` renames it) or from `{\"export_id\"}`, an export the service keeps. Everything is checked before anything is written — every part's SHA-256, the format version, each document and the documents' hash, the name, the limits, a cell's room. The organization takes its original id when that is free, else a new one; its documents (byte for byte), indexes, metadata and members with their roles come back — the metadata and the original id only from an archive this service signed (`manifest.jws`; `signed` in the answer). A member whose email has an account with a verified address keeps it; the others get a new account and a mail with a link that sets its password. It becomes visible only once its collection's hash equals the manifest's; a restore that stops halfway is undone by the reconciler. Webhooks, clients, sessions and pending invitations are not restored. `organization.restored` is its event. Larger archives: `pnpm tenants restore`.",
     security: protectedRoute,
     requestParams: { query: restoreQuery },
     requestBody: {
@@ -1460,7 +1460,9 @@ export const operations = {
         ...platformRouteErrors["403"],
         description: `${platformRouteErrors["403"].description} Or the archive holds more than an organization may (\`urn:org-service:problem:quota-exceeded\`): nothing was written.`,
       },
-      "409": problemAnswer("An organization of this name (by slug) exists: restore under another `organization_name`."),
+      "409": problemAnswer(
+        "An organization of this name (by slug) exists (restore under another `organization_name`), or a member's address has an account whose email is not verified (the restore will not make it a member; `detail` names them).",
+      ),
       ...errors.noCapacity,
     },
   },
