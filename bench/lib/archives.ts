@@ -202,7 +202,7 @@ async function runExport(service: ChildServer, token: string, onPoll: () => void
 /** A problem answer of type `…/timeout`: the invocation ran out of its route's time limit. */
 function isTimeout(text: string): boolean {
   try {
-    return String((JSON.parse(text) as { type?: unknown }).type).endsWith("/timeout");
+    return String((JSON.parse(text) as { type?: unknown }).type).endsWith(":timeout");
   } catch {
     return false;
   }

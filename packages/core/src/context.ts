@@ -6,6 +6,11 @@ export interface RequestContext {
   readonly userAgent?: string;
   /** When the request is served; the clock by default (tests move it to cross expiries). */
   readonly now?: Date;
+  /**
+   * When the caller stops waiting (epoch milliseconds: the function's time limit, less a margin).
+   * An operation too long for it stops before and undoes what it did, rather than be cut off.
+   */
+  readonly deadline?: number;
 }
 
 /** The request's time: the context's, else the clock's. */

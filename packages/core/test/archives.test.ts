@@ -268,6 +268,17 @@ describe("archives refused, nothing left", () => {
     await expectNothingLeft();
   });
 
+  it("refuses, on FerretDB, a document of a type it does not store (from a MongoDB archive) before writing anything", async () => {
+    const fromMongo = await edited(archive, swap('{"_id":"doc-0","price":{"$numberDecimal":"9.99"}}'));
+    const backend = await backendOf((await database()).master);
+    await expect(restored(fromMongo)).rejects.toThrow(
+      backend === "mongodb"
+        ? /count and hash/
+        : /line 1 holds a Decimal128, which this database \(FerretDB\) does not store/,
+    );
+    await expectNothingLeft();
+  });
+
   it("refuses an unknown format version, a stranger's archive, garbage and a smuggled entry", async () => {
     const future = await edited(archive, (_, manifest) => {
       manifest.format_version = 2;
@@ -289,6 +300,18 @@ describe("archives refused, nothing left", () => {
       resetConfig();
     }
     await expect(openArchive(Readable.from([archive]), { maxBytes: 100 })).rejects.toThrow(/more than 100 bytes/);
+    await expectNothingLeft();
+  });
+
+  it("stops a restore that would outlast its request's deadline, and undoes it", async () => {
+    const handle = await opened(archive);
+    try {
+      await expect(
+        restoreOrganization(handle, {}, { trust: "signed-archives", context: { deadline: Date.now() - 1 } }),
+      ).rejects.toThrow(/too large to restore within one request/);
+    } finally {
+      await handle.close();
+    }
     await expectNothingLeft();
   });
 

@@ -17,7 +17,7 @@ import type { OrganizationDocument, UserDocument } from "../db/documents";
 import { ID_INDEX, type IndexSpec, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { checkKeys } from "../data/indexes";
-import { ConflictError, QuotaExceededError } from "../errors";
+import { ConflictError, QuotaExceededError, TooLargeError } from "../errors";
 import { platformEventActor } from "../events/actor";
 import { beginChange } from "../events/change";
 import { sendBestEffort } from "../mail/mailer";
@@ -216,7 +216,7 @@ async function planOf(
 
   const limits = config().data;
   if (indexes.length > limits.maxIndexes) throw new QuotaExceededError("max_indexes", limits.maxIndexes);
-  await checkDocuments(archive, manifest, limits);
+  await checkDocuments(archive, manifest, limits, await unstoredTypeOf(db));
 
   const name = parseInput(z.object({ organization_name: organizationNameSchema }), {
     organization_name: organizationName ?? original.name,
@@ -290,6 +290,7 @@ async function checkDocuments(
   archive: OpenedArchive,
   manifest: Manifest,
   limits: { readonly maxDocuments: number; readonly maxDataBytes: number },
+  stores: (document: Document) => string | undefined,
 ): Promise<void> {
   const sum = new DigestSum();
   let bytes = 0;
@@ -297,6 +298,12 @@ async function checkDocuments(
   for await (const text of archive.lines("documents.ndjson")) {
     line++;
     const document = parseDocument(text, line);
+    const unstored = stores(document);
+    if (unstored) {
+      throw invalidArchive(
+        `documents.ndjson line ${line} holds a ${unstored}, which this database (FerretDB) does not store`,
+      );
+    }
     const serialized = BSON.serialize(document);
     bytes += serialized.length;
     sum.add(serialized);
@@ -307,6 +314,29 @@ async function checkDocuments(
   }
   if (digest.count > limits.maxDocuments) throw new QuotaExceededError("max_documents", limits.maxDocuments);
   if (bytes > limits.maxDataBytes) throw new QuotaExceededError("max_data_bytes", limits.maxDataBytes);
+}
+
+/**
+ * BSON types FerretDB v1 does not store (it closes the connection on one): an archive from
+ * MongoDB that holds one is refused before anything is written, rather than half restored.
+ */
+const NOT_ON_FERRETDB = new Set(["Decimal128", "MinKey", "MaxKey", "Code", "DBPointer", "BSONSymbol"]);
+
+/** For the database this is: what, in a document, it would not store (none on MongoDB). */
+async function unstoredTypeOf(db: Database): Promise<(document: Document) => string | undefined> {
+  const info = await db.master.command({ buildInfo: 1 });
+  if (typeof info.ferretdbVersion !== "string") return () => undefined;
+  const first = (value: unknown): string | undefined => {
+    if (value === null || typeof value !== "object") return undefined;
+    const type = (value as { _bsontype?: unknown })._bsontype;
+    if (typeof type === "string") return NOT_ON_FERRETDB.has(type) ? type : undefined;
+    for (const inner of Object.values(value)) {
+      const found = first(inner);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return first;
 }
 
 /** The largest document the server stores (BSON's own limit). */
@@ -377,7 +407,7 @@ async function restore(
       // One index per command, as moves do (cells/copy.ts).
       await collection.createIndex(key, { name, ...(unique && { unique: true }), ...(sparse && { sparse: true }) });
     }
-    await insertDocuments(archive, collection, lease);
+    await insertDocuments(archive, collection, lease, by.context?.deadline);
     await checkpoint("restore", 3);
     await verify(collection, plan);
     await checkpoint("restore", 4);
@@ -479,10 +509,19 @@ async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
   return added;
 }
 
-async function insertDocuments(archive: OpenedArchive, collection: Collection, lease: Lease): Promise<void> {
+async function insertDocuments(
+  archive: OpenedArchive,
+  collection: Collection,
+  lease: Lease,
+  deadline: number | undefined,
+): Promise<void> {
   let batch: Document[] = [];
+  let inserted = 0;
   const flush = async () => {
     if (batch.length === 0) return;
+    // The verification still to come reads every document again: stop while it and the undo fit.
+    if (deadline !== undefined && Date.now() > deadline) throw tooLongToRestore(inserted);
+    inserted += batch.length;
     // Not this restore's any more (taken over as stale, undone): no document goes where it may be another's.
     await lease.assertHeld();
     try {
@@ -505,6 +544,12 @@ async function insertDocuments(archive: OpenedArchive, collection: Collection, l
     if (batch.length >= RESTORE_BATCH_DOCUMENTS) await flush();
   }
   await flush();
+}
+
+function tooLongToRestore(inserted: number): TooLargeError {
+  return new TooLargeError(
+    `The archive is too large to restore within one request (${inserted} documents were inserted in the time it has); nothing was restored. Restore it with \`pnpm tenants restore\`.`,
+  );
 }
 
 function everyWriteError(error: unknown, test: (writeError: unknown) => boolean): boolean {

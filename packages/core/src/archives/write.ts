@@ -131,8 +131,8 @@ class SpooledPart {
     const chunk = Buffer.from(text, "utf8");
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.file.write(chunk)) await Promise.race([once(this.file, "drain"), once(this.file, "error")]);
-    if (this.failure) throw this.failure;
+    // `once` rejects when the file errs while it waits, and leaves no listener behind.
+    if (!this.file.write(chunk)) await once(this.file, "drain");
   }
 
   async json(value: unknown): Promise<void> {
@@ -143,8 +143,7 @@ class SpooledPart {
   async close(): Promise<void> {
     if (this.failure) throw this.failure;
     this.file.end();
-    await Promise.race([once(this.file, "finish"), once(this.file, "error")]);
-    if (this.failure) throw this.failure;
+    await once(this.file, "finish");
   }
 
   summary(): { sha256: string; bytes: number } {

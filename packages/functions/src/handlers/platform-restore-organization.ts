@@ -11,12 +11,17 @@ import { restoredOrganizationView } from "../http/views";
  * uploaded as the body (`application/gzip`, `?organization_name=` to rename it) or named by
  * `{ "export_id" }` of an export the service keeps (201).
  */
+/** The share of the function's time the documents may take to go in. */
+const RESTORE_INSERT_SHARE = 0.5;
+
 export const handler = httpEndpoint(
-  async (event) => {
+  async (event, lambda) => {
     const actor = await authenticatedPlatformActor(event);
     // Before the body is read: a client without the scope learns nothing from its input's errors.
     requirePlatformScope(actor, "platform:write", "restore organizations");
-    const context = requestContextOf(event);
+    // The documents stop going in while verifying them (as long again) and undoing still fit.
+    const deadline = Date.now() + lambda.getRemainingTimeInMillis() * RESTORE_INSERT_SHARE;
+    const context = { ...requestContextOf(event), deadline };
     const restored = Buffer.isBuffer(event.body)
       ? await restorePlatformOrganization(
           actor,

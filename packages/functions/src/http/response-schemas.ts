@@ -791,7 +791,9 @@ export const exportSchema = meta(
     created_at: timestamp,
     finished_at: z.optional(timestamp),
     documents_exported: count,
-    documents_total: meta(count, { description: "The collection's estimated size when the export began." }),
+    documents_total: meta(count, {
+      description: "The collection's estimated size when the export began (0 until its worker has counted it).",
+    }),
     private_metadata: meta(z.boolean(), {
       description: "Whether the archive holds the private metadata (a platform client's export) or the public only.",
     }),

@@ -1450,7 +1450,10 @@ export const operations = {
       "201": { description: "Restored.", content: json(restoredOrganizationSchema) },
       ...platformRouteErrors,
       "400": problemAnswer("The body is not valid JSON, or no archive was sent."),
-      ...errors.bodyTooLarge,
+      "413": {
+        ...errors.bodyTooLarge["413"],
+        description: `${errors.bodyTooLarge["413"].description} Or the archive is too large to restore within one request (\`urn:org-service:problem:too-large\`): nothing was restored; use \`pnpm tenants restore\`.`,
+      },
       "415": problemAnswer("The body is neither `application/json` nor `application/gzip`."),
       "422": problemAnswer(
         "The archive is not one this service wrote, or not as it wrote it (`errors` says what: a part whose hash differs, an unknown format version, malformed members or documents), or the input breaks the schema. Nothing was written.",
