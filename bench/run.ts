@@ -898,8 +898,6 @@ async function measureArchivesSection(db: EmbeddedDatabase): Promise<ArchivesMea
         });
         return clientToken(server, client.clientId, client.secret.secret);
       },
-      organizationVisible: async (name) =>
-        (await (await database()).organizations.findOne({ slug: slugify(name), ...VISIBLE })) !== null,
       restoreInProcess: async (file, organizationName) =>
         (await restoreArchive(createReadStream(file), { organizationName })).documents,
     });
@@ -922,11 +920,7 @@ function reportArchives(measured: ArchivesMeasurement): void {
     `A local server in a child process (exports run in its own process, archives kept in a directory), one organization signed up over HTTP and its tenant collection seeded with ${count} documents of about 500 bytes (strings, numbers, a nested object, an array, a date) through the driver in batches of 1,000 (${measured.seedSeconds.toFixed(1)} s). **Export**: \`POST /org/exports\` with the owner's token, then \`GET /org/exports/{id}\` every 100 ms until completed; the server's RSS (VmRSS of its process in /proc) read right before and at every poll. A first export of the organization while still empty ran before, so that the modules an export loads are in the "before" figure. The archive was downloaded through its \`download_url\` (${mb(download.bytes)} in ${download.seconds.toFixed(1)} s) and its SHA-256 found equal to the export's. **Restore**: the organization deleted (\`DELETE /org/delete\`), then restored from \`{export_id}\` by a platform client (\`POST /platform/organizations/restore\`, platform:write)${
       restore.where === "http"
         ? ", timed to its answer, the server's RSS sampled every 100 ms meanwhile."
-        : `: it ran out of the route's 29 s limit (503 after ${restore.httpTimeout!.answeredSeconds.toFixed(1)} s; the server's restore went on and was ${
-            restore.httpTimeout!.finishedSeconds === undefined
-              ? "not seen to finish"
-              : `seen finished ${restore.httpTimeout!.finishedSeconds.toFixed(1)} s after the request`
-          }), so the figures below are of the restore in the benchmark's process instead: core's \`restoreArchive\` on the downloaded file, under another name, this process's RSS sampled every 100 ms.`
+        : `: over HTTP it would have outlasted the route's 29 s limit, so the function stopped before its deadline and undid it (413 after ${restore.httpRefused!.answeredSeconds.toFixed(1)} s: "${restore.httpRefused!.detail}"), so the figures below are of the restore in the benchmark's process instead, as \`pnpm tenants restore\` runs it: core's \`restoreArchive\` on the downloaded file, this process's RSS sampled every 100 ms.`
     }`,
   );
   emit();

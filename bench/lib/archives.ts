@@ -32,7 +32,6 @@ export interface ArchivesRunOptions {
   /** A platform client's access token (`platform:write`), for the restore. */
   readonly platformToken: () => Promise<string>;
   /** Whether the organization of this name exists and is visible (a restore of it has finished). */
-  readonly organizationVisible: (organizationName: string) => Promise<boolean>;
   /**
    * Restores the archive in `file` in the benchmark's process (core's `restoreArchive`) under
    * `organizationName`: the documents it restored.
@@ -67,7 +66,7 @@ export interface ArchivesMeasurement {
     readonly seconds: number;
     readonly documents: number;
     /** When the HTTP restore ran out of its time limit: the answer's time, and when the server's restore was seen finished. */
-    readonly httpTimeout?: { readonly answeredSeconds: number; readonly finishedSeconds: number | undefined };
+    readonly httpRefused?: { readonly answeredSeconds: number; readonly detail: string };
   };
 }
 
@@ -200,9 +199,9 @@ async function runExport(service: ChildServer, token: string, onPoll: () => void
 }
 
 /** A problem answer of type `…/timeout`: the invocation ran out of its route's time limit. */
-function isTimeout(text: string): boolean {
+function isTooLongForOneRequest(text: string): boolean {
   try {
-    return String((JSON.parse(text) as { type?: unknown }).type).endsWith(":timeout");
+    return /too large to restore within one request/.test(String((JSON.parse(text) as { detail?: unknown }).detail));
   } catch {
     return false;
   }
@@ -293,35 +292,25 @@ export async function measureArchives(options: ArchivesRunOptions): Promise<Arch
     if (answer.status === 201) {
       const restored = JSON.parse(text) as { documents: number };
       restore = { where: "http", seconds: answeredSeconds, documents: restored.documents, ...restoreMemory.stop() };
-    } else if (answer.status === 503 && isTimeout(text)) {
-      // Past the route's time limit the answer is 503 while the local server goes on with the
-      // restore: once it has finished (or given up), the restore is measured in this process instead.
-      log(`archives: the restore over HTTP ran out of its time limit (503 after ${answeredSeconds.toFixed(1)} s)`);
-      let finishedSeconds: number | undefined;
-      while (performance.now() - restoreStarted < WAIT_SECONDS * 1000) {
-        if (await options.organizationVisible(name)) {
-          finishedSeconds = (performance.now() - restoreStarted) / 1000;
-          break;
-        }
-        await sleep(POLL_MS);
-      }
+    } else if (answer.status === 413 && isTooLongForOneRequest(text)) {
+      // Too long for the route's time limit: the server stopped before its deadline and undid it
+      // (nothing restored), so the restore is measured in this process instead, as the operator's
+      // command runs it.
       restoreMemory.stop();
       log(
-        finishedSeconds === undefined
-          ? "archives: the server's restore was not seen finished"
-          : `archives: the server's restore finished after ${finishedSeconds.toFixed(1)} s`,
+        `archives: the restore over HTTP would outlast its request (413 after ${answeredSeconds.toFixed(1)} s, undone)`,
       );
-      log("archives: the restore in the benchmark's process (core's restoreArchive), under another name");
+      log("archives: the restore in the benchmark's process (core's restoreArchive)");
       const inProcess = sampleRss(process.pid, true);
       const started = performance.now();
-      const restored = await options.restoreInProcess(file, `${name} Restored`);
+      const restored = await options.restoreInProcess(file, name);
       const seconds = (performance.now() - started) / 1000;
       restore = {
         where: "bench process",
         seconds,
         documents: restored,
         ...inProcess.stop(),
-        httpTimeout: { answeredSeconds, finishedSeconds },
+        httpRefused: { answeredSeconds, detail: (JSON.parse(text) as { detail: string }).detail },
       };
     } else {
       restoreMemory.stop();

@@ -44,6 +44,9 @@ import { SIGNATURE, signManifest } from "./signature";
  * {@link writeArchive}'s to say.
  */
 
+/** What a part gathers before it writes (characters; a chunk's bytes are as many or a few more). */
+const CHUNK_CHARACTERS = 256 * 1024;
+
 /** How long a read waits for a rename or another change of the record to finish before it gives up. */
 const RECORD_SETTLE_ATTEMPTS = 100;
 const RECORD_SETTLE_MS = 100;
@@ -111,11 +114,18 @@ export async function writeArchive(
   }
 }
 
-/** A part being written to its spool file: its SHA-256 and size taken on the way, writes waiting when the file is behind. */
+/**
+ * A part being written to its spool file: its SHA-256 and size taken on the way. Lines are
+ * gathered into chunks of {@link CHUNK_CHARACTERS} before they are encoded and written (one
+ * buffer per chunk, not per document: the allocations an export makes stay few), and a write
+ * waits when the file is behind.
+ */
 class SpooledPart {
   private readonly file: WriteStream;
   private readonly hash = createHash("sha256");
   private bytes = 0;
+  private gathered: string[] = [];
+  private gatheredLength = 0;
   /** A failed write (a full disk): the export fails with it, the process does not. */
   private failure: Error | undefined;
 
@@ -127,8 +137,17 @@ class SpooledPart {
   }
 
   async write(text: string): Promise<void> {
+    this.gathered.push(text);
+    this.gatheredLength += text.length;
+    if (this.gatheredLength >= CHUNK_CHARACTERS) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    const chunk = Buffer.from(text, "utf8");
+    if (this.gathered.length === 0) return;
+    const chunk = Buffer.from(this.gathered.join(""), "utf8");
+    this.gathered = [];
+    this.gatheredLength = 0;
     this.hash.update(chunk);
     this.bytes += chunk.length;
     // `once` rejects when the file errs while it waits, and leaves no listener behind.
@@ -141,6 +160,7 @@ class SpooledPart {
   }
 
   async close(): Promise<void> {
+    await this.flush();
     if (this.failure) throw this.failure;
     this.file.end();
     await once(this.file, "finish");
