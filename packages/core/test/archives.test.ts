@@ -341,7 +341,9 @@ describe("a restore stopped after each step", () => {
     const usersBefore = await db.users.countDocuments();
 
     const { reached } = injectFault("restore", step, "crash");
-    void restored(archive);
+    // Opened here: a restore stopped for good never removes what it unpacked; the test does.
+    const handle = await opened(archive);
+    void restoreOrganization(handle, {}, { trust: "signed-archives" });
     await reached;
     // Not visible while it is under way.
     expect(await db.organizations.countDocuments({ name: organization.name, pending: { $exists: false } })).toBe(0);
@@ -353,6 +355,7 @@ describe("a restore stopped after each step", () => {
     const cellDatabases = await (await collectionOf(organization.id).catch(() => undefined))?.countDocuments();
     expect(cellDatabases ?? 0).toBe(0);
     expect(await checkInvariants()).toEqual([]);
+    await handle.close();
 
     const again = await restored(archive);
     expect(again.documents).toBe(12);

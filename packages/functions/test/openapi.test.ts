@@ -1,4 +1,10 @@
-import { clientCredentialsGrant, closeDatabase, createPlatformClient } from "@org-service/core";
+import {
+  clientCredentialsGrant,
+  closeDatabase,
+  createPlatformClient,
+  exportsInProcessSettled,
+  removeTemporaryArchives,
+} from "@org-service/core";
 import { totpCode, useIsolatedDatabases } from "@org-service/core/testing";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -12,6 +18,9 @@ import { invoke, type Invocation } from "./support/invoke";
 
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(async () => {
+  // The export the probes start runs in this process: its archive goes with the run's directory.
+  await exportsInProcessSettled();
+  await removeTemporaryArchives();
   await databases.drop();
   await closeDatabase();
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -274,7 +274,7 @@ it("a move killed with SIGKILL after each of its steps is finished by the reconc
   expect(await checkInvariants()).toEqual([]);
 });
 
-it("exports a tenant to a file and restores it after its delete, every document and index back; refuses a file that is no archive", async () => {
+it("exports a tenant to a file and restores it after its delete, every document and index back", async () => {
   const directory = await mkdtemp(path.join(os.tmpdir(), "org-service-tenants-export-"));
   try {
     const { id, ids } = await tenantWith("Exported Co", 120);
@@ -296,12 +296,6 @@ it("exports a tenant to a file and restores it after its delete, every document 
     expect(after.ids).toHaveLength(ids.length);
     expect(after.indexes).toEqual(before.indexes);
     expect(await checkInvariants()).toEqual([]);
-
-    const garbage = path.join(directory, "garbage.tar.gz");
-    await writeFile(garbage, "not an archive");
-    const refused = await failureOf(["restore", garbage]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr.trim()).toBe("archive: it is not a gzip'd tar archive");
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

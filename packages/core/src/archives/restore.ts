@@ -117,10 +117,10 @@ export async function restorePlatformOrganization(
 ): Promise<RestoredOrganization> {
   requirePlatformScope(actor, "platform:write", "restore organizations");
   parseInput(restoreOptionsSchema, options);
-  const stream =
-    "upload" in source
-      ? Readable.from([Buffer.from(source.upload)])
-      : await (await archiveStore()).reader((await keptArchiveOf(await database(), source.exportId)).key);
+  const kept = "upload" in source ? undefined : await keptArchiveOf(await database(), source.exportId);
+  const stream = kept
+    ? await (await archiveStore()).reader(kept.key)
+    : Readable.from([Buffer.from((source as { upload: Uint8Array }).upload)]);
   // An upload unpacks within a function's temporary disk (512 MB); a kept export was written here.
   const maxBytes = "upload" in source ? Math.min(UPLOAD_UNPACK_MAX_BYTES, unpackLimit()) : unpackLimit();
   const archive = await openArchive(stream, { maxBytes });
