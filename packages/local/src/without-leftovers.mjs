@@ -7,8 +7,10 @@
  * way, so the machine's temp directory holds nothing the run made.
  *
  * Plain JavaScript run by node, not tsx: tsx would make a cache directory in the real temp
- * directory before this could move it. The tools started under it keep no cache there either
- * (TSX_DISABLE_CACHE for the tsx processes the tests start).
+ * directory before this could move it. The tsx processes the tests start (the server, the
+ * commands: dozens of them) share one cache, `tsx-<uid>` in the run's directory, so that each
+ * does not compile every source again: it is the tool's, not a test's, and goes with the
+ * directory without counting as left behind.
  *
  * Usage: node packages/local/src/without-leftovers.mjs <command> [args…]
  */
@@ -33,7 +35,7 @@ const runDir = mkdtempSync(join(tmpdir(), "org-service-test-run-"));
 chmodSync(runDir, 0o711);
 const child = spawn(command, args, {
   stdio: "inherit",
-  env: { ...process.env, TMPDIR: runDir, TEMP: runDir, TMP: runDir, TSX_DISABLE_CACHE: "1" },
+  env: { ...process.env, TMPDIR: runDir, TEMP: runDir, TMP: runDir },
 });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 
@@ -45,8 +47,12 @@ const code = await new Promise((resolve) => {
   child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
 });
 
-let left = readdirSync(runDir);
-for (const deadline = Date.now() + SETTLE_MS; left.length > 0 && Date.now() < deadline; left = readdirSync(runDir)) {
+/** tsx's compile cache (see above): shared by the run's tsx processes, removed with the directory. */
+const isToolCache = (name) => /^tsx-\d+$/.test(name);
+const leftovers = () => readdirSync(runDir).filter((name) => !isToolCache(name));
+
+let left = leftovers();
+for (const deadline = Date.now() + SETTLE_MS; left.length > 0 && Date.now() < deadline; left = leftovers()) {
   await sleep(250);
 }
 rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
