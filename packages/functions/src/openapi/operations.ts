@@ -222,7 +222,7 @@ const noOrganization = {
 const archiveFormat =
   "A gzip'd tar: `manifest.json` (format version, the organization, counts, each part's SHA-256 and size, and the documents' order-independent hash), `documents.ndjson` (canonical Extended JSON v2, one document per line: `mongoimport` loads it as it is), `indexes.json`, `organization.json`, `metadata.json`, `members.json` (emails, roles, when they joined: never a credential), `invitations.json` (pending, without tokens), `audit.ndjson` and `events.ndjson`.";
 const exportConsistency =
-  "Writes go on while it runs: each document is in the archive as one version it had during the export (one inserted or deleted meanwhile may or may not be), and the manifest's hash is of exactly what it holds. A tenant that moves meanwhile is followed to its new cell.";
+  "Writes go on while it runs, and the manifest's hash is of exactly what the archive holds: on FerretDB over PostgreSQL the archive is the collection as the export began; on MongoDB each document is in it once, as one version it had during the export (one inserted or deleted meanwhile may or may not be). A tenant that moves meanwhile still yields a whole archive.";
 
 /** The export operations, as an organization's owners and as platform clients have them. */
 function exportOperations(owner: "org" | "platform") {
