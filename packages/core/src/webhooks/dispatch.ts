@@ -170,7 +170,11 @@ class EndpointsOfPass {
 
   constructor(private readonly db: Database) {}
 
-  async wanting(event: { type: string; organization_id?: string }): Promise<WebhookDocument[]> {
+  /**
+   * The endpoints that want the event: enabled, of its type and organization, and there when it
+   * happened — an endpoint made after it (the pass behind) gets earlier events by a replay only.
+   */
+  async wanting(event: { type: string; organization_id?: string; occurred_at: string }): Promise<WebhookDocument[]> {
     this.platform ??= this.db.webhooks.find({ owner: "platform" }).toArray();
     const organizationId = event.organization_id;
     let own: Promise<WebhookDocument[]> | undefined;
@@ -185,6 +189,7 @@ class EndpointsOfPass {
     return candidates.filter(
       (endpoint) =>
         !endpoint.disabled &&
+        endpoint.created_at.getTime() <= Date.parse(event.occurred_at) &&
         endpoint.event_types.includes(event.type as never) &&
         (!endpoint.organization_ids ||
           (organizationId !== undefined &&
