@@ -255,7 +255,7 @@ it("the scheduled reconciler's bundle undoes an interrupted create in the real d
         POWERTOOLS_LOG_LEVEL: "WARN",
       },
     });
-    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ createsUndone: 1, orphanAdminsDeleted: 0 });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ createsUndone: 1, orphanUsersDeleted: 0 });
     expect(await master.collection("organizations").countDocuments()).toBe(0);
     expect(await master.collection("admins").countDocuments()).toBe(0);
     expect(await client.db(tenantDb).listCollections({ name: "org_half_made" }).toArray()).toEqual([]);

@@ -17,7 +17,8 @@ import { toObjectId } from "./organizations/model";
 export interface AuditEvent {
   readonly action: AuditAction;
   readonly organizationId?: ObjectId;
-  readonly adminId?: ObjectId;
+  /** The user who acted (for a sign-in, the one who tried). */
+  readonly userId?: ObjectId;
   /** A machine client that acted instead of a user. */
   readonly clientId?: string;
   readonly email?: string;
@@ -34,7 +35,7 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
     action: event.action,
     at: new Date(),
     ...(event.organizationId && { organization_id: event.organizationId }),
-    ...(event.adminId && { admin_id: event.adminId }),
+    ...(event.userId && { admin_id: event.userId }),
     ...(event.clientId && { client_id: event.clientId }),
     ...(event.email && { email: event.email }),
     ...(context.sourceIp && { source_ip: context.sourceIp }),
@@ -52,7 +53,8 @@ export interface AuditEntry {
   readonly id: string;
   readonly action: AuditAction;
   readonly at: Date;
-  readonly adminId?: string;
+  /** The user who acted: the log's `admin_id`, its name since before users. */
+  readonly userId?: string;
   readonly clientId?: string;
   readonly email?: string;
   readonly sourceIp?: string;
@@ -88,7 +90,7 @@ export async function listAudit(actor: Actor, options: { limit?: number; before?
       id: document._id.toHexString(),
       action: document.action,
       at: document.at,
-      ...(document.admin_id && { adminId: document.admin_id.toHexString() }),
+      ...(document.admin_id && { userId: document.admin_id.toHexString() }),
       ...(document.client_id && { clientId: document.client_id }),
       ...(document.email && { email: document.email }),
       ...(document.source_ip && { sourceIp: document.source_ip }),

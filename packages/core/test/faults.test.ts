@@ -143,7 +143,7 @@ describe("the reconciler", () => {
       updatesFinished: 0,
       updatesUndone: 0,
       deletesFinished: 0,
-      orphanAdminsDeleted: 0,
+      orphanUsersDeleted: 0,
       staleLocksRemoved: 0,
     });
     expect(await checkInvariants()).toEqual([]);
@@ -214,7 +214,7 @@ describe("the reconciler", () => {
     await db.organizations.deleteOne({ slug: organization.slug });
     await db.tenants.dropCollection(organization.collectionName);
     expect(await checkInvariants()).toEqual([expect.stringMatching(/has no organization/)]);
-    expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ orphanAdminsDeleted: 1 });
+    expect(await reconcile({ graceSeconds: 0 })).toMatchObject({ orphanUsersDeleted: 1 });
     expect(await checkInvariants()).toEqual([]);
   });
 

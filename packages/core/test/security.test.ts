@@ -230,7 +230,7 @@ describe("audit log", () => {
       "organization.create",
     ]);
     expect(entries[0]).toMatchObject({
-      adminId: organization.adminId,
+      userId: organization.adminId,
       sourceIp: "192.0.2.8",
       requestId: "req-update",
       details: { renamed_from: organization.name, password_changed: true, email_changed: false },

@@ -10,13 +10,13 @@ import type { Database } from "../db/client";
 export async function auditInEachOrganization(
   db: Database,
   userId: ObjectId,
-  event: Omit<AuditEvent, "organizationId" | "adminId">,
+  event: Omit<AuditEvent, "organizationId" | "userId">,
   context: RequestContext,
 ): Promise<void> {
   const memberships = await db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray();
   await Promise.all(
     memberships.map(({ organization_id }) =>
-      recordAudit(db, { ...event, organizationId: organization_id, adminId: userId }, context),
+      recordAudit(db, { ...event, organizationId: organization_id, userId }, context),
     ),
   );
 }

@@ -422,8 +422,8 @@ export async function settleExports(
   return { failed, expired };
 }
 
-function auditActor(actor: EventActor): { adminId?: ObjectId; clientId?: string } {
-  if (actor.type === "user") return { adminId: new ObjectId(actor.id) };
+function auditActor(actor: EventActor): { userId?: ObjectId; clientId?: string } {
+  if (actor.type === "user") return { userId: new ObjectId(actor.id) };
   if (actor.type === "client" || actor.type === "platform") return { clientId: actor.id };
   return {};
 }

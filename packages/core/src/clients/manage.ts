@@ -97,7 +97,7 @@ export async function createOrganizationClient(
     {
       action: "client.created",
       organizationId,
-      ...(toObjectId(actor.userId) && { adminId: toObjectId(actor.userId)! }),
+      ...(toObjectId(actor.userId) && { userId: toObjectId(actor.userId)! }),
       clientId: created.clientId,
       details: { name, scopes: scopes.join(" ") },
     },
@@ -374,13 +374,13 @@ function auditClient(
   details: Record<string, string>,
   context: RequestContext,
 ): Promise<void> {
-  const adminId = toObjectId(actor.userId);
+  const actingUserId = toObjectId(actor.userId);
   return recordAudit(
     db,
     {
       action,
       ...(client.organization_id && { organizationId: client.organization_id }),
-      ...(adminId && { adminId }),
+      ...(actingUserId && { userId: actingUserId }),
       clientId: client._id,
       details,
     },

@@ -120,7 +120,7 @@ async function createIndexUnderLock(
     if (same.unique === unique) return same;
     throw new ConflictError("An index on these keys exists already, with other options.", "keys");
   }
-  const adminId = toObjectId(actor.userId);
+  const actingUserId = toObjectId(actor.userId);
   const { maxIndexes } = config().data;
   if (existing.length >= maxIndexes) {
     await recordAudit(
@@ -128,7 +128,7 @@ async function createIndexUnderLock(
       {
         action: "data.quota_exceeded",
         organizationId: handle.organization._id,
-        ...(adminId && { adminId }),
+        ...(actingUserId && { userId: actingUserId }),
         ...(actor.clientId && { clientId: actor.clientId }),
         details: { quota: "max_indexes" },
       },
@@ -168,7 +168,7 @@ async function createIndexUnderLock(
     {
       action: "data.index_created",
       organizationId: handle.organization._id,
-      ...(adminId && { adminId }),
+      ...(actingUserId && { userId: actingUserId }),
       ...(actor.clientId && { clientId: actor.clientId }),
       details: { name, unique },
     },
@@ -214,13 +214,13 @@ async function dropIndexUnderLock(
   }
   await change.commit(handle.db);
   await recordNamespaces(handle, existing.length - 1);
-  const adminId = toObjectId(actor.userId);
+  const actingUserId = toObjectId(actor.userId);
   await recordAudit(
     handle.db,
     {
       action: "data.index_dropped",
       organizationId: handle.organization._id,
-      ...(adminId && { adminId }),
+      ...(actingUserId && { userId: actingUserId }),
       ...(actor.clientId && { clientId: actor.clientId }),
       details: { name },
     },

@@ -119,13 +119,13 @@ export async function checkQuota(
     statistics.dataBytes += Math.max(0, growth.bytes);
     return;
   }
-  const adminId = toObjectId(actor.userId);
+  const actingUserId = toObjectId(actor.userId);
   await recordAudit(
     handle.db,
     {
       action: "data.quota_exceeded",
       organizationId: handle.organization._id,
-      ...(adminId && { adminId }),
+      ...(actingUserId && { userId: actingUserId }),
       ...(actor.clientId && { clientId: actor.clientId }),
       details: { quota: refused.extensions.quota },
     },

@@ -103,7 +103,7 @@ export async function acceptInvitation(
         {
           action: "admin.login_failed",
           organizationId: invitation.organization_id,
-          adminId: existing._id,
+          userId: existing._id,
           email: existing.email,
           details: { reason: "invalid_credentials", invitation_id: invitation._id.toHexString() },
         },
@@ -199,7 +199,7 @@ export async function acceptInvitation(
       {
         action: "invitation.accepted",
         organizationId: organization._id,
-        adminId: user._id,
+        userId: user._id,
         email: user.email,
         details: { invitation_id: invitation._id.toHexString(), role: invitation.role, new_user: !existing },
       },

@@ -131,7 +131,7 @@ export async function inviteMember(
       {
         action: "member.invited",
         organizationId: organization._id,
-        adminId: invitation.invited_by,
+        userId: invitation.invited_by,
         email,
         details: { role, invitation_id: invitation._id.toHexString() },
       },

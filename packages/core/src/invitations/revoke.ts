@@ -36,7 +36,7 @@ export async function revokeInvitation(actor: Actor, invitationId: string, conte
     {
       action: "invitation.revoked",
       organizationId: invitation.organization_id,
-      adminId: toObjectId(actor.userId),
+      userId: toObjectId(actor.userId),
       email: invitation.email,
       details: { invitation_id: invitation._id.toHexString(), role: invitation.role },
     },

@@ -119,7 +119,7 @@ export async function changeMemberRole(
       {
         action: "member.role_changed",
         organizationId: target.organization_id,
-        adminId: current.user_id,
+        userId: current.user_id,
         email: target.email,
         details: { user_id: target.user_id.toHexString(), from: target.role, to: newRole },
       },
@@ -167,7 +167,7 @@ export async function removeMember(actor: Actor, userId: string, context: Reques
       {
         action: "member.removed",
         organizationId: target.organization_id,
-        adminId: current.user_id,
+        userId: current.user_id,
         email: target.email,
         details: { user_id: target.user_id.toHexString(), role: target.role, left: leaving },
       },

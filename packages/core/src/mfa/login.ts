@@ -100,7 +100,7 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
       {
         action: "admin.login_failed",
         organizationId: challenge.organization_id,
-        adminId: user._id,
+        userId: user._id,
         email: user.email,
         details: { reason: code !== undefined ? "invalid_code" : "invalid_recovery_code" },
       },
@@ -127,7 +127,7 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
       {
         action: "admin.login",
         organizationId: organization._id,
-        adminId: user._id,
+        userId: user._id,
         email: user.email,
         details: { mfa: code !== undefined ? "totp" : "recovery_code" },
       },
@@ -139,7 +139,7 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
         {
           action: "mfa.recovery_code_used",
           organizationId: organization._id,
-          adminId: user._id,
+          userId: user._id,
           email: user.email,
           details: {
             remaining: String(

@@ -107,7 +107,7 @@ export async function verifyTotpEnrollment(
   await db.mfaEnrollments.deleteOne({ _id: userId });
   await recordAudit(
     db,
-    { action: "mfa.enabled", organizationId: toObjectId(actor.organizationId), adminId: userId, email: actor.email },
+    { action: "mfa.enabled", organizationId: toObjectId(actor.organizationId), userId, email: actor.email },
     context,
   );
   return { recoveryCodes: codes };
@@ -169,7 +169,7 @@ export async function disableTotp(
     {
       action: "mfa.disabled",
       organizationId: toObjectId(actor.organizationId),
-      adminId: userId,
+      userId,
       email: actor.email,
       details: { proven_by: code !== undefined ? "code" : "password" },
     },

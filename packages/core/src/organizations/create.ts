@@ -142,7 +142,7 @@ export async function createOrganization(
       {
         action: "organization.create",
         organizationId: organization._id,
-        adminId: owner.user._id,
+        userId: owner.user._id,
         email: owner.user.email,
         details: { organization_name: organizationName },
       },

@@ -30,7 +30,7 @@ export async function deleteOrganization(
     deleteHeldOrganization(
       db,
       organization,
-      { action: "organization.delete", adminId: toObjectId(actor.userId) },
+      { action: "organization.delete", userId: toObjectId(actor.userId) },
       eventActorOf(actor),
       context,
     ),
@@ -44,7 +44,7 @@ export async function deleteOrganization(
 export async function deleteHeldOrganization(
   db: Database,
   organization: OrganizationDocument,
-  who: Pick<AuditEvent, "action" | "adminId" | "clientId">,
+  who: Pick<AuditEvent, "action" | "userId" | "clientId">,
   actor: EventActor,
   context: RequestContext = {},
 ): Promise<{ name: string }> {

@@ -89,7 +89,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
         {
           action: "admin.login_failed",
           email,
-          ...(user && { adminId: user._id }),
+          ...(user && { userId: user._id }),
           ...(organization && { organizationId: organization._id }),
           details: { reason: "invalid_credentials" },
         },
@@ -115,7 +115,7 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   if (await factorLookup) return startMfaChallenge(db, membership, context);
   const session = await openSession(db, membership, context);
   await Promise.all([
-    recordAudit(db, { action: "admin.login", organizationId: organization._id, adminId: user._id, email }, context),
+    recordAudit(db, { action: "admin.login", organizationId: organization._id, userId: user._id, email }, context),
     check.hadFailures ? forgiveLoginFailures(db, email) : undefined,
   ]);
   return {

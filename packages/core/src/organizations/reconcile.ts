@@ -30,8 +30,8 @@ export interface ReconcileReport {
   readonly updatesFinished: number;
   readonly updatesUndone: number;
   readonly deletesFinished: number;
-  /** Users left without any membership (the admins of earlier versions' reports). */
-  readonly orphanAdminsDeleted: number;
+  /** Users left without any membership (`orphanAdminsDeleted` in earlier versions' reports). */
+  readonly orphanUsersDeleted: number;
   readonly orphanMembershipsDeleted: number;
   readonly staleInvitationClaimsReleased: number;
   readonly staleLocksRemoved: number;
@@ -119,7 +119,7 @@ export async function reconcile(
     updatesUndone: counts["update-undone"],
     deletesFinished: counts["delete-finished"],
     orphanMembershipsDeleted: await deleteOrphanMemberships(db, cutoff),
-    orphanAdminsDeleted: await deleteOrphanUsers(db, cutoff),
+    orphanUsersDeleted: await deleteOrphanUsers(db, cutoff),
     staleInvitationClaimsReleased: await releaseStaleInvitationClaims(db, cutoff),
     // Left by requests that died before or after their marker; the next change would take them over anyway.
     staleLocksRemoved: (

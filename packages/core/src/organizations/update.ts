@@ -52,7 +52,7 @@ export interface UpdateResult {
 }
 
 /**
- * Rename an organization and/or change its admin's credentials, all or nothing:
+ * Rename an organization and/or change the caller's credentials, all or nothing:
  *
  * 1. the record takes its new name, marked `pending: update` with what it was before (the unique
  *    slug index decides a race for the new name, and no other change may start meanwhile);
@@ -86,19 +86,19 @@ export async function updateOrganization(
 
   async function update(current: OrganizationDocument): Promise<UpdateResult> {
     const sessionId = actor.sessionId === undefined ? undefined : toObjectId(actor.sessionId);
-    const [admin, membership, session] = await Promise.all([
+    const [caller, membership, session] = await Promise.all([
       db.users.findOne({ _id: userId }),
       db.memberships.findOne({ _id: membershipId(current._id, actor.userId) }),
       sessionId ? db.sessions.findOne({ _id: sessionId }) : null,
     ]);
-    if (!admin || !membership) throw new UnauthenticatedError();
+    if (!caller || !membership) throw new UnauthenticatedError();
 
     const now = new Date();
     const newName = newOrganizationName ?? current.name;
     if (current.move && slugify(newName) !== current.slug) throw movingOrganization(current.name, "renamed");
     const slug = slugify(newName);
     // A new email only ever becomes pending here (account/email-change.ts), once the rest is done.
-    const changesEmail = email !== undefined && email !== admin.email;
+    const changesEmail = email !== undefined && email !== caller.email;
     const changesCredentials = passwordHash !== undefined;
     const pending: PendingUpdate = {
       op: "update",
@@ -111,19 +111,19 @@ export async function updateOrganization(
       },
       ...(changesCredentials && {
         credentials: {
-          user_id: admin._id,
+          user_id: caller._id,
           target: {
             ...(passwordHash !== undefined && { password_hash: passwordHash }),
             // A new version revokes every token issued under the old credentials.
-            credentials_version: admin.credentials_version + 1,
+            credentials_version: caller.credentials_version + 1,
           },
           previous: {
-            email: admin.email,
+            email: caller.email,
             // Always stated, so that undoing the change puts back exactly what was proven before.
-            email_verified: admin.email_verified === true,
-            password_hash: admin.password_hash,
-            credentials_version: admin.credentials_version,
-            updated_at: admin.updated_at,
+            email_verified: caller.email_verified === true,
+            password_hash: caller.password_hash,
+            credentials_version: caller.credentials_version,
+            updated_at: caller.updated_at,
           },
         },
       }),
@@ -144,10 +144,10 @@ export async function updateOrganization(
           ]
         : []),
       ...(changesCredentials
-        ? (await organizationsOf(db, admin._id)).map((organizationId) => ({
+        ? (await organizationsOf(db, caller._id)).map((organizationId) => ({
             type: "user.password_changed" as const,
             organizationId,
-            data: { user_id: admin._id.toHexString(), email: admin.email },
+            data: { user_id: caller._id.toHexString(), email: caller.email },
             proof,
           }))
         : []),
@@ -207,8 +207,8 @@ export async function updateOrganization(
       {
         action: "organization.update",
         organizationId: current._id,
-        adminId: admin._id,
-        email: admin.email,
+        userId: caller._id,
+        email: caller.email,
         details: {
           ...(newName !== current.name && { renamed_from: current.name, renamed_to: newName }),
           email_changed: false,
@@ -223,8 +223,8 @@ export async function updateOrganization(
     const pendingEmail = !changesEmail
       ? undefined
       : alone
-        ? await requestEmailChange(db, admin, email, context)
-        : await requestEmailChangeAfter(db, admin, email, context);
+        ? await requestEmailChange(db, caller, email, context)
+        : await requestEmailChangeAfter(db, caller, email, context);
     const { pending: _, ...done } = updated;
     const organization = {
       ...toOrganization({ ...done, updated_at: now }),

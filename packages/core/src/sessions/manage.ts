@@ -47,7 +47,7 @@ export async function logout(actor: AuthenticatedActor, context: RequestContext 
     {
       action: "session.logout",
       organizationId: ended.organization_id,
-      adminId: ended.user_id,
+      userId: ended.user_id,
       email: ended.email,
       details: { session_id: sessionId.toHexString() },
     },
@@ -98,7 +98,7 @@ export async function revokeSession(
     {
       action: "session.revoked",
       organizationId: revoked.organization_id,
-      adminId: revoked.user_id,
+      userId: revoked.user_id,
       email: revoked.email,
       details: { session_id: revoked._id.toHexString(), current: revoked._id.toHexString() === actor.sessionId },
     },
@@ -117,7 +117,7 @@ export async function revokeOtherSessions(actor: AuthenticatedActor, context: Re
       {
         action: "session.revoked",
         organizationId: toObjectId(actor.organizationId),
-        adminId: userId,
+        userId,
         email: actor.email,
         details: { others: true, count: String(deletedCount), kept_session_id: sessionId.toHexString() },
       },

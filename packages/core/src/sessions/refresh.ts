@@ -61,7 +61,7 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
         {
           action: "session.refresh_reuse_detected",
           organizationId: revoked.organization_id,
-          adminId: revoked.user_id,
+          userId: revoked.user_id,
           email: revoked.email,
           details: { session_id: revoked._id.toHexString() },
         },

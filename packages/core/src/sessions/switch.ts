@@ -79,7 +79,7 @@ export async function switchOrganization(
     {
       action: "session.switched",
       organizationId: organization._id,
-      adminId: userId,
+      userId,
       email: membership.email,
       details: {
         session_id: issued.sessionId,

@@ -47,7 +47,7 @@ export function auditWebhook(
     {
       action,
       ...(owner.kind === "organization" && { organizationId: owner.organizationId }),
-      ...(actor.type === "user" && { adminId: new ObjectId(actor.id) }),
+      ...(actor.type === "user" && { userId: new ObjectId(actor.id) }),
       ...((actor.type === "client" || actor.type === "platform") && { clientId: actor.id }),
       details: { webhook_id: webhookId, ...details },
     },

@@ -5,7 +5,7 @@ import { updateOrganizationBody } from "../http/request-schemas";
 import { json } from "../http/respond";
 import { updateResultView } from "../http/views";
 
-/** PUT /org/update — protected: rename the organization and/or change the admin's credentials. */
+/** PUT /org/update — protected: rename the organization and/or change the caller's credentials. */
 export const handler = httpEndpoint(
   async (event) => {
     const actor = await authenticatedActor(event);

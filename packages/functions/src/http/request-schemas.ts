@@ -93,7 +93,7 @@ const updateFields = z.strictObject({
 
 export const updateOrganizationBody = meta(updateFields.check(atLeastOneOf<z.output<typeof updateFields>>(CHANGES)), {
   id: "UpdateOrganizationRequest",
-  description: `Rename the organization and/or change its admin's credentials: give at least one of ${CHANGES.join(", ")}. A credential change revokes every earlier token; the answer carries a new one.`,
+  description: `Rename the organization and/or change the caller's credentials: give at least one of ${CHANGES.join(", ")}. A credential change revokes every earlier token; the answer carries a new one.`,
   // The refinement above, in JSON Schema terms.
   override: { anyOf: CHANGES.map((field) => ({ required: [field] })) },
 });

@@ -182,7 +182,7 @@ export function auditPageView(page: AuditPage): AuditPageView {
       id: entry.id,
       action: entry.action,
       at: entry.at.toISOString(),
-      ...(entry.adminId && { admin_id: entry.adminId }),
+      ...(entry.userId && { admin_id: entry.userId }),
       ...(entry.clientId && { client_id: entry.clientId }),
       ...(entry.email && { email: entry.email }),
       ...(entry.sourceIp && { source_ip: entry.sourceIp }),

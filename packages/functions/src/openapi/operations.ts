@@ -817,7 +817,7 @@ export const operations = {
   "PUT /org/update": {
     operationId: "updateOrganization",
     tags: ["Organizations"],
-    summary: "Rename the organization and/or change its admin's credentials",
+    summary: "Rename the organization and/or change the caller's credentials",
     security: protectedRoute,
     requestBody: jsonBody(updateOrganizationBody),
     responses: {
