@@ -4,13 +4,13 @@
  * sampled while it runs; the archive downloaded through its link and checked against its SHA-256;
  * then the organization deleted and restored from the export by a platform client.
  */
-import { createHash } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { measuringTap } from "../../packages/core/src/archives/write";
 import { log } from "./common";
 import { call, signUp } from "./data-load";
 import type { ChildServer } from "./load";
@@ -220,15 +220,13 @@ async function download(url: string, file: string): Promise<{ bytes: number; sha
   checkLoopback(url);
   const response = await fetch(url);
   if (response.status !== 200 || !response.body) throw new Error(`download: ${response.status}`);
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const tap = new PassThrough();
-  tap.on("data", (chunk: Buffer) => {
-    hash.update(chunk);
-    bytes += chunk.length;
-  });
-  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), tap, createWriteStream(file));
-  return { bytes, sha256: hash.digest("hex") };
+  const measured = measuringTap();
+  await pipeline(
+    Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+    measured.tap,
+    createWriteStream(file),
+  );
+  return measured.result();
 }
 
 export async function measureArchives(options: ArchivesRunOptions): Promise<ArchivesMeasurement> {

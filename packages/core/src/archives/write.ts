@@ -322,14 +322,8 @@ async function spoolTheRest(
 /** The manifest, then every part from its spool file, into a gzip'd tar written to `sink`. */
 async function pack(manifest: Manifest, spool: string, sink: Writable): Promise<{ bytes: number; sha256: string }> {
   const archive = tar.pack();
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const tap = new PassThrough();
-  tap.on("data", (chunk: Buffer) => {
-    hash.update(chunk);
-    bytes += chunk.length;
-  });
-  const written = pipeline(archive, createGzip(), tap, sink);
+  const measured = measuringTap();
+  const written = pipeline(archive, createGzip(), measured.tap, sink);
   const mtime = new Date(manifest.exported_at);
   const entry = (name: string, size: number, from: NodeJS.ReadableStream | Buffer) =>
     new Promise<void>((resolve, reject) => {
@@ -351,5 +345,17 @@ async function pack(manifest: Manifest, spool: string, sink: Writable): Promise<
     archive.destroy(error as Error);
   }
   await written;
-  return { bytes, sha256: hash.digest("hex") };
+  return measured.result();
+}
+
+/** A stream that passes bytes through and counts and hashes them on the way (an archive as it is sent, or received). */
+export function measuringTap(): { readonly tap: PassThrough; result(): { bytes: number; sha256: string } } {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const tap = new PassThrough();
+  tap.on("data", (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  return { tap, result: () => ({ bytes, sha256: hash.digest("hex") }) };
 }
