@@ -94,8 +94,10 @@ describe("password reset", () => {
     console.log(
       `password reset timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
     );
-    expect(ratio).toBeGreaterThan(0.8);
-    expect(ratio).toBeLessThan(1.25);
+    // Without the floor an unknown address answers in a fraction of a known one's time (no token,
+    // no mail): well under 0.5. The bounds leave room for another test file computing beside this one.
+    expect(ratio).toBeGreaterThan(0.67);
+    expect(ratio).toBeLessThan(1.5);
     expect(mailbox.received.filter((mail) => mail.recipients.some((to) => to.startsWith("ghost.")))).toEqual([]);
     const mail = await mailbox.next(email);
     expect(mail.parsed.subject).toMatch(/password/i);

@@ -225,7 +225,7 @@ describe("brute force", () => {
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const wrongPassword: number[] = [];
     const unknownEmail: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 11; i++) {
       wrongPassword.push(await time({ email, password: "wrong-password" }));
       unknownEmail.push(await time({ email: `ghost${i}@example.com`, password: "wrong-password" }));
     }
@@ -233,9 +233,11 @@ describe("brute force", () => {
     console.log(
       `login timing: unknown email ${median(unknownEmail).toFixed(1)} ms, wrong password ${median(wrongPassword).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
     );
-    // Without the dummy comparison an unknown email answers in a small fraction of the time.
-    expect(ratio).toBeGreaterThan(0.75);
-    expect(ratio).toBeLessThan(1.33);
+    // Without the dummy comparison an unknown email answers in a small fraction of the time (a
+    // lookup of a few milliseconds against a comparison of about 70): below 0.1. The bounds leave
+    // room for another test file computing beside this one, which slows either side at random.
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.67);
   });
 });
 
