@@ -168,10 +168,10 @@ export async function restoreOrganization(
   const db = await database();
   const trusted = by.trust === "operator" || archive.signed;
   const plan = await planOf(db, archive, organizationName, trusted);
-  const restored = await withRenewedOrganizationLock(db, plan.organization._id, (lease) =>
+  const { restored, members } = await withRenewedOrganizationLock(db, plan.organization._id, (lease) =>
     restore(db, archive, plan, by, lease),
   );
-  await welcomeNewMembers(db, plan);
+  await welcomeNewMembers(db, plan.organization.name, members);
   return restored;
 }
 
@@ -367,7 +367,7 @@ async function restore(
   plan: Plan,
   by: Restorer,
   lease: Lease,
-): Promise<RestoredOrganization> {
+): Promise<{ readonly restored: RestoredOrganization; readonly members: readonly AddedMember[] }> {
   const { organization, manifest } = plan;
   const change = await beginChange(db, by.actor ? platformEventActor(by.actor) : { type: "system" }, [
     {
@@ -429,7 +429,7 @@ async function restore(
       },
       by.context,
     );
-    return {
+    const restored: RestoredOrganization = {
       id: organization._id.toHexString(),
       name: organization.name,
       slug: organization.slug,
@@ -439,6 +439,7 @@ async function restore(
       members: members.map(({ email, role, created }) => ({ email, role, account: created ? "new" : "existing" })),
       signed: plan.trusted,
     };
+    return { restored, members };
   } catch (error) {
     // A collection of its name that was there already is not this restore's to drop.
     await rollBackCreate(db, organization, collectionCreated ? "dropped" : "kept");
@@ -453,8 +454,6 @@ interface AddedMember {
   readonly user: ObjectId;
   readonly created: boolean;
 }
-
-const addedMembers = new WeakMap<Plan, AddedMember[]>();
 
 /**
  * Each member's membership, with the account of their email where one exists; otherwise a new
@@ -505,7 +504,6 @@ async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
     }
     added.push({ email: member.email, role: member.role, user: user._id, created });
   }
-  addedMembers.set(plan, added);
   return added;
 }
 
@@ -576,9 +574,13 @@ async function verify(collection: Collection, plan: Plan): Promise<void> {
 }
 
 /** Accounts the restore made get the link that sets their first password (best effort: "Forgot your password?" works too). */
-async function welcomeNewMembers(db: Database, plan: Plan): Promise<void> {
+async function welcomeNewMembers(
+  db: Database,
+  organizationName: string,
+  members: readonly AddedMember[],
+): Promise<void> {
   const now = new Date();
-  for (const member of addedMembers.get(plan) ?? []) {
+  for (const member of members) {
     if (!member.created) continue;
     try {
       const { token, expiresAt } = await issueAccountToken(db, {
@@ -591,7 +593,7 @@ async function welcomeNewMembers(db: Database, plan: Plan): Promise<void> {
       await sendBestEffort(
         restoredAccountMail({
           to: member.email,
-          organizationName: plan.organization.name,
+          organizationName,
           link: appLink("reset", token),
           expiresAt,
         }),
