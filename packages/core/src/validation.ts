@@ -9,9 +9,10 @@ import { ValidationError } from "./errors";
  * and core parses with them again so no caller can bypass a rule.
  */
 const NAME_MAX_CHARACTERS = 64;
-const PASSWORD_MIN_BYTES = 8;
+/** The service's own floor for a password: an organization may ask for more (policies/), never less. */
+export const PASSWORD_MIN_BYTES = 8;
 /** bcrypt reads at most 72 bytes: a longer password would be silently truncated, so it is refused. */
-const PASSWORD_MAX_BYTES = 72;
+export const PASSWORD_MAX_BYTES = 72;
 
 // Classic zod installs English messages on import, mini none ("Invalid input" for everything): keep
 // the messages clients see for type and format errors ("Invalid input: expected string, received number").

@@ -62,7 +62,7 @@ describe("access tokens", () => {
       gr: "grant-1",
       email_verified: false,
       scope:
-        "org:read profile:write org:rename members:manage owners:manage org:delete audit:read data:read data:write data:indexes clients:manage org:export events:read webhooks:manage",
+        "org:read profile:write org:rename members:manage owners:manage org:delete audit:read data:read data:write data:indexes clients:manage org:export events:read webhooks:manage org:sso org:domains org:policies",
     });
     expect(claims.exp! - claims.iat!).toBe(expiresIn);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);

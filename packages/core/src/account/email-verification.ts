@@ -114,7 +114,12 @@ export async function resendEmailVerification(
   actor: AuthenticatedActor,
   context: RequestContext = {},
 ): Promise<{ email: string; mailSent: boolean }> {
-  requireScope(actor, "profile:write", "ask for a verification link", { whileUnverified: "allowed" });
+  // Allowed before enrolling a second factor too: with REQUIRE_VERIFIED_EMAIL, enrolling waits for the
+  // address to be verified, so refusing this as well would leave such a member no way forward.
+  requireScope(actor, "profile:write", "ask for a verification link", {
+    whileUnverified: "allowed",
+    whileEnrollingMfa: "allowed",
+  });
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   const now = nowOf(context);

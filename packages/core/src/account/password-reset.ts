@@ -8,6 +8,7 @@ import { database } from "../db/client";
 import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { appLink, passwordChangedMail, passwordResetMail } from "../mail/templates";
 import { hashPassword } from "../passwords";
+import { checkPasswordMinimum, strictestPasswordMinimum } from "../policies/password-length";
 import { emailSchema, parseInput, passwordSchema } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
 import { changeProvenByLink } from "./credentials";
@@ -62,6 +63,9 @@ export type ConfirmPasswordResetInput = z.input<typeof confirmPasswordResetInput
  * confirms exactly one proceeds, and a used, expired, voided or unknown one answers 410. Two-factor
  * login stays as it was: the next login still asks for a code.
  *
+ * The new password must meet the minimum of each of the user's organizations that raised it
+ * (policies/): a shorter one is a 422 naming the strictest, and the link still works.
+ *
  * Following a link mailed to the address alone proves the mailbox: where mail reaches only its
  * recipient, the address is verified as well.
  */
@@ -81,11 +85,17 @@ export async function confirmPasswordReset(
     stillHolds: async ({ user_id, email }) =>
       (await db.users.countDocuments({ _id: user_id, email }, { limit: 1 })) > 0,
   });
-  // Hashed once the link is known to work: a made-up token costs no bcrypt.
-  const passwordHash = await hashPassword(password).catch(async (error: unknown) => {
-    await claim.release().catch(() => undefined);
-    throw error;
-  });
+  // Hashed once the link is known to work (a made-up token costs no bcrypt) and the password meets
+  // the strictest minimum of the user's organizations (policies/); refused, the link still works.
+  const passwordHash = await strictestPasswordMinimum(db, claim.document.user_id)
+    .then((required) => {
+      checkPasswordMinimum(password, required);
+      return hashPassword(password);
+    })
+    .catch(async (error: unknown) => {
+      await claim.release().catch(() => undefined);
+      throw error;
+    });
   await changeProvenByLink(
     db,
     claim,

@@ -84,6 +84,8 @@ export async function authenticate(
     email: session.email,
     sessionId: claims.sid,
     ...(!claims.emailVerified && config().accounts.requireVerifiedEmail && { emailUnverified: true }),
+    // Decided when the token was issued (policies/mfa-enrollment.ts), so this costs the request no read.
+    ...(claims.mfaEnrollmentRequired && { mfaEnrollmentRequired: true }),
   };
   organizationRead?.adopt(actor);
   return actor;

@@ -1,4 +1,4 @@
-import { EmailNotVerifiedError, ForbiddenError } from "../errors";
+import { EmailNotVerifiedError, ForbiddenError, MfaEnrollmentRequiredError } from "../errors";
 
 /**
  * The one permission table: which role may do what. Tokens carry the scopes of their role
@@ -38,6 +38,12 @@ export const PERMISSIONS = {
   "events:read": ["owner", "admin"],
   /** Register, change, replay and delete the organization's webhook endpoints (webhooks/). */
   "webhooks:manage": ["owner", "admin"],
+  /** Configure, test, enable, enforce and delete the organization's single sign-on connection (sso/). */
+  "org:sso": ["owner", "admin"],
+  /** Claim, verify, set the join mode of and release the organization's email domains (domains/). */
+  "org:domains": ["owner", "admin"],
+  /** Set the organization's security policies: two-factor login, password length, invitation domains (policies/). */
+  "org:policies": ["owner"],
   /**
    * The platform operator's, held by no role: only a platform client's token carries them
    * (clients/). Read every organization; change any (metadata, suspension, moves, deletes).
@@ -53,6 +59,13 @@ export const ORGANIZATION_CLIENT_SCOPES = [
   "data:indexes",
   "events:read",
 ] as const satisfies readonly Scope[];
+/**
+ * What the token of a member who must enroll a second factor carries (policies/mfa-enrollment.ts),
+ * within their role's: enrolling (`profile:write`: POST /me/mfa/totp and /verify) and reading who
+ * they are (`org:read`: GET /me), logging out. API Gateway refuses every other route's scope before
+ * the function runs; core refuses the rest of these two scopes' operations (see {@link requireScope}).
+ */
+export const MFA_ENROLLMENT_SCOPES = ["org:read", "profile:write"] as const satisfies readonly Scope[];
 /** What a platform client may be granted. */
 export const PLATFORM_SCOPES = ["platform:read", "platform:write"] as const satisfies readonly Scope[];
 
@@ -91,6 +104,12 @@ export interface ScopedCaller {
    * not verified: only what verifying needs is allowed (see {@link requireScope}).
    */
   readonly emailUnverified?: boolean;
+  /**
+   * Set by authentication from the token's `mfa_enrollment_required` claim: the organization
+   * requires two-factor login and the user had no factor when the token was issued. Only what
+   * enrolling needs is allowed (see {@link requireScope}).
+   */
+  readonly mfaEnrollmentRequired?: boolean;
 }
 
 /**
@@ -103,9 +122,15 @@ export function requireScope(
   caller: ScopedCaller,
   scope: Scope,
   action: string,
-  options: { readonly whileUnverified?: "allowed" } = {},
+  options: { readonly whileUnverified?: "allowed"; readonly whileEnrollingMfa?: "allowed" } = {},
 ): void {
   requirePermission(caller.role, scope, action);
+  // Before the token's scopes: its narrowed `scope` lacks most, and this says why and what to do.
+  if (caller.mfaEnrollmentRequired && options.whileEnrollingMfa !== "allowed") {
+    throw new MfaEnrollmentRequiredError(
+      `The organization requires two-factor login: enroll an authenticator app (POST /me/mfa/totp, then POST /me/mfa/totp/verify) and refresh the session (POST /auth/refresh) before you ${action}.`,
+    );
+  }
   if (caller.scopes && !caller.scopes.includes(scope)) {
     throw new ForbiddenError(`This token does not carry the "${scope}" scope, which is needed to ${action}.`);
   }

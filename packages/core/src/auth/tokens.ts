@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { config } from "../config";
 import { SIGNING_ALGORITHM, signingKeys } from "./keys";
-import { isRole, parseScopes, type Role, type Scope, scopesOf } from "./permissions";
+import { isRole, MFA_ENROLLMENT_SCOPES, parseScopes, type Role, type Scope, scopesOf } from "./permissions";
 
 /**
  * What a valid access token says: who (`sub`, the user) acts for which organization (`org`) in
@@ -20,6 +20,12 @@ export interface AccessTokenClaims {
   readonly gr: string;
   /** Whether the user's email was verified when the token was issued: the `email_verified` claim, as OpenID Connect names it. */
   readonly emailVerified?: boolean;
+  /**
+   * The organization requires two-factor login and the user has no factor: the
+   * `mfa_enrollment_required` claim, and a `scope` narrowed to what enrolling needs
+   * ({@link MFA_ENROLLMENT_SCOPES}), so that API Gateway's authorizer and core refuse the rest alike.
+   */
+  readonly mfaEnrollmentRequired?: boolean;
 }
 
 /** A verified token's claims, with the scopes it was granted (its `scope` claim, the known ones). */
@@ -41,8 +47,16 @@ export async function issueAccessToken(claims: AccessTokenClaims): Promise<Issue
     role: claims.role,
     gr: claims.gr,
     email_verified: claims.emailVerified === true,
-    scope: scopesOf(claims.role).join(" "),
+    ...(claims.mfaEnrollmentRequired && { mfa_enrollment_required: true }),
+    scope: scopesOfToken(claims).join(" "),
   });
+}
+
+/** The role's scopes; only those enrolling a second factor needs while the organization requires one the user lacks. */
+function scopesOfToken(claims: AccessTokenClaims): Scope[] {
+  const scopes = scopesOf(claims.role);
+  if (!claims.mfaEnrollmentRequired) return scopes;
+  return scopes.filter((scope) => (MFA_ENROLLMENT_SCOPES as readonly Scope[]).includes(scope));
 }
 
 /**
@@ -121,7 +135,7 @@ export async function verifyAnyAccessToken(
         }
       : undefined;
   }
-  const { sub, org, sid, cv, role, gr, scope, email_verified } = payload;
+  const { sub, org, sid, cv, role, gr, scope, email_verified, mfa_enrollment_required } = payload;
   return typeof sub === "string" &&
     typeof org === "string" &&
     typeof sid === "string" &&
@@ -140,6 +154,7 @@ export async function verifyAnyAccessToken(
           gr,
           // Tokens from before the claim: unverified, which matters only with REQUIRE_VERIFIED_EMAIL (a refresh tells).
           emailVerified: email_verified === true,
+          ...(mfa_enrollment_required === true && { mfaEnrollmentRequired: true }),
           scopes: parseScopes(scope),
         },
       }

@@ -23,6 +23,8 @@ import type { LoginResult } from "../organizations/login";
 import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
 import { emailTaken, VISIBLE } from "../organizations/steps";
 import { hashPassword } from "../passwords";
+import { requireInvitationDomainAllowed } from "../policies/invitation-domains";
+import { checkPasswordMinimum, passwordMinimumOf } from "../policies/password-length";
 import { openSession } from "../sessions/session";
 import { parseInput, passwordSchema } from "../validation";
 import { closeInvitation, isPending } from "./close";
@@ -58,6 +60,11 @@ const passwordRequired = () =>
  * (the same 429). After it, the outcome differs, as it must (a new account, or a password
  * checked): README, "Security", says what that shows and to whom.
  *
+ * The organization's policies (policies/) apply as they are at the accept: an address outside its
+ * invitation domains is refused (403), a password shorter than its minimum too (422, like any rule
+ * of a new password); with two-factor login required, a member without a factor gets tokens that
+ * only enroll one.
+ *
  * Accepting proves the mailbox only when the inviter never saw the token (it went by mail alone):
  * then the account's email counts as verified; otherwise a new account's does not.
  *
@@ -76,10 +83,12 @@ export async function acceptInvitation(
   if (!invitation || !isPending(invitation)) throw gone();
   const organization = await db.organizations.findOne(
     { _id: invitation.organization_id, ...VISIBLE },
-    { projection: organizationProjection },
+    { projection: { ...organizationProjection, policies: 1 } },
   );
   if (!organization) throw gone();
   if (organization.suspended) throw new OrganizationSuspendedError();
+  // The organization's policy now, not when the invitation was sent, decides (403 before anything is written).
+  requireInvitationDomainAllowed(organization, invitation.email);
 
   // Who accepts, proven before anything is written (the slow bcrypt work holds nothing). Up to
   // the password check, both kinds of address are answered alike: a password is required and must
@@ -90,6 +99,8 @@ export async function acceptInvitation(
   if (byToken) requireScope(caller, "profile:write", "accept an invitation with their token");
   if (!byToken && password === undefined) throw passwordRequired();
   const newPassword = byToken ? undefined : parseInput(newAccountSchema, { password }).password;
+  // The organization's own minimum too, for both kinds of address alike (the answer tells neither apart).
+  if (newPassword !== undefined) checkPasswordMinimum(newPassword, passwordMinimumOf(organization));
   const attempt = { email: invitation.email, sourceIp: context.sourceIp };
   const mailboxProven = invitation.token_shown === false;
   let user: UserDocument;

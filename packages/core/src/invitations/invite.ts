@@ -14,6 +14,7 @@ import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { appLink, invitationMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
 import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
+import { checkInvitationDomain } from "../policies/invitation-domains";
 import { emailSchema, parseInput } from "../validation";
 import { closeInvitation, isPending, pendingFilter, pendingKeyOf } from "./close";
 import { newInvitationToken } from "./token";
@@ -55,7 +56,8 @@ export const toInvitation = (document: InvitationDocument): Invitation => ({
  * Invite someone by email into the caller's organization (owners and admins; only an owner may
  * invite an owner). The accept link is mailed; the inviter sees it too only where mail goes no
  * further than the log (see IssuedInvitation), and the invitation records which it was. Refused (409) when the email is a member already, has a pending invitation, or
- * the organization has `MAX_PENDING_INVITATIONS` pending. The unique pending key decides between
+ * the organization has `MAX_PENDING_INVITATIONS` pending; refused (422) when the address is outside
+ * the organization's invitation domains (policies/), when it has any. The unique pending key decides between
  * two concurrent invitations of one email; the pending count is checked before the insert, so
  * concurrent invitations may pass the limit by at most their number minus one.
  */
@@ -69,6 +71,9 @@ export async function inviteMember(
   if (role === "owner") requireScope(actor, "owners:manage", "invite an owner");
   const db = await database();
   const organization = await ownOrganization(db, actor);
+  // Its invitation domains, read apart from the record every request reads (which leaves them out).
+  const policies = await db.organizations.findOne({ _id: organization._id }, { projection: { policies: 1 } });
+  checkInvitationDomain(policies ?? {}, email);
 
   const now = new Date();
   const member = await db.users.findOne({ email }, { projection: { _id: 1 } });

@@ -20,7 +20,7 @@ export interface Me {
 
 /** Who the caller is, and every organization they belong to (that exists for readers), by name. */
 export async function getMe(actor: AuthenticatedActor): Promise<Me> {
-  requireScope(actor, "org:read", "read their profile", { whileUnverified: "allowed" });
+  requireScope(actor, "org:read", "read their profile", { whileUnverified: "allowed", whileEnrollingMfa: "allowed" });
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   const db = await database();

@@ -33,9 +33,17 @@ const alreadyEnabled = () =>
     issue: "is enabled already",
   });
 
-/** The caller's user id, once their token may change their own login (`profile:write`). */
-function userIdOf(actor: AuthenticatedActor) {
-  requireScope(actor, "profile:write", "change their two-factor login");
+/**
+ * The caller's user id, once their token may change their own login (`profile:write`). Enrolling is
+ * what a token restricted by the organization's two-factor policy is for; disabling is not.
+ */
+function userIdOf(actor: AuthenticatedActor, options: { readonly enrolling?: boolean } = {}) {
+  requireScope(
+    actor,
+    "profile:write",
+    "change their two-factor login",
+    options.enrolling ? { whileEnrollingMfa: "allowed" } : {},
+  );
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   return userId;
@@ -46,7 +54,7 @@ function userIdOf(actor: AuthenticatedActor) {
  * (a new enrollment replaces a pending one). Refused while a factor is enabled.
  */
 export async function enrollTotp(actor: AuthenticatedActor, context: RequestContext = {}): Promise<TotpEnrollment> {
-  const userId = userIdOf(actor);
+  const userId = userIdOf(actor, { enrolling: true });
   const now = nowOf(context);
   const db = await database();
   if (await db.mfaFactors.findOne({ _id: userId }, { projection: { _id: 1 } })) throw alreadyEnabled();
@@ -73,7 +81,7 @@ export async function verifyTotpEnrollment(
   context: RequestContext = {},
 ): Promise<{ recoveryCodes: string[] }> {
   const code = parseInput(codeSchema, input.code);
-  const userId = userIdOf(actor);
+  const userId = userIdOf(actor, { enrolling: true });
   const now = nowOf(context);
   const db = await database();
   const enrollment = await db.mfaEnrollments.findOne({ _id: userId, expires_at: { $gt: now } });

@@ -13,7 +13,7 @@ import { cellWithMostRoom } from "../cells/capacity";
 import { NEW_TENANT_NAMESPACES, placementIn } from "../cells/placement";
 import { collectionNameFor, slugify } from "../slug";
 import { emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
-import { EmailNotVerifiedError, UnauthenticatedError } from "../errors";
+import { EmailNotVerifiedError, MfaEnrollmentRequiredError, UnauthenticatedError } from "../errors";
 import { newMembership } from "../members/membership";
 import { type Actor, toObjectId, toOrganization, type OrganizationWithAdmin } from "./model";
 import { indexNames } from "./search";
@@ -52,15 +52,20 @@ export async function createOrganization(
 export async function createOrganization(
   input: CreateOrganizationForUserInput,
   context: RequestContext,
-  creator: Pick<Actor, "userId" | "emailUnverified">,
+  creator: Pick<Actor, "userId" | "emailUnverified" | "mfaEnrollmentRequired">,
 ): Promise<OrganizationWithAdmin>;
 export async function createOrganization(
   input: CreateOrganizationInput | CreateOrganizationForUserInput,
   context: RequestContext = {},
-  creator?: Pick<Actor, "userId" | "emailUnverified">,
+  creator?: Pick<Actor, "userId" | "emailUnverified" | "mfaEnrollmentRequired">,
 ): Promise<OrganizationWithAdmin> {
   if (creator?.emailUnverified)
     throw new EmailNotVerifiedError("Verify your email address before you create an organization.");
+  // A token that only enrolls a second factor (policies/mfa-enrollment.ts) does nothing else.
+  if (creator?.mfaEnrollmentRequired)
+    throw new MfaEnrollmentRequiredError(
+      "The organization requires two-factor login: enroll an authenticator app and refresh the session before you create an organization.",
+    );
   const db = await database();
   const owner = creator ? await signedUpUser(db, creator) : await newUser(input);
   const { organizationName } = parseInput(createOrganizationForUserInputSchema, {

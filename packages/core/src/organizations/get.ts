@@ -1,5 +1,6 @@
 import { database } from "../db/client";
 import { placementOf } from "../cells/placement";
+import { policiesOf } from "../policies/model";
 import { organizationNameSchema, parseInput } from "../validation";
 import {
   adminEmailOf,
@@ -13,7 +14,9 @@ import {
 
 /**
  * Public lookup by name. The admin's email (the earliest owner's) is private: it is added, with the
- * viewer's role, only when the caller is a member (`viewer` comes from a verified token).
+ * viewer's role, only when the caller is a member (`viewer` comes from a verified token); so are
+ * the security policies, which members are held to — a member whose token only enrolls a second
+ * factor sees them too, to learn why.
  */
 export async function getOrganization(name: string, viewer?: Actor): Promise<Organization | OrganizationWithAdmin> {
   const organizationName = parseInput(organizationNameSchema, name);
@@ -22,7 +25,9 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
   const document = await findOrganizationDocument(
     db,
     organizationName,
-    viewer ? { ...publicOrganizationProjection, placement: 1, public_metadata: 1 } : publicOrganizationProjection,
+    viewer
+      ? { ...publicOrganizationProjection, placement: 1, public_metadata: 1, policies: 1 }
+      : publicOrganizationProjection,
   );
   const organization = toOrganization(document);
   // An unverified member under REQUIRE_VERIFIED_EMAIL, and a machine client (data scopes only), see what anyone sees.
@@ -34,5 +39,6 @@ export async function getOrganization(name: string, viewer?: Actor): Promise<Org
     role: viewer.role,
     placement: { cell, tier },
     publicMetadata: document.public_metadata ?? {},
+    policies: policiesOf(document),
   };
 }

@@ -3,6 +3,7 @@ import type { Role, ScopedCaller } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument, Tier } from "../db/documents";
 import { NotFoundError, OrganizationSuspendedError } from "../errors";
+import type { OrganizationPolicies } from "../policies/model";
 import { slugify } from "../slug";
 import { VISIBLE } from "./steps";
 
@@ -25,6 +26,8 @@ export interface OrganizationWithAdmin extends Organization {
   readonly placement?: { readonly cell: string; readonly tier: Tier };
   /** For members looking it up: what the platform's operator published to them (platform/metadata.ts). */
   readonly publicMetadata?: Record<string, unknown>;
+  /** For members looking it up: its security policies (policies/), which they are held to. */
+  readonly policies?: OrganizationPolicies;
 }
 
 /** The identity a verified access token carries: a user acting for an organization, in a role, with the token's scopes. */

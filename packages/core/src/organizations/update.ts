@@ -10,6 +10,7 @@ import { UnauthenticatedError } from "../errors";
 import { logger } from "../logger";
 import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
+import { checkPasswordMinimum, strictestPasswordMinimum } from "../policies/password-length";
 import { type IssuedSession, openSession } from "../sessions/session";
 import { collectionNameFor, slugify } from "../slug";
 import { atLeastOneOf, emailSchema, organizationNameSchema, parseInput, passwordSchema } from "../validation";
@@ -70,15 +71,17 @@ export async function updateOrganization(
   // The route's scope, whatever else the change needs (renaming takes org:rename as well).
   requireScope(actor, "profile:write", "change the organization or their credentials");
   const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
-  const passwordHash = password === undefined ? undefined : await hashPassword(password);
+  const userId = toObjectId(actor.userId);
+  if (!userId) throw new UnauthenticatedError();
   const db = await database();
+  // A new password meets the strictest minimum of the caller's organizations (policies/), before any bcrypt work.
+  if (password !== undefined) checkPasswordMinimum(password, await strictestPasswordMinimum(db, userId));
+  const passwordHash = password === undefined ? undefined : await hashPassword(password);
   // Anyone may change their own credentials; renaming takes more.
   const permission =
     newOrganizationName === undefined
       ? ({ scope: "profile:write", action: "change their credentials" } as const)
       : ({ scope: "org:rename", action: "rename the organization" } as const);
-  const userId = toObjectId(actor.userId);
-  if (!userId) throw new UnauthenticatedError();
   return changeOwnOrganization(db, actor, organizationName, permission, (current) =>
     // A password change bumps the user's credentials version: one change of them at a time (lock.ts).
     passwordHash === undefined ? update(current) : withCredentialsLock(db, userId, () => update(current)),

@@ -37,8 +37,11 @@ function ownerOf(
 
 /** `POST /auth/logout`: the current session ends; its access token is refused from the next request, its refresh token dead. */
 export async function logout(actor: AuthenticatedActor, context: RequestContext = {}): Promise<void> {
-  // Ending one's session is never withheld, verified email or not.
-  const { sessionId } = ownerOf(actor, "profile:write", "log out", { whileUnverified: "allowed" });
+  // Ending one's session is never withheld, verified email or second factor enrolled or not.
+  const { sessionId } = ownerOf(actor, "profile:write", "log out", {
+    whileUnverified: "allowed",
+    whileEnrollingMfa: "allowed",
+  });
   const db = await database();
   const ended = await db.sessions.findOneAndDelete({ _id: sessionId });
   if (!ended) return; // ended meanwhile: logging out twice is no error
@@ -57,7 +60,8 @@ export async function logout(actor: AuthenticatedActor, context: RequestContext 
 
 /** The caller's live sessions, in every organization of theirs, the most recently used first. */
 export async function listSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<SessionSummary[]> {
-  const { userId, sessionId } = ownerOf(actor, "org:read", "list their sessions");
+  // Seeing and ending one's own sessions only takes access away: allowed before enrolling a second factor.
+  const { userId, sessionId } = ownerOf(actor, "org:read", "list their sessions", { whileEnrollingMfa: "allowed" });
   const now = nowOf(context);
   const db = await database();
   const sessions = await db.sessions
@@ -88,7 +92,7 @@ export async function revokeSession(
   id: string,
   context: RequestContext = {},
 ): Promise<void> {
-  const { userId } = ownerOf(actor, "profile:write", "revoke a session");
+  const { userId } = ownerOf(actor, "profile:write", "revoke a session", { whileEnrollingMfa: "allowed" });
   const target = toObjectId(id);
   const db = await database();
   const revoked = target && (await db.sessions.findOneAndDelete({ _id: target, user_id: userId }));
@@ -108,7 +112,9 @@ export async function revokeSession(
 
 /** `DELETE /me/sessions`: every session of the caller but the current one. Returns how many ended. */
 export async function revokeOtherSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<number> {
-  const { userId, sessionId } = ownerOf(actor, "profile:write", "revoke their other sessions");
+  const { userId, sessionId } = ownerOf(actor, "profile:write", "revoke their other sessions", {
+    whileEnrollingMfa: "allowed",
+  });
   const db = await database();
   const { deletedCount } = await db.sessions.deleteMany({ user_id: userId, _id: { $ne: sessionId } });
   if (deletedCount > 0) {

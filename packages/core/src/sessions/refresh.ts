@@ -24,6 +24,10 @@ const invalid = () => new InvalidGrantError("The refresh token is unknown, used,
  * token once.
  *
  * Every failure is the same 401. An ended session (idle or absolute) is deleted on the way.
+ *
+ * The new access token is issued from the state as it is now (session.ts's `tokensFor`): an
+ * organization that turned two-factor login on restricts it to enrolling a factor, and a user who
+ * has since enrolled one gets a full token again.
  */
 export async function refreshSession(input: RefreshInput, context: RequestContext = {}): Promise<IssuedSession> {
   const { refreshToken } = parseInput(refreshInputSchema, input);
@@ -109,7 +113,7 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
     ]);
     throw new OrganizationSuspendedError();
   }
-  return tokensFor(used, next.token, now);
+  return tokensFor(db, used, next.token, now);
 }
 
 const isSuspended = async (db: Database, organizationId: ObjectId): Promise<boolean> =>

@@ -6,6 +6,7 @@ import { nowOf, type RequestContext } from "../context";
 import type { Database } from "../db/client";
 import type { MembershipDocument, SessionDocument } from "../db/documents";
 import { ConflictError, OrganizationSuspendedError } from "../errors";
+import { mfaEnrollmentRequired } from "../policies/mfa-enrollment";
 
 /** What a login, an invitation accept, a refresh or a credential change hands the client. */
 export interface IssuedSession {
@@ -17,6 +18,11 @@ export interface IssuedSession {
   /** Seconds until the refresh token stops working if unused (the session's idle or absolute end, whichever is first). */
   readonly refreshExpiresIn: number;
   readonly sessionId: string;
+  /**
+   * The organization requires two-factor login and the user has none: the access token only
+   * enrolls one (policies/mfa-enrollment.ts); a refresh after enrolling issues a full one.
+   */
+  readonly mfaEnrollmentRequired?: true;
 }
 
 const DAY_MS = 86_400_000;
@@ -56,8 +62,18 @@ export function hasEnded(session: Pick<SessionDocument, "expires_at" | "idle_exp
   return session.expires_at <= now || session.idle_expires_at <= now;
 }
 
-/** An access token from the session's mirror of its membership, and the refresh token given. */
-export async function tokensFor(session: SessionDocument, refreshToken: string, now: Date): Promise<IssuedSession> {
+/**
+ * An access token from the session's mirror of its membership, and the refresh token given. The
+ * one place a session's access tokens are issued (every login, accept, switch, credential change
+ * and refresh comes here), so it is here that the organization's two-factor policy narrows them.
+ */
+export async function tokensFor(
+  db: Database,
+  session: SessionDocument,
+  refreshToken: string,
+  now: Date,
+): Promise<IssuedSession> {
+  const restricted = await mfaEnrollmentRequired(db, session);
   const { accessToken, expiresIn } = await issueAccessToken({
     sub: session.user_id.toHexString(),
     org: session.organization_id.toHexString(),
@@ -66,6 +82,7 @@ export async function tokensFor(session: SessionDocument, refreshToken: string, 
     role: session.role,
     gr: session.grant.toHexString(),
     emailVerified: session.email_verified === true,
+    ...(restricted && { mfaEnrollmentRequired: true }),
   });
   const end = Math.min(session.idle_expires_at.getTime(), session.expires_at.getTime());
   return {
@@ -74,6 +91,7 @@ export async function tokensFor(session: SessionDocument, refreshToken: string, 
     refreshToken,
     refreshExpiresIn: Math.max(0, Math.floor((end - now.getTime()) / 1000)),
     sessionId: session._id.toHexString(),
+    ...(restricted && { mfaEnrollmentRequired: true as const }),
   };
 }
 
@@ -145,5 +163,5 @@ export async function openSession(
       issue: "changed while the session was opening",
     });
   }
-  return tokensFor(session, refresh.token, now);
+  return tokensFor(db, session, refresh.token, now);
 }

@@ -12,6 +12,26 @@ import { meta } from "./schema-meta";
 const objectId = meta(z.string().check(z.regex(/^[0-9a-f]{24}$/)), { example: "66f1c0ffee0ddba11ca7f00d" });
 const timestamp = meta(z.iso.datetime(), { example: "2025-01-31T12:00:00.000Z" });
 
+/** An organization's security policies (`PATCH /org/policies`), as its members see them. */
+export const organizationPoliciesSchema = meta(
+  z.strictObject({
+    require_mfa: meta(z.boolean(), {
+      description:
+        "Every member must log in with a second factor: one without gets tokens that only enroll one (`mfa_enrollment_required`).",
+    }),
+    min_password_length: meta(z.nullable(z.int()), {
+      description:
+        "The least bytes of UTF-8 (one per ASCII character) a member's new password must have; `null`: the service's own 8.",
+      example: 12,
+    }),
+    invitation_domains: meta(z.array(z.string()), {
+      description: "The email domains invitations may go to (lower-case ASCII); empty: any.",
+      example: ["acme.example"],
+    }),
+  }),
+  { id: "OrganizationPolicies" },
+);
+
 export const organizationViewSchema = meta(
   z.strictObject({
     organization_id: objectId,
@@ -41,6 +61,9 @@ export const organizationViewSchema = meta(
     public_metadata: meta(z.optional(z.record(z.string(), z.unknown())), {
       description: "What the platform's operator published to the organization's members; only for them.",
     }),
+    policies: meta(z.optional(organizationPoliciesSchema), {
+      description: "Its security policies; only for its members (from `GET /org/get`).",
+    }),
     created_at: timestamp,
     updated_at: timestamp,
   }),
@@ -60,6 +83,10 @@ const issuedToken = {
     example: 604800,
   }),
   session_id: meta(objectId, { description: "The session the tokens belong to (`sid` in the access token)." }),
+  mfa_enrollment_required: meta(z.optional(z.literal(true)), {
+    description:
+      "The organization requires two-factor login and the user has none: the access token (claim `mfa_enrollment_required`, a narrowed `scope`) only enrolls one (`POST /me/mfa/totp`, `POST /me/mfa/totp/verify`), reads `GET /me` and `GET /org/get`, and lists, revokes or logs out sessions. After enrolling, `POST /auth/refresh` gives a full token.",
+  }),
 };
 
 /** The tokens of a session, as a refresh answers them. */
@@ -265,6 +292,7 @@ export const updateResultSchema = meta(
     refresh_token: z.optional(issuedToken.refresh_token),
     refresh_expires_in: z.optional(issuedToken.refresh_expires_in),
     session_id: z.optional(issuedToken.session_id),
+    mfa_enrollment_required: issuedToken.mfa_enrollment_required,
   }),
   {
     id: "UpdateResult",
@@ -471,6 +499,7 @@ export const emailChangedSchema = meta(
     refresh_token: z.optional(issuedToken.refresh_token),
     refresh_expires_in: z.optional(issuedToken.refresh_expires_in),
     session_id: z.optional(issuedToken.session_id),
+    mfa_enrollment_required: issuedToken.mfa_enrollment_required,
   }),
   {
     id: "EmailChanged",
@@ -562,6 +591,7 @@ export type DocumentPageView = z.input<typeof documentPageSchema>;
 export type IndexView = z.input<typeof indexSchema>;
 export type UsageView = z.input<typeof usageSchema>;
 export type OrganizationView = z.input<typeof organizationViewSchema>;
+export type OrganizationPoliciesView = z.input<typeof organizationPoliciesSchema>;
 export type LoginResultView = z.input<typeof loginResultSchema>;
 export type LoginAnswerView = z.input<typeof loginAnswerSchema>;
 export type SessionTokensView = z.input<typeof sessionTokensSchema>;

@@ -34,6 +34,7 @@ import type {
   WebhookMessage,
   ExportStatus,
   RestoredOrganization,
+  OrganizationPolicies,
 } from "@org-service/core";
 import type {
   ExportView,
@@ -56,6 +57,7 @@ import type {
   DeleteResultView,
   LoginResultView,
   OrganizationView,
+  OrganizationPoliciesView,
   TenantCollectionView,
   UpdateResultView,
   EmailChangedView,
@@ -86,8 +88,18 @@ export function organizationView(organization: Organization | OrganizationWithAd
     ...("placement" in organization && organization.placement && { placement: organization.placement }),
     ...("publicMetadata" in organization &&
       organization.publicMetadata && { public_metadata: organization.publicMetadata }),
+    ...("policies" in organization && organization.policies && { policies: policiesView(organization.policies) }),
     created_at: organization.createdAt.toISOString(),
     updated_at: organization.updatedAt.toISOString(),
+  };
+}
+
+/** An organization's security policies, as `PATCH /org/policies` answers them and members see them. */
+export function policiesView(policies: OrganizationPolicies): OrganizationPoliciesView {
+  return {
+    require_mfa: policies.requireMfa,
+    min_password_length: policies.minPasswordLength,
+    invitation_domains: [...policies.invitationDomains],
   };
 }
 
@@ -109,6 +121,7 @@ export function sessionTokensView(session: IssuedSession): SessionTokensView {
     refresh_token: session.refreshToken,
     refresh_expires_in: session.refreshExpiresIn,
     session_id: session.sessionId,
+    ...(session.mfaEnrollmentRequired && { mfa_enrollment_required: true as const }),
   };
 }
 

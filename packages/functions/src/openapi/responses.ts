@@ -68,7 +68,7 @@ export const errors = {
   scope: {
     "403": {
       description:
-        "The caller's role may not do this: API Gateway refuses a token without the route's scope (`{message}`), the function checks the role the database holds now (a problem). With `REQUIRE_VERIFIED_EMAIL` on, a user whose email is not verified gets `urn:org-service:problem:email-not-verified` here on every route but `GET /me`, `POST /auth/logout` and `POST /me/verify-email`.",
+        "The caller's role may not do this: API Gateway refuses a token without the route's scope (`{message}`), the function checks the role the database holds now (a problem). With `REQUIRE_VERIFIED_EMAIL` on, a user whose email is not verified gets `urn:org-service:problem:email-not-verified` here on every route but `GET /me`, `POST /auth/logout` and `POST /me/verify-email`. A member whose organization requires two-factor login and who has none holds a token for enrolling one (`mfa_enrollment_required`): API Gateway refuses it on routes outside its narrowed scope (`{message}`), the function with `urn:org-service:problem:mfa-enrollment-required` on every route but `GET /me`, `POST /me/mfa/totp`, `POST /me/mfa/totp/verify`, `POST /me/verify-email`, `GET /me/sessions`, `DELETE /me/sessions`, `DELETE /me/sessions/{session_id}` and `POST /auth/logout`.",
       content: { ...problemContent, ...gatewayContent },
     },
   },
