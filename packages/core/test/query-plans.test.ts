@@ -96,6 +96,23 @@ beforeAll(async () => {
     db.users.insertMany(numbered((n) => ({ email: `filler${n}@example.com` })) as never[]),
     db.memberships.insertMany(numbered((n) => ({ _id: `filler:${n}`, user_id: new ObjectId() })) as never[]),
     db.sessions.insertMany(numbered(() => ({ user_id: new ObjectId(), expires_at: now })) as never[]),
+    // Domains (domains/): other organizations' claims, held domains and join requests, and one of each of this one's.
+    db.domainClaims.insertMany([
+      ...numbered((n) => ({ organization_id: new ObjectId(), domain: `filler${n}.example` })),
+      { organization_id: organizationId, domain: "plans.example" },
+    ] as never[]),
+    db.verifiedDomains.insertMany([
+      ...numbered((n) => ({ _id: `filler${n}.example`, organization_id: new ObjectId() })),
+      { _id: "plans.example", organization_id: organizationId },
+    ] as never[]),
+    db.joinRequests.insertMany([
+      ...numbered((n) => ({ _id: `filler:${n}`, organization_id: new ObjectId(), state: "pending" })),
+      {
+        _id: `${organizationId.toHexString()}:${adminId.toHexString()}`,
+        organization_id: organizationId,
+        state: "pending",
+      },
+    ] as never[]),
   ]);
   const tenant = await tenantCollectionAt(organization);
   await tenant.insertMany(numbered((n) => ({ _id: `filler-${n}`, score: n + 1_000 })) as never[]);
@@ -155,6 +172,35 @@ const lookups = {
         .explain("queryPlanner"),
     index: "_id_",
     field: "_id",
+  },
+  "an organization's claim of a domain (verify, release: domains/claims.ts)": {
+    explain: () =>
+      db.domainClaims
+        .find({ organization_id: organizationId, domain: "plans.example" })
+        .limit(1)
+        .explain("queryPlanner"),
+    index: "organization_domain_unique",
+    field: "organization_id",
+  },
+  "the claims of a domain, any organization's": {
+    explain: () => db.domainClaims.find({ domain: "plans.example" }).explain("queryPlanner"),
+    index: "domain",
+    field: "domain",
+  },
+  "the domains an organization holds (verifiedDomainsOf, listing)": {
+    explain: () => db.verifiedDomains.find({ organization_id: organizationId }).explain("queryPlanner"),
+    index: "organization_id",
+    field: "organization_id",
+  },
+  "an organization's pending join requests, a page": {
+    explain: () =>
+      db.joinRequests
+        .find({ organization_id: organizationId, state: "pending" })
+        .sort({ _id: 1 })
+        .limit(51)
+        .explain("queryPlanner"),
+    index: "organization_state",
+    field: "organization_id",
   },
   "tenant document by _id": {
     explain: async () => (await tenant()).find({ _id: "doc-42" }).limit(1).explain("queryPlanner"),

@@ -99,6 +99,31 @@ export function withOrganizationLockWaiting<T>(
   });
 }
 
+/** How long a change of an organization's domains waits for another one of them to end. */
+const DOMAINS_LOCK_WAIT_MS = 2_000;
+
+/**
+ * The lock of an organization's email domains (domains/): a claim (counted against the limit), a
+ * verification (one DNS lookup at a time per organization), a release and a re-check run one at
+ * a time, so that none of them writes over what another decided. Other changes of the
+ * organization never wait for it. `waitMs: 0` (the reconciler) gives up at once when it is held.
+ */
+export function withDomainsLock<T>(
+  db: Database,
+  organizationId: ObjectId,
+  change: () => Promise<T>,
+  waitMs = DOMAINS_LOCK_WAIT_MS,
+): Promise<T> {
+  return withRenewedLock(db, `${organizationId.toHexString()}:domains`, change, config().reconcileGraceSeconds, {
+    waitMs,
+    busy: () =>
+      new ConflictError(
+        "Another change of this organization's domains is in progress; try again in a moment.",
+        "domain",
+      ),
+  });
+}
+
 /** How long a change of a user's credentials waits for another one of the same user to end. */
 const CREDENTIALS_LOCK_WAIT_MS = 5_000;
 

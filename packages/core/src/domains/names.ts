@@ -1,0 +1,95 @@
+import { isIP } from "node:net";
+import { domainToASCII } from "node:url";
+import { parse } from "tldts";
+import * as z from "zod/mini";
+import { ValidationError } from "../errors";
+
+/** The longest domain name DNS carries, in its dotted ASCII form (RFC 1035 §2.3.4, less the root's dot). */
+export const DOMAIN_MAX_LENGTH = 253;
+
+/** Where the TXT record that proves a claim is published: `_org-service-verification.<domain>`. */
+export const VERIFICATION_RECORD_PREFIX = "_org-service-verification";
+
+export const recordNameOf = (domain: string): string => `${VERIFICATION_RECORD_PREFIX}.${domain}`;
+
+/**
+ * The longest domain that may be claimed: its verification record's name, 26 characters longer,
+ * must still be a name DNS carries, or the claim could never be verified.
+ */
+export const CLAIMABLE_MAX_LENGTH = DOMAIN_MAX_LENGTH - recordNameOf("").length;
+
+/**
+ * Characters that the URL host parser behind `domainToASCII` reads as something else than part of
+ * a name — a path (`a/b.com` → `a`), an escape (`ex%61mple.com` → `example.com`), credentials, a
+ * port, an IPv6 literal — or that no name may hold: refused before it runs, so that what is
+ * claimed is what was typed.
+ */
+const NOT_IN_A_NAME = /[\s/\\%@:[\]?#<>^|"'`{}\p{C}]/u;
+
+/** A label of a host name once in ASCII: letters, digits and inner hyphens, 1–63 of them (RFC 1123). */
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * What is wrong with `input` as a domain an organization may claim, or the domain in its stored
+ * form: lower-case ASCII (IDNA's punycode for a name in another script, by `node:url`'s
+ * domainToASCII), without a trailing dot, at least two labels, at most 227 characters (its
+ * verification record's name must fit DNS's 253), no IP
+ * address, and not a public suffix (`com`, `co.uk`, `github.io`: anyone may register under one,
+ * so nobody's mail is "theirs" — the list is tldts's copy of the Public Suffix List, its ICANN and
+ * private sections both).
+ */
+function checkDomain(input: string): { readonly domain: string } | { readonly problem: string } {
+  const typed = input.trim().replace(/\.$/, "");
+  if (typed === "") return { problem: "must not be empty" };
+  if (typed.length > DOMAIN_MAX_LENGTH * 4) return { problem: `must be at most ${DOMAIN_MAX_LENGTH} characters` };
+  if (NOT_IN_A_NAME.test(typed)) return { problem: "must be a domain name, without a scheme, port, path or spaces" };
+  if (isIP(typed)) return { problem: "must be a domain name, not an IP address" };
+  const domain = domainToASCII(typed.toLowerCase());
+  if (domain === "") return { problem: "is not a valid domain name" };
+  if (domain.length > CLAIMABLE_MAX_LENGTH)
+    return {
+      problem: `must be at most ${CLAIMABLE_MAX_LENGTH} characters, so that ${recordNameOf("<domain>")} fits DNS's ${DOMAIN_MAX_LENGTH}`,
+    };
+  const labels = domain.split(".");
+  // The URL parser reads `1.2.3` and `0x7f.1` as IPv4 addresses and rewrites them: a name's last label is never numeric.
+  if (isIP(domain) || /^(\d+|0x[0-9a-f]*)$/.test(labels.at(-1)!))
+    return { problem: "must be a domain name, not an IP address" };
+  if (labels.length < 2) return { problem: "must have at least two labels, as example.com has" };
+  if (!labels.every((label) => LABEL.test(label)))
+    return { problem: "must be made of labels of letters, digits and inner hyphens, 1–63 characters each" };
+  if (parse(domain, { allowPrivateDomains: true }).domain === null)
+    return { problem: "is a public suffix, under which anyone may register a name" };
+  return { domain };
+}
+
+/** The stored form of a domain (see {@link checkDomain}), or a ValidationError on `domain` saying what is wrong. */
+export function normalizeDomain(input: string): string {
+  const checked = checkDomain(input);
+  if ("problem" in checked) throw new ValidationError([{ path: "domain", message: checked.problem }]);
+  return checked.domain;
+}
+
+/** A domain as an input carries it, normalized as {@link normalizeDomain} does: for core's inputs and the HTTP bodies. */
+export const domainSchema = z.pipe(
+  z.string().check(
+    z.superRefine((input, context) => {
+      const checked = checkDomain(input);
+      if ("problem" in checked) context.issues.push({ code: "custom", input, message: checked.problem });
+    }),
+  ),
+  z.transform((input: string) => normalizeDomain(input)),
+);
+
+/**
+ * The domain of an email address, as claims store theirs (lower-case ASCII), so that a user of
+ * `ana@Bücher.de` matches the claim of `bücher.de` (`xn--bcher-kva.de`). An address whose domain
+ * is no valid name gives it lower-cased as it is, which no claim equals.
+ */
+export function emailDomain(email: string): string {
+  const domain = email
+    .slice(email.lastIndexOf("@") + 1)
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, "");
+  return (!NOT_IN_A_NAME.test(domain) && domainToASCII(domain)) || domain;
+}
