@@ -1,6 +1,7 @@
 import type { SSTConfig } from "sst";
 import { ApiStack } from "./infra/api";
 import { EventsStack } from "./infra/events-stack";
+import { IdentityStack } from "./infra/identity-stack";
 import { applyRemovalPolicy } from "./infra/stage";
 
 export default {
@@ -17,5 +18,7 @@ export default {
     app.stack(ApiStack, { id: "api" });
     // The feeds and webhook routes on the same API: a stack holds at most 500 resources.
     app.stack(EventsStack, { id: "events" });
+    // Single sign-on, verified domains and the organizations' policies, on the same API.
+    app.stack(IdentityStack, { id: "identity" });
   },
 } satisfies SSTConfig;

@@ -18,7 +18,7 @@ import {
   describePermission,
   functionDefaults,
   hasOwnThrottle,
-  inEventsStack,
+  inApiStack,
   type Permission,
   type RouteDeployment,
   routeDeployments,
@@ -169,9 +169,7 @@ export function ApiStack({ stack, app }: StackContext) {
       throttle: { rate: DEFAULT_THROTTLE.rate, burst: DEFAULT_THROTTLE.burst },
     },
     routes: Object.fromEntries(
-      routeDeployments
-        .filter((deployment) => !inEventsStack(deployment))
-        .map((deployment) => [deployment.key, routeProps(deployment)]),
+      routeDeployments.filter(inApiStack).map((deployment) => [deployment.key, routeProps(deployment)]),
     ),
   });
 
@@ -252,10 +250,10 @@ function limitRoutes(api: Pick<Api, "cdk" | "node">): void {
   const cfnStage = stage.node.defaultChild as CfnStage;
   const limited = routeDeployments.filter(hasOwnThrottle);
   // The stage is created after the routes it limits, which must be in its stack.
-  const elsewhere = limited.filter(inEventsStack);
+  const elsewhere = limited.filter((deployment) => !inApiStack(deployment));
   if (elsewhere.length > 0) {
     throw new Error(
-      `Routes of the events stack cannot have throttles of their own: ${elsewhere.map((d) => d.key).join(", ")}`,
+      `Routes of the events and identity stacks cannot have throttles of their own: ${elsewhere.map((d) => d.key).join(", ")}`,
     );
   }
   cfnStage.routeSettings = Object.fromEntries(

@@ -97,6 +97,7 @@ export interface Permission {
 export const PERMISSIONS_BY_CAPABILITY = {
   database: [],
   "signing-key": [],
+  "sso-key": [],
   mail: [{ actions: ["ses:SendEmail", "ses:SendRawEmail"], on: "*" }],
   // Read, never write: a download is a presigned GET made with the function's own role, a restore
   // reads the archive; an export is written by the export function, which the function starts.
@@ -158,6 +159,13 @@ export const routeDeployments: readonly RouteDeployment[] = routes.map(routeDepl
 export const isEventsRoute = (route: Pick<Route, "path">): boolean =>
   /^\/(org|platform)\/(events|webhooks)(\/|$)/.test(route.path);
 
+/**
+ * The identity routes: single sign-on, verified domains and joining by them, and the organization's
+ * security policies. The identity stack deploys them ({@link inIdentityStack}).
+ */
+export const isIdentityRoute = (route: Pick<Route, "path">): boolean =>
+  /^\/(org\/(sso|domains|join-requests|policies)|auth\/sso|me\/joinable-organizations)(\/|$)/.test(route.path);
+
 /** A route with a throttle of its own, which the API stack's stage holds (infra/api.ts, limitRoutes). */
 export const hasOwnThrottle = ({ throttle }: Pick<RouteDeployment, "throttle">): boolean =>
   throttle.rate !== DEFAULT_THROTTLE.rate || throttle.burst !== DEFAULT_THROTTLE.burst;
@@ -171,6 +179,18 @@ export const hasOwnThrottle = ({ throttle }: Pick<RouteDeployment, "throttle">):
  */
 export const inEventsStack = (deployment: Pick<RouteDeployment, "route" | "throttle">): boolean =>
   isEventsRoute(deployment.route) || (deployment.route.needs.includes("archives") && !hasOwnThrottle(deployment));
+
+/**
+ * Whether the identity stack deploys a route: the identity routes ({@link isIdentityRoute}) without
+ * a throttle of their own — a throttled one stays in the API stack, whose stage holds the throttles
+ * and must be created after the routes it names.
+ */
+export const inIdentityStack = (deployment: Pick<RouteDeployment, "route" | "throttle">): boolean =>
+  isIdentityRoute(deployment.route) && !hasOwnThrottle(deployment);
+
+/** Whether the API stack itself deploys a route: neither the events stack nor the identity stack does. */
+export const inApiStack = (deployment: Pick<RouteDeployment, "route" | "throttle">): boolean =>
+  !inEventsStack(deployment) && !inIdentityStack(deployment);
 
 /** Settings every function shares (the per-route ones above are added on top). */
 export function functionDefaults(logRetention: FunctionProps["logRetention"]): FunctionProps {

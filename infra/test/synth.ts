@@ -15,6 +15,7 @@ import { afterAll } from "vitest";
 import config from "../../sst.config";
 import { ApiStack } from "../api";
 import { EventsStack } from "../events-stack";
+import { IdentityStack } from "../identity-stack";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const ACCOUNT = "123456789012";
@@ -22,13 +23,14 @@ export const REGION = "eu-west-1";
 
 export interface Synthesized {
   readonly app: App;
-  /** The API stack; the event routes are in `eventsStack`. */
+  /** The API stack; the event routes are in `eventsStack`, the identity routes in `identityStack`. */
   readonly stack: Stack;
   readonly eventsStack: Stack;
-  /** Both stacks' resources as one template, what one stack imports from the other resolved to it. */
+  readonly identityStack: Stack;
+  /** The stacks' resources as one template, what one stack imports from the API stack resolved to it. */
   readonly template: Template;
   /** Each stack's own, as CloudFormation gets it (to count a stack's resources). */
-  readonly stackTemplates: { readonly api: Template; readonly events: Template };
+  readonly stackTemplates: { readonly api: Template; readonly events: Template; readonly identity: Template };
 }
 
 /**
@@ -69,17 +71,26 @@ export async function synthesize(
   await app.finish();
   const stack = getStack(ApiStack);
   const eventsStack = getStack(EventsStack);
+  const identityStack = getStack(IdentityStack);
   const api = Template.fromStack(stack);
   const events = Template.fromStack(eventsStack);
-  return { app, stack, eventsStack, template: merged(api, events), stackTemplates: { api, events } };
+  const identity = Template.fromStack(identityStack);
+  return {
+    app,
+    stack,
+    eventsStack,
+    identityStack,
+    template: merged(api, [events, identity]),
+    stackTemplates: { api, events, identity },
+  };
 }
 
 /**
- * One template of the API stack's and the events stack's resources, each `Fn::ImportValue` of the
- * events stack replaced by the value the API stack exports under that name: the tests follow a
- * route to its function and role wherever the route is deployed.
+ * One template of the API stack's resources and the other stacks', each `Fn::ImportValue` of the
+ * others replaced by the value the API stack exports under that name: the tests follow a route to
+ * its function and role wherever the route is deployed.
  */
-function merged(api: Template, events: Template): Template {
+function merged(api: Template, others: readonly Template[]): Template {
   const apiJson = api.toJSON() as {
     Resources: Record<string, unknown>;
     Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
@@ -100,10 +111,11 @@ function merged(api: Template, events: Template): Template {
     }
     return value;
   };
-  const eventsJson = events.toJSON() as { Resources: Record<string, unknown> };
+  const resourcesOf = (other: Template) =>
+    resolve((other.toJSON() as { Resources: Record<string, unknown> }).Resources) as Record<string, unknown>;
   return Template.fromJSON({
     ...apiJson,
-    Resources: { ...apiJson.Resources, ...(resolve(eventsJson.Resources) as Record<string, unknown>) },
+    Resources: Object.assign({}, apiJson.Resources, ...others.map(resourcesOf)),
   });
 }
 

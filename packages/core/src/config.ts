@@ -1,4 +1,5 @@
 // zod/mini, not classic zod: tree-shakable, so every function that reads its configuration stays small.
+import { isIP } from "node:net";
 import * as z from "zod/mini";
 import { ConfigurationError, type ConfigurationIssue } from "./errors";
 import { type CellConfig, DEFAULT_CELL, parseTenantCells, tenantCellsProblem } from "./cells/cell-config";
@@ -205,6 +206,24 @@ const SETTINGS = {
   /** An endpoint whose every delivery failed for this many days is disabled (an event says so). */
   WEBHOOK_DISABLE_AFTER_DAYS: wholeNumber(1, 90, 5),
   /**
+   * The key that seals the client secrets of single sign-on connections (sso/secret-box.ts): 32
+   * random bytes in base64url (`openssl rand -base64 32 | tr '+/' '-_' | tr -d '='`). Deployed,
+   * a stage secret; unset locally, a key of the process's own (connections saved under it do not
+   * survive a restart).
+   */
+  SSO_ENCRYPTION_KEY: setting({
+    schema: z.optional(z.string().check(z.regex(/^\s*[A-Za-z0-9_-]{43}\s*$/))),
+    expected: "32 bytes in base64url (43 characters)",
+    malformed: "not 32 bytes in base64url",
+    secret: true,
+  }),
+  /**
+   * Whether an identity provider may be reached at a loopback, private or link-local address, or
+   * over plain `http`: for local runs and tests only (sso/provider-fetch.ts). Off, issuers are
+   * `https` and public, checked after DNS at every request.
+   */
+  SSO_ALLOW_PRIVATE_ISSUERS: offByDefault(),
+  /**
    * The stage's EventBridge bus (set by the stack): every event is put on it as well. Unset: none
    * (local runs).
    */
@@ -307,6 +326,24 @@ const SETTINGS = {
     ),
     expected: 'comma-separated origins, scheme://host[:port] without a path, "*" or a "*." label (default none)',
   }),
+  /**
+   * The DNS servers a domain's verification asks (domains/lookup.ts), as `ip[:port]` or
+   * `[ipv6]:port`, comma-separated: for tests (a server on a loopback port) and for operators who
+   * want their own resolvers. Unset: the system's.
+   */
+  DNS_SERVERS: setting({
+    schema: z.optional(
+      z.string().check(
+        z.superRefine((value, context) => {
+          const problem = dnsServersProblem(value);
+          if (problem) context.issues.push({ code: "custom", input: value, message: problem });
+        }),
+      ),
+    ),
+    expected: "comma-separated DNS servers, ip, ip:port or [ipv6]:port (default: the system's)",
+  }),
+  /** The longest a domain's DNS lookup may take, retries included: past it the verification answers 503. */
+  DNS_TIMEOUT_MILLISECONDS: wholeNumber(100, 10_000, 3_000),
   /** Read by the logger (packages/functions/src/http/logging.ts), which would ignore a wrong value without a word. */
   POWERTOOLS_LOG_LEVEL: logLevel,
   /** Powertools' fallback, read only when POWERTOOLS_LOG_LEVEL is not set: so checked only then. */
@@ -316,6 +353,21 @@ const SETTINGS = {
 };
 
 type Settings = typeof SETTINGS;
+
+/** A DNS_SERVERS entry as node:dns's `setServers` takes it; undefined for one it would refuse. */
+export function parseDnsServer(entry: string): string | undefined {
+  const match = entry.match(/^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/) ?? entry.match(/^([0-9.]+)(?::(\d{1,5}))?$/);
+  const [, host, port] = match ?? [undefined, entry, undefined];
+  if (!host || !isIP(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65_535))) return undefined;
+  if (isIP(host) === 6) return port === undefined ? host : `[${host}]:${port}`;
+  return port === undefined ? host : `${host}:${port}`;
+}
+
+function dnsServersProblem(value: string): string | undefined {
+  const wrong = value.split(",").find((entry) => parseDnsServer(entry.trim()) === undefined);
+  return wrong === undefined ? undefined : `${JSON.stringify(wrong.trim())} is not an IP address with an optional port`;
+}
+
 const environmentSchema = z.object(
   Object.fromEntries(Object.entries(SETTINGS).map(([name, { schema }]) => [name, schema])) as {
     [Name in keyof Settings]: Settings[Name]["schema"];
@@ -385,6 +437,9 @@ export interface Config {
   };
   /** Where organization archives are kept (archives/store.ts): the stage's bucket, else a directory. */
   readonly archives: { readonly bucket: string | undefined; readonly directory: string | undefined };
+  readonly sso: { readonly encryptionKey: string | undefined; readonly allowPrivateIssuers: boolean };
+  /** How domains' TXT records are looked up (domains/lookup.ts): the servers (undefined: the system's) and the limit. */
+  readonly dns: { readonly servers: readonly string[] | undefined; readonly timeoutMs: number };
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -450,6 +505,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       busName: e.EVENT_BUS_NAME,
     },
     archives: { bucket: e.EXPORTS_BUCKET, directory: e.EXPORTS_DIR },
+    sso: { encryptionKey: e.SSO_ENCRYPTION_KEY?.trim(), allowPrivateIssuers: e.SSO_ALLOW_PRIVATE_ISSUERS },
+    dns: {
+      servers: e.DNS_SERVERS?.split(",").map((entry) => parseDnsServer(entry.trim())!),
+      timeoutMs: e.DNS_TIMEOUT_MILLISECONDS,
+    },
     jwt: {
       issuer: e.JWT_ISSUER.replace(/\/+$/, ""),
       audience: e.JWT_AUDIENCE,

@@ -28,7 +28,11 @@ export abstract class DomainError extends Error {
     | "quota-exceeded"
     | "no-capacity"
     | "tenant-moving"
+    | "upstream-unavailable"
     | "email-not-verified"
+    | "sso-required"
+    | "mfa-enrollment-required"
+    | "password-change-required"
     | "organization-suspended";
 }
 
@@ -149,6 +153,54 @@ export class EmailNotVerifiedError extends DomainError {
   readonly kind = "email-not-verified";
 }
 
+/**
+ * The caller's organization requires two-factor login and the caller has no TOTP factor yet: their
+ * token is for enrolling one (policies/mfa-enrollment.ts), and nothing else is allowed until a
+ * refresh after enrolling issues a full one.
+ */
+export class MfaEnrollmentRequiredError extends DomainError {
+  override readonly name = "MfaEnrollmentRequiredError";
+  readonly kind = "mfa-enrollment-required";
+}
+
+/**
+ * A login whose password was right but shorter than the organization's minimum, raised since the
+ * password was chosen: no session is opened; a new password (the reset flow) is the way in. Only
+ * ever said once the password checked out, so it tells nothing to whoever does not know it.
+ */
+export class PasswordChangeRequiredError extends DomainError {
+  override readonly name = "PasswordChangeRequiredError";
+  readonly kind = "password-change-required";
+  override readonly extensions: { readonly min_password_length: number };
+
+  constructor(organizationName: string, minimum: number, options?: ErrorOptions) {
+    super(
+      `The organization "${organizationName}" now requires passwords of at least ${minimum} bytes (one per ASCII character), and yours is shorter: choose a new one with the password reset (POST /auth/password-reset), then log in again.`,
+      options,
+    );
+    this.extensions = { min_password_length: minimum };
+  }
+}
+
+/**
+ * A password login of a user whose email's domain belongs to an organization that enforces single
+ * sign-on (sso/enforcement.ts): they sign in through its identity provider. Said only once the
+ * password checked out; the organization's name says where to start.
+ */
+export class SsoRequiredError extends DomainError {
+  override readonly name = "SsoRequiredError";
+  readonly kind = "sso-required";
+  override readonly extensions: { readonly sso_organization: string };
+
+  constructor(organizationName: string, options?: ErrorOptions) {
+    super(
+      `This account signs in with the single sign-on of the organization "${organizationName}": start at GET /auth/sso/start with its name as organization.`,
+      options,
+    );
+    this.extensions = { sso_organization: organizationName };
+  }
+}
+
 /** No valid, current access token: missing, forged, expired, or revoked (logout, a credential change, a removal, a delete). */
 export class UnauthenticatedError extends DomainError {
   override readonly name = "UnauthenticatedError";
@@ -202,6 +254,22 @@ export class NoCapacityError extends DomainError {
 export class TenantMovingError extends DomainError {
   override readonly name = "TenantMovingError";
   readonly kind = "tenant-moving";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A service outside ours that the operation needs (the DNS, for a domain's verification) failed or
+ * did not answer in time: nothing was decided, and the same request may work shortly (503).
+ */
+export class UpstreamUnavailableError extends DomainError {
+  override readonly name = "UpstreamUnavailableError";
+  readonly kind = "upstream-unavailable";
   constructor(
     message: string,
     readonly retryAfterSeconds: number,

@@ -15,6 +15,30 @@ export {
 } from "./organizations/create";
 export { getOrganization } from "./organizations/get";
 export {
+  getSsoConnection,
+  saveSsoConnection,
+  changeSsoConnection,
+  deleteSsoConnection,
+  testSsoConnection,
+  saveSsoConnectionInputSchema,
+  changeSsoConnectionInputSchema,
+  DEFAULT_SSO_SCOPES,
+  type SsoConnection,
+  type SsoConnectionTest,
+  type SaveSsoConnectionInput,
+  type ChangeSsoConnectionInput,
+} from "./sso/connection";
+export {
+  startSsoLogin,
+  completeSsoLogin,
+  exchangeSsoHandoff,
+  startSsoLoginInputSchema,
+  exchangeSsoHandoffInputSchema,
+  SsoLoginRefusedError,
+  SSO_LOGIN_TTL_SECONDS,
+  type StartedSsoLogin,
+} from "./sso/login";
+export {
   updateOrganization,
   updateOrganizationInputSchema,
   type UpdateOrganizationInput,
@@ -182,12 +206,65 @@ export {
 export { listInvitations } from "./invitations/list";
 export { revokeInvitation } from "./invitations/revoke";
 export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitations/accept";
+// Verified email domains, and joining by domain (domains/)
+export {
+  listDomains,
+  claimDomain,
+  verifyDomain,
+  setDomainJoinMode,
+  releaseDomain,
+  verifiedDomainOwner,
+  verifiedDomainsOf,
+  claimDomainInputSchema,
+  joinModeInputSchema,
+  joinModeSchema,
+  JOIN_MODES,
+  MAX_DOMAIN_CLAIMS,
+  type DomainClaim,
+  type ClaimDomainInput,
+  type JoinModeInput,
+} from "./domains/claims";
+export {
+  emailDomain,
+  normalizeDomain,
+  domainSchema,
+  recordNameOf,
+  DOMAIN_MAX_LENGTH,
+  VERIFICATION_RECORD_PREFIX,
+} from "./domains/names";
+export {
+  listJoinableOrganizations,
+  joinOrganization,
+  listJoinRequests,
+  approveJoinRequest,
+  declineJoinRequest,
+  JOIN_REQUESTS_PAGE_MAX,
+  JOIN_REQUEST_STATES,
+  type JoinableOrganization,
+  type JoinRequest,
+  type JoinRequestPage,
+  type JoinRequestState,
+  type JoinedMembership,
+  type JoinOutcome,
+} from "./domains/joining";
+export { RECHECK_INTERVAL_MS, UNVERIFY_AFTER_FAILURES } from "./domains/recheck";
+export { updateOrganizationPolicies } from "./policies/update";
+export {
+  policiesPatchInputSchema,
+  requireMfaSchema,
+  minPasswordLengthSchema,
+  invitationDomainsSchema,
+  INVITATION_DOMAINS_MAX,
+  type PoliciesPatchInput,
+} from "./policies/schemas";
+export type { OrganizationPolicies } from "./policies/model";
 export {
   PERMISSIONS,
   ROLES,
   SCOPES,
   ORGANIZATION_CLIENT_SCOPES,
   PLATFORM_SCOPES,
+  MFA_ENROLLMENT_SCOPES,
   type Role,
   type Scope,
 } from "./auth/permissions";
@@ -200,6 +277,8 @@ export {
   organizationNameSchema,
   emailSchema,
   passwordSchema,
+  PASSWORD_MIN_BYTES,
+  PASSWORD_MAX_BYTES,
   hasControlCharacter,
   parseInput,
   atLeastOneOf,
@@ -215,6 +294,8 @@ export {
   ForbiddenError,
   GoneError,
   EmailNotVerifiedError,
+  MfaEnrollmentRequiredError,
+  PasswordChangeRequiredError,
   OAuthError,
   OrganizationSuspendedError,
   InvalidGrantError,
@@ -228,6 +309,8 @@ export {
   QuotaExceededError,
   NoCapacityError,
   TenantMovingError,
+  UpstreamUnavailableError,
+  SsoRequiredError,
   type FieldIssue,
 } from "./errors";
 export { isDatabaseUnavailableError } from "./db/mongo-errors";

@@ -20,6 +20,8 @@ export { injectFault, clearFaults, type Fault } from "./checkpoints";
 export { createLogger } from "./logger";
 export { captureLogLines, type LogCapture } from "./log-capture";
 export { sentMail } from "./mail/mailer";
+// A DNS server on a loopback port answering TXT queries from a table: point DNS_SERVERS at its `address`.
+export { startTestDnsServer, type TestDnsServer, type DnsFault } from "../test/support/dns-server";
 import { sentMail as outbox } from "./mail/mailer";
 
 /**
@@ -35,6 +37,7 @@ export function mailedToken(to: string, kind: "reset" | "verify" | "confirm-emai
   throw new Error(`no ${kind} link was mailed to ${to}`);
 }
 export { totpCode } from "./mfa/codes";
+export { useProviderNetwork, type ProviderNetwork } from "./sso/provider-fetch";
 
 /** A login of a user without two-factor login: its session (throws if the answer is the code step). */
 export async function loginWithPassword(input: LoginInput, context?: RequestContext): Promise<LoginResult> {

@@ -90,18 +90,21 @@ describe("parseConfig", () => {
       MONGODB_URI: "postgres://admin:hunter2@db.example.com",
       JWT_PRIVATE_KEY: "hunter2-key",
       JWT_PREVIOUS_KEY: "",
+      SSO_ENCRYPTION_KEY: "hunter2-sealing-key",
     };
     const issues = issuesOf(env);
     expect(issues.map((issue) => [issue.variable, issue.problem])).toEqual([
       ["MONGODB_URI", "not a MongoDB connection string"],
       ["JWT_PRIVATE_KEY", "not a key"],
       ["JWT_PREVIOUS_KEY", "empty"],
+      ["SSO_ENCRYPTION_KEY", "not 32 bytes in base64url"],
     ]);
     expect(SECRET_VARIABLES).toEqual([
       "MONGODB_URI",
       "TENANT_CELLS",
       "JWT_PRIVATE_KEY",
       "JWT_PREVIOUS_KEY",
+      "SSO_ENCRYPTION_KEY",
       "SMTP_URL",
     ]);
     const said = `${JSON.stringify(issues)}\n${issues.map(describeConfigurationIssue).join("\n")}`;

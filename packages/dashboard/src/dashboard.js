@@ -110,6 +110,7 @@ function renderSession() {
   renderMembers(current);
   renderDocuments(current);
   renderSecurity(current);
+  renderSsoSettings(current);
   renderEmailNotice(current).catch((error) => showError(undefined, $("email-resend-result"), error));
   if (current) {
     refreshCollection();
@@ -410,6 +411,72 @@ onSubmit("mfa", async (fields, form) => {
   show($("login-result"), loggedIn(result));
   return [];
 });
+
+// --- single sign-on: the browser goes to the provider and comes back with a code -------------------
+
+/** Where the verifier of the sign-in under way is kept: this tab, until it comes back from the provider. */
+const SSO_VERIFIER = "org-service.sso-verifier";
+
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+onSubmit("sso", async (fields) => {
+  const who = fields.who.trim();
+  if (!who) throw new Error("Enter your work email or your organization's name.");
+  // A verifier only this tab knows: the code the provider's answer ends in is worth nothing without it.
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
+  );
+  sessionStorage.setItem(SSO_VERIFIER, verifier);
+  const query = new URLSearchParams({
+    [who.includes("@") ? "email" : "organization"]: who,
+    handoff_challenge: challenge,
+  });
+  // Asked first with fetch, so that "no single sign-on here" is shown on this page, not as a bare answer.
+  const probe = await fetch(`auth/sso/start?${query}`, { redirect: "manual" });
+  if (probe.type !== "opaqueredirect" && !probe.ok) {
+    const problem = await probe.json().catch(() => undefined);
+    throw new ApiError(probe.status, problem);
+  }
+  location.assign(`auth/sso/start?${query}`);
+  return [paragraph("Going to your organization's identity provider…")];
+});
+
+const SSO_ERRORS = {
+  unknown_sign_in: "This sign-in is unknown, used or expired: start it again.",
+  other_browser: "This sign-in was started in another browser: start it again here.",
+  answer_refused: "Your identity provider's answer was refused.",
+  no_email: "Your identity provider gave no email address.",
+  email_not_verified: "Your identity provider says your email is not verified.",
+  email_outside_domains: "Your email is not in one of the organization's verified domains.",
+  not_available: "Single sign-on is not available for this organization.",
+  provider_error: "Your identity provider answered with an error.",
+};
+
+/** Back from the provider: the code in the fragment, exchanged with this tab's verifier. */
+async function completeSso(code) {
+  const verifier = sessionStorage.getItem(SSO_VERIFIER);
+  sessionStorage.removeItem(SSO_VERIFIER);
+  const result = $("sso-result");
+  try {
+    if (!verifier) throw new Error("This sign-in was started in another tab: start it again here.");
+    const answer = await api("POST", "auth/sso/exchange", { body: { code, verifier } });
+    show(result, answer.mfa_required ? askForCode(answer) : loggedIn(answer));
+  } catch (error) {
+    showError(undefined, result, error);
+  }
+}
+
+function readSsoLink() {
+  const code = takeLinkToken("sso");
+  if (code) completeSso(code);
+  const refused = takeLinkToken("sso_error");
+  if (refused) show($("sso-result"), [paragraph(SSO_ERRORS[refused] ?? "The sign-in failed.", "error")], true);
+}
 
 function organizationChoices(fields, choices, form) {
   const list = document.createElement("ul");
@@ -944,6 +1011,94 @@ $("documents-reload").addEventListener("click", (event) =>
   }),
 );
 
+// --- single sign-on settings (owners and admins) -----------------------------------------------------
+
+/** The connection as last read, or null when there is none. */
+let ssoConnection = null;
+
+function renderSsoSettings(current) {
+  const manages = Boolean(current) && managesMembers(current.role);
+  $("sso-settings-hint").hidden = manages;
+  $("sso-settings-hint").textContent = current
+    ? "Only owners and admins connect the organization's identity provider."
+    : "Log in as an owner or admin to connect your organization's identity provider.";
+  $("sso-settings-panel").hidden = !manages;
+  show($("sso-settings-result"), []);
+  show($("sso-connection-result"), []);
+  ssoConnection = null;
+  if (manages) loadSsoConnection().catch((error) => showError(undefined, $("sso-settings-result"), error));
+}
+
+async function loadSsoConnection() {
+  try {
+    ssoConnection = await api("GET", "org/sso", { auth: true });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    ssoConnection = null;
+  }
+  showSsoConnection();
+}
+
+function showSsoConnection() {
+  const connection = ssoConnection;
+  $("sso-status").textContent = !connection
+    ? "No identity provider is connected."
+    : `Connected to ${connection.issuer}: ${connection.enabled ? "enabled" : "disabled"}${connection.enforced ? ", enforced" : ""}.`;
+  $("sso-redirect-uri").textContent = connection?.redirect_uri ?? `${location.origin}/auth/sso/callback`;
+  if (connection) {
+    $("sso-issuer").value = connection.issuer;
+    $("sso-client-id").value = connection.client_id;
+  }
+  for (const id of ["sso-test", "sso-enable", "sso-enforce"]) $(id).disabled = !connection;
+  $("sso-enable").textContent = connection?.enabled ? "Disable" : "Enable";
+  $("sso-enforce").textContent = connection?.enforced ? "Stop enforcing" : "Enforce";
+  $("sso-enforce").disabled = !connection?.enabled;
+}
+
+onSubmit("sso-connection", async (fields) => {
+  ssoConnection = await api("PUT", "org/sso", { auth: true, body: nonEmpty(fields) });
+  $("sso-client-secret").value = "";
+  showSsoConnection();
+  return [paragraph("Connection saved: the provider answered as an OpenID provider.")];
+});
+
+$("sso-test").addEventListener("click", async (event) => {
+  await act(event.currentTarget, $("sso-settings-result"), async () => {
+    const test = await api("POST", "org/sso/test", { auth: true });
+    return [
+      paragraph(`The provider answered, with ${test.signing_keys} signing key${test.signing_keys === 1 ? "" : "s"}.`),
+    ];
+  });
+  // act enables its button again: the buttons' state is the connection's.
+  showSsoConnection();
+});
+
+$("sso-enable").addEventListener("click", async (event) => {
+  await act(event.currentTarget, $("sso-settings-result"), async () => {
+    ssoConnection = await api("PATCH", "org/sso", { auth: true, body: { enabled: !ssoConnection?.enabled } });
+    showSsoConnection();
+    return [paragraph(ssoConnection.enabled ? "Single sign-on is enabled." : "Single sign-on is disabled.")];
+  });
+  // act enables its button again: the buttons' state is the connection's.
+  showSsoConnection();
+});
+
+$("sso-enforce").addEventListener("click", async (event) => {
+  await act(event.currentTarget, $("sso-settings-result"), async () => {
+    ssoConnection = await api("PATCH", "org/sso", { auth: true, body: { enforced: !ssoConnection?.enforced } });
+    showSsoConnection();
+    return [
+      paragraph(
+        ssoConnection.enforced
+          ? "Single sign-on is enforced: your domains' users sign in through the provider (owners keep their password)."
+          : "Password login is allowed again.",
+      ),
+    ];
+  });
+  // act enables its button again: the buttons' state is the connection's.
+  showSsoConnection();
+});
+
 // --- sessions and two-factor login ----------------------------------------------------------------
 
 function renderSecurity(current) {
@@ -1301,6 +1456,7 @@ $("email-resend").addEventListener("click", (event) =>
 function readLinks() {
   readInvitationLink();
   readAccountLinks();
+  readSsoLink();
 }
 
 window.addEventListener("hashchange", readLinks);

@@ -13,9 +13,10 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /**
  * What a function needs bound to it at deploy time: secrets and the values derived from them,
  * `mail`, the permission to send through Amazon SES (and `MAIL_FROM`), and `archives`, the
- * stage's archive bucket to read (presigned downloads, restores) and the export function to start.
+ * stage's archive bucket to read (presigned downloads, restores) and the export function to start,
+ * and `sso-key`, the key that seals single sign-on connections' client secrets.
  */
-export type Capability = "database" | "signing-key" | "mail" | "archives";
+export type Capability = "database" | "signing-key" | "mail" | "archives" | "sso-key";
 
 export interface Throttle {
   /** Requests per second, steady state, for the route across all callers. */
@@ -102,6 +103,15 @@ export const routes = [
     // A new email is confirmed by mail.
     needs: ["database", "signing-key", "mail"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
+  },
+  // The organization's security policies (owners): what its members' logins, passwords and invitations are held to.
+  {
+    method: "PATCH",
+    path: "/org/policies",
+    handler: "update-organization-policies",
+    auth: "jwt",
+    scope: "org:policies",
+    needs: ["database", "signing-key"],
   },
   {
     method: "DELETE",
@@ -276,6 +286,91 @@ export const routes = [
     needs: ["database", "signing-key"],
     memoryMb: PASSWORD_HASHING_MEMORY_MB,
     throttle: { rate: 5, burst: 10 },
+  },
+  // Verified email domains (owners, admins), and joining an organization by one's verified email's
+  // domain (domains/). The three path prefixes are what the stacks group these routes by.
+  {
+    method: "GET",
+    path: "/org/domains",
+    handler: "list-domains",
+    auth: "jwt",
+    scope: "org:domains",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/domains",
+    handler: "claim-domain",
+    auth: "jwt",
+    scope: "org:domains",
+    needs: ["database", "signing-key"],
+  },
+  // A DNS lookup each (DNS_TIMEOUT_MILLISECONDS at most, one at a time per organization): kept few across all callers.
+  {
+    method: "POST",
+    path: "/org/domains/{domain}/verify",
+    handler: "verify-domain",
+    auth: "jwt",
+    scope: "org:domains",
+    needs: ["database", "signing-key"],
+    throttle: { rate: 5, burst: 10 },
+  },
+  {
+    method: "PATCH",
+    path: "/org/domains/{domain}",
+    handler: "update-domain",
+    auth: "jwt",
+    scope: "org:domains",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/domains/{domain}",
+    handler: "release-domain",
+    auth: "jwt",
+    scope: "org:domains",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/org/join-requests",
+    handler: "list-join-requests",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/join-requests/{request_id}/approve",
+    handler: "approve-join-request",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/join-requests/{request_id}/decline",
+    handler: "decline-join-request",
+    auth: "jwt",
+    scope: "members:manage",
+    needs: ["database", "signing-key"],
+  },
+  // User-level: whichever organization the token is for, what the user's verified email lets them join.
+  {
+    method: "GET",
+    path: "/me/joinable-organizations",
+    handler: "list-joinable-organizations",
+    auth: "jwt",
+    scope: "org:read",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/me/joinable-organizations/{organization_id}/join",
+    handler: "join-organization",
+    auth: "jwt",
+    scope: "profile:write",
+    needs: ["database", "signing-key"],
   },
   // Sessions. Public: the refresh token is the credential (rotated, single-use; no bcrypt).
   {
@@ -749,6 +844,75 @@ export const routes = [
   { method: "GET", path: "/docs/{asset}", handler: "docs", auth: "public", needs: [] },
   { method: "GET", path: "/", handler: "dashboard", auth: "public", needs: [] },
   { method: "GET", path: "/dashboard/{asset}", handler: "dashboard", auth: "public", needs: [] },
+  // Single sign-on (sso/): the organization's OpenID Connect connection, and signing in through it.
+  {
+    method: "GET",
+    path: "/org/sso",
+    handler: "get-sso-connection",
+    auth: "jwt",
+    scope: "org:sso",
+    needs: ["database", "signing-key"],
+  },
+  // Saving discovers the provider: a few seconds at most (its requests time out at 5 s each).
+  {
+    method: "PUT",
+    path: "/org/sso",
+    handler: "save-sso-connection",
+    auth: "jwt",
+    scope: "org:sso",
+    needs: ["database", "signing-key", "sso-key"],
+    timeoutSeconds: 20,
+  },
+  {
+    method: "PATCH",
+    path: "/org/sso",
+    handler: "change-sso-connection",
+    auth: "jwt",
+    scope: "org:sso",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "DELETE",
+    path: "/org/sso",
+    handler: "delete-sso-connection",
+    auth: "jwt",
+    scope: "org:sso",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "POST",
+    path: "/org/sso/test",
+    handler: "test-sso-connection",
+    auth: "jwt",
+    scope: "org:sso",
+    needs: ["database", "signing-key"],
+    timeoutSeconds: 20,
+  },
+  // Browser navigations. Only the callback opens the sealed client secret (for the code exchange),
+  // and hashes a password: a just-in-time user's unusable one.
+  {
+    method: "GET",
+    path: "/auth/sso/start",
+    handler: "start-sso-login",
+    auth: "public",
+    needs: ["database", "signing-key"],
+  },
+  {
+    method: "GET",
+    path: "/auth/sso/callback",
+    handler: "sso-callback",
+    auth: "public",
+    needs: ["database", "signing-key", "sso-key"],
+    memoryMb: PASSWORD_HASHING_MEMORY_MB,
+    timeoutSeconds: 20,
+  },
+  {
+    method: "POST",
+    path: "/auth/sso/exchange",
+    handler: "exchange-sso-login",
+    auth: "public",
+    needs: ["database", "signing-key"],
+  },
 ] as const satisfies readonly Route[];
 
 export const routeKey = (route: Pick<Route, "method" | "path">): string => `${route.method} ${route.path}`;

@@ -129,6 +129,14 @@ describe("every route of the route table is documented", () => {
       expect(operation!.operationId).toEqual(expect.any(String));
       expect(operation!.summary).toEqual(expect.any(String));
       const success = Object.entries(operation!.responses).filter(([status]) => status.startsWith("2"));
+      const redirects = Object.entries(operation!.responses).filter(([status]) => status.startsWith("3"));
+      // A browser navigation (single sign-on's start and callback) answers a redirect, never content.
+      if (success.length === 0 && redirects.length > 0) {
+        for (const [, response] of redirects) {
+          expect((response as { headers?: Record<string, unknown> }).headers).toHaveProperty("location");
+        }
+        return;
+      }
       expect(success.length).toBeGreaterThan(0);
       for (const [, response] of success) expect(Object.keys(response.content ?? {}).length).toBeGreaterThan(0);
     });

@@ -1,5 +1,20 @@
 import {
   acceptInvitation,
+  approveJoinRequest,
+  claimDomain,
+  declineJoinRequest,
+  joinOrganization,
+  listDomains,
+  listJoinableOrganizations,
+  listJoinRequests,
+  releaseDomain,
+  setDomainJoinMode,
+  verifyDomain,
+  getSsoConnection,
+  saveSsoConnection,
+  changeSsoConnection,
+  testSsoConnection,
+  deleteSsoConnection,
   authenticate,
   changeMemberRole,
   createIndex,
@@ -51,6 +66,7 @@ import {
   startPlatformMove,
   switchOrganization,
   updateOrganization,
+  updateOrganizationPolicies,
   verifyTotpEnrollment,
   listOrganizationEvents,
   listPlatformEvents,
@@ -117,6 +133,8 @@ const operations: Record<string, Operation> = {
   "update-organization": (actor, { organizationName }) =>
     updateOrganization(actor, { organizationName, password: "another-password-1" }),
   "delete-organization": (actor, { organizationName }) => deleteOrganization(actor, organizationName),
+  // What the organization had already: past the scope check, nothing to change.
+  "update-organization-policies": (actor) => updateOrganizationPolicies(actor, { requireMfa: false }),
   "organization-audit": (actor) => listAudit(actor),
   "organization-collection": (actor) => getTenantCollection(actor),
   "organization-usage": (actor) => getUsage(actor),
@@ -142,6 +160,14 @@ const operations: Record<string, Operation> = {
   "resend-email-verification": (actor) => resendEmailVerification(actor),
   "create-client": (actor) => createOrganizationClient(actor, { name: "scoped", scopes: ["data:read"] }),
   "list-clients": (actor) => listOrganizationClients(actor),
+  // Single sign-on: refused before any provider is reached; a valid call from an owner fails later
+  // for want of a connection or of a reachable issuer, never for a scope.
+  "get-sso-connection": (actor) => getSsoConnection(actor),
+  "save-sso-connection": (actor) =>
+    saveSsoConnection(actor, { issuer: "https://idp.invalid", clientId: "client", clientSecret: "secret" }),
+  "change-sso-connection": (actor) => changeSsoConnection(actor, { enabled: false }),
+  "test-sso-connection": (actor) => testSsoConnection(actor),
+  "delete-sso-connection": (actor) => deleteSsoConnection(actor),
   // Unknown ids: past the scope check they answer 404, which is not a refusal.
   "add-client-secret": (actor) => addClientSecret(actor, "oc_000000000000000000000000"),
   "delete-client-secret": (actor) => deleteClientSecret(actor, "oc_000000000000000000000000", "sec_0000000000000000"),
@@ -156,6 +182,19 @@ const operations: Record<string, Operation> = {
   // Unknown ids, and an export that is refused (409) once one runs: past the scope check, which is not a refusal.
   "start-export": (actor) => startOwnExport(actor),
   "list-exports": (actor) => listOwnExports(actor),
+  // Domains: a claim of a fresh domain each time; unclaimed domains and unknown requests answer 404
+  // past the scope check (no DNS lookup is made); joining with an unverified email, 403 email-not-verified.
+  "list-domains": (actor) => listDomains(actor),
+  "claim-domain": (actor) =>
+    claimDomain(actor, { domain: `scopes-${Date.now()}-${Math.random().toString(36).slice(2)}.example` }),
+  "verify-domain": (actor) => verifyDomain(actor, "unclaimed.scopes.example"),
+  "update-domain": (actor) => setDomainJoinMode(actor, "unclaimed.scopes.example", { joinMode: "auto-join" }),
+  "release-domain": (actor) => releaseDomain(actor, "unclaimed.scopes.example"),
+  "list-join-requests": (actor) => listJoinRequests(actor),
+  "approve-join-request": (actor) => approveJoinRequest(actor, "0".repeat(24)),
+  "decline-join-request": (actor) => declineJoinRequest(actor, "0".repeat(24)),
+  "list-joinable-organizations": (actor) => listJoinableOrganizations(actor),
+  "join-organization": (actor) => joinOrganization(actor, "0".repeat(24)),
   "get-export": (actor) => getOwnExport(actor, "0".repeat(24)),
   ...webhookOperations("", async (actor) => organizationWebhooks(actor as AuthenticatedActor)),
 };

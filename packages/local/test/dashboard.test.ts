@@ -3,11 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, resetConfig } from "@org-service/core";
-import { useIsolatedDatabases, database, mailedToken, totpCode } from "@org-service/core/testing";
+import { useIsolatedDatabases, database, mailedToken, startTestDnsServer, totpCode } from "@org-service/core/testing";
 import { startLocalServer, type LocalServer } from "../src/server";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CHROMIUM } from "./support/chromium-setup";
+import { startOpenIdProvider } from "./support/identity-provider";
+import { httpClient } from "./support/http";
+import { verifyDomainOverHttp } from "./support/verified-domain";
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the local
@@ -621,6 +624,76 @@ describe("the dashboard", () => {
     expect(await page.evaluate<string | null>("document.activeElement.id")).toBe("forgot-email");
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-account.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
+  });
+
+  it("single sign-on: connect the provider in the settings → enable → sign in with SSO through the provider's pages", async () => {
+    const domain = `sso-${suffix}.example`;
+    const organization = `Sso Org ${suffix}`;
+    const owner = `owner@${domain}`;
+    const dns = await startTestDnsServer();
+    process.env.SSO_ALLOW_PRIVATE_ISSUERS = "true";
+    process.env.DNS_SERVERS = dns.address;
+    resetConfig();
+    const provider = await startOpenIdProvider({
+      redirectUri: `${server.url}/auth/sso/callback`,
+      accounts: { alice: { email: `alice@${domain}`, emailVerified: true, name: "Alice" } },
+    });
+    const tab = watch(await context.newPage());
+    try {
+      await post("/org/create", { organization_name: organization, email: owner, password: "owner-password-1" });
+      const login = await post("/admin/login", { email: owner, password: "owner-password-1" });
+      await verifyDomainOverHttp(
+        httpClient(() => server.url),
+        { token: login.access_token! },
+        domain,
+        dns,
+      );
+
+      // The owner connects the provider in the settings.
+      await tab.goto(`${server.url}/`);
+      const loginForm = section("Log in", tab);
+      await loginForm.getByLabel("Email").fill(owner);
+      await loginForm.getByLabel("Password").fill("owner-password-1");
+      await loginForm.getByRole("button", { name: "Log in", exact: true }).click();
+      await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+      const settings = section("Single sign-on", tab);
+      await expectText(settings.locator("#sso-status"), "No identity provider is connected.");
+      await expectText(settings.locator("#sso-redirect-uri"), `${server.url}/auth/sso/callback`);
+      await settings.getByLabel("Issuer URL").fill(provider.issuer);
+      await settings.getByLabel("Client ID").fill(provider.clientId);
+      await settings.getByLabel(/^Client secret/).fill(provider.clientSecret);
+      await settings.getByRole("button", { name: "Save connection" }).click();
+      await expectText(settings.locator("#sso-connection-result"), "Connection saved");
+      await expectText(settings.locator("#sso-status"), `Connected to ${provider.issuer}: disabled.`);
+      await settings.getByRole("button", { name: "Test connection" }).click();
+      await expectText(settings.locator("#sso-settings-result"), "with 1 signing key");
+      await settings.getByRole("button", { name: "Enable" }).click();
+      await expectText(settings.locator("#sso-status"), "enabled.");
+      await tab.getByRole("button", { name: "Log out", exact: true }).click();
+      await expectText(tab.locator("#session"), "Not logged in.");
+
+      // A member of the domain signs in through the provider's own pages.
+      await tab.getByLabel("Sign in as").fill(`alice@${domain}`);
+      await tab.getByRole("button", { name: "Continue with SSO" }).click();
+      await tab.waitForURL(`${provider.issuer}/**`);
+      await tab.locator('input[name="login"]').fill("alice");
+      await tab.locator('input[name="password"]').fill("anything");
+      await tab.getByRole("button", { name: "Sign-in" }).click();
+      await tab.getByRole("button", { name: "Continue" }).click();
+      await tab.waitForURL(`${server.url}/**`);
+      await expectText(tab.locator("#session"), `Logged in to ${organization} as member.`);
+      // The code left the address bar at once; no token was ever in a URL.
+      expect(tab.url()).toBe(`${server.url}/`);
+      await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-sso.png"), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await tab.close();
+      await provider.close();
+      await dns.close();
+      delete process.env.SSO_ALLOW_PRIVATE_ISSUERS;
+      delete process.env.DNS_SERVERS;
+      resetConfig();
+    }
   });
 
   it("serves Swagger UI at /docs from this server, with bearer authorization", async () => {

@@ -1,15 +1,43 @@
 import { randomBytes } from "node:crypto";
 import { ObjectId } from "mongodb";
 import type { Role } from "@org-service/core";
-import { database, totpCode } from "@org-service/core/testing";
+import { database, mailedToken, startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
+import { type ForgingProvider, startForgingProvider } from "./support/identity-provider";
 import { useLocalServer } from "./support/local-server";
 
 /** Members, roles and invitations over real HTTP: the local authorizer's scopes, then the functions' own checks. */
-const server = useLocalServer();
+let dns: TestDnsServer;
+const server = useLocalServer({
+  prepare: async () => {
+    // The single sign-on rows save a connection to a provider on a loopback port.
+    process.env.SSO_ALLOW_PRIVATE_ISSUERS = "true";
+    // The domain rows verify domains against the test's own DNS server.
+    dns = await startTestDnsServer();
+    process.env.DNS_SERVERS = dns.address;
+  },
+});
 const call = httpClient(server.url);
+let provider: ForgingProvider;
+beforeAll(async () => {
+  provider = await startForgingProvider();
+});
+afterAll(async () => {
+  delete process.env.SSO_ALLOW_PRIVATE_ISSUERS;
+  delete process.env.DNS_SERVERS;
+  await provider?.close();
+  await dns?.close();
+});
+/** Saves the organization's connection (as whoever `token` is: refused but to owners and admins), then `then`. */
+const withConnection = async (token: string, then: () => Promise<HttpAnswer>) => {
+  await call("PUT", "/org/sso", {
+    token,
+    json: { issuer: provider.issuer, client_id: provider.clientId, client_secret: provider.clientSecret },
+  });
+  return then();
+};
 const PASSWORD = "password-123";
 
 let sequence = 0;
@@ -68,6 +96,35 @@ async function ownerDocument(t: Team): Promise<string> {
   const stored = await call("POST", "/org/data/documents", { token: t.owner.token, json: { n: 0 } });
   expect(stored.status, stored.text).toBe(201);
   return stored.json._id as string;
+}
+
+/** A domain the team's owner claimed, its TXT record published (not verified yet). */
+async function claimedDomain(t: Team): Promise<string> {
+  const domain = `d-${unique()}.example`;
+  const claimed = await call("POST", "/org/domains", { token: t.owner.token, json: { domain } });
+  expect(claimed.status, claimed.text).toBe(201);
+  dns.setTxt(claimed.json.record.name, [claimed.json.record.value]);
+  return domain;
+}
+
+/** A pending request to join the team, by a new user whose address in a domain the team holds (suggest) is verified. */
+async function pendingJoinRequest(t: Team): Promise<string> {
+  const domain = await claimedDomain(t);
+  expect((await call("POST", `/org/domains/${domain}/verify`, { token: t.owner.token })).status).toBe(200);
+  const mode = await call("PATCH", `/org/domains/${domain}`, { token: t.owner.token, json: { join_mode: "suggest" } });
+  expect(mode.status, mode.text).toBe(200);
+  const email = `asker.${unique()}@${domain}`;
+  const signedUp = await call("POST", "/org/create", {
+    json: { organization_name: `Asker ${unique()}`, email, password: PASSWORD },
+  });
+  expect(signedUp.status, signedUp.text).toBe(201);
+  expect((await call("POST", "/auth/verify-email", { json: { token: mailedToken(email, "verify") } })).status).toBe(
+    200,
+  );
+  const teamId = (await call("GET", `/org/get${byName(t.name)}`)).json.organization_id as string;
+  const asked = await call("POST", `/me/joinable-organizations/${teamId}/join`, { token: await tokenOf(email) });
+  expect(asked.status, asked.text).toBe(202);
+  return asked.json.request_id as string;
 }
 
 /** The permission table as the product defines it, written out here, not read from the code under test. */
@@ -151,6 +208,94 @@ const actions: Action[] = [
     allowed: OWNER_ADMIN,
     run: (t, token) =>
       call("PUT", "/org/update", { token, json: { organization_name: t.name, new_organization_name: `${t.name} II` } }),
+  },
+  { label: "GET /org/domains", allowed: OWNER_ADMIN, run: (_, token) => call("GET", "/org/domains", { token }) },
+  {
+    label: "POST /org/domains",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("POST", "/org/domains", { token, json: { domain: `c-${unique()}.example` } }),
+    shared: true,
+  },
+  {
+    label: "POST /org/domains/{domain}/verify",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("POST", `/org/domains/${await claimedDomain(t)}/verify`, { token }),
+    shared: true,
+  },
+  {
+    label: "PATCH /org/domains/{domain}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) =>
+      call("PATCH", `/org/domains/${await claimedDomain(t)}`, { token, json: { join_mode: "auto-join" } }),
+    shared: true,
+  },
+  {
+    label: "DELETE /org/domains/{domain}",
+    allowed: OWNER_ADMIN,
+    run: async (t, token) => call("DELETE", `/org/domains/${await claimedDomain(t)}`, { token }),
+    shared: true,
+  },
+  {
+    label: "GET /me/joinable-organizations",
+    allowed: ALL,
+    run: (_, token) => call("GET", "/me/joinable-organizations", { token }),
+  },
+  {
+    label: "GET /org/join-requests",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => call("GET", "/org/join-requests", { token }),
+  },
+  {
+    label: "POST /org/join-requests/{request_id}/approve",
+    allowed: OWNER_ADMIN,
+    // A team of its own: deciding takes the organization's lock, which another cell's change would hold.
+    run: async (t, token) => call("POST", `/org/join-requests/${await pendingJoinRequest(t)}/approve`, { token }),
+  },
+  {
+    label: "POST /org/join-requests/{request_id}/decline",
+    allowed: OWNER_ADMIN,
+    // A team of its own: deciding takes the organization's lock, which another cell's change would hold.
+    run: async (t, token) => call("POST", `/org/join-requests/${await pendingJoinRequest(t)}/decline`, { token }),
+  },
+  {
+    label: "PUT /org/sso",
+    allowed: OWNER_ADMIN,
+    run: (_, token) =>
+      call("PUT", "/org/sso", {
+        token,
+        json: { issuer: provider.issuer, client_id: provider.clientId, client_secret: provider.clientSecret },
+      }),
+    shared: true,
+  },
+  {
+    label: "GET /org/sso",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => withConnection(token, () => call("GET", "/org/sso", { token })),
+    shared: true,
+  },
+  {
+    label: "PATCH /org/sso",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => withConnection(token, () => call("PATCH", "/org/sso", { token, json: { enabled: false } })),
+    shared: true,
+  },
+  {
+    label: "POST /org/sso/test",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => withConnection(token, () => call("POST", "/org/sso/test", { token })),
+    shared: true,
+  },
+  {
+    label: "DELETE /org/sso",
+    allowed: OWNER_ADMIN,
+    run: (_, token) => withConnection(token, () => call("DELETE", "/org/sso", { token })),
+  },
+  {
+    label: "PATCH /org/policies",
+    allowed: OWNER,
+    // What the organization has already: the owner's succeeds and changes nothing.
+    run: (_, token) => call("PATCH", "/org/policies", { token, json: { require_mfa: false } }),
+    shared: true,
   },
   {
     label: "DELETE /org/delete",
@@ -550,7 +695,11 @@ const cells = actions.flatMap((action) => ROLES_UNDER_TEST.map((role) => [action
 describe.concurrent("the permission table, cell by cell", () => {
   it("covers every protected route of the route table", () => {
     const covered = new Set(actions.map((action) => action.label.split(" (")[0]!.replace(/\{[^}]+\}/, "{}")));
-    for (const route of routes.filter((r) => r.auth === "jwt")) {
+    // The user's own, whatever their role in the organization they are in: whether they may join
+    // another is decided by their verified email and that organization's domains
+    // (packages/core/test/domains.test.ts, packages/local/test/domains.test.ts).
+    const userLevel = ["POST /me/joinable-organizations/{organization_id}/join"];
+    for (const route of routes.filter((r) => r.auth === "jwt" && !userLevel.includes(`${r.method} ${r.path}`))) {
       expect(covered, `${route.method} ${route.path}`).toContain(
         `${route.method} ${route.path.replace(/\{[^}]+\}/, "{}")}`,
       );

@@ -15,6 +15,12 @@ import type {
   ExportDocument,
   ExportLockDocument,
   ExportOutcomeDocument,
+  DomainClaimDocument,
+  VerifiedDomainDocument,
+  JoinRequestDocument,
+  SsoConnectionDocument,
+  SsoHandoffDocument,
+  SsoLoginDocument,
   WebhookDocument,
   WebhookHealthDocument,
   WebhookMessageDocument,
@@ -107,6 +113,12 @@ export interface Database {
   readonly exports: Collection<ExportDocument>;
   readonly exportLocks: Collection<ExportLockDocument>;
   readonly exportOutcomes: Collection<ExportOutcomeDocument>;
+  readonly domainClaims: Collection<DomainClaimDocument>;
+  readonly verifiedDomains: Collection<VerifiedDomainDocument>;
+  readonly joinRequests: Collection<JoinRequestDocument>;
+  readonly ssoConnections: Collection<SsoConnectionDocument>;
+  readonly ssoLogins: Collection<SsoLoginDocument>;
+  readonly ssoHandoffs: Collection<SsoHandoffDocument>;
 }
 
 const connection = once(connect);
@@ -157,6 +169,12 @@ async function connect(): Promise<Database> {
       exports: master.collection<ExportDocument>("exports"),
       exportLocks: master.collection<ExportLockDocument>("export_locks"),
       exportOutcomes: master.collection<ExportOutcomeDocument>("export_outcomes"),
+      domainClaims: master.collection<DomainClaimDocument>("domain_claims"),
+      verifiedDomains: master.collection<VerifiedDomainDocument>("verified_domains"),
+      joinRequests: master.collection<JoinRequestDocument>("join_requests"),
+      ssoConnections: master.collection<SsoConnectionDocument>("sso_connections"),
+      ssoLogins: master.collection<SsoLoginDocument>("sso_logins"),
+      ssoHandoffs: master.collection<SsoHandoffDocument>("sso_handoffs"),
     };
     await ensureIndexes(db);
     await migrateLegacyAdmins(db);
@@ -213,6 +231,13 @@ const INDEXES = [
   ["webhookAttempts", { key: { endpoint_id: 1 }, name: "endpoint_id" }],
   ["exports", { key: { organization_id: 1 }, name: "organization_id" }],
   ["exports", { key: { state: 1 }, name: "state" }],
+  // Domains (domains/): one claim per organization and domain, found by either; a domain's holder
+  // by `_id`; the holders of an organization; the re-check's oldest first; an organization's requests.
+  ["domainClaims", { key: { organization_id: 1, domain: 1 }, name: "organization_domain_unique", unique: true }],
+  ["domainClaims", { key: { domain: 1 }, name: "domain" }],
+  ["domainClaims", { key: { last_checked_at: 1 }, name: "last_checked_at" }],
+  ["verifiedDomains", { key: { organization_id: 1 }, name: "organization_id" }],
+  ["joinRequests", { key: { organization_id: 1, state: 1 }, name: "organization_state" }],
 ] as const;
 
 /**
@@ -229,6 +254,8 @@ const EXPIRING = [
   "mfaChallenges",
   "usedOnce",
   "accountTokens",
+  "ssoLogins",
+  "ssoHandoffs",
 ] as const;
 
 async function ensureIndexes(db: Database): Promise<void> {

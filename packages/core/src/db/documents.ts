@@ -31,6 +31,21 @@ export interface OrganizationDocument extends EventMarked {
   /** The operator's (platform/metadata.ts): members read the public one; only platform clients the private one. */
   public_metadata?: Record<string, unknown>;
   private_metadata?: Record<string, unknown>;
+  /** Set by its owners (policies/); a field absent is the service's default. */
+  policies?: OrganizationPoliciesDocument;
+}
+
+/**
+ * An organization's security policies (policies/), on its record: read where tokens are issued,
+ * passwords set and invitations made or accepted, never on the per-request path.
+ */
+export interface OrganizationPoliciesDocument {
+  /** Members without a TOTP factor get tokens that only let them enroll one. */
+  require_mfa?: boolean;
+  /** In bytes of UTF-8, as the service's own floor; absent: that floor. */
+  min_password_length?: number;
+  /** Lower-case ASCII domain names invitations may go to; absent: any. */
+  invitation_domains?: string[];
 }
 
 /**
@@ -390,8 +405,9 @@ export interface MfaChallengeDocument {
  */
 export interface UsedOnceDocument {
   _id: string;
-  user_id: ObjectId;
-  kind: "totp" | "recovery" | "challenge" | "account-token";
+  /** Absent for a use before any user is known (a single sign-on's callback). */
+  user_id?: ObjectId;
+  kind: "totp" | "recovery" | "challenge" | "account-token" | "sso-login" | "sso-handoff";
   used_at: Date;
   expires_at?: Date;
 }
@@ -466,9 +482,17 @@ export type AuditAction =
   | "client.revoked"
   | "organization.suspended"
   | "organization.metadata_updated"
+  | "organization.policies_changed"
   | "organization.reactivated"
   | "organization.update"
   | "organization.delete"
+  | "sso.connection_saved"
+  | "sso.connection_changed"
+  | "sso.connection_deleted"
+  | "sso.login"
+  | "sso.login_failed"
+  | "sso.member_joined"
+  | "sso.break_glass_login"
   | "data.index_created"
   | "data.index_dropped"
   | "data.quota_exceeded"
@@ -489,7 +513,16 @@ export type AuditAction =
   | "organization.export_started"
   | "organization.exported"
   | "organization.export_failed"
-  | "organization.restored";
+  | "organization.restored"
+  | "domain.claimed"
+  | "domain.verified"
+  | "domain.unverified"
+  | "domain.join_mode_changed"
+  | "domain.released"
+  | "member.joined_by_domain"
+  | "join_request.created"
+  | "join_request.approved"
+  | "join_request.declined";
 
 /** Master database: what happened, to which organization, by whom, from where. Never a secret. */
 export interface AuditDocument {
@@ -709,4 +742,118 @@ export interface ExportOutcomeDocument {
   set: Partial<ExportDocument> & { state: "completed" | "failed" };
   /** A completion's change (events/change.ts): its mark is written with the state. */
   event_change?: string;
+}
+
+/**
+ * An organization's OpenID Connect connection (sso/), keyed by the organization's id: one per
+ * organization. The client secret is stored sealed with the stage's SSO key, never in clear.
+ */
+export interface SsoConnectionDocument {
+  _id: ObjectId;
+  issuer: string;
+  client_id: string;
+  /** A compact JWE (dir, A256GCM) under SSO_ENCRYPTION_KEY: sso/secret-box.ts. */
+  client_secret_sealed: string;
+  scopes: string[];
+  /** The ID token claims that carry the user's email and name. */
+  email_claim: string;
+  name_claim: string;
+  /** The provider's metadata as discovered when the connection was saved or last tested. */
+  provider: SsoProviderMetadata;
+  enabled: boolean;
+  /** Password login refused for the users of the organization's verified domains (owners excepted). */
+  enforced: boolean;
+  created_at: Date;
+  updated_at: Date;
+  tested_at?: Date;
+}
+
+export interface SsoProviderMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  id_token_signing_alg_values_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  code_challenge_methods_supported?: string[];
+}
+
+/** A sign-in started at the provider, waiting for its callback; keyed by the SHA-256 of its `state`. */
+export interface SsoLoginDocument {
+  _id: string;
+  organization_id: ObjectId;
+  /** SHA-256 of the random value in the browser's cookie: the callback must come from that browser. */
+  browser_hash: string;
+  code_verifier: string;
+  nonce: string;
+  /** S256 of the verifier the dashboard keeps, which the handoff's exchange must present. */
+  handoff_challenge: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** A completed sign-in waiting for the dashboard to exchange it for tokens; keyed by the SHA-256 of its code. */
+export interface SsoHandoffDocument {
+  _id: string;
+  organization_id: ObjectId;
+  user_id: ObjectId;
+  handoff_challenge: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** What a verified domain lets a user with a verified email in it do (domains/joining.ts). */
+export type JoinMode = "off" | "auto-join" | "suggest";
+
+/**
+ * Master database: an organization's claim of an email domain (domains/), unique per organization
+ * and domain (several organizations may claim one). It is verified by publishing `token` as a TXT
+ * record at `_org-service-verification.<domain>`; the `verified_domains` row, not `verified_at`,
+ * says who holds the domain: `verified_at` mirrors it for listings, and the reconciler mends the
+ * mirror after a crash between the two writes.
+ */
+export interface DomainClaimDocument {
+  _id: ObjectId;
+  organization_id: ObjectId;
+  /** Lower-case ASCII (IDNA's punycode for a name in another script). */
+  domain: string;
+  /** The TXT record's value, `org-service-verification=<random>`: published in DNS, so no secret. */
+  token: string;
+  join_mode: JoinMode;
+  created_at: Date;
+  verified_at?: Date;
+  /** The last DNS lookup of the record: the owner's verify, or the reconciler's re-check. */
+  last_checked_at?: Date;
+  /** Re-checks in a row that found no record (a DNS failure is none): at 3 the domain is unverified. */
+  check_failures?: number;
+}
+
+/**
+ * Master database: a domain verified by one organization, keyed by the domain: the insert under
+ * that `_id` is what decides which of two organizations verifying it at once holds it (the other
+ * gets a duplicate key). What single sign-on and joining by domain read.
+ */
+export interface VerifiedDomainDocument {
+  _id: string;
+  organization_id: ObjectId;
+  claim_id: ObjectId;
+  verified_at: Date;
+}
+
+/**
+ * Master database: a user's request to join an organization whose verified domain is in `suggest`
+ * mode (domains/joining.ts). `_id` is `<organization id>:<user id>`, so asking twice is one
+ * request; owners and admins approve or decline it under the organization's lock.
+ */
+export interface JoinRequestDocument {
+  _id: string;
+  organization_id: ObjectId;
+  user_id: ObjectId;
+  /** The user's email when they asked, and its domain (the verified domain that made them eligible). */
+  email: string;
+  domain: string;
+  state: "pending" | "approved" | "declined";
+  requested_at: Date;
+  decided_at?: Date;
+  decided_by?: ObjectId;
 }

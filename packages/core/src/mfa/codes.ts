@@ -104,16 +104,16 @@ export async function useRecoveryCode(
 /** Record a single use under `key`; false when it was used already (the unique `_id` refuses the second). */
 export async function useOnce(
   db: Database,
-  userId: ObjectId,
+  userId: ObjectId | undefined,
   key: string,
-  kind: "totp" | "recovery" | "challenge",
+  kind: "totp" | "recovery" | "challenge" | "sso-login" | "sso-handoff",
   now: Date,
   expiresAt?: Date,
 ): Promise<boolean> {
   try {
     await db.usedOnce.insertOne({
       _id: key,
-      user_id: userId,
+      ...(userId && { user_id: userId }),
       kind,
       used_at: now,
       ...(expiresAt && { expires_at: expiresAt }),

@@ -14,7 +14,9 @@ import {
 } from "../errors";
 import { type VisibleMembership, visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
+import { requirePasswordNotBelowMinimum } from "../policies/password-length";
 import { type IssuedSession, openSession } from "../sessions/session";
+import { refuseUnlessPasswordAllowed } from "../sso/enforcement";
 import { organizationNameSchema, parseInput } from "../validation";
 import { toOrganization, type Organization } from "./model";
 
@@ -50,6 +52,10 @@ export interface LoginResult extends IssuedSession {
  * A login opens a session (sessions/session.ts). With two-factor login on, the right password
  * opens none yet: it answers a challenge for the code step (mfa/login.ts), and forgives no
  * failures — only a completed login does.
+ *
+ * The organization's policies (policies/): a right password shorter than its minimum opens nothing
+ * (403, change it through the reset flow); with two-factor login required and no factor, the
+ * session's tokens only enroll one (decided where tokens are issued: sessions/session.ts).
  */
 export async function login(input: LoginInput, context: RequestContext = {}): Promise<LoginResult | MfaRequired> {
   const { email, password, organizationName } = parseInput(loginInputSchema, input);
@@ -58,8 +64,9 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   // runs (bcryptjs yields to the event loop between rounds).
   const userLookup = db.users.findOne({ email }, { projection: { password_hash: 1, email: 1 } });
   // The user's memberships of organizations that exist for readers; the named one only, when a name is given.
+  // With each organization's policies: a minimum raised since the password was chosen refuses it below.
   const candidatesLookup = userLookup.then((found) =>
-    found ? visibleMembershipsOf(db, found._id, organizationName) : [],
+    found ? visibleMembershipsOf(db, found._id, organizationName, { policies: 1 }) : [],
   );
   const factorLookup = userLookup.then(
     (found) => found && db.mfaFactors.findOne({ _id: found._id }, { projection: { _id: 1 } }),
@@ -98,6 +105,9 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
     await Promise.all(concerned.length > 0 ? concerned.map(({ organization }) => failure(organization)) : [failure()]);
     throw new InvalidCredentialsError();
   }
+  // The user's domain belongs to an organization that enforces single sign-on: not by password
+  // (its owners excepted). Said only now, once the password checked out.
+  await refuseUnlessPasswordAllowed(db, user, context);
   const candidates = await candidatesLookup;
   if (candidates.length > 1) {
     throw new OrganizationChoiceRequiredError(
@@ -112,6 +122,24 @@ export async function login(input: LoginInput, context: RequestContext = {}): Pr
   const [{ membership, organization }] = candidates as [VisibleMembership];
   // Said only once the password checked out: to its members a suspension is no secret.
   if (organization.suspended) throw new OrganizationSuspendedError();
+  // The organization raised its minimum above this password: no session (nor code step) until it
+  // is changed through the reset flow. Only now, once the password checked out.
+  try {
+    requirePasswordNotBelowMinimum(password, organization);
+  } catch (error) {
+    await recordAudit(
+      db,
+      {
+        action: "admin.login_failed",
+        organizationId: organization._id,
+        userId: user._id,
+        email,
+        details: { reason: "password_change_required" },
+      },
+      context,
+    );
+    throw error;
+  }
   if (await factorLookup) return startMfaChallenge(db, membership, context);
   const session = await openSession(db, membership, context);
   await Promise.all([

@@ -11,6 +11,7 @@ import { settleEventIntents } from "../events/settle";
 import { markSlot } from "../events/change";
 import { continueMoves } from "../cells/move";
 import { settleExports } from "../archives/exports";
+import { recheckDomains } from "../domains/recheck";
 import {
   applyCredentials,
   clearPending,
@@ -58,6 +59,10 @@ export interface ReconcileReport {
   /** Exports whose worker stopped (archives/exports.ts), failed so that another may start; archives past their retention removed. */
   readonly exportsFailed: number;
   readonly archivesExpired: number;
+  /** Verified domains' records looked up again, domains unverified, claims and rows mended (domains/recheck.ts). */
+  readonly domainsRechecked: number;
+  readonly domainsUnverified: number;
+  readonly domainMirrorsMended: number;
 }
 
 /** The share of a run given to carrying moves on: the scheduled function has 120 s in all. */
@@ -84,7 +89,8 @@ type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-f
  * and with traffic.
  */
 export async function reconcile(
-  options: { graceSeconds?: number; moveBudgetMs?: number } = {},
+  /** `now`: the time the domains' re-check judges ages by (tests move it to a day later). */
+  options: { graceSeconds?: number; moveBudgetMs?: number; now?: Date } = {},
 ): Promise<ReconcileReport> {
   const db = await database();
   const graceSeconds = options.graceSeconds ?? config().reconcileGraceSeconds;
@@ -140,6 +146,8 @@ export async function reconcile(
       archivesExpired: expired,
     }))),
     ...(await settleEventIntents(db, cutoff)),
+    // After the repairs (a deleted organization's domains are gone by now); its DNS lookups are bounded in count and time.
+    ...(await recheckDomains(db, { now: options.now ?? new Date(), cutoff })),
   };
   // Last: a move never starts while a change is unfinished, the repairs above may have been in its
   // way, and a long one must not keep the rest of the run from happening.
@@ -177,9 +185,16 @@ async function deleteExpiredSessionRecords(
   const expired = { expires_at: { $lte: now } };
   const sessions = await db.sessions.deleteMany({ $or: [expired, { idle_expires_at: { $lte: now } }] });
   const others = await Promise.all(
-    [db.refreshTokens, db.refreshTokenUses, db.mfaEnrollments, db.mfaChallenges, db.usedOnce, db.accountTokens].map(
-      async (collection) => (await (collection as typeof db.usedOnce).deleteMany(expired)).deletedCount,
-    ),
+    [
+      db.refreshTokens,
+      db.refreshTokenUses,
+      db.mfaEnrollments,
+      db.mfaChallenges,
+      db.usedOnce,
+      db.accountTokens,
+      db.ssoLogins,
+      db.ssoHandoffs,
+    ].map(async (collection) => (await (collection as typeof db.usedOnce).deleteMany(expired)).deletedCount),
   );
   return {
     expiredSessionsDeleted: sessions.deletedCount,

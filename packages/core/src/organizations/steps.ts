@@ -1,4 +1,5 @@
 import { deleteWebhooksOf } from "../webhooks/endpoints";
+import { deleteDomainsOf } from "../domains/cleanup";
 import type { Db, ObjectId } from "mongodb";
 import { placementOf, tenantDatabaseAt } from "../cells/placement";
 import type { Database } from "../db/client";
@@ -272,6 +273,14 @@ export async function finishDelete(
     .toArray()) {
     await deleteClient(db, client);
   }
+  // Its single sign-on connection, with the sealed client secret, and sign-ins still under way.
+  await Promise.all([
+    db.ssoConnections.deleteOne({ _id: organization._id }),
+    db.ssoLogins.deleteMany({ organization_id: organization._id }),
+    db.ssoHandoffs.deleteMany({ organization_id: organization._id }),
+  ]);
+  // The domains it holds (free for another organization at once), its claims and join requests.
+  await deleteDomainsOf(db, organization._id);
   await removeEveryMember(db, organization._id);
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });

@@ -7,7 +7,13 @@
  */
 import type { Capability } from "../routes";
 
-export const SECRET_NAMES = ["MONGODB_URI", "TENANT_CELLS", "JWT_PRIVATE_KEY", "JWT_PREVIOUS_KEY"] as const;
+export const SECRET_NAMES = [
+  "MONGODB_URI",
+  "TENANT_CELLS",
+  "JWT_PRIVATE_KEY",
+  "JWT_PREVIOUS_KEY",
+  "SSO_ENCRYPTION_KEY",
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** The secrets a capability needs bound: a function gets these and no others. */
@@ -19,6 +25,8 @@ export const SECRETS_BY_CAPABILITY = {
   mail: [],
   // A bucket to read and a function to start (infra/archives.ts), no secret.
   archives: [],
+  // Seals and opens single sign-on connections' client secrets: only where they are saved or used.
+  "sso-key": ["SSO_ENCRYPTION_KEY"],
 } as const satisfies Record<Capability, readonly SecretName[]>;
 
 /**
@@ -34,7 +42,7 @@ export const ABSENT_SECRET_VALUE = "none";
  * loader fetches itself, and one set for neither the stage nor as the app's fallback counts as
  * absent instead of failing the cold start (TENANT_CELLS unset: the one default cell).
  */
-export const OPTIONAL_SECRETS: readonly SecretName[] = ["TENANT_CELLS", "JWT_PREVIOUS_KEY"];
+export const OPTIONAL_SECRETS: readonly SecretName[] = ["TENANT_CELLS", "JWT_PREVIOUS_KEY", "SSO_ENCRYPTION_KEY"];
 
 export function secretsFor(needs: readonly Capability[]): SecretName[] {
   const names = new Set<SecretName>(needs.flatMap((need) => SECRETS_BY_CAPABILITY[need]));

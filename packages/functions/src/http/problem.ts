@@ -6,6 +6,7 @@ import {
   TenantMovingError,
   TooManyAttemptsError,
   UnauthenticatedError,
+  UpstreamUnavailableError,
   ValidationError,
   type FieldIssue,
 } from "@org-service/core";
@@ -79,14 +80,22 @@ const domainProblems = {
   "quota-exceeded": [403, "quota-exceeded", "Forbidden"],
   "no-capacity": [503, "no-capacity", "Service Unavailable"],
   "tenant-moving": [409, "tenant-moving", "Conflict"],
+  "upstream-unavailable": [503, "upstream-unavailable", "Service Unavailable"],
   "email-not-verified": [403, "email-not-verified", "Forbidden"],
+  "mfa-enrollment-required": [403, "mfa-enrollment-required", "Forbidden"],
+  "password-change-required": [403, "password-change-required", "Forbidden"],
+  "sso-required": [403, "sso-required", "Forbidden"],
   "organization-suspended": [403, "organization-suspended", "Forbidden"],
 } as const;
 
 /** Headers that belong with a domain failure: how to authenticate, when to retry. */
 function domainHeaders(error: DomainError): Record<string, string> {
   if (error instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer error="invalid_token"' };
-  if (error instanceof TooManyAttemptsError || error instanceof TenantMovingError) {
+  if (
+    error instanceof TooManyAttemptsError ||
+    error instanceof TenantMovingError ||
+    error instanceof UpstreamUnavailableError
+  ) {
     return { "retry-after": String(error.retryAfterSeconds) };
   }
   return {};

@@ -45,6 +45,7 @@ export function openApiDocument() {
       { name: "Account" },
       { name: "Machine clients" },
       { name: "Two-factor login" },
+      { name: "Single sign-on" },
       { name: "Platform" },
       {
         name: "Events",

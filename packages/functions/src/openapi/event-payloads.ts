@@ -47,8 +47,17 @@ const PAYLOADS: Record<EventType, { readonly summary: string; readonly data: Rec
     },
   },
   "member.added": {
-    summary: "A user joined by accepting an invitation.",
-    data: { ...userFields, role: z.string(), invitation_id: z.string() },
+    summary:
+      "A user joined: by accepting an invitation (`invitation_id`), or without one (`via`): just in time through the organization's single sign-on (`sso`), or by the verified domain of their email (`domain`).",
+    data: {
+      ...userFields,
+      role: z.string(),
+      invitation_id: z.optional(z.string()),
+      via: z.optional(z.enum(["sso", "domain"])),
+      domain: meta(z.optional(z.string()), {
+        description: "With `via: domain`: the verified domain (auto-join, or an approved join request).",
+      }),
+    },
   },
   "member.role_changed": {
     summary: "A member's role changed.",

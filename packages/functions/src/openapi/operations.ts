@@ -30,6 +30,7 @@ import {
   getOrganizationQuery,
   loginBody,
   updateOrganizationBody,
+  policiesPatchBody,
   passwordResetBody,
   passwordResetConfirmBody,
   verifyEmailBody,
@@ -85,6 +86,7 @@ import {
   jwksSchema,
   loginResultSchema,
   organizationViewSchema,
+  organizationPoliciesSchema,
   tenantCollectionSchema,
   updateResultSchema,
   mailRequestAcceptedSchema,
@@ -116,6 +118,8 @@ import {
 import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
 import { alwaysPossible, bodyErrors, errors, problemAnswer, writeConflict } from "./responses";
+import { domainOperations } from "./domain-operations";
+import { ssoOperations } from "./sso-operations";
 
 /** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
 type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readonly path: infer P extends string }
@@ -435,6 +439,9 @@ export const operations = {
         content: json(organizationViewSchema),
       },
       ...bodyErrors,
+      "403": problemAnswer(
+        "With a user's token: their email is not verified under `REQUIRE_VERIFIED_EMAIL` (`urn:org-service:problem:email-not-verified`), or the token only enrolls a second factor (`urn:org-service:problem:mfa-enrollment-required`).",
+      ),
       ...errors.conflict,
       ...errors.noCapacity,
       ...alwaysPossible,
@@ -468,6 +475,9 @@ export const operations = {
       "200": { description: "The session's tokens, or the code step.", content: json(loginAnswerSchema) },
       ...bodyErrors,
       ...errors.badCredentials,
+      "403": problemAnswer(
+        "The password is right, but the organization is suspended (`urn:org-service:problem:organization-suspended`), or its minimum password length is now above this password's (`urn:org-service:problem:password-change-required`, with `min_password_length`): choose a new one with `POST /auth/password-reset`. No session is opened.",
+      ),
       "409": problemAnswer(
         "The user belongs to several organizations and named none (`organizations` lists them), or their membership changed while logging in.",
       ),
@@ -829,6 +839,22 @@ export const operations = {
       ...ownOrganizationChangeErrors,
     },
   },
+  "PATCH /org/policies": {
+    operationId: "updateOrganizationPolicies",
+    tags: ["Organizations"],
+    summary: "Change the organization's security policies: two-factor login, password length, invitation domains",
+    description:
+      "`org:policies` (owners). Any subset; the others stay. `require_mfa`: a member without a TOTP factor gets, at their next login, invitation accept, organization switch or refresh, tokens that only enroll one (`mfa_enrollment_required`, a narrowed `scope`); a refresh after enrolling gives a full token. `min_password_length`: every password a member sets from now on (accept, reset, change) must be at least that long, the strictest of the user's organizations deciding; a member whose password is shorter is answered `urn:org-service:problem:password-change-required` (403) at their next password login, once the password checked out, and no session opens. `invitation_domains`: invitations go only to addresses at these domains (422 otherwise), and accepting one whose address is no longer allowed is refused (403). Changes of one organization apply one at a time. Audited as `organization.policies_changed` with each changed policy before and after; `GET /org/get` shows them to members.",
+    security: protectedRoute,
+    requestBody: jsonBody(policiesPatchBody),
+    responses: {
+      "200": { description: "The organization's policies as they are now.", content: json(organizationPoliciesSchema) },
+      ...bodyErrors,
+      "404": problemAnswer("The token's organization does not exist (any more)."),
+      "409": problemAnswer("Another change of the organization held it for more than 5 s; try again."),
+      ...protectedRouteErrors,
+    },
+  },
   "DELETE /org/delete": {
     operationId: "deleteOrganization",
     tags: ["Organizations"],
@@ -1140,12 +1166,17 @@ export const operations = {
       "200": { description: "Joined; a token for the organization.", content: json(loginResultSchema) },
       ...bodyErrors,
       ...errors.badCredentials,
+      "403": problemAnswer(
+        "The organization is suspended, its invitation domains no longer include the invitation's address (nothing written: the invitation stays pending), or the account has two-factor login and must accept with its bearer token.",
+      ),
       "409": problemAnswer("The user is a member already, or the email was signed up meanwhile."),
       "410": problemAnswer("The invitation is unknown, used, revoked or expired (one answer for all)."),
       ...errors.unavailable,
       ...alwaysPossible,
     },
   },
+  // Verified email domains and joining by domain.
+  ...domainOperations,
   "GET /platform/organizations": {
     operationId: "platformListOrganizations",
     tags: ["Platform"],
@@ -1469,4 +1500,5 @@ export const operations = {
       ...errors.noCapacity,
     },
   },
+  ...ssoOperations,
 } satisfies Record<RouteKey, ZodOpenApiOperationObject>;

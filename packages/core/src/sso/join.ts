@@ -1,0 +1,76 @@
+import { ObjectId } from "mongodb";
+import { recordAudit } from "../audit";
+import { nowOf, type RequestContext } from "../context";
+import type { Database } from "../db/client";
+import type { OrganizationDocument, UserDocument } from "../db/documents";
+import { isDuplicateKeyError } from "../db/mongo-errors";
+import { addMemberWithoutInvitation } from "../members/add-member";
+import { membershipId } from "../members/membership";
+import { hashPassword } from "../passwords";
+import { newRandomSecret } from "../random-secret";
+
+/**
+ * Just-in-time membership: the user an organization's identity provider vouched for (an email in
+ * one of the organization's verified domains) is found, or made, and becomes a `member` if not one
+ * already. A user made here has a verified email and a password nobody knows (a random secret's
+ * hash), so a password login fails for them as for a wrong password until they choose one by
+ * password reset. Races of two sign-ins of the same new user end in one user and one membership:
+ * the unique email and the membership's `_id` decide.
+ */
+export async function joinBySingleSignOn(
+  db: Database,
+  organization: OrganizationDocument,
+  email: string,
+  name: string | undefined,
+  context: RequestContext,
+): Promise<{ user: Pick<UserDocument, "_id" | "email" | "credentials_version">; joined: boolean }> {
+  const now = nowOf(context);
+  let user = await db.users.findOne({ email }, { projection: { _id: 1, email: 1, credentials_version: 1 } });
+  let newUser = false;
+  if (!user) {
+    const created: UserDocument = {
+      _id: new ObjectId(),
+      email,
+      email_verified: true,
+      password_hash: await hashPassword(newRandomSecret().secret),
+      credentials_version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await db.users.insertOne(created);
+      user = created;
+      newUser = true;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      user = await db.users.findOne({ email }, { projection: { _id: 1, email: 1, credentials_version: 1 } });
+      if (!user) throw error;
+    }
+  }
+  if (await db.memberships.findOne({ _id: membershipId(organization._id, user._id) }, { projection: { _id: 1 } })) {
+    return { user, joined: false };
+  }
+
+  const joined = await addMemberWithoutInvitation(
+    db,
+    organization._id,
+    user,
+    { type: "user", id: user._id.toHexString() },
+    now,
+    { via: "sso" },
+  );
+  // Another sign-in of theirs made them a member a moment ago: a member either way.
+  if (!joined) return { user, joined: false };
+  await recordAudit(
+    db,
+    {
+      action: "sso.member_joined",
+      organizationId: organization._id,
+      userId: user._id,
+      email: user.email,
+      details: { new_user: newUser, ...(name !== undefined && { name: name.slice(0, 128) }) },
+    },
+    context,
+  );
+  return { user, joined: true };
+}
