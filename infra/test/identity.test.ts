@@ -24,7 +24,7 @@ describe("the identity stack", () => {
         "DELETE /org/sso",
         "POST /org/sso/test",
         "GET /auth/sso/start",
-        "GET /auth/sso/callback",
+        "GET /auth/sso/callback/{organization_id}",
         "POST /auth/sso/exchange",
       ]),
     );
@@ -64,6 +64,6 @@ describe("the identity stack", () => {
         return "SST_Secret_value_SSO_ENCRYPTION_KEY" in env;
       })
       .map((deployment) => deployment.key);
-    expect(bound.sort()).toEqual(["GET /auth/sso/callback", "PUT /org/sso"]);
+    expect(bound.sort()).toEqual(["GET /auth/sso/callback/{organization_id}", "PUT /org/sso"]);
   });
 });

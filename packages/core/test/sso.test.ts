@@ -190,10 +190,16 @@ describe("a saved connection", () => {
       expect(stored!.client_secret_sealed.split(".")).toHaveLength(5); // a compact JWE
 
       // Saved again without a secret: the sealed one is kept as it was.
-      await saveSsoConnection(actor, { issuer: provider.issuer, clientId: "client-2" });
+      await saveSsoConnection(actor, { issuer: provider.issuer, clientId: "client-1", scopes: ["openid", "email"] });
       const kept = await db.ssoConnections.findOne({ _id: new ObjectId(actor.organizationId) });
       expect(kept!.client_secret_sealed).toBe(stored!.client_secret_sealed);
-      expect(kept!.client_id).toBe("client-2");
+      expect(kept!.scopes).toEqual(["openid", "email"]);
+      // But not for another client (or issuer): the secret goes only where it was saved for.
+      const moved = await saveSsoConnection(actor, { issuer: provider.issuer, clientId: "client-2" }).catch(
+        (error: unknown) => error,
+      );
+      expect(moved).toBeInstanceOf(ValidationError);
+      expect((moved as ValidationError).issues).toEqual([expect.objectContaining({ path: "client_secret" })]);
 
       const organization = await db.organizations.findOne({ _id: new ObjectId(actor.organizationId) });
       await deleteOrganization(actor, organization!.name);

@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
  * The access token lasts minutes (`expires_at`); the refresh token renews it, once each, shortly
  * before it expires (a silent refresh), and again if a request finds it expired anyway.
  * @returns {{ token: string, refresh_token?: string, session_id?: string, expires_at?: number,
- *   organization_name: string, role: string, user_id: string } | null}
+ *   organization_id?: string, organization_name: string, role: string, user_id: string } | null}
  */
 function session() {
   try {
@@ -38,6 +38,7 @@ const tokensFrom = (result) => ({
 /** The session a login (or an accepted invitation) starts. */
 const sessionFrom = (result) => ({
   ...tokensFrom(result),
+  organization_id: result.organization_id,
   organization_name: result.organization_name,
   role: result.role,
   user_id: result.user_id,
@@ -1044,7 +1045,8 @@ function showSsoConnection() {
   $("sso-status").textContent = !connection
     ? "No identity provider is connected."
     : `Connected to ${connection.issuer}: ${connection.enabled ? "enabled" : "disabled"}${connection.enforced ? ", enforced" : ""}.`;
-  $("sso-redirect-uri").textContent = connection?.redirect_uri ?? `${location.origin}/auth/sso/callback`;
+  $("sso-redirect-uri").textContent =
+    connection?.redirect_uri ?? `${location.origin}/auth/sso/callback/${session()?.organization_id ?? ""}`;
   if (connection) {
     $("sso-issuer").value = connection.issuer;
     $("sso-client-id").value = connection.client_id;

@@ -899,7 +899,7 @@ export const routes = [
   },
   {
     method: "GET",
-    path: "/auth/sso/callback",
+    path: "/auth/sso/callback/{organization_id}",
     handler: "sso-callback",
     auth: "public",
     needs: ["database", "signing-key", "sso-key"],

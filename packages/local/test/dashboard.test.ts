@@ -634,10 +634,7 @@ describe("the dashboard", () => {
     process.env.SSO_ALLOW_PRIVATE_ISSUERS = "true";
     process.env.DNS_SERVERS = dns.address;
     resetConfig();
-    const provider = await startOpenIdProvider({
-      redirectUri: `${server.url}/auth/sso/callback`,
-      accounts: { alice: { email: `alice@${domain}`, emailVerified: true, name: "Alice" } },
-    });
+    let provider: Awaited<ReturnType<typeof startOpenIdProvider>> | undefined;
     const tab = watch(await context.newPage());
     try {
       await post("/org/create", { organization_name: organization, email: owner, password: "owner-password-1" });
@@ -648,6 +645,11 @@ describe("the dashboard", () => {
         domain,
         dns,
       );
+      // The provider knows the organization's own redirect URI, as its administrator registers it.
+      provider = await startOpenIdProvider({
+        redirectUri: `${server.url}/auth/sso/callback/${login.organization_id}`,
+        accounts: { alice: { email: `alice@${domain}`, emailVerified: true, name: "Alice" } },
+      });
 
       // The owner connects the provider in the settings.
       await tab.goto(`${server.url}/`);
@@ -658,7 +660,10 @@ describe("the dashboard", () => {
       await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
       const settings = section("Single sign-on", tab);
       await expectText(settings.locator("#sso-status"), "No identity provider is connected.");
-      await expectText(settings.locator("#sso-redirect-uri"), `${server.url}/auth/sso/callback`);
+      await expectText(
+        settings.locator("#sso-redirect-uri"),
+        `${server.url}/auth/sso/callback/${login.organization_id}`,
+      );
       await settings.getByLabel("Issuer URL").fill(provider.issuer);
       await settings.getByLabel("Client ID").fill(provider.clientId);
       await settings.getByLabel(/^Client secret/).fill(provider.clientSecret);
@@ -688,7 +693,7 @@ describe("the dashboard", () => {
       expect(pageErrors).toEqual([]);
     } finally {
       await tab.close();
-      await provider.close();
+      await provider?.close();
       await dns.close();
       delete process.env.SSO_ALLOW_PRIVATE_ISSUERS;
       delete process.env.DNS_SERVERS;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { resetConfig } from "@org-service/core";
-import { startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
+import { mailedToken, startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HttpAnswer, httpClient } from "./support/http";
@@ -43,16 +43,6 @@ const DOMAIN = `acme-${unique()}.example`;
 const FORGED_DOMAIN = `forged-${unique()}.example`;
 
 beforeAll(async () => {
-  provider = await startOpenIdProvider({
-    redirectUri: `${server.url()}/auth/sso/callback`,
-    accounts: {
-      alice: { email: `alice@${DOMAIN}`, emailVerified: true, name: "Alice Example" },
-      carol: { email: `carol@${DOMAIN}` },
-      trent: { email: `trent@${DOMAIN}`, emailVerified: true },
-      mallory: { email: `mallory@elsewhere-${unique()}.example`, emailVerified: true },
-      unverified: { email: `dave@${DOMAIN}`, emailVerified: false },
-    },
-  });
   forging = await startForgingProvider();
 });
 afterAll(async () => {
@@ -135,7 +125,7 @@ async function signInThroughProvider(query: Record<string, string>, accountId: s
   const started = await b.start(query);
   expect(started.status).toBe(302);
   const back = await provider.signIn(started.headers.get("location")!, accountId);
-  expect(back.startsWith(`${server.url()}/auth/sso/callback?`)).toBe(true);
+  expect(back.startsWith(`${server.url()}/auth/sso/callback/`)).toBe(true);
   return { b, back, result: await b.callback(back) };
 }
 
@@ -145,6 +135,18 @@ describe("single sign-on through a real OpenID Provider", () => {
   beforeAll(async () => {
     acme = await signUp(DOMAIN);
     await verifyDomainOverHttp(call, acme, DOMAIN, dns);
+    // The provider knows the organization's own redirect URI, as its administrator registers it.
+    provider = await startOpenIdProvider({
+      redirectUri: `${server.url()}/auth/sso/callback/${acme.organizationId}`,
+      accounts: {
+        alice: { email: `alice@${DOMAIN}`, emailVerified: true, name: "Alice Example" },
+        carol: { email: `carol@${DOMAIN}` },
+        trent: { email: `trent@${DOMAIN}`, emailVerified: true },
+        peggy: { email: `peggy@${DOMAIN}`, emailVerified: true },
+        mallory: { email: `mallory@elsewhere-${unique()}.example`, emailVerified: true },
+        unverified: { email: `dave@${DOMAIN}`, emailVerified: false },
+      },
+    });
     await connect(acme, provider);
   });
 
@@ -157,7 +159,7 @@ describe("single sign-on through a real OpenID Provider", () => {
       enabled: true,
       enforced: false,
       scopes: ["openid", "email", "profile"],
-      redirect_uri: `${server.url()}/auth/sso/callback`,
+      redirect_uri: `${server.url()}/auth/sso/callback/${acme.organizationId}`,
     });
     expect(shown.text).not.toContain(provider.clientSecret);
     expect(shown.json.provider.jwks_uri).toBe(`${provider.issuer}/jwks`);
@@ -222,7 +224,7 @@ describe("single sign-on through a real OpenID Provider", () => {
     const started = await b.start({ organization: acme.name });
     const state = new URL(started.headers.get("location")!).searchParams.get("state")!;
     const forged = await b.callback(
-      `${server.url()}/auth/sso/callback?${new URLSearchParams({ code: usedCode, state })}`,
+      `${server.url()}/auth/sso/callback/${acme.organizationId}?${new URLSearchParams({ code: usedCode, state })}`,
     );
     expect(forged).toMatchObject({ sso: null, error: "answer_refused" });
   });
@@ -261,6 +263,17 @@ describe("single sign-on through a real OpenID Provider", () => {
     expect(none.headers.get("content-type")).toContain("application/problem+json");
     const unknownDomain = await browser().start({ email: `someone@nowhere-${unique()}.example` });
     expect(unknownDomain.status).toBe(404);
+    // Nor can one be enabled before the organization holds a verified domain.
+    expect(
+      (
+        await call("PUT", "/org/sso", {
+          token: plain.token,
+          json: { issuer: forging.issuer, client_id: forging.clientId, client_secret: forging.clientSecret },
+        })
+      ).status,
+    ).toBe(200);
+    const enabling = await call("PATCH", "/org/sso", { token: plain.token, json: { enabled: true } });
+    expect(enabling.status).toBe(409);
     const malformed = await fetch(`${server.url()}/auth/sso/start?organization=${acme.name}&handoff_challenge=short`, {
       redirect: "manual",
     });
@@ -278,6 +291,15 @@ describe("single sign-on through a real OpenID Provider", () => {
       json: { token: invited.json.token, password: "carol-password-1" },
     });
     expect(accepted.status).toBe(200);
+    // Her address proven by the mailed link (an accepted invitation whose token the inviter was shown proves nothing).
+    expect((await call("POST", "/me/verify-email", { token: accepted.json.access_token })).status).toBe(202);
+    expect(
+      (await call("POST", "/auth/verify-email", { json: { token: mailedToken(`carol@${DOMAIN}`, "verify") } })).status,
+    ).toBe(200);
+    const before = await call("POST", "/admin/login", {
+      json: { email: `carol@${DOMAIN}`, password: "carol-password-1" },
+    });
+    expect(before.status).toBe(200);
 
     const enforced = await call("PATCH", "/org/sso", { token: acme.token, json: { enforced: true } });
     expect(enforced.status).toBe(200);
@@ -289,6 +311,10 @@ describe("single sign-on through a real OpenID Provider", () => {
       expect(refused.status).toBe(403);
       expect(refused.contentType).toContain("application/problem+json");
       expect(refused.json).toMatchObject({ type: "urn:org-service:problem:sso-required", sso_organization: acme.name });
+      // Her password session from before renews no more: enforcing reaches the sessions open already.
+      const renewal = await call("POST", "/auth/refresh", { json: { refresh_token: before.json.refresh_token } });
+      expect(renewal.status).toBe(403);
+      expect(renewal.json.type).toBe("urn:org-service:problem:sso-required");
       // A wrong password is still only a wrong password: enforcement tells nothing without it.
       const wrong = await call("POST", "/admin/login", { json: { email: `carol@${DOMAIN}`, password: "not-hers-1" } });
       expect(wrong.status).toBe(401);
@@ -324,7 +350,35 @@ describe("single sign-on through a real OpenID Provider", () => {
     expect(completed.json.organization_name).toBe(acme.name);
   });
 
-  it("lets only owners and admins configure it", async () => {
+  it("refuses to hand an account nobody proved the address of to the provider's user", async () => {
+    // Someone made an account with Peggy's address first, and never verified it.
+    const squatter = await call("POST", "/org/create", {
+      json: { organization_name: `Squat ${unique()}`, email: `peggy@${DOMAIN}`, password: "squatter-password-1" },
+    });
+    expect(squatter.status).toBe(201);
+    const { result } = await signInThroughProvider({ organization: acme.name }, "peggy");
+    expect(result).toMatchObject({ sso: null, error: "account_unverified" });
+    const members = await call("GET", "/org/members", { token: acme.token });
+    expect(members.json.members.map((m: { email: string }) => m.email)).not.toContain(`peggy@${DOMAIN}`);
+  });
+
+  it("refuses an answer brought to another organization's callback, before any code is exchanged", async () => {
+    // A sign-in of the organization below, whose answer (or a relayed one) arrives at this one's callback.
+    const other = await signUp(`mixup-${unique()}.example`);
+    await verifyDomainOverHttp(call, other, other.email.split("@")[1]!, dns);
+    await connect(other, forging);
+    const b = browser();
+    const started = await b.start({ organization: other.name });
+    const state = new URL(started.headers.get("location")!).searchParams.get("state")!;
+    const exchanges = forging.tokenRequests;
+    const answer = await b.callback(
+      `${server.url()}/auth/sso/callback/${acme.organizationId}?${new URLSearchParams({ code: "relayed", state })}`,
+    );
+    expect(answer).toMatchObject({ sso: null, error: "unknown_sign_in" });
+    expect(forging.tokenRequests).toBe(exchanges);
+  });
+
+  it("lets only owners configure it", async () => {
     const { b, result } = await signInThroughProvider({ organization: acme.name }, "alice");
     const member = await exchange(result.sso!, b.verifier);
     const token = member.json.access_token;
@@ -354,7 +408,9 @@ describe("forged answers from the provider", () => {
     const state = authorization.searchParams.get("state")!;
     return {
       b,
-      ...(await b.callback(`${server.url()}/auth/sso/callback?${new URLSearchParams({ code: "a-code", state })}`)),
+      ...(await b.callback(
+        `${server.url()}/auth/sso/callback/${org.organizationId}?${new URLSearchParams({ code: "a-code", state })}`,
+      )),
     };
   }
 

@@ -38,8 +38,11 @@ export const PERMISSIONS = {
   "events:read": ["owner", "admin"],
   /** Register, change, replay and delete the organization's webhook endpoints (webhooks/). */
   "webhooks:manage": ["owner", "admin"],
-  /** Configure, test, enable, enforce and delete the organization's single sign-on connection (sso/). */
-  "org:sso": ["owner", "admin"],
+  /**
+   * Configure, test, enable, enforce and delete the organization's single sign-on connection (sso/).
+   * Owners only: whoever chooses the provider chooses who signs in as each of the domain's users.
+   */
+  "org:sso": ["owner"],
   /** Claim, verify, set the join mode of and release the organization's email domains (domains/). */
   "org:domains": ["owner", "admin"],
   /** Set the organization's security policies: two-factor login, password length, invitation domains (policies/). */

@@ -328,6 +328,12 @@ export interface SessionDocument {
   /** Whether the login passed a second factor. */
   mfa: boolean;
   /**
+   * Opened by the single sign-on of this organization (sso/), not by a password: password logins'
+   * rules (enforced single sign-on) do not apply to it, and what it proves holds while that
+   * organization holds the user's email domain.
+   */
+  sso_organization_id?: ObjectId;
+  /**
    * The organization is suspended: mirrored here by the suspension (and by the reconciler, should
    * a write race it), so the one read every request makes refuses the session without another.
    */
@@ -393,6 +399,8 @@ export interface MfaChallengeDocument {
   organization_id: ObjectId;
   /** The credentials it was begun under: a change of them since voids it (absent on earlier ones: void as well). */
   credentials_version?: number;
+  /** Begun after a single sign-on of this organization rather than a password: the session says so too. */
+  sso_organization_id?: ObjectId;
   created_at: Date;
   expires_at: Date;
 }
@@ -776,6 +784,8 @@ export interface SsoProviderMetadata {
   id_token_signing_alg_values_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
   code_challenge_methods_supported?: string[];
+  /** RFC 9207: the provider names itself in its authorization answers, which are then checked for it. */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 /** A sign-in started at the provider, waiting for its callback; keyed by the SHA-256 of its `state`. */

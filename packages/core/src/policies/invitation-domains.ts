@@ -2,8 +2,11 @@ import type { OrganizationDocument } from "../db/documents";
 import { ForbiddenError, ValidationError } from "../errors";
 import { emailDomainOf } from "./domains";
 
-/** Whether the organization's policy lets an invitation go to (or be accepted by) this address: an exact domain match. */
-function allows(organization: Pick<OrganizationDocument, "policies">, email: string): boolean {
+/**
+ * Whether the organization's policy lets an invitation go to (or be accepted by) this address, or
+ * lets it join another way (single sign-on, a verified domain): an exact domain match.
+ */
+export function allowsMemberAddress(organization: Pick<OrganizationDocument, "policies">, email: string): boolean {
   const domains = organization.policies?.invitation_domains;
   return !domains || domains.length === 0 || domains.includes(emailDomainOf(email));
 }
@@ -13,7 +16,7 @@ const listOf = (organization: Pick<OrganizationDocument, "policies">) =>
 
 /** Inviting: an address outside the allowed domains is refused as a wrong `email` (422), naming them. */
 export function checkInvitationDomain(organization: Pick<OrganizationDocument, "policies">, email: string): void {
-  if (allows(organization, email)) return;
+  if (allowsMemberAddress(organization, email)) return;
   throw new ValidationError([
     {
       path: "email",
@@ -31,7 +34,7 @@ export function requireInvitationDomainAllowed(
   organization: Pick<OrganizationDocument, "policies">,
   email: string,
 ): void {
-  if (allows(organization, email)) return;
+  if (allowsMemberAddress(organization, email)) return;
   throw new ForbiddenError(
     `The organization now accepts members only at these email domains: ${listOf(organization)}. This invitation's address is at another one: ask for an invitation to an allowed address.`,
   );

@@ -6,6 +6,7 @@ import { type Database, database } from "../db/client";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
 import { parseInput } from "../validation";
+import { refuseUnlessSessionAllowed } from "../sso/enforcement";
 import { hasEnded, hashRefreshToken, idleEndAfter, type IssuedSession, newRefreshToken, tokensFor } from "./session";
 
 export const refreshInputSchema = z.object({
@@ -48,6 +49,10 @@ export async function refreshSession(input: RefreshInput, context: RequestContex
   // Refused before the token is spent: once reactivated, the same refresh token works again. The
   // organization decides, not the session's mark, which a reactivation may not have cleared yet.
   if (await isSuspended(db, session.organization_id)) throw new OrganizationSuspendedError();
+  // A password session of a user whose domain's organization has since enforced single sign-on
+  // renews no more (its owners excepted); one opened by single sign-on, while that organization
+  // still holds the domain.
+  await refuseUnlessSessionAllowed(db, session, context);
 
   try {
     await db.refreshTokenUses.insertOne({

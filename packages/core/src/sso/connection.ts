@@ -8,6 +8,7 @@ import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import type { SsoConnectionDocument, SsoProviderMetadata } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
+import { verifiedDomainsOf } from "../domains/claims";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { type Actor, toObjectId } from "../organizations/model";
 import { hasControlCharacter, parseInput } from "../validation";
@@ -96,9 +97,14 @@ export interface SsoConnection {
   readonly testedAt?: Date;
 }
 
-/** The callback every provider redirects to: one for the whole service, on its own public URL. */
-export function ssoRedirectUri(): string {
-  return `${config().jwt.issuer}/auth/sso/callback`;
+/**
+ * The callback an organization's provider redirects to, on the service's public URL: one per
+ * organization, so that an answer meant for one organization's sign-in cannot be taken in by
+ * another's (the mix-up attack: one provider relaying another's code through a shared callback).
+ */
+export function ssoRedirectUri(organizationId: ObjectId | string): string {
+  const id = typeof organizationId === "string" ? organizationId : organizationId.toHexString();
+  return `${config().jwt.issuer}/auth/sso/callback/${id}`;
 }
 
 function toConnection(document: SsoConnectionDocument): SsoConnection {
@@ -110,7 +116,7 @@ function toConnection(document: SsoConnectionDocument): SsoConnection {
     nameClaim: document.name_claim,
     enabled: document.enabled,
     enforced: document.enforced,
-    redirectUri: ssoRedirectUri(),
+    redirectUri: ssoRedirectUri(document._id),
     provider: document.provider,
     createdAt: document.created_at,
     updatedAt: document.updated_at,
@@ -157,6 +163,11 @@ export async function discoverProvider(issuer: string): Promise<{ metadata: SsoP
   if (!authorization_endpoint || !token_endpoint || !jwks_uri) {
     throw invalid("its discovery document lacks an authorization, token or JWKS endpoint");
   }
+  // Where browsers are sent: never plain http, outside local runs (the SSRF guard checks the
+  // service's own requests, not the browser's).
+  if (!config().sso.allowPrivateIssuers && new URL(authorization_endpoint).protocol !== "https:") {
+    throw invalid("its authorization endpoint is not an https URL");
+  }
   if (server.response_types_supported && !server.response_types_supported.includes("code")) {
     throw invalid("the provider does not offer the authorization code flow");
   }
@@ -181,6 +192,9 @@ export async function discoverProvider(issuer: string): Promise<{ metadata: SsoP
       }),
       ...(server.code_challenge_methods_supported && {
         code_challenge_methods_supported: server.code_challenge_methods_supported,
+      }),
+      ...(server.authorization_response_iss_parameter_supported === true && {
+        authorization_response_iss_parameter_supported: true,
       }),
     },
     keys,
@@ -236,8 +250,15 @@ export async function saveSsoConnection(
   const organizationId = organizationOf(actor);
   const db = await database();
   const existing = await db.ssoConnections.findOne({ _id: organizationId });
-  if (!existing && parsed.clientSecret === undefined) {
-    throw new ValidationError([{ path: "client_secret", message: "is required for a new connection" }]);
+  // The sealed secret is sent to the saved provider only: a change of provider or client must come
+  // with its own secret, or saving another issuer would hand the old one to it.
+  if (
+    parsed.clientSecret === undefined &&
+    (!existing || existing.client_id !== parsed.clientId || existing.issuer !== parsed.issuer.replace(/\/+$/, ""))
+  ) {
+    throw new ValidationError([
+      { path: "client_secret", message: "is required for a new connection, and when the issuer or client changes" },
+    ]);
   }
   const { metadata } = await discoverProvider(parsed.issuer);
   const now = nowOf(context);
@@ -298,6 +319,13 @@ export async function changeSsoConnection(
   if (!existing) throw noConnection();
   const enabled = change.enabled ?? existing.enabled;
   const enforced = enabled ? (change.enforced ?? existing.enforced) : false;
+  // Its users sign in only with an email in one of its verified domains: without one, enabling
+  // would open a sign-in that can only fail (and a redirect to an unvetted provider).
+  if (change.enabled === true && (await verifiedDomainsOf(db, organizationId)).length === 0) {
+    throw new ConflictError("Verify a domain of the organization before enabling single sign-on.", "enabled", {
+      issue: "needs a verified domain",
+    });
+  }
   if (change.enforced === true && !enabled) {
     throw new ConflictError("Single sign-on must be enabled to be enforced.", "enforced", {
       issue: "needs single sign-on enabled",

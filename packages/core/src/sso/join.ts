@@ -7,7 +7,9 @@ import { isDuplicateKeyError } from "../db/mongo-errors";
 import { addMemberWithoutInvitation } from "../members/add-member";
 import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
+import { allowsMemberAddress } from "../policies/invitation-domains";
 import { newRandomSecret } from "../random-secret";
+import { SsoLoginRefusedError } from "./refusal";
 
 /**
  * Just-in-time membership: the user an organization's identity provider vouched for (an email in
@@ -25,7 +27,19 @@ export async function joinBySingleSignOn(
   context: RequestContext,
 ): Promise<{ user: Pick<UserDocument, "_id" | "email" | "credentials_version">; joined: boolean }> {
   const now = nowOf(context);
-  let user = await db.users.findOne({ email }, { projection: { _id: 1, email: 1, credentials_version: 1 } });
+  let user = await db.users.findOne(
+    { email },
+    { projection: { _id: 1, email: 1, credentials_version: 1, email_verified: 1 } },
+  );
+  // An account nobody proved the address of may be someone else's, made in advance with this
+  // email: the provider's word does not hand it over. Verifying the address (or a password reset)
+  // proves the mailbox's owner holds it; then single sign-on finds it.
+  if (user && user.email_verified !== true) {
+    throw new SsoLoginRefusedError(
+      "account_unverified",
+      "An account with this email exists whose address is not verified: verify it first.",
+    );
+  }
   let newUser = false;
   if (!user) {
     const created: UserDocument = {
@@ -49,6 +63,10 @@ export async function joinBySingleSignOn(
   }
   if (await db.memberships.findOne({ _id: membershipId(organization._id, user._id) }, { projection: { _id: 1 } })) {
     return { user, joined: false };
+  }
+  // The owners' rule for who may become a member holds for every way in, this one too.
+  if (!allowsMemberAddress(organization, email)) {
+    throw new SsoLoginRefusedError("not_allowed_by_policy", "The organization does not admit members at this address.");
   }
 
   const joined = await addMemberWithoutInvitation(

@@ -13,8 +13,7 @@ import { membershipId } from "../members/membership";
 import { useOnce } from "../mfa/codes";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import type { LoginResult } from "../organizations/login";
-import { toOrganization } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { toOrganization, VISIBLE } from "../organizations/model";
 import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import { openSession } from "../sessions/session";
 import { slugify } from "../slug";
@@ -24,6 +23,7 @@ import { verifiedDomainOwner } from "../domains/claims";
 import { emailDomain } from "../domains/names";
 import { joinBySingleSignOn } from "./join";
 import { providerFetch } from "./provider-fetch";
+import { SsoLoginRefusedError } from "./refusal";
 import { openSecret } from "./secret-box";
 
 /**
@@ -174,7 +174,7 @@ export async function startSsoLogin(input: StartSsoLoginInput, context: RequestC
     expires_at: new Date(now.getTime() + SSO_LOGIN_TTL_SECONDS * 1000),
   });
   const location = oidc.buildAuthorizationUrl(configuration, {
-    redirect_uri: ssoRedirectUri(),
+    redirect_uri: ssoRedirectUri(found.organization._id),
     scope: found.connection.scopes.join(" "),
     state,
     nonce,
@@ -185,30 +185,11 @@ export async function startSsoLogin(input: StartSsoLoginInput, context: RequestC
   return { location: location.href, browserBinding, expiresIn: SSO_LOGIN_TTL_SECONDS };
 }
 
-/**
- * Why a callback was refused: a short code for the dashboard's URL fragment, and a sentence for the
- * log. Neither quotes the provider's answer, a token or a claim.
- */
-export class SsoLoginRefusedError extends Error {
-  override readonly name = "SsoLoginRefusedError";
-  constructor(
-    readonly reason:
-      | "unknown_sign_in"
-      | "other_browser"
-      | "provider_error"
-      | "answer_refused"
-      | "no_email"
-      | "email_not_verified"
-      | "email_outside_domains"
-      | "not_available",
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+export { SsoLoginRefusedError };
 
 export interface CompleteSsoLoginInput {
+  /** The organization whose callback the provider sent the browser to (its path names it). */
+  readonly organizationId: string;
   /** The callback's whole URL, as the provider sent the browser to it. */
   readonly callbackUrl: string;
   /** The cookie the start set, if the browser brought it back. */
@@ -230,6 +211,9 @@ export async function completeSsoLogin(
   const loginId = sha256(state);
   const started = await db.ssoLogins.findOne({ _id: loginId, expires_at: { $gt: now } });
   if (!started) throw unknown();
+  // An answer at another organization's callback is not this sign-in's, whatever its state says
+  // (a provider relaying another's code): refused before any code is exchanged.
+  if (started.organization_id.toHexString() !== input.organizationId) throw unknown();
   if (!input.browserBinding || !equalHashes(sha256(input.browserBinding), started.browser_hash)) {
     throw new SsoLoginRefusedError("other_browser", "The sign-in was started in another browser.");
   }
@@ -273,7 +257,7 @@ async function finishSignIn(
   try {
     const configuration = await clientConfiguration(connection, "exchange");
     // The callback's URL as registered (the service's public one): a proxy in front may have rewritten its host.
-    const current = new URL(ssoRedirectUri());
+    const current = new URL(ssoRedirectUri(started.organization_id));
     current.search = callbackUrl.search;
     const tokens = await oidc.authorizationCodeGrant(configuration, current, {
       pkceCodeVerifier: started.code_verifier,
@@ -357,9 +341,9 @@ export async function exchangeSsoHandoff(
   if (organization.suspended) throw new OrganizationSuspendedError();
   // A user with two-factor login gives their code after the provider too, as after a password.
   if (await db.mfaFactors.findOne({ _id: user._id }, { projection: { _id: 1 } })) {
-    return startMfaChallenge(db, membership, context);
+    return startMfaChallenge(db, membership, context, organization._id);
   }
-  const session = await openSession(db, membership, context);
+  const session = await openSession(db, membership, context, { ssoOrganizationId: organization._id });
   await recordAudit(
     db,
     { action: "sso.login", organizationId: organization._id, userId: user._id, email: user.email },

@@ -1,6 +1,7 @@
 import { completeSsoLogin, config, SsoLoginRefusedError } from "@org-service/core";
 import { httpEndpoint } from "../http/endpoint";
-import { requestContextOf } from "../http/request";
+import { parsePath, requestContextOf } from "../http/request";
+import { ssoCallbackPath } from "../http/sso-schemas";
 import { SSO_COOKIE, ssoCookie } from "../http/sso-cookie";
 
 /**
@@ -15,10 +16,14 @@ export const handler = httpEndpoint(
       ?.map((cookie) => cookie.trim())
       .find((cookie) => cookie.startsWith(`${SSO_COOKIE}=`))
       ?.slice(SSO_COOKIE.length + 1);
-    const callbackUrl = `${config().jwt.issuer}/auth/sso/callback${event.rawQueryString ? `?${event.rawQueryString}` : ""}`;
+    const { organization_id: organizationId } = parsePath(ssoCallbackPath, event);
+    const callbackUrl = `${config().jwt.issuer}/auth/sso/callback/${organizationId}${event.rawQueryString ? `?${event.rawQueryString}` : ""}`;
     let fragment: string;
     try {
-      const { handoffCode } = await completeSsoLogin({ callbackUrl, browserBinding: binding }, requestContextOf(event));
+      const { handoffCode } = await completeSsoLogin(
+        { organizationId, callbackUrl, browserBinding: binding },
+        requestContextOf(event),
+      );
       fragment = `sso=${handoffCode}`;
     } catch (error) {
       if (!(error instanceof SsoLoginRefusedError)) throw error;

@@ -58,6 +58,12 @@ export const startSsoQuery = z.strictObject({
   }),
 });
 
+export const ssoCallbackPath = z.strictObject({
+  organization_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an organization id")), {
+    description: "The organization whose sign-in this is: each organization has a redirect URI of its own.",
+  }),
+});
+
 export const ssoCallbackQuery = z.object({
   state: z.optional(z.string()),
   code: z.optional(z.string()),

@@ -3,6 +3,7 @@ import {
   changeSsoConnectionBody,
   exchangeSsoBody,
   saveSsoConnectionBody,
+  ssoCallbackPath,
   ssoCallbackQuery,
   ssoConnectionDeletedSchema,
   ssoConnectionSchema,
@@ -119,14 +120,15 @@ export const ssoOperations = {
       ...alwaysPossible,
     },
   },
-  "GET /auth/sso/callback": {
+  "GET /auth/sso/callback/{organization_id}": {
     operationId: "ssoCallback",
     tags: [TAG],
-    summary: "Where the identity provider sends the browser back (register this as the redirect URI)",
+    summary:
+      "Where the identity provider sends the browser back (register this, with the organization's id, as the redirect URI)",
     description:
       "The code is exchanged once, from the browser that started the sign-in, and the ID token checked (issuer, audience, signature from the provider's key set, nonce, expiry). The email it asserts must not be `email_verified: false` and must be in one of the organization's verified domains; a user new to the organization joins it as a `member`. Either way the browser goes to the dashboard: `#sso=<code>` (exchange it at `POST /auth/sso/exchange`) or `#sso_error=<reason>`.",
     security: publicRoute,
-    requestParams: { query: ssoCallbackQuery },
+    requestParams: { path: ssoCallbackPath, query: ssoCallbackQuery },
     responses: {
       "302": redirect(
         "To the dashboard, with `#sso=<code>` or `#sso_error=<reason>` in the fragment; the cookie is spent.",

@@ -153,6 +153,8 @@ export interface ForgingProvider {
   answerNext(idToken: string): void;
   /** The public key set, as served. */
   readonly publicJwk: JWK;
+  /** How many code exchanges its token endpoint has seen. */
+  readonly tokenRequests: number;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startForgingProvider(): Promise<ForgingProvider> {
   const clientId = "org-service";
   const clientSecret = "a-client-secret-of-the-forging-provider";
   const answers: string[] = [];
+  let tokenRequests = 0;
   const send = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
     response.end(JSON.stringify(body));
@@ -185,6 +188,7 @@ export async function startForgingProvider(): Promise<ForgingProvider> {
     }
     if (pathname === "/jwks") return send(response, 200, { keys: [publicJwk] });
     if (pathname === "/token") {
+      tokenRequests += 1;
       request.resume();
       const idToken = answers.shift();
       if (!idToken) return send(response, 400, { error: "invalid_grant" });
@@ -197,6 +201,9 @@ export async function startForgingProvider(): Promise<ForgingProvider> {
     clientId,
     clientSecret,
     publicJwk,
+    get tokenRequests() {
+      return tokenRequests;
+    },
     async sign(claims, header = {}) {
       return new SignJWT(claims)
         .setProtectedHeader({ alg: header.alg ?? "RS256", kid: header.kid ?? "forging-key" })
