@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import * as z from "zod/mini";
 import { ConfigurationError, type ConfigurationIssue } from "./errors";
-import { type CellConfig, DEFAULT_CELL, parseTenantCells, tenantCellsProblem } from "./cells/cell-config";
+import { type CellConfig, DEFAULT_CELL, parseTenantCells, tenantCellsProblem } from "./cell-config";
 
 /**
  * Service configuration, read from the environment once per container on first use (not at

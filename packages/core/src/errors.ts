@@ -248,6 +248,13 @@ export class NoCapacityError extends DomainError {
 }
 
 /**
+ * How long a client should wait before writing to a moving tenant again (or renaming or deleting
+ * its organization): the `retryAfterSeconds` of the {@link TenantMovingError}s data/ and
+ * organizations/ throw.
+ */
+export const MOVING_RETRY_AFTER_SECONDS = 10;
+
+/**
  * The organization's tenant is moving to another cell or tier: its writes, renames and deletes
  * wait until the move is done (reads keep working).
  */

@@ -3,6 +3,38 @@
  * and the configuration and lifecycle calls a host (a Lambda function, the local server, a
  * command) needs. Everything else is internal. Tests reach further through
  * `@org-service/core/testing`.
+ *
+ * Core's layers, lowest first. A module imports from its own layer (never in a cycle) and from
+ * those below it, never from one above; `.dependency-cruiser.cjs` holds the same list as paths,
+ * and test/layers.test.ts (in `pnpm test`) fails on any import that breaks it. A new module goes
+ * in the lowest layer whose modules it needs, and is added to both lists.
+ *
+ * 0. Foundations — errors, config (and cell-config), logger, validation, context, slug, once,
+ *    paging, random-secret, passwords, checkpoints, log-capture, audit-page, outbound/ (the
+ *    SSRF-guarded request), auth/permissions.ts (the permission table: roles and scopes, free of
+ *    imports but the errors so the route table and the stored documents can name a role). No I/O
+ *    of the service's own; everything else builds on them.
+ * 1. Storage — db/ (the connection, the documents' shapes, the migrations run on connect), cells/
+ *    (the cells' clients, placement, capacity, copy), events/ (the change log: append, change,
+ *    settle, but not actor.ts or feed.ts), mail/ (the mail port and its adapters), and the two
+ *    records the connect-time migrations write: members/membership.ts, organizations/search.ts.
+ *    What is stored and how it is reached, knowing nothing of who asks.
+ * 2. Records and rules — organizations/model.ts (the organization record, the actor a token
+ *    carries, the visible-record filter), organizations/lock.ts, members/visible-memberships.ts,
+ *    audit.ts, policies/, domains/ (but joining.ts), sso/enforcement.ts and sso/refusal.ts: what
+ *    an organization is and the rules it sets, read by every sign-in and every change.
+ * 3. Identity — auth/ (tokens, keys, credential checks, authentication), sessions/, mfa/,
+ *    clients/ (machine clients), account/ (a user's credentials, reset, email change),
+ *    events/actor.ts: who is asking, built on the records and rules they are held to.
+ * 4. Organizations and members — the rest of organizations/ (create, update, delete, login, the
+ *    steps and their repair), members/, invitations/, domains/joining.ts, the rest of sso/
+ *    (connections and sign-in), webhooks/, events/feed.ts: what members do to their
+ *    organization, on behalf of an identity.
+ * 5. Tenant data — data/: an organization's own documents, reached through its record.
+ * 6. Operations across them — cells/move.ts and cells/list.ts (a move spans an organization and
+ *    two cells), organizations/reconcile.ts (the sweep that finishes what crashes left, moves and
+ *    exports included), platform/, archives/: the operator's work over every layer below.
+ * 7. Entry points — this file and testing.ts: the package's surface, which nothing inside imports.
  */
 
 // Operations
@@ -324,7 +356,7 @@ export {
   SECRET_VARIABLES,
   type Config,
 } from "./config";
-export type { CellConfig } from "./cells/cell-config";
+export type { CellConfig } from "./cell-config";
 export { closeDatabase, pingDatabase } from "./db/client";
 export {
   EVENT_TYPES,

@@ -3,13 +3,13 @@ import { checkpoint } from "../checkpoints";
 import type { Database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { UnauthenticatedError } from "../errors";
+import { ConflictError, UnauthenticatedError } from "../errors";
 import { logger } from "../logger";
 import { withCredentialsLock } from "../organizations/lock";
-import { emailTaken, mirrorCredentials } from "../organizations/steps";
 import { beginChange } from "../events/change";
 import type { EventType } from "../events/types";
 import { organizationsOf } from "../members/membership";
+import { revokeSessionsOfOtherCredentials } from "../sessions/revoke";
 
 /**
  * A change of a user's credentials that belongs to no organization (a password reset, a confirmed
@@ -145,4 +145,50 @@ export async function changeProvenByLink(
     logger.warn("credential change left for the reconciler to finish", { error: (error as Error).name });
   }
   await claim.consumed();
+}
+
+/** A user's email is unique: another user has this one (the users' unique email index refused it). */
+export function emailTaken(): ConflictError {
+  return new ConflictError("A user with this email already exists.", "email");
+}
+
+/**
+ * Set a user's credentials, mirror the email and version on their memberships, and end every
+ * session of theirs opened under other credentials (sessions mirror them too: see openSession).
+ */
+export async function setCredentials(
+  db: Database,
+  userId: ObjectId,
+  credentials: {
+    email?: string;
+    email_verified?: boolean;
+    password_hash?: string;
+    credentials_version: number;
+    updated_at?: Date;
+  },
+): Promise<void> {
+  await db.users.updateOne({ _id: userId }, { $set: credentials });
+  await mirrorCredentials(db, userId, credentials);
+}
+
+/**
+ * What mirrors a user's credentials follows them: the memberships take the version (and email);
+ * whatever was opened or sent under other credentials ends — sessions, the links mailed for the
+ * account (a pending email change, a reset), and two-factor logins waiting for their code.
+ * Idempotent: keyed on the version, a repeat never touches what the new credentials opened.
+ */
+export async function mirrorCredentials(
+  db: Database,
+  userId: ObjectId,
+  { email, credentials_version }: { email?: string; credentials_version: number },
+): Promise<void> {
+  await db.memberships.updateMany(
+    { user_id: userId },
+    { $set: { credentials_version, ...(email !== undefined && { email }) } },
+  );
+  await Promise.all([
+    revokeSessionsOfOtherCredentials(db, userId, credentials_version),
+    db.accountTokens.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
+    db.mfaChallenges.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
+  ]);
 }

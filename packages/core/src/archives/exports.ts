@@ -15,8 +15,13 @@ import { eventActorOf, platformEventActor } from "../events/actor";
 import { beginChange, markSlot } from "../events/change";
 import type { EventActor } from "../events/types";
 import { logger, redact } from "../logger";
-import { type Actor, findOrganizationDocument, ownOrganization, toObjectId } from "../organizations/model";
-import { visibleOrganization } from "../platform/organizations";
+import {
+  type Actor,
+  findOrganizationDocument,
+  ownOrganization,
+  toObjectId,
+  visibleOrganization,
+} from "../organizations/model";
 import { organizationNameSchema, parseInput } from "../validation";
 import { archiveKey, archiveStore, DOWNLOAD_LINK_SECONDS } from "./store";
 import { exportListener } from "./signal";

@@ -1,7 +1,7 @@
 import { config } from "../config";
 import type { Database } from "../db/client";
 import { NoCapacityError } from "../errors";
-import type { CellConfig } from "./cell-config";
+import type { CellConfig } from "../cell-config";
 import { legacyPlacement, UNPLACED } from "./placement";
 
 export interface CellUsage {

@@ -1,9 +1,9 @@
 import { type Db, MongoClient } from "mongodb";
 import { config } from "../config";
-import { clientOptionsFor, database } from "../db/client";
+import { clientOptionsFor, database, onCloseDatabase } from "../db/client";
 import { ConfigurationError } from "../errors";
 import { type Once, once } from "../once";
-import type { CellConfig } from "./cell-config";
+import type { CellConfig } from "../cell-config";
 
 /**
  * One MongoClient per cell per container, created on the first use of that cell, never at cold
@@ -11,6 +11,9 @@ import type { CellConfig } from "./cell-config";
  * master database's deployment (the same connection string) shares the master's client.
  */
 const clients = new Map<string, Once<MongoClient>>();
+
+// Closed with the master's client (db/client.ts's closeDatabase), which does not import cells.
+onCloseDatabase(closeCellClients);
 
 export function cellNamed(name: string): CellConfig {
   const cell = config().cells.find((candidate) => candidate.name === name);

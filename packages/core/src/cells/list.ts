@@ -1,6 +1,6 @@
 import { database } from "../db/client";
 import type { Tier } from "../db/documents";
-import { VISIBLE } from "../organizations/steps";
+import { VISIBLE } from "../organizations/model";
 import { cellUsage } from "./capacity";
 import { placementOf } from "./placement";
 

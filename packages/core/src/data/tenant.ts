@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, ObjectId } from "mongodb";
 import { placementOf, tenantDatabaseAt } from "../cells/placement";
-import { TenantMovingError } from "../errors";
+import { TenantMovingError, MOVING_RETRY_AFTER_SECONDS } from "../errors";
 import { requireScope, type Scope } from "../auth/permissions";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
@@ -19,9 +19,6 @@ export interface TenantHandle {
   readonly tenants: Db;
   readonly collection: Collection<TenantDocument>;
 }
-
-/** How long a client should wait before writing to a moving tenant again. */
-export const MOVING_RETRY_AFTER_SECONDS = 10;
 
 /**
  * The only way to a tenant collection for the document API: the collection is the one the

@@ -41,11 +41,12 @@ import type {
   UsedOnceDocument,
   UserDocument,
 } from "./documents";
+// Run on connect. They, and what they use, name the collections they touch rather than `Database`,
+// so none imports this module back.
 import { migrateLegacyAdmins } from "./migrate-legacy-admins";
 import { migrateEmailVerified } from "./migrate-email-verified";
 import { placeUnplacedOrganizations } from "./migrate-placement";
 import { addSearchEntries } from "./migrate-search-prefixes";
-import { closeCellClients } from "../cells/clients";
 import { isNotImplementedError } from "./mongo-errors";
 
 /**
@@ -280,9 +281,20 @@ async function expireByField(db: Database, collection: (typeof EXPIRING)[number]
   }
 }
 
+/**
+ * What else closes with the master's client: the cells' own clients (cells/clients.ts registers
+ * them when it loads; a container that never loaded it has none).
+ */
+const closingWithDatabase: (() => Promise<void>)[] = [];
+
+/** Have `closeDatabase` run `close` first (once per registration; registered once, at module load). */
+export function onCloseDatabase(close: () => Promise<void>): void {
+  closingWithDatabase.push(close);
+}
+
 /** Close the cached client (local server shutdown, tests). The next `database()` reconnects. */
 export async function closeDatabase(): Promise<void> {
-  await closeCellClients();
+  for (const close of closingWithDatabase) await close();
   const pending = connection.current();
   connection.reset();
   if (!pending) return;

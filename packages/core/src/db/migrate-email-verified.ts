@@ -1,4 +1,5 @@
-import type { Database } from "./client";
+import type { Collection } from "mongodb";
+import type { InvitationDocument, UserDocument } from "./documents";
 
 /**
  * Users from before `email_verified` was recorded get it once, on connect: verified where an
@@ -6,7 +7,10 @@ import type { Database } from "./client";
  * unverified otherwise. Conditional on the field still being absent, so containers connecting at
  * once agree and a second run changes nothing; with nobody left to migrate it costs one query.
  */
-export async function migrateEmailVerified(db: Database): Promise<number> {
+export async function migrateEmailVerified(db: {
+  readonly users: Collection<UserDocument>;
+  readonly invitations: Collection<InvitationDocument>;
+}): Promise<number> {
   let migrated = 0;
   const unmarked = db.users.find({ email_verified: { $exists: false } }, { projection: { _id: 1, email: 1 } });
   for await (const user of unmarked) {

@@ -1,5 +1,6 @@
 import { newMembership } from "../members/membership";
-import type { Database } from "./client";
+import type { Collection } from "mongodb";
+import type { LegacyAdminDocument, MembershipDocument, UserDocument } from "./documents";
 import { isDuplicateKeyError } from "./mongo-errors";
 
 /**
@@ -11,7 +12,11 @@ import { isDuplicateKeyError } from "./mongo-errors";
  * exist, so a crash anywhere leaves it for the next connect. With nothing to migrate it costs one
  * query on an empty collection.
  */
-export async function migrateLegacyAdmins(db: Database): Promise<number> {
+export async function migrateLegacyAdmins(db: {
+  readonly legacyAdmins: Collection<LegacyAdminDocument>;
+  readonly users: Collection<UserDocument>;
+  readonly memberships: Collection<MembershipDocument>;
+}): Promise<number> {
   let migrated = 0;
   for await (const admin of db.legacyAdmins.find()) {
     const user = {

@@ -1,6 +1,7 @@
-import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL, UNPLACED } from "../cells/placement";
+import { legacyPlacement, NEW_TENANT_NAMESPACES, NO_LEGACY_CELL, UNPLACED } from "../cells/legacy-placement";
 import { ConfigurationError } from "../errors";
-import type { Database } from "./client";
+import type { Collection, Db } from "mongodb";
+import type { OrganizationDocument } from "./documents";
 import { indexesOf } from "./indexes";
 
 /**
@@ -11,7 +12,10 @@ import { indexesOf } from "./indexes";
  * When such records exist and no cell is where they are, the service refuses to start rather than
  * guess.
  */
-export async function placeUnplacedOrganizations(db: Database): Promise<number> {
+export async function placeUnplacedOrganizations(db: {
+  readonly organizations: Collection<OrganizationDocument>;
+  readonly tenants: Db;
+}): Promise<number> {
   let placed = 0;
   const unplaced = db.organizations.find(UNPLACED, { projection: { _id: 1, collection_name: 1 } });
   for await (const organization of unplaced) {

@@ -1,5 +1,6 @@
 import { indexNames } from "../organizations/search";
-import type { Database } from "./client";
+import type { Collection } from "mongodb";
+import type { OrganizationDocument, OrganizationSearchDocument } from "./documents";
 
 /**
  * Organizations from before the platform's search had its entries (organizations/search.ts) get
@@ -7,7 +8,10 @@ import type { Database } from "./client";
  * an entry written meanwhile by a create or a rename is never overwritten (only missing ones are
  * added).
  */
-export async function addSearchEntries(db: Database): Promise<number> {
+export async function addSearchEntries(db: {
+  readonly organizations: Collection<OrganizationDocument>;
+  readonly organizationSearch: Collection<OrganizationSearchDocument>;
+}): Promise<number> {
   const [organizations, entries] = await Promise.all([
     db.organizations.estimatedDocumentCount(),
     db.organizationSearch.estimatedDocumentCount(),

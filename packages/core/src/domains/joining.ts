@@ -17,8 +17,7 @@ import type { EventActor } from "../events/types";
 import { addMemberWithoutInvitation } from "../members/add-member";
 import { membershipId } from "../members/membership";
 import { withOrganizationLock } from "../organizations/lock";
-import { type Actor, type AuthenticatedActor, ownOrganization, toObjectId } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { type Actor, type AuthenticatedActor, ownOrganization, toObjectId, VISIBLE } from "../organizations/model";
 import { pageLimit, pageOf } from "../paging";
 import { emailDomain } from "./names";
 

@@ -20,13 +20,14 @@ import { beginChange, type EventDraft } from "../events/change";
 import type { EventActor } from "../events/types";
 import { newMembership } from "../members/membership";
 import type { LoginResult } from "../organizations/login";
-import { type Actor, organizationProjection, toOrganization } from "../organizations/model";
-import { emailTaken, VISIBLE } from "../organizations/steps";
+import { type Actor, organizationProjection, toOrganization, VISIBLE } from "../organizations/model";
+import { emailTaken } from "../account/credentials";
 import { hashPassword } from "../passwords";
 import { requireInvitationDomainAllowed } from "../policies/invitation-domains";
 import { checkPasswordMinimum, passwordMinimumOf } from "../policies/password-length";
 import { openSession } from "../sessions/session";
 import { parseInput, passwordSchema } from "../validation";
+import { refuseUnlessPasswordAllowed } from "../sso/enforcement";
 import { closeInvitation, isPending } from "./close";
 import { hashInvitationToken } from "./token";
 
@@ -128,6 +129,8 @@ export async function acceptInvitation(
         "This account has two-factor login: log in first, then accept the invitation with your bearer token.",
       );
     }
+    // A password is no way in for a user whose domain enforces single sign-on: as at login.
+    if (!byToken) await refuseUnlessPasswordAllowed(db, existing, context);
     user = existing;
   } else {
     // Nothing to compare, but the same limits, so that a refusal says nothing about the address.

@@ -1,24 +1,13 @@
 import { config } from "../config";
 import { logger } from "../logger";
 
-/**
- * The mail port: what the service sends (mail/templates.ts), not how. Three adapters, chosen by the
- * configuration (config.ts, `mail`): `outboxMailer` where no sender is configured (locally, in
- * tests: the message goes to the log and to an outbox the tests read), Amazon SES v2 when
- * `MAIL_FROM` is set (deployed), SMTP when `SMTP_URL` is. Sending is best effort by design: the
- * caller never fails because mail did.
- */
-export interface MailMessage {
-  readonly to: string;
-  readonly subject: string;
-  /** The plain-text part; every message has both parts, made together by mail/templates.ts. */
-  readonly text: string;
-  readonly html: string;
-}
+import type { Mailer, MailMessage } from "./message";
 
-export interface Mailer {
-  send(message: MailMessage): Promise<void>;
-}
+/*
+ * The adapters of the mail port (message.ts), and the choice between them. The port is a module
+ * of its own so that the SES and SMTP adapters, which this one loads, never import it back.
+ */
+export type { Mailer, MailMessage } from "./message";
 
 const outbox: MailMessage[] = [];
 

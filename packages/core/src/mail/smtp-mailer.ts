@@ -2,7 +2,7 @@
 // is written here.
 import { createTransport, type Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
-import type { Mailer } from "./mailer";
+import type { Mailer } from "./message";
 
 /** How long one send may take, connection included: a mail never holds a request for longer. */
 const SEND_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 import { config } from "../config";
-import type { MailMessage } from "./mailer";
+import type { MailMessage } from "./message";
 
 /**
  * Every message the service sends, in one place so that their wording, their look and their

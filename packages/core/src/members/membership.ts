@@ -1,6 +1,5 @@
-import { ObjectId } from "mongodb";
+import { type Collection, ObjectId } from "mongodb";
 import type { Role } from "../auth/permissions";
-import type { Database } from "../db/client";
 import type { MembershipDocument, UserDocument } from "../db/documents";
 
 /** One membership per organization and user, by construction: the pair is its `_id`. */
@@ -28,8 +27,14 @@ export function newMembership(
   };
 }
 
-/** The organizations a user is a member of: where an event about the user is told (events/). */
-export async function organizationsOf(db: Database, userId: ObjectId): Promise<ObjectId[]> {
+/**
+ * The organizations a user is a member of: where an event about the user is told (events/). Takes
+ * the memberships rather than the whole `Database`: db/client.ts's migration imports this module.
+ */
+export async function organizationsOf(
+  db: { readonly memberships: Collection<MembershipDocument> },
+  userId: ObjectId,
+): Promise<ObjectId[]> {
   const memberships = await db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray();
   return memberships.map((membership) => membership.organization_id);
 }

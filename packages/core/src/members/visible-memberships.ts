@@ -2,8 +2,7 @@ import type { ObjectId } from "mongodb";
 import type { Database } from "../db/client";
 import type { MembershipDocument, OrganizationDocument } from "../db/documents";
 import { oneOf } from "../db/one-of";
-import { organizationProjection } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { organizationProjection, VISIBLE } from "../organizations/model";
 import { slugify } from "../slug";
 
 /** One of a user's memberships, with its organization. */

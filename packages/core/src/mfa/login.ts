@@ -1,3 +1,4 @@
+import type { ObjectId } from "mongodb";
 import { hashRandomSecret, newRandomSecret } from "../random-secret";
 import * as z from "zod/mini";
 import { checkSecret } from "../auth/credential-check";
@@ -8,10 +9,8 @@ import { type Database, database } from "../db/client";
 import type { MembershipDocument } from "../db/documents";
 import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
 import { membershipId } from "../members/membership";
-import type { LoginResult } from "../organizations/login";
-import { organizationProjection, toOrganization } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
-import { openSession } from "../sessions/session";
+import { organizationProjection, toOrganization, VISIBLE } from "../organizations/model";
+import { type LoginResult, openSession } from "../sessions/session";
 import { parseInput } from "../validation";
 import { useOnce, useRecoveryCode, useTotpCode } from "./codes";
 
@@ -32,6 +31,8 @@ export async function startMfaChallenge(
   db: Database,
   membership: Pick<MembershipDocument, "user_id" | "organization_id" | "credentials_version">,
   context: RequestContext,
+  /** After a single sign-on of this organization rather than a password (sso/login.ts). */
+  ssoOrganizationId?: ObjectId,
 ): Promise<MfaRequired> {
   const now = nowOf(context);
   const { secret: token, hash } = newRandomSecret();
@@ -40,6 +41,7 @@ export async function startMfaChallenge(
     user_id: membership.user_id,
     organization_id: membership.organization_id,
     credentials_version: membership.credentials_version,
+    ...(ssoOrganizationId && { sso_organization_id: ssoOrganizationId }),
     created_at: now,
     expires_at: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
   });
@@ -120,7 +122,10 @@ export async function completeMfaLogin(input: CompleteMfaInput, context: Request
   if (!membership || !organization || membership.credentials_version !== challenge.credentials_version)
     throw challengeGone();
   if (organization.suspended) throw new OrganizationSuspendedError();
-  const session = await openSession(db, membership, context, { mfa: true });
+  const session = await openSession(db, membership, context, {
+    mfa: true,
+    ...(challenge.sso_organization_id && { ssoOrganizationId: challenge.sso_organization_id }),
+  });
   await Promise.all([
     recordAudit(
       db,

@@ -1,11 +1,10 @@
 import { requireScope, type Scope } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
-import { ConflictError, ForbiddenError, NotFoundError, TenantMovingError } from "../errors";
-import { MOVING_RETRY_AFTER_SECONDS } from "../data/tenant";
+import { ConflictError, ForbiddenError, MOVING_RETRY_AFTER_SECONDS, NotFoundError, TenantMovingError } from "../errors";
 import { withOrganizationLock } from "./lock";
 import { findOrganizationDocument, organizationProjection, type Actor } from "./model";
-import { reconcileOrganization } from "./reconcile";
+import { reconcileOrganization } from "./steps";
 import { config } from "../config";
 import { settleEventIntents } from "../events/settle";
 

@@ -17,7 +17,8 @@ import { EmailNotVerifiedError, MfaEnrollmentRequiredError, UnauthenticatedError
 import { newMembership } from "../members/membership";
 import { type Actor, toObjectId, toOrganization, type OrganizationWithAdmin } from "./model";
 import { indexNames } from "./search";
-import { clearPending, createTenantCollection, emailTaken, nameTaken, rollBackCreate } from "./steps";
+import { clearPending, createTenantCollection, nameTaken, rollBackCreate } from "./steps";
+import { emailTaken } from "../account/credentials";
 
 export const createOrganizationInputSchema = z.object({
   organizationName: organizationNameSchema,

@@ -1,7 +1,6 @@
 import * as z from "zod/mini";
 import { checkPassword } from "../auth/credential-check";
 import { forgiveLoginFailures } from "../auth/login-throttle";
-import type { Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import { database } from "../db/client";
@@ -15,10 +14,13 @@ import {
 import { type VisibleMembership, visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import { requirePasswordNotBelowMinimum } from "../policies/password-length";
-import { type IssuedSession, openSession } from "../sessions/session";
+import { type LoginResult, openSession } from "../sessions/session";
 import { refuseUnlessPasswordAllowed } from "../sso/enforcement";
 import { organizationNameSchema, parseInput } from "../validation";
-import { toOrganization, type Organization } from "./model";
+import { toOrganization } from "./model";
+
+// Defined with the session it issues (sessions/session.ts), where the two-factor login and the switch reach it.
+export type { LoginResult } from "../sessions/session";
 
 /** Loose on purpose: a login never tells which rule a credential breaks, only that it is wrong. */
 export const loginInputSchema = z.object({
@@ -32,13 +34,6 @@ export const loginInputSchema = z.object({
 });
 
 export type LoginInput = z.input<typeof loginInputSchema>;
-
-/** A login's answer: the new session's tokens, for one organization. */
-export interface LoginResult extends IssuedSession {
-  readonly userId: string;
-  readonly role: Role;
-  readonly organization: Organization;
-}
 
 /**
  * Exchange a user's email and password for an access token to one of their organizations. Every

@@ -2,10 +2,12 @@ import { ObjectId } from "mongodb";
 import type { Role, ScopedCaller } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { OrganizationDocument, Tier } from "../db/documents";
-import { NotFoundError, OrganizationSuspendedError } from "../errors";
+import { NotFoundError, OrganizationSuspendedError, ValidationError } from "../errors";
 import type { OrganizationPolicies } from "../policies/model";
 import { slugify } from "../slug";
-import { VISIBLE } from "./steps";
+
+/** Records visible to readers: half-created and half-deleted organizations do not exist. */
+export const VISIBLE = { "pending.op": { $nin: ["create", "delete"] } } as const;
 
 /** An organization as the rest of the service sees it. */
 export interface Organization {
@@ -134,6 +136,18 @@ export async function ownOrganization(db: Database, actor: Actor): Promise<Organ
   if (!organization) throw new NotFoundError("The token's organization does not exist.");
   // Its data, members and invitations are not served while it is suspended (platform/suspension.ts).
   if (organization.suspended) throw new OrganizationSuspendedError();
+  return organization;
+}
+
+/** The visible record with this id: a malformed id is a 422, an unknown one (or one being created or deleted) a 404. */
+export async function visibleOrganization(db: Database, id: string): Promise<OrganizationDocument> {
+  const organizationId = typeof id === "string" ? toObjectId(id) : undefined;
+  if (!organizationId) throw new ValidationError([{ path: "organization_id", message: "is not an organization id" }]);
+  const organization = await db.organizations.findOne(
+    { _id: organizationId, ...VISIBLE },
+    { projection: organizationProjection },
+  );
+  if (!organization) throw new NotFoundError("No organization has this id.");
   return organization;
 }
 

@@ -4,7 +4,6 @@ import type { ObjectId } from "mongodb";
 import { deleteExpiredLoginFailures } from "../auth/login-throttle";
 import { config } from "../config";
 import { database, type Database } from "../db/client";
-import type { OrganizationDocument } from "../db/documents";
 import { ConflictError } from "../errors";
 import { withOrganizationLock } from "./lock";
 import { settleEventIntents } from "../events/settle";
@@ -12,15 +11,7 @@ import { markSlot } from "../events/change";
 import { continueMoves } from "../cells/move";
 import { settleExports } from "../archives/exports";
 import { recheckDomains } from "../domains/recheck";
-import {
-  applyCredentials,
-  clearPending,
-  finishDelete,
-  moveTenantCollection,
-  rollBackCreate,
-  rollBackUpdate,
-  deleteUserIfNoMemberships,
-} from "./steps";
+import { deleteUserIfNoMemberships, type Outcome, reconcileOrganization } from "./steps";
 import { closeInvitation } from "../invitations/close";
 import { membershipId } from "../members/membership";
 import { stillMirrors } from "../sessions/session";
@@ -67,8 +58,6 @@ export interface ReconcileReport {
 
 /** The share of a run given to carrying moves on: the scheduled function has 120 s in all. */
 export const RECONCILE_MOVE_BUDGET_MS = 60_000;
-
-type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
 
 /**
  * Finishes or undoes operations that a crash interrupted, found by their `pending` marker once it
@@ -217,32 +206,6 @@ async function repairUnderLock(
     },
     graceSeconds,
   );
-}
-
-/** Repair one organization whose operation was interrupted; the caller holds its lock. */
-export async function reconcileOrganization(db: Database, organization: OrganizationDocument): Promise<Outcome> {
-  const { pending } = organization;
-  switch (pending?.op) {
-    case "create":
-      await rollBackCreate(db, organization);
-      return "create-undone";
-    case "delete":
-      await finishDelete(db, organization);
-      return "delete-finished";
-    case "update":
-      try {
-        await applyCredentials(db, organization, pending, new Date());
-        await moveTenantCollection(organization, pending);
-        await clearPending(db, organization, { updated_at: pending.started_at });
-        return "update-finished";
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        await rollBackUpdate(db, organization, pending);
-        return "update-undone";
-      }
-    default:
-      throw new Error("reconcileOrganization called on an organization without a pending operation");
-  }
 }
 
 /** Memberships are created after their record and deleted before it, so one without a record is left from a crash. */

@@ -1,5 +1,8 @@
-import type { ObjectId } from "mongodb";
-import type { Database } from "../db/client";
+import type { Collection, ObjectId } from "mongodb";
+import type { OrganizationSearchDocument } from "../db/documents";
+
+/** Where the index is: a `Database`'s collection, named alone because db/client.ts's connect-time migration imports this module. */
+type SearchIndex = { readonly organizationSearch: Collection<OrganizationSearchDocument> };
 
 /**
  * What the platform's search (`GET /platform/organizations?query=…`) finds an organization by: a
@@ -35,7 +38,7 @@ export function searchPrefixesOf(...names: readonly { readonly name: string; rea
 
 /** The organization is found by these names (one; two while a rename is under way). */
 export async function indexNames(
-  db: Database,
+  db: SearchIndex,
   organizationId: ObjectId,
   ...names: readonly { readonly name: string; readonly slug: string }[]
 ): Promise<void> {
@@ -46,7 +49,7 @@ export async function indexNames(
   );
 }
 
-export async function unindexOrganization(db: Database, organizationId: ObjectId): Promise<void> {
+export async function unindexOrganization(db: SearchIndex, organizationId: ObjectId): Promise<void> {
   await db.organizationSearch.deleteOne({ _id: organizationId });
 }
 

@@ -7,9 +7,13 @@ import { membershipId } from "../members/membership";
 import type { OrganizationDocument, PendingUpdate, PlacementDocument } from "../db/documents";
 import { isDuplicateKeyError, isNamespaceExistsError, isNamespaceNotFoundError } from "../db/mongo-errors";
 import { ConflictError } from "../errors";
-import { revokeOrganizationSessions, revokeSessionsOfOtherCredentials } from "../sessions/revoke";
+import { revokeOrganizationSessions } from "../sessions/revoke";
+import { emailTaken, setCredentials } from "../account/credentials";
 import { deleteClient } from "../clients/manage";
 import { indexNames, unindexOrganization } from "./search";
+
+// Defined with the record it filters (model.ts), where the layers below organizations reach it.
+export { VISIBLE } from "./model";
 
 /**
  * The idempotent steps multi-step operations are made of. The online operations run them in
@@ -17,15 +21,8 @@ import { indexNames, unindexOrganization } from "./search";
  * both paths share one definition of each step. Every step may run twice.
  */
 
-/** Records visible to readers: half-created and half-deleted organizations do not exist. */
-export const VISIBLE = { "pending.op": { $nin: ["create", "delete"] } } as const;
-
 export function nameTaken(name: string): ConflictError {
   return new ConflictError(`An organization named "${name}" (or spelled alike) already exists.`, "organization_name");
-}
-
-export function emailTaken(): ConflictError {
-  return new ConflictError("A user with this email already exists.", "email");
 }
 
 async function collectionExists(tenants: Db, name: string): Promise<boolean> {
@@ -164,47 +161,6 @@ export async function deleteUserIfNoMemberships(db: Database, userId: ObjectId):
 const credentialsOwner = (organization: OrganizationDocument, pending: PendingUpdate): ObjectId =>
   pending.credentials?.user_id ?? organization.admin_id;
 
-/**
- * Set a user's credentials, mirror the email and version on their memberships, and end every
- * session of theirs opened under other credentials (sessions mirror them too: see openSession).
- */
-export async function setCredentials(
-  db: Database,
-  userId: ObjectId,
-  credentials: {
-    email?: string;
-    email_verified?: boolean;
-    password_hash?: string;
-    credentials_version: number;
-    updated_at?: Date;
-  },
-): Promise<void> {
-  await db.users.updateOne({ _id: userId }, { $set: credentials });
-  await mirrorCredentials(db, userId, credentials);
-}
-
-/**
- * What mirrors a user's credentials follows them: the memberships take the version (and email);
- * whatever was opened or sent under other credentials ends — sessions, the links mailed for the
- * account (a pending email change, a reset), and two-factor logins waiting for their code.
- * Idempotent: keyed on the version, a repeat never touches what the new credentials opened.
- */
-export async function mirrorCredentials(
-  db: Database,
-  userId: ObjectId,
-  { email, credentials_version }: { email?: string; credentials_version: number },
-): Promise<void> {
-  await db.memberships.updateMany(
-    { user_id: userId },
-    { $set: { credentials_version, ...(email !== undefined && { email }) } },
-  );
-  await Promise.all([
-    revokeSessionsOfOtherCredentials(db, userId, credentials_version),
-    db.accountTokens.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
-    db.mfaChallenges.deleteMany({ user_id: userId, credentials_version: { $ne: credentials_version } }),
-  ]);
-}
-
 export async function applyCredentials(
   db: Database,
   organization: OrganizationDocument,
@@ -285,4 +241,39 @@ export async function finishDelete(
   await afterStep?.(3);
   await db.organizations.deleteOne({ _id: organization._id });
   await unindexOrganization(db, organization._id);
+}
+
+// --- repair ----------------------------------------------------------------------------------
+
+/** What repairing an interrupted operation did. */
+export type Outcome = "create-undone" | "update-finished" | "update-undone" | "delete-finished";
+
+/**
+ * Repair one organization whose operation was interrupted; the caller holds its lock. Run by the
+ * reconciler (reconcile.ts) and by a change that finds a dead request's marker
+ * (change-own-organization.ts).
+ */
+export async function reconcileOrganization(db: Database, organization: OrganizationDocument): Promise<Outcome> {
+  const { pending } = organization;
+  switch (pending?.op) {
+    case "create":
+      await rollBackCreate(db, organization);
+      return "create-undone";
+    case "delete":
+      await finishDelete(db, organization);
+      return "delete-finished";
+    case "update":
+      try {
+        await applyCredentials(db, organization, pending, new Date());
+        await moveTenantCollection(organization, pending);
+        await clearPending(db, organization, { updated_at: pending.started_at });
+        return "update-finished";
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        await rollBackUpdate(db, organization, pending);
+        return "update-undone";
+      }
+    default:
+      throw new Error("reconcileOrganization called on an organization without a pending operation");
+  }
 }

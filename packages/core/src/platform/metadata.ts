@@ -7,8 +7,7 @@ import { NotFoundError, TooLargeError, ValidationError, type FieldIssue } from "
 import { platformEventActor } from "../events/actor";
 import { beginChange } from "../events/change";
 import { withOrganizationLockWaiting } from "../organizations/lock";
-import { toObjectId } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { toObjectId, VISIBLE } from "../organizations/model";
 
 /** How large each metadata object may be, as BSON (what is stored): 8 KiB. */
 export const METADATA_MAX_BYTES = 8 * 1024;

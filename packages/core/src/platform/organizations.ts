@@ -15,10 +15,9 @@ import { NotFoundError, ValidationError } from "../errors";
 import { changeOrganization } from "../organizations/change-own-organization";
 import { deleteHeldOrganization } from "../organizations/delete";
 import { platformEventActor } from "../events/actor";
-import { organizationProjection, toObjectId } from "../organizations/model";
+import { toObjectId, VISIBLE, visibleOrganization } from "../organizations/model";
 import { matchesPrefix, searchKeyOf } from "../organizations/search";
 import { pageOf } from "../paging";
-import { VISIBLE } from "../organizations/steps";
 import { parseInput } from "../validation";
 import { PLATFORM_PAGE_MAX } from "./page";
 
@@ -237,18 +236,6 @@ async function summaryOf(db: Database, document: OrganizationDocument): Promise<
     publicMetadata: document.public_metadata ?? {},
     privateMetadata: document.private_metadata ?? {},
   };
-}
-
-/** The visible record with this id: a malformed id is a 422, an unknown one (or one being created or deleted) a 404. */
-export async function visibleOrganization(db: Database, id: string): Promise<OrganizationDocument> {
-  const organizationId = typeof id === "string" ? toObjectId(id) : undefined;
-  if (!organizationId) throw new ValidationError([{ path: "organization_id", message: "is not an organization id" }]);
-  const organization = await db.organizations.findOne(
-    { _id: organizationId, ...VISIBLE },
-    { projection: organizationProjection },
-  );
-  if (!organization) throw new NotFoundError("No organization has this id.");
-  return organization;
 }
 
 /** `GET /platform/organizations/{organization_id}` (platform:read): the organization, its usage and its owners. */

@@ -8,8 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { platformEventActor } from "../events/actor";
 import { beginChange } from "../events/change";
 import { withOrganizationLockWaiting } from "../organizations/lock";
-import { toObjectId } from "../organizations/model";
-import { VISIBLE } from "../organizations/steps";
+import { toObjectId, VISIBLE } from "../organizations/model";
 import { hasControlCharacter, parseInput } from "../validation";
 
 export const suspendInputSchema = z.object({

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { oneOf } from "../db/one-of";
 import type { OrganizationDocument } from "../db/documents";
 import { PasswordChangeRequiredError, ValidationError } from "../errors";
-import { VISIBLE } from "../organizations/steps";
+import { VISIBLE } from "../organizations/model";
 
 /** An organization's raised minimum, named for the answer that refuses a shorter password. */
 export interface PasswordMinimum {

@@ -3,10 +3,12 @@ import { ObjectId } from "mongodb";
 import { issueAccessToken } from "../auth/tokens";
 import { config } from "../config";
 import { nowOf, type RequestContext } from "../context";
+import type { Role } from "../auth/permissions";
 import type { Database } from "../db/client";
 import type { MembershipDocument, SessionDocument } from "../db/documents";
 import { ConflictError, OrganizationSuspendedError } from "../errors";
 import { mfaEnrollmentRequired } from "../policies/mfa-enrollment";
+import type { Organization } from "../organizations/model";
 
 /** What a login, an invitation accept, a refresh or a credential change hands the client. */
 export interface IssuedSession {
@@ -23,6 +25,13 @@ export interface IssuedSession {
    * enrolls one (policies/mfa-enrollment.ts); a refresh after enrolling issues a full one.
    */
   readonly mfaEnrollmentRequired?: true;
+}
+
+/** A login's answer (a password, two-factor or single sign-on login, an accept, a switch): the new session's tokens, for one organization. */
+export interface LoginResult extends IssuedSession {
+  readonly userId: string;
+  readonly role: Role;
+  readonly organization: Organization;
 }
 
 const DAY_MS = 86_400_000;
@@ -99,7 +108,9 @@ export interface OpenSessionOptions {
   /** The login passed a second factor. */
   readonly mfa?: boolean;
   /** A session this one continues (a credential change replaces the caller's): its start, end and factor are kept. */
-  readonly continues?: Pick<SessionDocument, "created_at" | "expires_at" | "mfa">;
+  readonly continues?: Pick<SessionDocument, "created_at" | "expires_at" | "mfa" | "sso_organization_id">;
+  /** Opened by this organization's single sign-on (sso/login.ts), not by a password. */
+  readonly ssoOrganizationId?: ObjectId;
 }
 
 /**
@@ -141,6 +152,9 @@ export async function openSession(
     expires_at: expiresAt,
     idle_expires_at: idleEndAfter(now, expiresAt),
     mfa: options.mfa ?? options.continues?.mfa ?? false,
+    ...((options.ssoOrganizationId ?? options.continues?.sso_organization_id) && {
+      sso_organization_id: options.ssoOrganizationId ?? options.continues?.sso_organization_id,
+    }),
     email_verified: user?.email_verified === true,
   };
   const refresh = newRefreshToken();

@@ -6,10 +6,10 @@ import { database } from "../db/client";
 import { NotFoundError, OrganizationSuspendedError, UnauthenticatedError } from "../errors";
 import { visibleMembershipsOf } from "../members/visible-memberships";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
-import type { LoginResult } from "../organizations/login";
 import { type AuthenticatedActor, toObjectId, toOrganization } from "../organizations/model";
 import { organizationNameSchema, parseInput } from "../validation";
-import { hasEnded, openSession } from "./session";
+import { refuseUnlessSessionAllowed } from "../sso/enforcement";
+import { hasEnded, type LoginResult, openSession } from "./session";
 
 export const switchOrganizationInputSchema = z.object({
   /** The organization to switch to, by name (any spelling with its slug). */
@@ -57,7 +57,18 @@ export async function switchOrganization(
   const [session, factor, [target]] = await Promise.all([
     db.sessions.findOne(
       { _id: sessionId, user_id: userId },
-      { projection: { organization_id: 1, expires_at: 1, idle_expires_at: 1, mfa: 1, credentials_version: 1 } },
+      {
+        projection: {
+          organization_id: 1,
+          expires_at: 1,
+          idle_expires_at: 1,
+          mfa: 1,
+          credentials_version: 1,
+          email: 1,
+          user_id: 1,
+          sso_organization_id: 1,
+        },
+      },
     ),
     db.mfaFactors.findOne({ _id: userId }, { projection: { _id: 1 } }),
     visibleMembershipsOf(db, userId, organizationName),
@@ -71,9 +82,16 @@ export async function switchOrganization(
   // A change of credentials under way (a reset that has written the memberships but not yet ended
   // the old sessions) must not be outrun: a session of other credentials opens nothing new.
   if (session.credentials_version !== membership.credentials_version) throw new UnauthenticatedError();
+  // What the current session proves must still hold: a password session, that password login is
+  // allowed (single sign-on not enforced on the user's domain since); a single sign-on's, that its
+  // organization still holds the domain it vouched for.
+  await refuseUnlessSessionAllowed(db, session, context);
   const passedMfa = session.mfa === true;
   if (factor && !passedMfa) return startMfaChallenge(db, membership, context);
-  const issued = await openSession(db, membership, context, { mfa: passedMfa });
+  const issued = await openSession(db, membership, context, {
+    mfa: passedMfa,
+    ...(session.sso_organization_id && { ssoOrganizationId: session.sso_organization_id }),
+  });
   await recordAudit(
     db,
     {
