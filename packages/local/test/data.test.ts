@@ -1,5 +1,7 @@
+import { type OrgServiceClient, pages, paginate } from "@org-service/client";
 import { moveTenant, resetConfig, undoMove } from "@org-service/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { loggedIn, refusal } from "./support/client";
 import { type HttpAnswer, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
 
@@ -17,15 +19,14 @@ afterEach(() => {
   resetConfig();
 });
 
-/** A new organization and its owner's token. */
-async function organization(): Promise<{ token: string; name: string }> {
+/** A new organization, its owner's session (the package's client) and access token. */
+async function organization(): Promise<{ token: string; name: string; api: OrgServiceClient }> {
   const name = `Data ${unique()}`;
   const email = `owner.${unique()}@data.example`;
   const created = await call("POST", "/org/create", { json: { organization_name: name, email, password: PASSWORD } });
   expect(created.status, created.text).toBe(201);
-  const login = await call("POST", "/admin/login", { json: { email, password: PASSWORD } });
-  expect(login.status, login.text).toBe(200);
-  return { token: login.json.access_token as string, name };
+  const session = await loggedIn(server, { email, password: PASSWORD });
+  return { token: session.tokens!.accessToken, name, api: session.client };
 }
 
 function expectProblem(answer: HttpAnswer, status: number, type?: string) {
@@ -35,44 +36,49 @@ function expectProblem(answer: HttpAnswer, status: number, type?: string) {
 }
 
 describe("documents over HTTP", () => {
+  // Through the package's typed client (packages/client), the list through its async iterator.
   it("insert, get, list, replace, patch, delete", async () => {
-    const { token } = await organization();
-    const created = await call("POST", "/org/data/documents", { token, json: { _id: "user:1", name: "Ada", age: 36 } });
-    expect(created.status, created.text).toBe(201);
-    expect(created.json).toEqual({ _id: "user:1", name: "Ada", age: 36 });
-    const generated = await call("POST", "/org/data/documents", { token, json: { name: "Bob", age: 20 } });
-    expect(generated.json._id).toMatch(/^[0-9a-f]{24}$/);
-
-    expect((await call("GET", "/org/data/documents/user:1", { token })).json).toEqual(created.json);
-    const filter = encodeURIComponent(JSON.stringify({ age: { $gte: 30 } }));
-    const listed = await call("GET", `/org/data/documents?filter=${filter}&sort=age&order=desc&limit=10`, { token });
-    expect(listed.status, listed.text).toBe(200);
-    expect(listed.json).toEqual({ documents: [created.json] });
-
-    const replaced = await call("PUT", "/org/data/documents/user:1", { token, json: { name: "Ada L." } });
-    expect(replaced.json).toEqual({ _id: "user:1", name: "Ada L." });
-    const patched = await call("PATCH", "/org/data/documents/user:1", {
-      token,
-      json: { $set: { "address.city": "London" }, $unset: { name: "" } },
+    const { api } = await organization();
+    const user1 = { params: { path: { id: "user:1" } } };
+    const { data: created, response } = await api.POST("/org/data/documents", {
+      body: { _id: "user:1", name: "Ada", age: 36 },
     });
-    expect(patched.json).toEqual({ _id: "user:1", address: { city: "London" } });
-    expect((await call("DELETE", "/org/data/documents/user:1", { token })).json).toEqual({ deleted: true });
-    expectProblem(await call("GET", "/org/data/documents/user:1", { token }), 404, "not-found");
+    expect(response.status).toBe(201);
+    expect(created).toEqual({ _id: "user:1", name: "Ada", age: 36 });
+    const { data: generated } = await api.POST("/org/data/documents", { body: { name: "Bob", age: 20 } });
+    expect(generated._id).toMatch(/^[0-9a-f]{24}$/);
+
+    expect((await api.GET("/org/data/documents/{id}", user1)).data).toEqual(created);
+    const listed = [];
+    const query = { filter: JSON.stringify({ age: { $gte: 30 } }), sort: "age", order: "desc", limit: 10 } as const;
+    for await (const document of paginate(api, "/org/data/documents", { params: { query } })) listed.push(document);
+    expect(listed).toEqual([created]);
+
+    const { data: replaced } = await api.PUT("/org/data/documents/{id}", { ...user1, body: { name: "Ada L." } });
+    expect(replaced).toEqual({ _id: "user:1", name: "Ada L." });
+    const { data: patched } = await api.PATCH("/org/data/documents/{id}", {
+      ...user1,
+      body: { $set: { "address.city": "London" }, $unset: { name: "" } },
+    });
+    expect(patched).toEqual({ _id: "user:1", address: { city: "London" } });
+    expect((await api.DELETE("/org/data/documents/{id}", user1)).data).toEqual({ deleted: true });
+    expect(await refusal(api.GET("/org/data/documents/{id}", user1))).toMatchObject({
+      status: 404,
+      type: "urn:org-service:problem:not-found",
+    });
   });
 
   it("pages with next_cursor until the last page", async () => {
-    const { token } = await organization();
-    for (let n = 0; n < 5; n++) await call("POST", "/org/data/documents", { token, json: { _id: `p${n}`, n: 5 - n } });
+    const { api } = await organization();
+    for (let n = 0; n < 5; n++) await api.POST("/org/data/documents", { body: { _id: `p${n}`, n: 5 - n } });
     const seen: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const query = `sort=n&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-      const page = await call("GET", `/org/data/documents?${query}`, { token });
-      expect(page.status, page.text).toBe(200);
-      seen.push(...page.json.documents.map((document: { _id: string }) => document._id));
-      cursor = page.json.next_cursor;
-    } while (cursor);
+    const sizes: number[] = [];
+    for await (const page of pages(api, "/org/data/documents", { params: { query: { sort: "n", limit: 2 } } })) {
+      sizes.push(page.documents.length);
+      seen.push(...page.documents.map((document) => document._id));
+    }
     expect(seen).toEqual(["p4", "p3", "p2", "p1", "p0"]);
+    expect(sizes).toEqual([2, 2, 1]);
   });
 
   it("another organization's document is a 404 like a missing one, for every method", async () => {

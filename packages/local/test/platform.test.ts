@@ -1,3 +1,4 @@
+import { clientCredentials, createClient, pages } from "@org-service/client";
 import { continueMove, moveTenant, revokePlatformClient, type Scope } from "@org-service/core";
 import { database, twoCellsOn } from "@org-service/core/testing";
 import { buildHttpApiEvent, lambdaContext } from "@org-service/functions/gateway";
@@ -57,7 +58,7 @@ const names = (answer: HttpAnswer) =>
 
 describe("listing and searching", () => {
   it("lists newest first, searches by name prefix, slug prefix and member email, and pages with next_cursor", async () => {
-    const { clientId, token } = await platformToken(["platform:read"]);
+    const { clientId, clientSecret, token } = await platformToken(["platform:read"]);
     const tag = `Plat${unique()}`;
     const alpha = await signUp(`${tag} Alpha`);
     const beta = await signUp(`${tag} Beta`);
@@ -91,12 +92,20 @@ describe("listing and searching", () => {
     expect(names(await list(token, { query: alpha.email.toUpperCase() }))).toEqual([`Other ${tag}`, alpha.name]);
     expect(names(await list(token, { query: `x${alpha.email}` }))).toEqual([]);
 
-    const first = await list(token, { query: tag, limit: "2" });
-    expect(names(first)).toEqual([gamma.name, beta.name]);
-    expect(first.json.next_cursor).toBe(beta.id);
-    const second = await list(token, { query: tag, limit: "2", cursor: first.json.next_cursor });
-    expect(names(second)).toEqual([alpha.name]);
-    expect(second.json.next_cursor).toBeUndefined();
+    // Paged through the package's client (packages/client), with tokens of its own from the
+    // client credentials grant: two pages, the first's next_cursor the last organization on it.
+    const platform = createClient({
+      baseUrl: server.url(),
+      auth: clientCredentials({ baseUrl: server.url(), clientId, clientSecret, scope: "platform:read" }),
+    });
+    const paged = [];
+    const query = { query: tag, limit: 2 };
+    for await (const page of pages(platform, "/platform/organizations", { params: { query } })) paged.push(page);
+    expect(paged.map((page) => page.organizations.map((o) => o.organization_name))).toEqual([
+      [gamma.name, beta.name],
+      [alpha.name],
+    ]);
+    expect(paged.map((page) => page.next_cursor)).toEqual([beta.id, undefined]);
 
     // Unfiltered, the newest is first.
     expect(names(await list(token, { limit: "1" }))).toEqual([`Other ${tag}`]);

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { OrgServiceClient } from "@org-service/client";
 import { resetConfig } from "@org-service/core";
 import { captureLogLines } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
@@ -8,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sustainedThroughput } from "../../../bench/lib/mix";
 import { sourceModuleOf } from "../src/handler-modules";
 import { startLocalServer } from "../src/server";
+import { anonymousClient, loggedIn, refusal } from "./support/client";
 import { byName, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
 
@@ -31,53 +33,55 @@ const query = byName;
 const run = promisify(execFile);
 
 describe("the whole life of an organization over HTTP", () => {
+  // Through the package's typed client (packages/client), as an application would call the API.
   it("create → get → login → rename → old name 404, new 200 → delete → login 401", async () => {
-    const created = await call("POST", "/org/create", {
-      json: { organization_name: "Wayne Enterprises", email: "bruce@wayne.example", password: "i-am-the-night" },
+    const api = anonymousClient(server);
+    const { data: created, response } = await api.POST("/org/create", {
+      body: { organization_name: "Wayne Enterprises", email: "bruce@wayne.example", password: "i-am-the-night" },
     });
-    expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({
+    expect(response.status).toBe(201);
+    expect(created).toMatchObject({
       organization_name: "Wayne Enterprises",
       collection_name: "org_wayne_enterprises",
       admin_email: "bruce@wayne.example",
     });
 
-    const found = await call("GET", `/org/get${query("wayne enterprises")}`);
-    expect(found.status).toBe(200);
-    expect(found.json.organization_id).toBe(created.json.organization_id);
+    const getByName = (client: OrgServiceClient, name: string) =>
+      client.GET("/org/get", { params: { query: { organization_name: name } } });
+    const { data: found } = await getByName(api, "wayne enterprises");
+    expect(found.organization_id).toBe(created.organization_id);
 
-    const session = await call("POST", "/admin/login", {
-      json: { email: "Bruce@Wayne.example", password: "i-am-the-night" },
+    const session = await loggedIn(server, { email: "Bruce@Wayne.example", password: "i-am-the-night" });
+    const asAdmin = await getByName(session.client, "Wayne Enterprises");
+    expect(asAdmin.data.admin_email).toBe("bruce@wayne.example");
+
+    const { data: renamed } = await session.client.PUT("/org/update", {
+      body: { organization_name: "Wayne Enterprises", new_organization_name: "Wayne Foundation" },
     });
-    expect(session.status).toBe(200);
-    const token = session.json.access_token as string;
-
-    const asAdmin = await call("GET", `/org/get${query("Wayne Enterprises")}`, { token });
-    expect(asAdmin.json.admin_email).toBe("bruce@wayne.example");
-
-    const renamed = await call("PUT", "/org/update", {
-      token,
-      json: { organization_name: "Wayne Enterprises", new_organization_name: "Wayne Foundation" },
-    });
-    expect(renamed.status).toBe(200);
-    expect(renamed.json).toMatchObject({
+    expect(renamed).toMatchObject({
       organization_name: "Wayne Foundation",
       collection_name: "org_wayne_foundation",
       admin_email: "bruce@wayne.example",
     });
 
-    expect((await call("GET", `/org/get${query("Wayne Enterprises")}`)).status).toBe(404);
-    expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(200);
-
-    const deleted = await call("DELETE", "/org/delete", { token, json: { organization_name: "Wayne Foundation" } });
-    expect(deleted.status).toBe(200);
-    expect(deleted.json).toEqual({ deleted: true, organization_name: "Wayne Foundation" });
-
-    const afterDelete = await call("POST", "/admin/login", {
-      json: { email: "bruce@wayne.example", password: "i-am-the-night" },
+    expect(await refusal(getByName(api, "Wayne Enterprises"))).toMatchObject({
+      status: 404,
+      type: "urn:org-service:problem:not-found",
     });
+    await getByName(api, "Wayne Foundation");
+
+    const { data: deleted } = await session.client.DELETE("/org/delete", {
+      body: { organization_name: "Wayne Foundation" },
+    });
+    expect(deleted).toEqual({ deleted: true, organization_name: "Wayne Foundation" });
+
+    const afterDelete = await refusal(
+      anonymousClient(server).POST("/admin/login", {
+        body: { email: "bruce@wayne.example", password: "i-am-the-night" },
+      }),
+    );
     expect(afterDelete.status).toBe(401);
-    expect((await call("GET", `/org/get${query("Wayne Foundation")}`)).status).toBe(404);
+    expect((await refusal(getByName(api, "Wayne Foundation"))).status).toBe(404);
   });
 });
 

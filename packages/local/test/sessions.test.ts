@@ -1,6 +1,8 @@
+import { ProblemError, Session } from "@org-service/client";
 import { database, totpCode } from "@org-service/core/testing";
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
+import { refusal } from "./support/client";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
 import { useLocalServer } from "./support/local-server";
 
@@ -226,6 +228,59 @@ describe("two-factor login (TOTP)", () => {
     expect((await call("POST", "/admin/login", { json: { email, password: PASSWORD } })).json.access_token).toEqual(
       expect.any(String),
     );
+  });
+
+  // The package's client (packages/client) against the server: its Session's TOTP step, the one
+  // refresh that concurrent calls share (a second would be a reuse, which revokes the session) and
+  // logout.
+  it("the client's session: logs in with the code, makes one refresh for concurrent calls after expiry and after a 401, logs out", async () => {
+    const { email } = await signUp();
+    const { secret } = await enable((await login(email)).json.access_token);
+    let refreshes = 0;
+    const counting = (request: Request) => {
+      if (new URL(request.url).pathname === "/auth/refresh") refreshes += 1;
+      return fetch(request);
+    };
+    const clock = { skew: 0 };
+    const session = new Session({ baseUrl: server.url(), fetch: counting, now: () => Date.now() + clock.skew });
+
+    const outcome = await session.login({ email, password: PASSWORD });
+    if (!outcome.mfaRequired) throw new Error("expected the code step");
+    // The enrollment's verify spent the current code: the next one is accepted too.
+    const user = await outcome.complete(totpCode(secret, new Date(Date.now() + 30_000)));
+    expect(user).toMatchObject({ role: "owner", mfaEnrollmentRequired: false });
+
+    // Past expiry by the client's clock: both calls wait for the same refresh.
+    clock.skew = 900_000;
+    const [first, second] = await Promise.all([session.client.GET("/me"), session.client.GET("/me/sessions")]);
+    expect(first.data.email).toBe(email);
+    expect(second.data.sessions.find((listed) => listed.current)).toMatchObject({
+      session_id: user.sessionId,
+      mfa: true,
+    });
+    expect(refreshes).toBe(1);
+    clock.skew = 0;
+
+    // Refused with 401 (an access token the service does not take, the refresh token still good):
+    // one refresh for both, and each call retried once with its answer.
+    const held = session.tokens!;
+    const refused = new Session({
+      baseUrl: server.url(),
+      fetch: counting,
+      tokens: { ...held, accessToken: `${held.accessToken.slice(0, -4)}AAAA` },
+    });
+    const answers = await Promise.all([refused.client.GET("/me"), refused.client.GET("/me")]);
+    expect(answers.map((answer) => answer.data.email)).toEqual([email, email]);
+    expect(refreshes).toBe(2);
+
+    await refused.logout();
+    expect(refused.tokens).toBeUndefined();
+    // The refresh token the first session still holds was spent by the second: presenting it is a
+    // reuse, refused as a problem the client throws with its type and status.
+    const reused = await refusal(session.refresh());
+    expect(reused).toBeInstanceOf(ProblemError);
+    expect(reused).toMatchObject({ status: 401, type: expect.stringMatching(/^urn:org-service:problem:/) });
+    expect(session.tokens).toBeUndefined();
   });
 
   it("guessing codes: past the limit, 429 with Retry-After, even with the right code", async () => {

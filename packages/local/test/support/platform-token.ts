@@ -4,11 +4,14 @@ import type { httpClient } from "./http";
 
 let sequence = 0;
 
-/** A platform client with these scopes (made as the operator's command makes one), and a token of it from the token endpoint. */
+/**
+ * A platform client with these scopes (made as the operator's command makes one), and a token of it
+ * from the token endpoint; its secret too, for the package's client to get tokens of its own.
+ */
 export async function platformToken(
   call: ReturnType<typeof httpClient>,
   scopes: Scope[] = ["platform:read", "platform:write"],
-): Promise<{ clientId: string; token: string }> {
+): Promise<{ clientId: string; clientSecret: string; token: string }> {
   const client = await createPlatformClient({ name: `console ${Date.now().toString(36)}${++sequence}`, scopes });
   const granted = await call("POST", "/oauth/token", {
     body: new URLSearchParams({
@@ -19,5 +22,5 @@ export async function platformToken(
     headers: { "content-type": "application/x-www-form-urlencoded" },
   });
   expect(granted.status, granted.text).toBe(200);
-  return { clientId: client.clientId, token: granted.json.access_token as string };
+  return { clientId: client.clientId, clientSecret: client.secret.secret, token: granted.json.access_token as string };
 }
