@@ -4,7 +4,7 @@ import { checkLimits, checkPassword } from "../auth/credential-check";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { logger, redact } from "../logger";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -80,8 +80,9 @@ export async function acceptInvitation(
 ): Promise<LoginResult> {
   const { token, password } = parseInput(acceptInputSchema, input);
   const db = await database();
+  const now = nowOf(context);
   const invitation = await db.invitations.findOne({ token_hash: hashInvitationToken(token) });
-  if (!invitation || !isPending(invitation)) throw gone();
+  if (!invitation || !isPending(invitation, now)) throw gone();
   const organization = await db.organizations.findOne(
     { _id: invitation.organization_id, ...VISIBLE },
     { projection: { ...organizationProjection, policies: 1 } },
@@ -102,7 +103,7 @@ export async function acceptInvitation(
   const newPassword = byToken ? undefined : parseInput(newAccountSchema, { password }).password;
   // The organization's own minimum too, for both kinds of address alike (the answer tells neither apart).
   if (newPassword !== undefined) checkPasswordMinimum(newPassword, passwordMinimumOf(organization));
-  const attempt = { email: invitation.email, sourceIp: context.sourceIp };
+  const attempt = { email: invitation.email, sourceIp: context.sourceIp, now };
   const mailboxProven = invitation.token_shown === false;
   let user: UserDocument;
   if (existing) {
@@ -135,7 +136,6 @@ export async function acceptInvitation(
   } else {
     // Nothing to compare, but the same limits, so that a refusal says nothing about the address.
     await checkLimits(db, attempt);
-    const now = new Date();
     user = {
       _id: new ObjectId(),
       email: invitation.email,

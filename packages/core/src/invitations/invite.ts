@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { requireScope, ROLES, type Role } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { config } from "../config";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { InvitationDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -75,7 +75,7 @@ export async function inviteMember(
   const policies = await db.organizations.findOne({ _id: organization._id }, { projection: { policies: 1 } });
   checkInvitationDomain(policies ?? {}, email);
 
-  const now = new Date();
+  const now = nowOf(context);
   const member = await db.users.findOne({ email }, { projection: { _id: 1 } });
   if (member && (await db.memberships.countDocuments({ _id: membershipId(organization._id, member._id) })) > 0) {
     throw new ConflictError("This email belongs to a member already.", "email", { issue: "is a member already" });
@@ -116,7 +116,7 @@ export async function inviteMember(
     expires_at: new Date(now.getTime() + ttlHours * 3_600_000),
     ...change.marks("invitation.created"),
   };
-  await insertInvitation(db, invitation);
+  await insertInvitation(db, invitation, now);
   await change.commit(db);
 
   // Accepted on the dashboard, with the token in the fragment (never sent to a server).
@@ -147,7 +147,7 @@ export async function inviteMember(
 }
 
 /** Insert; a pending key held by an expired invitation is taken over (that one is closed first). */
-async function insertInvitation(db: Database, invitation: InvitationDocument): Promise<void> {
+async function insertInvitation(db: Database, invitation: InvitationDocument, now: Date): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await db.invitations.insertOne(invitation);
@@ -156,7 +156,7 @@ async function insertInvitation(db: Database, invitation: InvitationDocument): P
       if (!isDuplicateKeyError(error)) throw error;
     }
     const holder = await db.invitations.findOne({ pending_key: invitation.pending_key });
-    if (holder && isPending(holder)) break;
+    if (holder && isPending(holder, now)) break;
     if (holder) await closeInvitation(db, holder, { revoked_at: holder.expires_at });
   }
   throw new ConflictError("This email has a pending invitation already.", "email", {

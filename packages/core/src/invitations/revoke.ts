@@ -1,6 +1,6 @@
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import { NotFoundError } from "../errors";
 import { eventActorOf } from "../events/actor";
@@ -16,10 +16,11 @@ import { closeInvitation, isPending } from "./close";
 export async function revokeInvitation(actor: Actor, invitationId: string, context: RequestContext = {}) {
   requireScope(actor, "members:manage", "revoke invitations");
   const db = await database();
+  const now = nowOf(context);
   const id = toObjectId(invitationId);
   const invitation =
     id && (await db.invitations.findOne({ _id: id, organization_id: toObjectId(actor.organizationId) }));
-  if (!invitation || !isPending(invitation)) throw new NotFoundError("No pending invitation has this id.");
+  if (!invitation || !isPending(invitation, now)) throw new NotFoundError("No pending invitation has this id.");
   if (invitation.role === "owner") requireScope(actor, "owners:manage", "revoke an owner's invitation");
   const change = await beginChange(db, eventActorOf(actor), [
     {
@@ -29,7 +30,7 @@ export async function revokeInvitation(actor: Actor, invitationId: string, conte
       proof: { kind: "marked", collection: "invitations", id: invitation._id },
     },
   ]);
-  await closeInvitation(db, invitation, { revoked_at: new Date() }, change.mark("invitation.revoked"));
+  await closeInvitation(db, invitation, { revoked_at: now }, change.mark("invitation.revoked"));
   await change.commit(db);
   await recordAudit(
     db,

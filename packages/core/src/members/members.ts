@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { requireScope, ROLES, type Role, type ScopedCaller } from "../auth/permissions";
 import { recordAudit } from "../audit";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { MembershipDocument } from "../db/documents";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
@@ -92,7 +92,7 @@ export async function changeMemberRole(
     if (touchesOwner) requireScope(caller, "owners:manage", "grant or take the owner role");
     if (target.role === "owner" && newRole !== "owner") await assertNotLastOwner(db, target);
     if (target.role === newRole) return toMember(target);
-    const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: new Date() };
+    const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: nowOf(context) };
     const change = await beginChange(db, eventActorOf(actor), [
       {
         type: "member.role_changed",

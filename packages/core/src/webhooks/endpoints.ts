@@ -6,7 +6,7 @@ import type { WebhookDocument } from "../db/documents";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { EventType } from "../events/types";
 import { parseInput } from "../validation";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { auditWebhook, organizationIdsOf, ownedBy, type WebhookOwner } from "./owner";
 import {
   type WebhookCreateInput,
@@ -62,7 +62,7 @@ export async function createWebhook(
       issue: "too many endpoints",
     });
   }
-  const now = new Date();
+  const now = nowOf(context);
   const secret = newWebhookSecret();
   const endpoint: WebhookDocument = {
     _id: `we_${randomBytes(12).toString("hex")}`,
@@ -100,7 +100,7 @@ export async function updateWebhook(
   }
   const db = await database();
   const endpoint = await ownedEndpoint(owner, id);
-  const now = new Date();
+  const now = nowOf(context);
   const set: Partial<WebhookDocument> = {
     updated_at: now,
     ...(parsed.url !== undefined && { url: parsed.url }),
@@ -161,7 +161,7 @@ export async function rotateWebhookSecret(
 ): Promise<{ secret: string }> {
   const db = await database();
   const endpoint = await ownedEndpoint(owner, id);
-  const now = new Date();
+  const now = nowOf(context);
   const secret = newWebhookSecret();
   const [current] = activeSecrets(endpoint, now);
   const secrets = [

@@ -12,6 +12,7 @@ import {
   type JoinRequestPage,
 } from "@org-service/core";
 import * as z from "zod/mini";
+import { nextCursorParam, objectIdString } from "./object-id";
 import { meta } from "./schema-meta";
 
 /**
@@ -21,8 +22,7 @@ import { meta } from "./schema-meta";
  * modules: the OpenAPI document imports this module (never the handlers), and so do the handlers.
  */
 
-const objectId = (what: string) =>
-  meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, `is not ${what}`)), { example: "66f1c0ffee0ddba11ca7f00d" });
+const objectId = (what: string) => meta(objectIdString(what), { example: "66f1c0ffee0ddba11ca7f00d" });
 const timestamp = meta(z.iso.datetime(), { example: "2025-01-31T12:00:00.000Z" });
 const domainText =
   "Lower-case ASCII (a name in another script is stored as IDNA punycode), two labels or more, at most 227 characters (so that its verification record's name fits DNS's 253); not an IP address, and not a public suffix (`com`, `co.uk`, `github.io`: the Public Suffix List, both sections).";
@@ -67,9 +67,7 @@ export const joinRequestsQuery = z.strictObject({
   limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(JOIN_REQUESTS_PAGE_MAX))), {
     description: `Requests per page, 1–${JOIN_REQUESTS_PAGE_MAX} (default 50).`,
   }),
-  cursor: meta(z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "must be the next_cursor of a previous page"))), {
-    description: "The `next_cursor` of the previous page.",
-  }),
+  cursor: nextCursorParam(),
 });
 
 // --- answers -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import {
   PLATFORM_PAGE_MAX,
   organizationNameSchema,
   passwordSchema,
-  ROLES,
+  roleSchema,
   ORGANIZATION_CLIENT_SCOPES,
   hasControlCharacter,
   EVENT_TYPES,
@@ -31,6 +31,7 @@ import {
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
+import { nextCursorParam, objectIdString } from "./object-id";
 import { meta } from "./schema-meta";
 
 /**
@@ -113,30 +114,23 @@ export const auditQuery = z.strictObject({
   limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(AUDIT_PAGE_MAX))), {
     description: `Entries per page, 1–${AUDIT_PAGE_MAX} (default 50).`,
   }),
-  before: meta(z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "must be the next_cursor of a previous page"))), {
-    description: "The `next_cursor` of the previous page.",
-  }),
+  before: nextCursorParam(),
 });
-
-const cursorOf = (what: string) =>
-  meta(z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "must be the next_cursor of a previous page"))), {
-    description: `The \`next_cursor\` of the previous page of ${what}.`,
-  });
 
 export const membersQuery = z.strictObject({
   limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MEMBERS_PAGE_MAX))), {
     description: `Members per page, 1–${MEMBERS_PAGE_MAX} (default 50).`,
   }),
-  cursor: cursorOf("members"),
+  cursor: nextCursorParam("members"),
 });
 
-const role = meta(z.enum(ROLES), {
+const role = meta(roleSchema, {
   description: "`owner`: everything; `admin`: all but owners and deleting; `member`: read, and their own credentials.",
   example: "member",
 });
 
 export const userIdPath = z.strictObject({
-  user_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not a user id")), {
+  user_id: meta(objectIdString("a user id"), {
     description: "The member's `user_id`.",
   }),
 });
@@ -149,7 +143,7 @@ export const inviteBody = meta(z.strictObject({ email, role }), {
 });
 
 export const invitationIdPath = z.strictObject({
-  invitation_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an invitation id")), {
+  invitation_id: meta(objectIdString("an invitation id"), {
     description: "The invitation's `invitation_id`.",
   }),
 });
@@ -183,7 +177,7 @@ export const switchOrganizationBody = meta(z.strictObject({ organization_name: o
 });
 
 export const sessionIdPath = z.strictObject({
-  session_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not a session id")), {
+  session_id: meta(objectIdString("a session id"), {
     description: "The session's `session_id` (from `GET /me/sessions`).",
   }),
 });
@@ -371,7 +365,7 @@ export const platformOrganizationsQuery = z.strictObject({
   limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(PLATFORM_PAGE_MAX))), {
     description: `Organizations per page, 1–${PLATFORM_PAGE_MAX} (default 50).`,
   }),
-  cursor: cursorOf("organizations"),
+  cursor: nextCursorParam("organizations"),
   query: meta(
     z.optional(
       z.string().check(
@@ -408,7 +402,7 @@ export const suspendBody = meta(
 );
 
 export const platformOrganizationIdPath = z.strictObject({
-  organization_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an organization id")), {
+  organization_id: meta(objectIdString("an organization id"), {
     description: "The organization's `organization_id`.",
   }),
 });
@@ -539,7 +533,7 @@ export const webhookMessagesQuery = z.strictObject({
   ),
 });
 
-const exportId = meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an export id")), {
+const exportId = meta(objectIdString("an export id"), {
   description: "The export's `id`.",
 });
 

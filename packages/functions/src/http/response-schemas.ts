@@ -1,6 +1,7 @@
 // zod/mini, like the request schemas: no function that imports this module bundles classic zod.
 import { EVENT_TYPES, ROLES } from "@org-service/core";
 import * as z from "zod/mini";
+import { objectIdString } from "./object-id";
 import { meta } from "./schema-meta";
 
 /**
@@ -9,7 +10,7 @@ import { meta } from "./schema-meta";
  * objects, so that a field nobody documented (a hash, say) fails those tests.
  */
 
-const objectId = meta(z.string().check(z.regex(/^[0-9a-f]{24}$/)), { example: "66f1c0ffee0ddba11ca7f00d" });
+const objectId = meta(objectIdString(), { example: "66f1c0ffee0ddba11ca7f00d" });
 const timestamp = meta(z.iso.datetime(), { example: "2025-01-31T12:00:00.000Z" });
 
 /** An organization's security policies (`PATCH /org/policies`), as its members see them. */

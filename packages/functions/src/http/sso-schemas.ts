@@ -7,6 +7,7 @@ import {
   type SsoConnectionTest,
 } from "@org-service/core";
 import * as z from "zod/mini";
+import { objectIdString } from "./object-id";
 import { meta } from "./schema-meta";
 
 /**
@@ -59,7 +60,7 @@ export const startSsoQuery = z.strictObject({
 });
 
 export const ssoCallbackPath = z.strictObject({
-  organization_id: meta(z.string().check(z.regex(/^[0-9a-f]{24}$/, "is not an organization id")), {
+  organization_id: meta(objectIdString("an organization id"), {
     description: "The organization whose sign-in this is: each organization has a redirect URI of its own.",
   }),
 });
