@@ -26,7 +26,7 @@ let synthesized: Synthesized;
 
 beforeAll(async () => {
   synthesized = await synthesize("bundle-test", { active: true });
-}, 300_000);
+}, 600_000);
 
 /** The directory SST built a function into, found by its handler. */
 function artifactDir(handler: string): string {
