@@ -1,7 +1,8 @@
 /**
  * Builds every handler exactly as `sst deploy` does — SST's own esbuild, with the bundling options
  * of `infra/functions.ts` — so a handler that does not bundle fails `pnpm test`, not a deploy.
- * Then loads each bundle in a plain Node process, as Lambda would.
+ * (SST builds them to the same bytes, faster: shared-bundling.ts.) Then loads each bundle in a
+ * plain Node process, as Lambda would.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
@@ -19,14 +20,45 @@ import { DISPATCHER_HANDLER } from "../events";
 import { EXPORTER_HANDLER } from "../archives";
 import { withoutSourceMap } from "@org-service/functions/text-imports";
 import { functionOf } from "./template";
-import { ROOT, synthesize, type Synthesized } from "./synth";
+import { withSharedBundling } from "./shared-bundling";
+import { REGION, ROOT, synthesize, type Synthesized } from "./synth";
 
 const run = promisify(execFile);
 let synthesized: Synthesized;
+/** Each route's bundle loaded in a Node.js process of its own (`loadAlone`), by route key. */
+let loads: Map<string, Promise<string>>;
 
 beforeAll(async () => {
-  synthesized = await synthesize("bundle-test", { active: true });
+  synthesized = await withSharedBundling({ root: ROOT, stage: "bundle-test", region: REGION }, () =>
+    synthesize("bundle-test", { active: true }),
+  );
+  // Started together, two at a time (the machine's two cores), each awaited by the route's test.
+  const twoAtATime = limit(2);
+  loads = new Map(
+    routeDeployments.map((deployment) => {
+      const load = twoAtATime(() => loadAlone(deployment));
+      // A failure is the route's test's to report, not an unhandled rejection before it runs.
+      load.catch(() => {});
+      return [deployment.key, load] as const;
+    }),
+  );
 }, 600_000);
+
+/** Runs the tasks given to it at most `concurrency` at a time, in the order given. */
+function limit(concurrency: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
 
 /** The directory SST built a function into, found by its handler. */
 function artifactDir(handler: string): string {
@@ -41,6 +73,23 @@ function entryFile({ handler }: Pick<RouteDeployment, "handler">): string {
   return path.join(artifactDir(handler), `${handler.replace(/\.handler$/, "")}.mjs`);
 }
 
+/**
+ * Loads a route's bundle in a plain Node.js process of its own (one where no other bundle loaded a
+ * built-in): it must export a handler. Answers, as JSON, those of `LAZY_BUILTINS` it loaded.
+ */
+async function loadAlone(deployment: RouteDeployment): Promise<string> {
+  const script = [
+    `const m = await import(${JSON.stringify(entryFile(deployment))});`,
+    `if (typeof m.handler !== "function") throw new Error("no handler export");`,
+    `const unused = ${JSON.stringify(LAZY_BUILTINS)}.filter((id) => process.moduleLoadList.includes("NativeModule " + id));`,
+    `process.stdout.write(JSON.stringify(unused));`,
+  ].join("\n");
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH },
+  });
+  return stdout;
+}
+
 describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, deployment) => {
   it("is deployed as a bundled Node.js 22 ESM function on arm64", () => {
     const fn = functionOf(synthesized.template, deployment.key);
@@ -52,16 +101,7 @@ describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, dep
   });
 
   it("loads in a plain Node.js process, without the optional MongoDB modules, nor the built-ins it never uses", async () => {
-    const script = [
-      `const m = await import(${JSON.stringify(entryFile(deployment))});`,
-      `if (typeof m.handler !== "function") throw new Error("no handler export");`,
-      `const unused = ${JSON.stringify(LAZY_BUILTINS)}.filter((id) => process.moduleLoadList.includes("NativeModule " + id));`,
-      `process.stdout.write(JSON.stringify(unused));`,
-    ].join("\n");
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
-      env: { PATH: process.env.PATH },
-    });
-    expect(JSON.parse(stdout)).toEqual([]);
+    expect(JSON.parse(await loads.get(deployment.key)!)).toEqual([]);
   });
 });
 
