@@ -25,9 +25,3 @@ export function normalizedDomain(input: string): string | undefined {
   if (/^\d+$/.test(labels.at(-1)!)) return undefined;
   return ascii;
 }
-
-/** The domain of an email address as policies compare it (ASCII, lower-case); the raw part when it does not convert. */
-export function emailDomainOf(email: string): string {
-  const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
-  return domainToASCII(domain) || domain;
-}

@@ -1,6 +1,6 @@
 import type { OrganizationDocument } from "../db/documents";
 import { ForbiddenError, ValidationError } from "../errors";
-import { emailDomainOf } from "./domains";
+import { emailDomain } from "../domains/names";
 
 /**
  * Whether the organization's policy lets an invitation go to (or be accepted by) this address, or
@@ -8,7 +8,7 @@ import { emailDomainOf } from "./domains";
  */
 export function allowsMemberAddress(organization: Pick<OrganizationDocument, "policies">, email: string): boolean {
   const domains = organization.policies?.invitation_domains;
-  return !domains || domains.length === 0 || domains.includes(emailDomainOf(email));
+  return !domains || domains.length === 0 || domains.includes(emailDomain(email));
 }
 
 const listOf = (organization: Pick<OrganizationDocument, "policies">) =>
