@@ -14,6 +14,8 @@ import type { paths } from "./schema.js";
  */
 export const pagedLists = {
   "/org/members": { items: "members", cursor: "cursor" },
+  "/org/invitations": { items: "invitations", cursor: "cursor" },
+  "/me/sessions": { items: "sessions", cursor: "cursor" },
   "/org/data/documents": { items: "documents", cursor: "cursor" },
   "/org/join-requests": { items: "requests", cursor: "cursor" },
   "/org/audit": { items: "entries", cursor: "before" },

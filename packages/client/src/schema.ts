@@ -337,7 +337,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The pending invitations, newest first (never their tokens) */
+        /** The pending invitations, newest first, a page at a time (never their tokens) */
         get: operations["listInvitations"];
         put?: never;
         /**
@@ -743,7 +743,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions, in all their organizations */
+        /**
+         * The caller's live sessions, in all their organizations
+         * @description A page at a time, by last use: a session used while the caller pages moves to the first page (no session shows twice).
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -2958,6 +2961,11 @@ export interface components {
         };
         InvitationList: {
             invitations: components["schemas"]["Invitation"][];
+            /**
+             * @description Pass as `cursor` for the next page; absent on the last.
+             * @example 66f1c0ffee0ddba11ca7f00d
+             */
+            next_cursor?: string;
         };
         Invitation: {
             /** @example 66f1c0ffee0ddba11ca7f00d */
@@ -3215,6 +3223,8 @@ export interface components {
         };
         SessionList: {
             sessions: components["schemas"]["Session"][];
+            /** @description Pass as `cursor` for the next page; absent on the last. */
+            next_cursor?: string;
         };
         Session: {
             /** @example 66f1c0ffee0ddba11ca7f00d */
@@ -6274,14 +6284,19 @@ export interface operations {
     };
     listInvitations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Invitations per page, 1–100 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page of invitations. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The pending invitations. */
+            /** @description A page of the pending invitations. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6309,6 +6324,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The input breaks the schema or names an unknown field; `errors` lists every field by path. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled by API Gateway (`{message}`), or, where a password or a code is checked, too many failed attempts (a problem, with Retry-After). */
@@ -8609,7 +8633,12 @@ export interface operations {
     };
     listSessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Sessions per page, 1–100 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page of sessions. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8644,6 +8673,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The input breaks the schema or names an unknown field; `errors` lists every field by path. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled by API Gateway (`{message}`), or, where a password or a code is checked, too many failed attempts (a problem, with Retry-After). */

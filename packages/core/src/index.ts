@@ -108,8 +108,10 @@ export {
   listSessions,
   revokeSession,
   revokeOtherSessions,
+  type SessionPage,
   type SessionSummary,
 } from "./sessions/manage";
+export { SESSIONS_PAGE_MAX } from "./sessions/page";
 export type { IssuedSession } from "./sessions/session";
 export {
   switchOrganization,
@@ -235,7 +237,8 @@ export {
   type Invitation,
   type IssuedInvitation,
 } from "./invitations/invite";
-export { listInvitations } from "./invitations/list";
+export { listInvitations, type InvitationPage } from "./invitations/list";
+export { INVITATIONS_PAGE_MAX } from "./invitations/page";
 export { revokeInvitation } from "./invitations/revoke";
 export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitations/accept";
 // Verified email domains, and joining by domain (domains/)

@@ -384,6 +384,6 @@ describe("invitation mail", () => {
     expect(warning).toMatchObject({ to_domain: "members.example", error: "Error" });
     expect(logs.lines.join("\n")).not.toContain("bounce.");
     // Still pending: the owner revokes it and invites again.
-    expect((await listInvitations(owner)).map((pending) => pending.email)).toContain(email);
+    expect((await listInvitations(owner)).invitations.map((pending) => pending.email)).toContain(email);
   });
 });

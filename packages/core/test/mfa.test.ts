@@ -112,7 +112,7 @@ describe("logging in with two-factor login on", () => {
     const done = await completeMfaLogin({ mfaToken: step.mfaToken, code: totpCode(secret, now) }, { now });
     const actor = await authenticate(done.accessToken);
     expect(actor).toMatchObject({ role: "owner" });
-    expect((await listSessions(actor)).find((s) => s.current)).toMatchObject({ mfa: true });
+    expect((await listSessions(actor)).sessions.find((s) => s.current)).toMatchObject({ mfa: true });
   });
 
   it("a code works once within its time step; the challenge works once", async () => {

@@ -145,12 +145,39 @@ describe("expiry, on a controllable clock", () => {
     await invalidGrant(refreshSession({ refreshToken: tokens.refreshToken }, { now: day(30) }));
   });
 
+  it("pages sessions used at the same instant by id, so none is skipped or shown twice", async () => {
+    const { email } = await organizationWithOwner();
+    const instant = new Date(Date.now() - 60_000);
+    const tied: string[] = [];
+    for (let i = 0; i < 5; i++)
+      tied.push((await loginWithPassword({ email, password: PASSWORD }, { now: instant })).sessionId);
+    const current = await loginWithPassword({ email, password: PASSWORD });
+    const actor = await authenticate(current.accessToken);
+
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listSessions(actor, { limit: 2, ...(cursor && { cursor }) });
+      expect(page.sessions.length).toBeLessThanOrEqual(2);
+      listed.push(...page.sessions.map((session) => session.sessionId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(listed).toEqual([current.sessionId, ...[...tied].sort().reverse()]);
+
+    for (const forged of ["nope", `${instant.getTime()}_not-an-id`]) {
+      await expect(listSessions(actor, { cursor: forged })).rejects.toMatchObject({
+        kind: "validation",
+        issues: [{ path: "cursor" }],
+      });
+    }
+  });
+
   it("the session list leaves ended sessions out, and the reconciler deletes them", async () => {
     const { email } = await organizationWithOwner();
     const old = await loginWithPassword({ email, password: PASSWORD }, { now: new Date(Date.now() - 8 * DAY) });
     const current = await loginWithPassword({ email, password: PASSWORD });
     const actor = await authenticate(current.accessToken);
-    expect((await listSessions(actor)).map((s) => s.sessionId)).toEqual([current.sessionId]);
+    expect((await listSessions(actor)).sessions.map((s) => s.sessionId)).toEqual([current.sessionId]);
     const report = await reconcile({ graceSeconds: 0 });
     expect(report.expiredSessionsDeleted).toBeGreaterThanOrEqual(1);
     const db = await database();
@@ -188,7 +215,7 @@ describe("logout and the session list", () => {
     const stranger = await loginWithPassword({ email: other.email, password: PASSWORD });
     const actor = await authenticate(a.accessToken);
 
-    const sessions = await listSessions(actor);
+    const { sessions } = await listSessions(actor);
     expect(sessions.map((s) => s.sessionId).sort()).toEqual([a.sessionId, b.sessionId].sort());
     expect(sessions.find((s) => s.sessionId === a.sessionId)).toMatchObject({
       organizationId: first.organization.id,
@@ -250,7 +277,7 @@ describe("revocation by the changes that sessions mirror", () => {
     const continued = await authenticate(session!.accessToken);
     const refreshed = await refreshSession({ refreshToken: session!.refreshToken });
     await expect(authenticate(refreshed.accessToken)).resolves.toBeDefined();
-    const [listed] = await listSessions(continued);
+    const [listed] = (await listSessions(continued)).sessions;
     const db = await database();
     const original = await db.audit.findOne({ action: "admin.login", email: first.email });
     expect(listed!.createdAt.getTime()).toBeLessThanOrEqual(Date.now());

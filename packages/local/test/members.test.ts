@@ -3,7 +3,7 @@ import { ObjectId } from "mongodb";
 import type { Role } from "@org-service/core";
 import { database, mailedToken, startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
 import { routes } from "@org-service/functions/routes";
-import { paginate } from "@org-service/client";
+import { pages, paginate } from "@org-service/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anonymousClient, loggedIn, refusal } from "./support/client";
 import { byName, type HttpAnswer, httpClient } from "./support/http";
@@ -847,5 +847,42 @@ describe("the end-to-end flow", () => {
     const stranger = await login(email, PASSWORD, "Nobody Knows This One");
     expect(stranger.status).toBe(401);
     expect(stranger.json.detail).toBe((await login(email, "wrong-password")).json.detail);
+  });
+});
+
+describe("the invitation list, a page at a time", () => {
+  it("pages newest first: every pending invitation once (accepted and revoked ones left out); a forged cursor is a 422", async () => {
+    const api = anonymousClient(server);
+    const ownerEmail = `owner.${unique()}@pages.example`;
+    await api.POST("/org/create", {
+      body: { organization_name: `Pages ${unique()}`, email: ownerEmail, password: PASSWORD },
+    });
+    const owner = await loggedIn(server, { email: ownerEmail, password: PASSWORD });
+    const invited: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { data } = await owner.client.POST("/org/invitations", {
+        body: { email: `invitee${i}.${unique()}@pages.example`, role: "member" },
+      });
+      invited.push(data.invitation_id);
+    }
+    // One revoked, one accepted: no longer pending, so on no page.
+    await owner.client.DELETE("/org/invitations/{invitation_id}", { params: { path: { invitation_id: invited[1]! } } });
+    const { data: accepting } = await owner.client.POST("/org/invitations", {
+      body: { email: `accepting.${unique()}@pages.example`, role: "member" },
+    });
+    await api.POST("/invitations/accept", { body: { token: accepting.token!, password: PASSWORD } });
+
+    const pageSizes: number[] = [];
+    const listed: string[] = [];
+    for await (const page of pages(owner.client, "/org/invitations", { params: { query: { limit: 2 } } })) {
+      pageSizes.push(page.invitations.length);
+      listed.push(...page.invitations.map((invitation) => invitation.invitation_id));
+    }
+    expect(pageSizes).toEqual([2, 2, 1]);
+    expect(listed).toEqual(invited.filter((_, i) => i !== 1).reverse());
+
+    const refused = await refusal(owner.client.GET("/org/invitations", { params: { query: { cursor: "nope" } } }));
+    expect(refused.status).toBe(422);
+    expect(refused.problem).toMatchObject({ errors: [expect.objectContaining({ path: "cursor" })] });
   });
 });

@@ -1,4 +1,4 @@
-import { ProblemError, Session } from "@org-service/client";
+import { pages, ProblemError, Session } from "@org-service/client";
 import { database, totpCode } from "@org-service/core/testing";
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
@@ -127,6 +127,37 @@ describe("the session list", () => {
     expect((await call("GET", "/me", { token: a.json.access_token })).status).toBe(200);
   });
 });
+
+describe("the session list, a page at a time", () => {
+  it("pages by last use: every session once, the most recently used first; a forged cursor is a 422", async () => {
+    const { email } = await signUp();
+    const logins = [];
+    for (let i = 0; i < 5; i++) logins.push(await login(email));
+    const session = new Session({ baseUrl: server.url() });
+    await session.login({ email, password: PASSWORD });
+
+    const pages: string[][] = [];
+    for await (const page of pages_(session, 2)) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 2]);
+    const listed = pages.flat();
+    // The paging session is used by every page, so it stays first; the logins follow, newest first.
+    expect(listed[0]).toBe(session.tokens?.sessionId);
+    expect(listed.slice(1)).toEqual(logins.map((answer) => answer.json.session_id).reverse());
+
+    for (const cursor of ["nope", "1_zz", `${Date.now()}_${"g".repeat(24)}`]) {
+      const refused = await refusal(session.client.GET("/me/sessions", { params: { query: { cursor } } }));
+      expect(refused.status).toBe(422);
+      expect(refused.problem).toMatchObject({ errors: [expect.objectContaining({ path: "cursor" })] });
+    }
+  });
+});
+
+/** The session ids of each page of the caller's session list, `limit` at a time, through the client's paging. */
+async function* pages_(session: Session, limit: number) {
+  for await (const page of pages(session.client, "/me/sessions", { params: { query: { limit } } })) {
+    yield page.sessions.map((listed) => listed.session_id);
+  }
+}
 
 describe("revocation", () => {
   it("a password change ends the user's other sessions; the answer carries the tokens the caller goes on with", async () => {

@@ -3,7 +3,9 @@ import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import type { SessionDocument } from "../db/documents";
-import { NotFoundError, UnauthenticatedError } from "../errors";
+import { NotFoundError, UnauthenticatedError, ValidationError } from "../errors";
+import { afterTimeAndId, pageLimit, pageOf, parseTimeAndIdCursor, timeAndIdCursor } from "../paging";
+import { SESSIONS_PAGE_MAX } from "./page";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 
 /** A session as its user sees it in the list. */
@@ -58,17 +60,52 @@ export async function logout(actor: AuthenticatedActor, context: RequestContext 
   );
 }
 
-/** The caller's live sessions, in every organization of theirs, the most recently used first. */
-export async function listSessions(actor: AuthenticatedActor, context: RequestContext = {}): Promise<SessionSummary[]> {
+export interface SessionPage {
+  readonly sessions: readonly SessionSummary[];
+  /** Pass as `cursor` for the next page. */
+  readonly nextCursor?: string;
+}
+
+/**
+ * The caller's live sessions, in every organization of theirs, the most recently used first, a
+ * page at a time. The order is by last use, which every request moves: a session used while the
+ * caller pages goes to the first page (keyset paging on last use and id never shows one twice on
+ * the pages that follow, but may miss it there — the current session, used by the paging itself,
+ * is on the first page).
+ */
+export async function listSessions(
+  actor: AuthenticatedActor,
+  options: { limit?: number; cursor?: string } = {},
+  context: RequestContext = {},
+): Promise<SessionPage> {
   // Seeing and ending one's own sessions only takes access away: allowed before enrolling a second factor.
   const { userId, sessionId } = ownerOf(actor, "org:read", "list their sessions", { whileEnrollingMfa: "allowed" });
+  const limit = pageLimit(options.limit, 50, SESSIONS_PAGE_MAX);
+  const after = options.cursor === undefined ? undefined : sessionCursorBound(options.cursor);
   const now = nowOf(context);
   const db = await database();
   const sessions = await db.sessions
-    .find({ user_id: userId, expires_at: { $gt: now }, idle_expires_at: { $gt: now } })
+    .find({
+      user_id: userId,
+      expires_at: { $gt: now },
+      idle_expires_at: { $gt: now },
+      ...(after && afterTimeAndId("last_used_at", after)),
+    })
     .sort({ last_used_at: -1, _id: -1 })
+    .limit(limit + 1)
     .toArray();
-  return sessions.map((session) => toSummary(session, sessionId.toHexString()));
+  const { items, nextCursor } = pageOf(sessions, limit, (last) => timeAndIdCursor(last.last_used_at, last._id));
+  return {
+    sessions: items.map((session) => toSummary(session, sessionId.toHexString())),
+    ...(nextCursor && { nextCursor }),
+  };
+}
+
+function sessionCursorBound(cursor: string) {
+  const { time, id } = parseTimeAndIdCursor(cursor, "cursor");
+  const sessionId = toObjectId(id);
+  if (!sessionId) throw new ValidationError([{ path: "cursor", message: "is not a cursor from a previous page" }]);
+  return { time, id: sessionId };
 }
 
 function toSummary(session: SessionDocument, currentId: string): SessionSummary {

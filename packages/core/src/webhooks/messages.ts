@@ -4,7 +4,7 @@ import type { EventDocument, WebhookAttemptDocument, WebhookMessageDocument } fr
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { EVENTS_PER_PAGE } from "../events/pages";
 import { signalEvents } from "../events/signal";
-import { pageLimit, pageOf } from "../paging";
+import { afterTimeAndId, pageLimit, pageOf, parseTimeAndIdCursor, timeAndIdCursor } from "../paging";
 import { parseInput } from "../validation";
 import { newMessage } from "./dispatch";
 import { ownedEndpoint } from "./endpoints";
@@ -51,19 +51,17 @@ export async function listWebhookMessages(
   const endpoint = await ownedEndpoint(owner, id);
   const limit = pageLimit(options.limit, 50, WEBHOOK_LIST_MAX);
   const db = await database();
-  const before = options.before === undefined ? undefined : cursorBound(options.before);
+  const before = options.before === undefined ? undefined : parseTimeAndIdCursor(options.before, "before");
   const found = await db.webhookMessages
     .find({
       endpoint_id: endpoint._id,
       ...(options.state && { state: options.state }),
-      ...(before && {
-        $or: [{ created_at: { $lt: before.time } }, { created_at: before.time, _id: { $lt: before.id } }],
-      }),
+      ...(before && afterTimeAndId("created_at", before)),
     })
     .sort({ created_at: -1, _id: -1 })
     .limit(limit + 1)
     .toArray();
-  const { items, nextCursor } = pageOf(found, limit, (last) => `${last.created_at.getTime()}_${last._id}`);
+  const { items, nextCursor } = pageOf(found, limit, (last) => timeAndIdCursor(last.created_at, last._id));
   // One read by message at once: FerretDB serves an equality from an index and scans for `$in`.
   const attempts = await Promise.all(
     items.map((message) => db.webhookAttempts.find({ message_id: message._id }).sort({ at: 1 }).toArray()),
@@ -214,9 +212,3 @@ async function renumberAttempts(db: Database, messageId: string): Promise<void> 
   await db.webhookAttempts.deleteMany({ _id: { $in: earlier.map((attempt) => attempt._id) } });
 }
 
-/** A `next_cursor` of the messages: `<created_at ms>_<message id>`. */
-function cursorBound(before: string): { time: Date; id: string } {
-  const match = /^(\d{1,15})_(.+)$/.exec(before);
-  if (!match) throw new ValidationError([{ path: "before", message: "is not a cursor from a previous page" }]);
-  return { time: new Date(Number(match[1])), id: match[2]! };
-}

@@ -1,14 +1,24 @@
 import { listInvitations } from "@org-service/core";
 import { httpEndpoint } from "../http/endpoint";
-import { authenticatedActor } from "../http/request";
+import { authenticatedActor, parseQuery, requestContextOf } from "../http/request";
+import { invitationsQuery } from "../http/request-schemas";
 import { json } from "../http/respond";
 import { invitationView } from "../http/views";
 
-/** GET /org/invitations — protected (owners and admins): the pending invitations, never their tokens. */
+/** GET /org/invitations — protected (owners and admins): the pending invitations, a page at a time, never their tokens. */
 export const handler = httpEndpoint(
   async (event) => {
-    const invitations = await listInvitations(await authenticatedActor(event));
-    return json(200, { invitations: invitations.map(invitationView) });
+    const actor = await authenticatedActor(event);
+    const { limit, cursor } = parseQuery(invitationsQuery, event);
+    const page = await listInvitations(
+      actor,
+      { ...(limit !== undefined && { limit }), ...(cursor !== undefined && { cursor }) },
+      requestContextOf(event),
+    );
+    return json(200, {
+      invitations: page.invitations.map(invitationView),
+      ...(page.nextCursor && { next_cursor: page.nextCursor }),
+    });
   },
   { body: "none" },
 );

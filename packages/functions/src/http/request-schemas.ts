@@ -8,7 +8,9 @@ import {
   MAX_DEPTH,
   emailSchema,
   loginInputSchema,
+  INVITATIONS_PAGE_MAX,
   MEMBERS_PAGE_MAX,
+  SESSIONS_PAGE_MAX,
   PLATFORM_PAGE_MAX,
   organizationNameSchema,
   passwordSchema,
@@ -115,6 +117,23 @@ export const auditQuery = z.strictObject({
     description: `Entries per page, 1–${AUDIT_PAGE_MAX} (default 50).`,
   }),
   before: nextCursorParam(),
+});
+
+export const invitationsQuery = z.strictObject({
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(INVITATIONS_PAGE_MAX))), {
+    description: `Invitations per page, 1–${INVITATIONS_PAGE_MAX} (default 50).`,
+  }),
+  cursor: nextCursorParam("invitations"),
+});
+
+export const sessionsQuery = z.strictObject({
+  limit: meta(z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(SESSIONS_PAGE_MAX))), {
+    description: `Sessions per page, 1–${SESSIONS_PAGE_MAX} (default 50).`,
+  }),
+  cursor: meta(
+    z.optional(z.string().check(z.regex(/^\d{1,15}_[0-9a-f]{24}$/, "must be the next_cursor of a previous page"))),
+    { description: "The `next_cursor` of the previous page of sessions." },
+  ),
 });
 
 export const membersQuery = z.strictObject({

@@ -138,7 +138,15 @@ export const sessionSchema = meta(
   { id: "Session" },
 );
 
-export const sessionListSchema = meta(z.strictObject({ sessions: z.array(sessionSchema) }), { id: "SessionList" });
+export const sessionListSchema = meta(
+  z.strictObject({
+    sessions: z.array(sessionSchema),
+    next_cursor: meta(z.optional(z.string()), {
+      description: "Pass as `cursor` for the next page; absent on the last.",
+    }),
+  }),
+  { id: "SessionList" },
+);
 
 export const sessionRevokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), { id: "SessionRevoked" });
 export const sessionsRevokedSchema = meta(
@@ -259,9 +267,13 @@ export const issuedInvitationSchema = meta(
   { id: "IssuedInvitation" },
 );
 
-export const invitationListSchema = meta(z.strictObject({ invitations: z.array(invitationSchema) }), {
-  id: "InvitationList",
-});
+export const invitationListSchema = meta(
+  z.strictObject({
+    invitations: z.array(invitationSchema),
+    next_cursor: meta(z.optional(objectId), { description: "Pass as `cursor` for the next page; absent on the last." }),
+  }),
+  { id: "InvitationList" },
+);
 
 export const revokedSchema = meta(z.strictObject({ revoked: z.literal(true) }), { id: "InvitationRevoked" });
 export const removedSchema = meta(z.strictObject({ removed: z.literal(true) }), { id: "MemberRemoved" });

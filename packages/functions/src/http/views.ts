@@ -1,6 +1,7 @@
 import type {
   IssuedSession,
   MfaRequired,
+  SessionPage,
   SessionSummary,
   TotpEnrollment,
   AuditPage,
@@ -176,8 +177,8 @@ export function sessionView(session: SessionSummary): SessionView {
   };
 }
 
-export function sessionListView(sessions: readonly SessionSummary[]): SessionListView {
-  return { sessions: sessions.map(sessionView) };
+export function sessionListView(page: SessionPage): SessionListView {
+  return { sessions: page.sessions.map(sessionView), ...(page.nextCursor && { next_cursor: page.nextCursor }) };
 }
 
 export function totpEnrollmentView(enrollment: TotpEnrollment): TotpEnrollmentView {

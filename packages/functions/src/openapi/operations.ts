@@ -24,6 +24,8 @@ import {
   invitationIdPath,
   inviteBody,
   membersQuery,
+  invitationsQuery,
+  sessionsQuery,
   userIdPath,
   deleteOrganizationBody,
   deleteOrganizationQuery,
@@ -743,9 +745,13 @@ export const operations = {
     operationId: "listSessions",
     tags: ["Sessions"],
     summary: "The caller's live sessions, in all their organizations",
+    description:
+      "A page at a time, by last use: a session used while the caller pages moves to the first page (no session shows twice).",
     security: protectedRoute,
+    requestParams: { query: sessionsQuery },
     responses: {
       "200": { description: "The sessions, the most recently used first.", content: json(sessionListSchema) },
+      ...errors.invalid,
       ...protectedRouteErrors,
     },
   },
@@ -1134,10 +1140,12 @@ export const operations = {
   "GET /org/invitations": {
     operationId: "listInvitations",
     tags: ["Members"],
-    summary: "The pending invitations, newest first (never their tokens)",
+    summary: "The pending invitations, newest first, a page at a time (never their tokens)",
     security: protectedRoute,
+    requestParams: { query: invitationsQuery },
     responses: {
-      "200": { description: "The pending invitations.", content: json(invitationListSchema) },
+      "200": { description: "A page of the pending invitations.", content: json(invitationListSchema) },
+      ...errors.invalid,
       ...protectedRouteErrors,
     },
   },
