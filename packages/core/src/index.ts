@@ -126,6 +126,7 @@ export {
   type DisableTotpInput,
   type TotpEnrollment,
 } from "./mfa/totp";
+export { recoveryCodeSchema, totpCodeSchema } from "./mfa/codes";
 export {
   completeMfaLogin,
   completeMfaInputSchema,
@@ -312,6 +313,7 @@ export {
   organizationNameSchema,
   emailSchema,
   passwordSchema,
+  presentedTokenSchema,
   PASSWORD_MIN_BYTES,
   PASSWORD_MAX_BYTES,
   hasControlCharacter,

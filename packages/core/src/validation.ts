@@ -91,6 +91,14 @@ export const passwordSchema = z.string().check(
   ),
 );
 
+/**
+ * A token or secret as a caller presents it (an invitation's, a refresh token, a mailed link's):
+ * never empty, never longer than any the service issues. Whether it is the right one is for its
+ * check to say; `what` names it in the message (`is not a refresh token`).
+ */
+export const presentedTokenSchema = (what: string) =>
+  z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, `is not ${what}`));
+
 /** Parse or throw a ValidationError listing every failing field. */
 export function parseInput<T extends z.core.$ZodType>(schema: T, input: unknown): z.output<T> {
   const result = z.safeParse(schema, input);

@@ -9,7 +9,7 @@ import { appLink, confirmEmailChangeMail, emailChangeRequestedMail } from "../ma
 import { membershipId } from "../members/membership";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { type IssuedSession, openSession } from "../sessions/session";
-import { parseInput } from "../validation";
+import { parseInput, presentedTokenSchema } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
 import { changeProvenByLink } from "./credentials";
 import { claimAccountToken, issueAccountToken } from "./tokens";
@@ -71,7 +71,7 @@ export async function requestEmailChange(
 }
 
 export const confirmEmailChangeInputSchema = z.object({
-  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a token")),
+  token: presentedTokenSchema("a token"),
 });
 export type ConfirmEmailChangeInput = z.input<typeof confirmEmailChangeInputSchema>;
 

@@ -10,7 +10,7 @@ import { beginChange, type Change } from "../events/change";
 import { sendBestEffort } from "../mail/mailer";
 import { appLink, verifyEmailMail } from "../mail/templates";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
-import { parseInput } from "../validation";
+import { parseInput, presentedTokenSchema } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
 import { claimAccountToken, issueAccountToken, linkGone } from "./tokens";
 
@@ -34,7 +34,7 @@ export async function sendEmailVerification(
 }
 
 export const verifyEmailInputSchema = z.object({
-  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a token")),
+  token: presentedTokenSchema("a token"),
 });
 export type VerifyEmailInput = z.input<typeof verifyEmailInputSchema>;
 

@@ -9,7 +9,7 @@ import { mailReachesOnlyTheRecipient, sendBestEffort } from "../mail/mailer";
 import { appLink, passwordChangedMail, passwordResetMail } from "../mail/templates";
 import { hashPassword } from "../passwords";
 import { checkPasswordMinimum, strictestPasswordMinimum } from "../policies/password-length";
-import { emailSchema, parseInput, passwordSchema } from "../validation";
+import { emailSchema, parseInput, passwordSchema, presentedTokenSchema } from "../validation";
 import { auditInEachOrganization } from "./audit-everywhere";
 import { changeProvenByLink } from "./credentials";
 import { claimAccountToken, issueAccountToken } from "./tokens";
@@ -51,7 +51,7 @@ export async function requestPasswordReset(
   if (remaining > 0) await sleep(remaining);
 }
 
-const tokenSchema = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a token"));
+const tokenSchema = presentedTokenSchema("a token");
 
 export const confirmPasswordResetInputSchema = z.object({ token: tokenSchema, password: passwordSchema });
 export type ConfirmPasswordResetInput = z.input<typeof confirmPasswordResetInputSchema>;

@@ -26,13 +26,13 @@ import { hashPassword } from "../passwords";
 import { requireInvitationDomainAllowed } from "../policies/invitation-domains";
 import { checkPasswordMinimum, passwordMinimumOf } from "../policies/password-length";
 import { openSession } from "../sessions/session";
-import { parseInput, passwordSchema } from "../validation";
+import { parseInput, passwordSchema, presentedTokenSchema } from "../validation";
 import { refuseUnlessPasswordAllowed } from "../sso/enforcement";
 import { closeInvitation, isPending } from "./close";
 import { hashInvitationToken } from "./token";
 
 export const acceptInputSchema = z.object({
-  token: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not an invitation token")),
+  token: presentedTokenSchema("an invitation token"),
   password: z.optional(z.string().check(z.maxLength(1024, "must be at most 1024 characters"))),
 });
 export type AcceptInput = z.input<typeof acceptInputSchema>;

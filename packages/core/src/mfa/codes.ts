@@ -3,9 +3,17 @@ import { hashRandomSecret } from "../random-secret";
 import type { ObjectId } from "mongodb";
 // The maintained RFC 6238/4226 implementation (HMAC through node:crypto in its Node build), not hand-written crypto.
 import { Secret, TOTP } from "otpauth";
+import * as z from "zod/mini";
 import type { Database } from "../db/client";
 import type { MfaFactorDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
+
+/** A code as typed from an authenticator app: its checks (throttled, constant cost) decide whether it is right. */
+export const totpCodeSchema = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(32, "is not a code"));
+/** A recovery code as typed, dashes and all. */
+export const recoveryCodeSchema = z
+  .string()
+  .check(z.minLength(1, "must not be empty"), z.maxLength(64, "is not a recovery code"));
 
 /**
  * TOTP as every authenticator app reads it (RFC 6238 defaults): HMAC-SHA-1, 6 digits, a 30-second

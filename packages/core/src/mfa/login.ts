@@ -11,8 +11,8 @@ import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
 import { membershipId } from "../members/membership";
 import { organizationProjection, toOrganization, VISIBLE } from "../organizations/model";
 import { type LoginResult, openSession } from "../sessions/session";
-import { parseInput } from "../validation";
-import { useOnce, useRecoveryCode, useTotpCode } from "./codes";
+import { parseInput, presentedTokenSchema } from "../validation";
+import { recoveryCodeSchema, totpCodeSchema, useOnce, useRecoveryCode, useTotpCode } from "./codes";
 
 /** How long the code step of a login waits: 5 minutes. */
 export const MFA_CHALLENGE_TTL_SECONDS = 300;
@@ -48,13 +48,11 @@ export async function startMfaChallenge(
   return { mfaRequired: true, mfaToken: token, expiresIn: MFA_CHALLENGE_TTL_SECONDS };
 }
 
-const secretSchema = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is too long"));
-
 export const completeMfaInputSchema = z
   .object({
-    mfaToken: secretSchema,
-    code: z.optional(z.string().check(z.minLength(1), z.maxLength(32, "is not a code"))),
-    recoveryCode: z.optional(z.string().check(z.minLength(1), z.maxLength(64, "is not a recovery code"))),
+    mfaToken: presentedTokenSchema("a two-factor login token"),
+    code: z.optional(totpCodeSchema),
+    recoveryCode: z.optional(recoveryCodeSchema),
   })
   .check(
     z.refine(

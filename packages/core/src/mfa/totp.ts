@@ -13,7 +13,7 @@ import { eventActorOf } from "../events/actor";
 import { beginChange, type ProofDraft } from "../events/change";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { parseInput } from "../validation";
-import { newRecoveryCodes, newTotpSecret, otpauthUrl, useTotpCode } from "./codes";
+import { newRecoveryCodes, newTotpSecret, otpauthUrl, totpCodeSchema, useTotpCode } from "./codes";
 
 /** How long an enrollment waits for its first code. */
 const ENROLLMENT_TTL_MS = 15 * 60_000;
@@ -25,8 +25,6 @@ export interface TotpEnrollment {
   /** The URL as a QR code, an SVG document. */
   readonly qrSvg: string;
 }
-
-const codeSchema = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(32, "is not a code"));
 
 const alreadyEnabled = () =>
   new ConflictError("Two-factor login is enabled already: disable it first to enroll again.", "mfa", {
@@ -80,7 +78,7 @@ export async function verifyTotpEnrollment(
   input: { code: string },
   context: RequestContext = {},
 ): Promise<{ recoveryCodes: string[] }> {
-  const code = parseInput(codeSchema, input.code);
+  const code = parseInput(totpCodeSchema, input.code);
   const userId = userIdOf(actor, { enrolling: true });
   const now = nowOf(context);
   const db = await database();
@@ -122,7 +120,7 @@ export async function verifyTotpEnrollment(
 }
 
 export const disableTotpInputSchema = z
-  .object({ code: z.optional(codeSchema), password: z.optional(z.string().check(z.maxLength(1024))) })
+  .object({ code: z.optional(totpCodeSchema), password: z.optional(z.string().check(z.maxLength(1024))) })
   .check(
     z.refine(
       (input) => (input.code === undefined) !== (input.password === undefined),

@@ -5,12 +5,12 @@ import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { InvalidGrantError, OrganizationSuspendedError } from "../errors";
-import { parseInput } from "../validation";
+import { parseInput, presentedTokenSchema } from "../validation";
 import { refuseUnlessSessionAllowed } from "../sso/enforcement";
 import { hasEnded, hashRefreshToken, idleEndAfter, type IssuedSession, newRefreshToken, tokensFor } from "./session";
 
 export const refreshInputSchema = z.object({
-  refreshToken: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(512, "is not a refresh token")),
+  refreshToken: presentedTokenSchema("a refresh token"),
 });
 export type RefreshInput = z.input<typeof refreshInputSchema>;
 

@@ -211,4 +211,3 @@ async function renumberAttempts(db: Database, messageId: string): Promise<void> 
   await db.webhookAttempts.insertMany(earlier.map((attempt) => ({ ...attempt, _id: `${attempt._id}:${suffix}` })));
   await db.webhookAttempts.deleteMany({ _id: { $in: earlier.map((attempt) => attempt._id) } });
 }
-

@@ -14,6 +14,12 @@ import {
   PLATFORM_PAGE_MAX,
   organizationNameSchema,
   passwordSchema,
+  presentedTokenSchema,
+  acceptInputSchema,
+  refreshInputSchema,
+  completeMfaInputSchema,
+  totpCodeSchema,
+  recoveryCodeSchema,
   roleSchema,
   ORGANIZATION_CLIENT_SCOPES,
   hasControlCharacter,
@@ -169,10 +175,8 @@ export const invitationIdPath = z.strictObject({
 
 export const acceptInvitationBody = meta(
   z.strictObject({
-    token: meta(z.string().check(z.minLength(1), z.maxLength(512)), {
-      description: "The invitation's token (from its accept link).",
-    }),
-    password: meta(z.optional(z.string().check(z.maxLength(1024))), {
+    token: meta(acceptInputSchema.shape.token, { description: "The invitation's token (from its accept link)." }),
+    password: meta(acceptInputSchema.shape.password, {
       description:
         "A new account's password (8–72 bytes), or an existing user's, unless they send their bearer token instead.",
       format: "password",
@@ -181,11 +185,13 @@ export const acceptInvitationBody = meta(
   { id: "AcceptInvitationRequest" },
 );
 
-const secret = (description: string) =>
-  meta(z.string().check(z.minLength(1), z.maxLength(512)), { description, format: "password" });
-
 export const refreshBody = meta(
-  z.strictObject({ refresh_token: secret("The `refresh_token` of the login or of the previous refresh.") }),
+  z.strictObject({
+    refresh_token: meta(refreshInputSchema.shape.refreshToken, {
+      description: "The `refresh_token` of the login or of the previous refresh.",
+      format: "password",
+    }),
+  }),
   { id: "RefreshRequest", description: "Single-use: presenting a used refresh token again revokes its session." },
 );
 
@@ -201,7 +207,7 @@ export const sessionIdPath = z.strictObject({
   }),
 });
 
-const totpCode = meta(z.string().check(z.minLength(1), z.maxLength(32)), {
+const totpCode = meta(totpCodeSchema, {
   description: "The 6-digit code the authenticator app shows now (each code works once).",
   example: "123456",
 });
@@ -231,9 +237,12 @@ export const disableTotpBody = meta(
 );
 
 const completeMfaFields = z.strictObject({
-  mfa_token: secret("The `mfa_token` of the login's answer (single-use, 5 minutes)."),
+  mfa_token: meta(completeMfaInputSchema.shape.mfaToken, {
+    description: "The `mfa_token` of the login's answer (single-use, 5 minutes).",
+    format: "password",
+  }),
   code: z.optional(totpCode),
-  recovery_code: meta(z.optional(z.string().check(z.minLength(1), z.maxLength(64))), {
+  recovery_code: meta(z.optional(recoveryCodeSchema), {
     description: "One of the recovery codes shown when two-factor login was enabled (each works once).",
     example: "abcde-fghjk",
   }),
@@ -325,9 +334,10 @@ export const indexNamePath = z.strictObject({
 });
 
 const linkToken = (what: string) =>
-  secret(
-    `The token of the ${what} link: what follows \`#${what === "password reset" ? "reset" : what === "email verification" ? "verify" : "confirm-email"}=\` in the mailed link.`,
-  );
+  meta(presentedTokenSchema("a token"), {
+    format: "password",
+    description: `The token of the ${what} link: what follows \`#${what === "password reset" ? "reset" : what === "email verification" ? "verify" : "confirm-email"}=\` in the mailed link.`,
+  });
 
 /** Loose like login's email: a malformed address is a 422, and that tells nothing about accounts. */
 export const passwordResetBody = meta(z.strictObject({ email }), {
