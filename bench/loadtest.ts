@@ -13,8 +13,9 @@
  * (bench/lib/mix.ts). Prints operations per second, every status per route, each 5xx with its
  * body, and the resident memory of the processes given with `--pid`, sampled every `--sample`
  * seconds. Exits 1 if any request got a 5xx or no answer. Every iteration logs in once wrongly, on
- * purpose: run the server with a per-address failure limit the run cannot reach (see the README),
- * or the logins of the rest of the run answer 429 — which are counted, not hidden.
+ * purpose: run the server with a per-address failure limit the run cannot reach (docs/performance.md,
+ * "Mixed-workload soak"), or the logins of the rest of the run answer 429 — which are counted, not
+ * hidden.
  */
 import { parseArgs } from "node:util";
 import { formatMixReport, runMix } from "./lib/mix";

@@ -193,7 +193,7 @@ export function ApiStack({ stack, app }: StackContext) {
     ApiEndpoint: api.customDomainUrl ?? api.url,
     JwtIssuer: issuer,
     JwtAudience: audience,
-    // For `aws lambda invoke --function-name <this>`: moving a tenant (README, "Moving a tenant").
+    // For `aws lambda invoke --function-name <this>`: moving a tenant (docs/cells-and-moves.md, "Moving a tenant between cells and tiers").
     TenantMoverFunction: tenantMover.functionName,
     // What AWS consumers subscribe to with rules: source `org-service`, detail-type the event's type.
     EventBusName: events.bus.eventBusName,

@@ -7,7 +7,7 @@
  * publishes in its JWKS and puts in every token header. Nothing is written to disk; the printed
  * commands contain the private key, so run them from a trusted shell and clear its history.
  *
- * With `--rotate`, it prints the three-step rotation instead (see README.md, "Rotating the signing key"): API Gateway
+ * With `--rotate`, it prints the three-step rotation instead (see docs/deploy.md, "Rotating the signing key"): API Gateway
  * caches the JWKS for up to two hours, so the new key is published before it signs anything, and
  * the old one stays published until the tokens it signed have expired.
  */

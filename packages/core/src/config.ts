@@ -374,7 +374,7 @@ const environmentSchema = z.object(
   },
 );
 
-/** The variables the configuration reads, with what each accepts: the README's table, for tools and tests. */
+/** The variables the configuration reads, with what each accepts: docs/configuration.md's table, for tools and tests. */
 export const CONFIGURATION_VARIABLES: readonly string[] = Object.keys(SETTINGS);
 
 /** The variables that hold secrets: their values never appear in a message. */

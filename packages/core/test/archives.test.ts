@@ -113,7 +113,7 @@ async function restored(archive: Buffer, options: { organizationName?: string } 
 
 /**
  * One document per BSON type the server stores, under an `_id` of a different type each. FerretDB
- * v1 stores no decimal, minKey or maxKey (README, "What FerretDB does and does not do"): those are
+ * v1 stores no decimal, minKey or maxKey (docs/database.md, "What FerretDB does and does not do for the service"): those are
  * on MongoDB only.
  */
 function everyType(backend: Backend): Document[] {

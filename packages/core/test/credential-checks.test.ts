@@ -84,7 +84,7 @@ describe("one way to check a secret", () => {
     for (const file of users) expect(importersOf([file], "checkSecret"), file.path).toEqual([file.path]);
   });
 
-  it("the callers of the password check are the doors the README lists", () => {
+  it("the callers of the password check are the doors docs/security.md lists", () => {
     expect(importersOf(files, "checkPassword").sort()).toEqual([
       "core/src/invitations/accept.ts",
       "core/src/mfa/totp.ts",

@@ -1,8 +1,8 @@
 /**
  * What the service relies on from its database, probed on the server the tests run against
  * (MongoDB, FerretDB on PostgreSQL, FerretDB on SQLite), asserting what is true there. Where the
- * servers differ, the test says how, so that it fails when one of them changes; README, "The
- * database", summarises the findings.
+ * servers differ, the test says how, so that it fails when one of them changes; docs/database.md
+ * summarises the findings.
  *
  * Raw driver calls on a database of this file's own: these are facts about the server, not about
  * the service's code (except isDuplicateKeyError / isNotImplementedError, which must read the

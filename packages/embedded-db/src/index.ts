@@ -43,7 +43,7 @@ import { postgresRunAs } from "./postgres-user";
  * keep them apart by database name.
  *
  * Limits: FerretDB is close to, not identical with, MongoDB (no transactions on a standalone,
- * fewer operators/aggregation stages; README, "The database").
+ * fewer operators/aggregation stages; docs/database.md).
  */
 
 export type { EmbeddedDatabaseGroup } from "./group";

@@ -355,7 +355,7 @@ describe("pnpm loadtest --mix", () => {
   });
 
   it("runs a short mixed soak against the server: per-route statuses, no 5xx, the server's memory", async () => {
-    // As the README runs the soak: a per-address failure limit the run cannot reach.
+    // As docs/performance.md runs the soak: a per-address failure limit the run cannot reach.
     const saved = process.env.LOGIN_MAX_FAILURES_PER_IP;
     process.env.LOGIN_MAX_FAILURES_PER_IP = "10000";
     resetConfig();

@@ -59,7 +59,7 @@ const passwordRequired = () =>
  * is required and must meet the rules of a new one (the same 422; an account whose password
  * predates a rule accepts with its bearer token), and the attempt counts against the same limits
  * (the same 429). After it, the outcome differs, as it must (a new account, or a password
- * checked): README, "Security", says what that shows and to whom.
+ * checked): docs/security.md says what that shows and to whom.
  *
  * The organization's policies (policies/) apply as they are at the accept: an address outside its
  * invitation domains is refused (403), a password shorter than its minimum too (422, like any rule

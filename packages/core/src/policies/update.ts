@@ -19,7 +19,7 @@ import { type PoliciesPatchInput, policiesPatchInputSchema } from "./schemas";
  * what is after. One write: the policies are a single field of the record, so no half of a change
  * can be left. Nothing changed, nothing is written or audited.
  *
- * Takes effect where each policy is enforced (README, "Organization security policies"): at the
+ * Takes effect where each policy is enforced (docs/api/security-policies.md): at the
  * next token a session is issued, the next password set, the next invitation made or accepted.
  */
 export async function updateOrganizationPolicies(
