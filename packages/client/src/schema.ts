@@ -1587,12 +1587,12 @@ export interface paths {
         };
         /**
          * The organization's OpenID Connect connection (never its client secret)
-         * @description Owners and admins. `redirect_uri` is what to register at the provider.
+         * @description Owners only: whoever chooses the provider chooses who signs in as each user of the organization's domains. `redirect_uri` is what to register at the provider.
          */
         get: operations["getSsoConnection"];
         /**
          * Create or replace the organization's OpenID Connect connection
-         * @description Owners and admins. The issuer's discovery document and key set are fetched and checked first (https and public addresses only, 5 s and 256 KB per request): nothing is saved for an issuer that does not answer as an OpenID provider. The client secret is sealed with the stage's `SSO_ENCRYPTION_KEY` and never returned. A new connection is disabled until `PATCH /org/sso` enables it.
+         * @description Owners only. The issuer's discovery document and key set are fetched and checked first (https and public addresses only, 5 s and 256 KB per request): nothing is saved for an issuer that does not answer as an OpenID provider. The client secret is sealed with the stage's `SSO_ENCRYPTION_KEY` and never returned. A new connection is disabled until `PATCH /org/sso` enables it.
          */
         put: operations["saveSsoConnection"];
         post?: never;
@@ -1602,7 +1602,7 @@ export interface paths {
         head?: never;
         /**
          * Enable, disable or enforce single sign-on
-         * @description Owners and admins. Enforced, a password login of a user whose email is in one of the organization's verified domains answers 403 `urn:org-service:problem:sso-required`; the organization's owners keep their password (break-glass, audited).
+         * @description Owners only. Enforced, a password login of a user whose email is in one of the organization's verified domains answers 403 `urn:org-service:problem:sso-required`; the organization's owners keep their password (break-glass, audited).
          */
         patch: operations["changeSsoConnection"];
         trace?: never;

@@ -1,7 +1,8 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { routeKey, routes } from "../routes";
 import { eventWebhooks } from "./event-payloads";
-import { BEARER, operations, type RouteKey } from "./operations";
+import { BEARER } from "./operation-parts";
+import { operations, type RouteKey } from "./operations";
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the handlers validate with

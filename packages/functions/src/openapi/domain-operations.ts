@@ -15,20 +15,13 @@ import {
   joinRequestSchema,
   joinRequestsQuery,
 } from "../http/domains";
-import { alwaysPossible, bodyErrors, errors, problemAnswer } from "./responses";
+import { json, protectedRoute, protectedRouteErrors } from "./operation-parts";
+import { bodyErrors, errors, problemAnswer } from "./responses";
 
 /**
  * The operations of verified email domains and joining by domain (core's domains/), spread into
  * the document's operations (operations.ts), which checks that each route has one.
  */
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const protectedRoute = [{ bearer: [] }];
-const protectedRouteErrors = {
-  ...errors.unauthenticated,
-  ...errors.scope,
-  ...errors.unavailable,
-  ...alwaysPossible,
-};
 const domainScope = "`org:domains` (owners, admins)";
 const notClaimed = { "404": problemAnswer("The organization has not claimed this domain.") };
 const malformedDomain = {

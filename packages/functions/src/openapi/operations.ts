@@ -121,6 +121,7 @@ import { meta } from "../http/schema-meta";
 import type { routes } from "../routes";
 import { alwaysPossible, bodyErrors, errors, problemAnswer, writeConflict } from "./responses";
 import { domainOperations } from "./domain-operations";
+import { json, jsonBody, optionalToken, protectedRoute, protectedRouteErrors, publicRoute } from "./operation-parts";
 import { ssoOperations } from "./sso-operations";
 
 /** `METHOD /path` of every route of the route table, as a type: a route without an operation below does not compile. */
@@ -129,15 +130,6 @@ type RouteKeyOf<R> = R extends { readonly method: infer M extends string; readon
   : never;
 export type RouteKey = RouteKeyOf<(typeof routes)[number]>;
 
-export const BEARER = "bearer";
-/** Security requirements: behind the JWT authorizer, a token optional, or none. */
-type Security = Record<string, string[]>[];
-const protectedRoute: Security = [{ [BEARER]: [] }];
-const optionalToken: Security = [{}, { [BEARER]: [] }];
-const publicRoute: Security = [];
-
-const json = <T extends z.core.$ZodType>(schema: T) => ({ "application/json": { schema } });
-const jsonBody = <T extends z.core.$ZodType>(schema: T, required = true) => ({ required, content: json(schema) });
 const text = (mediaType: string, description: string) => ({
   [mediaType]: { schema: meta(z.string(), { description }) },
 });
@@ -151,14 +143,6 @@ const assetVersion = z.object({
     description: "The file's content hash, as pages link it: then cacheable for a year (immutable).",
   }),
 });
-
-/** What may go wrong on any protected route: no current token, a role without the scope, the database, the rest. */
-const protectedRouteErrors = {
-  ...errors.unauthenticated,
-  ...errors.scope,
-  ...errors.unavailable,
-  ...alwaysPossible,
-};
 
 /** What may go wrong when an admin changes their own organization (update, delete). */
 const ownOrganizationChangeErrors = {

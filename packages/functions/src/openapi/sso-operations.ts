@@ -11,14 +11,11 @@ import {
   startSsoQuery,
 } from "../http/sso-schemas";
 import { loginAnswerSchema } from "../http/response-schemas";
+import { json, protectedRoute, protectedRouteErrors, publicRoute } from "./operation-parts";
 import { alwaysPossible, bodyErrors, errors, problemAnswer } from "./responses";
 
 /** Single sign-on's operations (`/org/sso`, `/auth/sso/*`), merged into the document's (operations.ts). */
 
-const protectedRoute = [{ bearer: [] }];
-const publicRoute: Record<string, string[]>[] = [];
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const protectedRouteErrors = { ...errors.unauthenticated, ...errors.scope, ...errors.unavailable, ...alwaysPossible };
 const noConnection = { "404": problemAnswer("The organization has no single sign-on connection.") };
 const TAG = "Single sign-on";
 const redirect = (description: string) => ({
@@ -37,7 +34,8 @@ export const ssoOperations = {
     operationId: "getSsoConnection",
     tags: [TAG],
     summary: "The organization's OpenID Connect connection (never its client secret)",
-    description: "Owners and admins. `redirect_uri` is what to register at the provider.",
+    description:
+      "Owners only: whoever chooses the provider chooses who signs in as each user of the organization's domains. `redirect_uri` is what to register at the provider.",
     security: protectedRoute,
     responses: {
       "200": { description: "The connection.", content: json(ssoConnectionSchema) },
@@ -50,7 +48,7 @@ export const ssoOperations = {
     tags: [TAG],
     summary: "Create or replace the organization's OpenID Connect connection",
     description:
-      "Owners and admins. The issuer's discovery document and key set are fetched and checked first (https and public addresses only, 5 s and 256 KB per request): nothing is saved for an issuer that does not answer as an OpenID provider. The client secret is sealed with the stage's `SSO_ENCRYPTION_KEY` and never returned. A new connection is disabled until `PATCH /org/sso` enables it.",
+      "Owners only. The issuer's discovery document and key set are fetched and checked first (https and public addresses only, 5 s and 256 KB per request): nothing is saved for an issuer that does not answer as an OpenID provider. The client secret is sealed with the stage's `SSO_ENCRYPTION_KEY` and never returned. A new connection is disabled until `PATCH /org/sso` enables it.",
     security: protectedRoute,
     requestBody: { required: true, content: json(saveSsoConnectionBody) },
     responses: {
@@ -67,7 +65,7 @@ export const ssoOperations = {
     tags: [TAG],
     summary: "Enable, disable or enforce single sign-on",
     description:
-      "Owners and admins. Enforced, a password login of a user whose email is in one of the organization's verified domains answers 403 `urn:org-service:problem:sso-required`; the organization's owners keep their password (break-glass, audited).",
+      "Owners only. Enforced, a password login of a user whose email is in one of the organization's verified domains answers 403 `urn:org-service:problem:sso-required`; the organization's owners keep their password (break-glass, audited).",
     security: protectedRoute,
     requestBody: { required: true, content: json(changeSsoConnectionBody) },
     responses: {
