@@ -66,6 +66,9 @@ describe("PATCH /org/policies", () => {
       { min_password_length: 73 },
       { invitation_domains: ["127.0.0.1"] },
       { invitation_domains: ["localhost"] },
+      // The rule of claimed domains: a public suffix names nobody's mail.
+      { invitation_domains: ["co.uk"] },
+      { invitation_domains: ["*.policies.example"] },
       { require_mfa: "yes" },
       { unknown: 1 },
     ]) {
@@ -74,11 +77,11 @@ describe("PATCH /org/policies", () => {
     const set = await setPolicies({ min_password_length: 14 });
     expect(set.status, set.text).toBe(200);
     expect(set.json).toEqual({ require_mfa: false, min_password_length: 14, invitation_domains: [] });
-    const more = await setPolicies({ invitation_domains: ["Policies.Example"] });
+    const more = await setPolicies({ invitation_domains: ["Policies.Example", "policies.example", "Bücher.Example"] });
     expect(more.json).toEqual({
       require_mfa: false,
       min_password_length: 14,
-      invitation_domains: ["policies.example"],
+      invitation_domains: ["policies.example", "xn--bcher-kva.example"],
     });
   });
 });

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { atLeastOneOf, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from "../validation";
-import { normalizedDomain } from "./domains";
+import { mailDomainSchema } from "../domains/names";
 
 /**
  * The rules of each policy, shared by core's input and the HTTP request body (which names the
@@ -29,14 +29,8 @@ export const minPasswordLengthSchema = z.nullable(
     ),
 );
 
-const domainMessage =
-  "must be a domain name with at least one dot (e.g. example.com): no IP address, wildcard, port or trailing dot";
-
-/** One domain: checked, then kept as lower-case ASCII (punycode for international names). */
-export const invitationDomainSchema = z.pipe(
-  z.string().check(z.refine((value: string) => normalizedDomain(value) !== undefined, domainMessage)),
-  z.transform((value: string) => normalizedDomain(value)!),
-);
+/** One domain: checked as claimed domains are, then kept as lower-case ASCII (punycode for international names). */
+export const invitationDomainSchema = mailDomainSchema;
 
 /** The domains invitations may go to, each once, in the order given; empty: any domain. */
 export const invitationDomainsSchema = z.pipe(
