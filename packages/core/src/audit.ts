@@ -2,7 +2,7 @@ import { ObjectId } from "mongodb";
 import { requireScope } from "./auth/permissions";
 import { AUDIT_PAGE_MAX } from "./audit-page";
 import { pageLimit, pageOf } from "./paging";
-import type { RequestContext } from "./context";
+import { nowOf, type RequestContext } from "./context";
 import { database, type Database } from "./db/client";
 import type { AuditAction, AuditDocument } from "./db/documents";
 import { ValidationError } from "./errors";
@@ -33,7 +33,7 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
   const entry: AuditDocument = {
     _id: new ObjectId(),
     action: event.action,
-    at: new Date(),
+    at: nowOf(context),
     ...(event.organizationId && { organization_id: event.organizationId }),
     ...(event.userId && { admin_id: event.userId }),
     ...(event.clientId && { client_id: event.clientId }),

@@ -60,7 +60,7 @@ export async function verifyEmail(input: VerifyEmailInput, context: RequestConte
   let matched: number;
   let change: Change;
   try {
-    change = await beginEmailVerified(db, userId, email);
+    change = await beginEmailVerified(db, userId, email, now);
     // Conditional on the address: one changed since is not the one this link proves.
     ({ matchedCount: matched } = await db.users.updateOne(
       { _id: userId, email },
@@ -84,7 +84,7 @@ export async function verifyEmail(input: VerifyEmailInput, context: RequestConte
  * `user.email_verified` in each organization the user belongs to, unless the address is verified
  * already (another proof of the mailbox came first: verifying it again changes nothing).
  */
-async function beginEmailVerified(db: Database, userId: ObjectId, email: string): Promise<Change> {
+async function beginEmailVerified(db: Database, userId: ObjectId, email: string, at: Date): Promise<Change> {
   const [user, memberships] = await Promise.all([
     db.users.findOne({ _id: userId, email }, { projection: { email_verified: 1 } }),
     db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray(),
@@ -101,6 +101,7 @@ async function beginEmailVerified(db: Database, userId: ObjectId, email: string)
           data: { user_id: userId.toHexString(), email },
           proof: { kind: "marked" as const, collection: "users" as const, id: userId },
         })),
+    at,
   );
 }
 

@@ -81,30 +81,44 @@ export async function startPlatformExport(
   return startExport(db, await visibleOrganization(db, id), platformEventActor(actor), true, context);
 }
 
-export async function getOwnExport(actor: Actor, exportId: string): Promise<ExportStatus> {
+/** An export as of the request's time: whether its archive is still kept, until when its link works. */
+export async function getOwnExport(
+  actor: Actor,
+  exportId: string,
+  context: RequestContext = {},
+): Promise<ExportStatus> {
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
   const organization = await ownOrganization(db, actor);
-  return statusOf(await exportOf(db, organization._id, exportId, OWNERS_EXPORTS), new Date());
+  return statusOf(await exportOf(db, organization._id, exportId, OWNERS_EXPORTS), nowOf(context));
 }
 
-export async function getPlatformExport(actor: PlatformActor, id: string, exportId: string): Promise<ExportStatus> {
+export async function getPlatformExport(
+  actor: PlatformActor,
+  id: string,
+  exportId: string,
+  context: RequestContext = {},
+): Promise<ExportStatus> {
   requirePlatformScope(actor, "platform:read", "read organizations' exports");
   const db = await database();
   const organizationId = organizationIdOf(id);
-  return statusOf(await exportOf(db, organizationId, exportId), new Date());
+  return statusOf(await exportOf(db, organizationId, exportId), nowOf(context));
 }
 
 /** The newest exports first, at most 50: they are kept as records after their archives expire. */
-export async function listOwnExports(actor: Actor): Promise<ExportStatus[]> {
+export async function listOwnExports(actor: Actor, context: RequestContext = {}): Promise<ExportStatus[]> {
   requireScope(actor, "org:export", "read the organization's exports");
   const db = await database();
-  return listExports(db, (await ownOrganization(db, actor))._id, OWNERS_EXPORTS);
+  return listExports(db, (await ownOrganization(db, actor))._id, nowOf(context), OWNERS_EXPORTS);
 }
 
-export async function listPlatformExports(actor: PlatformActor, id: string): Promise<ExportStatus[]> {
+export async function listPlatformExports(
+  actor: PlatformActor,
+  id: string,
+  context: RequestContext = {},
+): Promise<ExportStatus[]> {
   requirePlatformScope(actor, "platform:read", "read organizations' exports");
-  return listExports(await database(), organizationIdOf(id));
+  return listExports(await database(), organizationIdOf(id), nowOf(context));
 }
 
 const EXPORTS_LISTED = 50;
@@ -118,6 +132,7 @@ const OWNERS_EXPORTS = { private_metadata: false } as const;
 async function listExports(
   db: Database,
   organizationId: ObjectId,
+  now: Date,
   only: Partial<Pick<ExportDocument, "private_metadata">> = {},
 ): Promise<ExportStatus[]> {
   const found = await db.exports
@@ -125,7 +140,6 @@ async function listExports(
     .sort({ _id: -1 })
     .limit(EXPORTS_LISTED)
     .toArray();
-  const now = new Date();
   // Links are made for the newest completed one only: a list is for choosing, a GET for downloading.
   return Promise.all(found.map((document) => statusOf(document, now, { link: false })));
 }
@@ -181,7 +195,7 @@ async function startExport(
     await requestRun(exportId.toHexString());
   } catch (error) {
     // Not started after all (the export function could not be invoked): the organization is free again.
-    await failExport(db, document, "The export could not be started; start another.").catch(() => undefined);
+    await failExport(db, document, "The export could not be started; start another.", now).catch(() => undefined);
     await db.exportLocks.deleteOne({ _id: organization._id, export_id: exportId });
     throw error;
   }
@@ -207,7 +221,7 @@ async function takeExportLock(db: Database, organizationId: ObjectId, exportId: 
     if (live) {
       throw new ConflictError("An export of this organization is running; start another once it has ended.", "export");
     }
-    if (running) await failExport(db, running, "The export was interrupted; start another.");
+    if (running) await failExport(db, running, "The export was interrupted; start another.", now);
     await db.exportLocks.deleteOne({ _id: organizationId, export_id: held.export_id });
   }
   throw new ConflictError("Another export of this organization started at the same moment; try again.", "export");
@@ -377,20 +391,27 @@ async function complete(db: Database, document: ExportDocument, key: string, wri
   });
 }
 
-/** Fail the export, unless it was decided already, and remove whatever it wrote of its archive. */
-async function failExport(db: Database, document: ExportDocument, failure: string): Promise<void> {
-  const outcome = { set: { state: "failed" as const, finished_at: new Date(), failure } };
+/**
+ * Fail the export, unless it was decided already, and remove whatever it wrote of its archive.
+ * `now`: the time of the start that fails it; the worker and the reconciler fail it at the clock's.
+ */
+async function failExport(db: Database, document: ExportDocument, failure: string, now = new Date()): Promise<void> {
+  const outcome = { set: { state: "failed" as const, finished_at: now, failure } };
   if (!(await decide(db, document._id, outcome))) return;
   await (await archiveStore())
     .remove(archiveKey(document.organization_id.toHexString(), document._id.toHexString()))
     .catch(() => undefined);
   await apply(db, document._id, outcome);
-  await recordAudit(db, {
-    action: "organization.export_failed",
-    organizationId: document.organization_id,
-    ...auditActor(document.requested_by),
-    details: { export_id: document._id.toHexString() },
-  });
+  await recordAudit(
+    db,
+    {
+      action: "organization.export_failed",
+      organizationId: document.organization_id,
+      ...auditActor(document.requested_by),
+      details: { export_id: document._id.toHexString() },
+    },
+    { now },
+  );
 }
 
 /**
@@ -484,16 +505,17 @@ export async function exportOrganization(organizationName: string, sink: Writabl
   return writeArchive(db, organization._id, sink, { includePrivateMetadata: true });
 }
 
-/** A completed export still kept, for a restore by `export_id`: its archive's key. */
+/** A completed export still kept at `now` (the restore's time), for a restore by `export_id`: its archive's key. */
 export async function keptArchiveOf(
   db: Database,
   exportId: string,
+  now: Date = new Date(),
 ): Promise<{ key: string; organizationId: ObjectId }> {
   const id = toObjectId(exportId);
   if (!id) throw new ValidationError([{ path: "export_id", message: "is not an export id" }]);
   const found = await db.exports.findOne({ _id: id });
   const archive = found?.archive;
-  if (found?.state !== "completed" || !archive || archive.removed || archive.expires_at <= new Date()) {
+  if (found?.state !== "completed" || !archive || archive.removed || archive.expires_at <= now) {
     throw new NotFoundError("No completed export with this id is kept.");
   }
   return { key: archive.key, organizationId: found.organization_id };

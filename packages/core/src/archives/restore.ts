@@ -11,7 +11,7 @@ import { DigestSum, digestOf, sameIndexes } from "../cells/copy";
 import { NEW_TENANT_NAMESPACES, placementIn, tenantCollectionAt } from "../cells/placement";
 import { checkpoint } from "../checkpoints";
 import { config } from "../config";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument, UserDocument } from "../db/documents";
 import { ID_INDEX, type IndexSpec, indexesOf } from "../db/indexes";
@@ -117,7 +117,9 @@ export async function restorePlatformOrganization(
 ): Promise<RestoredOrganization> {
   requirePlatformScope(actor, "platform:write", "restore organizations");
   parseInput(restoreOptionsSchema, options);
-  const kept = "upload" in source ? undefined : await keptArchiveOf(await database(), source.exportId);
+  // One instant for the whole restore, from the export it reads to the records it writes.
+  const at = { ...context, now: nowOf(context) };
+  const kept = "upload" in source ? undefined : await keptArchiveOf(await database(), source.exportId, at.now);
   const stream = kept
     ? await (await archiveStore()).reader(kept.key)
     : Readable.from([Buffer.from((source as { upload: Uint8Array }).upload)]);
@@ -125,7 +127,7 @@ export async function restorePlatformOrganization(
   const maxBytes = "upload" in source ? Math.min(UPLOAD_UNPACK_MAX_BYTES, unpackLimit()) : unpackLimit();
   const archive = await openArchive(stream, { maxBytes });
   try {
-    return await restoreOrganization(archive, options, { actor, context, trust: "signed-archives" });
+    return await restoreOrganization(archive, options, { actor, context: at, trust: "signed-archives" });
   } finally {
     await archive.close();
   }
@@ -166,12 +168,13 @@ export async function restoreOrganization(
 ): Promise<RestoredOrganization> {
   const { organizationName } = parseInput(restoreOptionsSchema, options);
   const db = await database();
+  const now = nowOf(by.context);
   const trusted = by.trust === "operator" || archive.signed;
-  const plan = await planOf(db, archive, organizationName, trusted);
+  const plan = await planOf(db, archive, organizationName, trusted, now);
   const { restored, members } = await withRenewedOrganizationLock(db, plan.organization._id, (lease) =>
-    restore(db, archive, plan, by, lease),
+    restore(db, archive, plan, { ...by, context: { ...by.context, now } }, lease),
   );
-  await welcomeNewMembers(db, plan.organization.name, members);
+  await welcomeNewMembers(db, plan.organization.name, members, now);
   return restored;
 }
 
@@ -190,6 +193,7 @@ async function planOf(
   archive: OpenedArchive,
   organizationName: string | undefined,
   trusted: boolean,
+  now: Date,
 ): Promise<Plan> {
   const { manifest } = archive;
   const original = partOf(organizationPartSchema, await archive.json("organization.json"), "organization.json");
@@ -245,7 +249,6 @@ async function planOf(
 
   const namespaces = NEW_TENANT_NAMESPACES + indexes.length;
   const cell = await cellWithMostRoom(db, namespaces);
-  const now = new Date();
   const organization: OrganizationDocument = {
     _id: organizationId,
     // The first owner's account; made below when it has none, under this id.
@@ -369,20 +372,26 @@ async function restore(
   lease: Lease,
 ): Promise<{ readonly restored: RestoredOrganization; readonly members: readonly AddedMember[] }> {
   const { organization, manifest } = plan;
-  const change = await beginChange(db, by.actor ? platformEventActor(by.actor) : { type: "system" }, [
-    {
-      type: "organization.restored",
-      organizationId: organization._id,
-      data: {
-        name: organization.name,
-        slug: organization.slug,
-        original_id: plan.originalId,
-        exported_at: manifest.exported_at,
-        documents: manifest.counts.documents,
+  const now = nowOf(by.context);
+  const change = await beginChange(
+    db,
+    by.actor ? platformEventActor(by.actor) : { type: "system" },
+    [
+      {
+        type: "organization.restored",
+        organizationId: organization._id,
+        data: {
+          name: organization.name,
+          slug: organization.slug,
+          original_id: plan.originalId,
+          exported_at: manifest.exported_at,
+          documents: manifest.counts.documents,
+        },
+        proof: { kind: "marked", collection: "organizations", id: organization._id },
       },
-      proof: { kind: "marked", collection: "organizations", id: organization._id },
-    },
-  ]);
+    ],
+    now,
+  );
   try {
     await db.organizations.insertOne(organization);
   } catch (error) {
@@ -397,7 +406,7 @@ async function restore(
   try {
     await indexNames(db, organization._id, { name: organization.name, slug: organization.slug });
     await checkpoint("restore", 1);
-    const members = await addMembers(db, plan);
+    const members = await addMembers(db, plan, now);
     await checkpoint("restore", 2);
     await lease.assertHeld();
     await createTenantCollection(organization);
@@ -460,8 +469,7 @@ interface AddedMember {
  * account whose password is a random secret nobody is told (one hash for all of them: the
  * accounts are opened by the mailed link that sets a password, welcomeNewMembers).
  */
-async function addMembers(db: Database, plan: Plan): Promise<AddedMember[]> {
-  const now = new Date();
+async function addMembers(db: Database, plan: Plan, now: Date): Promise<AddedMember[]> {
   let unusable: Promise<string> | undefined;
   const added: AddedMember[] = [];
   for (const [index, member] of plan.members.entries()) {
@@ -578,8 +586,8 @@ async function welcomeNewMembers(
   db: Database,
   organizationName: string,
   members: readonly AddedMember[],
+  now: Date,
 ): Promise<void> {
-  const now = new Date();
   for (const member of members) {
     if (!member.created) continue;
     try {

@@ -107,16 +107,19 @@ export async function createOrganizationClient(
 }
 
 /** A platform client, made by the operator's command (`pnpm platform clients create`). */
-export async function createPlatformClient(input: CreatePlatformClientInput): Promise<CreatedClient> {
+export async function createPlatformClient(
+  input: CreatePlatformClientInput,
+  context: RequestContext = {},
+): Promise<CreatedClient> {
   const { name, scopes } = parseInput(createPlatformClientInputSchema, input);
   const db = await database();
   // The operator's command: no actor to name.
-  const created = await insertClient(db, { kind: "platform", name, scopes, created_at: new Date() }, SYSTEM_ACTOR);
-  await recordAudit(db, {
-    action: "client.created",
-    clientId: created.clientId,
-    details: { name, scopes: scopes.join(" ") },
-  });
+  const created = await insertClient(db, { kind: "platform", name, scopes, created_at: nowOf(context) }, SYSTEM_ACTOR);
+  await recordAudit(
+    db,
+    { action: "client.created", clientId: created.clientId, details: { name, scopes: scopes.join(" ") } },
+    context,
+  );
   return created;
 }
 
@@ -127,14 +130,19 @@ async function insertClient(
 ): Promise<CreatedClient> {
   const client: ClientDocument = { _id: newClientId(fields.kind), ...fields };
   // A platform client belongs to no organization: its event has none.
-  const change = await beginChange(db, actor, [
-    {
-      type: "client.created",
-      ...(client.organization_id && { organizationId: client.organization_id }),
-      data: { client_id: client._id, kind: client.kind, name: client.name, scopes: client.scopes },
-      proof: { kind: "marked", collection: "clients", id: client._id },
-    },
-  ]);
+  const change = await beginChange(
+    db,
+    actor,
+    [
+      {
+        type: "client.created",
+        ...(client.organization_id && { organizationId: client.organization_id }),
+        data: { client_id: client._id, kind: client.kind, name: client.name, scopes: client.scopes },
+        proof: { kind: "marked", collection: "clients", id: client._id },
+      },
+    ],
+    client.created_at,
+  );
   await db.clients.insertOne({ ...client, ...change.marks("client.created") });
   const secret = await insertSecret(db, client._id, 0, client.created_at);
   await change.commit(db);
@@ -250,16 +258,22 @@ async function addSecretHeld(
   for (const slot of SECRET_SLOTS) {
     if (taken.has(secretSlotId(client._id, slot))) continue;
     try {
-      const { document, issued } = newSecretDocument(client._id, slot, nowOf(context));
+      const now = nowOf(context);
+      const { document, issued } = newSecretDocument(client._id, slot, now);
       // A slot taken meanwhile leaves this intent behind: the reconciler finds no mark of it and drops it.
-      const change = await beginChange(db, eventActorOf(actor), [
-        {
-          type: "client.secret_rotated",
-          organizationId: client.organization_id!,
-          data: { client_id: client._id, secret_id: document.secret_id, action: "added" },
-          proof: { kind: "marked", collection: "clientSecrets", id: document._id },
-        },
-      ]);
+      const change = await beginChange(
+        db,
+        eventActorOf(actor),
+        [
+          {
+            type: "client.secret_rotated",
+            organizationId: client.organization_id!,
+            data: { client_id: client._id, secret_id: document.secret_id, action: "added" },
+            proof: { kind: "marked", collection: "clientSecrets", id: document._id },
+          },
+        ],
+        now,
+      );
       await db.clientSecrets.insertOne({ ...document, ...change.marks("client.secret_rotated") });
       await change.commit(db);
       await auditClient(db, actor, client, "client.secret_added", { secret_id: issued.secretId }, context);
@@ -308,20 +322,25 @@ async function deleteSecretHeld(
       issue: "is the only secret",
     });
   }
-  const change = await beginChange(db, eventActorOf(actor), [
-    {
-      type: "client.secret_rotated",
-      organizationId: client.organization_id!,
-      data: { client_id: client._id, secret_id: secretId, action: "deleted" },
-      // The slot's `_id` is taken again by the next secret added: that one is another.
-      proof: {
-        kind: "gone",
-        collection: "clientSecrets",
-        id: secret._id,
-        incarnation: { field: "secret_id", value: secretId },
+  const change = await beginChange(
+    db,
+    eventActorOf(actor),
+    [
+      {
+        type: "client.secret_rotated",
+        organizationId: client.organization_id!,
+        data: { client_id: client._id, secret_id: secretId, action: "deleted" },
+        // The slot's `_id` is taken again by the next secret added: that one is another.
+        proof: {
+          kind: "gone",
+          collection: "clientSecrets",
+          id: secret._id,
+          incarnation: { field: "secret_id", value: secretId },
+        },
       },
-    },
-  ]);
+    ],
+    nowOf(context),
+  );
   await db.clientSecrets.deleteOne({ _id: secret._id, secret_id: secretId });
   await change.commit(db);
   await Promise.all([
@@ -342,7 +361,7 @@ export async function revokeOrganizationClient(
   requireScope(actor, "clients:manage", "revoke machine clients");
   const db = await database();
   const client = await ownClient(db, actor, clientId);
-  const change = await beginChange(db, eventActorOf(actor), [revokedDraft(client)]);
+  const change = await beginChange(db, eventActorOf(actor), [revokedDraft(client)], nowOf(context));
   await deleteClient(db, client);
   await change.commit(db);
   await auditClient(db, actor, client, "client.revoked", { name: client.name }, context);

@@ -1,7 +1,7 @@
 import { recordAudit } from "../audit";
 import { NEW_TENANT_NAMESPACES } from "../cells/placement";
 import { config } from "../config";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { ID_INDEX, indexesOf } from "../db/indexes";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, QuotaExceededError, ValidationError, type FieldIssue } from "../errors";
@@ -141,14 +141,19 @@ async function createIndexUnderLock(
   await recordNamespaces(handle, existing.length + 1);
   // Proven by the index itself (the reconciler lists the collection's): one that failed to build
   // leaves an intent the reconciler drops.
-  const change = await beginChange(handle.db, eventActorOf(actor), [
-    {
-      type: "index.created",
-      organizationId: handle.organization._id,
-      data: { name, keys: keyList(keys), unique },
-      proof: { kind: "index", organization_id: handle.organization._id, name, present: true },
-    },
-  ]);
+  const change = await beginChange(
+    handle.db,
+    eventActorOf(actor),
+    [
+      {
+        type: "index.created",
+        organizationId: handle.organization._id,
+        data: { name, keys: keyList(keys), unique },
+        proof: { kind: "index", organization_id: handle.organization._id, name, present: true },
+      },
+    ],
+    nowOf(context),
+  );
   try {
     await handle.collection.createIndex(keys, { name, ...(unique && { unique: true }) });
   } catch (error) {
@@ -192,14 +197,19 @@ async function dropIndexUnderLock(
   const existing = await listIndexesOf(handle);
   const dropping = existing.find((index) => index.name === name);
   if (!dropping) throw new NotFoundError("The collection has no index of this name.");
-  const change = await beginChange(handle.db, eventActorOf(actor), [
-    {
-      type: "index.dropped",
-      organizationId: handle.organization._id,
-      data: { name, keys: keyList(dropping.keys), unique: dropping.unique },
-      proof: { kind: "index", organization_id: handle.organization._id, name, present: false },
-    },
-  ]);
+  const change = await beginChange(
+    handle.db,
+    eventActorOf(actor),
+    [
+      {
+        type: "index.dropped",
+        organizationId: handle.organization._id,
+        data: { name, keys: keyList(dropping.keys), unique: dropping.unique },
+        proof: { kind: "index", organization_id: handle.organization._id, name, present: false },
+      },
+    ],
+    nowOf(context),
+  );
   try {
     await handle.collection.dropIndex(name);
   } catch (error) {

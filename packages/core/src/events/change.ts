@@ -91,7 +91,12 @@ function newEventId(): string {
   return `evt_${new ObjectId().toHexString()}`;
 }
 
-/** Step 1 of a change: its events recorded as intents (none: a change that tells nobody). */
+/**
+ * Step 1 of a change: its events recorded as intents (none: a change that tells nobody). `at`: when
+ * the change is made, the request's time for a change a request makes. The intent's `created_at`
+ * stays the wall clock's: the reconciler judges by it whether the writer died, across processes,
+ * and a request's own clock (a test's, a replay's) must not make a live writer look dead.
+ */
 export async function beginChange(
   db: Database,
   actor: EventActor,

@@ -148,33 +148,38 @@ export async function acceptInvitation(
   }
 
   try {
-    await db.invitationClaims.insertOne({ _id: invitation._id, claimed_at: new Date() });
+    await db.invitationClaims.insertOne({ _id: invitation._id, claimed_at: now });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw gone();
     throw error;
   }
-  const membership = newMembership(organization._id, user, invitation.role);
+  const membership = newMembership(organization._id, user, invitation.role, now);
   const userId = user._id.toHexString();
   const eventActor: EventActor = { type: "user", id: userId };
   const invitationId = invitation._id.toHexString();
   // A new account made verified (the mail alone carried the link) is a user whose email is verified
   // in the one organization it joins; an existing one's is marked below, after the membership.
   const verifiedNew = !existing && mailboxProven;
-  const change = await beginChange(db, eventActor, [
-    {
-      type: "invitation.accepted",
-      organizationId: organization._id,
-      data: { invitation_id: invitationId, email: invitation.email, role: invitation.role, user_id: userId },
-      proof: { kind: "marked", collection: "invitations", id: invitation._id },
-    },
-    {
-      type: "member.added",
-      organizationId: organization._id,
-      data: { user_id: userId, email: membership.email, role: membership.role, invitation_id: invitationId },
-      proof: { kind: "marked", collection: "memberships", id: membership._id },
-    },
-    ...(verifiedNew ? [emailVerifiedDraft(organization._id, user)] : []),
-  ]);
+  const change = await beginChange(
+    db,
+    eventActor,
+    [
+      {
+        type: "invitation.accepted",
+        organizationId: organization._id,
+        data: { invitation_id: invitationId, email: invitation.email, role: invitation.role, user_id: userId },
+        proof: { kind: "marked", collection: "invitations", id: invitation._id },
+      },
+      {
+        type: "member.added",
+        organizationId: organization._id,
+        data: { user_id: userId, email: membership.email, role: membership.role, invitation_id: invitationId },
+        proof: { kind: "marked", collection: "memberships", id: membership._id },
+      },
+      ...(verifiedNew ? [emailVerifiedDraft(organization._id, user)] : []),
+    ],
+    now,
+  );
   try {
     if (!existing) {
       try {
@@ -205,7 +210,7 @@ export async function acceptInvitation(
     existing &&
       mailboxProven &&
       existing.email_verified !== true &&
-      markEmailVerified(db, existing, eventActor).catch((error: unknown) =>
+      markEmailVerified(db, existing, eventActor, now).catch((error: unknown) =>
         logger.error("email not marked verified", { error: redact((error as Error).message) }),
       ),
     recordAudit(
@@ -246,6 +251,7 @@ async function markEmailVerified(
   db: Database,
   user: Pick<UserDocument, "_id" | "email">,
   actor: EventActor,
+  at: Date,
 ): Promise<void> {
   const memberships = await db.memberships
     .find({ user_id: user._id }, { projection: { organization_id: 1 } })
@@ -254,6 +260,7 @@ async function markEmailVerified(
     db,
     actor,
     memberships.map((membership) => emailVerifiedDraft(membership.organization_id, user)),
+    at,
   );
   const { matchedCount } = await db.users.updateOne(
     { _id: user._id, email: user.email },

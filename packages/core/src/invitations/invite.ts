@@ -95,14 +95,19 @@ export async function inviteMember(
   const invitationId = new ObjectId();
   const invitedBy = toObjectId(actor.userId)!;
   // An expired invitation of the same email closed on the way (insertInvitation) is no event of its own.
-  const change = await beginChange(db, eventActorOf(actor), [
-    {
-      type: "invitation.created",
-      organizationId: organization._id,
-      data: { invitation_id: invitationId.toHexString(), email, role, invited_by: invitedBy.toHexString() },
-      proof: { kind: "marked", collection: "invitations", id: invitationId },
-    },
-  ]);
+  const change = await beginChange(
+    db,
+    eventActorOf(actor),
+    [
+      {
+        type: "invitation.created",
+        organizationId: organization._id,
+        data: { invitation_id: invitationId.toHexString(), email, role, invited_by: invitedBy.toHexString() },
+        proof: { kind: "marked", collection: "invitations", id: invitationId },
+      },
+    ],
+    now,
+  );
   const invitation: InvitationDocument = {
     _id: invitationId,
     organization_id: organization._id,

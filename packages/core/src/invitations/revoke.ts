@@ -22,14 +22,19 @@ export async function revokeInvitation(actor: Actor, invitationId: string, conte
     id && (await db.invitations.findOne({ _id: id, organization_id: toObjectId(actor.organizationId) }));
   if (!invitation || !isPending(invitation, now)) throw new NotFoundError("No pending invitation has this id.");
   if (invitation.role === "owner") requireScope(actor, "owners:manage", "revoke an owner's invitation");
-  const change = await beginChange(db, eventActorOf(actor), [
-    {
-      type: "invitation.revoked",
-      organizationId: invitation.organization_id,
-      data: { invitation_id: invitation._id.toHexString(), email: invitation.email, role: invitation.role },
-      proof: { kind: "marked", collection: "invitations", id: invitation._id },
-    },
-  ]);
+  const change = await beginChange(
+    db,
+    eventActorOf(actor),
+    [
+      {
+        type: "invitation.revoked",
+        organizationId: invitation.organization_id,
+        data: { invitation_id: invitation._id.toHexString(), email: invitation.email, role: invitation.role },
+        proof: { kind: "marked", collection: "invitations", id: invitation._id },
+      },
+    ],
+    now,
+  );
   await closeInvitation(db, invitation, { revoked_at: now }, change.mark("invitation.revoked"));
   await change.commit(db);
   await recordAudit(

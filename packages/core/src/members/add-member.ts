@@ -25,14 +25,19 @@ export async function addMemberWithoutInvitation(
   how: JoinedVia,
 ): Promise<MembershipDocument | undefined> {
   const membership = newMembership(organizationId, user, "member", now);
-  const change = await beginChange(db, actor, [
-    {
-      type: "member.added",
-      organizationId,
-      data: { user_id: user._id.toHexString(), email: user.email, role: membership.role, ...how },
-      proof: { kind: "marked", collection: "memberships", id: membership._id },
-    },
-  ]);
+  const change = await beginChange(
+    db,
+    actor,
+    [
+      {
+        type: "member.added",
+        organizationId,
+        data: { user_id: user._id.toHexString(), email: user.email, role: membership.role, ...how },
+        proof: { kind: "marked", collection: "memberships", id: membership._id },
+      },
+    ],
+    now,
+  );
   try {
     await db.memberships.insertOne({ ...membership, ...change.marks("member.added") });
   } catch (error) {

@@ -93,14 +93,19 @@ export async function changeMemberRole(
     if (target.role === "owner" && newRole !== "owner") await assertNotLastOwner(db, target);
     if (target.role === newRole) return toMember(target);
     const updated = { ...target, role: newRole, grant: new ObjectId(), updated_at: nowOf(context) };
-    const change = await beginChange(db, eventActorOf(actor), [
-      {
-        type: "member.role_changed",
-        organizationId: target.organization_id,
-        data: { user_id: target.user_id.toHexString(), email: target.email, from: target.role, to: newRole },
-        proof: { kind: "marked", collection: "memberships", id: target._id },
-      },
-    ]);
+    const change = await beginChange(
+      db,
+      eventActorOf(actor),
+      [
+        {
+          type: "member.role_changed",
+          organizationId: target.organization_id,
+          data: { user_id: target.user_id.toHexString(), email: target.email, from: target.role, to: newRole },
+          proof: { kind: "marked", collection: "memberships", id: target._id },
+        },
+      ],
+      updated.updated_at,
+    );
     await db.memberships.updateOne(
       { _id: target._id },
       {
@@ -144,20 +149,25 @@ export async function removeMember(actor: Actor, userId: string, context: Reques
       await assertNotLastOwner(db, target);
     }
     const leaving = target.user_id.equals(current.user_id);
-    const change = await beginChange(db, eventActorOf(actor), [
-      {
-        type: "member.removed",
-        organizationId: target.organization_id,
-        data: { user_id: target.user_id.toHexString(), email: target.email, role: target.role, left: leaving },
-        // A membership is re-created under the same `_id` when the user joins again: that one is another.
-        proof: {
-          kind: "gone",
-          collection: "memberships",
-          id: target._id,
-          incarnation: { field: "joined_at", value: target.joined_at },
+    const change = await beginChange(
+      db,
+      eventActorOf(actor),
+      [
+        {
+          type: "member.removed",
+          organizationId: target.organization_id,
+          data: { user_id: target.user_id.toHexString(), email: target.email, role: target.role, left: leaving },
+          // A membership is re-created under the same `_id` when the user joins again: that one is another.
+          proof: {
+            kind: "gone",
+            collection: "memberships",
+            id: target._id,
+            incarnation: { field: "joined_at", value: target.joined_at },
+          },
         },
-      },
-    ]);
+      ],
+      nowOf(context),
+    );
     await db.memberships.deleteOne({ _id: target._id });
     await change.commit(db);
     await revokeMembershipSessions(db, target.organization_id, target.user_id);

@@ -92,11 +92,14 @@ export async function verifyTotpEnrollment(
     throw new InvalidGrantError("The code is wrong, expired or used already.");
   }
   const { codes, hashes } = newRecoveryCodes();
-  const change = await beginMfaChange(db, actor, userId, "user.mfa_enabled", {
-    kind: "marked",
-    collection: "mfaFactors",
-    id: userId,
-  });
+  const change = await beginMfaChange(
+    db,
+    actor,
+    userId,
+    "user.mfa_enabled",
+    { kind: "marked", collection: "mfaFactors", id: userId },
+    now,
+  );
   try {
     await db.mfaFactors.insertOne({
       _id: userId,
@@ -161,12 +164,19 @@ export async function disableTotp(
     );
   }
   // A factor enabled again later has the same `_id`: this one is the one enabled then.
-  const change = await beginMfaChange(db, actor, userId, "user.mfa_disabled", {
-    kind: "gone",
-    collection: "mfaFactors",
-    id: userId,
-    incarnation: { field: "enabled_at", value: factor.enabled_at },
-  });
+  const change = await beginMfaChange(
+    db,
+    actor,
+    userId,
+    "user.mfa_disabled",
+    {
+      kind: "gone",
+      collection: "mfaFactors",
+      id: userId,
+      incarnation: { field: "enabled_at", value: factor.enabled_at },
+    },
+    now,
+  );
   await db.mfaFactors.deleteOne({ _id: userId });
   await change.commit(db);
   await db.usedOnce.deleteMany({ user_id: userId, kind: "recovery" });
@@ -190,6 +200,7 @@ async function beginMfaChange(
   userId: ObjectId,
   type: "user.mfa_enabled" | "user.mfa_disabled",
   proof: ProofDraft,
+  at: Date,
 ) {
   const memberships = await db.memberships.find({ user_id: userId }, { projection: { organization_id: 1 } }).toArray();
   return beginChange(
@@ -201,5 +212,6 @@ async function beginMfaChange(
       data: { user_id: userId.toHexString(), email: actor.email },
       proof,
     })),
+    at,
   );
 }

@@ -49,6 +49,7 @@ export async function changeOrganization<T>(
       // then its dead writer's events judged, before this change can make them ambiguous.
       const whole = await db.organizations.findOne({ _id: found._id });
       if (whole?.pending) await reconcileOrganization(db, whole);
+      // The intents' `created_at` is the wall clock's (events/change.ts), and so is their judge's.
       const cutoff = new Date(Date.now() - 1000 * config().reconcileGraceSeconds);
       await settleEventIntents(db, cutoff, found._id);
       current = await reload(db, found);

@@ -4,7 +4,7 @@ import { sendEmailVerification } from "../account/email-verification";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
 import { beginChange } from "../events/change";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument, UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -68,13 +68,13 @@ export async function createOrganization(
       "The organization requires two-factor login: enroll an authenticator app and refresh the session before you create an organization.",
     );
   const db = await database();
-  const owner = creator ? await signedUpUser(db, creator) : await newUser(input);
+  const now = nowOf(context);
+  const owner = creator ? await signedUpUser(db, creator) : await newUser(input, now);
   const { organizationName } = parseInput(createOrganizationForUserInputSchema, {
     organizationName: input.organizationName,
   });
 
   const slug = slugify(organizationName);
-  const now = new Date();
   const organizationId = new ObjectId();
   const cell = await cellWithMostRoom(db, NEW_TENANT_NAMESPACES);
   const organization: OrganizationDocument = {
@@ -90,18 +90,23 @@ export async function createOrganization(
   };
   // Marked in the record from its insert: the reconciler waits while it is pending, and an undone
   // create deletes the record, and with it the mark.
-  const change = await beginChange(db, { type: "user", id: owner.user._id.toHexString() }, [
-    {
-      type: "organization.created",
-      organizationId,
-      data: {
-        name: organizationName,
-        slug,
-        owner: { user_id: owner.user._id.toHexString(), email: owner.user.email },
+  const change = await beginChange(
+    db,
+    { type: "user", id: owner.user._id.toHexString() },
+    [
+      {
+        type: "organization.created",
+        organizationId,
+        data: {
+          name: organizationName,
+          slug,
+          owner: { user_id: owner.user._id.toHexString(), email: owner.user.email },
+        },
+        proof: { kind: "marked", collection: "organizations", id: organizationId },
       },
-      proof: { kind: "marked", collection: "organizations", id: organizationId },
-    },
-  ]);
+    ],
+    now,
+  );
   Object.assign(organization, change.marks("organization.created"));
 
   try {
@@ -167,9 +172,8 @@ interface Owner {
   readonly isNew: boolean;
 }
 
-async function newUser(input: CreateOrganizationInput | CreateOrganizationForUserInput): Promise<Owner> {
+async function newUser(input: CreateOrganizationInput | CreateOrganizationForUserInput, now: Date): Promise<Owner> {
   const { email, password } = parseInput(createOrganizationInputSchema, input);
-  const now = new Date();
   const user: UserDocument = {
     _id: new ObjectId(),
     email,

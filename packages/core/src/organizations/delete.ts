@@ -1,6 +1,6 @@
 import { type AuditEvent, recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument } from "../db/documents";
 import { organizationNameSchema, parseInput } from "../validation";
@@ -49,16 +49,22 @@ export async function deleteHeldOrganization(
   context: RequestContext = {},
 ): Promise<{ name: string }> {
   if (organization.move) throw movingOrganization(organization.name, "deleted");
-  const pending = { op: "delete", started_at: new Date() } as const;
+  const now = nowOf(context);
+  const pending = { op: "delete", started_at: now } as const;
   // Gone once the record is: a delete begun is only ever finished, by this request or the reconciler.
-  const change = await beginChange(db, actor, [
-    {
-      type: "organization.deleted",
-      organizationId: organization._id,
-      data: { name: organization.name, slug: organization.slug },
-      proof: { kind: "gone", collection: "organizations", id: organization._id },
-    },
-  ]);
+  const change = await beginChange(
+    db,
+    actor,
+    [
+      {
+        type: "organization.deleted",
+        organizationId: organization._id,
+        data: { name: organization.name, slug: organization.slug },
+        proof: { kind: "gone", collection: "organizations", id: organization._id },
+      },
+    ],
+    now,
+  );
   await db.organizations.updateOne({ _id: organization._id }, { $set: { pending } });
   await checkpoint("delete", 1);
   await finishDelete(db, { ...organization, pending }, (step) => checkpoint("delete", step));

@@ -264,7 +264,8 @@ export async function reconcileOrganization(db: Database, organization: Organiza
       return "delete-finished";
     case "update":
       try {
-        await applyCredentials(db, organization, pending, new Date());
+        // Finished as its request would have: at that request's time, as the record's `updated_at` is.
+        await applyCredentials(db, organization, pending, pending.started_at);
         await moveTenantCollection(organization, pending);
         await clearPending(db, organization, { updated_at: pending.started_at });
         return "update-finished";

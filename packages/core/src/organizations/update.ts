@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { checkpoint } from "../checkpoints";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
@@ -82,6 +82,7 @@ export async function updateOrganization(
     newOrganizationName === undefined
       ? ({ scope: "profile:write", action: "change their credentials" } as const)
       : ({ scope: "org:rename", action: "rename the organization" } as const);
+  const now = nowOf(context);
   return changeOwnOrganization(db, actor, organizationName, permission, (current) =>
     // A password change bumps the user's credentials version: one change of them at a time (lock.ts).
     passwordHash === undefined ? update(current) : withCredentialsLock(db, userId, () => update(current)),
@@ -96,7 +97,6 @@ export async function updateOrganization(
     ]);
     if (!caller || !membership) throw new UnauthenticatedError();
 
-    const now = new Date();
     const newName = newOrganizationName ?? current.name;
     if (current.move && slugify(newName) !== current.slug) throw movingOrganization(current.name, "renamed");
     const slug = slugify(newName);
@@ -135,26 +135,31 @@ export async function updateOrganization(
     // Marked on the record with the rest of step 1, whatever event it is: the update is one
     // change, finished or undone as a whole (an undone one takes its marks back: steps.ts).
     const proof = { kind: "marked", collection: "organizations", id: current._id } as const;
-    const change = await beginChange(db, eventActorOf(actor), [
-      ...(renames
-        ? [
-            {
-              type: "organization.renamed" as const,
-              organizationId: current._id,
-              data: { name: newName, slug, previous_name: current.name, previous_slug: current.slug },
+    const change = await beginChange(
+      db,
+      eventActorOf(actor),
+      [
+        ...(renames
+          ? [
+              {
+                type: "organization.renamed" as const,
+                organizationId: current._id,
+                data: { name: newName, slug, previous_name: current.name, previous_slug: current.slug },
+                proof,
+              },
+            ]
+          : []),
+        ...(changesCredentials
+          ? (await organizationsOf(db, caller._id)).map((organizationId) => ({
+              type: "user.password_changed" as const,
+              organizationId,
+              data: { user_id: caller._id.toHexString(), email: caller.email },
               proof,
-            },
-          ]
-        : []),
-      ...(changesCredentials
-        ? (await organizationsOf(db, caller._id)).map((organizationId) => ({
-            type: "user.password_changed" as const,
-            organizationId,
-            data: { user_id: caller._id.toHexString(), email: caller.email },
-            proof,
-          }))
-        : []),
-    ]);
+            }))
+          : []),
+      ],
+      now,
+    );
     pending.event_change = change.id;
     const marks = {
       ...(renames && change.mark("organization.renamed")),

@@ -1,6 +1,6 @@
 import { recordAudit } from "../audit";
 import { type PlatformActor, requirePlatformScope } from "../clients/authenticate";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import { bsonSize, isPlainObject, valueIssues } from "../data/rules";
 import { NotFoundError, TooLargeError, ValidationError, type FieldIssue } from "../errors";
@@ -73,21 +73,26 @@ export async function patchOrganizationMetadata(
         );
       }
     }
-    const change = await beginChange(db, platformEventActor(actor), [
-      {
-        type: "organization.metadata_updated",
-        organizationId: id,
-        // The private metadata is the platform's alone: its keys are told, never its values.
-        data: {
-          changed: (["publicMetadata", "privateMetadata"] as const)
-            .filter((field) => changes.some((given) => given.field === field))
-            .map((field) => FIELDS[field]),
-          public_metadata: merged.publicMetadata,
-          private_metadata_keys: Object.keys(merged.privateMetadata),
+    const change = await beginChange(
+      db,
+      platformEventActor(actor),
+      [
+        {
+          type: "organization.metadata_updated",
+          organizationId: id,
+          // The private metadata is the platform's alone: its keys are told, never its values.
+          data: {
+            changed: (["publicMetadata", "privateMetadata"] as const)
+              .filter((field) => changes.some((given) => given.field === field))
+              .map((field) => FIELDS[field]),
+            public_metadata: merged.publicMetadata,
+            private_metadata_keys: Object.keys(merged.privateMetadata),
+          },
+          proof: { kind: "marked", collection: "organizations", id },
         },
-        proof: { kind: "marked", collection: "organizations", id },
-      },
-    ]);
+      ],
+      nowOf(context),
+    );
     await db.organizations.updateOne(
       { _id: id },
       {

@@ -58,14 +58,19 @@ export async function suspendOrganization(
     const organization = await visible(db, id);
     const suspended = organization.suspended ?? { at: nowOf(context), reason, by: actor.clientId };
     if (!organization.suspended) {
-      const change = await beginChange(db, platformEventActor(actor), [
-        {
-          type: "organization.suspended",
-          organizationId: id,
-          data: { reason, name: organization.name, slug: organization.slug },
-          proof: { kind: "marked", collection: "organizations", id },
-        },
-      ]);
+      const change = await beginChange(
+        db,
+        platformEventActor(actor),
+        [
+          {
+            type: "organization.suspended",
+            organizationId: id,
+            data: { reason, name: organization.name, slug: organization.slug },
+            proof: { kind: "marked", collection: "organizations", id },
+          },
+        ],
+        nowOf(context),
+      );
       await db.organizations.updateOne({ _id: id }, { $set: { suspended, ...change.mark("organization.suspended") } });
       await change.commit(db);
     }
@@ -91,14 +96,19 @@ export async function reactivateOrganization(
   return withOrganizationLockWaiting(db, id, async () => {
     const organization = await visible(db, id);
     if (organization.suspended) {
-      const change = await beginChange(db, platformEventActor(actor), [
-        {
-          type: "organization.reactivated",
-          organizationId: id,
-          data: { name: organization.name, slug: organization.slug },
-          proof: { kind: "marked", collection: "organizations", id },
-        },
-      ]);
+      const change = await beginChange(
+        db,
+        platformEventActor(actor),
+        [
+          {
+            type: "organization.reactivated",
+            organizationId: id,
+            data: { name: organization.name, slug: organization.slug },
+            proof: { kind: "marked", collection: "organizations", id },
+          },
+        ],
+        nowOf(context),
+      );
       await db.organizations.updateOne(
         { _id: id },
         { $unset: { suspended: "" }, $set: change.mark("organization.reactivated") },

@@ -8,7 +8,7 @@ import { afterTimeAndId, pageLimit, pageOf, parseTimeAndIdCursor, timeAndIdCurso
 import { parseInput } from "../validation";
 import { newMessage } from "./dispatch";
 import { ownedEndpoint } from "./endpoints";
-import type { RequestContext } from "../context";
+import { nowOf, type RequestContext } from "../context";
 import { auditWebhook, type WebhookOwner } from "./owner";
 import { type WebhookReplayInput, webhookReplaySchema } from "./schemas";
 
@@ -106,7 +106,7 @@ export async function resendWebhookMessage(
   const messageId = `${endpoint._id}:${eventId}`;
   const message = await db.webhookMessages.findOne({ _id: messageId });
   if (!message) throw new NotFoundError("This endpoint has no message of this event.");
-  const now = new Date();
+  const now = nowOf(context);
   await db.webhookMessages.updateOne(
     { _id: messageId },
     { $set: { state: "pending", attempts: 0, next_attempt_at: now, updated_at: now } },
@@ -131,7 +131,8 @@ export async function replayWebhook(
 ): Promise<{ queued: number; until?: string }> {
   const { since } = parseInput(webhookReplaySchema, input);
   const from = new Date(since);
-  if (from.getTime() > Date.now()) throw new ValidationError([{ path: "since", message: "is in the future" }]);
+  const now = nowOf(context);
+  if (from.getTime() > now.getTime()) throw new ValidationError([{ path: "since", message: "is in the future" }]);
   const endpoint = await ownedEndpoint(owner, id);
   const db = await database();
   // A replay waits for the last one: the queue every endpoint shares holds a bounded share of one's.
@@ -148,7 +149,6 @@ export async function replayWebhook(
   }
   const organizationKey = endpoint.owner === "organization" ? endpoint.organization_id?.toHexString() : undefined;
   const replay = randomBytes(6).toString("hex");
-  const now = new Date();
   let page = await firstPageAtOrAfter(db, organizationKey, from);
   let read = 0;
   let queued = 0;

@@ -25,12 +25,13 @@ const list = (exports: readonly ExportStatus[]) => answer(200, { exports: export
 export const startOwn = async (event: HttpEvent) =>
   answer(202, exportView(await startOwnExport(await authenticatedActor(event), requestContextOf(event))));
 
-export const listOwn = async (event: HttpEvent) => list(await listOwnExports(await authenticatedActor(event)));
+export const listOwn = async (event: HttpEvent) =>
+  list(await listOwnExports(await authenticatedActor(event), requestContextOf(event)));
 
 export async function getOwn(event: HttpEvent): Promise<HttpResult> {
   const actor = await authenticatedActor(event);
   const { export_id } = parsePath(exportIdPath, event);
-  return answer(200, exportView(await getOwnExport(actor, export_id)));
+  return answer(200, exportView(await getOwnExport(actor, export_id, requestContextOf(event))));
 }
 
 export async function startForPlatform(event: HttpEvent): Promise<HttpResult> {
@@ -42,11 +43,11 @@ export async function startForPlatform(event: HttpEvent): Promise<HttpResult> {
 export async function listForPlatform(event: HttpEvent): Promise<HttpResult> {
   const actor = await authenticatedPlatformActor(event);
   const { organization_id } = parsePath(platformOrganizationIdPath, event);
-  return list(await listPlatformExports(actor, organization_id));
+  return list(await listPlatformExports(actor, organization_id, requestContextOf(event)));
 }
 
 export async function getForPlatform(event: HttpEvent): Promise<HttpResult> {
   const actor = await authenticatedPlatformActor(event);
   const { organization_id, export_id } = parsePath(platformExportPath, event);
-  return answer(200, exportView(await getPlatformExport(actor, organization_id, export_id)));
+  return answer(200, exportView(await getPlatformExport(actor, organization_id, export_id, requestContextOf(event))));
 }
