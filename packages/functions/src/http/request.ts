@@ -66,5 +66,8 @@ export function requestContextOf(event: HttpEvent): RequestContext {
     sourceIp: event.requestContext.http.sourceIp,
     requestId: event.requestContext.requestId,
     ...(userAgent && { userAgent }),
+    // Read once: whatever the operation records and compares (created, expires, last used) is
+    // one instant, however long its password hashing or its retries take.
+    now: new Date(),
   };
 }
