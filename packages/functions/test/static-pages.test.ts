@@ -154,9 +154,22 @@ describe("GET / and its files (the dashboard)", () => {
     expect(policy).toContain("require-trusted-types-for 'script'");
     expect(policy).toContain("connect-src 'self'");
     expect(policy).not.toMatch(/unsafe|https?:/);
-    const script = linked(result.text, "dashboard.js");
-    const served = await asset(dashboard, "/dashboard", "dashboard.js", `v=${script.version}`);
+    const script = linked(result.text, "main.js");
+    const served = await asset(dashboard, "/dashboard", "main.js", `v=${script.version}`);
     expect(served.headers["cache-control"]).toBe(IMMUTABLE);
-    expect(served.text).toContain("org/collection");
+    // Every module the entry reaches is served, under the plain name it is imported by (revalidated).
+    const seen = new Set(["main.js"]);
+    const pending = [served.text];
+    while (pending.length > 0) {
+      for (const [, name] of pending.pop()!.matchAll(/(?:from|import) "\.\/([\w-]+\.js)"/g)) {
+        if (seen.has(name!)) continue;
+        seen.add(name!);
+        const module = await asset(dashboard, "/dashboard", name!);
+        expect(module.status, name).toBe(200);
+        expect(module.headers["cache-control"]).toBe(REVALIDATE);
+        pending.push(module.text);
+      }
+    }
+    expect(seen).toContain("panel-signup.js");
   });
 });

@@ -68,7 +68,30 @@ function watch(tab: Page): Page {
   return tab;
 }
 
-const section = (name: string, tab: Page = page): Locator => tab.getByRole("region", { name });
+const section = (name: string, tab: Page = page): Locator => tab.getByRole("region", { name, exact: true });
+/** The header's status line: the organization and the role, once signed in. */
+const header = (tab: Page = page): Locator => tab.locator("#session");
+const sectionsNav = (tab: Page = page): Locator => tab.getByRole("navigation", { name: "Sections" });
+/** The headings of the sections in view: the signed-out page's, or the one signed-in section open. */
+const visibleSections = (tab: Page = page): Promise<string[]> =>
+  tab.locator("#signed-out > section:visible > h2, #signed-in > section:visible > h2").allTextContents();
+const SIGNED_OUT = ["Sign in", "Create an organization", "Look up an organization"];
+
+/** Opens a signed-in section from the navigation, as a user would. */
+async function go(name: string, tab: Page = page): Promise<Locator> {
+  await sectionsNav(tab).getByRole("link", { name, exact: true }).click();
+  const opened = section(name, tab);
+  await opened.waitFor();
+  return opened;
+}
+
+async function signIn(tab: Page, email: string, password: string): Promise<void> {
+  const form = section("Sign in", tab);
+  await form.getByLabel("Email", { exact: true }).fill(email);
+  await form.getByLabel("Password", { exact: true }).fill(password);
+  await form.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
 /** Waits until the element's text contains `expected` (the page updates asynchronously). */
 async function expectText(locator: Locator, expected: string | RegExp, timeout = 10_000): Promise<string> {
   const deadline = Date.now() + timeout;
@@ -100,59 +123,80 @@ describe("the dashboard", () => {
   const email = `admin.${suffix}@dashboard.example`;
   const newEmail = `owner.${suffix}@dashboard.example`;
 
-  it("create → log in → look up → rename → change credentials → live collection → delete", async () => {
+  it("sign up → look up → sign in → rename → change credentials → live collection → delete", async () => {
     await page.goto(`${server.url}/`);
     expect(await page.title()).toBe("org-service dashboard");
-    await expectText(page.locator("#session"), "Not logged in.");
+    await expectText(header(), "Not signed in.");
+    // Signed out: sign in, sign up and the public lookup, nothing else (nothing disabled in view).
+    expect(await visibleSections()).toEqual(SIGNED_OUT);
+    expect(await sectionsNav().isHidden()).toBe(true);
+    expect(await page.locator("main :disabled:visible").count()).toBe(0);
 
-    // Create.
-    const create = section("Create an organization");
-    await create.getByLabel("Organization name").fill(name);
-    await create.getByLabel("Admin email").fill(email);
-    await create.getByLabel("Admin password").fill("first-password");
-    await create.getByRole("button", { name: "Create" }).click();
-    const created = await expectText(create.getByRole("status"), `Created ${name}.`);
+    // Sign up: an organization and its first owner.
+    const signup = section("Create an organization");
+    await signup.getByLabel("Organization name").fill(name);
+    await signup.getByLabel("Your email").fill(email);
+    await signup.getByLabel("Choose a password").fill("first-password");
+    await signup.getByRole("button", { name: "Create organization" }).click();
+    const created = await expectText(signup.getByRole("status"), `Created ${name}.`);
     expect(created).toContain(`org_dashboard_org_${suffix}`);
     expect(created).toContain(email);
 
     // A field error is shown, and the field marked invalid.
-    await create.getByLabel("Organization name").fill(name);
-    await create.getByLabel("Admin email").fill("not-an-email");
-    await create.getByLabel("Admin password").fill("short");
-    await create.getByRole("button", { name: "Create" }).click();
-    await expectText(create.getByRole("status"), "Unprocessable Content");
-    expect(await create.getByLabel("Admin email").getAttribute("aria-invalid")).toBe("true");
+    await signup.getByLabel("Organization name").fill(name);
+    await signup.getByLabel("Your email").fill("not-an-email");
+    await signup.getByLabel("Choose a password").fill("short");
+    await signup.getByRole("button", { name: "Create organization" }).click();
+    await expectText(signup.getByRole("status"), "Unprocessable Content");
+    expect(await signup.getByLabel("Your email").getAttribute("aria-invalid")).toBe("true");
 
-    // Log in with the keyboard only: type, Tab, type, Enter.
-    const login = section("Log in");
-    await login.getByLabel("Email").focus();
-    await page.keyboard.type(email);
-    await page.keyboard.press("Tab");
-    await page.keyboard.type("first-password");
-    await page.keyboard.press("Enter");
-    await expectText(page.locator("#session"), `Logged in to ${name} as owner.`);
-    expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).toContain("token");
-
-    // Look up: as its admin, the email is shown.
+    // The public lookup: found, without what only members see.
     const lookup = section("Look up an organization");
     await lookup.getByLabel("Organization name").fill(name.toUpperCase());
     await lookup.getByRole("button", { name: "Look up" }).click();
     const found = await expectText(lookup.getByRole("status"), `Found ${name}.`);
-    expect(found).toContain(email);
+    expect(found).not.toContain(email);
 
-    // Rename.
-    const own = section("Your organization");
-    expect(await own.getByLabel("New name").isDisabled()).toBe(false);
-    await own.getByLabel("New name").fill(renamed);
-    await own.getByRole("button", { name: "Rename" }).click();
+    // Sign in with the keyboard only: type, Tab, type, Enter.
+    await section("Sign in").getByLabel("Email", { exact: true }).focus();
+    await page.keyboard.type(email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("first-password");
+    await page.keyboard.press("Enter");
+    await expectText(header(), `Signed in to ${name} as owner.`);
+    expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).toContain("token");
+
+    // Signed in: one section at a time, the organization's first; an owner's token opens them all.
+    expect(await visibleSections()).toEqual(["Organization"]);
+    expect(await sectionsNav().getByRole("link").allTextContents()).toEqual([
+      "Organization",
+      "Members",
+      "Documents",
+      "Single sign-on",
+      "Sessions & security",
+    ]);
+    expect(await sectionsNav().getByRole("link", { name: "Organization" }).getAttribute("aria-current")).toBe("page");
+    const organization = section("Organization");
+    // As a member of it, the admin email is shown.
+    const shown = await expectText(organization.locator("#organization-details"), email);
+    expect(shown).toContain(`org_dashboard_org_${suffix}`);
+    expect(await organization.locator("#organization-limits").isHidden()).toBe(true);
+
+    // Rename: the header follows.
+    await organization.getByLabel("New name").fill(renamed);
+    await organization.getByRole("button", { name: "Rename" }).click();
     await expectText(page.locator("#rename-result"), `Renamed to ${renamed}.`);
-    await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
+    await expectText(header(), `Signed in to ${renamed} as owner.`);
+    await expectText(organization.locator("#organization-details"), renamed);
 
     // Change both credentials: the page carries on with the new token the answer brings, and the
     // new email waits for the link mailed to it.
-    await own.getByLabel("New email").fill(newEmail);
-    await own.getByLabel("New password").fill("second-password");
-    await own.getByRole("button", { name: "Change credentials" }).click();
+    const security = await go("Sessions & security");
+    expect(await visibleSections()).toEqual(["Sessions & security"]);
+    expect(await sectionsNav().getByRole("link", { name: "Organization" }).getAttribute("aria-current")).toBeNull();
+    await security.getByLabel("New email").fill(newEmail);
+    await security.getByLabel("New password").fill("second-password");
+    await security.getByRole("button", { name: "Change credentials" }).click();
     await expectText(page.locator("#credentials-result"), "Changed the password.");
     await expectText(page.locator("#credentials-result"), `Check ${newEmail} to confirm the new address`);
     const oldLogin = await fetch(`${server.url}/admin/login`, {
@@ -166,12 +210,13 @@ describe("the dashboard", () => {
     // of the answer, and the token leaves the address bar.
     const before = await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")');
     await page.goto(`${server.url}/#confirm-email=${mailedToken(newEmail, "confirm-email")}`);
-    await expectText(page.locator("#email-result"), `Your email is now ${newEmail}. Other sessions are logged out`);
+    await expectText(page.locator("#email-result"), `Your email is now ${newEmail}. Other sessions are signed out`);
     await expect.poll(() => page.url()).toBe(`${server.url}/`);
     expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).not.toBe(before);
-    await expectText(page.locator("#session"), `Logged in to ${renamed} as owner.`);
+    await expectText(header(), `Signed in to ${renamed} as owner.`);
 
     // The live view of the tenant collection, with documents written straight into it.
+    await go("Organization");
     const collection = page.locator("#collection");
     const collectionName = `org_dashboard_renamed_${suffix}`;
     await expectText(collection, collectionName);
@@ -180,18 +225,18 @@ describe("the dashboard", () => {
     await db.tenants.collection(collectionName).insertMany([{ sku: "a" }, { sku: "b" }, { sku: "c" }]);
     await expectText(page.locator("#collection-count"), "3 documents");
     await db.tenants.collection(collectionName).insertOne({ sku: "d" });
-    await page.getByRole("button", { name: "Refresh" }).click();
+    await organization.getByRole("button", { name: "Refresh" }).click();
     await expectText(page.locator("#collection-count"), "4 documents");
-    expect(await collection.textContent()).toContain(renamed);
 
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
 
-    // Delete, confirmed by typing the name.
-    await own.getByLabel("Type the organization's name to confirm").fill(renamed);
-    await own.getByRole("button", { name: "Delete organization" }).click();
-    await expectText(page.locator("#delete-result"), `Deleted ${renamed}. You are logged out.`);
-    await expectText(page.locator("#session"), "Not logged in.");
-    expect(await own.getByLabel("New name").isDisabled()).toBe(true);
+    // Delete, confirmed by typing the name: signed out, and told why.
+    await organization.getByLabel("Type the organization's name to confirm").fill(renamed);
+    await organization.getByRole("button", { name: "Delete organization" }).click();
+    await expectText(page.locator("#signin-result"), `Deleted ${renamed}. You are signed out.`);
+    await expectText(header(), "Not signed in.");
+    expect(await visibleSections()).toEqual(SIGNED_OUT);
+    expect(await page.evaluate<string | null>('sessionStorage.getItem("org-service.session")')).toBeNull();
     expect(await db.tenants.listCollections({ name: collectionName }).toArray()).toEqual([]);
 
     await lookup.getByLabel("Organization name").fill(renamed);
@@ -216,19 +261,30 @@ describe("the dashboard", () => {
     // frames, which each click waits on.
     const ownerTab = watch(await context.newPage());
     await ownerTab.goto(`${server.url}/`);
-    const login = section("Log in", ownerTab);
-    await login.getByLabel("Email").fill(owner);
-    await login.getByLabel("Password").fill("owner-password");
-    await login.getByRole("button", { name: "Log in", exact: true }).click();
+    await signIn(ownerTab, owner, "owner-password");
     // A member of two organizations who named none is asked which, the first choice focused.
-    await expectText(login.getByRole("status"), "You are a member of several organizations.");
+    await expectText(ownerTab.locator("#signin-result"), "You are a member of several organizations.");
     expect(await ownerTab.evaluate<string | null>("document.activeElement.textContent")).toBe(
-      `Log in to ${first} (owner)`,
+      `Sign in to ${first} (owner)`,
     );
     await ownerTab.keyboard.press("Enter");
-    await expectText(ownerTab.locator("#session"), `Logged in to ${first} as owner.`);
+    await expectText(header(ownerTab), `Signed in to ${first} as owner.`);
 
+    // The navigation, with the keyboard: the section opens alone, its heading focused.
+    await sectionsNav(ownerTab).getByRole("link", { name: "Members" }).focus();
+    await ownerTab.keyboard.press("Enter");
     const members = section("Members", ownerTab);
+    await members.waitFor();
+    await expect.poll(() => ownerTab.evaluate<string | null>("document.activeElement.id")).toBe("members-title");
+    expect(await visibleSections(ownerTab)).toEqual(["Members"]);
+    expect(await sectionsNav(ownerTab).getByRole("link", { name: "Members" }).getAttribute("aria-current")).toBe(
+      "page",
+    );
+    // Each section has its own address: back and forward move between them.
+    await ownerTab.goBack();
+    await section("Organization", ownerTab).waitFor();
+    await ownerTab.goForward();
+    await members.waitFor();
     const list = members.locator("#members-list");
     await expectText(list, `${owner} (you)`);
 
@@ -256,7 +312,7 @@ describe("the dashboard", () => {
     await expectText(members.locator("#invitations-result"), `Revoked the invitation of ${revoked}.`);
     expect(await members.locator("#invitations").textContent()).not.toContain(revoked);
 
-    // The link, opened in a fresh tab: accept with a new password, logged in as a member.
+    // The link, opened in a fresh tab: accept with a new password, signed in as a member.
     const memberTab = watch(await context.newPage());
     await memberTab.goto(link);
     const accept = section("Accept invitation", memberTab);
@@ -264,8 +320,22 @@ describe("the dashboard", () => {
     await accept.getByLabel("Password").fill("member-password");
     await accept.getByRole("button", { name: "Accept invitation" }).click();
     await expectText(accept.getByRole("status"), `Joined ${first} as member.`);
-    await expectText(memberTab.locator("#session"), `Logged in to ${first} as member.`);
-    const memberView = section("Members", memberTab);
+    await expectText(header(memberTab), `Signed in to ${first} as member.`);
+    // A member's token carries neither renaming, deleting nor single sign-on: not offered, and said why.
+    expect(await sectionsNav(memberTab).getByRole("link").allTextContents()).toEqual([
+      "Organization",
+      "Members",
+      "Documents",
+      "Sessions & security",
+    ]);
+    const memberOrganization = section("Organization", memberTab);
+    await expectText(
+      memberOrganization.locator("#organization-limits"),
+      "Your role, member, does not include renaming or deleting the organization.",
+    );
+    expect(await memberOrganization.getByRole("button", { name: "Rename" }).count()).toBe(0);
+    expect(await memberOrganization.getByRole("button", { name: "Delete organization" }).count()).toBe(0);
+    const memberView = await go("Members", memberTab);
     await expectText(memberView.locator("#members-list"), `${member} (you)`);
     expect(await memberView.locator("#members-list").textContent()).toContain(owner);
     // A member manages nobody: no role controls, no removal, no invitations; leaving is theirs.
@@ -273,6 +343,7 @@ describe("the dashboard", () => {
     expect(await memberView.getByRole("button", { name: "Remove" }).count()).toBe(0);
     expect(await memberView.getByRole("form", { name: "Invite" }).count()).toBe(0);
     expect(await memberView.getByRole("button", { name: "Leave organization" }).isVisible()).toBe(true);
+    await expectText(memberView, "Your role, member, does not include inviting people or changing roles.");
 
     // The owner promotes the new member to admin with the row's select.
     await ownerTab.bringToFront();
@@ -286,17 +357,26 @@ describe("the dashboard", () => {
     await expectText(members.locator("#members-result"), `${member} is now admin.`);
     await expectText(row.locator("td").first(), "admin");
 
-    // The member's token was revoked by the change: their next request ends the session.
+    // The member's token was revoked by the change: their next request ends the session, and says so.
     await memberTab.bringToFront();
     await memberView.getByRole("button", { name: "Reload members" }).click();
-    await expectText(memberTab.locator("#session"), "Not logged in.");
+    await expectText(header(memberTab), "Not signed in.");
+    await expectText(memberTab.locator("#signin-result"), "Your session has ended: sign in again.");
+    expect(await visibleSections(memberTab)).toEqual(SIGNED_OUT);
 
-    // Logged in again, as an admin: the owner is out of reach, and demoting oneself ends the session.
-    const memberLogin = section("Log in", memberTab);
-    await memberLogin.getByLabel("Email").fill(member);
-    await memberLogin.getByLabel("Password").fill("member-password");
-    await memberLogin.getByRole("button", { name: "Log in", exact: true }).click();
-    await expectText(memberTab.locator("#session"), `Logged in to ${first} as admin.`);
+    // Signed in again, as an admin: renaming and members are theirs; deleting and single sign-on
+    // (`org:sso`, owners only) are not offered.
+    await signIn(memberTab, member, "member-password");
+    await expectText(header(memberTab), `Signed in to ${first} as admin.`);
+    expect(await sectionsNav(memberTab).getByRole("link", { name: "Single sign-on" }).count()).toBe(0);
+    const adminOrganization = await go("Organization", memberTab);
+    await expectText(
+      adminOrganization.locator("#organization-limits"),
+      "Your role, admin, does not include deleting the organization.",
+    );
+    expect(await adminOrganization.getByRole("button", { name: "Rename" }).isVisible()).toBe(true);
+    // The owner is out of reach, and demoting oneself ends the session.
+    await go("Members", memberTab);
     const ownRow = memberView.locator("#members-list tr", { hasText: member });
     await expectText(ownRow, "admin");
     const ownerRow = memberView.locator("#members-list tr", { hasText: owner });
@@ -304,8 +384,8 @@ describe("the dashboard", () => {
     expect(await ownRow.getByRole("option", { name: "owner" }).isDisabled()).toBe(true);
     await ownRow.getByLabel(`New role of ${member}`).selectOption("member");
     await ownRow.getByRole("button", { name: "Change role" }).click();
-    await expectText(memberView.locator("#members-result"), "Your role is now member. Log in again to continue.");
-    await expectText(memberTab.locator("#session"), "Not logged in.");
+    await expectText(memberTab.locator("#signin-result"), "Your role is now member. Sign in again to continue.");
+    await expectText(header(memberTab), "Not signed in.");
 
     // The owner removes them, after confirming.
     await ownerTab.bringToFront();
@@ -320,7 +400,7 @@ describe("the dashboard", () => {
     await members.getByRole("button", { name: "Leave organization" }).click();
     await members.getByRole("button", { name: "Yes, leave" }).click();
     await expectText(members.locator("#members-result"), "An organization keeps at least one owner");
-    await expectText(ownerTab.locator("#session"), `Logged in to ${first} as owner.`);
+    await expectText(header(ownerTab), `Signed in to ${first} as owner.`);
 
     // A member who leaves: invited and accepted through the API, then the button.
     const invited = await post("/org/invitations", { email: leaver, role: "member" }, ownerToken);
@@ -328,14 +408,13 @@ describe("the dashboard", () => {
     await members.getByRole("button", { name: "Reload members" }).click();
     await expectText(list, leaver);
     await memberTab.bringToFront();
-    await memberLogin.getByLabel("Email").fill(leaver);
-    await memberLogin.getByLabel("Password").fill("leaver-password");
-    await memberLogin.getByRole("button", { name: "Log in", exact: true }).click();
-    await expectText(memberTab.locator("#session"), `Logged in to ${first} as member.`);
-    await memberView.getByRole("button", { name: "Leave organization" }).click();
-    await memberView.getByRole("button", { name: "Yes, leave" }).click();
-    await expectText(memberView.locator("#members-result"), `You left ${first}. You are logged out.`);
-    await expectText(memberTab.locator("#session"), "Not logged in.");
+    await signIn(memberTab, leaver, "leaver-password");
+    await expectText(header(memberTab), `Signed in to ${first} as member.`);
+    const leaverView = await go("Members", memberTab);
+    await leaverView.getByRole("button", { name: "Leave organization" }).click();
+    await leaverView.getByRole("button", { name: "Yes, leave" }).click();
+    await expectText(memberTab.locator("#signin-result"), `You left ${first}. You are signed out.`);
+    await expectText(header(memberTab), "Not signed in.");
     await ownerTab.bringToFront();
     await members.getByRole("button", { name: "Reload members" }).click();
     await expect.poll(() => list.textContent()).not.toContain(leaver);
@@ -345,13 +424,13 @@ describe("the dashboard", () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("sessions: silent refresh → the session list → log another out → two-factor setup with the QR code → logout → the code step at login", async () => {
+  it("sessions: silent refresh → the session list → sign another out → two-factor setup with the QR code → sign out → the code step", async () => {
     const organization = `Sessions Org ${suffix}`;
     const user = `sessions.${suffix}@dashboard.example`;
     await post("/org/create", { organization_name: organization, email: user, password: "session-password" });
     // Another device's session, through the API.
     const other = await post("/admin/login", { email: user, password: "session-password" });
-    // Short access tokens, so the page's silent refresh comes within the test (5 s after the login).
+    // Short access tokens, so the page's silent refresh comes within the test (5 s after the sign-in).
     process.env.JWT_TTL_SECONDS = "60";
     resetConfig();
     const tab = watch(await context.newPage());
@@ -361,13 +440,10 @@ describe("the dashboard", () => {
         refresh_token: string;
         session_id: string;
       } | null;
-    const login = section("Log in", tab);
     try {
       await tab.goto(`${server.url}/`);
-      await login.getByLabel("Email").fill(user);
-      await login.getByLabel("Password").fill("session-password");
-      await login.getByRole("button", { name: "Log in", exact: true }).click();
-      await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+      await signIn(tab, user, "session-password");
+      await expectText(header(tab), `Signed in to ${organization} as owner.`);
       const first = (await stored())!;
       expect(first.refresh_token).toMatch(/^[\w-]{43}$/);
 
@@ -383,50 +459,85 @@ describe("the dashboard", () => {
     const me = (token: string) => fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await me((await stored())!.token)).status).toBe(200);
 
-    // The session list: this one and the other device's; the other one logged out from here.
-    const security = section("Sessions and two-factor login", tab);
+    // The session list: this one and the other device's; the other one signed out from here.
+    const security = await go("Sessions & security", tab);
     const sessions = security.locator("#sessions-list");
     await security.getByRole("button", { name: "Reload sessions" }).click();
     await expectText(sessions, "this session");
     await expect.poll(() => sessions.locator("tr").count()).toBe(2);
     const otherRow = sessions.locator("tr", { hasNotText: "this session" });
-    await otherRow.getByRole("button", { name: /^Log out the session of/ }).click();
-    await expectText(security.locator("#sessions-result"), "That session is logged out.");
+    await otherRow.getByRole("button", { name: /^Sign out the session of/ }).click();
+    await expectText(security.locator("#sessions-result"), "That session is signed out.");
     expect((await me(other.access_token!)).status).toBe(401);
     await expect.poll(() => sessions.locator("tr").count()).toBe(1);
 
-    // Two-factor login: the QR code drawn in the page, a code from the secret, the recovery codes.
-    await security.getByRole("button", { name: "Set up two-factor login" }).click();
+    // Two-factor sign-in: the QR code drawn in the page, a code from the secret, the recovery codes.
+    await security.getByRole("button", { name: "Set up two-factor sign-in" }).click();
     const qr = security.getByRole("img", { name: "QR code to scan with an authenticator app" });
     await qr.waitFor();
     expect(await qr.locator("path").count()).toBeGreaterThan(0);
     const secret = (await security.locator("#mfa-secret").textContent())!;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await security.getByLabel("Code from the app").fill(totpCode(secret));
-    await security.getByRole("button", { name: "Enable two-factor login" }).click();
-    await expectText(security.locator("#mfa-verify-result"), "Two-factor login is on.");
+    await security.getByRole("button", { name: "Enable two-factor sign-in" }).click();
+    await expectText(security.locator("#mfa-verify-result"), "Two-factor sign-in is on.");
     expect(await security.locator("#recovery-codes li").count()).toBe(10);
     await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-sessions.png"), fullPage: true });
 
-    // Logout ends the session on the server, not only in the page.
+    // Signing out ends the session on the server, not only in the page.
     const before = (await stored())!;
-    await tab.getByRole("button", { name: "Log out", exact: true }).click();
-    await expectText(tab.locator("#session"), "Not logged in.");
+    await tab.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expectText(header(tab), "Not signed in.");
+    await expectText(tab.locator("#signin-result"), "You are signed out.");
     expect((await me(before.token)).status).toBe(401);
 
     // The password, then the code step.
-    await login.getByLabel("Email").fill(user);
-    await login.getByLabel("Password").fill("session-password");
-    await login.getByRole("button", { name: "Log in", exact: true }).click();
-    await expectText(login.locator("#login-result"), "Password accepted.");
-    const step = tab.getByRole("form", { name: "Two-factor login" });
+    await signIn(tab, user, "session-password");
+    await expectText(tab.locator("#signin-result"), "Password accepted.");
+    const step = tab.getByRole("form", { name: "Two-factor sign-in" });
     expect(await tab.evaluate<string | null>("document.activeElement.id")).toBe("mfa-code");
     // The next step's code: the one enabling spent this step's.
     await step.getByLabel("Code").fill(totpCode(secret, new Date(Date.now() + 30_000)));
     await step.getByRole("button", { name: "Verify" }).click();
-    await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+    await expectText(header(tab), `Signed in to ${organization} as owner.`);
+    // Back where the session was: the address still names the section.
+    expect(await visibleSections(tab)).toEqual(["Sessions & security"]);
     await expectText(sessions, "two-factor");
     await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-two-factor.png"), fullPage: true });
+    await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("an organization that requires two-factor sign-in: only Sessions & security, until a factor is set up", async () => {
+    const organization = `Mfa Org ${suffix}`;
+    const user = `mfa.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: organization, email: user, password: "mfa-password" });
+    const { access_token: token } = await post("/admin/login", { email: user, password: "mfa-password" });
+    const policy = await fetch(`${server.url}/org/policies`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ require_mfa: true }),
+    });
+    expect(policy.status).toBe(200);
+    const tab = watch(await context.newPage());
+    await tab.goto(`${server.url}/`);
+    await signIn(tab, user, "mfa-password");
+    await expectText(header(tab), `Signed in to ${organization} as owner.`);
+    // The token's scope is narrowed to what enrolling needs: the page offers that alone, and says why.
+    expect(await sectionsNav(tab).getByRole("link").allTextContents()).toEqual(["Sessions & security"]);
+    const security = section("Sessions & security", tab);
+    await expectText(security, "Your organization requires two-factor sign-in.");
+    expect(await security.getByRole("form", { name: "Change your email or password" }).count()).toBe(0);
+
+    await security.getByRole("button", { name: "Set up two-factor sign-in" }).click();
+    const secret = (await expectText(security.locator("#mfa-secret"), /^[A-Z2-7]{32}$/)).trim();
+    await security.getByLabel("Code from the app").fill(totpCode(secret));
+    await security.getByRole("button", { name: "Enable two-factor sign-in" }).click();
+    await expectText(security.locator("#mfa-verify-result"), "Two-factor sign-in is on.");
+    // A refreshed token carries the role's scopes again: every section opens.
+    await expect.poll(() => sectionsNav(tab).getByRole("link").count()).toBe(5);
+    expect(await security.locator("#mfa-required").isHidden()).toBe(true);
+    await go("Documents", tab);
     await tab.close();
     expect(pageErrors).toEqual([]);
   });
@@ -444,13 +555,10 @@ describe("the dashboard", () => {
         documentRequests.push(`${request.method()} ${request.url()}`);
     });
     await tab.goto(`${server.url}/`);
-    const login = section("Log in", tab);
-    await login.getByLabel("Email").fill(user);
-    await login.getByLabel("Password").fill("documents-password");
-    await login.getByRole("button", { name: "Log in", exact: true }).click();
-    await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
+    await signIn(tab, user, "documents-password");
+    await expectText(header(tab), `Signed in to ${organization} as owner.`);
 
-    const documents = section("Documents", tab);
+    const documents = await go("Documents", tab);
     const list = documents.locator("#documents-list");
     const usage = documents.locator("#usage");
     await expectText(usage, "Documents0 of 100000");
@@ -540,33 +648,31 @@ describe("the dashboard", () => {
     await expectText(documents.locator("#documents-result"), "Deleted alpha.");
     expect(await list.textContent()).not.toContain("alpha");
     await expectText(usage, "Documents4 of 100000");
-    // The live view of the collection follows the page's own writes.
-    await expectText(tab.locator("#collection-count"), "4 documents");
     const gone = await fetch(`${server.url}/org/data/documents/alpha`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(gone.status).toBe(404);
-
     await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-documents.png"), fullPage: true });
+    // The organization's live view of the collection counts the page's own writes.
+    await go("Organization", tab);
+    await expectText(tab.locator("#collection-count"), "4 documents");
+
     await tab.close();
     expect(pageErrors).toEqual([]);
   });
 
-  it("account links: unverified notice → the verify link → forgot password → the reset link → log in with the new password; a used link is gone", async () => {
+  it("account links: unverified notice → the verify link → forgot password → the reset link → sign in with the new password; a used link is gone", async () => {
     const organization = `Account Org ${suffix}`;
     const user = `account.${suffix}@dashboard.example`;
     await post("/org/create", { organization_name: organization, email: user, password: "old-password" });
     await page.goto(`${server.url}/`);
-    const login = section("Log in");
     const logIn = async (password: string) => {
-      await login.getByLabel("Email").fill(user);
-      await login.getByLabel("Password").fill(password);
-      await login.getByRole("button", { name: "Log in", exact: true }).click();
-      await expectText(page.locator("#session"), `Logged in to ${organization} as owner.`);
+      await signIn(page, user, password);
+      await expectText(header(), `Signed in to ${organization} as owner.`);
     };
     const logOut = async () => {
-      await page.getByRole("button", { name: "Log out", exact: true }).click();
-      await expectText(page.locator("#session"), "Not logged in.");
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await expectText(header(), "Not signed in.");
     };
 
     // Signed in with an address not verified yet: the notice, and a new link on request.
@@ -584,8 +690,8 @@ describe("the dashboard", () => {
     await expect.poll(() => page.locator("#email-notice").isHidden()).toBe(true);
     await logOut();
 
-    // "Forgot password?" under the login opens a small form; the answer is the same for any address.
-    await login.getByRole("button", { name: "Forgot password?" }).click();
+    // "Forgot password?" under the sign-in opens a small form; the answer is the same for any address.
+    await section("Sign in").getByRole("button", { name: "Forgot password?" }).click();
     const reset = section("Reset your password");
     const forgot = reset.getByRole("form", { name: "Forgot your password?" });
     expect(await page.evaluate<string | null>("document.activeElement.id")).toBe("forgot-email");
@@ -608,8 +714,9 @@ describe("the dashboard", () => {
     expect(await setForm.getByLabel("Confirm new password").getAttribute("aria-invalid")).toBe("true");
     await setForm.getByLabel("Confirm new password").fill("new-password-1");
     await setForm.getByRole("button", { name: "Set new password" }).click();
-    await expectText(login.locator("#login-result"), "Password changed; sign in");
+    await expectText(page.locator("#signin-result"), "Password changed: sign in with the new password.");
     expect(await reset.isHidden()).toBe(true);
+    expect(await page.evaluate<string | null>("document.activeElement.id")).toBe("signin-email");
     await logIn("new-password-1");
     await logOut();
 
@@ -653,12 +760,9 @@ describe("the dashboard", () => {
 
       // The owner connects the provider in the settings.
       await tab.goto(`${server.url}/`);
-      const loginForm = section("Log in", tab);
-      await loginForm.getByLabel("Email").fill(owner);
-      await loginForm.getByLabel("Password").fill("owner-password-1");
-      await loginForm.getByRole("button", { name: "Log in", exact: true }).click();
-      await expectText(tab.locator("#session"), `Logged in to ${organization} as owner.`);
-      const settings = section("Single sign-on", tab);
+      await signIn(tab, owner, "owner-password-1");
+      await expectText(header(tab), `Signed in to ${organization} as owner.`);
+      const settings = await go("Single sign-on", tab);
       await expectText(settings.locator("#sso-status"), "No identity provider is connected.");
       await expectText(
         settings.locator("#sso-redirect-uri"),
@@ -674,21 +778,23 @@ describe("the dashboard", () => {
       await expectText(settings.locator("#sso-settings-result"), "with 1 signing key");
       await settings.getByRole("button", { name: "Enable" }).click();
       await expectText(settings.locator("#sso-status"), "enabled.");
-      await tab.getByRole("button", { name: "Log out", exact: true }).click();
-      await expectText(tab.locator("#session"), "Not logged in.");
+      await tab.getByRole("button", { name: "Sign out", exact: true }).click();
+      await expectText(header(tab), "Not signed in.");
 
       // A member of the domain signs in through the provider's own pages.
-      await tab.getByLabel("Sign in as").fill(`alice@${domain}`);
-      await tab.getByRole("button", { name: "Continue with SSO" }).click();
+      await section("Sign in", tab).getByLabel("Work email or organization").fill(`alice@${domain}`);
+      await tab.getByRole("button", { name: "Continue with single sign-on" }).click();
       await tab.waitForURL(`${provider.issuer}/**`);
       await tab.locator('input[name="login"]').fill("alice");
       await tab.locator('input[name="password"]').fill("anything");
       await tab.getByRole("button", { name: "Sign-in" }).click();
       await tab.getByRole("button", { name: "Continue" }).click();
       await tab.waitForURL(`${server.url}/**`);
-      await expectText(tab.locator("#session"), `Logged in to ${organization} as member.`);
+      await expectText(header(tab), `Signed in to ${organization} as member.`);
       // The code left the address bar at once; no token was ever in a URL.
       expect(tab.url()).toBe(`${server.url}/`);
+      // A member's token lacks `org:sso`: the settings are not offered.
+      expect(await sectionsNav(tab).getByRole("link", { name: "Single sign-on" }).count()).toBe(0);
       await tab.screenshot({ path: path.join(ARTIFACTS, "dashboard-sso.png"), fullPage: true });
       expect(pageErrors).toEqual([]);
     } finally {

@@ -1,0 +1,54 @@
+// Requests to the API: same origin, relative URLs (so the page works wherever the API is mounted),
+// JSON both ways, RFC 9457 problems turned into errors.
+import { accessToken, end, refresh } from "./session.js";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? problem?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+}
+
+export const hasStatus = (error, status) => error instanceof ApiError && error.status === status;
+
+/**
+ * `auth` sends the session's token. `keepSession`: a 401 says nothing about that token (a public
+ * route that takes one as an option). Otherwise a refused token gets one refresh and one retry:
+ * it may just have expired (a tab asleep past its silent refresh).
+ */
+export async function api(method, path, { body, auth = false, keepSession = false } = {}) {
+  const first = await send(method, path, body, auth);
+  if (!refusedToken(first, auth, keepSession)) return answer(first);
+  if (!(await refresh())) return answer(first, true);
+  const second = await send(method, path, body, auth);
+  return answer(second, refusedToken(second, auth, keepSession));
+}
+
+async function send(method, path, body, auth) {
+  const headers = { accept: "application/json, application/problem+json" };
+  const token = auth ? accessToken() : undefined;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await response.json().catch(() => undefined);
+  return { status: response.status, ok: response.ok, data, token };
+}
+
+/** Not a wrong password or code, which are 401s too (`invalid-credentials`): the token itself was refused. */
+const refusedToken = (reply, auth, keepSession) =>
+  reply.status === 401 &&
+  auth &&
+  reply.token !== undefined &&
+  !keepSession &&
+  !(typeof reply.data?.type === "string" && reply.data.type.endsWith(":invalid-credentials"));
+
+/**
+ * A token refused even after a refresh was revoked (a sign-out elsewhere, a credential or role
+ * change) or its session ended: so is this one, unless another request has renewed it meanwhile.
+ */
+function answer(reply, refused = false) {
+  if (refused && accessToken() === reply.token) end("Your session has ended: sign in again.");
+  if (!reply.ok) throw new ApiError(reply.status, reply.data);
+  return reply.data;
+}
