@@ -1632,7 +1632,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Start signing in through an organization's identity provider (a browser navigation)
+         * Start signing in through an organization's identity provider (a browser navigation, or a page's script)
          * @description Authorization code flow with PKCE, `state` and `nonce`. The organization is named by its slug, or found by the verified domain of `email`. The dashboard makes a random verifier, keeps it, and sends its S256 challenge as `handoff_challenge`.
          */
         get: operations["startSsoLogin"];
@@ -3878,6 +3878,12 @@ export interface components {
              * @example 2026-01-31T12:00:00.000Z
              */
             tested_at: string;
+        };
+        SsoStarted: {
+            /** @description The provider's authorization URL: navigate the browser there. */
+            location: string;
+            /** @description Seconds the sign-in may take, from now. */
+            expires_in: number;
         };
     };
     responses: never;
@@ -14131,6 +14137,8 @@ export interface operations {
                 email?: string;
                 /** @description base64url(SHA-256(verifier)) of a random verifier (43–128 characters) the dashboard keeps, to present at `POST /auth/sso/exchange`. */
                 handoff_challenge: string;
+                /** @description `redirect` (the default, for a navigation): a 302 to the provider. `json` (for a page's script): 200 with the provider's URL to navigate to, so that a refusal can be shown on the page; the cookie is set either way, and one sign-in is started either way. */
+                answer?: "redirect" | "json";
             };
             header?: never;
             path?: never;
@@ -14138,6 +14146,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description With `answer=json`: where to navigate the browser (the provider's authorization endpoint), and the cookie that binds the sign-in to this browser. */
+            200: {
+                headers: {
+                    /** @description The cookie binding the sign-in to this browser. */
+                    "set-cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoStarted"];
+                };
+            };
             /** @description To the provider's authorization endpoint, with a cookie that binds the sign-in to this browser. */
             302: {
                 headers: {

@@ -107,14 +107,12 @@ onSubmit("sso", async (fields) => {
   const query = new URLSearchParams({
     [who.includes("@") ? "email" : "organization"]: who,
     handoff_challenge: challenge,
+    answer: "json",
   });
-  // Asked first with fetch, so that "no single sign-on here" is shown on this page, not as a bare answer.
-  const probe = await fetch(`auth/sso/start?${query}`, { redirect: "manual" });
-  if (probe.type !== "opaqueredirect" && !probe.ok) {
-    const problem = await probe.json().catch(() => undefined);
-    throw new ApiError(probe.status, problem);
-  }
-  location.assign(`auth/sso/start?${query}`);
+  // Asked with fetch, so that "no single sign-on here" is shown on this page; the answer sets the
+  // cookie that binds the sign-in to this browser, and says where the provider is.
+  const started = await api("GET", `auth/sso/start?${query}`);
+  location.assign(started.location);
   return [paragraph("Going to your organization's identity provider…")];
 });
 

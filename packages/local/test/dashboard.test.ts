@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeDatabase, resetConfig } from "@org-service/core";
+import { ObjectId } from "mongodb";
 import { useIsolatedDatabases, database, mailedToken, startTestDnsServer, totpCode } from "@org-service/core/testing";
 import { startLocalServer, type LocalServer } from "../src/server";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -781,10 +782,14 @@ describe("the dashboard", () => {
       await tab.getByRole("button", { name: "Sign out", exact: true }).click();
       await expectText(header(tab), "Not signed in.");
 
-      // A member of the domain signs in through the provider's own pages.
+      // A member of the domain signs in through the provider's own pages: one click, one sign-in started.
+      const db = await database();
+      const started = () => db.ssoLogins.countDocuments({ organization_id: new ObjectId(login.organization_id) });
+      const before = await started();
       await section("Sign in", tab).getByLabel("Work email or organization").fill(`alice@${domain}`);
       await tab.getByRole("button", { name: "Continue with single sign-on" }).click();
       await tab.waitForURL(`${provider.issuer}/**`);
+      expect(await started()).toBe(before + 1);
       await tab.locator('input[name="login"]').fill("alice");
       await tab.locator('input[name="password"]').fill("anything");
       await tab.getByRole("button", { name: "Sign-in" }).click();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { resetConfig } from "@org-service/core";
-import { mailedToken, startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
+import { database, mailedToken, startTestDnsServer, type TestDnsServer, totpCode } from "@org-service/core/testing";
+import { ObjectId } from "mongodb";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HttpAnswer, httpClient } from "./support/http";
@@ -254,6 +255,32 @@ describe("single sign-on through a real OpenID Provider", () => {
       .filter((entry: { action: string }) => entry.action === "sso.login_failed")
       .map((entry: { details: { reason: string } }) => entry.details.reason);
     expect(reasons).toEqual(expect.arrayContaining(["email_outside_domains", "email_not_verified"]));
+  });
+
+  it("starts for a page's script with the provider's address as JSON: one sign-in, the same cookie, the same flow", async () => {
+    const db = await database();
+    const signIns = () => db.ssoLogins.countDocuments({ organization_id: new ObjectId(acme.organizationId) });
+    const before = await signIns();
+    const b = browser();
+    const started = await b.start({ organization: acme.name, answer: "json" });
+    expect(started.status).toBe(200);
+    expect(started.headers.get("cache-control")).toBe("no-store");
+    const body = (await started.json()) as { location: string; expires_in: number };
+    expect(body.expires_in).toBeGreaterThan(0);
+    expect(b.cookie).toMatch(/^org_service_sso=[A-Za-z0-9_-]{43}$/);
+    expect(await signIns()).toBe(before + 1);
+
+    const back = await provider.signIn(body.location, "alice");
+    const result = await b.callback(back);
+    expect(result.error).toBeNull();
+    expect((await exchange(result.sso!, b.verifier)).json).toMatchObject({ organization_name: acme.name });
+
+    // A refusal is a problem the page can show, and starts nothing.
+    const plain = await signUp(`plain-${unique()}.example`);
+    const none = await browser().start({ organization: plain.name, answer: "json" });
+    expect(none.status).toBe(404);
+    expect(none.headers.get("content-type")).toContain("application/problem+json");
+    expect(none.headers.getSetCookie()).toEqual([]);
   });
 
   it("answers a start for an organization without single sign-on, or a malformed one, with a problem", async () => {

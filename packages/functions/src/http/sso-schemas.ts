@@ -57,7 +57,19 @@ export const startSsoQuery = z.strictObject({
     description:
       "base64url(SHA-256(verifier)) of a random verifier (43–128 characters) the dashboard keeps, to present at `POST /auth/sso/exchange`.",
   }),
+  answer: meta(z.optional(z.enum(["redirect", "json"])), {
+    description:
+      "`redirect` (the default, for a navigation): a 302 to the provider. `json` (for a page's script): 200 with the provider's URL to navigate to, so that a refusal can be shown on the page; the cookie is set either way, and one sign-in is started either way.",
+  }),
 });
+
+export const ssoStartedSchema = meta(
+  z.strictObject({
+    location: meta(z.string(), { description: "The provider's authorization URL: navigate the browser there." }),
+    expires_in: meta(z.int(), { description: "Seconds the sign-in may take, from now." }),
+  }),
+  { id: "SsoStarted" },
+);
 
 export const ssoCallbackPath = z.strictObject({
   organization_id: meta(objectIdString("an organization id"), {

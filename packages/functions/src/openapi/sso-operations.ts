@@ -8,6 +8,7 @@ import {
   ssoConnectionDeletedSchema,
   ssoConnectionSchema,
   ssoConnectionTestSchema,
+  ssoStartedSchema,
   startSsoQuery,
 } from "../http/sso-schemas";
 import { loginAnswerSchema } from "../http/response-schemas";
@@ -102,12 +103,23 @@ export const ssoOperations = {
   "GET /auth/sso/start": {
     operationId: "startSsoLogin",
     tags: [TAG],
-    summary: "Start signing in through an organization's identity provider (a browser navigation)",
+    summary: "Start signing in through an organization's identity provider (a browser navigation, or a page's script)",
     description:
       "Authorization code flow with PKCE, `state` and `nonce`. The organization is named by its slug, or found by the verified domain of `email`. The dashboard makes a random verifier, keeps it, and sends its S256 challenge as `handoff_challenge`.",
     security: publicRoute,
     requestParams: { query: startSsoQuery },
     responses: {
+      "200": {
+        description:
+          "With `answer=json`: where to navigate the browser (the provider's authorization endpoint), and the cookie that binds the sign-in to this browser.",
+        headers: {
+          "set-cookie": {
+            description: "The cookie binding the sign-in to this browser.",
+            schema: { type: "string" as const },
+          },
+        },
+        content: json(ssoStartedSchema),
+      },
       "302": redirect(
         "To the provider's authorization endpoint, with a cookie that binds the sign-in to this browser.",
       ),
