@@ -15,6 +15,7 @@ import { membersSection } from "./panel-members.js";
 import { documentsSection } from "./panel-documents.js";
 import { ssoSettingsSection } from "./panel-sso-settings.js";
 import { securitySection } from "./panel-security.js";
+import { hide as hideSwitch, load as loadSwitch } from "./organization-switch.js";
 
 /**
  * The signed-in sections, in the navigation's order. Each is `{ id, available(session), open(session),
@@ -42,6 +43,7 @@ function render({ started = false, ended = false, claims = false, message = "" }
     forgetEmailLink();
   }
   if (!view) {
+    hideSwitch();
     for (const section of SECTIONS) $(section.id).hidden = true;
     invitationSessionEnded();
     notice(message);
@@ -50,6 +52,8 @@ function render({ started = false, ended = false, claims = false, message = "" }
     if (started) {
       resetSignIn();
       closePasswordReset();
+      // Best effort: without the list, the header offers no switch, and nothing else changes.
+      loadSwitch(view).catch(() => undefined);
     }
     for (const link of navLinks()) link.parentElement.hidden = !sectionNamed(link.dataset.section).available(view);
     if (started || claims) {

@@ -73,6 +73,12 @@ function askForCode(answer) {
   return [paragraph("Password accepted. Enter the code from your authenticator app to finish signing in.")];
 }
 
+/** The code step of a sign-in that started elsewhere (switching organization), with what to tell the user. */
+export function continueWithCode(answer, message) {
+  askForCode(answer);
+  show($("signin-result"), [paragraph(message)]);
+}
+
 onSubmit("mfa", async (fields, form) => {
   if (!mfaToken) throw new Error("Sign in with your password first.");
   const entered = fields.code.trim();

@@ -271,6 +271,19 @@ describe("the dashboard", () => {
     await ownerTab.keyboard.press("Enter");
     await expectText(header(ownerTab), `Signed in to ${first} as owner.`);
 
+    // The header offers the other organization: switching opens a session there without the
+    // password, and ends the one it leaves.
+    const switcher = ownerTab.getByLabel("Switch organization");
+    await switcher.waitFor();
+    const left = await ownerTab.evaluate<string>("JSON.parse(sessionStorage.getItem('org-service.session')).token");
+    await switcher.selectOption(`Members Other ${suffix}`);
+    await expectText(header(ownerTab), `Signed in to Members Other ${suffix} as owner.`);
+    await expect
+      .poll(async () => (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${left}` } })).status)
+      .toBe(401);
+    await switcher.selectOption(first);
+    await expectText(header(ownerTab), `Signed in to ${first} as owner.`);
+
     // The navigation, with the keyboard: the section opens alone, its heading focused.
     await sectionsNav(ownerTab).getByRole("link", { name: "Members" }).focus();
     await ownerTab.keyboard.press("Enter");

@@ -8,6 +8,7 @@ import email from "@org-service/dashboard/panel-email.js?raw";
 import invitation from "@org-service/dashboard/panel-invitation.js?raw";
 import lookup from "@org-service/dashboard/panel-lookup.js?raw";
 import members from "@org-service/dashboard/panel-members.js?raw";
+import organizationSwitch from "@org-service/dashboard/organization-switch.js?raw";
 import organization from "@org-service/dashboard/panel-organization.js?raw";
 import passwordReset from "@org-service/dashboard/panel-password-reset.js?raw";
 import security from "@org-service/dashboard/panel-security.js?raw";
@@ -35,6 +36,7 @@ const assets = new AssetSet([
     "session.js": session,
     "api.js": api,
     "dom.js": dom,
+    "organization-switch.js": organizationSwitch,
     "panel-signin.js": signin,
     "panel-password-reset.js": passwordReset,
     "panel-signup.js": signup,
