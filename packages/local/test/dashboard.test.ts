@@ -522,6 +522,52 @@ describe("the dashboard", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("switching from a session that did not pass the second factor asks for the code first", async () => {
+    const first = `Switch Org ${suffix}`;
+    const second = `Switch Other ${suffix}`;
+    const user = `switch.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: first, email: user, password: "switch-password" });
+    // A session opened before two-factor sign-in was turned on: it did not pass the second factor.
+    const login = await post("/admin/login", { email: user, password: "switch-password" });
+    const { secret } = await post("/me/mfa/totp", {}, login.access_token);
+    await post("/me/mfa/totp/verify", { code: totpCode(secret!) }, login.access_token);
+    await post("/org/create", { organization_name: second }, login.access_token);
+
+    // That session in a tab, as the page keeps it.
+    const tab = watch(await context.newPage());
+    await tab.goto(`${server.url}/`);
+    const kept = {
+      token: login.access_token,
+      refresh_token: login.refresh_token,
+      session_id: login.session_id,
+      expires_at: Date.now() + Number(login.expires_in) * 1000,
+      organization_id: login.organization_id,
+      organization_name: login.organization_name,
+      role: login.role,
+      user_id: login.user_id,
+    };
+    await tab.evaluate(`sessionStorage.setItem("org-service.session", ${JSON.stringify(JSON.stringify(kept))})`);
+    await tab.reload();
+    await expectText(header(tab), `Signed in to ${first} as owner.`);
+
+    await tab.getByLabel("Switch organization").selectOption(second);
+    await expectText(
+      tab.locator("#signin-result"),
+      `Enter the code from your authenticator app to switch to ${second}.`,
+    );
+    // The session it left is over; the new one waits for the code.
+    expect(
+      (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${login.access_token}` } })).status,
+    ).toBe(401);
+    const step = tab.getByRole("form", { name: "Two-factor sign-in" });
+    // The next step's code: enabling spent this step's.
+    await step.getByLabel("Code").fill(totpCode(secret!, new Date(Date.now() + 30_000)));
+    await step.getByRole("button", { name: "Verify" }).click();
+    await expectText(header(tab), `Signed in to ${second} as owner.`);
+    await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it("an organization that requires two-factor sign-in: only Sessions & security, until a factor is set up", async () => {
     const organization = `Mfa Org ${suffix}`;
     const user = `mfa.${suffix}@dashboard.example`;
