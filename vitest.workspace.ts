@@ -14,7 +14,8 @@ import local from "./packages/local/vitest.config";
  * `pnpm test` runs two files at once (`--maxWorkers=2`), where vitest would run one on a 2-core
  * machine (its default is the cores less one): the files wait on databases, servers and child
  * processes far more than they compute, and each has databases of its own. On the CI machine
- * (2 cores) the suite took 565 s one file at a time and 404 s two at a time.
+ * (2 cores) the suite took 565 s one file at a time and 404 s two at a time; three at a time was
+ * slower again (591 s against 535 s for two, on 2026-12-07: the processes the files start contend).
  */
 const onSqlite = { EMBEDDED_DB: "ferretdb-sqlite" };
 
