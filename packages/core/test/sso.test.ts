@@ -120,6 +120,40 @@ describe("a provider's answers", () => {
     }
   });
 
+  it("must send browsers to an http(s) authorization endpoint, even in local runs: javascript: or data: is refused", async () => {
+    process.env.SSO_ALLOW_PRIVATE_ISSUERS = "true";
+    resetConfig();
+    let authorizationEndpoint = "";
+    const provider = await serve((request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      if (request.url === "/jwks") {
+        return response.end(JSON.stringify({ keys: [{ kty: "RSA", kid: "k", n: "sXch", e: "AQAB", use: "sig" }] }));
+      }
+      response.end(
+        JSON.stringify({
+          issuer: provider.issuer,
+          authorization_endpoint: authorizationEndpoint,
+          token_endpoint: `${provider.issuer}/token`,
+          jwks_uri: `${provider.issuer}/jwks`,
+        }),
+      );
+    });
+    try {
+      const actor = await owner();
+      for (const endpoint of ["javascript:alert(document.cookie)//", "data:text/html,<script>alert(1)</script>"]) {
+        authorizationEndpoint = endpoint;
+        await expect(saveSsoConnection(actor, connection(provider.issuer))).rejects.toThrow(/not an https URL/);
+      }
+      // Plain http stays allowed in local runs, where the test's provider is.
+      authorizationEndpoint = `${provider.issuer}/authorize`;
+      await expect(saveSsoConnection(actor, connection(provider.issuer))).resolves.toMatchObject({
+        issuer: provider.issuer,
+      });
+    } finally {
+      await provider.close();
+    }
+  });
+
   it("must be an OpenID provider's: another issuer in the document, or no key set, is refused", async () => {
     process.env.SSO_ALLOW_PRIVATE_ISSUERS = "true";
     resetConfig();

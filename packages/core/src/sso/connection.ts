@@ -163,9 +163,10 @@ export async function discoverProvider(issuer: string): Promise<{ metadata: SsoP
   if (!authorization_endpoint || !token_endpoint || !jwks_uri) {
     throw invalid("its discovery document lacks an authorization, token or JWKS endpoint");
   }
-  // Where browsers are sent: never plain http, outside local runs (the SSRF guard checks the
-  // service's own requests, not the browser's).
-  if (!config().sso.allowPrivateIssuers && new URL(authorization_endpoint).protocol !== "https:") {
+  // Where browsers are sent: https, or plain http in local runs (the SSRF guard checks the
+  // service's own requests, not the browser's) — never another scheme (`javascript:`, `data:`).
+  const browserSchemes = config().sso.allowPrivateIssuers ? ["https:", "http:"] : ["https:"];
+  if (!browserSchemes.includes(new URL(authorization_endpoint).protocol)) {
     throw invalid("its authorization endpoint is not an https URL");
   }
   if (server.response_types_supported && !server.response_types_supported.includes("code")) {
