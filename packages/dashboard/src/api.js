@@ -1,6 +1,6 @@
 // Requests to the API: same origin, relative URLs (so the page works wherever the API is mounted),
 // JSON both ways, RFC 9457 problems turned into errors.
-import { accessToken, end, refresh } from "./session.js";
+import { accessToken, current, end, isCurrent, refresh } from "./session.js";
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -15,12 +15,15 @@ export const hasStatus = (error, status) => error instanceof ApiError && error.s
 /**
  * `auth` sends the session's token. `keepSession`: a 401 says nothing about that token (a public
  * route that takes one as an option). Otherwise a refused token gets one refresh and one retry:
- * it may just have expired (a tab asleep past its silent refresh).
+ * it may just have expired (a tab asleep past its silent refresh) — but only in the session it was
+ * sent for: after a sign-in or an organization switch meanwhile, resending it would do in another
+ * organization, or as another user, what was asked of the first.
  */
 export async function api(method, path, { body, auth = false, keepSession = false } = {}) {
+  const sentFor = current();
   const first = await send(method, path, body, auth);
   if (!refusedToken(first, auth, keepSession)) return answer(first);
-  if (!(await refresh())) return answer(first, true);
+  if (!isCurrent(sentFor) || !(await refresh()) || !isCurrent(sentFor)) return answer(first, true);
   const second = await send(method, path, body, auth);
   return answer(second, refusedToken(second, auth, keepSession));
 }

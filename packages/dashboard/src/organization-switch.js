@@ -36,7 +36,6 @@ export function hide() {
 picker().addEventListener("change", async () => {
   const select = picker();
   const target = select.value;
-  const left = session.accessToken();
   const result = $("organization-switch-result");
   select.disabled = true;
   try {
@@ -47,8 +46,11 @@ picker().addEventListener("change", async () => {
       continueWithCode(answer, `Enter the code from your authenticator app to switch to ${target}.`);
       return;
     }
+    // Read now, not before the switch: a refresh on the way may have renewed it.
+    const left = session.accessToken();
     session.start(answer);
-    // The session left behind ends on the server too; the page has forgotten it either way.
+    // The session left behind ends on the server too (the page has forgotten it either way; if
+    // this fails, it ends when idle, and nobody holds its refresh token any more).
     await fetch("auth/logout", { method: "POST", headers: { authorization: `Bearer ${left}` } }).catch(() => undefined);
   } catch (error) {
     // The list is as it was; say why the switch did not happen.

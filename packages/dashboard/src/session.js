@@ -104,8 +104,10 @@ export function refresh() {
       headers: { "content-type": "application/json", accept: "application/json, application/problem+json" },
       body: JSON.stringify({ refresh_token: used }),
     }).catch(() => undefined);
-    // A sign-out, another sign-in or tokens renewed otherwise meanwhile: this answer is stale.
-    if (generation !== started || stored?.refresh_token !== used) return stored !== null;
+    // A sign-out or another sign-in meanwhile: this answer is stale, and the session it was for is
+    // over. Tokens renewed otherwise (a credential change) in the same session: it goes on.
+    if (generation !== started) return false;
+    if (stored?.refresh_token !== used) return stored !== null;
     if (!response?.ok) {
       if (response?.status === 401) end("Your session has ended: sign in again.");
       return false;

@@ -522,6 +522,57 @@ describe("the dashboard", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("a write still on its way when the user switches organization is not sent again in the new one", async () => {
+    const first = `Inflight Org ${suffix}`;
+    const second = `Inflight Other ${suffix}`;
+    const user = `inflight.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: first, email: user, password: "inflight-password" });
+    const { access_token: token } = await post("/admin/login", { email: user, password: "inflight-password" });
+    await post("/org/create", { organization_name: second }, token);
+    const tab = watch(await context.newPage());
+    await tab.goto(`${server.url}/`);
+    await signIn(tab, user, "inflight-password");
+    await section("Sign in", tab)
+      .getByRole("button", { name: `Sign in to ${first} (owner)` })
+      .click();
+    await expectText(header(tab), `Signed in to ${first} as owner.`);
+
+    // The insert is held on its way, with the first organization's token, while the user switches.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const insertSent = new Promise<void>((resolve) =>
+      tab.route("**/org/data/documents", async (route) => {
+        if (route.request().method() !== "POST") return route.continue();
+        resolve();
+        await held;
+        await route.continue();
+      }),
+    );
+    const documents = await go("Documents", tab);
+    const insert = documents.getByRole("form", { name: "Insert" });
+    await insert.getByLabel("New document (JSON)").fill('{"_id": "inflight", "from": "the first"}');
+    await insert.getByRole("button", { name: "Insert" }).click();
+    await insertSent;
+    await tab.getByLabel("Switch organization").selectOption(second);
+    await expectText(header(tab), `Signed in to ${second} as owner.`);
+    // The first organization's session ended with the switch: the held insert is refused (401),
+    // and the page must not refresh the new session and send it there.
+    const refused = tab.waitForResponse((response) => response.url().endsWith("/org/data/documents"));
+    release();
+    expect((await refused).status()).toBe(401);
+    // Had the page sent it again, it would have gone right after the refusal.
+    await tab.waitForTimeout(500);
+    for (const organization_name of [first, second]) {
+      const login = await post("/admin/login", { email: user, password: "inflight-password", organization_name });
+      const read = await fetch(`${server.url}/org/data/documents/inflight`, {
+        headers: { authorization: `Bearer ${login.access_token}` },
+      });
+      expect(read.status, organization_name).toBe(404);
+    }
+    await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it("switching from a session that did not pass the second factor asks for the code first", async () => {
     const first = `Switch Org ${suffix}`;
     const second = `Switch Other ${suffix}`;
