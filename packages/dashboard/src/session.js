@@ -215,3 +215,32 @@ function scheduleRefresh() {
 
 // A page loaded with a session stored renews it on time too.
 scheduleRefresh();
+
+// --- one tab per session ---------------------------------------------------------------------------
+// "Duplicate tab" copies sessionStorage, and with it the refresh token: two tabs refreshing one
+// token is, to the service, a stolen token used twice, and it ends the session in both. So a tab
+// that starts with a session stored asks the others whether one of them holds it already; if one
+// does, this one forgets it (the other goes on) and its user signs in here afresh.
+
+const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("org-service.session") : undefined;
+/** The session this tab asked about, while it waits for an answer; a tab still asking answers no one. */
+let asking = stored?.session_id;
+channel?.addEventListener("message", ({ data }) => {
+  if (data?.type === "held?" && asking === undefined && stored?.session_id === data.sessionId) {
+    channel.postMessage({ type: "held", sessionId: data.sessionId });
+  } else if (data?.type === "held" && asking !== undefined && asking === data.sessionId) {
+    asking = undefined;
+    if (stored?.session_id === data.sessionId) {
+      end("This session is open in another tab, which keeps it: sign in here for one of this tab's own.");
+    }
+  }
+});
+if (asking !== undefined && channel) {
+  channel.postMessage({ type: "held?", sessionId: asking });
+  // Nobody answered: no other tab holds it (two tabs asking at once both keep theirs).
+  setTimeout(() => {
+    asking = undefined;
+  }, 1_000);
+} else {
+  asking = undefined;
+}

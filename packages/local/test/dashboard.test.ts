@@ -522,6 +522,33 @@ describe("the dashboard", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("a duplicated tab does not share the session: the first tab keeps it, the copy asks for a sign-in", async () => {
+    const organization = `Duplicate Org ${suffix}`;
+    const user = `duplicate.${suffix}@dashboard.example`;
+    await post("/org/create", { organization_name: organization, email: user, password: "duplicate-password" });
+    const original = watch(await context.newPage());
+    await original.goto(`${server.url}/`);
+    await signIn(original, user, "duplicate-password");
+    await expectText(header(original), `Signed in to ${organization} as owner.`);
+    // What "Duplicate tab" does: the same sessionStorage in a new tab.
+    const kept = await original.evaluate<string>("sessionStorage.getItem('org-service.session')");
+    const copy = watch(await context.newPage());
+    await copy.goto(`${server.url}/`);
+    await copy.evaluate(`sessionStorage.setItem("org-service.session", ${JSON.stringify(kept)})`);
+    await copy.reload();
+    await expectText(copy.locator("#signin-result"), "This session is open in another tab, which keeps it");
+    await expectText(header(copy), "Not signed in.");
+    // The first tab's session goes on, on the server too.
+    const token = (JSON.parse(kept) as { token: string }).token;
+    expect((await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    await original.bringToFront();
+    await go("Members", original);
+    await expectText(header(original), `Signed in to ${organization} as owner.`);
+    await copy.close();
+    await original.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   it("a write still on its way when the user switches organization is not sent again in the new one", async () => {
     const first = `Inflight Org ${suffix}`;
     const second = `Inflight Other ${suffix}`;
