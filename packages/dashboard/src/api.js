@@ -28,6 +28,25 @@ export async function api(method, path, { body, auth = false, keepSession = fals
   return answer(second, refusedToken(second, auth, keepSession));
 }
 
+/** The most pages {@link everyPage} reads: a list longer than this is not one to show whole. */
+const MOST_PAGES = 20;
+
+/**
+ * Every item of a short list the API pages (the pending invitations, one's sessions), page after
+ * page: shown whole, so nothing past the first page is out of sight or out of reach.
+ */
+export async function everyPage(path, field) {
+  const items = [];
+  let cursor;
+  for (let page = 0; page < MOST_PAGES; page++) {
+    const answer = await api("GET", cursor ? `${path}?${new URLSearchParams({ cursor })}` : path, { auth: true });
+    items.push(...answer[field]);
+    cursor = answer.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
 async function send(method, path, body, auth) {
   const headers = { accept: "application/json, application/problem+json" };
   const token = auth ? accessToken() : undefined;

@@ -1,6 +1,6 @@
 // Members and invitations. What each row offers follows the token's scopes: `members:manage`
 // (invite, change the roles of and remove admins and members) and `owners:manage` (the owner role).
-import { api } from "./api.js";
+import { api, everyPage } from "./api.js";
 import {
   $,
   act,
@@ -170,7 +170,7 @@ $("leave").addEventListener("click", (event) => {
 
 async function loadInvitations() {
   const view = session.current();
-  const { invitations } = await api("GET", "org/invitations", { auth: true });
+  const invitations = await everyPage("org/invitations", "invitations");
   if (!session.isCurrent(view)) return;
   $("invitations").replaceChildren(...invitations.map(invitationItem));
   $("invitations-none").hidden = invitations.length > 0;

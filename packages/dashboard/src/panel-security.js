@@ -1,5 +1,5 @@
 // Sessions and security: where the user is signed in, two-factor sign-in, and their email and password.
-import { api } from "./api.js";
+import { api, everyPage } from "./api.js";
 import {
   $,
   act,
@@ -50,7 +50,7 @@ export const securitySection = {
 async function loadSessions() {
   const view = session.current();
   if (!view) return;
-  const { sessions } = await api("GET", "me/sessions", { auth: true });
+  const sessions = await everyPage("me/sessions", "sessions");
   if (!session.isCurrent(view)) return;
   $("sessions-list").replaceChildren(...sessions.map(sessionRow));
 }

@@ -316,6 +316,10 @@ describe("the dashboard", () => {
     expect(link).toMatch(new RegExp(`^${server.url.replaceAll(".", "\\.")}/#invitation=[\\w-]{43}$`));
     expect(await invite.getByLabel("Accept link").getAttribute("readonly")).not.toBeNull();
     await expectText(members.locator("#invitations"), `${member} as member`);
+    // Fifty more through the API: the pending invitations now fill more than one page of the list.
+    for (let i = 0; i < 50; i++) {
+      await post("/org/invitations", { email: `pending${i}.${suffix}@members.example`, role: "member" }, ownerToken);
+    }
 
     // Another invitation, revoked.
     const revoked = `revoked.${suffix}@members.example`;
@@ -325,6 +329,9 @@ describe("the dashboard", () => {
     await members.getByRole("button", { name: `Revoke the invitation of ${revoked}` }).click();
     await expectText(members.locator("#invitations-result"), `Revoked the invitation of ${revoked}.`);
     expect(await members.locator("#invitations").textContent()).not.toContain(revoked);
+    // Every pending invitation is listed, the first one made (on the list's second page) too.
+    await expect.poll(() => members.locator("#invitations li").count()).toBe(51);
+    await expectText(members.locator("#invitations"), `${member} as member`);
 
     // The link, opened in a fresh tab: accept with a new password, signed in as a member.
     const memberTab = watch(await context.newPage());
