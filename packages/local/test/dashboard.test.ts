@@ -396,8 +396,13 @@ describe("the dashboard", () => {
       "Your role, admin, does not include deleting the organization.",
     );
     expect(await adminOrganization.getByRole("button", { name: "Rename" }).isVisible()).toBe(true);
-    // The owner is out of reach, and demoting oneself ends the session.
+    // The owner is out of reach, and demoting oneself ends the session. Opening the section reloads
+    // the list: wait for that answer, or its rows could replace the one being changed.
+    const reloaded = memberTab.waitForResponse(
+      (response) => new URL(response.url()).pathname === "/org/members" && response.request().method() === "GET",
+    );
     await go("Members", memberTab);
+    await reloaded;
     const ownRow = memberView.locator("#members-list tr", { hasText: member });
     await expectText(ownRow, "admin");
     const ownerRow = memberView.locator("#members-list tr", { hasText: owner });
