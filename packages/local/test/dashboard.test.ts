@@ -117,6 +117,9 @@ async function post(route: string, body: object, token?: string): Promise<Record
   return JSON.parse(answer);
 }
 
+/** `GET /me` with a token: whether its session is still live (200) or ended (401). */
+const me = (token: string) => fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+
 describe("the dashboard", () => {
   const suffix = Date.now().toString(36);
   const name = `Dashboard Org ${suffix}`;
@@ -278,9 +281,7 @@ describe("the dashboard", () => {
     const left = await ownerTab.evaluate<string>("JSON.parse(sessionStorage.getItem('org-service.session')).token");
     await switcher.selectOption(`Members Other ${suffix}`);
     await expectText(header(ownerTab), `Signed in to Members Other ${suffix} as owner.`);
-    await expect
-      .poll(async () => (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${left}` } })).status)
-      .toBe(401);
+    await expect.poll(async () => (await me(left)).status).toBe(401);
     await switcher.selectOption(first);
     await expectText(header(ownerTab), `Signed in to ${first} as owner.`);
 
@@ -482,7 +483,6 @@ describe("the dashboard", () => {
       delete process.env.JWT_TTL_SECONDS;
       resetConfig();
     }
-    const me = (token: string) => fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await me((await stored())!.token)).status).toBe(200);
 
     // The session list: this one and the other device's; the other one signed out from here.
@@ -552,7 +552,7 @@ describe("the dashboard", () => {
     await expectText(header(copy), "Not signed in.");
     // The first tab's session goes on, on the server too.
     const token = (JSON.parse(kept) as { token: string }).token;
-    expect((await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await me(token)).status).toBe(200);
     await original.bringToFront();
     await go("Members", original);
     await expectText(header(original), `Signed in to ${organization} as owner.`);
@@ -646,9 +646,7 @@ describe("the dashboard", () => {
       `Enter the code from your authenticator app to switch to ${second}.`,
     );
     // The session it left is over; the new one waits for the code.
-    expect(
-      (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${login.access_token}` } })).status,
-    ).toBe(401);
+    expect((await me(login.access_token!)).status).toBe(401);
     const step = tab.getByRole("form", { name: "Two-factor sign-in" });
     // The next step's code: enabling spent this step's.
     await step.getByLabel("Code").fill(totpCode(secret!, new Date(Date.now() + 30_000)));

@@ -86,18 +86,15 @@ export function normalizeDomain(input: string): string {
   return checked.domain;
 }
 
+/** Checked and normalized in one pass: a refusal is the field's issue, else the stored form. */
 const domainSchemaFor = (use: DomainUse) =>
   z.pipe(
-    z.string().check(
-      z.superRefine((input, context) => {
-        const checked = checkDomain(input, use);
-        if ("problem" in checked) context.issues.push({ code: "custom", input, message: checked.problem });
-      }),
-    ),
-    z.transform((input: string) => {
+    z.string(),
+    z.transform((input: string, context) => {
       const checked = checkDomain(input, use);
-      // The refinement before refused every input this could not normalize.
-      return "domain" in checked ? checked.domain : input;
+      if ("domain" in checked) return checked.domain;
+      context.issues.push({ code: "custom", input, message: checked.problem });
+      return z.NEVER;
     }),
   );
 
