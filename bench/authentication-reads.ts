@@ -3,12 +3,13 @@
  * alone, in seconds: the database commands one authenticated request sends and its latency, beside
  * the read of the membership by `_id` that the check made before sessions.
  */
+// First: the log level, before core's logger is made (lib/log-level.ts says why).
+import "./lib/log-level";
 import { closeDatabase } from "../packages/core/src/index";
 import { startEmbeddedDatabase } from "../packages/embedded-db/src/index";
 import { measureAuthenticationReads } from "./lib/authentication-reads";
 import { ms, percentile } from "./lib/common";
 
-process.env.POWERTOOLS_LOG_LEVEL = "WARN";
 const database = await startEmbeddedDatabase({ log: () => undefined });
 try {
   const suffix = Date.now().toString(36);

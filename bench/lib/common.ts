@@ -39,9 +39,13 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-export const ms = (value: number, digits = 1) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : "n/a");
+/** A time; "failed" where a percentile reached a call that failed (timeInvocations' +Infinity). */
+export const ms = (value: number, digits = 1) =>
+  Number.isFinite(value) ? `${value.toFixed(digits)} ms` : value === Number.POSITIVE_INFINITY ? "failed" : "n/a";
 export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 export const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a");
+/** `a / b`, or NaN (printed n/a) unless both are figures: a failed call's +Infinity must not make a ratio of 0 or ∞. */
+export const ratioOf = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? a / b : Number.NaN);
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;

@@ -108,18 +108,56 @@ export function expectStatus(response: Response, status: number, what: string): 
   }
 }
 
-/** Timed invocations after untimed warm-up ones; each call must succeed. */
+/** A call of the run that failed: what it measured, and its error's first line. */
+export interface FailedCall {
+  readonly what: string;
+  readonly error: string;
+}
+
+/** Every call of this run that failed (an unexpected status, a request past its time limit, any error), in order. */
+export const failedCalls: FailedCall[] = [];
+
+/**
+ * Runs `call`; true if it succeeded. One that fails does not end the run (a backend where requests
+ * time out must still yield its figures, marked): it is recorded in `failedCalls` under `what`.
+ */
+export async function attempt(what: string, call: () => Promise<void>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (error) {
+    failedCalls.push({
+      what,
+      error: String((error as Error)?.message ?? error)
+        .split("\n")[0]!
+        .slice(0, 300),
+    });
+    return false;
+  }
+}
+
+/**
+ * Timed invocations after untimed warm-up ones. A call that fails is recorded (`attempt`), and a
+ * timed one counts as a sample of +Infinity: every percentile it reaches, and every ratio and
+ * target built on the samples (`failures`), shows it instead of a figure from the calls that
+ * happened to succeed.
+ */
 export async function timeInvocations(
+  what: string,
   count: number,
   warmup: number,
   call: (i: number) => Promise<void>,
 ): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await call(-1 - i);
+  for (let i = 0; i < warmup; i++) await attempt(`${what} (warm-up)`, () => call(-1 - i));
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    await call(i);
-    samples.push(performance.now() - started);
+    const succeeded = await attempt(what, () => call(i));
+    samples.push(succeeded ? performance.now() - started : Number.POSITIVE_INFINITY);
   }
   return samples;
 }
+
+/** How many of `samples` stand for calls that failed (`timeInvocations`). */
+export const failures = (...samples: readonly (readonly number[])[]): number =>
+  samples.reduce((sum, values) => sum + values.filter((value) => value === Number.POSITIVE_INFINITY).length, 0);
