@@ -6,7 +6,7 @@ import { nowOf, type RequestContext } from "./context";
 import { database, type Database } from "./db/client";
 import type { AuditAction, AuditDocument } from "./db/documents";
 import { ValidationError } from "./errors";
-import { logger, redact } from "./logger";
+import { logger, redact, requestFields } from "./logger";
 import type { Actor } from "./organizations/model";
 import { toObjectId } from "./organizations/model";
 
@@ -45,7 +45,11 @@ export async function recordAudit(db: Database, event: AuditEvent, context: Requ
   try {
     await db.audit.insertOne(entry);
   } catch (error) {
-    logger.error("audit entry not recorded", { action: event.action, error: redact((error as Error).message) });
+    logger.error("audit entry not recorded", {
+      action: event.action,
+      error: redact((error as Error).message),
+      ...requestFields(context),
+    });
   }
 }
 

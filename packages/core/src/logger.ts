@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { RequestContext } from "./context";
 
 /**
  * The service's structured JSON logs (AWS Lambda Powertools Logger), one logger for every part of
@@ -11,6 +12,16 @@ export function createLogger(): Logger {
 }
 
 export const logger = createLogger();
+
+/**
+ * The field that names the request a line was written for, for lines core writes while serving
+ * one: the same `request_id` as the request's access line. The local server serves requests at
+ * once in one process, where no shared logger state can say which one a line belongs to; on
+ * Lambda it is the API Gateway request id, beside the invocation's `function_request_id`.
+ */
+export function requestFields(context: RequestContext | undefined): { readonly request_id?: string } {
+  return context?.requestId === undefined ? {} : { request_id: context.requestId };
+}
 
 /**
  * Driver and library messages may quote what they were given. Anything shaped like a secret this

@@ -132,7 +132,7 @@ async function handle(
   const context = lambdaContext(route.handler, requestId, settingsOf(route).timeoutSeconds * 1000, {
     concurrent: true,
   });
-  writeResult(response, await handler(event, context));
+  writeResult(response, await handler(event, context), requestId);
 }
 
 /**
@@ -176,7 +176,11 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function writeResult(response: ServerResponse, result: HttpResult): void {
+/**
+ * The function's answer as API Gateway sends it, with the request's id in `apigw-requestid` as API
+ * Gateway's HTTP APIs add it: the `request_id` of every log line written for the request.
+ */
+function writeResult(response: ServerResponse, result: HttpResult, requestId: string): void {
   // Like API Gateway, drop headers a middleware unset (undefined) rather than send them.
   const headers: Record<string, string | string[]> = Object.fromEntries(
     Object.entries(result.headers ?? {})
@@ -184,6 +188,7 @@ function writeResult(response: ServerResponse, result: HttpResult): void {
       .map(([name, value]) => [name, String(value)]),
   );
   if (result.cookies?.length) headers["set-cookie"] = result.cookies;
+  headers["apigw-requestid"] = requestId;
   const body =
     result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
   response.writeHead(result.statusCode ?? 200, headers).end(body);

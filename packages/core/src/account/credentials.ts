@@ -1,10 +1,11 @@
 import type { ObjectId } from "mongodb";
 import { checkpoint } from "../checkpoints";
+import { nowOf, type RequestContext } from "../context";
 import type { Database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, UnauthenticatedError } from "../errors";
-import { logger } from "../logger";
+import { logger, requestFields } from "../logger";
 import { withCredentialsLock } from "../organizations/lock";
 import { beginChange } from "../events/change";
 import type { EventType } from "../events/types";
@@ -132,17 +133,20 @@ export async function changeProvenByLink(
   claim: { release(): Promise<void>; consumed(): Promise<void> },
   userId: ObjectId,
   change: (user: UserDocument) => { password_hash?: string; email?: string; email_verified?: boolean },
-  now: Date,
+  context: RequestContext,
 ): Promise<void> {
   let written = false;
   try {
-    await changeUserCredentials(db, userId, change, now, () => {
+    await changeUserCredentials(db, userId, change, nowOf(context), () => {
       written = true;
     });
   } catch (error) {
     await (written ? claim.consumed() : claim.release()).catch(() => undefined);
     if (!written) throw error;
-    logger.warn("credential change left for the reconciler to finish", { error: (error as Error).name });
+    logger.warn("credential change left for the reconciler to finish", {
+      error: (error as Error).name,
+      ...requestFields(context),
+    });
   }
   await claim.consumed();
 }

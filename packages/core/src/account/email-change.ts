@@ -54,12 +54,13 @@ export async function requestEmailChange(
     });
     const mailSent = await sendBestEffort(
       confirmEmailChangeMail({ to: newEmail, link: appLink("confirm-email", token), expiresAt }),
+      context,
     );
     return { mailSent, expiresAt };
   };
   const [{ mailSent, expiresAt }] = await Promise.all([
     confirmation(),
-    sendBestEffort(emailChangeRequestedMail({ to: user.email, newEmail, at: now })),
+    sendBestEffort(emailChangeRequestedMail({ to: user.email, newEmail, at: now }), context),
     auditInEachOrganization(
       db,
       user._id,
@@ -113,7 +114,7 @@ export async function confirmEmailChange(
       previousEmail = user.email;
       return { email, email_verified: true };
     },
-    now,
+    context,
   );
   await auditInEachOrganization(
     db,

@@ -21,16 +21,16 @@ import { claimAccountToken, issueAccountToken, linkGone } from "./tokens";
 export async function sendEmailVerification(
   db: Database,
   user: { readonly _id: ObjectId; readonly email: string },
-  now: Date,
+  context: RequestContext,
 ): Promise<boolean> {
   const { token, expiresAt } = await issueAccountToken(db, {
     purpose: "email_verification",
     userId: user._id,
     email: user.email,
     ttlSeconds: config().accounts.emailLinkTtlSeconds,
-    now,
+    now: nowOf(context),
   });
-  return sendBestEffort(verifyEmailMail({ to: user.email, link: appLink("verify", token), expiresAt }));
+  return sendBestEffort(verifyEmailMail({ to: user.email, link: appLink("verify", token), expiresAt }), context);
 }
 
 export const verifyEmailInputSchema = z.object({
@@ -131,5 +131,5 @@ export async function resendEmailVerification(
     throw new ConflictError("This email address is verified already.", "email", { issue: "is verified already" });
   }
   await countMailRequest(db, { email: user.email, sourceIp: context.sourceIp, now });
-  return { email: user.email, mailSent: await sendEmailVerification(db, user, now) };
+  return { email: user.email, mailSent: await sendEmailVerification(db, user, context) };
 }

@@ -43,7 +43,7 @@ export async function requestPasswordReset(
       now,
     });
     await Promise.all([
-      sendBestEffort(passwordResetMail({ to: user.email, link: appLink("reset", token), expiresAt })),
+      sendBestEffort(passwordResetMail({ to: user.email, link: appLink("reset", token), expiresAt }), context),
       auditInEachOrganization(db, user._id, { action: "user.password_reset_requested", email }, context),
     ]);
   }
@@ -101,11 +101,11 @@ export async function confirmPasswordReset(
     claim,
     claim.document.user_id,
     () => ({ password_hash: passwordHash, ...(mailReachesOnlyTheRecipient() && { email_verified: true }) }),
-    now,
+    context,
   );
   await Promise.all([
     forgiveLoginFailures(db, claim.document.email),
-    sendBestEffort(passwordChangedMail({ to: claim.document.email, at: now })),
+    sendBestEffort(passwordChangedMail({ to: claim.document.email, at: now }), context),
     auditInEachOrganization(
       db,
       claim.document.user_id,

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { checkLimits, checkPassword } from "../auth/credential-check";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
-import { logger, redact } from "../logger";
+import { logger, redact, requestFields } from "../logger";
 import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
@@ -211,7 +211,10 @@ export async function acceptInvitation(
       mailboxProven &&
       existing.email_verified !== true &&
       markEmailVerified(db, existing, eventActor, now).catch((error: unknown) =>
-        logger.error("email not marked verified", { error: redact((error as Error).message) }),
+        logger.error("email not marked verified", {
+          error: redact((error as Error).message),
+          ...requestFields(context),
+        }),
       ),
     recordAudit(
       db,

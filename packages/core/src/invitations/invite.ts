@@ -135,6 +135,7 @@ export async function inviteMember(
         link: acceptUrl,
         expiresAt: invitation.expires_at,
       }),
+      context,
     ),
     recordAudit(
       db,

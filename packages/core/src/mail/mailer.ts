@@ -1,5 +1,6 @@
 import { config } from "../config";
-import { logger } from "../logger";
+import type { RequestContext } from "../context";
+import { logger, requestFields } from "../logger";
 
 import type { Mailer, MailMessage } from "./message";
 
@@ -17,7 +18,7 @@ export function sentMail(): readonly MailMessage[] {
 }
 
 export const outboxMailer: Mailer = {
-  async send(message) {
+  async send(message, context) {
     outbox.push(message);
     // Only where no mail is configured: locally the log is how a developer follows the link (the
     // text part says all the HTML part does). Deployed, a log is read by others than the
@@ -26,8 +27,12 @@ export const outboxMailer: Mailer = {
     logger.info(
       "mail (not sent: neither MAIL_FROM nor SMTP_URL is set)",
       local
-        ? { to: message.to, subject: message.subject, text: message.text }
-        : { to_domain: message.to.slice(message.to.lastIndexOf("@") + 1), subject: message.subject },
+        ? { to: message.to, subject: message.subject, text: message.text, ...requestFields(context) }
+        : {
+            to_domain: message.to.slice(message.to.lastIndexOf("@") + 1),
+            subject: message.subject,
+            ...requestFields(context),
+          },
     );
   },
 };
@@ -59,15 +64,16 @@ export function mailReachesOnlyTheRecipient(): boolean {
  * The log names the recipient's domain only, and the error's name (never its message, which may
  * quote the server's answer with the address or the link).
  */
-export async function sendBestEffort(message: MailMessage): Promise<boolean> {
+export async function sendBestEffort(message: MailMessage, context?: RequestContext): Promise<boolean> {
   try {
-    await (await mailer()).send(message);
+    await (await mailer()).send(message, context);
     return true;
   } catch (error) {
     logger.warn("mail not sent", {
       to_domain: message.to.slice(message.to.lastIndexOf("@") + 1),
       subject: message.subject,
       error: (error as Error).name,
+      ...requestFields(context),
     });
     return false;
   }

@@ -1,3 +1,5 @@
+import type { RequestContext } from "../context";
+
 /**
  * The mail port: what the service sends (mail/templates.ts), not how. Three adapters, chosen by the
  * configuration (config.ts, `mail`): `outboxMailer` where no sender is configured (locally, in
@@ -14,5 +16,6 @@ export interface MailMessage {
 }
 
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** `context`: the request the message is sent for, which any line the adapter logs names. */
+  send(message: MailMessage, context?: RequestContext): Promise<void>;
 }

@@ -161,7 +161,7 @@ export async function createOrganization(
     ),
     // A new user's address is unproven: the sign-up mails a link that verifies it.
     // The organization exists either way: a link that could not be made is asked for again (POST /me/verify-email).
-    owner.isNew ? sendEmailVerification(db, owner.user, now).catch(() => false) : undefined,
+    owner.isNew ? sendEmailVerification(db, owner.user, context).catch(() => false) : undefined,
   ]);
   const { pending: _, ...created } = organization;
   return { ...toOrganization(created), adminEmail: owner.user.email };

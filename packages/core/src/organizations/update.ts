@@ -7,7 +7,7 @@ import { database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { UnauthenticatedError } from "../errors";
-import { logger } from "../logger";
+import { logger, requestFields } from "../logger";
 import { membershipId } from "../members/membership";
 import { hashPassword } from "../passwords";
 import { checkPasswordMinimum, strictestPasswordMinimum } from "../policies/password-length";
@@ -265,7 +265,7 @@ async function requestEmailChangeAfter(
   try {
     return await requestEmailChange(db, user, email, context);
   } catch (error) {
-    logger.warn("email change not requested", { error: (error as Error).name });
+    logger.warn("email change not requested", { error: (error as Error).name, ...requestFields(context) });
     return undefined;
   }
 }

@@ -8,7 +8,7 @@ import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { OrganizationDocument, SsoConnectionDocument, SsoLoginDocument } from "../db/documents";
 import { GoneError, NotFoundError, OrganizationSuspendedError } from "../errors";
-import { logger } from "../logger";
+import { logger, requestFields } from "../logger";
 import { membershipId } from "../members/membership";
 import { useOnce } from "../mfa/codes";
 import { type MfaRequired, startMfaChallenge } from "../mfa/login";
@@ -306,7 +306,12 @@ async function finishSignIn(
     created_at: now,
     expires_at: new Date(now.getTime() + SSO_HANDOFF_TTL_SECONDS * 1000),
   });
-  if (joined) logger.info("member joined by single sign-on", { organization_id: organization._id.toHexString() });
+  if (joined) {
+    logger.info("member joined by single sign-on", {
+      organization_id: organization._id.toHexString(),
+      ...requestFields(context),
+    });
+  }
   return { handoffCode, expiresIn: SSO_HANDOFF_TTL_SECONDS };
 }
 
