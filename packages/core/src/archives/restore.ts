@@ -174,7 +174,7 @@ export async function restoreOrganization(
   const { restored, members } = await withRenewedOrganizationLock(db, plan.organization._id, (lease) =>
     restore(db, archive, plan, { ...by, context: { ...by.context, now } }, lease),
   );
-  await welcomeNewMembers(db, plan.organization.name, members, now);
+  await welcomeNewMembers(db, plan.organization.name, members, { ...by.context, now });
   return restored;
 }
 
@@ -586,8 +586,9 @@ async function welcomeNewMembers(
   db: Database,
   organizationName: string,
   members: readonly AddedMember[],
-  now: Date,
+  context: RequestContext & { readonly now: Date },
 ): Promise<void> {
+  const { now } = context;
   for (const member of members) {
     if (!member.created) continue;
     try {
@@ -605,6 +606,7 @@ async function welcomeNewMembers(
           link: appLink("reset", token),
           expiresAt,
         }),
+        context,
       );
     } catch {
       // The organization is restored either way; the member asks for a reset link themselves.
