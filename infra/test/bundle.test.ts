@@ -113,7 +113,36 @@ describe.each(routeDeployments.map((d) => [d.key, d] as const))("%s", (_key, dep
     const chunks = readdirSync(dir).filter((f) => f.endsWith(".mjs") && path.join(dir, f) !== entry);
     expect(chunks.some((f) => readFileSync(path.join(dir, f), "utf8").includes("AmazonSSM"))).toBe(true);
   });
+
+  // The Public Suffix List (tldts: about 120 KB minified, evaluated at import) belongs to the
+  // functions of claimed domains, of joining by domain and of the invitation-domain policy, and to
+  // the docs' schemas. Anywhere else every cold start would load it for nothing, as login, refresh
+  // and most others once did, through a schema module every handler imports.
+  it("carries the Public Suffix List only if it is a function of domains, or the docs'", () => {
+    const dir = path.dirname(entryFile(deployment));
+    const sources = readdirSync(dir)
+      .filter((file) => file.endsWith(".mjs.map"))
+      .flatMap((file) => (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { sources: string[] }).sources);
+    const carries = sources.some((source) => /\/tldts(-core)?\//.test(source));
+    expect(carries).toBe(OF_DOMAINS.has(deployment.route.handler));
+  });
 });
+
+/** The functions that bundle the domain rule (`core/src/domains/names.ts`), and with it tldts. */
+const OF_DOMAINS = new Set([
+  "list-domains",
+  "claim-domain",
+  "verify-domain",
+  "update-domain",
+  "release-domain",
+  "list-join-requests",
+  "approve-join-request",
+  "decline-join-request",
+  "list-joinable-organizations",
+  "join-organization",
+  "update-organization-policies",
+  "openapi",
+]);
 
 it("serves the discovery document from the bundle, with the deployed issuer", async () => {
   const deployment = routeDeployments.find((d) => d.route.handler === "openid-configuration");

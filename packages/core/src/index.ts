@@ -243,14 +243,13 @@ export { INVITATIONS_PAGE_MAX } from "./invitations/page";
 export { revokeInvitation } from "./invitations/revoke";
 export { acceptInvitation, acceptInputSchema, type AcceptInput } from "./invitations/accept";
 // Verified email domains, and joining by domain (domains/)
+export { verifiedDomainOwner, verifiedDomainsOf } from "./domains/verified";
 export {
   listDomains,
   claimDomain,
   verifyDomain,
   setDomainJoinMode,
   releaseDomain,
-  verifiedDomainOwner,
-  verifiedDomainsOf,
   claimDomainInputSchema,
   joinModeInputSchema,
   joinModeSchema,
@@ -260,8 +259,8 @@ export {
   type ClaimDomainInput,
   type JoinModeInput,
 } from "./domains/claims";
+export { emailDomain } from "./domains/email-domain";
 export {
-  emailDomain,
   normalizeDomain,
   domainSchema,
   recordNameOf,

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
 import { nowOf, type RequestContext } from "../context";
-import { type Database, database } from "../db/client";
+import { database } from "../db/client";
 import type { DomainClaimDocument, JoinMode, VerifiedDomainDocument } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
 import { ConflictError, NotFoundError, UpstreamUnavailableError, ValidationError } from "../errors";
@@ -309,19 +309,4 @@ export async function releaseDomain(
     context,
   );
   return { released: true, domain };
-}
-
-/** The organization that holds `domain` (lower-case ASCII, as {@link normalizeDomain} or emailDomain give it), or null. */
-export async function verifiedDomainOwner(db: Database, domain: string): Promise<ObjectId | null> {
-  const row = await db.verifiedDomains.findOne({ _id: domain.toLowerCase() }, { projection: { organization_id: 1 } });
-  return row?.organization_id ?? null;
-}
-
-/** The domains an organization holds, sorted. */
-export async function verifiedDomainsOf(db: Database, organizationId: ObjectId): Promise<string[]> {
-  const rows = await db.verifiedDomains
-    .find({ organization_id: organizationId }, { projection: { _id: 1 } })
-    .sort({ _id: 1 })
-    .toArray();
-  return rows.map((row) => row._id);
 }

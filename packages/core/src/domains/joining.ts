@@ -19,7 +19,7 @@ import { membershipId } from "../members/membership";
 import { withOrganizationLock } from "../organizations/lock";
 import { type Actor, type AuthenticatedActor, ownOrganization, toObjectId, VISIBLE } from "../organizations/model";
 import { pageLimit, pageOf } from "../paging";
-import { emailDomain } from "./names";
+import { emailDomain } from "./email-domain";
 
 /** The largest page `GET /org/join-requests` serves. */
 export const JOIN_REQUESTS_PAGE_MAX = 100;

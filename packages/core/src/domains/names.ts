@@ -3,6 +3,7 @@ import { domainToASCII } from "node:url";
 import { parse } from "tldts";
 import * as z from "zod/mini";
 import { ValidationError } from "../errors";
+import { NOT_IN_A_NAME } from "./email-domain";
 
 /** The longest domain name DNS carries, in its dotted ASCII form (RFC 1035 §2.3.4, less the root's dot). */
 export const DOMAIN_MAX_LENGTH = 253;
@@ -17,14 +18,6 @@ export const recordNameOf = (domain: string): string => `${VERIFICATION_RECORD_P
  * must still be a name DNS carries, or the claim could never be verified.
  */
 export const CLAIMABLE_MAX_LENGTH = DOMAIN_MAX_LENGTH - recordNameOf("").length;
-
-/**
- * Characters that the URL host parser behind `domainToASCII` reads as something else than part of
- * a name — a path (`a/b.com` → `a`), an escape (`ex%61mple.com` → `example.com`), credentials, a
- * port, an IPv6 literal — or that no name may hold: refused before it runs, so that what is
- * claimed is what was typed.
- */
-const NOT_IN_A_NAME = /[\s/\\%@:[\]?#<>^|"'`{}\p{C}]/u;
 
 /** A label of a host name once in ASCII: letters, digits and inner hyphens, 1–63 of them (RFC 1123). */
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -103,17 +96,3 @@ export const domainSchema = domainSchemaFor(CLAIM);
 
 /** A mail domain named by a policy (invitation domains): the same rule, without a verification record to fit in DNS. */
 export const mailDomainSchema = domainSchemaFor(POLICY);
-
-/**
- * The domain of an email address, as claims store theirs (lower-case ASCII), so that a user of
- * `ana@Bücher.de` matches the claim of `bücher.de` (`xn--bcher-kva.de`). An address whose domain
- * is no valid name gives it lower-cased as it is, which no claim equals.
- */
-export function emailDomain(email: string): string {
-  const domain = email
-    .slice(email.lastIndexOf("@") + 1)
-    .trim()
-    .toLowerCase()
-    .replace(/\.$/, "");
-  return (!NOT_IN_A_NAME.test(domain) && domainToASCII(domain)) || domain;
-}

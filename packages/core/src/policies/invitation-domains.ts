@@ -1,6 +1,6 @@
 import type { OrganizationDocument } from "../db/documents";
 import { ForbiddenError, ValidationError } from "../errors";
-import { emailDomain } from "../domains/names";
+import { emailDomain } from "../domains/email-domain";
 
 /**
  * Whether the organization's policy lets an invitation go to (or be accepted by) this address, or

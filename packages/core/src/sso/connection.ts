@@ -8,7 +8,7 @@ import { nowOf, type RequestContext } from "../context";
 import { database } from "../db/client";
 import type { SsoConnectionDocument, SsoProviderMetadata } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { verifiedDomainsOf } from "../domains/claims";
+import { verifiedDomainsOf } from "../domains/verified";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { type Actor, toObjectId } from "../organizations/model";
 import { hasControlCharacter, parseInput } from "../validation";

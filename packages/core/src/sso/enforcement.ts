@@ -3,8 +3,8 @@ import { recordAudit } from "../audit";
 import type { RequestContext } from "../context";
 import type { Database } from "../db/client";
 import type { SessionDocument } from "../db/documents";
-import { verifiedDomainOwner } from "../domains/claims";
-import { emailDomain } from "../domains/names";
+import { verifiedDomainOwner } from "../domains/verified";
+import { emailDomain } from "../domains/email-domain";
 import { SsoRequiredError, UnauthenticatedError } from "../errors";
 import { membershipId } from "../members/membership";
 

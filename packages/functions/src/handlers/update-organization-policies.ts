@@ -1,7 +1,7 @@
 import { updateOrganizationPolicies } from "@org-service/core";
 import { httpEndpoint } from "../http/endpoint";
 import { authenticatedActor, parseBody, requestContextOf } from "../http/request";
-import { policiesPatchBody } from "../http/request-schemas";
+import { policiesPatchBody } from "../http/policy-schemas";
 import { json } from "../http/respond";
 import { policiesView } from "../http/views";
 

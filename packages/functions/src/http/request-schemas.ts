@@ -30,12 +30,6 @@ import {
   webhookUpdateSchema,
   webhookReplaySchema,
   WEBHOOK_LIST_MAX,
-  requireMfaSchema,
-  minPasswordLengthSchema,
-  invitationDomainsSchema,
-  INVITATION_DOMAINS_MAX,
-  PASSWORD_MIN_BYTES,
-  PASSWORD_MAX_BYTES,
 } from "@org-service/core";
 // zod/mini, not classic zod: tree-shakable, so each function bundles only the validators it uses.
 import * as z from "zod/mini";
@@ -462,32 +456,6 @@ export const metadataPatchBody = meta(
     id: "MetadataPatch",
     description:
       "Each object keeps the document API's key rules (no `$` at the start of a name, no `.` or NUL, at most 20 levels) and at most 8 KiB as BSON once merged.",
-  },
-);
-
-const policiesPatchFields = z.strictObject({
-  require_mfa: meta(z.optional(requireMfaSchema), {
-    description:
-      "Every member must log in with a second factor: one without gets tokens that only enroll one, from their next login, accept, switch or refresh.",
-  }),
-  min_password_length: meta(z.optional(minPasswordLengthSchema), {
-    description: `The least bytes of UTF-8 (one per ASCII character) of a password members set from now on, ${PASSWORD_MIN_BYTES}–${PASSWORD_MAX_BYTES}; \`null\`: the service's own ${PASSWORD_MIN_BYTES}. A member whose password is shorter is asked at their next password login to choose a new one.`,
-    example: 12,
-  }),
-  invitation_domains: meta(z.optional(invitationDomainsSchema), {
-    description: `The email domains invitations may go to, at most ${INVITATION_DOMAINS_MAX}: domain names with a dot (no IP address), kept as lower-case ASCII (punycode for international names), matched exactly (a subdomain is another domain); \`[]\`: any.`,
-    example: ["acme.example"],
-  }),
-});
-
-/** Any subset of the policies: the others stay as they are. */
-export const policiesPatchBody = meta(
-  policiesPatchFields.check(
-    atLeastOneOf<z.output<typeof policiesPatchFields>>(["require_mfa", "min_password_length", "invitation_domains"]),
-  ),
-  {
-    id: "PoliciesPatch",
-    example: { require_mfa: true, min_password_length: 12, invitation_domains: ["acme.example"] },
   },
 );
 

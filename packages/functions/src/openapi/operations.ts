@@ -32,7 +32,6 @@ import {
   getOrganizationQuery,
   loginBody,
   updateOrganizationBody,
-  policiesPatchBody,
   passwordResetBody,
   passwordResetConfirmBody,
   verifyEmailBody,
@@ -53,6 +52,7 @@ import {
   webhookResendBody,
   webhookUpdateBody,
 } from "../http/request-schemas";
+import { policiesPatchBody } from "../http/policy-schemas";
 import {
   exportListSchema,
   exportSchema,
