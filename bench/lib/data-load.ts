@@ -3,7 +3,7 @@
  * server and beside the floor's route doing the same driver call on the same tenant collection.
  */
 import { log } from "./common";
-import { type ChildServer, type LoadRequest, type LoadResult, measureLoad } from "./load";
+import { type ChildServer, type LoadRequest, type LoadResult, measureLoad, mergeLoads } from "./load";
 import { loadMongo } from "./common";
 
 export const DATA_OPERATIONS = ["insert", "get by id", "filtered list"] as const;
@@ -180,22 +180,31 @@ export const TENANT_SIZES = { small: 100, large: 100_000 } as const;
 
 export interface TenantSizeResult {
   readonly documents: number;
+  /** Both passes' runs taken as one (`mergeLoads`). */
   readonly oneAtATime: LoadResult;
   readonly underLoad: LoadResult;
+  /** Each pass's run at `connections`, in the order they were made. */
+  readonly passes: readonly LoadResult[];
 }
+
+/** The order of the passes: small, large, large, small — a drift of the machine's speed over the runs weighs on both alike. */
+const TENANT_SIZE_PASSES = ["small", "large", "large", "small"] as const;
 
 /**
  * A document by `_id` on a tenant of {@link TENANT_SIZES}.small documents and on one of
  * .large (seeded through the driver in batches of 1,000), each at one connection and at
- * `connections`: whether a lookup's latency stays flat as a tenant grows.
+ * `connections`: whether a lookup's latency stays flat as a tenant grows. Both tenants are seeded
+ * first; then two passes on each, in the order of {@link TENANT_SIZE_PASSES}, each half as long
+ * as the section's other runs, taken together per tenant.
  */
 export async function measureTenantSizes(options: DataRunOptions): Promise<TenantSizeResult[]> {
   const { service, connections, seconds, warmupSeconds, oneAtATimeSeconds, runId } = options;
   const { MongoClient } = await loadMongo();
   const client = new MongoClient(options.uri);
-  const results: TenantSizeResult[] = [];
   try {
-    for (const documents of [TENANT_SIZES.small, TENANT_SIZES.large]) {
+    const tenants = {} as Record<keyof typeof TENANT_SIZES, { url: string; request: LoadRequest }>;
+    for (const size of ["small", "large"] as const) {
+      const documents = TENANT_SIZES[size];
       const { token, name } = await signUp(
         service,
         `Tenant Size ${documents} ${runId}`,
@@ -219,15 +228,31 @@ export async function measureTenantSizes(options: DataRunOptions): Promise<Tenan
         );
       }
       log(`tenant sizes: ${documents} documents seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      // One in the middle of the collection, so that no scan could find it early.
-      const url = `${service.url}/org/data/documents/doc-${String(Math.floor(documents / 2)).padStart(6, "0")}`;
-      const request = { headers: { authorization: `Bearer ${token}` } };
-      const cpu = { server: service, databaseDir: options.databaseDir };
-      const oneAtATime = await measureLoad(url, 1, oneAtATimeSeconds, warmupSeconds, request, cpu);
-      const underLoad = await measureLoad(url, connections, seconds, warmupSeconds, request, cpu);
-      results.push({ documents, oneAtATime, underLoad });
+      tenants[size] = {
+        // One in the middle of the collection, so that no scan could find it early.
+        url: `${service.url}/org/data/documents/doc-${String(Math.floor(documents / 2)).padStart(6, "0")}`,
+        request: { headers: { authorization: `Bearer ${token}` } },
+      };
     }
-    return results;
+    const cpu = { server: service, databaseDir: options.databaseDir };
+    const runs = { small: { oneAtATime: [], underLoad: [] }, large: { oneAtATime: [], underLoad: [] } } as Record<
+      keyof typeof TENANT_SIZES,
+      { oneAtATime: LoadResult[]; underLoad: LoadResult[] }
+    >;
+    for (const size of TENANT_SIZE_PASSES) {
+      const { url, request } = tenants[size];
+      log(`tenant sizes: a pass on ${TENANT_SIZES[size]} documents`);
+      // Half the section's length per pass (whole seconds: autocannon's duration).
+      const half = (length: number) => Math.ceil(length / 2);
+      runs[size].oneAtATime.push(await measureLoad(url, 1, half(oneAtATimeSeconds), warmupSeconds, request, cpu));
+      runs[size].underLoad.push(await measureLoad(url, connections, half(seconds), warmupSeconds, request, cpu));
+    }
+    return (["small", "large"] as const).map((size) => ({
+      documents: TENANT_SIZES[size],
+      oneAtATime: mergeLoads(runs[size].oneAtATime),
+      underLoad: mergeLoads(runs[size].underLoad),
+      passes: runs[size].underLoad,
+    }));
   } finally {
     await client.close();
   }

@@ -107,6 +107,42 @@ export interface LoadResult {
   readonly cpuMsPerRequest?: number;
   /** The database's CPU time per request of the timed run (its processes, where /proc tells). */
   readonly databaseCpuMsPerRequest?: number;
+  /** How long the timed run lasted, in seconds. */
+  readonly seconds: number;
+  /** Every 2xx response's time, in milliseconds: what the percentiles were taken from. */
+  readonly latencies: readonly number[];
+}
+
+/**
+ * Runs of the same requests taken as one: percentiles over all their responses, rates and CPU
+ * times over all their requests. For passes made in turn with another measurement's, so that
+ * neither profits alone from a quieter minute of the machine.
+ */
+export function mergeLoads(runs: readonly LoadResult[]): LoadResult {
+  const first = runs[0];
+  if (!first) throw new Error("no runs to merge");
+  const latencies = runs.flatMap((run) => run.latencies);
+  const total = runs.reduce((sum, run) => sum + run.total, 0);
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  const perRequest = (of: (run: LoadResult) => number | undefined) => {
+    if (total === 0 || runs.some((run) => of(run) === undefined)) return undefined;
+    return runs.reduce((sum, run) => sum + of(run)! * run.total, 0) / total;
+  };
+  const cpuMsPerRequest = perRequest((run) => run.cpuMsPerRequest);
+  const databaseCpuMsPerRequest = perRequest((run) => run.databaseCpuMsPerRequest);
+  return {
+    connections: first.connections,
+    requestsPerSecond: total / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    total,
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    ...(cpuMsPerRequest !== undefined && { cpuMsPerRequest }),
+    ...(databaseCpuMsPerRequest !== undefined && { databaseCpuMsPerRequest }),
+    seconds,
+    latencies,
+  };
 }
 
 /** A run some of whose requests failed (not 2xx) or never got an answer: its figures are marked, not trusted. */
@@ -167,6 +203,8 @@ export async function load(
     total: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    seconds: durationSeconds,
+    latencies,
   };
 }
 
