@@ -7,8 +7,13 @@ export default defineProject({
   test: {
     name: "local",
     include: ["test/**/*.test.ts"],
-    // A database, and Debian's Chromium (installed when missing) for the dashboard's browser test.
-    globalSetup: ["../embedded-db/src/vitest-global-setup.ts", "./test/support/chromium-setup.ts"],
+    // A database, Debian's Chromium (installed when missing) for the dashboard's browser test, and
+    // the command-line entry points bundled for the tests that run them as processes.
+    globalSetup: [
+      "../embedded-db/src/vitest-global-setup.ts",
+      "./test/support/chromium-setup.ts",
+      "./test/support/test-bundles.ts",
+    ],
     // Installing Chromium on a fresh machine takes a while.
     hookTimeout: 600_000,
     testTimeout: 120_000,

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import path from "node:path";
 import { checkInvariants, closeDatabase, reconcile } from "@org-service/core";
 import { useIsolatedDatabases } from "@org-service/core/testing";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, expect, inject, it } from "vitest";
+import { bundledCommand, ROOT } from "./support/bundled";
 import { httpClient } from "./support/http";
 
 /**
@@ -12,11 +12,10 @@ import { httpClient } from "./support/http";
  * deletes are in flight, again and again. Afterwards one reconcile must leave every invariant
  * holding, and the service must work as before.
  */
-// Each round starts a server process (1.5–2.5 s here), so the rounds are most of the suite's
-// slowest files' time: 24, each at a random moment of a stream of every kind of write (the report
-// printed below says what each run left half-done and repaired).
-const KILLS = 24;
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+// Each round starts a server process from its bundle (about 0.7 s a round here), so the rounds are
+// most of this file's time: 32, each at a random moment of a stream of every kind of write (the
+// report printed below says what each run left half-done and repaired).
+const KILLS = 32;
 const databases = useIsolatedDatabases(inject("mongodbUri"), { bcryptCost: 5 });
 afterAll(async () => {
   await databases.drop();
@@ -34,12 +33,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Start `pnpm start`'s entry point against the test database; resolve once it listens. One node
- * process with tsx as a loader (the tsx CLI would put the server in a child that outlives a
- * SIGKILL of its parent).
+ * Start the local server against the test database, every handler from its bundle (made once per
+ * run: support/test-bundles.ts); resolve once it listens. One node process, which a SIGKILL ends.
  */
 function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts"], {
+  const child = spawn(process.execPath, bundledCommand("server"), {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,17 +1,17 @@
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { promisify } from "node:util";
 import { authenticatePlatform, clientCredentialsGrant, closeDatabase, OAuthError } from "@org-service/core";
 import { database, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
+import { bundledCommand, ROOT, sourceCommand } from "./support/bundled";
 
 /**
- * `pnpm platform clients` as an operator runs it: separate processes against the test database.
+ * `pnpm platform clients` as an operator runs it: separate processes against the test database
+ * (the command bundled once per run, `support/test-bundles.ts`; its help from the sources).
  * The secret a create prints gets a token from the grant (in this process, as the token endpoint
  * would), and that token is a platform actor's.
  */
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(async () => {
   await databases.drop();
@@ -21,11 +21,7 @@ afterAll(async () => {
 type Outcome = { code: number; stdout: string; stderr: string };
 
 function platformCommand(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  // `node --import tsx`, as the script's `tsx` runs it, without the tsx CLI's relay process.
-  return run(process.execPath, ["--import", "tsx", "packages/local/src/platform-command.ts", ...args], {
-    cwd: ROOT,
-    env,
-  });
+  return run(process.execPath, bundledCommand("platform-command", args), { cwd: ROOT, env });
 }
 
 const outcomeOf = (args: string[], env?: NodeJS.ProcessEnv): Promise<Outcome> =>
@@ -119,8 +115,9 @@ it("answers usage errors with the usage and exit code 2, and --help with the usa
     ["clients", "revoke"],
     ["clients", "revoke", "pc_1", "pc_2"],
   ];
+  // The help as the script runs it, from the sources through tsx; the rest from the bundle.
   const [help, ...failures] = await Promise.all([
-    platformCommand(["--help"]),
+    run(process.execPath, sourceCommand("platform-command", ["--help"]), { cwd: ROOT }),
     ...usages.map((args) => outcomeOf(args)),
   ]);
   for (const [i, failure] of failures.entries()) {

@@ -1,27 +1,29 @@
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { promisify } from "node:util";
 import { ObjectId } from "mongodb";
 import { checkInvariants, closeDatabase } from "@org-service/core";
 import { useIsolatedDatabases, database } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
+import { bundledCommand, ROOT, sourceCommand } from "./support/bundled";
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const databases = useIsolatedDatabases(inject("mongodbUri"));
 afterAll(async () => {
   await databases.drop();
   await closeDatabase();
 });
 
-/** `pnpm reconcile` as a user runs it: a separate process against the same database. */
-function reconcileCommand(args: string[], env: Record<string, string | undefined> = process.env) {
-  // `node --import tsx`, as the script's `tsx` runs it, without the tsx CLI's relay process (which
-  // would leave its pipe directory in the temp directory).
-  return run(process.execPath, ["--import", "tsx", "packages/local/src/reconcile-command.ts", ...args], {
-    cwd: ROOT,
-    env,
-  });
+/**
+ * `pnpm reconcile` as a user runs it: a separate process against the same database, from its
+ * sources through tsx as the script runs it (`fromSources`), or from its bundle, made once per run.
+ */
+function reconcileCommand(
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+  { fromSources = false } = {},
+) {
+  const command = fromSources ? sourceCommand : bundledCommand;
+  return run(process.execPath, command("reconcile-command", args), { cwd: ROOT, env });
 }
 
 it("undoes a create that a crash left behind, then reports the invariants as holding", async () => {
@@ -61,7 +63,7 @@ it("undoes a create that a crash left behind, then reports the invariants as hol
   await db.tenants.createCollection("org_crashed_co");
   expect(await checkInvariants()).not.toEqual([]);
 
-  const { stdout } = await reconcileCommand(["--check"]);
+  const { stdout } = await reconcileCommand(["--check"], process.env, { fromSources: true });
   expect(JSON.parse(stdout)).toMatchObject({ createsUndone: 1 });
   expect(await checkInvariants()).toEqual([]);
   expect(await db.users.countDocuments({ email: "crash@example.com" })).toBe(0);

@@ -14,14 +14,15 @@ import {
 } from "@org-service/core";
 import { database, twoCellsOn, useIsolatedDatabases } from "@org-service/core/testing";
 import { afterAll, expect, inject, it } from "vitest";
+import { bundledCommand, ROOT, sourceCommand } from "./support/bundled";
 
 /**
- * `pnpm tenants` as a user runs it: separate processes against the test database, whose tenants
+ * `pnpm tenants` as a user runs it: separate processes against the test database (the command
+ * bundled once per run, `support/test-bundles.ts`; its help from the sources), whose tenants
  * are placed across two cells on the same server (each its own pool database). Every create lands
  * in cell-a (the most free namespaces); the moves go to cell-b.
  */
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const uri = inject("mongodbUri");
 // Read by this process's reconciler too: no drain period to wait out, small batches to kill between.
 process.env.TENANT_MOVE_DRAIN_SECONDS = "0";
@@ -35,12 +36,7 @@ afterAll(async () => {
 type Failure = { code: number; stdout: string; stderr: string };
 
 function tenantsCommand(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  // `node --import tsx`, as the script's `tsx` runs it, without the tsx CLI's relay process (which
-  // would leave its pipe directory in the temp directory).
-  return run(process.execPath, ["--import", "tsx", "packages/local/src/tenants-command.ts", ...args], {
-    cwd: ROOT,
-    env,
-  });
+  return run(process.execPath, bundledCommand("tenants-command", args), { cwd: ROOT, env });
 }
 
 const failureOf = (args: string[]) =>
@@ -134,7 +130,11 @@ it("undoes a move that stalled before its switch", async () => {
 it("answers usage errors with the usage and exit code 2, and --help with the usage", async () => {
   // Each a process of its own: a few that fail in different places of the parsing.
   const usages = [["shuffle"], ["list", "--bogus"], ["move", "Moved Co", "--to", "cell-a", "--tier", "gold"]];
-  const [help, ...failures] = await Promise.all([tenantsCommand(["--help"]), ...usages.map(failureOf)]);
+  // The help as the script runs it, from the sources through tsx; the rest from the bundle.
+  const [help, ...failures] = await Promise.all([
+    run(process.execPath, sourceCommand("tenants-command", ["--help"]), { cwd: ROOT }),
+    ...usages.map(failureOf),
+  ]);
   for (const [i, failure] of failures.entries()) {
     expect(failure, usages[i]!.join(" ")).toMatchObject({ code: 2, stdout: "" });
     expect(failure.stderr, usages[i]!.join(" ")).toContain("Usage:");
@@ -160,13 +160,13 @@ it("prints a refusal as one line and exits 1, without a stack", async () => {
   }
 });
 
-/** `tenants move` in one node process (tsx as a loader), so that a SIGKILL ends all of it. */
+/** `tenants move` in one node process, so that a SIGKILL ends all of it. */
 function spawnMove(organizationName: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(
-    process.execPath,
-    ["--import", "tsx", "packages/local/src/tenants-command.ts", "move", organizationName, "--to", "cell-b"],
-    { cwd: ROOT, env, stdio: "ignore" },
-  );
+  return spawn(process.execPath, bundledCommand("tenants-command", ["move", organizationName, "--to", "cell-b"]), {
+    cwd: ROOT,
+    env,
+    stdio: "ignore",
+  });
 }
 
 /** SIGKILL the process as soon as the record shows `reached`; answers the move as it was then. */
@@ -232,14 +232,7 @@ it("a move killed with SIGKILL mid-copy, and one killed right after its switch, 
 async function moveStoppedAt(organizationName: string, step: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      "packages/local/test/fixtures/move-until-checkpoint.ts",
-      organizationName,
-      "cell-b",
-      String(step),
-    ],
+    bundledCommand("move-until-checkpoint", [organizationName, "cell-b", String(step)]),
     { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "inherit"] },
   );
   await new Promise<void>((resolve, reject) => {
