@@ -16,7 +16,7 @@ import { type MfaRequired, startMfaChallenge } from "../mfa/login";
 import { requirePasswordNotBelowMinimum } from "../policies/password-length";
 import { type LoginResult, openSession } from "../sessions/session";
 import { refuseUnlessPasswordAllowed } from "../sso/enforcement";
-import { organizationNameSchema, parseInput } from "../validation";
+import { hasControlCharacter, organizationNameSchema, parseInput } from "../validation";
 import { toOrganization } from "./model";
 
 // Defined with the session it issues (sessions/session.ts), where the two-factor login and the switch reach it.
@@ -25,7 +25,14 @@ export type { LoginResult } from "../sessions/session";
 /** Loose on purpose: a login never tells which rule a credential breaks, only that it is wrong. */
 export const loginInputSchema = z.object({
   email: z.pipe(
-    z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(254, "must be at most 254 characters")),
+    z.string().check(
+      z.trim(),
+      z.minLength(1, "must not be empty"),
+      z.maxLength(254, "must be at most 254 characters"),
+      // No account's email holds one, and the attempt's count could not be stored with it (FerretDB
+      // on PostgreSQL refuses a NUL in a document): a 422 rather than a 500.
+      z.refine<string>((email) => !hasControlCharacter(email), "must not contain control characters"),
+    ),
     z.transform((email: string) => email.toLowerCase()),
   ),
   password: z.string().check(z.minLength(1, "must not be empty"), z.maxLength(1024, "must be at most 1024 characters")),
