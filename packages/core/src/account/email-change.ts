@@ -5,7 +5,7 @@ import { nowOf, type RequestContext } from "../context";
 import { type Database, database } from "../db/client";
 import type { UserDocument } from "../db/documents";
 import { sendBestEffort } from "../mail/mailer";
-import { appLink, confirmEmailChangeMail, emailChangeRequestedMail } from "../mail/templates";
+import { appLink, confirmEmailChangeMail, emailChangeRequestedMail, emailTakenMail } from "../mail/templates";
 import { membershipId } from "../members/membership";
 import { type AuthenticatedActor, toObjectId } from "../organizations/model";
 import { type IssuedSession, openSession } from "../sessions/session";
@@ -28,8 +28,10 @@ export interface PendingEmailChange {
  * everything else go on with the current address. A newer request voids the older link.
  *
  * The answer is the same whether another user has the new address or not, so that asking cannot
- * be used to find out which addresses have accounts: for a taken one nothing is mailed to it (its
- * owner is not bothered) and nothing could be confirmed (the unique email index would refuse it).
+ * be used to find out which addresses have accounts: a taken one is mailed a notice that nothing
+ * changes, with no link (nothing could be confirmed: the unique email index would refuse it), so
+ * that whether the mail went out (`mailSent`, which tells the caller a confirmation may not have
+ * arrived) is the address's either way — where mail to it fails, it fails for both.
  * Requests are counted per new address and per source like a password reset request (429 past the
  * limits), so the service cannot be used to flood a mailbox either.
  */
@@ -44,7 +46,11 @@ export async function requestEmailChange(
   const taken = (await db.users.countDocuments({ email: newEmail }, { limit: 1 })) > 0;
   const ttlSeconds = config().accounts.emailLinkTtlSeconds;
   const confirmation = async (): Promise<{ mailSent: boolean; expiresAt: Date }> => {
-    if (taken) return { mailSent: true, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+    if (taken) {
+      // A mail to the address either way, so that `mailSent` is that address's, not its account's.
+      const mailSent = await sendBestEffort(emailTakenMail({ to: newEmail, at: now }), context);
+      return { mailSent, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+    }
     const { token, expiresAt } = await issueAccountToken(db, {
       purpose: "email_change",
       userId: user._id,

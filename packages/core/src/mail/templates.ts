@@ -141,6 +141,25 @@ export function emailChangeRequestedMail(p: { to: string; newEmail: string; at: 
   });
 }
 
+/**
+ * To an address asked for as another account's new one while it has an account of its own: nothing
+ * can change, and it is told so. Sent all the same so that the request's answer (`mail_sent`) is a
+ * mail to that address either way, and tells nothing about whether it has an account.
+ */
+export function emailTakenMail(p: { to: string; at: Date }): MailMessage {
+  const product = productName();
+  return compose({
+    to: p.to,
+    subject: `This address was given for another ${product} account`,
+    heading: "This address was given for another account",
+    before: [
+      `At ${timeOf(p.at)}, this address was given as the new email address of another ${product} account.`,
+      "This address has an account of its own, so nothing changes: each address belongs to one account.",
+    ],
+    after: ["If it was you, sign in with this address instead. Otherwise there is nothing to do."],
+  });
+}
+
 /** What one message says, in plain text: `compose` makes both parts of it, escaping for HTML itself. */
 interface Content {
   readonly to: string;
