@@ -2,12 +2,22 @@ import { pageLimit, pageOf } from "../paging";
 import { ObjectId } from "mongodb";
 import type { RequestContext } from "../context";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../errors";
+import { ConflictError, NotFoundError, TooLargeError, ValidationError, type FieldIssue } from "../errors";
+import { config } from "../config";
 import type { Actor } from "../organizations/model";
 import { parseFilterText, fieldPathProblem } from "./filter";
 import { listIndexesOf } from "./indexes";
 import { checkQuota } from "./quota";
-import { bsonSize, checkDocument, checkSize, isDocumentId, isPlainObject, valueIssues, MAX_DEPTH } from "./rules";
+import {
+  bsonSize,
+  checkDocument,
+  checkSize,
+  isDocumentId,
+  isPlainObject,
+  MAX_DEPTH,
+  maxArrayLength,
+  valueIssues,
+} from "./rules";
 import { tenantCollectionOf, type TenantDocument, type TenantHandle } from "./tenant";
 
 /** A stored document as the API answers it: its fields as stored, `_id` always a string. */
@@ -158,10 +168,13 @@ function checkPatch(body: unknown): { set: Record<string, unknown>; unset: strin
       issues.push({ path: key, message: `${key} takes an object of field paths` });
     }
   }
-  if (Object.keys(body).length === 0) issues.push({ path: "", message: "give $set, $unset or both" });
   if (issues.length > 0) throw new ValidationError(issues);
   const set = (body.$set ?? {}) as Record<string, unknown>;
   const unset = Object.keys((body.$unset ?? {}) as Record<string, unknown>);
+  // `{}` or `{$set: {}}` changes nothing, and the driver would refuse the empty update.
+  if (Object.keys(set).length === 0 && unset.length === 0) {
+    throw new ValidationError([{ path: "", message: "give at least one field path to $set or $unset" }]);
+  }
   const paths = [
     ...Object.keys(set).map((path) => ["$set", path] as const),
     ...unset.map((path) => ["$unset", path] as const),
@@ -188,28 +201,44 @@ function checkPatch(body: unknown): { set: Record<string, unknown>; unset: strin
   return { set, unset };
 }
 
-/** The document the patch would produce, to check its size and depth before the server applies it. */
+/**
+ * The document the patch would produce, to check its size and depth before the server applies it.
+ * It walks the document's own fields only (never what every object inherits), and refuses an array
+ * index past what a document of the largest size could hold (413) before making the array that long:
+ * a `$set` of `list.4294967294` would otherwise have the checks walk four billion slots.
+ */
 function applyPatch(
   document: TenantDocument,
   set: Record<string, unknown>,
   unset: readonly string[],
 ): Record<string, unknown> {
   const result = structuredClone(document) as Record<string, unknown>;
+  const maxLength = maxArrayLength();
+  const child = (container: Record<string, unknown>, segment: string, path: string): unknown => {
+    if (Array.isArray(container) && Number(segment) >= maxLength) {
+      throw new TooLargeError(
+        `$set.${path} names an array index past what a document of at most ${config().data.documentMaxBytes} bytes can hold.`,
+      );
+    }
+    return Object.hasOwn(container, segment) ? container[segment] : undefined;
+  };
   const walk = (path: string, create: boolean): [Record<string, unknown>, string] | undefined => {
     const segments = path.split(".");
     let node: unknown = result;
     for (const segment of segments.slice(0, -1)) {
       if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
       const container = node as Record<string, unknown>;
-      if (container[segment] === undefined && create) container[segment] = {};
-      node = container[segment];
+      if (child(container, segment, path) === undefined && create) container[segment] = {};
+      node = child(container, segment, path);
     }
     if (!isPlainObject(node) && !Array.isArray(node)) {
       if (create)
         throw new ValidationError([{ path: `$set.${path}`, message: "goes through a field that is not an object" }]);
       return undefined;
     }
-    return [node as Record<string, unknown>, segments.at(-1) as string];
+    const last = segments.at(-1) as string;
+    if (create) child(node as Record<string, unknown>, last, path);
+    return [node as Record<string, unknown>, last];
   };
   for (const [path, value] of Object.entries(set)) {
     const [container, key] = walk(path, true) as [Record<string, unknown>, string];

@@ -1,6 +1,6 @@
 import type { Filter } from "mongodb";
 import { ValidationError, type FieldIssue } from "../errors";
-import { isPlainObject, valueIssues } from "./rules";
+import { FORBIDDEN_FIELD_NAME, isPlainObject, valueIssues } from "./rules";
 
 /**
  * The filter language of `GET /org/data/documents?filter=`: a safe subset of MongoDB's, checked
@@ -124,13 +124,17 @@ class FilterChecker {
   }
 }
 
-/** Why a dotted field path is refused, or undefined: segments that are empty, start with `$` or hold NUL. */
+/**
+ * Why a dotted field path is refused, or undefined: segments that are empty, start with `$`, hold
+ * NUL, or are `__proto__` (no field may have that name: data/rules.ts).
+ */
 export function fieldPathProblem(path: string): string | undefined {
   for (const segment of path.split(".")) {
     if (segment === "") return "a field path may not have an empty segment";
     if (segment.startsWith("$"))
       return `the operator ${segment} is not supported (allowed: ${FILTER_OPERATORS.join(" ")})`;
     if (segment.includes("\u0000")) return "a field path may not contain NUL";
+    if (segment === FORBIDDEN_FIELD_NAME) return `a field path may not go through ${FORBIDDEN_FIELD_NAME}`;
   }
   if (path.length > 1024) return "a field path may be at most 1024 characters";
   return undefined;

@@ -89,6 +89,10 @@ export function checkKeys(keys: unknown): Record<string, 1 | -1> {
     if (problem) issues.push({ path: `keys.${field}`, message: problem });
     else if (direction !== 1 && direction !== -1) issues.push({ path: `keys.${field}`, message: "must be 1 or -1" });
   }
+  // The collection's own index serves `_id`, and is unique already; the server refuses a second.
+  if (Object.keys(keys).length === 1 && "_id" in keys) {
+    issues.push({ path: "keys._id", message: "is indexed already, uniquely: every collection has that index" });
+  }
   if (issues.length > 0) throw new ValidationError(issues);
   return keys as Record<string, 1 | -1>;
 }
@@ -117,6 +121,10 @@ async function createIndexUnderLock(
     .join("_");
   const same = existing.find((index) => index.name === name);
   if (same) {
+    // Names join fields and directions with `_`, so `{a_1_b: 1}` and `{a: 1, b: 1}` share one.
+    if (JSON.stringify(Object.entries(same.keys)) !== JSON.stringify(Object.entries(keys))) {
+      throw new ConflictError(`The index ${name} exists already, on other keys: drop it first.`, "keys");
+    }
     if (same.unique === unique) return same;
     throw new ConflictError("An index on these keys exists already, with other options.", "keys");
   }

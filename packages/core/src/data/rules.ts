@@ -13,12 +13,27 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 export { isPlainObject };
 
+/**
+ * A field name no document may have: in JavaScript, `__proto__` names the prototype of every
+ * object, so a patch through it would write onto every object of the process (all tenants').
+ */
+export const FORBIDDEN_FIELD_NAME = "__proto__";
+
 /** Why a field name is refused, or undefined when it is fine. */
 export function fieldNameProblem(name: string): string | undefined {
   if (name.startsWith("$")) return "a field name may not start with $";
   if (name.includes(".")) return "a field name may not contain .";
   if (name.includes("\u0000")) return "a field name may not contain NUL";
+  if (name === FORBIDDEN_FIELD_NAME) return `a field name may not be ${FORBIDDEN_FIELD_NAME}`;
   return undefined;
+}
+
+/**
+ * The most elements an array of a document within `TENANT_DOCUMENT_MAX_BYTES` can have: each takes
+ * at least 3 bytes of BSON (its type, its index as a name, and that name's end).
+ */
+export function maxArrayLength(): number {
+  return Math.floor(config().data.documentMaxBytes / 3);
 }
 
 const pathOf = (parent: string, key: string | number): string => (parent ? `${parent}.${key}` : String(key));

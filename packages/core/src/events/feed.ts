@@ -4,7 +4,7 @@ import { requirePlatformScope, type PlatformActor } from "../clients/authenticat
 import { database, type Database } from "../db/client";
 import type { EventDocument } from "../db/documents";
 import { ValidationError } from "../errors";
-import { type Actor, toObjectId } from "../organizations/model";
+import { type Actor, ownOrganization, toObjectId } from "../organizations/model";
 import { pageLimit } from "../paging";
 import { EVENTS_PER_PAGE } from "./pages";
 import { EVENTS_PAGE_MAX, type EventType, type ServiceEvent } from "./types";
@@ -33,7 +33,14 @@ export async function listOrganizationEvents(actor: Actor, options: FeedOptions 
   requireScope(actor, "events:read", "read the organization's events");
   const organizationId = toObjectId(actor.organizationId);
   if (!organizationId) return { events: [], next_cursor: "0", has_more: false };
-  return readFeed(await database(), organizationId, options);
+  const db = await database();
+  // A member's session is marked when the organization is suspended, and refused at authentication;
+  // a machine client has no session, and its token lives on: the record says, read beside the feed.
+  const [, page] = await Promise.all([
+    actor.clientId ? ownOrganization(db, actor) : undefined,
+    readFeed(db, organizationId, options),
+  ]);
+  return page;
 }
 
 /** Every organization's events, oldest first (platform clients with `platform:read`). */
