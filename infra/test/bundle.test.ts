@@ -481,7 +481,12 @@ describe("an organization's whole life, served by the deployed bundles over HTTP
 
     const updated = await call("PUT", "/org/update", {
       token,
-      json: { organization_name: "Bundle Works", new_organization_name: "Bundle Foundry", password: "second-password" },
+      json: {
+        organization_name: "Bundle Works",
+        new_organization_name: "Bundle Foundry",
+        password: "second-password",
+        current_password: "first-password",
+      },
     });
     expect(updated.status).toBe(200);
     expect(updated.json).toMatchObject({ organization_name: "Bundle Foundry", collection_name: "org_bundle_foundry" });

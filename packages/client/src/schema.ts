@@ -2160,7 +2160,7 @@ export interface components {
              */
             organization_name?: string;
         };
-        /** @description Rename the organization and/or change the caller's credentials: give at least one of new_organization_name, email, password. A credential change revokes every earlier token; the answer carries a new one. */
+        /** @description Rename the organization and/or change the caller's credentials: give at least one of new_organization_name, email, password. Changing the email or the password takes `current_password` too. A password change revokes every earlier token; the answer carries a new one. */
         UpdateOrganizationRequest: {
             /**
              * @description The organization to change (its current name).
@@ -2184,6 +2184,8 @@ export interface components {
              * @example correct horse battery
              */
             password?: string;
+            /** @description The caller's password as it is: required to change the email or the password (a wrong one is 401 and counts against the login limits). */
+            current_password?: string;
         } | unknown | unknown | unknown;
         /**
          * @example {
@@ -4228,15 +4230,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid, current bearer token: API Gateway's authorizer refuses a missing, forged or expired one (`{message}`); the function refuses one whose session has ended — logout, a revocation, a role change, a removal, a credential change, a delete, or the session's idle or absolute end (a problem). */
+            /** @description `current_password` is wrong (a problem; counts against the login limits), or no valid, current bearer token. */
             401: {
                 headers: {
-                    "www-authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description The caller's role may not do this (a problem), or the token belongs to another organization; API Gateway answers `{message}` when the token lacks the route's scope. */

@@ -349,7 +349,11 @@ describe("moves", () => {
     ).rejects.toBeInstanceOf(TenantMovingError);
     await expect(deleteOrganization(owner, organization.name)).rejects.toBeInstanceOf(TenantMovingError);
     // Credentials are no part of the tenant's data: they may change meanwhile.
-    await updateOrganization(owner, { organizationName: organization.name, password: "another-password-1" });
+    await updateOrganization(owner, {
+      organizationName: organization.name,
+      password: "another-password-1",
+      currentPassword: "password-123",
+    });
 
     expect(await undoMove(organization.name, { graceSeconds: 0 })).toMatchObject({ step: "undone" });
     expect(await whereIs(organization.collectionName)).toEqual([`${cell}/pool`]);

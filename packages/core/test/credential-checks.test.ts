@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import {
   acceptInvitation,
+  completeMfaLogin,
   createOrganization,
   disableTotp,
   enrollTotp,
@@ -11,10 +12,12 @@ import {
   login,
   resetConfig,
   TooManyAttemptsError,
+  updateOrganization,
+  ValidationError,
   verifyTotpEnrollment,
 } from "../src";
 import { authenticate } from "../src/auth/authenticate";
-import { inviteShown, loginWithPassword, totpCode, useIsolatedDatabases } from "../src/testing";
+import { database, inviteShown, loginWithPassword, sentMail, totpCode, useIsolatedDatabases } from "../src/testing";
 
 /**
  * Every password, code or secret a caller proves goes through one throttled check
@@ -89,6 +92,7 @@ describe("one way to check a secret", () => {
       "core/src/invitations/accept.ts",
       "core/src/mfa/totp.ts",
       "core/src/organizations/login.ts",
+      "core/src/organizations/update.ts",
     ]);
   });
 });
@@ -177,5 +181,127 @@ describe("the doors share one count", () => {
     }
     await expect(login({ email, password: "wrong-password-2" })).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(disableTotp(actor, { password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttemptsError);
+  });
+
+  it("wrong current passwords that change an email or a password count against the same limit", async () => {
+    process.env.LOGIN_MAX_FAILURES_PER_EMAIL = "3";
+    resetConfig();
+    const email = `update.${unique()}@doors.example`;
+    const organization = await createOrganization({
+      organizationName: `Update ${unique()}`,
+      email,
+      password: PASSWORD,
+    });
+    const actor = await authenticate((await loginWithPassword({ email, password: PASSWORD })).accessToken);
+    const target = { organizationName: organization.name };
+    await expect(
+      updateOrganization(actor, { ...target, password: "attacker-chosen-1", currentPassword: "guess-1-wrong" }),
+    ).rejects.toBeInstanceOf(InvalidGrantError);
+    await expect(
+      updateOrganization(actor, {
+        ...target,
+        email: `elsewhere.${unique()}@doors.example`,
+        currentPassword: "guess-2",
+      }),
+    ).rejects.toBeInstanceOf(InvalidGrantError);
+    await expect(login({ email, password: "wrong-password-3" })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(
+      updateOrganization(actor, { ...target, password: "another-password-1", currentPassword: PASSWORD }),
+    ).rejects.toBeInstanceOf(TooManyAttemptsError);
+  });
+});
+
+describe("a bearer token alone changes no credential", () => {
+  const databases = useIsolatedDatabases(inject("mongodbUri"));
+  afterAll(() => databases.drop());
+
+  const PASSWORD = "password-123";
+  let sequence = 0;
+  const unique = () => `${Date.now().toString(36)}${++sequence}`;
+
+  /** An owner with two-factor login on, and the access token of their session past its code step: what a thief steals. */
+  async function ownerWithTotp() {
+    const email = `stolen.${unique()}@tokens.example`;
+    const organization = await createOrganization({
+      organizationName: `Stolen ${unique()}`,
+      email,
+      password: PASSWORD,
+    });
+    const enrolling = await authenticate((await loginWithPassword({ email, password: PASSWORD })).accessToken);
+    const { secret } = await enrollTotp(enrolling);
+    const step = Math.floor(Date.now() / 30_000);
+    const earlier = new Date((step - 1) * 30_000 + 10_000);
+    await verifyTotpEnrollment(enrolling, { code: totpCode(secret, earlier) }, { now: earlier });
+    const challenge = await login({ email, password: PASSWORD });
+    if (!("mfaToken" in challenge)) throw new Error("expected the code step");
+    const session = await completeMfaLogin({ mfaToken: challenge.mfaToken, code: totpCode(secret) });
+    return { email, organization, stolen: await authenticate(session.accessToken) };
+  }
+
+  it("cannot set a password of its own and turn two-factor login off with it", async () => {
+    const { email, organization, stolen } = await ownerWithTotp();
+    const db = await database();
+    const before = await db.users.findOne({ email });
+    const attempts = [
+      { password: "attacker-chosen-1" },
+      { password: "attacker-chosen-1", currentPassword: "attacker-chosen-1" },
+    ];
+    const refusals = await Promise.all(
+      attempts.map((attempt) =>
+        updateOrganization(stolen, { organizationName: organization.name, ...attempt }).catch(
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    expect(refusals[0]).toBeInstanceOf(ValidationError);
+    expect((refusals[0] as ValidationError).issues).toEqual([
+      { path: "current_password", message: "is required to change the email or the password" },
+    ]);
+    expect(refusals[1]).toBeInstanceOf(InvalidGrantError);
+    await expect(disableTotp(stolen, { password: "attacker-chosen-1" })).rejects.toBeInstanceOf(InvalidGrantError);
+    const after = await db.users.findOne({ email });
+    expect(after?.password_hash).toBe(before?.password_hash);
+    expect(await db.mfaFactors.findOne({ _id: before!._id })).not.toBeNull();
+  });
+
+  it("cannot send the account's address, and its resets, to another mailbox", async () => {
+    const { email, organization, stolen } = await ownerWithTotp();
+    const attacker = `attacker.${unique()}@tokens.example`;
+    const refused = await updateOrganization(stolen, { organizationName: organization.name, email: attacker }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(sentMail().filter((mail) => mail.to === attacker)).toEqual([]);
+    expect((await (await database()).users.findOne({ email }))?.email).toBe(email);
+  });
+
+  it("a password change proven with the current password goes through and mails the account a notice", async () => {
+    const email = `notice.${unique()}@tokens.example`;
+    const organization = await createOrganization({
+      organizationName: `Notice ${unique()}`,
+      email,
+      password: PASSWORD,
+    });
+    const actor = await authenticate((await loginWithPassword({ email, password: PASSWORD })).accessToken);
+    const mailsBefore = sentMail().filter((mail) => mail.to === email).length;
+    const changed = await updateOrganization(actor, {
+      organizationName: organization.name,
+      password: "another-password-1",
+      currentPassword: PASSWORD,
+    });
+    expect(changed.session).toBeDefined();
+    const notices = sentMail()
+      .filter((mail) => mail.to === email)
+      .slice(mailsBefore);
+    expect(notices.map((mail) => mail.subject)).toEqual([expect.stringMatching(/password was changed$/)]);
+    await expect(loginWithPassword({ email, password: "another-password-1" })).resolves.toBeDefined();
+    // Giving the email it already has is no change: no password needed for a rename that repeats it.
+    await expect(
+      updateOrganization(await authenticate(changed.session!.accessToken), {
+        organizationName: organization.name,
+        newOrganizationName: `Renamed ${unique()}`,
+        email,
+      }),
+    ).resolves.toBeDefined();
   });
 });

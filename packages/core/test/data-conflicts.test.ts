@@ -121,7 +121,11 @@ describe("index changes and the organization's other changes", () => {
     // The organization's own lock is free: a credential change goes ahead at once.
     const organization = await db.organizations.findOne({ _id: new ObjectId(actor.organizationId) });
     await expect(
-      updateOrganization(actor, { organizationName: organization!.name, password: "another-password-1" }),
+      updateOrganization(actor, {
+        organizationName: organization!.name,
+        password: "another-password-1",
+        currentPassword: "password-123",
+      }),
     ).resolves.toBeDefined();
     await db.locks.deleteOne(held);
     await expect(creating).resolves.toMatchObject({ name: "waited_1" });

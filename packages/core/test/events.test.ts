@@ -161,6 +161,7 @@ describe.each(INSTANTS)("killed $label", ({ operation, step, changed }) => {
         organizationName: organization.name,
         newOrganizationName: newName,
         password: "password-456",
+        currentPassword: PASSWORD,
       }),
     );
     await reconcile({ graceSeconds: 0 });

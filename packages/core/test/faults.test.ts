@@ -91,6 +91,7 @@ describe.each(FAULTS)("%s", (fault) => {
         organizationName: organization.name,
         newOrganizationName: newName,
         password: "new-password-1",
+        currentPassword: password,
       }),
     );
     await reconcileAndCheck();
@@ -193,6 +194,7 @@ describe("the reconciler", () => {
         organizationName: organization.name,
         newOrganizationName: `Wanted ${sequence}`,
         password: "new-password-1",
+        currentPassword: password,
       }),
     );
     // Updates no longer change an email at once; a marker left by a version that did names one.
@@ -219,15 +221,15 @@ describe("the reconciler", () => {
   });
 
   it("repairs a stale interrupted change when its admin next touches the organization", async () => {
-    const { organization, actor } = await newOrganization();
+    const { organization, actor, password } = await newOrganization();
     const newName = `Touched ${++sequence}`;
     await withFault("update", 2, "crash", () =>
       updateOrganization(actor, { organizationName: organization.name, newOrganizationName: newName }),
     );
     // Fresh: another change must wait.
-    await expect(updateOrganization(actor, { organizationName: newName, password: "another-pass" })).rejects.toThrow(
-      /in progress/,
-    );
+    await expect(
+      updateOrganization(actor, { organizationName: newName, password: "another-pass", currentPassword: password }),
+    ).rejects.toThrow(/in progress/);
     process.env.RECONCILE_GRACE_SECONDS = "0";
     const { resetConfig } = await import("../src");
     resetConfig();
@@ -235,6 +237,7 @@ describe("the reconciler", () => {
       const { organization: updated } = await updateOrganization(actor, {
         organizationName: newName,
         password: "another-pass",
+        currentPassword: password,
       });
       expect(updated.name).toBe(newName);
       expect(await checkInvariants()).toEqual([]);
@@ -270,11 +273,15 @@ describe("a password reset crashed between the user and what mirrors it", () => 
 
 describe("an email change undone", () => {
   it("puts back what was proven of the old address: a verification of the new one does not stay with it", async () => {
-    const { organization, actor, email } = await newOrganization();
+    const { organization, actor, email, password } = await newOrganization();
     const db = await database();
     const newEmail = `proven${++sequence}@example.com`;
     await withFault("update", 1, "crash", () =>
-      updateOrganization(actor, { organizationName: organization.name, password: "new-password-1" }),
+      updateOrganization(actor, {
+        organizationName: organization.name,
+        password: "new-password-1",
+        currentPassword: password,
+      }),
     );
     // A marker from a version that changed emails at once, its credentials set: the user is at the new address, unverified.
     await withEmailInMarker(organization.id, newEmail);

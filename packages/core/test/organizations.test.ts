@@ -198,6 +198,7 @@ describe("updateOrganization: rename", () => {
       organizationName: "Cyberdyne",
       newOrganizationName: "umbrella",
       email: "new.address@cyberdyne.example",
+      currentPassword: second.password,
     });
     await expect(attempt).rejects.toMatchObject({ field: "organization_name" });
 
@@ -257,6 +258,7 @@ describe("updateOrganization: credentials", () => {
       organizationName: organization.name,
       email: "Fresh.Admin@Example.com",
       password: "a brand new password",
+      currentPassword: password,
     });
     // Pending: the email is what it was until the link mailed to the new address is followed.
     expect(updated.adminEmail).toBe(email);
@@ -275,21 +277,22 @@ describe("updateOrganization: credentials", () => {
     expect(session.organization.id).toBe(organization.id);
   });
 
-  it("an email another user has: answered as any pending change, nothing mailed to it, nothing changed", async () => {
+  it("an email another user has: answered as any pending change, only a notice without a link mailed to it, nothing changed", async () => {
     const taken = await newOrganization();
-    const { organization, email, actor } = await newOrganization();
+    const { organization, email, password, actor } = await newOrganization();
     const before = sentMail().length;
     const { pendingEmail } = await updateOrganization(actor, {
       organizationName: organization.name,
       email: taken.email.toUpperCase(),
+      currentPassword: password,
     });
     expect(pendingEmail).toMatchObject({ email: taken.email, mailSent: true });
-    // The requester's own address is told; the taken one hears nothing.
-    expect(
-      sentMail()
-        .slice(before)
-        .map((mail) => mail.to),
-    ).toEqual([email]);
+    // The requester's own address is told; the taken one only that nothing changes, with no link to confirm anything.
+    const mailed = sentMail().slice(before);
+    expect(mailed.map((mail) => mail.to).sort()).toEqual([email, taken.email].sort());
+    const [notice] = mailed.filter((mail) => mail.to === taken.email);
+    expect(notice?.text).toContain("nothing changes");
+    expect(notice?.text).not.toMatch(/https?:\/\//);
     expect(await getOrganization(organization.name, actor)).toMatchObject({ adminEmail: email });
   });
 

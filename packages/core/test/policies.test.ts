@@ -216,7 +216,12 @@ describe("require_mfa", () => {
       () => listDocuments({ ...actor, scopes: undefined }),
       () => listMembers(actor),
       () => switchOrganization(actor, { organizationName: "Anything" }),
-      () => updateOrganization(actor, { organizationName: "Anything", password: "another-password-1" }),
+      () =>
+        updateOrganization(actor, {
+          organizationName: "Anything",
+          password: "another-password-1",
+          currentPassword: PASSWORD,
+        }),
       // Another organization of their own, or joining one with the token instead of the password.
       () => createOrganization({ organizationName: `Escape ${unique()}` }, {}, actor),
       () => acceptInvitation({ token: elsewhere.token }, {}, actor),
@@ -363,10 +368,14 @@ describe("min_password_length", () => {
   it("holds a change of one's own password to it", async () => {
     const { owner, name } = await organizationWithOwner();
     await setPolicies(owner, { minPasswordLength: 16 });
-    await expect(updateOrganization(owner, { organizationName: name, password: "fifteen-bytes15" })).rejects.toThrow(
-      /at least 16 bytes/,
-    );
-    const changed = await updateOrganization(owner, { organizationName: name, password: "sixteen-bytes-16" });
+    await expect(
+      updateOrganization(owner, { organizationName: name, password: "fifteen-bytes15", currentPassword: PASSWORD }),
+    ).rejects.toThrow(/at least 16 bytes/);
+    const changed = await updateOrganization(owner, {
+      organizationName: name,
+      password: "sixteen-bytes-16",
+      currentPassword: PASSWORD,
+    });
     expect(changed.session).toBeDefined();
   });
 

@@ -124,7 +124,12 @@ describe("organizations", () => {
     const newName = `Clock renamed ${unique()}`;
     await updateOrganization(
       owner,
-      { organizationName: organization.name, newOrganizationName: newName, password: "password-456" },
+      {
+        organizationName: organization.name,
+        newOrganizationName: newName,
+        password: "password-456",
+        currentPassword: PASSWORD,
+      },
       { now: updatedAt },
     );
     const db = await database();
@@ -149,7 +154,12 @@ describe("organizations", () => {
     const { reached } = injectFault("update", 1, "crash");
     void updateOrganization(
       owner,
-      { organizationName: organization.name, newOrganizationName: newName, password: "password-456" },
+      {
+        organizationName: organization.name,
+        newOrganizationName: newName,
+        password: "password-456",
+        currentPassword: PASSWORD,
+      },
       { now: diedAt },
     );
     await reached;

@@ -131,6 +131,7 @@ describe("passwords bcrypt cannot tell apart", () => {
     const refused = await updateOrganization(actor, {
       organizationName: organization.name,
       password: "\u0000".repeat(8),
+      currentPassword: password,
     }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).issues.map((issue) => issue.path)).toEqual(["password"]);
@@ -163,6 +164,7 @@ describe("revocation", () => {
     const { session } = await updateOrganization(actor, {
       organizationName: organization.name,
       password: "the-new-password",
+      currentPassword: password,
     });
     await expect(authenticate(before.accessToken)).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(authenticate(session!.accessToken)).resolves.toEqual({ ...actor, sessionId: session!.sessionId });
@@ -179,7 +181,11 @@ describe("revocation", () => {
     expect(none).toBeUndefined();
     await expect(authenticate(accessToken)).resolves.toEqual(actor);
     const moved = `moved.${sequence}@example.com`;
-    await updateOrganization(actor, { organizationName: `${organization.name} Renamed`, email: moved });
+    await updateOrganization(actor, {
+      organizationName: `${organization.name} Renamed`,
+      email: moved,
+      currentPassword: password,
+    });
     // Asked for, the change is pending: nothing is revoked until the new address confirms it.
     await expect(authenticate(accessToken)).resolves.toEqual(actor);
     await confirmEmailChange({ token: mailedToken(moved, "confirm-email") });
@@ -218,7 +224,12 @@ describe("audit log", () => {
     await login({ email, password }, { sourceIp: "192.0.2.7", requestId: "req-login" });
     await updateOrganization(
       actor,
-      { organizationName: organization.name, newOrganizationName: `Audited ${sequence}`, password: "another-password" },
+      {
+        organizationName: organization.name,
+        newOrganizationName: `Audited ${sequence}`,
+        password: "another-password",
+        currentPassword: password,
+      },
       { sourceIp: "192.0.2.8", requestId: "req-update" },
     );
 

@@ -267,6 +267,7 @@ describe("revocation by the changes that sessions mirror", () => {
     const { session } = await updateOrganization(actor, {
       organizationName: first.organization.name,
       password: "a-new-password",
+      currentPassword: PASSWORD,
     });
     await refused(authenticate(here.accessToken));
     await refused(authenticate(elsewhere.accessToken));

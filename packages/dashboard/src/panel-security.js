@@ -181,11 +181,12 @@ onSubmit("mfa-disable", async (fields, form) => {
 
 onSubmit("credentials", async (fields, form) => {
   const view = session.current();
-  const change = nonEmpty(fields);
+  // The current password proves the change; it is no change itself.
+  const { current_password: currentPassword, ...change } = nonEmpty(fields);
   if (Object.keys(change).length === 0) throw new Error("Enter a new email, a new password, or both.");
   const result = await api("PUT", "org/update", {
     auth: true,
-    body: { organization_name: view.organizationName, ...change },
+    body: { organization_name: view.organizationName, ...change, current_password: currentPassword },
   });
   form.reset();
   // The change ended every session of the user; this one continues with the tokens of the answer.

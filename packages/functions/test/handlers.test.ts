@@ -232,7 +232,7 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
     const result = await invoke(updateOrganization, {
       method: "PUT",
       path: "/org/update",
-      json: { organization_name: "x", email: "a@b.co" },
+      json: { organization_name: "x", email: "a@b.co", current_password: "hunter2-hunter2" },
     });
     expectProblem(result, 401);
     expect(result.headers["www-authenticate"]).toMatch(/^Bearer/);
@@ -274,7 +274,7 @@ describe("PUT /org/update (behind the JWT authorizer)", () => {
     expectProblem(await put({ organization_name: "No Such Org", new_organization_name: "Whatever" }), 404);
     expectProblem(await put({ organization_name: own.name, new_organization_name: other.name }), 409);
     // An email another user has is answered as any pending change: asking must not tell who has an account.
-    const taken = await put({ organization_name: own.name, email: other.email });
+    const taken = await put({ organization_name: own.name, email: other.email, current_password: own.password });
     expect(taken.status).toBe(200);
     expect(taken.json.pending_email).toMatchObject({ email: other.email });
     const nothing = await put({ organization_name: own.name });

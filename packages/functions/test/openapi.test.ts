@@ -256,9 +256,14 @@ describe("real answers match the documented schemas", () => {
     }); // 403
     const renamed = `${name} Renamed`;
     await call("PUT /org/update", { ...auth, json: { organization_name: name, new_organization_name: renamed } });
+    const wrongCurrent = await call("PUT /org/update", {
+      ...auth,
+      json: { organization_name: renamed, password: "password-456", current_password: "wrong-password" },
+    });
+    expect(wrongCurrent.status).toBe(401);
     const changed = await call("PUT /org/update", {
       ...auth,
-      json: { organization_name: renamed, password: "password-456" },
+      json: { organization_name: renamed, password: "password-456", current_password: "password-123" },
     });
     expect(changed.json.access_token).toEqual(expect.any(String));
     const fresh = authFor(String(changed.json.access_token));

@@ -131,7 +131,7 @@ type Operation = (actor: AuthenticatedActor, fixture: Fixture) => Promise<unknow
 /** Each protected route's handler, as the core operation it calls, with valid input. */
 const operations: Record<string, Operation> = {
   "update-organization": (actor, { organizationName }) =>
-    updateOrganization(actor, { organizationName, password: "another-password-1" }),
+    updateOrganization(actor, { organizationName, password: "another-password-1", currentPassword: PASSWORD }),
   "delete-organization": (actor, { organizationName }) => deleteOrganization(actor, organizationName),
   // What the organization had already: past the scope check, nothing to change.
   "update-organization-policies": (actor) => updateOrganizationPolicies(actor, { requireMfa: false }),

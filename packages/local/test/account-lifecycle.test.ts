@@ -281,7 +281,7 @@ describe("email change", () => {
     const newEmail = `moved.${unique()}@account.example`;
     const asked = await call("PUT", "/org/update", {
       token: user.token,
-      json: { organization_name: user.name, email: newEmail },
+      json: { organization_name: user.name, email: newEmail, current_password: user.password },
     });
     expect(asked.status, asked.text).toBe(200);
     expect(asked.json.pending_email).toEqual({ email: newEmail, expires_at: expect.any(String), mail_sent: true });
@@ -318,7 +318,7 @@ describe("email change", () => {
     for (const user of [a!, b!]) {
       const asked = await call("PUT", "/org/update", {
         token: user.token,
-        json: { organization_name: user.name, email: wanted },
+        json: { organization_name: user.name, email: wanted, current_password: user.password },
       });
       expect(asked.status, asked.text).toBe(200);
     }
@@ -332,11 +332,14 @@ describe("email change", () => {
     expect(await db.users.countDocuments({ email: wanted })).toBe(1);
   });
 
-  it("asking for an address another user has answers as for a free one, and mails nothing to it", async () => {
+  it("asking for an address another user has answers as for a free one, and mails it only a notice without a link", async () => {
     const [a, b] = await Promise.all([signUp(), signUp()]);
     await Promise.all([mailbox.next(a!.email), mailbox.next(b!.email)]);
     const ask = (email: string) =>
-      call("PUT", "/org/update", { token: a!.token, json: { organization_name: a!.name, email } });
+      call("PUT", "/org/update", {
+        token: a!.token,
+        json: { organization_name: a!.name, email, current_password: a!.password },
+      });
     const free = await ask(`free.${unique()}@account.example`);
     const taken = await ask(b!.email);
     const shape = (answer: HttpAnswer) => ({
@@ -346,20 +349,43 @@ describe("email change", () => {
       mailSent: answer.json.pending_email.mail_sent,
     });
     expect(shape(taken)).toEqual(shape(free));
+    // Its sign-up's, then a notice that nothing changes: nothing there confirms the change.
+    const notice = await mailbox.next(b!.email);
+    expect(notice.parsed.text).toContain("nothing changes");
+    expect(notice.parsed.text).not.toMatch(/#confirm-email=/);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(mailbox.received.filter((mail) => mail.recipients.includes(b!.email))).toHaveLength(1); // its sign-up's
+    expect(mailbox.received.filter((mail) => mail.recipients.includes(b!.email))).toHaveLength(2);
   });
 
-  it("a pending change dies with the password reset its notice asks for: an attacker's link no longer works", async () => {
+  it("a stolen token alone cannot ask for the attacker's address (422, a wrong guess 401, nothing mailed to it); a change asked with the password too dies with the reset its notice asks for", async () => {
     const victim = await signUp();
     await mailbox.next(victim.email);
     // The attacker holds a stolen session of the victim's and asks for their own address.
     const stolen = await call("POST", "/admin/login", { json: { email: victim.email, password: victim.password } });
     const attackerEmail = `attacker.${unique()}@evil.example`;
-    await call("PUT", "/org/update", {
-      token: stolen.json.access_token,
-      json: { organization_name: victim.name, email: attackerEmail },
-    });
+    const ask = (currentPassword?: string) =>
+      call("PUT", "/org/update", {
+        token: stolen.json.access_token,
+        json: {
+          organization_name: victim.name,
+          email: attackerEmail,
+          ...(currentPassword !== undefined && { current_password: currentPassword }),
+        },
+      });
+    const withoutPassword = await ask();
+    expect(withoutPassword.status, withoutPassword.text).toBe(422);
+    expect(withoutPassword.json.errors).toEqual([{ path: "current_password", message: expect.any(String) }]);
+    const wrongGuess = await ask("a-guess-at-it-1");
+    expect(wrongGuess.status, wrongGuess.text).toBe(401);
+    expect(wrongGuess.contentType).toBe("application/problem+json");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mailbox.received.filter((mail) => mail.recipients.includes(attackerEmail))).toEqual([]);
+    expect((await call("GET", "/me", { token: stolen.json.access_token })).json.email).toBe(victim.email);
+
+    // An attacker who has the password as well (phished with the token): the change they ask for
+    // waits for the link mailed to them, and the victim is told.
+    const asked = await ask(victim.password);
+    expect(asked.status, asked.text).toBe(200);
     const link = tokenIn(await mailbox.next(attackerEmail), "confirm-email");
     await mailbox.next(victim.email); // the notice, which says to reset the password
     await requestReset(victim.email);
@@ -380,8 +406,12 @@ describe("email change", () => {
     const answers: number[] = [];
     for (let i = 0; i <= PER_EMAIL; i++) {
       answers.push(
-        (await call("PUT", "/org/update", { token: user.token, json: { organization_name: user.name, email: wanted } }))
-          .status,
+        (
+          await call("PUT", "/org/update", {
+            token: user.token,
+            json: { organization_name: user.name, email: wanted, current_password: user.password },
+          })
+        ).status,
       );
     }
     expect(answers.slice(0, PER_EMAIL)).toEqual(Array(PER_EMAIL).fill(200));

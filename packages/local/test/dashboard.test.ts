@@ -200,6 +200,7 @@ describe("the dashboard", () => {
     expect(await sectionsNav().getByRole("link", { name: "Organization" }).getAttribute("aria-current")).toBeNull();
     await security.getByLabel("New email").fill(newEmail);
     await security.getByLabel("New password").fill("second-password");
+    await security.getByLabel("Current password").fill("first-password");
     await security.getByRole("button", { name: "Change credentials" }).click();
     await expectText(page.locator("#credentials-result"), "Changed the password.");
     await expectText(page.locator("#credentials-result"), `Check ${newEmail} to confirm the new address`);

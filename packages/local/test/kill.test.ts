@@ -117,7 +117,8 @@ it(`survives ${KILLS} SIGKILLs in the middle of writes`, async () => {
       const email = `kill.changed${++serial}@example.com`;
       const changed = await call("PUT", "/org/update", {
         token: org.token,
-        json: { organization_name: org.name, email, password: "password-123" },
+        // Every account here keeps the password it was created with.
+        json: { organization_name: org.name, email, password: "password-123", current_password: "password-123" },
       });
       // The change revoked the old token; the answer carries the new one.
       if (changed.status === 200) Object.assign(org, { email, token: changed.json.access_token });

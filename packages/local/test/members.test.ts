@@ -203,7 +203,10 @@ const actions: Action[] = [
     label: "PUT /org/update (own password)",
     allowed: ALL,
     run: (t, token) =>
-      call("PUT", "/org/update", { token, json: { organization_name: t.name, password: "another-password" } }),
+      call("PUT", "/org/update", {
+        token,
+        json: { organization_name: t.name, password: "another-password", current_password: PASSWORD },
+      }),
   },
   {
     label: "PUT /org/update (rename)",

@@ -132,10 +132,10 @@ describe("tokens", () => {
   });
 
   it("a password change revokes earlier tokens; the answer carries a working one", async () => {
-    const { token, name } = await signUp();
+    const { token, name, password } = await signUp();
     const changed = await call("PUT", "/org/update", {
       token,
-      json: { organization_name: name, password: "a-new-password-1" },
+      json: { organization_name: name, password: "a-new-password-1", current_password: password },
     });
     expect(changed.status).toBe(200);
     const revoked = await call("PUT", "/org/update", {

@@ -147,7 +147,7 @@ describe("error answers over HTTP", () => {
     expect(created.json.errors).toEqual(refusal);
     const updated = await call("PUT", "/org/update", {
       token,
-      json: { organization_name: "Stark Industries", password: "jarvis\u007f\r\n" },
+      json: { organization_name: "Stark Industries", password: "jarvis\u007f\r\n", current_password: "password-123" },
     });
     expectProblem(updated, 422);
     expect(updated.json.errors).toEqual(refusal);
@@ -161,7 +161,7 @@ describe("error answers over HTTP", () => {
     for (const bad of [undefined, "garbage", `${token.slice(0, -4)}AAAA`]) {
       const result = await call("PUT", "/org/update", {
         token: bad,
-        json: { organization_name: "Stark Industries", email: "x@y.example" },
+        json: { organization_name: "Stark Industries", email: "x@y.example", current_password: "password-123" },
       });
       expect(result.status).toBe(401);
       // API Gateway's own refusal, before any function runs.
@@ -246,7 +246,7 @@ describe("error answers over HTTP", () => {
     );
     const taken = await call("PUT", "/org/update", {
       token,
-      json: { organization_name: "Stark Industries", email: "NORMAN@oscorp.example" },
+      json: { organization_name: "Stark Industries", email: "NORMAN@oscorp.example", current_password: "password-123" },
     });
     expect(taken.status).toBe(200);
     expect(taken.json.pending_email).toMatchObject({ email: "norman@oscorp.example" });

@@ -166,7 +166,7 @@ describe("revocation", () => {
     const elsewhere = await login(email);
     const changed = await call("PUT", "/org/update", {
       token: here.json.access_token,
-      json: { organization_name: name, password: "another-password" },
+      json: { organization_name: name, password: "another-password", current_password: PASSWORD },
     });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.json).toMatchObject({

@@ -1,14 +1,18 @@
+import type { ObjectId } from "mongodb";
 import * as z from "zod/mini";
 import { requireScope } from "../auth/permissions";
 import { recordAudit } from "../audit";
+import { checkPassword } from "../auth/credential-check";
 import { checkpoint } from "../checkpoints";
 import { nowOf, type RequestContext } from "../context";
-import { database } from "../db/client";
+import { type Database, database } from "../db/client";
 import type { OrganizationDocument, PendingUpdate } from "../db/documents";
 import { isDuplicateKeyError } from "../db/mongo-errors";
-import { UnauthenticatedError } from "../errors";
+import { InvalidGrantError, UnauthenticatedError, ValidationError } from "../errors";
 import { logger, requestFields } from "../logger";
 import { membershipId } from "../members/membership";
+import { sendBestEffort } from "../mail/mailer";
+import { passwordChangedMail } from "../mail/templates";
 import { hashPassword } from "../passwords";
 import { checkPasswordMinimum, strictestPasswordMinimum } from "../policies/password-length";
 import { type IssuedSession, openSession } from "../sessions/session";
@@ -29,6 +33,8 @@ const updateFields = z.object({
   newOrganizationName: z.optional(organizationNameSchema),
   email: z.optional(emailSchema),
   password: z.optional(passwordSchema),
+  /** The caller's password as it is: what changing the email or the password is proven with. */
+  currentPassword: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 export const updateOrganizationInputSchema = updateFields.check(
@@ -70,10 +76,17 @@ export async function updateOrganization(
 ): Promise<UpdateResult> {
   // The route's scope, whatever else the change needs (renaming takes org:rename as well).
   requireScope(actor, "profile:write", "change the organization or their credentials");
-  const { organizationName, newOrganizationName, email, password } = parseInput(updateOrganizationInputSchema, input);
+  const { organizationName, newOrganizationName, email, password, currentPassword } = parseInput(
+    updateOrganizationInputSchema,
+    input,
+  );
   const userId = toObjectId(actor.userId);
   if (!userId) throw new UnauthenticatedError();
   const db = await database();
+  // A bearer token alone does not change what signs the account in, nor where its resets go.
+  if (password !== undefined || email !== undefined) {
+    await proveCurrentPassword(db, userId, { email, password, currentPassword }, context);
+  }
   // A new password meets the strictest minimum of the caller's organizations (policies/), before any bcrypt work.
   if (password !== undefined) checkPasswordMinimum(password, await strictestPasswordMinimum(db, userId));
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
@@ -240,6 +253,8 @@ export async function updateOrganization(
       role: membership.role,
     };
     if (!pending.credentials) return { organization, ...(pendingEmail && { pendingEmail }) };
+    // As a reset does: whoever changed it, the address learns of it.
+    await sendBestEffort(passwordChangedMail({ to: caller.email, at: now }), context);
     // The caller's session ended with the old credentials: it continues under the new ones.
     const continued = await openSession(
       db,
@@ -249,6 +264,37 @@ export async function updateOrganization(
     );
     return { organization, session: continued, ...(pendingEmail && { pendingEmail }) };
   }
+}
+
+/**
+ * The caller's password, checked as a login checks it (counted against the same limits, the same
+ * cost for an account without one). Without it, whoever holds an access token for a quarter of an
+ * hour, stolen or left open, could set a password of their own (which turning two-factor login off
+ * accepts) or move the account's address, and its resets, to their mailbox.
+ */
+async function proveCurrentPassword(
+  db: Database,
+  userId: ObjectId,
+  change: { email?: string | undefined; password?: string | undefined; currentPassword?: string | undefined },
+  context: RequestContext,
+): Promise<void> {
+  const user = await db.users.findOne({ _id: userId }, { projection: { email: 1, password_hash: 1 } });
+  if (!user) throw new UnauthenticatedError();
+  // The email it already has is no change.
+  if (change.password === undefined && change.email === user.email) return;
+  if (change.currentPassword === undefined) {
+    throw new ValidationError([
+      { path: "current_password", message: "is required to change the email or the password" },
+    ]);
+  }
+  const attempt = {
+    email: user.email,
+    sourceIp: context.sourceIp,
+    now: nowOf(context),
+    password: change.currentPassword,
+  };
+  const { ok } = await checkPassword(db, attempt, user.password_hash);
+  if (!ok) throw new InvalidGrantError("The current password is incorrect.");
 }
 
 /**

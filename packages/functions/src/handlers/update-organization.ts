@@ -17,6 +17,7 @@ export const handler = httpEndpoint(
         newOrganizationName: body.new_organization_name,
         email: body.email,
         password: body.password,
+        currentPassword: body.current_password,
       },
       requestContextOf(event),
     );

@@ -98,11 +98,15 @@ const updateFields = z.strictObject({
   new_organization_name: z.optional(organizationName),
   email: z.optional(email),
   password: z.optional(password),
+  current_password: meta(z.optional(z.string().check(z.maxLength(1024))), {
+    description:
+      "The caller's password as it is: required to change the email or the password (a wrong one is 401 and counts against the login limits).",
+  }),
 });
 
 export const updateOrganizationBody = meta(updateFields.check(atLeastOneOf<z.output<typeof updateFields>>(CHANGES)), {
   id: "UpdateOrganizationRequest",
-  description: `Rename the organization and/or change the caller's credentials: give at least one of ${CHANGES.join(", ")}. A credential change revokes every earlier token; the answer carries a new one.`,
+  description: `Rename the organization and/or change the caller's credentials: give at least one of ${CHANGES.join(", ")}. Changing the email or the password takes \`current_password\` too. A password change revokes every earlier token; the answer carries a new one.`,
   // The refinement above, in JSON Schema terms.
   override: { anyOf: CHANGES.map((field) => ({ required: [field] })) },
 });

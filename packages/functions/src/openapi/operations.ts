@@ -827,6 +827,9 @@ export const operations = {
         content: json(updateResultSchema),
       },
       ...ownOrganizationChangeErrors,
+      "401": problemAnswer(
+        "`current_password` is wrong (a problem; counts against the login limits), or no valid, current bearer token.",
+      ),
     },
   },
   "PATCH /org/policies": {
