@@ -146,6 +146,8 @@ describe("single sign-on through a real OpenID Provider", () => {
         peggy: { email: `peggy@${DOMAIN}`, emailVerified: true },
         mallory: { email: `mallory@elsewhere-${unique()}.example`, emailVerified: true },
         unverified: { email: `dave@${DOMAIN}`, emailVerified: false },
+        // As some providers send it: the claim a string.
+        unverifiedAsText: { email: `erin@${DOMAIN}`, emailVerified: "false" },
       },
     });
     await connect(acme, provider);
@@ -241,14 +243,17 @@ describe("single sign-on through a real OpenID Provider", () => {
     expect(await b.callback(back, false)).toMatchObject({ sso: null, error: "other_browser" });
   });
 
-  it("refuses an email outside the organization's verified domains, and one the provider says is unverified, creating no one", async () => {
+  it('refuses an email outside the organization\'s verified domains, and one the provider says is unverified (false, or the string "false"), creating no one', async () => {
     const outside = await signInThroughProvider({ organization: acme.name }, "mallory");
     expect(outside.result).toMatchObject({ sso: null, error: "email_outside_domains" });
     const unverified = await signInThroughProvider({ organization: acme.name }, "unverified");
     expect(unverified.result).toMatchObject({ sso: null, error: "email_not_verified" });
+    const unverifiedAsText = await signInThroughProvider({ organization: acme.name }, "unverifiedAsText");
+    expect(unverifiedAsText.result).toMatchObject({ sso: null, error: "email_not_verified" });
     const members = await call("GET", "/org/members", { token: acme.token });
     const emails = members.json.members.map((m: { email: string }) => m.email);
     expect(emails).not.toContain(`dave@${DOMAIN}`);
+    expect(emails).not.toContain(`erin@${DOMAIN}`);
     expect(emails.some((email: string) => email.startsWith("mallory@"))).toBe(false);
     const audit = await call("GET", "/org/audit", { token: acme.token });
     const reasons = audit.json.entries

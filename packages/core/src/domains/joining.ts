@@ -19,6 +19,7 @@ import { membershipId } from "../members/membership";
 import { withOrganizationLock } from "../organizations/lock";
 import { type Actor, type AuthenticatedActor, ownOrganization, toObjectId, VISIBLE } from "../organizations/model";
 import { pageLimit, pageOf } from "../paging";
+import { allowsMemberAddress } from "../policies/invitation-domains";
 import { emailDomain } from "./email-domain";
 
 /** The largest page `GET /org/join-requests` serves. */
@@ -106,12 +107,18 @@ async function eligibilityOf(db: Database, user: Requester | null): Promise<Elig
   if (!held) return undefined;
   const [claim, organization, membership, request] = await Promise.all([
     db.domainClaims.findOne({ _id: held.claim_id }),
-    db.organizations.findOne({ _id: held.organization_id, ...VISIBLE }, { projection: { name: 1, suspended: 1 } }),
+    db.organizations.findOne(
+      { _id: held.organization_id, ...VISIBLE },
+      { projection: { name: 1, suspended: 1, policies: 1 } },
+    ),
     db.memberships.findOne({ _id: membershipId(held.organization_id, user._id) }),
     db.joinRequests.findOne({ _id: membershipId(held.organization_id, user._id) }),
   ]);
   if (!claim || !organization || organization.suspended) return undefined;
   if (!claim.organization_id.equals(held.organization_id) || claim.join_mode === "off") return undefined;
+  // The owners' rule for who may become a member holds for every way in, this one too: a domain an
+  // admin verified outside the invitation domains admits nobody.
+  if (!allowsMemberAddress(organization, user.email)) return undefined;
   return { domain, claim, organization, membership, request };
 }
 
@@ -331,6 +338,10 @@ async function approvalProblem(
   if (!held?.organization_id.equals(organization._id)) return `the organization no longer holds ${request.domain}`;
   const claim = await db.domainClaims.findOne({ _id: held.claim_id }, { projection: { join_mode: 1 } });
   if (claim?.join_mode !== "suggest") return `${request.domain} is no longer in suggest mode`;
+  // Read under the organization's lock, as policy changes are made: the policy as it is now.
+  const policies = await db.organizations.findOne({ _id: organization._id }, { projection: { policies: 1 } });
+  if (!policies || !allowsMemberAddress(policies, user.email))
+    return `the organization's invitation domains do not include ${request.domain}`;
   return undefined;
 }
 

@@ -136,8 +136,12 @@ export async function acceptInvitation(
   } else {
     // Nothing to compare, but the same limits, so that a refusal says nothing about the address.
     await checkLimits(db, attempt);
+    const userId = new ObjectId();
+    // Nor is a new password a way in where the address's domain enforces single sign-on: the
+    // account would hold a session its provider never vouched for.
+    await refuseUnlessPasswordAllowed(db, { _id: userId, email: invitation.email }, context);
     user = {
-      _id: new ObjectId(),
+      _id: userId,
       email: invitation.email,
       email_verified: mailboxProven,
       password_hash: await hashPassword(newPassword!),

@@ -283,8 +283,10 @@ async function finishSignIn(
   if (!parsedEmail.success) throw new SsoLoginRefusedError("no_email", "The identity provider gave no usable email.");
   const email = parsedEmail.data;
   // A provider that says the address is not verified is believed; one that says nothing vouches for
-  // its own users (the organization's domain is verified by DNS).
-  if (claims.email_verified === false) {
+  // its own users (the organization's domain is verified by DNS). Some providers send the claim as
+  // a string (Cognito's "false"): read as the boolean it spells.
+  const emailVerified: unknown = claims.email_verified;
+  if (emailVerified === false || emailVerified === "false") {
     throw new SsoLoginRefusedError("email_not_verified", "The identity provider says the email is not verified.");
   }
   const domainOwner = await verifiedDomainOwner(db, emailDomain(email));

@@ -15,7 +15,8 @@ import Provider from "oidc-provider";
 
 export interface ProviderAccount {
   readonly email: string;
-  readonly emailVerified?: boolean;
+  /** The `email_verified` claim as the provider sends it: a boolean, or a string as some providers do. */
+  readonly emailVerified?: boolean | "true" | "false";
   readonly name?: string;
 }
 
