@@ -12,6 +12,20 @@ import { newRandomSecret } from "../random-secret";
 import { SsoLoginRefusedError } from "./refusal";
 
 /**
+ * An account nobody proved the address of may be someone else's, made in advance with this email:
+ * the provider's word does not hand it over. Verifying the address (or a password reset) proves the
+ * mailbox's owner holds it; then single sign-on finds it.
+ */
+function refuseUnlessVerified(user: Pick<UserDocument, "email_verified">): void {
+  if (user.email_verified !== true) {
+    throw new SsoLoginRefusedError(
+      "account_unverified",
+      "An account with this email exists whose address is not verified: verify it first.",
+    );
+  }
+}
+
+/**
  * Just-in-time membership: the user an organization's identity provider vouched for (an email in
  * one of the organization's verified domains) is found, or made, and becomes a `member` if not one
  * already. A user made here has a verified email and a password nobody knows (a random secret's
@@ -31,15 +45,7 @@ export async function joinBySingleSignOn(
     { email },
     { projection: { _id: 1, email: 1, credentials_version: 1, email_verified: 1 } },
   );
-  // An account nobody proved the address of may be someone else's, made in advance with this
-  // email: the provider's word does not hand it over. Verifying the address (or a password reset)
-  // proves the mailbox's owner holds it; then single sign-on finds it.
-  if (user && user.email_verified !== true) {
-    throw new SsoLoginRefusedError(
-      "account_unverified",
-      "An account with this email exists whose address is not verified: verify it first.",
-    );
-  }
+  if (user) refuseUnlessVerified(user);
   let newUser = false;
   if (!user) {
     const created: UserDocument = {
@@ -57,8 +63,14 @@ export async function joinBySingleSignOn(
       newUser = true;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      user = await db.users.findOne({ email }, { projection: { _id: 1, email: 1, credentials_version: 1 } });
+      // Made a moment ago, by another sign-in of theirs or by someone else (a sign-up): the same
+      // rule as above, or an account made in advance in that moment would be handed over.
+      user = await db.users.findOne(
+        { email },
+        { projection: { _id: 1, email: 1, credentials_version: 1, email_verified: 1 } },
+      );
       if (!user) throw error;
+      refuseUnlessVerified(user);
     }
   }
   if (await db.memberships.findOne({ _id: membershipId(organization._id, user._id) }, { projection: { _id: 1 } })) {
