@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     log("BENCH_ONLY: bench/results.md is left as it is");
     return;
   }
-  const scale = await measureScale(uri, handlers);
+  const scale = await measureScale(uri, handlers, databaseLabel(startedDb));
   const compared = await measureOtherStorage(startedDb.kind, handlers);
   reportScale({ label: databaseLabel(startedDb), scale }, compared);
   if (ONLY) {
@@ -494,7 +494,12 @@ function dataRunOptions(uri: string, service: ChildServer): DataRunOptions {
  * path), the large one adds clones of those documents inserted through the driver in batches of
  * 1,000.
  */
-async function measureScale(uri: string, handlers: Handlers): Promise<Record<"small" | "large", Scale>> {
+/** `servedBy`: what serves `uri`, as the failed calls' table names it. */
+async function measureScale(
+  uri: string,
+  handlers: Handlers,
+  servedBy: string,
+): Promise<Record<"small" | "large", Scale>> {
   await useDataSet(uri, dataSets.small, LOW_COST);
   await seedThroughHandler(handlers, SETTINGS.smallOrganizations);
   await useDataSet(uri, dataSets.large, LOW_COST);
@@ -510,7 +515,12 @@ async function measureScale(uri: string, handlers: Handlers): Promise<Record<"sm
     // of using the index finds the first-inserted organizations early and the last ones late.
     const names = organizationNames(key);
     const pass = scale[key].create.length;
-    const { get, create } = await timeGetAndCreate(handlers, names, String(pass));
+    const { get, create } = await timeGetAndCreate(
+      handlers,
+      names,
+      String(pass),
+      `section 5, ${servedBy}, ${dataSets[key].label}`,
+    );
     // The database alone, on the same data set through the same client: the lookup get makes; the
     // tenant collection create makes, and its record's write and marker update. What grows with
     // these is the database's, not the service's.
@@ -569,18 +579,24 @@ async function timeGetAndCreate(
   handlers: Handlers,
   names: readonly string[],
   tag: string,
+  where: string,
 ): Promise<{ get: number[]; create: number[] }> {
-  const get = await timeInvocations("GET /org/get", SETTINGS.getSamples / 2, 20, async (i) => {
+  const get = await timeInvocations(`GET /org/get (${where})`, SETTINGS.getSamples / 2, 20, async (i) => {
     expectStatus(await invoke(handlers.get, getRequest(names[(Math.abs(i) * 7919) % names.length]!)), 200, "get");
   });
-  const create = await timeInvocations("POST /org/create", SETTINGS.createSamplesLowCost / 2, 2, async (i) => {
-    const n = `${tag}-${i < 0 ? `w${-i}` : i}`;
-    expectStatus(
-      await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)),
-      201,
-      "create",
-    );
-  });
+  const create = await timeInvocations(
+    `POST /org/create (${where})`,
+    SETTINGS.createSamplesLowCost / 2,
+    2,
+    async (i) => {
+      const n = `${tag}-${i < 0 ? `w${-i}` : i}`;
+      expectStatus(
+        await invoke(handlers.create, createRequest(`Scale Probe ${n}`, `scale-${n}@bench.example`, PASSWORD)),
+        201,
+        "create",
+      );
+    },
+  );
   return { get, create };
 }
 
@@ -668,6 +684,7 @@ async function measureCells(main: EmbeddedDatabase, handlers: Handlers): Promise
           handlers,
           organizationNames(key),
           `${layout}${into.create.length}`,
+          `section 5b, ${cellDataSets[layout][key].label}`,
         );
         // What every create runs before it writes: the cells' usage summed over the whole registry.
         const db = await database();
@@ -1015,7 +1032,8 @@ async function measureOtherStorage(kind: EmbeddedDatabaseKind, handlers: Handler
   }
   try {
     log(`latency against data size, once more on ${comparison.description}`);
-    return { label: databaseLabel(comparison), scale: await measureScale(comparison.uri, handlers) };
+    const label = databaseLabel(comparison);
+    return { label, scale: await measureScale(comparison.uri, handlers, label) };
   } finally {
     await comparison.stop();
     comparison = undefined;
