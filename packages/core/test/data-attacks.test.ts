@@ -94,6 +94,10 @@ describe("a patch costs what its document may hold", () => {
       const refused = await refusal(patchDocument(member, "arr", { $set: { [path]: 1 } }));
       expect(refused, path).toBeInstanceOf(TooLargeError);
     }
+    // Unsetting there makes nothing: no refusal, nothing changed.
+    await expect(patchDocument(member, "arr", { $unset: { "list.4294967294.x": "" } })).resolves.toMatchObject({
+      list: [1],
+    });
     // Within the bound, MongoDB's padding with nulls applies as before.
     await expect(patchDocument(member, "arr", { $set: { "list.3": 4 } })).resolves.toMatchObject({
       list: [1, null, null, 4],

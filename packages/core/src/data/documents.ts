@@ -214,8 +214,9 @@ function applyPatch(
 ): Record<string, unknown> {
   const result = structuredClone(document) as Record<string, unknown>;
   const maxLength = maxArrayLength();
-  const child = (container: Record<string, unknown>, segment: string, path: string): unknown => {
-    if (Array.isArray(container) && Number(segment) >= maxLength) {
+  // Read a field of `container`; where a `$set` would make it (`path`), first the index's bound.
+  const child = (container: Record<string, unknown>, segment: string, path?: string): unknown => {
+    if (path !== undefined && Array.isArray(container) && Number(segment) >= maxLength) {
       throw new TooLargeError(
         `$set.${path} names an array index past what a document of at most ${config().data.documentMaxBytes} bytes can hold.`,
       );
@@ -228,8 +229,9 @@ function applyPatch(
     for (const segment of segments.slice(0, -1)) {
       if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
       const container = node as Record<string, unknown>;
-      if (child(container, segment, path) === undefined && create) container[segment] = {};
-      node = child(container, segment, path);
+      const setPath = create ? path : undefined;
+      if (child(container, segment, setPath) === undefined && create) container[segment] = {};
+      node = child(container, segment, setPath);
     }
     if (!isPlainObject(node) && !Array.isArray(node)) {
       if (create)
