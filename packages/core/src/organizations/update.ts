@@ -253,15 +253,17 @@ export async function updateOrganization(
       role: membership.role,
     };
     if (!pending.credentials) return { organization, ...(pendingEmail && { pendingEmail }) };
-    // As a reset does: whoever changed it, the address learns of it.
-    await sendBestEffort(passwordChangedMail({ to: caller.email, at: now }), context);
-    // The caller's session ended with the old credentials: it continues under the new ones.
-    const continued = await openSession(
-      db,
-      { ...membership, credentials_version: pending.credentials.target.credentials_version },
-      context,
-      session ? { continues: session } : {},
-    );
+    const [continued] = await Promise.all([
+      // The caller's session ended with the old credentials: it continues under the new ones.
+      openSession(
+        db,
+        { ...membership, credentials_version: pending.credentials.target.credentials_version },
+        context,
+        session ? { continues: session } : {},
+      ),
+      // As a reset does: whoever changed it, the address learns of it.
+      sendBestEffort(passwordChangedMail({ to: caller.email, at: now }), context),
+    ]);
     return { organization, session: continued, ...(pendingEmail && { pendingEmail }) };
   }
 }
