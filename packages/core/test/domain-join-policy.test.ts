@@ -1,5 +1,5 @@
 import { ObjectId } from "mongodb";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import {
   acceptInvitation,
   approveJoinRequest,
@@ -9,7 +9,6 @@ import {
   claimDomain,
   createOrganization,
   joinOrganization,
-  resetConfig,
   setDomainJoinMode,
   updateOrganizationPolicies,
   verifyDomain,
@@ -17,7 +16,8 @@ import {
   type Role,
 } from "../src";
 import { membershipId } from "../src/members/membership";
-import { database, inviteShown, startTestDnsServer, type TestDnsServer, useIsolatedDatabases } from "../src/testing";
+import { database, inviteShown, useIsolatedDatabases } from "../src/testing";
+import { useTestDnsServer } from "./support/test-dns";
 
 /**
  * The owners' invitation-domain policy (who may become a member; `org:policies`, owners only) holds
@@ -26,25 +26,15 @@ import { database, inviteShown, startTestDnsServer, type TestDnsServer, useIsola
  * and a request made before the policy left its domain out can no longer be approved.
  */
 const databases = useIsolatedDatabases(inject("mongodbUri"));
-let dns: TestDnsServer;
-beforeAll(async () => {
-  dns = await startTestDnsServer();
-  process.env.DNS_SERVERS = dns.address;
-  resetConfig();
-});
-afterAll(async () => {
-  delete process.env.DNS_SERVERS;
-  resetConfig();
-  await dns.close();
-  await databases.drop();
-});
+const dns = useTestDnsServer();
+afterAll(() => databases.drop());
 
 const PASSWORD = "password-123";
 let sequence = 0;
 const unique = () => `${Date.now().toString(36)}${++sequence}`;
 const touched = new Set<string>();
 afterEach(() => {
-  for (const name of touched) dns.clear(name);
+  for (const name of touched) dns().clear(name);
   touched.clear();
 });
 
@@ -87,7 +77,7 @@ async function verifiedBy(actor: AuthenticatedActor, domain: string, mode: "auto
   const claim = await claimDomain(actor, { domain });
   const name = `_org-service-verification.${domain}`;
   touched.add(name);
-  dns.setTxt(name, [claim.record.value]);
+  dns().setTxt(name, [claim.record.value]);
   await verifyDomain(actor, domain);
   await setDomainJoinMode(actor, domain, { joinMode: mode });
 }

@@ -1,5 +1,5 @@
 import { ObjectId } from "mongodb";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import {
   acceptInvitation,
   approveJoinRequest,
@@ -35,7 +35,8 @@ import {
   type Role,
 } from "../src";
 import { recheckDomains } from "../src/domains/recheck";
-import { database, inviteShown, startTestDnsServer, type TestDnsServer, useIsolatedDatabases } from "../src/testing";
+import { database, inviteShown, useIsolatedDatabases } from "../src/testing";
+import { useTestDnsServer } from "./support/test-dns";
 
 /**
  * Verified email domains and joining by domain, attacked first: claims of what nobody may own
@@ -45,18 +46,8 @@ import { database, inviteShown, startTestDnsServer, type TestDnsServer, useIsola
  * who may join what: only verified addresses, only the exact domain, never twice.
  */
 const databases = useIsolatedDatabases(inject("mongodbUri"));
-let dns: TestDnsServer;
-beforeAll(async () => {
-  dns = await startTestDnsServer();
-  process.env.DNS_SERVERS = dns.address;
-  resetConfig();
-});
-afterAll(async () => {
-  delete process.env.DNS_SERVERS;
-  resetConfig();
-  await dns.close();
-  await databases.drop();
-});
+const dns = useTestDnsServer();
+afterAll(() => databases.drop());
 
 const PASSWORD = "password-123";
 let sequence = 0;
@@ -65,7 +56,7 @@ const newDomain = () => `d${unique()}.example`;
 const recordName = (domain: string) => `_org-service-verification.${domain}`;
 const touched = new Set<string>();
 afterEach(() => {
-  for (const name of touched) dns.clear(name);
+  for (const name of touched) dns().clear(name);
   touched.clear();
 });
 
@@ -87,7 +78,7 @@ async function withShortDnsTimeout<T>(run: () => Promise<T>): Promise<T> {
 /** Publish `values` at the domain's verification record. */
 function publish(domain: string, ...values: string[]): void {
   touched.add(recordName(domain));
-  dns.setTxt(recordName(domain), values);
+  dns().setTxt(recordName(domain), values);
 }
 
 function actorOf(userId: string, organizationId: string, role: Role, email: string): AuthenticatedActor {
@@ -282,7 +273,7 @@ describe("verification by DNS", () => {
     publish(domain, "v=spf1 -all", claim.record.value);
     const verified = await verifyDomain(owner, domain);
     expect(verified).toMatchObject({ state: "verified", verifiedAt: expect.any(Date), checkFailures: 0 });
-    expect(dns.queries).toContain(`${recordName(domain)} TXT`);
+    expect(dns().queries).toContain(`${recordName(domain)} TXT`);
     const db = await database();
     expect(await verifiedDomainOwner(db, domain)).toEqual(new ObjectId(organization.id));
     expect(await verifiedDomainsOf(db, new ObjectId(organization.id))).toEqual([domain]);
@@ -299,7 +290,7 @@ describe("verification by DNS", () => {
     const claim = await claimDomain(owner, { domain });
     publish(domain, claim.record.value);
     for (const fault of ["servfail", "refused", "silent"] as const) {
-      dns.fail(recordName(domain), fault);
+      dns().fail(recordName(domain), fault);
       const started = Date.now();
       const outcome = await withShortDnsTimeout(() => refusal(verifyDomain(owner, domain)));
       expect(outcome, fault).toBeInstanceOf(UpstreamUnavailableError);
@@ -399,7 +390,7 @@ describe("the scheduled re-check", () => {
     const run = (now: Date) => recheckDomains(db, { now, cutoff: new Date(), limit: 10_000 });
     const holder = await organizationHolding("auto-join");
     const start = new Date();
-    dns.clear(recordName(holder.domain));
+    dns().clear(recordName(holder.domain));
 
     // Not due yet: checked just now.
     await run(new Date(start.getTime() + HOUR));
@@ -408,10 +399,10 @@ describe("the scheduled re-check", () => {
     await run(dayAfter(start, 1));
     expect(await stateOf(holder.owner)).toMatchObject({ state: "verified", checkFailures: 1 });
     // DNS failing to answer counts for nothing, whichever way it fails.
-    dns.fail(recordName(holder.domain), "servfail");
+    dns().fail(recordName(holder.domain), "servfail");
     touched.add(recordName(holder.domain));
     await run(dayAfter(start, 2));
-    dns.fail(recordName(holder.domain), "silent");
+    dns().fail(recordName(holder.domain), "silent");
     await withShortDnsTimeout(() => run(dayAfter(start, 3)));
     expect(await stateOf(holder.owner)).toMatchObject({ state: "verified", checkFailures: 1 });
     // The record back: the count starts over.
@@ -425,7 +416,7 @@ describe("the scheduled re-check", () => {
     await run(dayAfter(start, 6));
     expect(await stateOf(holder.owner)).toMatchObject({ state: "verified", checkFailures: 2 });
     expect(await verifiedDomainOwner(db, holder.domain)).toEqual(new ObjectId(holder.organization.id));
-    dns.clear(recordName(holder.domain));
+    dns().clear(recordName(holder.domain));
     // Through the reconciler itself, with its clock moved on.
     const report = await reconcile({ graceSeconds: 0, now: dayAfter(start, 7) });
     expect(report.domainsUnverified).toBeGreaterThanOrEqual(1);
